@@ -1,0 +1,182 @@
+# slog: one build for everything.
+#
+#   make              build bin/* (the programs) and build/ (objects, tests)
+#   make check        install missing Debian packages, build, run every test:
+#                     unit tests (plain and ASan+UBSan) and the bats suite;
+#                     ends with "N passed, M failed"
+#   make asan         unit tests and bats suite on an ASan+UBSan build
+#   make bench        benchmarks under bench/, each prints a table
+#   make fuzz         short libFuzzer runs of every target in tests/fuzz/
+#   make install      PREFIX=/usr/local DESTDIR=
+#   make run          a broker in the foreground on the embedded defaults
+#
+# Variant builds live side by side: O=build (default, binaries in bin/) and
+# O=build/asan (binaries in build/asan/bin/).
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+O       ?= build
+SANITIZE ?=
+
+ifeq ($(O),build)
+B := bin
+else
+B := $(O)/bin
+endif
+
+CC      ?= cc
+PKGS    := libcurl jansson libzstd libmicrohttpd
+# Recursive (=) on purpose: pkg-config runs only when a compile needs it, so
+# `make check` can install the packages first and then build in a sub-make.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+
+WARN := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
+        -Wshadow -Wvla -Wwrite-strings -Wformat=2 -fno-common
+OPT  ?= -O2 -g
+ifneq ($(SANITIZE),)
+OPT  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+        -fno-sanitize-recover=undefined
+LDSAN := -fsanitize=address,undefined
+endif
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+CPPFLAGS += -Ilibcommon -include libcommon/banned.h -D_GNU_SOURCE \
+            -DSLOG_VERSION='"$(VERSION)"'
+CFLAGS   += -std=c11 $(OPT) $(WARN) -pthread -MMD -MP
+LDFLAGS  += -pthread $(LDSAN)
+LDLIBS   += $(PKG_LIBS) -lm
+
+COMMON_SRC := $(wildcard libcommon/*.c)
+COMMON_OBJ := $(COMMON_SRC:%.c=$(O)/%.o)
+COMMON_LIB := $(O)/libcommon.a
+
+PROGRAMS := $(patsubst cmd/%/main.c,%,$(wildcard cmd/*/main.c))
+BINS     := $(PROGRAMS:%=$(B)/%)
+
+# The broker's modules other than main.c, as a library the unit tests link.
+BROKER_SRC := $(filter-out cmd/slog-broker/main.c,$(wildcard cmd/slog-broker/*.c))
+BROKER_LIB := $(O)/libbroker.a
+
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
+UNIT_HARN  := $(O)/tests/unit/unit.o
+
+BENCH_SRC  := $(wildcard bench/*.c)
+BENCH_BINS := $(BENCH_SRC:bench/%.c=$(O)/bench/%)
+
+ALL_OBJ := $(COMMON_OBJ) $(foreach p,$(PROGRAMS),$(patsubst %.c,$(O)/%.o,$(wildcard cmd/$(p)/*.c))) \
+           $(UNIT_SRC:%.c=$(O)/%.o) $(UNIT_HARN) $(BENCH_SRC:%.c=$(O)/%.o)
+
+.PHONY: all check asan bench fuzz install uninstall clean run deps unit-bins \
+        bench-bins test-unit test-bats
+.DEFAULT_GOAL := all
+
+all: $(BINS) unit-bins bench-bins
+
+# V=1 shows the full commands.
+ifeq ($(V),1)
+Q :=
+say := @true
+else
+Q := @
+say := @echo
+endif
+
+$(O)/%.o: %.c
+	@mkdir -p $(@D)
+	$(say) "  CC      $@"
+	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+# Tests and benchmarks reach into the broker's modules and the harness.
+$(O)/tests/%.o: CPPFLAGS += -Icmd/slog-broker -Itests/unit
+$(O)/bench/%.o: CPPFLAGS += -Icmd/slog-broker
+
+$(COMMON_LIB): $(COMMON_OBJ)
+	@rm -f $@
+	$(say) "  AR      $@"
+	$(Q)$(AR) rcs $@ $^
+
+$(BROKER_LIB): $(BROKER_SRC:%.c=$(O)/%.o)
+	@rm -f $@
+	$(say) "  AR      $@"
+	$(Q)$(AR) rcs $@ $^
+
+# One link rule per program: its own folder's objects, then libcommon.
+define program_rule
+$(B)/$(1): $(patsubst %.c,$(O)/%.o,$(wildcard cmd/$(1)/*.c)) $(COMMON_LIB)
+	@mkdir -p $$(@D)
+	$$(say) "  LINK    $$@"
+	$$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+$(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
+
+$(O)/tests/test_%: $(O)/tests/unit/test_%.o $(UNIT_HARN) $(BROKER_LIB) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(say) "  LINK    $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/bench/%: $(O)/bench/%.o $(BROKER_LIB) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(say) "  LINK    $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+unit-bins: $(UNIT_BINS)
+bench-bins: $(BENCH_BINS)
+
+deps:
+	@share/install-deps
+
+# The sub-makes parse this file again after install-deps, so pkg-config
+# sees the packages it just installed.
+check: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory O=build/asan SANITIZE=1 unit-bins
+	@tests/run --unit build/tests --unit build/asan/tests --bats bin
+
+asan: deps
+	@$(MAKE) --no-print-directory O=build/asan SANITIZE=1 all
+	@tests/run --unit build/asan/tests --bats build/asan/bin
+
+test-unit: all
+	@tests/run --unit $(O)/tests
+
+test-bats: all
+	@tests/run --bats $(B)
+
+bench: all
+	@bench/run $(O) $(B)
+
+fuzz: deps
+	@tests/fuzz/run
+
+run: all
+	@if [ -x $(B)/slog-broker ]; then exec $(B)/slog-broker; \
+	 else echo "make run: there is no slog-broker program in this tree yet" >&2; exit 1; fi
+
+install: $(BINS)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	    $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7 \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	    $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	for f in man/*.[157]; do \
+	    [ -e "$$f" ] || continue; \
+	    s=$${f##*.}; install -m 644 "$$f" $(DESTDIR)$(PREFIX)/share/man/man$$s/; \
+	done
+	for f in completions/*.bash; do \
+	    [ -e "$$f" ] || continue; b=$$(basename "$$f" .bash); \
+	    install -m 644 "$$f" $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$b; \
+	done
+	for f in completions/_*; do \
+	    [ -e "$$f" ] || continue; \
+	    install -m 644 "$$f" $(DESTDIR)$(PREFIX)/share/zsh/site-functions/; \
+	done
+
+uninstall:
+	rm -f $(PROGRAMS:%=$(DESTDIR)$(PREFIX)/bin/%)
+
+clean:
+	rm -rf build bin
+
+-include $(ALL_OBJ:.o=.d) $(BROKER_SRC:%.c=$(O)/%.d)

@@ -1,0 +1,86 @@
+/*
+ * fileio.h: every disk operation of the broker goes through here.
+ *
+ * Two reasons for one narrow module.  Errors: each call returns 0 (or a
+ * byte count) or a negative SLOG_E* code with a message naming the file
+ * and the system's reason, so storage code never juggles errno.  Faults:
+ * a test can make the Nth write or fsync fail with a chosen errno, tear a
+ * write in half, or "crash" the process's view of the disk by cutting
+ * every tracked file back to what was last fsynced (plus a torn piece of
+ * what was not), so crash recovery and EIO handling are ordinary unit
+ * tests (sqlite's VFS idea).  Fault injection costs one predictable
+ * branch per call when it is off.
+ *
+ * All functions may block on the disk.  They are thread-safe; the fault
+ * settings are meant to be changed while no other thread does I/O.
+ */
+#ifndef SLOG_FILEIO_H
+#define SLOG_FILEIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "buf.h"
+#include "err.h"
+
+/* open(2); returns the descriptor or a negative code. */
+int fio_open(const char *path, int flags, mode_t mode, struct err *e);
+void fio_close(int fd);
+
+/* Write all of p at off (retrying short writes). */
+int fio_pwrite(int fd, const void *p, size_t n, off_t off, const char *what, struct err *e);
+
+/* Read up to n bytes at off; returns the count read (short only at EOF). */
+ssize_t fio_pread(int fd, void *p, size_t n, off_t off, const char *what, struct err *e);
+
+int fio_fdatasync(int fd, const char *what, struct err *e);
+int fio_fsync(int fd, const char *what, struct err *e);
+int fio_ftruncate(int fd, off_t len, const char *what, struct err *e);
+int fio_size(int fd, uint64_t *size, const char *what, struct err *e);
+
+int fio_rename(const char *from, const char *to, struct err *e);
+int fio_unlink(const char *path, struct err *e);    /* missing is not an error */
+int fio_mkdir_p(const char *path, struct err *e);   /* mkdir -p */
+int fio_rmdir_r(const char *path, struct err *e);   /* rm -r */
+int fio_fsync_dir(const char *dir, struct err *e);
+
+/* The directory part of path, into out. */
+void fio_dirname(const char *path, char *out, size_t size);
+
+/*
+ * Replace path with data durably: write path.tmp, fsync it, rename it over
+ * path, fsync the directory.  Readers see the old or the new file, never
+ * a mix, and after a crash one of the two is there whole.
+ */
+int fio_write_atomic(const char *path, const void *data, size_t n, struct err *e);
+
+/* Read a whole file of at most max bytes into out (appended). */
+int fio_read_file(const char *path, size_t max, struct buf *out, struct err *e);
+
+/* fsync and fdatasync calls made so far (for tests and benchmarks). */
+uint64_t fio_sync_count(void);
+
+/* ---- fault injection, for tests ---- */
+
+struct fio_faults {
+	long fail_write_at;  /* the Nth pwrite from now fails (1 = next); 0 off */
+	int write_errno;     /* errno it fails with (ENOSPC, EIO, ...) */
+	int tear_write;      /* the failing write first writes half its bytes */
+	long fail_sync_at;   /* the Nth fsync/fdatasync from now fails; 0 off */
+	int sync_errno;
+	int track;           /* remember per file what has been fsynced */
+};
+
+void fio_faults_set(const struct fio_faults *f);
+void fio_faults_clear(void);
+
+/*
+ * Simulate power loss for every file written since tracking began: each
+ * is cut back to its length at its last fsync, plus (when tear is set) a
+ * random part of the bytes written after it.  Afterwards tracking starts
+ * afresh.  Returns how many files were cut.
+ */
+int fio_sim_crash(int tear, uint64_t seed);
+
+#endif

@@ -1,0 +1,153 @@
+/*
+ * partition_log.h: the log of one partition, the broker's storage engine.
+ *
+ * A partition log is a directory of segments (segment.h), the oldest
+ * first; the last one, the active segment, takes appends.  Offsets are
+ * dense from the log start offset to the log end offset (LEO), except for
+ * gaps compaction leaves.
+ *
+ *   append   validated batches are stamped with offsets and the leader
+ *            epoch (fields outside the CRC) and written with one pwrite;
+ *            the active segment rolls at segment.bytes or segment.ms.
+ *   flush    group commit: a caller that needs offsets below N durable
+ *            either runs the fsync itself or waits for the one running;
+ *            one fsync covers every append that preceded it.
+ *   read     answers with a region of one segment file, whole batches
+ *            only, for sendfile: no byte is copied in user space.
+ *   recover  on open, every batch after the recovery point is CRC-checked,
+ *            a torn or corrupt tail is cut to the last whole batch, and
+ *            indexes are rebuilt; a clean shutdown skips the scan.
+ *
+ * Locking.  `lock` guards the segment list, the offsets, the epoch cache
+ * and the segment fields marked "log lock".  It is held across the
+ * append's write(2): file order must be offset order, and a write to the
+ * page cache is a memcpy (an alternative that reserved space under the
+ * lock and wrote outside it would make readers wait on holes).  A roll
+ * also writes the old segment's two index files under it, once per
+ * segment.  Reads take it only to find their segment and index hints;
+ * they read the file outside it.  `flush_lock` guards the group-commit
+ * state; the lock order is lock, then flush_lock (the flush path never
+ * holds flush_lock while taking lock).
+ *
+ * After a failed fsync the log refuses appends and flushes for good: the
+ * kernel may have dropped the dirty pages, so no later fsync can vouch
+ * for them, and nothing written after the failure is acknowledged.
+ */
+#ifndef SLOG_PARTITION_LOG_H
+#define SLOG_PARTITION_LOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "segment.h"
+
+struct plog_config {
+	int64_t segment_bytes;        /* roll before the active segment passes this */
+	int64_t segment_ms;           /* roll when the active segment is this old */
+	int64_t index_interval_bytes; /* bytes between index entries */
+	int64_t retention_ms;         /* delete segments older than this; -1 never */
+	int64_t retention_bytes;      /* keep the log under this size; -1 no limit */
+};
+
+/* Kafka's defaults: 1 GiB segments, 7 days, 4 KiB index interval, 7 days. */
+void plog_config_default(struct plog_config *c);
+
+struct plog_open_opts {
+	int64_t recovery_point; /* offsets below are known durable */
+	int64_t log_start;      /* a checkpointed log start offset, or 0 */
+	int clean_shutdown;     /* the last close was clean: trust index files */
+	int64_t now_ms;
+};
+
+struct plog_recovery {
+	long segments;
+	long segments_scanned;
+	long batches_checked;
+	uint64_t bytes_truncated;
+	long segments_deleted;
+};
+
+struct plog;
+
+/* Open (creating the directory if needed) and recover a partition log. */
+int plog_open(const char *dir, const struct plog_config *cfg, const struct plog_open_opts *o,
+	      struct plog **out, struct plog_recovery *rec, struct err *e);
+
+/* Flush everything, write the active segment's indexes, free. */
+int plog_close(struct plog *l, struct err *e);
+
+/* Close and remove every file and the directory (topic deletion). */
+int plog_destroy(struct plog *l, struct err *e);
+
+void plog_set_config(struct plog *l, const struct plog_config *cfg);
+const char *plog_dir(const struct plog *l);
+
+struct plog_append_result {
+	int64_t base_offset; /* offset of the first record written */
+	int64_t last_offset;
+	uint64_t bytes;
+};
+
+/*
+ * Append data: one or more whole, validated batches (batch_validate).
+ * Their base offsets and leader epochs are rewritten in place.  Returns 0
+ * or SLOG_ESTORAGE (write failed; nothing was appended) with the reason.
+ */
+int plog_append(struct plog *l, uint8_t *data, size_t len, int32_t leader_epoch, int64_t now_ms,
+		struct plog_append_result *res, struct err *e);
+
+/*
+ * Block until every offset below upto is durable (group commit).  Returns
+ * 0 or SLOG_ESTORAGE once a fsync has failed.
+ */
+int plog_flush(struct plog *l, int64_t upto, struct err *e);
+
+/* A region of one segment file holding whole batches, for sendfile. */
+struct plog_region {
+	struct segment *seg;  /* a reference; plog_region_release() drops it */
+	uint64_t position;
+	uint64_t length;      /* 0: nothing to read at this offset (yet) */
+	int64_t first_offset; /* base offset of the first batch (<= the one asked) */
+	int64_t next_offset;  /* where the next read should start */
+};
+
+/*
+ * Find the batches holding offset and after it, below max_offset (the
+ * last offset readers may see, exclusive: the high watermark), at most
+ * max_bytes unless the first batch alone is larger (a reader must always
+ * make progress).  SLOG_EOFFSET_OUT_OF_RANGE when offset is before the
+ * log start or past the log end.
+ */
+int plog_read(struct plog *l, int64_t offset, int64_t max_offset, size_t max_bytes,
+	      struct plog_region *r, struct err *e);
+void plog_region_release(struct plog_region *r);
+
+/*
+ * The first record, at or after the log start, whose timestamp is >= ts:
+ * 1 with its offset and timestamp, 0 when every record is older.
+ */
+int plog_find_timestamp(struct plog *l, int64_t ts, int64_t *offset, int64_t *found_ts,
+			struct err *e);
+
+void plog_offsets(struct plog *l, int64_t *log_start, int64_t *log_end);
+int64_t plog_recovery_point(struct plog *l);
+uint64_t plog_size(struct plog *l);
+size_t plog_segment_count(struct plog *l);
+int32_t plog_latest_epoch(struct plog *l);
+
+/*
+ * Delete the oldest segments that retention.ms or retention.bytes rule
+ * out, or that lie wholly before the log start offset.  The active
+ * segment is rolled first when it alone is past retention.ms, so an idle
+ * partition empties too.  *deleted (may be NULL) counts segments removed.
+ */
+int plog_apply_retention(struct plog *l, int64_t now_ms, int *deleted, struct err *e);
+
+/* Move the log start offset up to offset (<= log end); drop whole segments. */
+int plog_delete_before(struct plog *l, int64_t offset, struct err *e);
+
+/* Remove every record at or after offset (a replica's divergent tail). */
+int plog_truncate(struct plog *l, int64_t offset, int64_t now_ms, struct err *e);
+
+#endif

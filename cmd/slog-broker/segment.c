@@ -1,0 +1,732 @@
+/*
+ * segment.c: one segment's files, its indexes and walks over its batches.
+ * See segment.h for the layout and the locking rules.
+ *
+ * Index entries are added as batches are appended (or re-read by
+ * recovery): when index.interval.bytes have passed since the last entry,
+ * the batch being added gets an offset index entry, and, if the largest
+ * timestamp of the batches before it grew since the last time index
+ * entry, a time index entry.  The first batch needs no entry: a lookup
+ * that finds no entry starts at position 0.
+ */
+#include "segment.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "batch_iter.h"
+#include "endian_io.h"
+#include "fileio.h"
+#include "xalloc.h"
+
+#define RECOVERY_CHUNK (1u << 20)
+#define INDEX_MAX_BYTES (256u << 20)
+
+void segment_file_name(char *out, size_t size, const char *dir, int64_t base, const char *ext)
+{
+	snprintf(out, size, "%s/%020lld%s", dir, (long long)base, ext);
+}
+
+static void name_of(const struct segment *s, const char *ext, char *out, size_t size)
+{
+	snprintf(out, size, "%s%s", s->path, ext);
+}
+
+static struct segment *seg_new(const char *dir, int64_t base)
+{
+	struct segment *s = xcalloc(1, sizeof(*s));
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%020lld", dir, (long long)base);
+	s->path = xstrdup(path);
+	s->base = base;
+	s->fd = -1;
+	atomic_init(&s->refs, 1);
+	s->next_offset = base;
+	s->max_ts = INT64_MIN;
+	s->index_interval = 4096;
+	return s;
+}
+
+static void unmap_indexes(struct segment *s)
+{
+	if (s->idx_map)
+		munmap(s->idx_map, s->idx_map_len);
+	if (s->tidx_map)
+		munmap(s->tidx_map, s->tidx_map_len);
+	s->idx_map = s->tidx_map = NULL;
+	s->idx_map_len = s->tidx_map_len = 0;
+}
+
+static void seg_free(struct segment *s)
+{
+	unmap_indexes(s);
+	buf_free(&s->idx);
+	buf_free(&s->tidx);
+	fio_close(s->fd);
+	free(s->path);
+	free(s);
+}
+
+void segment_ref(struct segment *s)
+{
+	atomic_fetch_add(&s->refs, 1);
+}
+
+void segment_unref(struct segment *s)
+{
+	if (s && atomic_fetch_sub(&s->refs, 1) == 1)
+		seg_free(s);
+}
+
+int segment_create(const char *dir, int64_t base, int64_t now_ms, struct segment **out,
+		   struct err *e)
+{
+	struct segment *s = seg_new(dir, base);
+	char name[4200];
+
+	/* Index files of a segment that was deleted at this base may remain. */
+	name_of(s, ".index", name, sizeof(name));
+	unlink(name);
+	name_of(s, ".timeindex", name, sizeof(name));
+	unlink(name);
+	name_of(s, ".log", name, sizeof(name));
+	s->fd = fio_open(name, O_RDWR | O_CREAT | O_EXCL, 0644, e);
+	if (s->fd < 0) {
+		int rc = s->fd;
+		seg_free(s);
+		return rc;
+	}
+	s->created_ms = now_ms;
+	*out = s;
+	return 0;
+}
+
+int segment_open(const char *dir, int64_t base, struct segment **out, struct err *e)
+{
+	struct segment *s = seg_new(dir, base);
+	char name[4200];
+	int rc;
+
+	name_of(s, ".log", name, sizeof(name));
+	s->fd = fio_open(name, O_RDWR, 0, e);
+	if (s->fd < 0) {
+		rc = s->fd;
+		seg_free(s);
+		return rc;
+	}
+	rc = fio_size(s->fd, &s->size, name, e);
+	if (rc) {
+		seg_free(s);
+		return rc;
+	}
+	s->synced_size = s->size;
+	*out = s;
+	return 0;
+}
+
+/* ---- index entries ---- */
+
+static void idx_view(const struct segment *s, const uint8_t **p, size_t *n)
+{
+	if (s->idx_map) {
+		*p = s->idx_map;
+		*n = s->idx_map_len / SEG_INDEX_ENTRY;
+	} else {
+		*p = (const uint8_t *)s->idx.data;
+		*n = s->idx.len / SEG_INDEX_ENTRY;
+	}
+}
+
+static void tidx_view(const struct segment *s, const uint8_t **p, size_t *n)
+{
+	if (s->tidx_map) {
+		*p = s->tidx_map;
+		*n = s->tidx_map_len / SEG_TIMEINDEX_ENTRY;
+	} else {
+		*p = (const uint8_t *)s->tidx.data;
+		*n = s->tidx.len / SEG_TIMEINDEX_ENTRY;
+	}
+}
+
+static int64_t tidx_last_ts(const struct segment *s)
+{
+	const uint8_t *p;
+	size_t n;
+
+	tidx_view(s, &p, &n);
+	return n ? (int64_t)be64_get(p + (n - 1) * SEG_TIMEINDEX_ENTRY) : INT64_MIN;
+}
+
+static void tidx_put(struct buf *b, int64_t ts, uint32_t rel)
+{
+	buf_add_be64(b, (uint64_t)ts);
+	buf_add_be32(b, rel);
+}
+
+/* Account for one batch at pos: index entries, max timestamp, end offset. */
+static void index_note(struct segment *s, const struct batch_header *h, uint64_t pos)
+{
+	uint32_t rel = (uint32_t)(h->base_offset - s->base);
+
+	if (s->index_bytes >= s->index_interval) {
+		buf_add_be32(&s->idx, rel);
+		buf_add_be32(&s->idx, (uint32_t)pos);
+		if (s->max_ts != INT64_MIN && s->max_ts > tidx_last_ts(s))
+			tidx_put(&s->tidx, s->max_ts, rel);
+		s->index_bytes = 0;
+	}
+	s->index_bytes += batch_size(h);
+	if (h->max_timestamp > s->max_ts)
+		s->max_ts = h->max_timestamp;
+	s->next_offset = batch_last_offset(h) + 1;
+}
+
+/*
+ * How many of the n entries of size esize, sorted on the big-endian field
+ * at byte field (8 bytes wide, or 4), hold a value <= key (< key when
+ * strict).  The floor lookups below are this count minus one.
+ */
+static size_t entries_upto(const uint8_t *p, size_t n, size_t esize, size_t field, int wide,
+			   int64_t key, int strict)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const uint8_t *f = p + mid * esize + field;
+		int64_t v = wide ? (int64_t)be64_get(f) : (int64_t)be32_get(f);
+
+		if (strict ? v < key : v <= key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+uint64_t segment_index_floor(const struct segment *s, int64_t offset)
+{
+	const uint8_t *p;
+	size_t n, k;
+
+	if (offset <= s->base)
+		return 0;
+	idx_view(s, &p, &n);
+	/* Relative offsets beyond 32 bits are past every entry. */
+	k = offset - s->base > UINT32_MAX ? n
+		: entries_upto(p, n, SEG_INDEX_ENTRY, 0, 0, offset - s->base, 0);
+	return k ? be32_get(p + (k - 1) * SEG_INDEX_ENTRY + 4) : 0;
+}
+
+uint64_t segment_index_floor_pos(const struct segment *s, uint64_t pos)
+{
+	const uint8_t *p;
+	size_t n, k;
+
+	idx_view(s, &p, &n);
+	k = entries_upto(p, n, SEG_INDEX_ENTRY, 4, 0, pos > UINT32_MAX ? UINT32_MAX : (int64_t)pos, 0);
+	return k ? be32_get(p + (k - 1) * SEG_INDEX_ENTRY + 4) : 0;
+}
+
+int64_t segment_timeindex_floor(const struct segment *s, int64_t ts)
+{
+	const uint8_t *p;
+	size_t n, k;
+
+	tidx_view(s, &p, &n);
+	/* The last entry whose timestamp is < ts: everything before its
+	 * offset is older than ts, so the search may start there. */
+	k = entries_upto(p, n, SEG_TIMEINDEX_ENTRY, 0, 1, ts, 1);
+	return k ? s->base + be32_get(p + (k - 1) * SEG_TIMEINDEX_ENTRY + 8) : s->base;
+}
+
+/* ---- buffered region reads ---- */
+
+static void reader_init(struct chunk_reader *r, int fd, const char *what, uint8_t *buf,
+			size_t cap, int owned)
+{
+	r->fd = fd;
+	r->what = what;
+	r->buf = buf;
+	r->cap = cap;
+	r->owned = owned;
+	r->at = 0;
+	r->len = 0;
+}
+
+/*
+ * Bytes [off, off+n) of the file, or NULL with rc set: 0 when the file
+ * ends first, negative on a read error.  limit is where valid data ends.
+ */
+static const uint8_t *reader_get(struct chunk_reader *r, uint64_t off, size_t n, uint64_t limit,
+				 int *rc, struct err *e)
+{
+	size_t want;
+	ssize_t got;
+
+	*rc = 0;
+	if (off + n > limit)
+		return NULL;
+	if (off >= r->at && off + n <= r->at + r->len)
+		return r->buf + (off - r->at);
+	if (n > r->cap) {
+		if (!r->owned) {
+			*rc = err_set(e, SLOG_EUNKNOWN, "read of %zu bytes exceeds the reader", n);
+			return NULL;
+		}
+		r->buf = xrealloc(r->buf, n);
+		r->cap = n;
+	}
+	want = r->cap;
+	if (limit - off < want)
+		want = (size_t)(limit - off);
+	got = fio_pread(r->fd, r->buf, want, (off_t)off, r->what, e);
+	if (got < 0) {
+		*rc = (int)got;
+		return NULL;
+	}
+	r->at = off;
+	r->len = (size_t)got;
+	if ((size_t)got < n)
+		return NULL;
+	return r->buf;
+}
+
+void seg_cursor_init(struct seg_cursor *c, const struct segment *s, uint64_t pos, uint64_t end)
+{
+	c->seg = s;
+	c->pos = pos;
+	c->end = end;
+	reader_init(&c->rd, s->fd, s->path, c->chunk, sizeof(c->chunk), 0);
+}
+
+int seg_cursor_peek(struct seg_cursor *c, struct batch_header *h, struct err *e)
+{
+	const uint8_t *p;
+	int rc;
+
+	if (c->pos >= c->end)
+		return 0;
+	p = reader_get(&c->rd, c->pos, BATCH_HEADER_SIZE, c->end, &rc, e);
+	if (!p)
+		return rc ? rc : err_set(e, SLOG_ECORRUPT_MESSAGE, "%s.log: partial batch header at %llu",
+					 c->seg->path, (unsigned long long)c->pos);
+	rc = batch_header_parse(p, BATCH_HEADER_SIZE, h, e);
+	if (rc)
+		return err_wrap(e, "%s.log at %llu", c->seg->path, (unsigned long long)c->pos);
+	if (batch_size(h) > c->end - c->pos)
+		return err_set(e, SLOG_ECORRUPT_MESSAGE, "%s.log: batch at %llu runs past the end",
+			       c->seg->path, (unsigned long long)c->pos);
+	return 1;
+}
+
+int segment_seek(const struct segment *s, int64_t offset, uint64_t floor_pos, uint64_t end,
+		 uint64_t *pos, struct batch_header *h, struct err *e)
+{
+	struct seg_cursor c;
+	int rc;
+
+	seg_cursor_init(&c, s, floor_pos, end);
+	while ((rc = seg_cursor_peek(&c, h, e)) == 1) {
+		if (batch_last_offset(h) >= offset)
+			break;
+		seg_cursor_skip(&c, h);
+	}
+	*pos = c.pos;
+	return rc;
+}
+
+/* ---- loading, recovery ---- */
+
+static int map_file(const char *name, void **map, size_t *len, struct err *e)
+{
+	uint64_t size;
+	int fd = fio_open(name, O_RDONLY, 0, e), rc;
+
+	*map = NULL;
+	*len = 0;
+	if (fd < 0)
+		return fd;
+	rc = fio_size(fd, &size, name, e);
+	if (!rc && size > 0) {
+		void *m = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, fd, 0);
+		if (m == MAP_FAILED)
+			rc = err_set(e, SLOG_EIO, "mmap %s: %s", name, strerror(errno));
+		else {
+			*map = m;
+			*len = (size_t)size;
+		}
+	}
+	fio_close(fd);
+	return rc;
+}
+
+static int check_indexes(const struct segment *s, struct err *e)
+{
+	const uint8_t *p;
+	size_t n;
+	uint32_t prev_rel = 0, prev_pos = 0;
+	int64_t prev_ts = INT64_MIN;
+
+	if (s->idx.len % SEG_INDEX_ENTRY || s->idx_map_len % SEG_INDEX_ENTRY ||
+	    s->tidx.len % SEG_TIMEINDEX_ENTRY || s->tidx_map_len % SEG_TIMEINDEX_ENTRY)
+		return err_set(e, SLOG_ECORRUPT_MESSAGE, "%s: index size is not whole entries", s->path);
+	idx_view(s, &p, &n);
+	for (size_t i = 0; i < n; i++) {
+		uint32_t rel = be32_get(p + i * SEG_INDEX_ENTRY);
+		uint32_t pos = be32_get(p + i * SEG_INDEX_ENTRY + 4);
+		if ((i && (rel <= prev_rel || pos <= prev_pos)) || pos == 0 ||
+		    (uint64_t)pos + BATCH_HEADER_SIZE > s->size)
+			return err_set(e, SLOG_ECORRUPT_MESSAGE, "%s.index: entry %zu is out of order",
+				       s->path, i);
+		prev_rel = rel;
+		prev_pos = pos;
+	}
+	tidx_view(s, &p, &n);
+	prev_rel = 0;
+	for (size_t i = 0; i < n; i++) {
+		int64_t ts = (int64_t)be64_get(p + i * SEG_TIMEINDEX_ENTRY);
+		uint32_t rel = be32_get(p + i * SEG_TIMEINDEX_ENTRY + 8);
+		if (i && (ts <= prev_ts || rel <= prev_rel))
+			return err_set(e, SLOG_ECORRUPT_MESSAGE, "%s.timeindex: entry %zu is out of order",
+				       s->path, i);
+		prev_ts = ts;
+		prev_rel = rel;
+	}
+	return 0;
+}
+
+static void drop_indexes(struct segment *s)
+{
+	unmap_indexes(s);
+	buf_reset(&s->idx);
+	buf_reset(&s->tidx);
+}
+
+int segment_load_indexes(struct segment *s, int writable, struct err *e)
+{
+	char iname[4200], tname[4200];
+	struct seg_cursor c;
+	struct batch_header h;
+	const uint8_t *p;
+	size_t n;
+	int rc;
+
+	drop_indexes(s);
+	name_of(s, ".index", iname, sizeof(iname));
+	name_of(s, ".timeindex", tname, sizeof(tname));
+	if (access(iname, F_OK) != 0 || access(tname, F_OK) != 0)
+		return err_set(e, SLOG_ECORRUPT_MESSAGE, "%s: index files missing", s->path);
+	if (writable) {
+		rc = fio_read_file(iname, INDEX_MAX_BYTES, &s->idx, e);
+		if (!rc)
+			rc = fio_read_file(tname, INDEX_MAX_BYTES, &s->tidx, e);
+	} else {
+		rc = map_file(iname, &s->idx_map, &s->idx_map_len, e);
+		if (!rc)
+			rc = map_file(tname, &s->tidx_map, &s->tidx_map_len, e);
+	}
+	if (!rc)
+		rc = check_indexes(s, e);
+	if (rc)
+		goto fail;
+	/* Walk from the last indexed batch to learn where the data ends. */
+	idx_view(s, &p, &n);
+	s->next_offset = s->base;
+	s->max_ts = tidx_last_ts(s);
+	s->index_bytes = 0;
+	seg_cursor_init(&c, s, n ? be32_get(p + (n - 1) * SEG_INDEX_ENTRY + 4) : 0, s->size);
+	while ((rc = seg_cursor_peek(&c, &h, e)) == 1) {
+		if (n && c.pos == be32_get(p + (n - 1) * SEG_INDEX_ENTRY + 4) &&
+		    h.base_offset - s->base != be32_get(p + (n - 1) * SEG_INDEX_ENTRY)) {
+			rc = err_set(e, SLOG_ECORRUPT_MESSAGE, "%s.index: last entry does not match the log",
+				     s->path);
+			break;
+		}
+		if (h.max_timestamp > s->max_ts)
+			s->max_ts = h.max_timestamp;
+		s->next_offset = batch_last_offset(&h) + 1;
+		s->index_bytes += batch_size(&h);
+		seg_cursor_skip(&c, &h);
+	}
+	if (rc < 0)
+		goto fail;
+	s->sealed = !writable;
+	return 0;
+fail:
+	drop_indexes(s);
+	s->max_ts = INT64_MIN;
+	s->next_offset = s->base;
+	return rc < 0 ? rc : SLOG_ECORRUPT_MESSAGE;
+}
+
+int segment_recover(struct segment *s, int check_crc, int64_t min_base, seg_batch_fn fn,
+		    void *arg, struct seg_recovery *r, struct err *e)
+{
+	struct chunk_reader rd;
+	struct batch_header h;
+	int64_t expect = min_base > s->base ? min_base : s->base;
+	uint64_t pos = 0;
+	struct err why;
+	int rc = 0;
+
+	memset(r, 0, sizeof(*r));
+	drop_indexes(s);
+	s->sealed = 0;
+	s->index_bytes = 0;
+	s->max_ts = INT64_MIN;
+	s->next_offset = s->base;
+	reader_init(&rd, s->fd, s->path, xmalloc(RECOVERY_CHUNK), RECOVERY_CHUNK, 1);
+	err_clear(&why);
+	while (pos < s->size) {
+		const uint8_t *p = reader_get(&rd, pos, BATCH_HEADER_SIZE, s->size, &rc, e);
+		if (!p) {
+			if (rc)
+				goto out;
+			err_set(&why, SLOG_ECORRUPT_MESSAGE, "partial batch header");
+			break;
+		}
+		if (batch_header_parse(p, BATCH_HEADER_SIZE, &h, &why))
+			break;
+		if (batch_size(&h) > s->size - pos) {
+			err_set(&why, SLOG_ECORRUPT_MESSAGE, "batch of %zu bytes cut short at %llu",
+				batch_size(&h), (unsigned long long)(s->size - pos));
+			break;
+		}
+		if (check_crc) {
+			p = reader_get(&rd, pos, batch_size(&h), s->size, &rc, e);
+			if (!p) {
+				if (rc)
+					goto out;
+				err_set(&why, SLOG_ECORRUPT_MESSAGE, "batch cut short");
+				break;
+			}
+			if (batch_validate(p, batch_size(&h), BATCH_CHECK_CRC, NULL, NULL, &why))
+				break;
+		}
+		if (h.base_offset < expect) {
+			err_set(&why, SLOG_ECORRUPT_MESSAGE, "offset %lld goes back (expected >= %lld)",
+				(long long)h.base_offset, (long long)expect);
+			break;
+		}
+		if (batch_last_offset(&h) - s->base > UINT32_MAX || pos > UINT32_MAX) {
+			err_set(&why, SLOG_ECORRUPT_MESSAGE, "offset %lld cannot be indexed in this segment",
+				(long long)h.base_offset);
+			break;
+		}
+		index_note(s, &h, pos);
+		if (fn)
+			fn(arg, &h);
+		expect = batch_last_offset(&h) + 1;
+		pos += batch_size(&h);
+		r->batches++;
+	}
+	if (pos < s->size) {
+		char name[4200];
+		name_of(s, ".log", name, sizeof(name));
+		r->truncated_bytes = s->size - pos;
+		snprintf(r->reason, sizeof(r->reason), "%s", why.msg);
+		rc = fio_ftruncate(s->fd, (off_t)pos, name, e);
+		if (rc)
+			goto out;
+		s->size = pos;
+		if (s->synced_size > pos)
+			s->synced_size = pos;
+	}
+out:
+	free(rd.buf);
+	return rc;
+}
+
+/* ---- appending, syncing, sealing ---- */
+
+int segment_append(struct segment *s, const uint8_t *data, size_t len, int64_t now_ms,
+		   struct err *e)
+{
+	char name[4200];
+	size_t off = 0;
+	int rc;
+
+	name_of(s, ".log", name, sizeof(name));
+	rc = fio_pwrite(s->fd, data, len, (off_t)s->size, name, e);
+	if (rc) {
+		struct err ignored;
+		/* Cut off whatever part did land, so the file ends on a batch. */
+		fio_ftruncate(s->fd, (off_t)s->size, name, &ignored);
+		return rc;
+	}
+	if (s->size == 0)
+		s->created_ms = now_ms;
+	while (off < len) {
+		struct batch_header h;
+		batch_header_parse(data + off, len - off, &h, NULL); /* validated by the caller */
+		index_note(s, &h, s->size + off);
+		off += batch_size(&h);
+	}
+	s->size += len;
+	return 0;
+}
+
+int segment_sync(struct segment *s, uint64_t size_at_start, struct err *e)
+{
+	int rc = fio_fdatasync(s->fd, s->path, e);
+
+	if (!rc && size_at_start > s->synced_size)
+		s->synced_size = size_at_start;
+	return rc;
+}
+
+int segment_write_indexes(struct segment *s, struct err *e)
+{
+	char name[4200];
+	struct buf t = BUF_INIT;
+	const uint8_t *p;
+	size_t n;
+	int rc;
+
+	idx_view(s, &p, &n);
+	name_of(s, ".index", name, sizeof(name));
+	rc = fio_write_atomic(name, p, n * SEG_INDEX_ENTRY, e);
+	if (rc)
+		return rc;
+	/* The time index ends with the segment's largest timestamp, at its
+	 * end offset: a reopened segment learns max_ts from it. */
+	tidx_view(s, &p, &n);
+	buf_add(&t, p, n * SEG_TIMEINDEX_ENTRY);
+	if (s->max_ts != INT64_MIN && s->max_ts > tidx_last_ts(s))
+		tidx_put(&t, s->max_ts, (uint32_t)(s->next_offset - s->base));
+	name_of(s, ".timeindex", name, sizeof(name));
+	rc = fio_write_atomic(name, t.data, t.len, e);
+	buf_free(&t);
+	return rc;
+}
+
+int segment_seal(struct segment *s, struct err *e)
+{
+	char iname[4200], tname[4200];
+	void *im, *tm;
+	size_t il, tl;
+	int rc;
+
+	if (s->sealed)
+		return 0;
+	rc = segment_write_indexes(s, e);
+	if (rc)
+		return rc;
+	s->sealed = 1;
+	name_of(s, ".index", iname, sizeof(iname));
+	name_of(s, ".timeindex", tname, sizeof(tname));
+	/* Trade the heap copies for mappings of the files just written; if
+	 * mapping fails the heap copies serve just as well. */
+	if (map_file(iname, &im, &il, NULL) == 0) {
+		if (map_file(tname, &tm, &tl, NULL) == 0) {
+			s->idx_map = im;
+			s->idx_map_len = il;
+			s->tidx_map = tm;
+			s->tidx_map_len = tl;
+			buf_free(&s->idx);
+			buf_free(&s->tidx);
+		} else if (im) {
+			munmap(im, il);
+		}
+	}
+	return 0;
+}
+
+int segment_truncate(struct segment *s, int64_t offset, struct err *e)
+{
+	char name[4200];
+	struct batch_header h;
+	struct seg_recovery r;
+	uint64_t cut = 0;
+	int rc;
+
+	if (offset >= s->next_offset)
+		return 0;
+	if (offset > s->base) {
+		rc = segment_seek(s, offset, segment_index_floor(s, offset), s->size, &cut, &h, e);
+		if (rc < 0)
+			return rc;
+	}
+	name_of(s, ".log", name, sizeof(name));
+	rc = fio_ftruncate(s->fd, (off_t)cut, name, e);
+	if (rc)
+		return rc;
+	s->size = cut;
+	if (s->synced_size > cut)
+		s->synced_size = cut;
+	/* Stale index files must never be trusted again. */
+	name_of(s, ".index", name, sizeof(name));
+	unlink(name);
+	name_of(s, ".timeindex", name, sizeof(name));
+	unlink(name);
+	return segment_recover(s, 0, s->base, NULL, NULL, &r, e);
+}
+
+int segment_remove_files(struct segment *s, struct err *e)
+{
+	static const char *const exts[] = { ".log", ".index", ".timeindex", ".index.tmp",
+					    ".timeindex.tmp" };
+	char name[4200];
+	int rc = 0;
+
+	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
+		name_of(s, exts[i], name, sizeof(name));
+		if (fio_unlink(name, e) && !rc)
+			rc = e ? e->code : SLOG_EIO;
+	}
+	return rc;
+}
+
+/* ---- timestamp search ---- */
+
+int segment_find_timestamp(const struct segment *s, int64_t ts, uint64_t floor_pos,
+			   uint64_t end, int64_t *offset, int64_t *found_ts, struct err *e)
+{
+	struct seg_cursor c;
+	struct batch_header h;
+	struct buf batch = BUF_INIT, scratch = BUF_INIT;
+	int rc;
+
+	seg_cursor_init(&c, s, floor_pos, end);
+	while ((rc = seg_cursor_peek(&c, &h, e)) == 1) {
+		struct batch_iter it;
+		struct record r;
+		ssize_t got;
+
+		if (h.max_timestamp < ts) {
+			seg_cursor_skip(&c, &h);
+			continue;
+		}
+		buf_reset(&batch);
+		got = fio_pread(s->fd, buf_reserve(&batch, batch_size(&h)), batch_size(&h),
+				(off_t)c.pos, s->path, e);
+		if (got < 0 || (size_t)got != batch_size(&h)) {
+			rc = got < 0 ? (int)got : err_set(e, SLOG_ECORRUPT_MESSAGE, "%s: short read", s->path);
+			break;
+		}
+		rc = batch_iter_init(&it, (const uint8_t *)batch.data, batch_size(&h), &scratch, e);
+		if (rc < 0)
+			break;
+		while ((rc = batch_iter_next(&it, &r, e)) == 1) {
+			if (r.timestamp >= ts) {
+				*offset = r.offset;
+				*found_ts = r.timestamp;
+				goto out;
+			}
+		}
+		if (rc < 0)
+			break;
+		seg_cursor_skip(&c, &h);
+	}
+out:
+	buf_free(&batch);
+	buf_free(&scratch);
+	return rc;
+}

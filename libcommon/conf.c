@@ -1,0 +1,274 @@
+/*
+ * conf.c: typed configuration.  See conf.h.
+ */
+#include "conf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "units.h"
+#include "xalloc.h"
+
+const struct conf_def *conf_find(const struct conf_def *defs, size_t ndefs, const char *key)
+{
+	for (size_t i = 0; i < ndefs; i++)
+		if (strcmp(defs[i].key, key) == 0)
+			return &defs[i];
+	return NULL;
+}
+
+/* Index of value among def->choices, or -1. */
+static int enum_index(const struct conf_def *def, const char *value)
+{
+	const char *p = def->choices;
+	size_t vlen = strlen(value);
+
+	for (int i = 0; p && *p; i++) {
+		const char *bar = strchr(p, '|');
+		size_t n = bar ? (size_t)(bar - p) : strlen(p);
+		if (n == vlen && strncmp(p, value, n) == 0)
+			return i;
+		if (!bar)
+			break;
+		p = bar + 1;
+	}
+	return -1;
+}
+
+int conf_parse(const struct conf_def *def, const char *value, int64_t *num, char **str,
+	       struct err *e)
+{
+	int b, rc = 0, idx;
+
+	*num = 0;
+	if (str)
+		*str = NULL;
+	switch (def->type) {
+	case CONF_INT:
+		rc = units_parse_int(value, def->min, def->max, num, e);
+		break;
+	case CONF_BYTES:
+		rc = units_parse_bytes(value, def->min, def->max, num, e);
+		break;
+	case CONF_DURATION:
+		rc = units_parse_duration(value, def->unit_ms ? def->unit_ms : 1, def->min, def->max,
+					  num, e);
+		break;
+	case CONF_BOOL:
+		rc = units_parse_bool(value, &b, e);
+		*num = b;
+		break;
+	case CONF_ENUM:
+		idx = enum_index(def, value);
+		if (idx < 0)
+			return err_set(e, SLOG_EINVALID_CONFIG, "'%s' is not one of %s", value,
+				       def->choices);
+		*num = idx;
+		/* keep the text too */
+		/* fall through */
+	case CONF_STRING:
+		if (str)
+			*str = xstrdup(value);
+		break;
+	}
+	return rc;
+}
+
+int conf_init(struct conf *c, const struct conf_def *defs, size_t ndefs, struct err *e)
+{
+	c->defs = defs;
+	c->ndefs = ndefs;
+	c->vals = xcalloc(ndefs, sizeof(*c->vals));
+	for (size_t i = 0; i < ndefs; i++) {
+		if (!defs[i].def)
+			continue;
+		if (conf_parse(&defs[i], defs[i].def, &c->vals[i].num, &c->vals[i].str, e)) {
+			err_wrap(e, "default of %s", defs[i].key);
+			conf_free(c);
+			return SLOG_EINVALID_CONFIG;
+		}
+	}
+	return 0;
+}
+
+void conf_free(struct conf *c)
+{
+	if (!c->vals)
+		return;
+	for (size_t i = 0; i < c->ndefs; i++)
+		free(c->vals[i].str);
+	free(c->vals);
+	c->vals = NULL;
+}
+
+int conf_set(struct conf *c, const char *key, const char *value, enum conf_source src,
+	     struct err *e)
+{
+	const struct conf_def *def = conf_find(c->defs, c->ndefs, key);
+	struct conf_value *v;
+	int64_t num;
+	char *str;
+
+	if (!def)
+		return err_set(e, SLOG_EINVALID_CONFIG, "unknown config key '%s'", key);
+	if (conf_parse(def, value, &num, &str, e))
+		return err_wrap(e, "%s", key);
+	v = &c->vals[def - c->defs];
+	free(v->str);
+	v->num = num;
+	v->str = str;
+	v->source = src;
+	return 0;
+}
+
+static char *trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+/* Split "key = value" in place; strip one pair of double quotes. */
+static int split_pair(char *line, char **key, char **value)
+{
+	char *eq = strchr(line, '=');
+	size_t n;
+
+	if (!eq)
+		return -1;
+	*eq = '\0';
+	*key = trim(line);
+	*value = trim(eq + 1);
+	n = strlen(*value);
+	if (n >= 2 && (*value)[0] == '"' && (*value)[n - 1] == '"') {
+		(*value)[n - 1] = '\0';
+		(*value)++;
+	}
+	return **key ? 0 : -1;
+}
+
+int conf_set_pair(struct conf *c, const char *pair, enum conf_source src, struct err *e)
+{
+	char *copy = xstrdup(pair), *key, *value;
+	int rc;
+
+	if (split_pair(copy, &key, &value))
+		rc = err_set(e, SLOG_EINVALID_CONFIG, "'%s' is not key=value", pair);
+	else
+		rc = conf_set(c, key, value, src, e);
+	free(copy);
+	return rc;
+}
+
+int conf_load_file(struct conf *c, const char *path, struct err *e)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL, *key, *value, *s;
+	size_t cap = 0;
+	int lineno = 0, rc = 0;
+
+	if (!f)
+		return err_set(e, SLOG_EINVALID_CONFIG, "cannot open config file '%s': %s", path,
+			       strerror(errno));
+	while (getline(&line, &cap, f) >= 0) {
+		lineno++;
+		s = trim(line);
+		if (*s == '\0' || *s == '#')
+			continue;
+		if (split_pair(s, &key, &value)) {
+			rc = err_set(e, SLOG_EINVALID_CONFIG, "%s:%d: expected 'key = value'", path,
+				     lineno);
+			break;
+		}
+		rc = conf_set(c, key, value, CONF_SRC_FILE, e);
+		if (rc) {
+			err_wrap(e, "%s:%d", path, lineno);
+			break;
+		}
+	}
+	free(line);
+	fclose(f);
+	return rc;
+}
+
+int conf_load_env(struct conf *c, const char *prefix, struct err *e)
+{
+	for (size_t i = 0; i < c->ndefs; i++) {
+		char name[160];
+		size_t n = (size_t)snprintf(name, sizeof(name), "%s", prefix);
+		const char *value;
+
+		for (const char *k = c->defs[i].key; *k && n + 1 < sizeof(name); k++)
+			name[n++] = *k == '.' || *k == '-' ? '_' : (char)toupper((unsigned char)*k);
+		name[n] = '\0';
+		value = getenv(name);
+		if (!value)
+			continue;
+		if (conf_set(c, c->defs[i].key, value, CONF_SRC_ENV, e))
+			return err_wrap(e, "environment %s", name);
+	}
+	return 0;
+}
+
+static const struct conf_value *get(const struct conf *c, const char *key)
+{
+	const struct conf_def *def = conf_find(c->defs, c->ndefs, key);
+
+	if (!def) {
+		fprintf(stderr, "fatal: config key '%s' is not defined\n", key);
+		abort();
+	}
+	return &c->vals[def - c->defs];
+}
+
+int64_t conf_get_num(const struct conf *c, const char *key)
+{
+	return get(c, key)->num;
+}
+
+int conf_get_bool(const struct conf *c, const char *key)
+{
+	return get(c, key)->num != 0;
+}
+
+const char *conf_get_str(const struct conf *c, const char *key)
+{
+	return get(c, key)->str;
+}
+
+enum conf_source conf_get_source(const struct conf *c, const char *key)
+{
+	return get(c, key)->source;
+}
+
+void conf_format(const struct conf *c, size_t idx, char *out, size_t size)
+{
+	const struct conf_value *v = &c->vals[idx];
+
+	switch (c->defs[idx].type) {
+	case CONF_BOOL:
+		snprintf(out, size, "%s", v->num ? "true" : "false");
+		break;
+	case CONF_STRING:
+	case CONF_ENUM:
+		snprintf(out, size, "%s", v->str ? v->str : "");
+		break;
+	default:
+		snprintf(out, size, "%lld", (long long)v->num);
+	}
+}
+
+const char *conf_source_name(enum conf_source src)
+{
+	static const char *const names[] = { "default", "file", "environment", "command line",
+					     "dynamic" };
+	return names[src];
+}
