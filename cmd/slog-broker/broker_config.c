@@ -1,0 +1,267 @@
+/*
+ * broker_config.c: the broker's and topics' configuration keys.  See
+ * broker_config.h.  Docs here feed slog-broker --help-config and the
+ * slog-broker.conf(5) page, which list the same keys.
+ */
+#include "broker_config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "compress.h"
+
+#define DAY_MS (24LL * 3600 * 1000)
+#define I64MAX INT64_MAX
+
+const struct conf_def broker_conf_defs[] = {
+	{ "node.id", CONF_INT, "1", 0, INT32_MAX, 0, NULL, "this broker's id in the cluster" },
+	{ "listeners", CONF_STRING, "127.0.0.1:9292", 0, 0, 0, NULL,
+	  "address and port the HTTP API listens on (host:port, or http://host:port)" },
+	{ "advertised.listeners", CONF_STRING, NULL, 0, 0, 0, NULL,
+	  "address clients are told to use; defaults to listeners" },
+	{ "log.dirs", CONF_STRING, "./slog-data", 0, 0, 0, NULL,
+	  "comma-separated data directories; partitions are spread over them" },
+	{ "num.partitions", CONF_INT, "1", 1, 100000, 0, NULL,
+	  "partitions of a topic created without a count (and of auto-created topics)" },
+	{ "default.replication.factor", CONF_INT, "1", 1, 100, 0, NULL,
+	  "replicas of a topic created without a count" },
+	{ "min.insync.replicas", CONF_INT, "1", 1, 100, 0, NULL,
+	  "replicas that must have a batch before acks=all is answered" },
+	{ "auto.create.topics.enable", CONF_BOOL, "true", 0, 1, 0, NULL,
+	  "create a topic when a producer first writes to it" },
+	{ "delete.topic.enable", CONF_BOOL, "true", 0, 1, 0, NULL, "allow deleting topics" },
+	{ "log.retention.ms", CONF_DURATION, "7d", -1, I64MAX, 1, NULL,
+	  "default retention.ms: delete segments older than this (-1: keep forever)" },
+	{ "log.retention.minutes", CONF_DURATION, NULL, -1, I64MAX, 60000, NULL,
+	  "log.retention.ms in minutes (used when log.retention.ms is not set)" },
+	{ "log.retention.hours", CONF_DURATION, "168", -1, I64MAX, 3600000, NULL,
+	  "log.retention.ms in hours (used when neither of the above is set)" },
+	{ "log.retention.bytes", CONF_BYTES, "-1", -1, I64MAX, 0, NULL,
+	  "default retention.bytes per partition (-1: no limit)" },
+	{ "log.segment.bytes", CONF_BYTES, "1GiB", 14, INT32_MAX, 0, NULL,
+	  "default segment.bytes: roll the active segment at this size" },
+	{ "log.roll.ms", CONF_DURATION, NULL, 1, I64MAX, 1, NULL,
+	  "default segment.ms: roll the active segment at this age" },
+	{ "log.roll.hours", CONF_DURATION, "168", 1, I64MAX, 3600000, NULL,
+	  "log.roll.ms in hours (used when log.roll.ms is not set)" },
+	{ "log.index.interval.bytes", CONF_BYTES, "4096", 0, INT32_MAX, 0, NULL,
+	  "default index.interval.bytes: bytes between offset index entries" },
+	{ "log.cleanup.policy", CONF_ENUM, "delete", 0, 0, 0, "delete|compact|compact,delete",
+	  "default cleanup.policy" },
+	{ "log.message.timestamp.type", CONF_ENUM, "CreateTime", 0, 0, 0,
+	  "CreateTime|LogAppendTime", "default message.timestamp.type" },
+	{ "log.retention.check.interval.ms", CONF_DURATION, "5m", 1, I64MAX, 1, NULL,
+	  "how often retention runs" },
+	{ "log.flush.on.ack", CONF_BOOL, "true", 0, 1, 0, NULL,
+	  "with acks=all, answer only after the batch is fsynced (group commit)" },
+	{ "log.flush.offset.checkpoint.interval.ms", CONF_DURATION, "1m", 1, I64MAX, 1, NULL,
+	  "how often recovery points are flushed and checkpointed" },
+	{ "message.max.bytes", CONF_BYTES, "1048588", 0, INT32_MAX, 0, NULL,
+	  "default max.message.bytes: the largest batch a topic accepts" },
+	{ "compression.type", CONF_ENUM, "producer", 0, 0, 0, "producer|uncompressed|zstd",
+	  "default compression.type" },
+	{ "socket.request.max.bytes", CONF_BYTES, "100MiB", 1024, INT32_MAX, 0, NULL,
+	  "the largest request body the broker reads" },
+	{ "num.network.threads", CONF_INT, "0", 0, 256, 0, NULL,
+	  "threads serving HTTP (0: one per CPU core)" },
+	{ "fetch.max.wait.ms", CONF_DURATION, "30s", 0, 3600000, 1, NULL,
+	  "the longest a fetch may wait for new records (max_wait_ms is capped to this)" },
+	{ "connections.max.idle.ms", CONF_DURATION, "10m", 0, I64MAX, 1, NULL,
+	  "close keep-alive connections idle this long" },
+	{ "log.level", CONF_ENUM, "info", 0, 0, 0, "error|warn|info|debug", "least severe log level" },
+};
+const size_t broker_conf_ndefs = sizeof(broker_conf_defs) / sizeof(broker_conf_defs[0]);
+
+const struct topic_conf_def topic_conf_defs[] = {
+	{ { "cleanup.policy", CONF_ENUM, "delete", 0, 0, 0, "delete|compact|compact,delete",
+	    "delete old segments, keep the last record per key, or both" }, "log.cleanup.policy" },
+	{ { "retention.ms", CONF_DURATION, "7d", -1, I64MAX, 1, NULL,
+	    "delete segments whose newest record is older than this (-1: forever)" }, NULL },
+	{ { "retention.bytes", CONF_BYTES, "-1", -1, I64MAX, 0, NULL,
+	    "delete the oldest segments while a partition is larger (-1: no limit)" },
+	  "log.retention.bytes" },
+	{ { "segment.bytes", CONF_BYTES, "1GiB", 14, INT32_MAX, 0, NULL, "roll segments at this size" },
+	  "log.segment.bytes" },
+	{ { "segment.ms", CONF_DURATION, "7d", 1, I64MAX, 1, NULL, "roll segments at this age" }, NULL },
+	{ { "index.interval.bytes", CONF_BYTES, "4096", 0, INT32_MAX, 0, NULL,
+	    "bytes between offset index entries" }, "log.index.interval.bytes" },
+	{ { "max.message.bytes", CONF_BYTES, "1048588", 0, INT32_MAX, 0, NULL,
+	    "the largest batch accepted" }, "message.max.bytes" },
+	{ { "min.insync.replicas", CONF_INT, "1", 1, 100, 0, NULL,
+	    "replicas that must have a batch before acks=all is answered" }, "min.insync.replicas" },
+	{ { "message.timestamp.type", CONF_ENUM, "CreateTime", 0, 0, 0, "CreateTime|LogAppendTime",
+	    "keep the producer's timestamps, or stamp the broker's time on append" },
+	  "log.message.timestamp.type" },
+	{ { "compression.type", CONF_ENUM, "producer", 0, 0, 0, "producer|uncompressed|zstd",
+	    "store batches as the producer sent them, or recompress" }, "compression.type" },
+	{ { "delete.retention.ms", CONF_DURATION, "1d", 0, I64MAX, 1, NULL,
+	    "how long compaction keeps tombstones" }, NULL },
+	{ { "min.compaction.lag.ms", CONF_DURATION, "0", 0, I64MAX, 1, NULL,
+	    "records younger than this are not compacted" }, NULL },
+	{ { "message.timestamp.before.max.ms", CONF_DURATION, "-1", -1, I64MAX, 1, NULL,
+	    "refuse records stamped more than this before the broker's clock (-1: no limit)" },
+	  NULL },
+	{ { "message.timestamp.after.max.ms", CONF_DURATION, "1h", -1, I64MAX, 1, NULL,
+	    "refuse records stamped more than this after the broker's clock (-1: no limit)" },
+	  NULL },
+};
+const size_t topic_conf_ndefs = sizeof(topic_conf_defs) / sizeof(topic_conf_defs[0]);
+
+/* Kafka's precedence: the most precise key that was set wins. */
+static int64_t precedence(const struct conf *c, const char *ms, const char *min, const char *hours)
+{
+	if (conf_get_source(c, ms) != CONF_SRC_DEFAULT || (!min && !hours))
+		return conf_get_num(c, ms);
+	if (min && conf_get_source(c, min) != CONF_SRC_DEFAULT)
+		return conf_get_num(c, min);
+	return conf_get_num(c, hours);
+}
+
+int64_t broker_retention_ms(const struct conf *c)
+{
+	return precedence(c, "log.retention.ms", "log.retention.minutes", "log.retention.hours");
+}
+
+int64_t broker_roll_ms(const struct conf *c)
+{
+	return precedence(c, "log.roll.ms", NULL, "log.roll.hours");
+}
+
+static const struct topic_conf_def *find_topic_def(const char *key)
+{
+	for (size_t i = 0; i < topic_conf_ndefs; i++)
+		if (strcmp(topic_conf_defs[i].def.key, key) == 0)
+			return &topic_conf_defs[i];
+	return NULL;
+}
+
+int topic_config_known(const char *key)
+{
+	return find_topic_def(key) != NULL;
+}
+
+int topic_config_check(const char *key, const char *value, struct err *e)
+{
+	const struct topic_conf_def *td = find_topic_def(key);
+	int64_t num;
+
+	if (!td)
+		return err_set(e, SLOG_EINVALID_CONFIG, "unknown topic config '%s'", key);
+	if (conf_parse(&td->def, value, &num, NULL, e))
+		return err_wrap(e, "%s", key);
+	return 0;
+}
+
+/* Whether any of the broker keys that feed one topic key was set. */
+static const char *source_of(const struct conf *broker, const char *const *keys)
+{
+	for (; *keys; keys++)
+		if (conf_get_source(broker, *keys) != CONF_SRC_DEFAULT)
+			return "broker";
+	return "default";
+}
+
+/* One key's value (number, enum index) and where it came from. */
+static int resolve_one(const struct conf *broker, json_t *overrides,
+		       const struct topic_conf_def *td, int64_t *num, const char **source,
+		       struct err *e)
+{
+	static const char *const retention[] = { "log.retention.ms", "log.retention.minutes",
+						  "log.retention.hours", NULL };
+	static const char *const roll[] = { "log.roll.ms", "log.roll.hours", NULL };
+	json_t *o = overrides ? json_object_get(overrides, td->def.key) : NULL;
+
+	if (o && json_is_string(o)) {
+		*source = "topic";
+		return conf_parse(&td->def, json_string_value(o), num, NULL, e);
+	}
+	if (strcmp(td->def.key, "retention.ms") == 0) {
+		*source = source_of(broker, retention);
+		*num = broker_retention_ms(broker);
+	} else if (strcmp(td->def.key, "segment.ms") == 0) {
+		*source = source_of(broker, roll);
+		*num = broker_roll_ms(broker);
+	} else if (td->broker_key) {
+		const char *keys[] = { td->broker_key, NULL };
+		*source = source_of(broker, keys);
+		*num = conf_get_num(broker, td->broker_key);
+	} else {
+		*source = "default";
+		return conf_parse(&td->def, td->def.def, num, NULL, e);
+	}
+	return 0;
+}
+
+static int64_t value_of(const struct conf *broker, json_t *overrides, const char *key, int *rc,
+			struct err *e)
+{
+	const struct topic_conf_def *td = find_topic_def(key);
+	const char *source;
+	int64_t num = 0;
+
+	if (!*rc)
+		*rc = resolve_one(broker, overrides, td, &num, &source, e);
+	return num;
+}
+
+int topic_config_resolve(const struct conf *broker, json_t *overrides, struct topic_config *out,
+			 struct err *e)
+{
+	int rc = 0, comp;
+
+	memset(out, 0, sizeof(*out));
+	out->log.retention_ms = value_of(broker, overrides, "retention.ms", &rc, e);
+	out->log.retention_bytes = value_of(broker, overrides, "retention.bytes", &rc, e);
+	out->log.segment_bytes = value_of(broker, overrides, "segment.bytes", &rc, e);
+	out->log.segment_ms = value_of(broker, overrides, "segment.ms", &rc, e);
+	out->log.index_interval_bytes = value_of(broker, overrides, "index.interval.bytes", &rc, e);
+	out->max_message_bytes = value_of(broker, overrides, "max.message.bytes", &rc, e);
+	out->min_insync_replicas = value_of(broker, overrides, "min.insync.replicas", &rc, e);
+	out->cleanup_policy = (int)value_of(broker, overrides, "cleanup.policy", &rc, e);
+	out->log_append_time = value_of(broker, overrides, "message.timestamp.type", &rc, e) == 1;
+	comp = (int)value_of(broker, overrides, "compression.type", &rc, e);
+	out->compression = comp == 0 ? -1 : comp == 1 ? CODEC_NONE : CODEC_ZSTD;
+	out->delete_retention_ms = value_of(broker, overrides, "delete.retention.ms", &rc, e);
+	out->min_compaction_lag_ms = value_of(broker, overrides, "min.compaction.lag.ms", &rc, e);
+	out->ts_before_max_ms = value_of(broker, overrides, "message.timestamp.before.max.ms", &rc, e);
+	out->ts_after_max_ms = value_of(broker, overrides, "message.timestamp.after.max.ms", &rc, e);
+	return rc;
+}
+
+/* A value as text in the key's unit: enums by name, booleans as words. */
+static void format_value(const struct topic_conf_def *td, int64_t num, char *out, size_t size)
+{
+	if (td->def.type == CONF_ENUM) {
+		const char *p = td->def.choices;
+		for (int64_t i = 0; i < num && p; i++) {
+			p = strchr(p, '|');
+			if (p)
+				p++;
+		}
+		snprintf(out, size, "%.*s", p ? (int)strcspn(p, "|") : 0, p ? p : "");
+	} else if (td->def.type == CONF_BOOL) {
+		snprintf(out, size, "%s", num ? "true" : "false");
+	} else {
+		snprintf(out, size, "%lld", (long long)num);
+	}
+}
+
+json_t *topic_config_describe(const struct conf *broker, json_t *overrides)
+{
+	json_t *list = json_array();
+
+	for (size_t i = 0; i < topic_conf_ndefs; i++) {
+		const struct topic_conf_def *td = &topic_conf_defs[i];
+		const char *source = "default";
+		char text[128];
+		int64_t num = 0;
+
+		if (resolve_one(broker, overrides, td, &num, &source, NULL))
+			continue;
+		format_value(td, num, text, sizeof(text));
+		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s}", "name", td->def.key,
+						      "value", text, "source", source, "doc",
+						      td->def.doc));
+	}
+	return list;
+}

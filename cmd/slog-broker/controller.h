@@ -1,0 +1,52 @@
+/*
+ * controller.h: changes to the cluster's metadata.
+ *
+ * Every change follows the same path, on one broker as in a cluster:
+ * check the request against the current state, write a metadata record
+ * to the metadata log durably, apply it to the state, and bring the
+ * runtime (partition logs) in line.  For a new topic or more partitions
+ * the logs are created first, so a failure to create them leaves no
+ * record behind; for a deletion the record comes first, so a crash
+ * before the files are gone leaves orphans that the next start removes.
+ *
+ * Each function takes the broker's metadata lock for writing itself.
+ */
+#ifndef SLOG_CONTROLLER_H
+#define SLOG_CONTROLLER_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "err.h"
+
+struct broker;
+
+/*
+ * Create a topic.  partitions/replication_factor <= 0 take the broker's
+ * defaults; configs (borrowed, may be NULL) is an object of key -> value
+ * (strings, numbers or booleans).  validate_only checks and changes nothing.
+ */
+int controller_create_topic(struct broker *b, const char *name, int32_t partitions,
+			    int32_t replication_factor, json_t *configs, int validate_only,
+			    struct err *e);
+
+int controller_delete_topic(struct broker *b, const char *name, struct err *e);
+
+/* Set and delete topic config overrides (set: object; del: array of keys). */
+int controller_alter_configs(struct broker *b, const char *name, json_t *set, json_t *del,
+			     int validate_only, struct err *e);
+
+/* Grow a topic to total partitions. */
+int controller_add_partitions(struct broker *b, const char *name, int32_t total,
+			      int validate_only, struct err *e);
+
+/*
+ * Make sure a topic exists, creating it with the broker's defaults if
+ * auto.create.topics.enable allows.  Call without the metadata lock.
+ */
+int controller_ensure_topic(struct broker *b, const char *name, struct err *e);
+
+/* Write the first record of a new cluster (its id). */
+int controller_bootstrap(struct broker *b, const char *cluster_id, struct err *e);
+
+#endif

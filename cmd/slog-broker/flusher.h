@@ -1,0 +1,42 @@
+/*
+ * flusher.h: group commit for acks=all, off the request threads.
+ *
+ * A produce with acks=all appends, suspends its connection and submits a
+ * flush request.  The flusher thread takes every request queued so far,
+ * fsyncs each partition involved once (plog_flush), and calls each
+ * request's done callback with the result, which resumes the connection.
+ * Requests that arrive during an fsync wait for the next round, which
+ * then covers all of them with one more fsync: under load, one fsync
+ * serves as many acknowledgements as arrived while the last one ran.
+ *
+ * No HTTP thread ever blocks in fsync, so a slow disk delays only the
+ * requests that asked for durability.
+ */
+#ifndef SLOG_FLUSHER_H
+#define SLOG_FLUSHER_H
+
+#include <stdint.h>
+
+#include "err.h"
+
+struct partition;
+struct flusher;
+
+struct flush_req {
+	struct partition *part;
+	int64_t upto; /* offsets below this must be durable */
+	void (*done)(struct flush_req *r, int rc, const struct err *e);
+	void *arg;
+	struct flush_req *next; /* owned by the flusher */
+};
+
+struct flusher *flusher_start(void);
+/* Finish what is queued, then stop. */
+void flusher_stop(struct flusher *f);
+
+void flusher_submit(struct flusher *f, struct flush_req *r);
+
+/* Wait until no request of this partition is queued or running. */
+void flusher_drain_partition(struct flusher *f, struct partition *p);
+
+#endif

@@ -1,0 +1,94 @@
+/*
+ * http_server.h: the broker's HTTP front end on libmicrohttpd.
+ *
+ * libmicrohttpd runs a pool of threads, each with its own epoll loop,
+ * and calls back for every request.  This module turns those callbacks
+ * into one struct request per HTTP request: it reads the body (up to
+ * socket.request.max.bytes, refusing more with 413 before reading it),
+ * routes by method and path to a handler, and records each request's API,
+ * status and duration in the metrics when it completes.
+ *
+ * A handler answers with one of the http_reply_* calls, or suspends the
+ * request (http_suspend) and has another thread resume it later
+ * (http_resume): a long-polling fetch, an acks=all produce waiting for
+ * its fsync.  A suspended request holds no thread and no lock.  When it
+ * is resumed, its continuation runs on a server thread and answers.
+ */
+#ifndef SLOG_HTTP_SERVER_H
+#define SLOG_HTTP_SERVER_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "err.h"
+#include "fetch_wait.h"
+#include "flusher.h"
+#include "metrics.h"
+
+struct broker;
+struct http_server;
+struct MHD_Connection;
+
+struct request {
+	struct broker *b;
+	struct MHD_Connection *conn;
+	const char *method;
+	char *path;
+	enum api api;
+	struct buf body;
+	int too_large;
+	int64_t start_ns;
+	int status;
+	int phase;
+	int (*resume)(struct request *r); /* continuation after http_resume */
+	/* What a suspended request waits with (one at a time). */
+	struct fetch_wait wait;
+	struct flush_req flush;
+	/* Handler state kept across a suspension; freed with the request. */
+	void *state;
+	void (*free_state)(void *state);
+	/* Headers for the answer (http_add_header). */
+	char *hdr_name[6], *hdr_value[6];
+	int nhdrs;
+};
+
+/* Listen on host:port (port 0: any free port) with threads threads. */
+struct http_server *http_start(struct broker *b, const char *host, int port, int threads,
+			       struct err *e);
+/* The port actually bound. */
+int http_port(const struct http_server *s);
+/* Stop accepting connections; requests in flight go on. */
+void http_quiesce(struct http_server *s);
+/* Requests not yet answered. */
+int http_active(struct http_server *s);
+void http_stop(struct http_server *s);
+
+/* ---- for handlers ---- */
+
+const char *http_query(struct request *r, const char *name);
+const char *http_header(struct request *r, const char *name);
+
+/* Answer with body (taken; may be NULL) and a content type. */
+int http_reply(struct request *r, int status, const char *content_type, struct buf *body);
+/* Answer with a JSON value (reference stolen). */
+int http_reply_json(struct request *r, int status, json_t *j);
+/* Answer {"error":{"code":NAME,"message":...}} with the code's status. */
+int http_reply_error(struct request *r, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int http_reply_err(struct request *r, const struct err *e);
+/* An error with extra fields merged into the error object (stolen). */
+int http_reply_error_with(struct request *r, int code, json_t *extra, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Answer with len bytes of fd from offset (fd is taken: closed later). */
+int http_reply_fd(struct request *r, int status, const char *content_type, int fd,
+		  uint64_t offset, uint64_t len);
+/* Add a header to the answer about to be sent; call before http_reply*. */
+void http_add_header(struct request *r, const char *name, const char *value);
+
+/* Suspend: the request is answered later, by cont, after http_resume(). */
+int http_suspend(struct request *r, int (*cont)(struct request *r));
+/* Resume a suspended request (any thread, any time after http_suspend). */
+void http_resume(struct request *r);
+
+#endif

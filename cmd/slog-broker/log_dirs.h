@@ -1,0 +1,80 @@
+/*
+ * log_dirs.h: the broker's data directories.
+ *
+ * Each directory in log.dirs holds partition directories (<topic>-<n>),
+ * and the files that describe them as a whole:
+ *
+ *   .lock                            flock()ed while a broker uses it
+ *   meta.properties                  cluster.id and node.id (Kafka's file)
+ *   recovery-point-offset-checkpoint offsets below which each partition
+ *                                    is known flushed
+ *   log-start-offset-checkpoint      log start offsets moved by deletion
+ *   .clean-shutdown                  present only after a clean shutdown
+ *
+ * Opening locks every directory (a second broker on the same data is
+ * refused, naming the pid that holds it), checks meta.properties, and
+ * reads the checkpoints; the clean-shutdown marker is read and removed, so
+ * that a crash from here on is never mistaken for a clean stop.
+ */
+#ifndef SLOG_LOG_DIRS_H
+#define SLOG_LOG_DIRS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "checkpoint.h"
+#include "err.h"
+#include "partition_log.h"
+
+struct log_dir {
+	char *path;
+	int lock_fd;
+	int clean;              /* the last shutdown was clean */
+	int partitions;         /* partition logs placed here */
+	struct checkpoint_entry *recovery, *starts;
+	size_t nrecovery, nstarts;
+};
+
+struct log_dirs {
+	struct log_dir *v;
+	size_t n;
+};
+
+/*
+ * Open the comma-separated dirs.  cluster_id is read from the first
+ * meta.properties that has one, or kept (a fresh cluster's new id) and
+ * written to all of them.
+ */
+int log_dirs_open(struct log_dirs *d, const char *csv, int32_t node_id, char cluster_id[24],
+		  struct err *e);
+
+/* Where <topic>-<partition> lives, or -1. */
+int log_dirs_find(const struct log_dirs *d, const char *topic, int32_t partition);
+
+/* The directory for a new partition: the one with the fewest. */
+int log_dirs_pick(const struct log_dirs *d);
+
+/* Open (create if needed) <dir>/<topic>-<partition> with its checkpoints. */
+int log_dirs_open_partition(struct log_dirs *d, int dir, const char *topic, int32_t partition,
+			    const struct plog_config *cfg, struct plog **out, struct err *e);
+
+/* A partition log's placement, for writing checkpoints. */
+struct log_dirs_entry {
+	int dir;
+	const char *topic;
+	int32_t partition;
+	struct plog *log;
+};
+
+/* Write every directory's recovery-point and log-start checkpoints. */
+int log_dirs_checkpoint(struct log_dirs *d, const struct log_dirs_entry *v, size_t n,
+			struct err *e);
+
+/* Remove partition directories that keep(topic, partition) says are unknown. */
+void log_dirs_remove_orphans(struct log_dirs *d, int (*keep)(void *arg, const char *topic,
+							  int32_t partition), void *arg);
+
+/* Mark clean (after every log closed cleanly), unlock, free. */
+void log_dirs_close(struct log_dirs *d, int clean);
+
+#endif

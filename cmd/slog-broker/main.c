@@ -1,0 +1,308 @@
+/*
+ * slog-broker: the server.  This file reads the options and the
+ * configuration, wires the modules together, waits for a signal, and
+ * shuts down in order.  Exit status: 0 after a clean shutdown, 1 when
+ * the broker cannot start or stop cleanly, 2 for a usage error.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "broker.h"
+#include "cli.h"
+#include "controller.h"
+#include "fetch_wait.h"
+#include "flusher.h"
+#include "http_server.h"
+#include "log.h"
+#include "metrics.h"
+#include "scheduler.h"
+#include "sd_notify.h"
+#include "units.h"
+
+static const char synopsis[] =
+	"usage: slog-broker [-c FILE] [--set KEY=VALUE]... [--check-config]\n"
+	"       slog-broker --help-config | -h | -V\n";
+
+static void usage(void)
+{
+	printf("%s\n", synopsis);
+	printf("The slog server: stores partitions and serves the HTTP API.\n\n"
+	       "  -c, --config FILE       read key = value settings from FILE\n"
+	       "  -s, --set KEY=VALUE     set one key (repeatable; wins over FILE and SLOG_* variables)\n"
+	       "      --check-config      check the configuration, print the effective values, exit\n"
+	       "      --help-config       list every key with its default and meaning\n"
+	       "  -h, --help              show this help\n"
+	       "  -V, --version           show the version\n\n"
+	       "With no configuration it serves 127.0.0.1:9292 with data in ./slog-data.\n"
+	       "Each key may also come from the environment as SLOG_<KEY> (dots as _).\n"
+	       "See slog-broker(1) and slog-broker.conf(5).\n");
+}
+
+static const struct option longopts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "set", required_argument, NULL, 's' },
+	{ "check-config", no_argument, NULL, 'C' },
+	{ "help-config", no_argument, NULL, 'H' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "list-options", no_argument, NULL, 'L' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void help_config(void)
+{
+	printf("%-40s %-16s %s\n", "KEY", "DEFAULT", "MEANING");
+	for (size_t i = 0; i < broker_conf_ndefs; i++) {
+		const struct conf_def *d = &broker_conf_defs[i];
+		printf("%-40s %-16s %s\n", d->key, d->def ? d->def : "-", d->doc);
+	}
+	printf("\nTopic keys (set per topic; the broker key in brackets sets the default):\n");
+	for (size_t i = 0; i < topic_conf_ndefs; i++) {
+		const struct topic_conf_def *t = &topic_conf_defs[i];
+		printf("%-40s %-16s %s%s%s%s\n", t->def.key, t->def.def ? t->def.def : "-", t->def.doc,
+		       t->broker_key ? " [" : "", t->broker_key ? t->broker_key : "",
+		       t->broker_key ? "]" : "");
+	}
+}
+
+static void print_config(const struct conf *c)
+{
+	for (size_t i = 0; i < c->ndefs; i++) {
+		char v[512];
+		if (!c->vals[i].str && (c->defs[i].type == CONF_STRING))
+			continue;
+		conf_format(c, i, v, sizeof(v));
+		printf("%s = %s  # %s\n", c->defs[i].key, v, conf_source_name(c->vals[i].source));
+	}
+}
+
+/* "host:port", "http://host:port", "[::1]:port" -> host and port. */
+static int parse_listener(const char *s, char *host, size_t size, int *port, struct err *e)
+{
+	const char *p = s, *colon;
+	int64_t v;
+
+	if (strncmp(p, "http://", 7) == 0)
+		p += 7;
+	else if (strstr(p, "://"))
+		return err_set(e, SLOG_EINVALID_CONFIG, "listeners: '%s': only http:// is served", s);
+	if (*p == '[') {
+		const char *close = strchr(p, ']');
+		if (!close || close[1] != ':')
+			return err_set(e, SLOG_EINVALID_CONFIG, "listeners: '%s' is not [host]:port", s);
+		snprintf(host, size, "%.*s", (int)(close - p - 1), p + 1);
+		colon = close + 1;
+	} else {
+		colon = strrchr(p, ':');
+		if (!colon)
+			return err_set(e, SLOG_EINVALID_CONFIG, "listeners: '%s' is not host:port", s);
+		snprintf(host, size, "%.*s", (int)(colon - p), p);
+	}
+	if (units_parse_int(colon + 1, 0, 65535, &v, NULL))
+		return err_set(e, SLOG_EINVALID_CONFIG, "listeners: '%s' has no valid port", s);
+	*port = (int)v;
+	return 0;
+}
+
+static int load_config(struct broker *b, const char *file, char **sets, int nsets, struct err *e)
+{
+	const char *adv;
+	int rc = conf_init(&b->conf, broker_conf_defs, broker_conf_ndefs, e);
+
+	if (!rc && file)
+		rc = conf_load_file(&b->conf, file, e);
+	if (!rc)
+		rc = conf_load_env(&b->conf, "SLOG_", e);
+	for (int i = 0; !rc && i < nsets; i++)
+		rc = conf_set_pair(&b->conf, sets[i], CONF_SRC_CMDLINE, e);
+	if (rc)
+		return rc;
+	rc = parse_listener(conf_get_str(&b->conf, "listeners"), b->listen_host,
+			    sizeof(b->listen_host), &b->listen_port, e);
+	adv = conf_get_str(&b->conf, "advertised.listeners");
+	if (!rc && adv)
+		rc = parse_listener(adv, b->host, sizeof(b->host), &b->port, e);
+	if (rc)
+		return rc;
+	b->node_id = (int32_t)conf_get_num(&b->conf, "node.id");
+	b->flush_on_ack = conf_get_bool(&b->conf, "log.flush.on.ack");
+	b->fetch_max_wait_ms = conf_get_num(&b->conf, "fetch.max.wait.ms");
+	b->request_max_bytes = conf_get_num(&b->conf, "socket.request.max.bytes");
+	log_set_level((enum log_level)conf_get_num(&b->conf, "log.level"));
+	/* Checking every topic default once catches a bad broker-wide default. */
+	{
+		struct topic_config tc;
+		rc = topic_config_resolve(&b->conf, NULL, &tc, e);
+	}
+	return rc;
+}
+
+static int keep_partition(void *arg, const char *topic, int32_t partition)
+{
+	struct meta_topic *mt = meta_find(arg, topic);
+
+	return mt && partition < mt->partitions;
+}
+
+/* Logs, metadata, topics: everything before the port opens. */
+static int open_storage(struct broker *b, struct err *e)
+{
+	char cluster_id[24] = "";
+	int rc;
+
+	rc = log_dirs_open(&b->dirs, conf_get_str(&b->conf, "log.dirs"), b->node_id, cluster_id, e);
+	if (rc)
+		return rc;
+	meta_state_init(&b->meta);
+	rc = meta_log_open(&b->mlog, b->dirs.v[0].path, b->dirs.v[0].clean, &b->meta, e);
+	if (rc)
+		return rc;
+	if (!b->meta.cluster_id[0])
+		rc = controller_bootstrap(b, cluster_id, e);
+	else if (strcmp(b->meta.cluster_id, cluster_id) != 0)
+		rc = err_set(e, SLOG_EINVALID_CONFIG,
+			     "metadata log belongs to cluster %s, meta.properties to %s",
+			     b->meta.cluster_id, cluster_id);
+	if (rc)
+		return rc;
+	log_dirs_remove_orphans(&b->dirs, keep_partition, &b->meta);
+	return topics_open_all(b, e);
+}
+
+static int shutdown_broker(struct broker *b)
+{
+	int64_t deadline = broker_mono_ms() + 4000;
+	struct err e;
+	int rc = 0;
+
+	b->stopping = 1;
+	sd_notify_send("STOPPING=1");
+	log_info("shutting down");
+	if (b->http) {
+		http_quiesce(b->http);
+		/* Answer long polls now, then let requests in flight finish. */
+		fetch_waits_wake_all(b->waits);
+		while (http_active(b->http) > 0 && broker_mono_ms() < deadline)
+			usleep(5000);
+		http_stop(b->http);
+	}
+	if (b->sched)
+		scheduler_stop(b->sched);
+	if (b->flusher)
+		flusher_stop(b->flusher);
+	if (b->waits)
+		fetch_waits_stop(b->waits);
+	if (b->mlog.log)
+		scheduler_checkpoint(b);
+	if (topics_close_all(b, &e)) {
+		log_error("%s", e.msg);
+		rc = 1;
+	}
+	if (b->mlog.log && meta_log_close(&b->mlog, &e)) {
+		log_error("%s", e.msg);
+		rc = 1;
+	}
+	log_dirs_close(&b->dirs, rc == 0);
+	meta_state_free(&b->meta);
+	if (b->metrics)
+		metrics_free(b->metrics);
+	conf_free(&b->conf);
+	pthread_rwlock_destroy(&b->meta_lock);
+	log_info("stopped%s", rc ? " with errors" : "");
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static struct broker broker;
+	struct broker *b = &broker;
+	const char *file = NULL;
+	char **sets = calloc((size_t)argc + 1, sizeof(char *));
+	int nsets = 0, check = 0, c, threads, sig;
+	pthread_rwlockattr_t ra;
+	sigset_t mask;
+	struct err e;
+
+	cli_init(argv[0]);
+	while ((c = getopt_long(argc, argv, "c:s:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': file = optarg; break;
+		case 's': sets[nsets++] = optarg; break;
+		case 'C': check = 1; break;
+		case 'H': help_config(); return 0;
+		case 'h': usage(); return 0;
+		case 'V':
+			cli_print_version();
+			printf("libmicrohttpd %s\n", MHD_get_version());
+			return 0;
+		case 'L': cli_list_options(longopts); return 0;
+		default: cli_usage_error(synopsis, "unknown option");
+		}
+	}
+	if (optind < argc)
+		cli_usage_error(synopsis, "unexpected argument '%s'", argv[optind]);
+	b->started_ms = broker_now_ms();
+	if (load_config(b, file, sets, nsets, &e)) {
+		cli_error("%s", e.msg);
+		return 1;
+	}
+	free(sets);
+	if (!b->host[0]) {
+		memcpy(b->host, b->listen_host, sizeof(b->host));
+		b->port = b->listen_port;
+	}
+	if (check) {
+		print_config(&b->conf);
+		conf_free(&b->conf);
+		return 0;
+	}
+
+	/* Signals go to this thread only: block them before any thread starts. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	pthread_rwlockattr_init(&ra);
+	pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&b->meta_lock, &ra);
+	pthread_rwlockattr_destroy(&ra);
+	b->metrics = metrics_new();
+	b->waits = fetch_waits_start();
+	b->flusher = flusher_start();
+	if (open_storage(b, &e)) {
+		cli_error("%s", e.msg);
+		shutdown_broker(b);
+		return 1;
+	}
+	b->sched = scheduler_start(b);
+	threads = (int)conf_get_num(&b->conf, "num.network.threads");
+	if (threads == 0)
+		threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	b->http = http_start(b, b->listen_host, b->listen_port, threads > 0 ? threads : 1, &e);
+	if (!b->http) {
+		cli_error("%s", e.msg);
+		shutdown_broker(b);
+		return 1;
+	}
+	if (b->listen_port == 0 && b->port == 0)
+		b->port = http_port(b->http);
+	b->ready = 1;
+	log_info("listening on http://%s:%d (node %d, cluster %s, %zu topics, data in %s)",
+		 b->listen_host, http_port(b->http), b->node_id, b->meta.cluster_id, b->ntopics,
+		 conf_get_str(&b->conf, "log.dirs"));
+	sd_notify_send("READY=1");
+
+	while (sigwait(&mask, &sig) != 0 && errno == EINTR)
+		;
+	log_info("received %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	return shutdown_broker(b);
+}

@@ -1,0 +1,232 @@
+/*
+ * meta_state.c: apply metadata records.  See meta_state.h.
+ */
+#include "meta_state.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "xalloc.h"
+
+void meta_state_init(struct meta_state *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+static void topic_free(struct meta_topic *t)
+{
+	json_decref(t->configs);
+	free(t);
+}
+
+void meta_state_free(struct meta_state *s)
+{
+	for (size_t i = 0; i < s->ntopics; i++)
+		topic_free(s->topics[i]);
+	free(s->topics);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Index of name, or of where it would go (with *found = 0). */
+static size_t locate(const struct meta_state *s, const char *name, int *found)
+{
+	size_t lo = 0, hi = s->ntopics;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(s->topics[mid]->name, name);
+		if (c == 0) {
+			*found = 1;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = 0;
+	return lo;
+}
+
+struct meta_topic *meta_find(const struct meta_state *s, const char *name)
+{
+	int found;
+	size_t i = locate(s, name, &found);
+
+	return found ? s->topics[i] : NULL;
+}
+
+int meta_topic_name_valid(const char *name, struct err *e)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > TOPIC_NAME_MAX)
+		return err_set(e, SLOG_EINVALID_TOPIC, "a topic name has 1 to %d characters", TOPIC_NAME_MAX);
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return err_set(e, SLOG_EINVALID_TOPIC, "'%s' cannot be a topic name", name);
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return err_set(e, SLOG_EINVALID_TOPIC,
+				       "topic names use only letters, digits, '.', '_' and '-'");
+	}
+	return 0;
+}
+
+void meta_new_id(char out[24])
+{
+	static const char b64url[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	uint8_t raw[16];
+	int k = 0;
+
+	if (getrandom(raw, sizeof(raw), 0) != sizeof(raw)) {
+		for (int i = 0; i < 16; i++)
+			raw[i] = (uint8_t)rand();
+	}
+	/* 128 bits in 22 six-bit characters, the last holding 2 bits. */
+	for (int bit = 0; bit < 128; bit += 6) {
+		int v = 0;
+		for (int j = 0; j < 6; j++) {
+			int b = bit + j;
+			v <<= 1;
+			if (b < 128 && (raw[b / 8] >> (7 - b % 8)) & 1)
+				v |= 1;
+		}
+		out[k++] = b64url[v];
+	}
+	out[k] = '\0';
+}
+
+#define bad(e, ...) err_set((e), SLOG_EINVALID_REQUEST, __VA_ARGS__)
+
+static const char *str_field(json_t *rec, const char *key)
+{
+	json_t *v = json_object_get(rec, key);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static int apply_topic(struct meta_state *s, json_t *rec, int dry, struct err *e)
+{
+	const char *name = str_field(rec, "name"), *id = str_field(rec, "id");
+	json_int_t parts = json_integer_value(json_object_get(rec, "partitions"));
+	json_int_t rf = json_integer_value(json_object_get(rec, "replication_factor"));
+	json_t *configs = json_object_get(rec, "configs");
+	struct meta_topic *t;
+	int found;
+	size_t at;
+
+	if (!name || meta_topic_name_valid(name, NULL) || !id || strlen(id) >= sizeof(t->id) ||
+	    parts < 1 || parts > 1000000 || rf < 1 || rf > 100)
+		return bad(e, "malformed topic record");
+	at = locate(s, name, &found);
+	if (found)
+		return bad(e, "topic '%s' exists already", name);
+	if (dry)
+		return 0;
+	t = xcalloc(1, sizeof(*t));
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	snprintf(t->id, sizeof(t->id), "%s", id);
+	t->partitions = (int32_t)parts;
+	t->replication_factor = (int32_t)rf;
+	t->configs = json_is_object(configs) ? json_deep_copy(configs) : json_object();
+	s->topics = xgrow(s->topics, &s->cap, s->ntopics + 1, sizeof(*s->topics));
+	memmove(s->topics + at + 1, s->topics + at, (s->ntopics - at) * sizeof(*s->topics));
+	s->topics[at] = t;
+	s->ntopics++;
+	return 0;
+}
+
+static int apply_partitions(struct meta_state *s, json_t *rec, int dry, struct err *e)
+{
+	const char *name = str_field(rec, "name");
+	json_int_t count = json_integer_value(json_object_get(rec, "count"));
+	struct meta_topic *t = name ? meta_find(s, name) : NULL;
+
+	if (!t)
+		return bad(e, "partitions record for unknown topic '%s'", name ? name : "");
+	if (count <= t->partitions || count > 1000000)
+		return bad(e, "partition count of '%s' can only grow", name);
+	if (dry)
+		return 0;
+	t->partitions = (int32_t)count;
+	return 0;
+}
+
+static int apply_configs(struct meta_state *s, json_t *rec, int dry, struct err *e)
+{
+	const char *name = str_field(rec, "name");
+	struct meta_topic *t = name ? meta_find(s, name) : NULL;
+	json_t *set = json_object_get(rec, "set"), *del = json_object_get(rec, "delete"), *v;
+	const char *k;
+	size_t i;
+
+	if (!t)
+		return bad(e, "configs record for unknown topic '%s'", name ? name : "");
+	if (dry)
+		return 0;
+	json_array_foreach(del, i, v)
+		if (json_is_string(v))
+			json_object_del(t->configs, json_string_value(v));
+	json_object_foreach(set, k, v)
+		if (json_is_string(v))
+			json_object_set(t->configs, k, v);
+	return 0;
+}
+
+static int apply_remove(struct meta_state *s, json_t *rec, int dry, struct err *e)
+{
+	const char *name = str_field(rec, "name"), *id = str_field(rec, "id");
+	int found;
+	size_t at = name ? locate(s, name, &found) : 0;
+
+	if (!name || !found)
+		return bad(e, "remove record for unknown topic '%s'", name ? name : "");
+	if (id && strcmp(id, s->topics[at]->id) != 0)
+		return bad(e, "remove record for another incarnation of '%s'", name);
+	if (dry)
+		return 0;
+	topic_free(s->topics[at]);
+	memmove(s->topics + at, s->topics + at + 1, (s->ntopics - at - 1) * sizeof(*s->topics));
+	s->ntopics--;
+	return 0;
+}
+
+static int apply(struct meta_state *s, json_t *rec, int dry, struct err *e)
+{
+	const char *type = str_field(rec, "type");
+
+	if (!type)
+		return bad(e, "metadata record without a type");
+	if (strcmp(type, "cluster") == 0) {
+		const char *id = str_field(rec, "cluster_id");
+		if (!id || strlen(id) >= sizeof(s->cluster_id))
+			return bad(e, "malformed cluster record");
+		if (!dry)
+			snprintf(s->cluster_id, sizeof(s->cluster_id), "%s", id);
+		return 0;
+	}
+	if (strcmp(type, "topic") == 0)
+		return apply_topic(s, rec, dry, e);
+	if (strcmp(type, "partitions") == 0)
+		return apply_partitions(s, rec, dry, e);
+	if (strcmp(type, "configs") == 0)
+		return apply_configs(s, rec, dry, e);
+	if (strcmp(type, "remove_topic") == 0)
+		return apply_remove(s, rec, dry, e);
+	return bad(e, "unknown metadata record type '%s'", type);
+}
+
+int meta_apply(struct meta_state *s, json_t *rec, struct err *e)
+{
+	return apply(s, rec, 0, e);
+}
+
+int meta_check(const struct meta_state *s, json_t *rec, struct err *e)
+{
+	/* The dry run reads the state only. */
+	return apply((struct meta_state *)s, rec, 1, e);
+}

@@ -1,0 +1,138 @@
+/*
+ * scheduler.c: periodic retention, flushing and checkpoints.  See
+ * scheduler.h.
+ */
+#include "scheduler.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "broker.h"
+#include "log.h"
+#include "xalloc.h"
+
+struct scheduler {
+	struct broker *b;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int stop;
+	pthread_t thread;
+};
+
+static void run_retention(struct broker *b)
+{
+	int64_t now = broker_now_ms();
+
+	pthread_rwlock_rdlock(&b->meta_lock);
+	for (size_t i = 0; i < b->ntopics; i++) {
+		struct topic *t = b->topics[i];
+		for (int32_t p = 0; p < t->npart; p++) {
+			struct err e;
+			int deleted = 0;
+			if (plog_apply_retention(t->parts[p]->log, now, &deleted, &e))
+				log_warn("%s-%d: retention: %s", t->name, p, e.msg);
+			else if (deleted)
+				log_info("%s-%d: retention deleted %d segments", t->name, p, deleted);
+		}
+	}
+	pthread_rwlock_unlock(&b->meta_lock);
+}
+
+int scheduler_checkpoint(struct broker *b)
+{
+	struct log_dirs_entry *v;
+	size_t n = 0;
+	struct err e;
+	int rc;
+
+	pthread_rwlock_rdlock(&b->meta_lock);
+	for (size_t i = 0; i < b->ntopics; i++)
+		n += (size_t)b->topics[i]->npart;
+	v = xcalloc(n + 1, sizeof(*v));
+	n = 0;
+	for (size_t i = 0; i < b->ntopics; i++) {
+		struct topic *t = b->topics[i];
+		for (int32_t p = 0; p < t->npart; p++) {
+			struct partition *part = t->parts[p];
+			int64_t end;
+			/* Flush everything appended so far: the recovery point moves
+			 * to the end, and a restart after a crash rescans only what
+			 * came after. */
+			plog_offsets(part->log, NULL, &end);
+			if (plog_flush(part->log, end, &e))
+				log_warn("%s-%d: %s", t->name, p, e.msg);
+			v[n++] = (struct log_dirs_entry){ part->dir, t->name, p, part->log };
+		}
+	}
+	rc = log_dirs_checkpoint(&b->dirs, v, n, &e);
+	pthread_rwlock_unlock(&b->meta_lock);
+	if (rc)
+		log_warn("writing checkpoints: %s", e.msg);
+	free(v);
+	return rc;
+}
+
+static void *scheduler_main(void *arg)
+{
+	struct scheduler *s = arg;
+	struct broker *b = s->b;
+	int64_t retention_every = conf_get_num(&b->conf, "log.retention.check.interval.ms");
+	int64_t checkpoint_every = conf_get_num(&b->conf, "log.flush.offset.checkpoint.interval.ms");
+	int64_t next_retention = broker_mono_ms() + retention_every;
+	int64_t next_checkpoint = broker_mono_ms() + checkpoint_every;
+
+	pthread_mutex_lock(&s->lock);
+	while (!s->stop) {
+		int64_t now = broker_mono_ms(), at;
+		struct timespec ts;
+
+		if (now >= next_retention) {
+			pthread_mutex_unlock(&s->lock);
+			run_retention(b);
+			pthread_mutex_lock(&s->lock);
+			next_retention = broker_mono_ms() + retention_every;
+			continue;
+		}
+		if (now >= next_checkpoint) {
+			pthread_mutex_unlock(&s->lock);
+			scheduler_checkpoint(b);
+			pthread_mutex_lock(&s->lock);
+			next_checkpoint = broker_mono_ms() + checkpoint_every;
+			continue;
+		}
+		at = next_retention < next_checkpoint ? next_retention : next_checkpoint;
+		ts.tv_sec = at / 1000;
+		ts.tv_nsec = (at % 1000) * 1000000;
+		pthread_cond_timedwait(&s->cond, &s->lock, &ts);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+struct scheduler *scheduler_start(struct broker *b)
+{
+	struct scheduler *s = xcalloc(1, sizeof(*s));
+	pthread_condattr_t ca;
+
+	s->b = b;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_create(&s->thread, NULL, scheduler_main, s);
+	return s;
+}
+
+void scheduler_stop(struct scheduler *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->stop = 1;
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	pthread_join(s->thread, NULL);
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->cond);
+	free(s);
+}

@@ -1,0 +1,371 @@
+/*
+ * consumer.c: positions, fetches and output.  See consumer.h.
+ */
+#include "consumer.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "batch_iter.h"
+#include "cli.h"
+#include "ndjson.h"
+#include "xalloc.h"
+
+#define FOLLOW_WAIT_MS 1000
+
+struct cpart {
+	int32_t id;
+	int64_t next;       /* the next offset to print */
+	int64_t end;        /* -e: stop before this offset; -1: follow */
+	int done;
+	char *url;          /* .../partitions/N/records */
+	CURL *easy;
+	struct curl_slist *headers;
+	struct http_response resp;
+	int inflight;
+	int64_t retry_at, failing_since, backoff;
+};
+
+struct consumer {
+	const struct consumer_opts *o;
+	struct cluster *cl;
+	struct topic_meta tm;
+	struct cpart *parts;
+	int nparts;
+	CURLM *multi;
+	struct buf out;
+	struct buf scratch;
+	int64_t printed;
+	int status;
+	int stdout_closed;
+};
+
+static int64_t mono(void)
+{
+	return http_now_ms();
+}
+
+/* Write out what is buffered.  A reader that went away ends us quietly. */
+static void flush_out(struct consumer *c)
+{
+	size_t off = 0;
+
+	while (off < c->out.len && !c->stdout_closed) {
+		ssize_t n = write(1, c->out.data + off, c->out.len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			if (errno != EPIPE) {
+				cli_error("cannot write to stdout: %s", strerror(errno));
+				c->status = 1;
+			}
+			c->stdout_closed = 1; /* | head: done, not failed */
+			break;
+		}
+		off += (size_t)n;
+	}
+	buf_reset(&c->out);
+}
+
+/* One partition's offset "at" (earliest, latest, or a time in ms). */
+static int offset_at(struct consumer *c, int32_t p, const char *at, int64_t deadline,
+		     int64_t *out, struct err *e)
+{
+	struct buf path = BUF_INIT;
+	json_t *j;
+	int rc;
+
+	buf_adds(&path, "/v1/topics/");
+	http_escape(&path, c->o->topic);
+	buf_addf(&path, "/partitions/%d/offsets?at=%s", p, at);
+	rc = http_json(&c->cl->boot, "GET", path.data, NULL, deadline, &j, e);
+	buf_free(&path);
+	if (rc)
+		return rc;
+	*out = json_integer_value(json_object_get(j, "offset"));
+	json_decref(j);
+	return 0;
+}
+
+/* Where each partition starts and, with -e, ends. */
+static int resolve(struct consumer *c, struct cpart *cp, int64_t deadline, struct err *e)
+{
+	const struct offset_spec *s = &c->o->start;
+	int64_t start, hw, at;
+	char ms[32];
+	int rc;
+
+	rc = offset_at(c, cp->id, "earliest", deadline, &start, e);
+	if (!rc)
+		rc = offset_at(c, cp->id, "latest", deadline, &hw, e);
+	if (rc)
+		return rc;
+	cp->end = c->o->exit_at_end ? hw : -1;
+	switch (s->kind) {
+	case OFF_BEGINNING: cp->next = start; break;
+	case OFF_END: cp->next = hw; break;
+	case OFF_FROM_END: cp->next = hw - s->n < start ? start : hw - s->n; break;
+	case OFF_FROM_START: cp->next = start + s->n > hw ? hw : start + s->n; break;
+	case OFF_ABSOLUTE:
+		if (s->n < start || s->n > hw)
+			return err_set(e, SLOG_EOFFSET_OUT_OF_RANGE,
+				       "offset %lld is out of range for %s-%d: it holds [%lld, %lld)",
+				       (long long)s->n, c->o->topic, cp->id, (long long)start,
+				       (long long)hw);
+		cp->next = s->n;
+		break;
+	case OFF_TIME:
+		snprintf(ms, sizeof(ms), "%lld", (long long)s->n);
+		rc = offset_at(c, cp->id, ms, deadline, &at, e);
+		if (rc)
+			return rc;
+		cp->next = at;
+		break;
+	}
+	cp->done = cp->end >= 0 && cp->next >= cp->end;
+	return 0;
+}
+
+static void start_fetch(struct consumer *c, struct cpart *cp)
+{
+	char url[4400];
+	int wait = c->o->exit_at_end ? 0 : FOLLOW_WAIT_MS;
+
+	snprintf(url, sizeof(url), "%s?offset=%lld&max_bytes=%lld&max_wait_ms=%d", cp->url,
+		 (long long)cp->next, (long long)c->o->max_bytes, wait);
+	http_response_free(&cp->resp);
+	http_response_init(&cp->resp);
+	curl_easy_reset(cp->easy);
+	http_easy_setup(cp->easy, url, "GET", cp->headers, NULL, 0, wait + c->o->timeout_ms, &cp->resp);
+	curl_easy_setopt(cp->easy, CURLOPT_PRIVATE, cp);
+	curl_multi_add_handle(c->multi, cp->easy);
+	cp->inflight = 1;
+}
+
+static void print_record(struct consumer *c, struct cpart *cp, const struct record *r)
+{
+	if (c->o->json)
+		ndjson_write(&c->out, c->o->topic, cp->id, r);
+	else
+		format_record(c->o->format, &c->out, c->o->topic, cp->id, r, c->o->null_text);
+	c->printed++;
+	if (c->o->unbuffered || c->out.len >= (1 << 16))
+		flush_out(c);
+}
+
+static int limit_reached(const struct consumer *c)
+{
+	return (c->o->count && c->printed >= c->o->count) || c->stdout_closed;
+}
+
+/* Print the records of one answer's batches; move the position on. */
+static int take_batches(struct consumer *c, struct cpart *cp, struct err *e)
+{
+	const uint8_t *p = (const uint8_t *)cp->resp.body.data;
+	size_t len = cp->resp.body.len, off = 0;
+	int rc;
+
+	while (off < len && !cp->done && !limit_reached(c)) {
+		struct batch_header h;
+		struct batch_iter it;
+		struct record r;
+
+		rc = batch_next_in(p + off, len - off, &h, e);
+		if (!rc)
+			rc = batch_validate(p + off, batch_size(&h), BATCH_CHECK_CRC, NULL, NULL, e);
+		if (!rc)
+			rc = batch_iter_init(&it, p + off, batch_size(&h), &c->scratch, e);
+		if (rc)
+			return err_wrap(e, "%s-%d at offset %lld", c->o->topic, cp->id, (long long)cp->next);
+		while ((rc = batch_iter_next(&it, &r, e)) == 1) {
+			if (r.offset < cp->next)
+				continue; /* the batch began before our position */
+			if ((cp->end >= 0 && r.offset >= cp->end) ||
+			    (c->o->start.stop_ts >= 0 && r.timestamp >= c->o->start.stop_ts)) {
+				cp->done = 1;
+				break;
+			}
+			print_record(c, cp, &r);
+			cp->next = r.offset + 1;
+			if (limit_reached(c))
+				return 0;
+		}
+		if (rc < 0)
+			return err_wrap(e, "%s-%d", c->o->topic, cp->id);
+		if (!cp->done && batch_last_offset(&h) + 1 > cp->next)
+			cp->next = batch_last_offset(&h) + 1; /* compacted-away tail */
+		off += batch_size(&h);
+	}
+	if (!cp->done && cp->resp.next_offset > cp->next && !limit_reached(c))
+		cp->next = cp->resp.next_offset;
+	if (cp->end >= 0 && cp->next >= cp->end)
+		cp->done = 1;
+	return 0;
+}
+
+/* The log start named in an OFFSET_OUT_OF_RANGE answer, or -1. */
+static int64_t answer_log_start(const struct http_response *r)
+{
+	json_t *j = json_loadb(r->body.data ? r->body.data : "", r->body.len, 0, NULL);
+	int64_t v = -1;
+
+	if (j && json_is_integer(json_object_get(json_object_get(j, "error"), "log_start_offset")))
+		v = json_integer_value(json_object_get(json_object_get(j, "error"), "log_start_offset"));
+	json_decref(j);
+	return v;
+}
+
+static void fetched(struct consumer *c, struct cpart *cp, CURLcode code)
+{
+	struct err e;
+	int rc;
+
+	curl_multi_remove_handle(c->multi, cp->easy);
+	cp->inflight = 0;
+	rc = http_response_finish(cp->easy, code, cp->url, &cp->resp, &e);
+	if (!rc) {
+		cp->failing_since = 0;
+		cp->backoff = 0;
+		if (take_batches(c, cp, &e)) {
+			cli_error("%s", e.msg);
+			c->status = 1;
+			cp->done = 1;
+		}
+		flush_out(c);
+		return;
+	}
+	if (rc == SLOG_EOFFSET_OUT_OF_RANGE && !c->o->exit_at_end) {
+		/* Retention took records before we read them: go on from what is left. */
+		int64_t start = answer_log_start(&cp->resp);
+		if (start > cp->next) {
+			cli_error("%s-%d: offsets %lld to %lld were deleted before they were read; "
+				  "continuing at %lld", c->o->topic, cp->id, (long long)cp->next,
+				  (long long)start - 1, (long long)start);
+			cp->next = start;
+			return;
+		}
+	}
+	if (rc == SLOG_ENETWORK || rc == SLOG_EREQUEST_TIMED_OUT || rc == SLOG_ENOT_LEADER ||
+	    rc == SLOG_ELEADER_NOT_AVAILABLE || rc == SLOG_ESTORAGE) {
+		int64_t now = mono();
+		if (!cp->failing_since)
+			cp->failing_since = now;
+		if (now - cp->failing_since < c->o->timeout_ms) {
+			cp->backoff = cp->backoff ? (cp->backoff * 2 > 1000 ? 1000 : cp->backoff * 2) : 100;
+			cp->retry_at = now + cp->backoff;
+			return;
+		}
+	}
+	cli_error("%s-%d: %s", c->o->topic, cp->id, e.msg);
+	c->status = 1;
+	cp->done = 1;
+}
+
+static int setup(struct consumer *c, struct err *e)
+{
+	int64_t deadline = mono() + c->o->timeout_ms;
+	int rc;
+
+	rc = cluster_topic(c->cl, c->o->topic, 0, deadline, &c->tm, e);
+	if (rc)
+		return rc;
+	c->parts = xcalloc((size_t)c->tm.partitions + 1, sizeof(*c->parts));
+	for (int32_t i = 0; i < c->tm.partitions; i++) {
+		int wanted = c->o->npartitions == 0;
+		for (int k = 0; k < c->o->npartitions; k++)
+			wanted |= c->o->partitions[k] == i;
+		if (wanted)
+			c->parts[c->nparts++].id = i;
+	}
+	for (int k = 0; k < c->o->npartitions; k++)
+		if (c->o->partitions[k] >= c->tm.partitions)
+			return err_set(e, SLOG_EUNKNOWN_TOPIC_OR_PARTITION,
+				       "topic '%s' has no partition %d (it has %d)", c->o->topic,
+				       c->o->partitions[k], c->tm.partitions);
+	for (int i = 0; i < c->nparts; i++) {
+		struct cpart *cp = &c->parts[i];
+		struct buf url = BUF_INIT;
+
+		rc = resolve(c, cp, deadline, e);
+		if (rc)
+			return rc;
+		buf_addf(&url, "%s/v1/topics/", c->tm.leader[cp->id]);
+		http_escape(&url, c->o->topic);
+		buf_addf(&url, "/partitions/%d/records", cp->id);
+		cp->url = buf_detach(&url, NULL);
+		cp->easy = curl_easy_init();
+		cp->headers = curl_slist_append(NULL, "Accept: application/x-slog-batch");
+		http_response_init(&cp->resp);
+	}
+	return 0;
+}
+
+static void teardown(struct consumer *c)
+{
+	for (int i = 0; i < c->nparts; i++) {
+		struct cpart *cp = &c->parts[i];
+		if (cp->inflight)
+			curl_multi_remove_handle(c->multi, cp->easy);
+		if (cp->easy)
+			curl_easy_cleanup(cp->easy);
+		curl_slist_free_all(cp->headers);
+		http_response_free(&cp->resp);
+		free(cp->url);
+	}
+	free(c->parts);
+	topic_meta_free(&c->tm);
+	buf_free(&c->out);
+	buf_free(&c->scratch);
+	curl_multi_cleanup(c->multi);
+}
+
+int consumer_run(struct cluster *cl, const struct consumer_opts *o, volatile sig_atomic_t *stop)
+{
+	struct consumer c = { .o = o, .cl = cl };
+	struct err e;
+
+	c.multi = curl_multi_init();
+	if (setup(&c, &e)) {
+		cli_error("%s", e.msg);
+		teardown(&c);
+		return 1;
+	}
+	while (!*stop && !limit_reached(&c)) {
+		int active = 0, running, numfds, left;
+		int64_t now = mono(), next_retry = INT64_MAX;
+		CURLMsg *m;
+
+		for (int i = 0; i < c.nparts; i++) {
+			struct cpart *cp = &c.parts[i];
+			if (cp->done)
+				continue;
+			active++;
+			if (!cp->inflight && cp->retry_at <= now)
+				start_fetch(&c, cp);
+			else if (!cp->inflight && cp->retry_at < next_retry)
+				next_retry = cp->retry_at;
+		}
+		if (!active)
+			break;
+		curl_multi_poll(c.multi, NULL, 0,
+				next_retry == INT64_MAX ? 1000 : (int)(next_retry - now + 1), &numfds);
+		curl_multi_perform(c.multi, &running);
+		while ((m = curl_multi_info_read(c.multi, &left))) {
+			struct cpart *cp;
+			if (m->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&cp);
+			fetched(&c, cp, m->data.result);
+		}
+	}
+	flush_out(&c);
+	if (o->verbose)
+		fprintf(stderr, "%s: %lld records from %s\n", cli_prog(), (long long)c.printed, o->topic);
+	teardown(&c);
+	return c.status;
+}

@@ -1,0 +1,36 @@
+/*
+ * format.h: slog-consume's -f output format (kcat's tokens, and more).
+ *
+ *   %s %v   value              %S   value length (-1 for null)
+ *   %k      key                %K   key length (-1 for null)
+ *   %t      topic              %p   partition
+ *   %o      offset             %T   timestamp (ms since the epoch)
+ *   %h      headers as name=value,name=value
+ *   %d      timestamp as ISO 8601 UTC with ms (2026-11-22T10:00:00.123Z)
+ *   %d{FMT} timestamp through strftime(3) in local time
+ *   %%      a percent sign
+ *   \n \t \r \\ \0  the usual escapes
+ *
+ * The format is compiled once into a list of pieces; printing a record
+ * appends to a buffer and allocates nothing.  A null key or value prints
+ * as nothing, or as null_text (-Z) when set.
+ */
+#ifndef SLOG_FORMAT_H
+#define SLOG_FORMAT_H
+
+#include <stdint.h>
+
+#include "buf.h"
+#include "err.h"
+#include "record.h"
+
+struct format;
+
+/* Compile fmt; NULL with the reason in e if it has an unknown token. */
+struct format *format_compile(const char *fmt, struct err *e);
+void format_free(struct format *f);
+
+void format_record(const struct format *f, struct buf *out, const char *topic, int32_t partition,
+		   const struct record *r, const char *null_text);
+
+#endif

@@ -1,0 +1,275 @@
+/*
+ * slog-produce: standard input (or files) to a topic.
+ *
+ * Exit status: 0 when every record read was acknowledged; 1 when any
+ * was not (the count is on stderr), the input had a bad line, or the
+ * run was interrupted with records unacknowledged; 2 for a usage error.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "compress.h"
+#include "input.h"
+#include "producer.h"
+#include "xalloc.h"
+
+static const char synopsis[] =
+	"usage: slog-produce -t TOPIC [-p N] [-k KEY | -K DELIM] [-D DELIM] [-H NAME=VALUE]...\n"
+	"                    [-J] [-Z] [-z CODEC] [--acks 0|1|all] [-O] [-v] [FILE...]\n";
+
+static void usage(void)
+{
+	printf("%s\n", synopsis);
+	printf("Send records from standard input, or from FILEs in turn, to a topic.\n\n"
+	       "  -b, --brokers LIST          brokers (default: $SLOG_BROKERS, else 127.0.0.1:9292)\n"
+	       "  -t, --topic TOPIC           the topic (with -J, lines may name their own)\n"
+	       "  -p, --partition N           send every record to partition N\n"
+	       "  -k, --key KEY               give every record this key\n"
+	       "  -K, --key-delimiter DELIM   split each record into key and value at DELIM\n"
+	       "  -D, --delimiter DELIM       records end with DELIM (default \\n); -D '' makes\n"
+	       "                              each input one record\n"
+	       "  -H, --header NAME=VALUE     add a header to every record (repeatable, order kept)\n"
+	       "  -J, --json                  input is NDJSON records, as slog-consume -J prints them\n"
+	       "  -Z, --null-empty            send an empty key or value as null (a tombstone)\n"
+	       "  -z, --compression CODEC     none or zstd (default none)\n"
+	       "      --acks 0|1|all          wait for nothing, the leader, or durability (default all)\n"
+	       "      --linger-ms MS          wait up to MS to fill a batch (default 5)\n"
+	       "      --batch-bytes SIZE      largest batch (default 1MB, capped by the topic's\n"
+	       "                              max.message.bytes)\n"
+	       "      --buffer-bytes SIZE     stop reading while this much is unacknowledged (default 64MiB)\n"
+	       "      --max-in-flight N       requests on the wire at once, one per partition (default 16)\n"
+	       "      --timeout-ms MS         give up on a record after MS (default 30000)\n"
+	       "      --partitioner NAME      murmur2 (by key, Kafka's default), random, roundrobin\n"
+	       "  -c, --count N               stop after N records\n"
+	       "  -O, --report                print \"partition offset\" for each delivered record\n"
+	       "  -v, --verbose               print a summary on stderr\n"
+	       "  -h, --help                  show this help\n"
+	       "  -V, --version               show the version\n\n"
+	       "DELIM takes the escapes \\n \\t \\r \\0 \\\\ and \\xNN.  See slog-produce(1).\n");
+}
+
+enum { OPT_ACKS = 256, OPT_LINGER, OPT_BATCH, OPT_BUFFER, OPT_INFLIGHT, OPT_TIMEOUT,
+       OPT_PARTITIONER, OPT_LIST };
+
+static const struct option longopts[] = {
+	{ "brokers", required_argument, NULL, 'b' },
+	{ "topic", required_argument, NULL, 't' },
+	{ "partition", required_argument, NULL, 'p' },
+	{ "key", required_argument, NULL, 'k' },
+	{ "key-delimiter", required_argument, NULL, 'K' },
+	{ "delimiter", required_argument, NULL, 'D' },
+	{ "header", required_argument, NULL, 'H' },
+	{ "json", no_argument, NULL, 'J' },
+	{ "null-empty", no_argument, NULL, 'Z' },
+	{ "compression", required_argument, NULL, 'z' },
+	{ "acks", required_argument, NULL, OPT_ACKS },
+	{ "linger-ms", required_argument, NULL, OPT_LINGER },
+	{ "batch-bytes", required_argument, NULL, OPT_BATCH },
+	{ "buffer-bytes", required_argument, NULL, OPT_BUFFER },
+	{ "max-in-flight", required_argument, NULL, OPT_INFLIGHT },
+	{ "timeout-ms", required_argument, NULL, OPT_TIMEOUT },
+	{ "partitioner", required_argument, NULL, OPT_PARTITIONER },
+	{ "count", required_argument, NULL, 'c' },
+	{ "report", no_argument, NULL, 'O' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "list-options", no_argument, NULL, OPT_LIST },
+	{ NULL, 0, NULL, 0 },
+};
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/* Turn \n \t \r \0 \\ \xNN into bytes; returns the length. */
+static size_t unescape(const char *opt, char *s)
+{
+	char *o = s;
+
+	for (const char *p = s; *p; p++) {
+		if (*p != '\\') {
+			*o++ = *p;
+			continue;
+		}
+		switch (*++p) {
+		case 'n': *o++ = '\n'; break;
+		case 't': *o++ = '\t'; break;
+		case 'r': *o++ = '\r'; break;
+		case '0': *o++ = '\0'; break;
+		case '\\': *o++ = '\\'; break;
+		case 'x': {
+			char hex[3] = { p[1], p[1] ? p[2] : 0, 0 };
+			char *end;
+			long v = strtol(hex, &end, 16);
+			if (!hex[0] || !hex[1] || *end)
+				cli_usage_error(synopsis, "%s: \\x needs two hex digits", opt);
+			*o++ = (char)v;
+			p += 2;
+			break;
+		}
+		default:
+			cli_usage_error(synopsis, "%s: unknown escape '\\%c'", opt, *p ? *p : ' ');
+		}
+	}
+	return (size_t)(o - s);
+}
+
+static double elapsed_s(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	struct producer_opts o = { .partition = -1, .codec = CODEC_NONE, .acks = "all",
+				   .linger_ms = 5, .batch_bytes = 1000000, .buffer_bytes = 64 << 20,
+				   .timeout_ms = 30000, .max_in_flight = 16 };
+	struct input_opts io = { .delim = "\n", .delim_len = 1, .max_record = 256 << 20 };
+	const char *brokers = NULL;
+	int verbose = 0, c, have_partitioner = 0, have_delim = 0;
+	const struct producer_stats *st;
+	struct timespec t0;
+	struct sigaction sa;
+	struct producer *p;
+	struct cluster cl;
+	struct input in;
+	struct err e;
+	int status;
+
+	cli_init(argv[0]);
+	while ((c = getopt_long(argc, argv, "b:t:p:k:K:D:H:JZz:c:OvhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'b': brokers = optarg; break;
+		case 't': o.topic = optarg; break;
+		case 'p': o.partition = (int32_t)cli_int(synopsis, "-p", optarg, 0, INT32_MAX); break;
+		case 'k': o.key = optarg; break;
+		case 'K':
+			io.key_delim_len = unescape("-K", optarg);
+			io.key_delim = optarg;
+			if (!io.key_delim_len)
+				cli_usage_error(synopsis, "-K: the key delimiter cannot be empty");
+			break;
+		case 'D':
+			io.delim_len = unescape("-D", optarg);
+			io.delim = optarg;
+			have_delim = 1;
+			break;
+		case 'H': {
+			char *eq = strchr(optarg, '=');
+			struct record_header *h;
+			if (!eq || eq == optarg)
+				cli_usage_error(synopsis, "-H: '%s' is not NAME=VALUE", optarg);
+			o.headers = xrealloc(o.headers, (o.nheaders + 1) * sizeof(*o.headers));
+			h = &o.headers[o.nheaders++];
+			h->key = (const uint8_t *)optarg;
+			h->key_len = (int32_t)(eq - optarg);
+			h->value = (const uint8_t *)eq + 1;
+			h->value_len = (int32_t)strlen(eq + 1);
+			break;
+		}
+		case 'J': io.json = 1; break;
+		case 'Z': o.null_empty = 1; break;
+		case 'z':
+			o.codec = codec_from_name(optarg);
+			if (o.codec != CODEC_NONE && o.codec != CODEC_ZSTD)
+				cli_usage_error(synopsis, "-z: '%s' is not none or zstd", optarg);
+			break;
+		case OPT_ACKS:
+			if (strcmp(optarg, "0") && strcmp(optarg, "1") && strcmp(optarg, "all") &&
+			    strcmp(optarg, "-1"))
+				cli_usage_error(synopsis, "--acks: '%s' is not 0, 1 or all", optarg);
+			o.acks = strcmp(optarg, "-1") == 0 ? "all" : optarg;
+			break;
+		case OPT_LINGER: o.linger_ms = cli_ms(synopsis, "--linger-ms", optarg, 0, 3600000); break;
+		case OPT_BATCH: o.batch_bytes = cli_bytes(synopsis, "--batch-bytes", optarg, 100, 1 << 30); break;
+		case OPT_BUFFER: o.buffer_bytes = cli_bytes(synopsis, "--buffer-bytes", optarg, 1 << 16, INT64_MAX); break;
+		case OPT_INFLIGHT: o.max_in_flight = (int)cli_int(synopsis, "--max-in-flight", optarg, 1, 1024); break;
+		case OPT_TIMEOUT: o.timeout_ms = cli_ms(synopsis, "--timeout-ms", optarg, 1, 86400000LL * 7); break;
+		case OPT_PARTITIONER:
+			have_partitioner = 1;
+			if (strcmp(optarg, "murmur2") == 0)
+				o.partitioner = PART_MURMUR2;
+			else if (strcmp(optarg, "random") == 0)
+				o.partitioner = PART_RANDOM;
+			else if (strcmp(optarg, "roundrobin") == 0)
+				o.partitioner = PART_ROUNDROBIN;
+			else
+				cli_usage_error(synopsis, "--partitioner: '%s' is not murmur2, random or roundrobin",
+						optarg);
+			break;
+		case 'c': o.count = cli_int(synopsis, "-c", optarg, 1, INT64_MAX); break;
+		case 'O': o.report = 1; break;
+		case 'v': verbose = 1; break;
+		case 'h': usage(); return 0;
+		case 'V': cli_print_version(); return 0;
+		case OPT_LIST: cli_list_options(longopts); return 0;
+		default: cli_usage_error(synopsis, "unknown option");
+		}
+	}
+	if (!o.topic && !io.json)
+		cli_usage_error(synopsis, "a topic is needed: -t TOPIC");
+	if (o.key && io.key_delim_len)
+		cli_usage_error(synopsis, "cannot use -k with -K");
+	if (io.json && (o.key || io.key_delim_len))
+		cli_usage_error(synopsis, "cannot use -k or -K with -J (lines carry their keys)");
+	if (io.json && have_delim)
+		cli_usage_error(synopsis, "cannot use -D with -J (NDJSON is one record per line)");
+	if (have_partitioner && o.partition >= 0)
+		cli_usage_error(synopsis, "cannot use -p with --partitioner");
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+
+	if (cluster_connect(&cl, cli_brokers(brokers), http_now_ms() + o.timeout_ms, &e)) {
+		cli_error("%s", e.msg);
+		return 1;
+	}
+	p = producer_new(&cl, &o);
+	if (o.topic && producer_prepare_topic(p, o.topic, &e)) {
+		cli_error("%s", e.msg);
+		producer_free(p);
+		cluster_close(&cl);
+		return 1;
+	}
+	input_open(&in, &io, argv + optind, argc - optind, &e);
+	producer_run(p, &in, &stop);
+	st = producer_stats(p);
+	if (verbose) {
+		double s = elapsed_s(&t0);
+		fprintf(stderr, "%s: %lld of %lld records delivered (%lld bytes) in %.3f s, %.0f records/s\n",
+			cli_prog(), (long long)st->delivered, (long long)st->read, (long long)st->bytes, s,
+			s > 0 ? (double)st->delivered / s : 0.0);
+	}
+	status = 0;
+	if (st->failed) {
+		cli_error("%lld of %lld records were not delivered", (long long)st->failed,
+			  (long long)st->read);
+		status = 1;
+	}
+	if (st->input_error || (st->interrupted && st->delivered < st->read))
+		status = 1;
+	if (st->interrupted)
+		cli_error("interrupted after %lld records", (long long)st->read);
+	input_close(&in);
+	producer_free(p);
+	cluster_close(&cl);
+	free(o.headers);
+	return status;
+}

@@ -1,0 +1,275 @@
+/*
+ * sender.c: requests over curl multi, retries and deadlines.  See
+ * sender.h.
+ */
+#include "sender.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+struct sender {
+	CURLM *multi;
+	int max_in_flight, in_flight;
+	struct send_part **parts;
+	size_t nparts, cap;
+	int64_t pending;  /* batches waiting or in flight */
+	sender_done_fn done;
+	void *arg;
+};
+
+struct sender *sender_new(int max_in_flight, sender_done_fn done, void *arg)
+{
+	struct sender *s = xcalloc(1, sizeof(*s));
+
+	s->multi = curl_multi_init();
+	s->max_in_flight = max_in_flight;
+	s->done = done;
+	s->arg = arg;
+	return s;
+}
+
+void sender_free(struct sender *s)
+{
+	for (size_t i = 0; i < s->nparts; i++) {
+		struct send_part *sp = s->parts[i];
+		if (sp->easy) {
+			curl_multi_remove_handle(s->multi, sp->easy);
+			curl_easy_cleanup(sp->easy);
+		}
+		curl_slist_free_all(sp->headers);
+		buf_free(&sp->body);
+		http_response_free(&sp->resp);
+		free(sp->url);
+	}
+	free(s->parts);
+	curl_multi_cleanup(s->multi);
+	free(s);
+}
+
+void sender_add_part(struct sender *s, struct send_part *sp, char *url)
+{
+	sp->url = url;
+	sp->headers = curl_slist_append(NULL, "Content-Type: application/x-slog-batch");
+	sp->headers = curl_slist_append(sp->headers, "Expect:");
+	sp->easy = curl_easy_init();
+	http_response_init(&sp->resp);
+	s->parts = xgrow(s->parts, &s->cap, s->nparts + 1, sizeof(*s->parts));
+	s->parts[s->nparts++] = sp;
+}
+
+void sender_enqueue(struct sender *s, struct send_batch *b)
+{
+	struct send_part *sp = b->sp;
+
+	b->next = NULL;
+	if (sp->tail)
+		sp->tail->next = b;
+	else
+		sp->head = b;
+	sp->tail = b;
+	s->pending++;
+}
+
+/*
+ * Everything queued goes in one request, the batches back to back.  A
+ * lone batch is sent from where it lies; several are joined first.
+ */
+static void start(struct sender *s, struct send_part *sp, int64_t now)
+{
+	struct send_batch *b;
+	int64_t deadline = INT64_MAX;
+	const char *body;
+	size_t len;
+
+	sp->inflight = sp->head;
+	for (b = sp->head; b; b = b->next)
+		if (b->deadline_ms < deadline)
+			deadline = b->deadline_ms;
+	if (!sp->head->next) {
+		body = sp->head->data.data;
+		len = sp->head->data.len;
+	} else {
+		buf_reset(&sp->body);
+		for (b = sp->head; b; b = b->next)
+			buf_add(&sp->body, b->data.data, b->data.len);
+		body = sp->body.data;
+		len = sp->body.len;
+	}
+	sp->head = sp->tail = NULL;
+	http_response_free(&sp->resp);
+	http_response_init(&sp->resp);
+	curl_easy_reset(sp->easy);
+	http_easy_setup(sp->easy, sp->url, "POST", sp->headers, body, len,
+			(long)(deadline - now > 0 ? deadline - now : 1), &sp->resp);
+	curl_easy_setopt(sp->easy, CURLOPT_PRIVATE, sp);
+	curl_multi_add_handle(s->multi, sp->easy);
+	s->in_flight++;
+}
+
+static void start_ready(struct sender *s, int64_t now)
+{
+	for (size_t i = 0; i < s->nparts && s->in_flight < s->max_in_flight; i++) {
+		struct send_part *sp = s->parts[i];
+		if (!sp->inflight && sp->head && sp->retry_at_ms <= now)
+			start(s, sp, now);
+	}
+}
+
+static int retriable(int rc)
+{
+	return rc == SLOG_ENETWORK || rc == SLOG_EREQUEST_TIMED_OUT || rc == SLOG_ENOT_LEADER ||
+	       rc == SLOG_ELEADER_NOT_AVAILABLE || rc == SLOG_ENOT_ENOUGH_REPLICAS ||
+	       rc == SLOG_ESTORAGE || rc == SLOG_ENOMEM;
+}
+
+/* Report each batch of a finished request. */
+static void report(struct sender *s, struct send_batch *list, int rc, const struct err *e,
+		   int64_t base)
+{
+	while (list) {
+		struct send_batch *next = list->next;
+		int32_t n = list->records;
+		s->pending--;
+		s->done(s->arg, list, rc, e, base);
+		base += n;
+		list = next;
+	}
+}
+
+static void finished(struct sender *s, struct send_part *sp, CURLcode code, int64_t now)
+{
+	struct send_batch *list = sp->inflight, *b, *keep = NULL, **tail = &keep;
+	struct err e;
+	int64_t base = -1;
+	int rc;
+
+	curl_multi_remove_handle(s->multi, sp->easy);
+	s->in_flight--;
+	sp->inflight = NULL;
+	err_clear(&e);
+	rc = http_response_finish(sp->easy, code, sp->url, &sp->resp, &e);
+	if (!rc) {
+		json_error_t je;
+		json_t *j = json_loadb(sp->resp.body.data ? sp->resp.body.data : "", sp->resp.body.len,
+				       0, &je);
+		base = json_integer_value(json_object_get(j, "base_offset"));
+		json_decref(j);
+		sp->backoff_ms = 0;
+		report(s, list, 0, &e, base);
+		return;
+	}
+	if (!retriable(rc)) {
+		report(s, list, rc, &e, -1);
+		return;
+	}
+	/* Retry what still has time, ahead of what queued meanwhile. */
+	for (b = list; b;) {
+		struct send_batch *next = b->next;
+		if (b->deadline_ms > now) {
+			*tail = b;
+			tail = &b->next;
+			*tail = NULL;
+		} else {
+			struct err te = e;
+			err_wrap(&te, "gave up at the timeout");
+			s->pending--;
+			s->done(s->arg, b, rc, &te, -1);
+		}
+		b = next;
+	}
+	if (keep) {
+		struct send_batch *last = keep;
+		while (last->next)
+			last = last->next;
+		last->next = sp->head;
+		if (!sp->head)
+			sp->tail = last;
+		sp->head = keep;
+		sp->backoff_ms = sp->backoff_ms ? (sp->backoff_ms * 2 > 1000 ? 1000 : sp->backoff_ms * 2)
+						: 100;
+		sp->retry_at_ms = now + sp->backoff_ms;
+	}
+}
+
+/* Fail waiting batches whose deadline passed (a broker that never answers). */
+static void expire_waiting(struct sender *s, int64_t now)
+{
+	for (size_t i = 0; i < s->nparts; i++) {
+		struct send_part *sp = s->parts[i];
+		while (sp->head && sp->head->deadline_ms <= now && !sp->inflight) {
+			struct send_batch *b = sp->head;
+			struct err e;
+			sp->head = b->next;
+			if (!sp->head)
+				sp->tail = NULL;
+			err_set(&e, SLOG_EREQUEST_TIMED_OUT, "%s: no answer before the timeout", sp->url);
+			s->pending--;
+			s->done(s->arg, b, SLOG_EREQUEST_TIMED_OUT, &e, -1);
+		}
+	}
+}
+
+int sender_poll(struct sender *s, struct curl_waitfd *extra, int timeout_ms, struct err *e)
+{
+	int64_t now = http_now_ms();
+	int running, numfds, left;
+	CURLMsg *m;
+	CURLMcode mc;
+
+	expire_waiting(s, now);
+	start_ready(s, now);
+	mc = curl_multi_poll(s->multi, extra, extra ? 1 : 0, timeout_ms, &numfds);
+	if (mc == CURLM_OK)
+		mc = curl_multi_perform(s->multi, &running);
+	if (mc != CURLM_OK)
+		return err_set(e, SLOG_EUNKNOWN, "curl: %s", curl_multi_strerror(mc));
+	now = http_now_ms();
+	while ((m = curl_multi_info_read(s->multi, &left))) {
+		struct send_part *sp;
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&sp);
+		finished(s, sp, m->data.result, now);
+	}
+	start_ready(s, now);
+	return 0;
+}
+
+int sender_in_flight(const struct sender *s)
+{
+	return s->in_flight;
+}
+
+int64_t sender_pending(const struct sender *s)
+{
+	return s->pending;
+}
+
+int64_t sender_next_retry(const struct sender *s)
+{
+	int64_t at = INT64_MAX;
+
+	for (size_t i = 0; i < s->nparts; i++)
+		if (s->parts[i]->head && !s->parts[i]->inflight && s->parts[i]->retry_at_ms < at)
+			at = s->parts[i]->retry_at_ms;
+	return at;
+}
+
+void sender_fail_waiting(struct sender *s, int code, const char *why)
+{
+	struct err e;
+
+	err_set(&e, code, "%s", why);
+	for (size_t i = 0; i < s->nparts; i++) {
+		struct send_part *sp = s->parts[i];
+		while (sp->head) {
+			struct send_batch *b = sp->head;
+			sp->head = b->next;
+			s->pending--;
+			s->done(s->arg, b, code, &e, -1);
+		}
+		sp->tail = NULL;
+	}
+}

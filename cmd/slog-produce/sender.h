@@ -1,0 +1,83 @@
+/*
+ * sender.h: slog-produce's requests to the brokers.
+ *
+ * Batches wait in a queue per partition; at most one request per
+ * partition is in flight (so a retry can never reorder a partition's
+ * records), up to max_in_flight across partitions, all driven by one
+ * curl multi handle.  When a partition's request finishes, every batch
+ * that queued up behind it goes in the next request, so a fast input
+ * sends large requests.
+ *
+ * A request that fails for a reason that may pass (the broker is down or
+ * restarting, NOT_LEADER, a storage error) is retried after a backoff
+ * (100 ms doubling to 1 s) until its batches' deadline; then, or for an
+ * error that will not pass (MESSAGE_TOO_LARGE, a bad record), its
+ * batches are reported failed.  The done callback gets each batch's
+ * outcome exactly once.
+ */
+#ifndef SLOG_SENDER_H
+#define SLOG_SENDER_H
+
+#include <curl/curl.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "err.h"
+#include "http_client.h"
+
+struct send_part;
+
+struct send_batch {
+	struct send_part *sp;
+	struct buf data;    /* one record batch */
+	int32_t records;
+	int64_t first_line; /* for messages */
+	int64_t deadline_ms;
+	struct send_batch *next;
+};
+
+struct send_part {
+	char *url;          /* POST target, with ?acks= */
+	struct send_batch *head, *tail;   /* waiting */
+	struct send_batch *inflight;      /* the request on the wire */
+	int64_t backoff_ms, retry_at_ms;
+	CURL *easy;
+	struct curl_slist *headers;
+	struct buf body;
+	struct http_response resp;
+	void *owner;        /* the producer's partition */
+};
+
+struct sender;
+
+/*
+ * done(b, rc, e, base_offset): b is delivered (rc 0, records from
+ * base_offset on) or failed for good.  The callback frees b.
+ */
+typedef void (*sender_done_fn)(void *arg, struct send_batch *b, int rc, const struct err *e,
+			       int64_t base_offset);
+
+struct sender *sender_new(int max_in_flight, sender_done_fn done, void *arg);
+void sender_free(struct sender *s);
+
+/* Register a partition (url taken) so that its queue is served. */
+void sender_add_part(struct sender *s, struct send_part *sp, char *url);
+
+void sender_enqueue(struct sender *s, struct send_batch *b);
+
+/*
+ * Start what can start, wait up to timeout_ms for network activity or
+ * for extra (may be NULL: input readiness), and finish what finished.
+ */
+int sender_poll(struct sender *s, struct curl_waitfd *extra, int timeout_ms, struct err *e);
+
+/* Requests on the wire, and batches waiting or in flight. */
+int sender_in_flight(const struct sender *s);
+int64_t sender_pending(const struct sender *s);
+/* The earliest retry time of a waiting batch (INT64_MAX if none). */
+int64_t sender_next_retry(const struct sender *s);
+
+/* Fail every waiting batch (shutdown: give up on what is not in flight). */
+void sender_fail_waiting(struct sender *s, int code, const char *why);
+
+#endif

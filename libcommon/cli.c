@@ -1,0 +1,134 @@
+/*
+ * cli.c: shared main() conventions.  See cli.h.
+ */
+#include "cli.h"
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+
+#include "crc32c.h"
+#include "log.h"
+#include "units.h"
+
+static const char *prog = "slog";
+
+void cli_init(const char *name)
+{
+	const char *slash = strrchr(name, '/');
+
+	prog = slash ? slash + 1 : name;
+	log_set_ident(prog);
+}
+
+const char *cli_prog(void)
+{
+	return prog;
+}
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void cli_usage_error(const char *synopsis, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n%s", synopsis);
+	fprintf(stderr, "Try '%s --help' for more.\n", prog);
+	exit(2);
+}
+
+void cli_print_version(void)
+{
+	curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
+
+	printf("%s %s\n", prog, SLOG_VERSION);
+	printf("zstd %s, libcurl %s, jansson %s, crc32c %s\n", ZSTD_versionString(), cv->version,
+	       jansson_version_str(), crc32c_hw_available() ? "sse4.2" : "software");
+}
+
+void cli_list_options(const struct option *longopts)
+{
+	for (const struct option *o = longopts; o->name; o++) {
+		if (strcmp(o->name, "list-options") == 0)
+			continue;
+		printf("--%s\n", o->name);
+		if (o->val > ' ' && o->val < 127 && !o->flag)
+			printf("-%c\n", o->val);
+	}
+}
+
+typedef int (*parse_fn)(const char *s, int64_t min, int64_t max, int64_t *out, struct err *e);
+
+static int parse_ms(const char *s, int64_t min, int64_t max, int64_t *out, struct err *e)
+{
+	return units_parse_duration(s, 1, min, max, out, e);
+}
+
+static int64_t cli_num(parse_fn fn, const char *synopsis, const char *opt, const char *arg,
+		       int64_t min, int64_t max)
+{
+	struct err e;
+	int64_t v;
+
+	if (fn(arg, min, max, &v, &e))
+		cli_usage_error(synopsis, "%s: %s", opt, e.msg);
+	return v;
+}
+
+int64_t cli_int(const char *synopsis, const char *opt, const char *arg, int64_t min, int64_t max)
+{
+	return cli_num(units_parse_int, synopsis, opt, arg, min, max);
+}
+
+int64_t cli_bytes(const char *synopsis, const char *opt, const char *arg, int64_t min, int64_t max)
+{
+	return cli_num(units_parse_bytes, synopsis, opt, arg, min, max);
+}
+
+int64_t cli_ms(const char *synopsis, const char *opt, const char *arg, int64_t min, int64_t max)
+{
+	return cli_num(parse_ms, synopsis, opt, arg, min, max);
+}
+
+const char *cli_brokers(const char *arg)
+{
+	const char *env = getenv("SLOG_BROKERS");
+
+	if (arg && *arg)
+		return arg;
+	if (env && *env)
+		return env;
+	return SLOG_DEFAULT_BROKERS;
+}
+
+void cli_escape(struct buf *out, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '\n')
+			buf_adds(out, "\\n");
+		else if (c == '\t')
+			buf_adds(out, "\\t");
+		else if (c < 0x20 || c == 0x7f)
+			buf_addf(out, "\\x%02x", c);
+		else
+			buf_addc(out, (char)c);
+	}
+}

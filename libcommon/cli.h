@@ -1,0 +1,49 @@
+/*
+ * cli.h: what every slog program's main() shares.
+ *
+ * The conventions (DESIGN §6, STYLE rule 16): messages are
+ * "prog: what failed 'subject': reason" on stderr; a usage error prints
+ * the problem and the synopsis and exits 2; -h prints the full usage on
+ * stdout and exits 0; -V prints the version with the libraries built in;
+ * --list-options prints every option of the longopts table, one per line,
+ * for the shell completions (so they can never drift from the code).
+ * Only main() and its option parsing call the functions that exit.
+ */
+#ifndef SLOG_CLI_H
+#define SLOG_CLI_H
+
+#include <getopt.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+#define SLOG_DEFAULT_BROKERS "127.0.0.1:9292"
+
+void cli_init(const char *prog);
+const char *cli_prog(void);
+
+/* "prog: message" on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* "prog: message", then the synopsis, on stderr; exit 2. */
+void cli_usage_error(const char *synopsis, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
+
+/* "prog VERSION" and the libraries, on stdout. */
+void cli_print_version(void);
+
+/* Every option of the table, "--name" and "-x", one per line. */
+void cli_list_options(const struct option *longopts);
+
+/* Parse an option's number/size/duration; a bad one is a usage error. */
+int64_t cli_int(const char *synopsis, const char *opt, const char *arg, int64_t min, int64_t max);
+int64_t cli_bytes(const char *synopsis, const char *opt, const char *arg, int64_t min, int64_t max);
+int64_t cli_ms(const char *synopsis, const char *opt, const char *arg, int64_t min, int64_t max);
+
+/* -b's value, else $SLOG_BROKERS, else the default. */
+const char *cli_brokers(const char *arg);
+
+/* Append s with control bytes escaped (\n, \x1b), for messages. */
+void cli_escape(struct buf *out, const char *s, size_t n);
+
+#endif

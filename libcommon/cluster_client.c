@@ -1,0 +1,144 @@
+/*
+ * cluster_client.c: bootstrap and metadata.  See cluster_client.h.
+ */
+#include "cluster_client.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+static void split_brokers(struct cluster *cl, const char *csv)
+{
+	char *copy = xstrdup(csv), *p = copy;
+
+	while (p) {
+		char *comma = strchr(p, ',');
+		if (comma)
+			*comma = '\0';
+		while (*p == ' ')
+			p++;
+		if (*p) {
+			cl->brokers = xrealloc(cl->brokers, (cl->nbrokers + 1) * sizeof(char *));
+			cl->brokers[cl->nbrokers++] = xstrdup(p);
+		}
+		p = comma ? comma + 1 : NULL;
+	}
+	free(copy);
+}
+
+int cluster_connect(struct cluster *cl, const char *brokers, int64_t deadline_ms, struct err *e)
+{
+	struct buf why = BUF_INIT;
+	int rc = SLOG_ENETWORK;
+
+	memset(cl, 0, sizeof(*cl));
+	split_brokers(cl, brokers);
+	if (cl->nbrokers == 0)
+		return err_set(e, SLOG_EINVALID_REQUEST, "no broker address given");
+	for (size_t i = 0; i < cl->nbrokers; i++) {
+		struct err be;
+		rc = http_client_init(&cl->boot, cl->brokers[i], &be);
+		if (!rc)
+			rc = http_call(&cl->boot, "GET", "/v1/cluster", NULL, NULL, 0, deadline_ms, NULL, &be);
+		if (!rc) {
+			snprintf(cl->boot_url, sizeof(cl->boot_url), "%s", cl->boot.base);
+			buf_free(&why);
+			return 0;
+		}
+		http_client_free(&cl->boot);
+		buf_addf(&why, "%s%s", why.len ? "; " : "", be.msg);
+	}
+	err_set(e, rc == SLOG_EREQUEST_TIMED_OUT ? rc : SLOG_ENETWORK, "cannot reach %s: %s",
+		cl->nbrokers > 1 ? "any broker" : "the broker", buf_cstr(&why));
+	buf_free(&why);
+	return e ? e->code : SLOG_ENETWORK;
+}
+
+void cluster_close(struct cluster *cl)
+{
+	http_client_free(&cl->boot);
+	for (size_t i = 0; i < cl->nbrokers; i++)
+		free(cl->brokers[i]);
+	free(cl->brokers);
+	memset(cl, 0, sizeof(*cl));
+}
+
+void topic_meta_free(struct topic_meta *m)
+{
+	for (int32_t i = 0; m->leader && i < m->partitions; i++)
+		free(m->leader[i]);
+	free(m->leader);
+	memset(m, 0, sizeof(*m));
+}
+
+/* The address of node id among the metadata's brokers. */
+static char *leader_url(struct cluster *cl, json_t *brokers, json_int_t node)
+{
+	size_t i;
+	json_t *b;
+	char url[300];
+
+	/* One broker: reach it the way we already did (its advertised name
+	 * may only make sense from elsewhere). */
+	if (json_array_size(brokers) <= 1)
+		return xstrdup(cl->boot_url);
+	json_array_foreach(brokers, i, b) {
+		if (json_integer_value(json_object_get(b, "node_id")) != node)
+			continue;
+		snprintf(url, sizeof(url), "http://%s:%lld",
+			 json_string_value(json_object_get(b, "host")),
+			 (long long)json_integer_value(json_object_get(b, "port")));
+		return xstrdup(url);
+	}
+	return xstrdup(cl->boot_url);
+}
+
+int cluster_topic(struct cluster *cl, const char *topic, int auto_create, int64_t deadline_ms,
+		  struct topic_meta *out, struct err *e)
+{
+	struct buf path = BUF_INIT;
+	json_t *meta = NULL, *t, *parts, *p;
+	size_t i;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	buf_adds(&path, "/v1/metadata?topics=");
+	http_escape(&path, topic);
+	if (auto_create)
+		buf_adds(&path, "&auto_create=true");
+	rc = http_json(&cl->boot, "GET", path.data, NULL, deadline_ms, &meta, e);
+	buf_free(&path);
+	if (rc)
+		return rc;
+	t = json_array_get(json_object_get(meta, "topics"), 0);
+	if (!t || json_object_get(t, "error")) {
+		json_t *err = json_object_get(t, "error");
+		const char *code = json_string_value(json_object_get(err, "code"));
+		rc = code ? err_from_name(code) : SLOG_EUNKNOWN_TOPIC_OR_PARTITION;
+		if (rc == SLOG_EUNKNOWN_TOPIC_OR_PARTITION)
+			err_set(e, rc, "topic '%s' does not exist", topic);
+		else
+			err_set(e, rc, "topic '%s': %s", topic,
+				json_string_value(json_object_get(err, "message")));
+		json_decref(meta);
+		return rc;
+	}
+	snprintf(out->name, sizeof(out->name), "%s", topic);
+	out->max_message_bytes = json_integer_value(json_object_get(t, "max_message_bytes"));
+	parts = json_object_get(t, "partitions");
+	out->partitions = (int32_t)json_array_size(parts);
+	out->leader = xcalloc((size_t)out->partitions + 1, sizeof(char *));
+	json_array_foreach(parts, i, p) {
+		json_int_t id = json_integer_value(json_object_get(p, "partition"));
+		if (id >= 0 && id < out->partitions && !out->leader[id])
+			out->leader[id] = leader_url(cl, json_object_get(meta, "brokers"),
+						     json_integer_value(json_object_get(p, "leader")));
+	}
+	for (int32_t k = 0; k < out->partitions; k++)
+		if (!out->leader[k])
+			out->leader[k] = xstrdup(cl->boot_url);
+	json_decref(meta);
+	return 0;
+}

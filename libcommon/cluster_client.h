@@ -1,0 +1,45 @@
+/*
+ * cluster_client.h: a client's view of the cluster.
+ *
+ * Connecting tries each broker of the -b list in turn until one answers,
+ * and fails with every broker's reason when none does.  Topic metadata
+ * (partition count, the largest batch accepted, each partition's leader)
+ * comes from GET /v1/metadata; a client sent to a broker that is not a
+ * partition's leader (NOT_LEADER) asks again and retries there.
+ */
+#ifndef SLOG_CLUSTER_CLIENT_H
+#define SLOG_CLUSTER_CLIENT_H
+
+#include <stdint.h>
+
+#include "err.h"
+#include "http_client.h"
+
+struct topic_meta {
+	char name[256];
+	int32_t partitions;
+	int64_t max_message_bytes;
+	char **leader;  /* per partition: "http://host:port" of its leader */
+};
+
+struct cluster {
+	char **brokers;  /* the bootstrap list */
+	size_t nbrokers;
+	struct http_client boot; /* connected to the broker that answered */
+	char boot_url[300];
+};
+
+/* Parse "host:port,host:port" and connect to the first broker that answers. */
+int cluster_connect(struct cluster *cl, const char *brokers, int64_t deadline_ms, struct err *e);
+void cluster_close(struct cluster *cl);
+
+/*
+ * Metadata of one topic.  auto_create asks the broker to create it if
+ * its auto.create.topics.enable allows.  SLOG_EUNKNOWN_TOPIC_OR_PARTITION
+ * when it does not exist.
+ */
+int cluster_topic(struct cluster *cl, const char *topic, int auto_create, int64_t deadline_ms,
+		  struct topic_meta *out, struct err *e);
+void topic_meta_free(struct topic_meta *m);
+
+#endif

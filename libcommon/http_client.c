@@ -1,0 +1,253 @@
+/*
+ * http_client.c: libcurl requests and the mapping of answers to errors.
+ * See http_client.h.
+ */
+#include "http_client.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "units.h"
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+
+static void curl_init_once(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+int64_t http_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void http_response_init(struct http_response *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->high_watermark = r->log_start = r->next_offset = -1;
+}
+
+void http_response_free(struct http_response *r)
+{
+	buf_free(&r->body);
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *arg)
+{
+	struct http_response *r = arg;
+
+	buf_add(&r->body, p, size * n);
+	return size * n;
+}
+
+static int64_t header_num(const char *v, size_t n)
+{
+	char tmp[32];
+	int64_t x;
+
+	while (n && isspace((unsigned char)v[n - 1]))
+		n--;
+	while (n && isspace((unsigned char)*v)) {
+		v++;
+		n--;
+	}
+	if (n >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, v, n);
+	tmp[n] = '\0';
+	return units_parse_int(tmp, INT64_MIN, INT64_MAX, &x, NULL) ? -1 : x;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct http_response *r = arg;
+	size_t len = size * n;
+	const char *colon = memchr(p, ':', len);
+	size_t klen, vlen;
+	const char *v;
+
+	if (!colon)
+		return len;
+	klen = (size_t)(colon - p);
+	v = colon + 1;
+	vlen = len - klen - 1;
+	if (klen == 19 && strncasecmp(p, "Slog-High-Watermark", klen) == 0)
+		r->high_watermark = header_num(v, vlen);
+	else if (klen == 21 && strncasecmp(p, "Slog-Log-Start-Offset", klen) == 0)
+		r->log_start = header_num(v, vlen);
+	else if (klen == 16 && strncasecmp(p, "Slog-Next-Offset", klen) == 0)
+		r->next_offset = header_num(v, vlen);
+	else if (klen == 12 && strncasecmp(p, "Content-Type", klen) == 0) {
+		while (vlen && isspace((unsigned char)*v)) {
+			v++;
+			vlen--;
+		}
+		while (vlen && isspace((unsigned char)v[vlen - 1]))
+			vlen--;
+		snprintf(r->content_type, sizeof(r->content_type), "%.*s", (int)vlen, v);
+	}
+	return len;
+}
+
+void http_easy_setup(CURL *h, const char *url, const char *method, struct curl_slist *headers,
+		     const void *body, size_t len, long timeout_ms, struct http_response *r)
+{
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 1L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 1L);
+	curl_easy_setopt(h, CURLOPT_PROXY, ""); /* never through a proxy from the environment */
+	if (strcmp(method, "GET") == 0) {
+		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+	} else if (strcmp(method, "POST") == 0) {
+		curl_easy_setopt(h, CURLOPT_POST, 1L);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? body : "");
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	} else {
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+		if (body) {
+			curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+			curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+		}
+	}
+}
+
+int http_response_finish(CURL *h, CURLcode code, const char *url, struct http_response *r,
+			 struct err *e)
+{
+	json_error_t je;
+	json_t *j, *err;
+	int rc;
+
+	if (code != CURLE_OK) {
+		int timeout = code == CURLE_OPERATION_TIMEDOUT;
+		return err_set(e, timeout ? SLOG_EREQUEST_TIMED_OUT : SLOG_ENETWORK, "%s: %s", url,
+			       timeout ? "timed out" : curl_easy_strerror(code));
+	}
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+	if (r->status >= 200 && r->status < 300)
+		return 0;
+	/* An error answer: {"error":{"code":"...","message":"..."}} */
+	j = json_loadb(r->body.data ? r->body.data : "", r->body.len, 0, &je);
+	err = json_object_get(j, "error");
+	if (json_is_object(err) && json_is_string(json_object_get(err, "code"))) {
+		const char *msg = json_string_value(json_object_get(err, "message"));
+		rc = err_from_name(json_string_value(json_object_get(err, "code")));
+		err_set(e, rc, "%s", msg ? msg : err_name(rc));
+	} else {
+		rc = err_set(e, r->status == 404 ? SLOG_ENOT_FOUND : SLOG_EUNKNOWN,
+			     "%s answered HTTP %ld", url, r->status);
+	}
+	json_decref(j);
+	return rc;
+}
+
+int http_client_init(struct http_client *c, const char *broker, struct err *e)
+{
+	memset(c, 0, sizeof(*c));
+	pthread_once(&curl_once, curl_init_once);
+	if (!*broker || strlen(broker) > 250)
+		return err_set(e, SLOG_EINVALID_REQUEST, "bad broker address '%s'", broker);
+	if (strncmp(broker, "http://", 7) == 0)
+		snprintf(c->base, sizeof(c->base), "%s", broker);
+	else if (strstr(broker, "://"))
+		return err_set(e, SLOG_EINVALID_REQUEST, "broker '%s': only http:// is supported", broker);
+	else
+		snprintf(c->base, sizeof(c->base), "http://%s", broker);
+	if (c->base[strlen(c->base) - 1] == '/')
+		c->base[strlen(c->base) - 1] = '\0';
+	c->curl = curl_easy_init();
+	if (!c->curl)
+		return err_set(e, SLOG_ENOMEM, "cannot create a curl handle");
+	return 0;
+}
+
+void http_client_free(struct http_client *c)
+{
+	if (c->curl)
+		curl_easy_cleanup(c->curl);
+	curl_slist_free_all(c->headers);
+	memset(c, 0, sizeof(*c));
+}
+
+int http_call(struct http_client *c, const char *method, const char *path,
+	      const char *content_type, const void *body, size_t len, int64_t deadline_ms,
+	      struct http_response *r, struct err *e)
+{
+	struct http_response local;
+	struct curl_slist *hdrs = NULL;
+	char url[4400], ct[128];
+	int64_t left = deadline_ms - http_now_ms();
+	CURLcode code;
+	int rc;
+
+	if (!r) {
+		r = &local;
+		http_response_init(r);
+	}
+	if (left <= 0)
+		return err_set(e, SLOG_EREQUEST_TIMED_OUT, "%s%s: timed out", c->base, path);
+	snprintf(url, sizeof(url), "%s%s", c->base, path);
+	if (content_type) {
+		snprintf(ct, sizeof(ct), "Content-Type: %s", content_type);
+		hdrs = curl_slist_append(hdrs, ct);
+	}
+	hdrs = curl_slist_append(hdrs, "Expect:"); /* no 100-continue round trip */
+	curl_easy_reset(c->curl);
+	http_easy_setup(c->curl, url, method, hdrs, body, len, (long)left, r);
+	code = curl_easy_perform(c->curl);
+	rc = http_response_finish(c->curl, code, url, r, e);
+	curl_slist_free_all(hdrs);
+	if (r == &local)
+		http_response_free(r);
+	return rc;
+}
+
+int http_json(struct http_client *c, const char *method, const char *path, json_t *body,
+	      int64_t deadline_ms, json_t **out, struct err *e)
+{
+	struct http_response r;
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	json_error_t je;
+	int rc;
+
+	http_response_init(&r);
+	rc = http_call(c, method, path, text ? "application/json" : NULL, text,
+		       text ? strlen(text) : 0, deadline_ms, &r, e);
+	free(text);
+	if (!rc && out) {
+		*out = json_loadb(r.body.data ? r.body.data : "", r.body.len, 0, &je);
+		if (!*out)
+			rc = err_set(e, SLOG_EUNKNOWN, "%s%s: the answer is not JSON: %s", c->base, path,
+				     je.text);
+	}
+	http_response_free(&r);
+	return rc;
+}
+
+void http_escape(struct buf *out, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~')
+			buf_addc(out, (char)ch);
+		else
+			buf_addf(out, "%%%c%c", hex[ch >> 4], hex[ch & 15]);
+	}
+}

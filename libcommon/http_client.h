@@ -1,0 +1,75 @@
+/*
+ * http_client.h: requests to a broker over libcurl.
+ *
+ * One struct http_client per broker address keeps its connection alive
+ * across requests.  A call returns 0 for a 2xx answer; for an error
+ * answer it returns the slog error code named in the body
+ * ({"error":{"code":"NOT_LEADER",...}}) with the broker's message; when
+ * the broker cannot be reached it returns SLOG_ENETWORK with curl's
+ * reason and the address.  Deadlines are absolute (monotonic ms), so a
+ * caller's --timeout-ms bounds all its requests together, retries
+ * included.
+ *
+ * Programs that keep many requests in flight (slog-produce, slog-consume)
+ * drive curl's multi interface themselves; http_easy_setup() and
+ * http_response_finish() give them the same request setup and answer
+ * decoding.
+ */
+#ifndef SLOG_HTTP_CLIENT_H
+#define SLOG_HTTP_CLIENT_H
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "err.h"
+
+struct http_response {
+	long status;
+	struct buf body;
+	char content_type[64];
+	int64_t high_watermark; /* from Slog-* headers; -1 when absent */
+	int64_t log_start;
+	int64_t next_offset;
+};
+
+struct http_client {
+	CURL *curl;
+	char base[300]; /* http://host:port */
+	struct curl_slist *headers;
+};
+
+/* Milliseconds on the monotonic clock (for deadlines). */
+int64_t http_now_ms(void);
+
+/* "host:port" or "http://host:port". */
+int http_client_init(struct http_client *c, const char *broker, struct err *e);
+void http_client_free(struct http_client *c);
+
+/*
+ * One request.  body may be NULL.  r (may be NULL) receives the answer;
+ * on success its body holds the response.  Returns 0 or SLOG_E*.
+ */
+int http_call(struct http_client *c, const char *method, const char *path,
+	      const char *content_type, const void *body, size_t len, int64_t deadline_ms,
+	      struct http_response *r, struct err *e);
+
+/* A JSON request (body may be NULL) and a JSON answer (*out owned by the caller). */
+int http_json(struct http_client *c, const char *method, const char *path, json_t *body,
+	      int64_t deadline_ms, json_t **out, struct err *e);
+
+void http_response_init(struct http_response *r);
+void http_response_free(struct http_response *r);
+
+/* For multi-interface users: prepare an easy handle for one request. */
+void http_easy_setup(CURL *h, const char *url, const char *method, struct curl_slist *headers,
+		     const void *body, size_t len, long timeout_ms, struct http_response *r);
+/* After curl finished the handle with code: 0 or SLOG_E* with e set. */
+int http_response_finish(CURL *h, CURLcode code, const char *url, struct http_response *r,
+			 struct err *e);
+
+/* Percent-encode a path segment or query value (topic names are safe). */
+void http_escape(struct buf *out, const char *s);
+
+#endif
