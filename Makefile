@@ -66,7 +66,8 @@ BENCH_SRC  := $(wildcard bench/*.c)
 BENCH_BINS := $(BENCH_SRC:bench/%.c=$(O)/bench/%)
 
 ALL_OBJ := $(COMMON_OBJ) $(foreach p,$(PROGRAMS),$(patsubst %.c,$(O)/%.o,$(wildcard cmd/$(p)/*.c))) \
-           $(UNIT_SRC:%.c=$(O)/%.o) $(UNIT_HARN) $(BENCH_SRC:%.c=$(O)/%.o)
+           $(UNIT_SRC:%.c=$(O)/%.o) $(UNIT_HARN) $(BENCH_SRC:%.c=$(O)/%.o) \
+           $(O)/tests/tool/slog-test-tool.o
 
 .PHONY: all check asan bench fuzz install uninstall clean run deps unit-bins \
         bench-bins test-unit test-bats
@@ -121,7 +122,13 @@ $(O)/bench/%: $(O)/bench/%.o $(BROKER_LIB) $(COMMON_LIB)
 	$(say) "  LINK    $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-unit-bins: $(UNIT_BINS)
+TEST_TOOL := $(O)/tests/slog-test-tool
+$(TEST_TOOL): $(O)/tests/tool/slog-test-tool.o $(BROKER_LIB) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(say) "  LINK    $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+unit-bins: $(UNIT_BINS) $(TEST_TOOL)
 bench-bins: $(BENCH_BINS)
 
 deps:

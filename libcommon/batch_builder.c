@@ -7,7 +7,7 @@
 #include "compress.h"
 #include "endian_io.h"
 
-static void reset(struct batch_builder *bb)
+void batch_builder_reset(struct batch_builder *bb)
 {
 	buf_reset(&bb->records);
 	bb->count = 0;
@@ -28,7 +28,7 @@ void batch_builder_init(struct batch_builder *bb, int codec, int level)
 	bb->producer_id = -1;
 	bb->producer_epoch = -1;
 	bb->base_sequence = -1;
-	reset(bb);
+	batch_builder_reset(bb);
 }
 
 void batch_builder_free(struct batch_builder *bb)
@@ -128,6 +128,6 @@ int batch_builder_finish(struct batch_builder *bb, struct buf *out, struct err *
 	be32_put(h + BATCH_OFF_BASE_SEQUENCE, (uint32_t)bb->base_sequence);
 	be32_put(h + BATCH_OFF_RECORD_COUNT, (uint32_t)bb->count);
 	be32_put(h + BATCH_OFF_CRC, batch_crc_compute(h, out->len - start));
-	reset(bb);
+	batch_builder_reset(bb);
 	return 0;
 }

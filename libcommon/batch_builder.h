@@ -48,6 +48,9 @@ struct batch_builder {
 void batch_builder_init(struct batch_builder *bb, int codec, int level);
 void batch_builder_free(struct batch_builder *bb);
 
+/* Drop the records added since the last finish. */
+void batch_builder_reset(struct batch_builder *bb);
+
 /* Set the producer fields of the batches that follow (idempotence). */
 void batch_builder_set_producer(struct batch_builder *bb, int64_t producer_id,
 				int16_t epoch, int32_t base_sequence);

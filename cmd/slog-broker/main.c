@@ -222,9 +222,9 @@ static int shutdown_broker(struct broker *b)
 int main(int argc, char **argv)
 {
 	static struct broker broker;
+	static char *sets[256];
 	struct broker *b = &broker;
 	const char *file = NULL;
-	char **sets = calloc((size_t)argc + 1, sizeof(char *));
 	int nsets = 0, check = 0, c, threads, sig;
 	pthread_rwlockattr_t ra;
 	sigset_t mask;
@@ -234,7 +234,11 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "c:s:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': file = optarg; break;
-		case 's': sets[nsets++] = optarg; break;
+		case 's':
+			if (nsets == (int)(sizeof(sets) / sizeof(sets[0])))
+				cli_usage_error(synopsis, "too many --set options");
+			sets[nsets++] = optarg;
+			break;
 		case 'C': check = 1; break;
 		case 'H': help_config(); return 0;
 		case 'h': usage(); return 0;
@@ -253,7 +257,6 @@ int main(int argc, char **argv)
 		cli_error("%s", e.msg);
 		return 1;
 	}
-	free(sets);
 	if (!b->host[0]) {
 		memcpy(b->host, b->listen_host, sizeof(b->host));
 		b->port = b->listen_port;

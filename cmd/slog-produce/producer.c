@@ -49,6 +49,7 @@ struct producer {
 	int errors_reported;
 	struct buf out;          /* -O lines, flushed after each poll */
 	int report_broken;
+	int unreachable;         /* records timed out against a silent broker */
 	struct buf hdrs_scratch;
 	struct record_header *merged;
 	size_t merged_cap;
@@ -97,9 +98,34 @@ static void on_done(void *arg, struct send_batch *b, int rc, const struct err *e
 				buf_addf(&p->out, "%d %lld\n", pp->id, (long long)(base + i));
 	} else {
 		report_failure(p, b->records, b->first_line, pp->t->name, pp->id, e);
+		/* Records ran out of time while the broker could not be reached
+		 * or kept failing: more input would only fail the same way. */
+		if (!p->unreachable && (rc == SLOG_ENETWORK || rc == SLOG_EREQUEST_TIMED_OUT || rc == SLOG_ESTORAGE ||
+		    rc == SLOG_ENOT_LEADER || rc == SLOG_ELEADER_NOT_AVAILABLE ||
+		    rc == SLOG_ENOT_ENOUGH_REPLICAS))
+			p->unreachable = 1;
 	}
 	buf_free(&b->data);
 	free(b);
+}
+
+/* Give up on everything not yet on the wire: open batches and queues. */
+static void abandon(struct producer *p, const char *why)
+{
+	struct err e;
+
+	err_set(&e, SLOG_ENETWORK, "%s", why);
+	for (struct ptopic *t = p->topics; t; t = t->next)
+		for (int32_t i = 0; i < t->meta.partitions; i++) {
+			struct ppart *pp = &t->parts[i];
+			int32_t n = batch_builder_count(&pp->bb);
+			if (!n)
+				continue;
+			p->buffered -= (int64_t)batch_builder_size(&pp->bb);
+			batch_builder_reset(&pp->bb);
+			p->st.failed += n;
+		}
+	sender_fail_waiting(p->sender, SLOG_ENETWORK, why);
 }
 
 struct producer *producer_new(struct cluster *cl, const struct producer_opts *o)
@@ -198,6 +224,7 @@ static void seal(struct producer *p, struct ppart *pp)
 	b->records = n;
 	b->first_line = pp->first_line;
 	b->deadline_ms = pp->opened_ms + p->o->timeout_ms;
+	buf_grow(&b->data, open_size); /* exactly: thousands of these may wait */
 	if (batch_builder_finish(&pp->bb, &b->data, &e)) {
 		p->buffered -= (int64_t)open_size;
 		report_failure(p, n, b->first_line, pp->t->name, pp->id, &e);
@@ -428,6 +455,11 @@ void producer_run(struct producer *p, struct input *in, volatile sig_atomic_t *s
 		if (*stop && !p->st.interrupted) {
 			p->st.interrupted = 1;
 			in->done = 1;
+		}
+		if (p->unreachable == 1) {
+			p->unreachable = 2;
+			in->done = 1;
+			abandon(p, "not sent: earlier records could not be delivered in time");
 		}
 		if (!in->done)
 			need_more = drain(p, in, now);

@@ -72,32 +72,44 @@ void sender_enqueue(struct sender *s, struct send_batch *b)
 	s->pending++;
 }
 
+/* The most that queued batches are joined into in one request. */
+#define REQUEST_MAX (4u << 20)
+
 /*
- * Everything queued goes in one request, the batches back to back.  A
- * lone batch is sent from where it lies; several are joined first.
+ * What queued goes in one request, the batches back to back, up to
+ * REQUEST_MAX.  A lone batch is sent from where it lies; several are
+ * joined first.
  */
 static void start(struct sender *s, struct send_part *sp, int64_t now)
 {
-	struct send_batch *b;
-	int64_t deadline = INT64_MAX;
+	struct send_batch *b, *last = sp->head;
+	int64_t deadline = sp->head->deadline_ms;
+	size_t total = sp->head->data.len;
 	const char *body;
 	size_t len;
 
+	while (last->next && total + last->next->data.len <= REQUEST_MAX) {
+		last = last->next;
+		total += last->data.len;
+		if (last->deadline_ms < deadline)
+			deadline = last->deadline_ms;
+	}
 	sp->inflight = sp->head;
-	for (b = sp->head; b; b = b->next)
-		if (b->deadline_ms < deadline)
-			deadline = b->deadline_ms;
-	if (!sp->head->next) {
-		body = sp->head->data.data;
-		len = sp->head->data.len;
+	sp->head = last->next;
+	if (!sp->head)
+		sp->tail = NULL;
+	last->next = NULL;
+	if (!sp->inflight->next) {
+		body = sp->inflight->data.data;
+		len = sp->inflight->data.len;
 	} else {
 		buf_reset(&sp->body);
-		for (b = sp->head; b; b = b->next)
+		buf_grow(&sp->body, total);
+		for (b = sp->inflight; b; b = b->next)
 			buf_add(&sp->body, b->data.data, b->data.len);
 		body = sp->body.data;
 		len = sp->body.len;
 	}
-	sp->head = sp->tail = NULL;
 	http_response_free(&sp->resp);
 	http_response_init(&sp->resp);
 	curl_easy_reset(sp->easy);
@@ -157,6 +169,7 @@ static void finished(struct sender *s, struct send_part *sp, CURLcode code, int6
 		base = json_integer_value(json_object_get(j, "base_offset"));
 		json_decref(j);
 		sp->backoff_ms = 0;
+		err_clear(&sp->last_error);
 		report(s, list, 0, &e, base);
 		return;
 	}
@@ -164,6 +177,9 @@ static void finished(struct sender *s, struct send_part *sp, CURLcode code, int6
 		report(s, list, rc, &e, -1);
 		return;
 	}
+	/* A timeout says less than what the broker said before it: keep that. */
+	if (rc != SLOG_EREQUEST_TIMED_OUT || !sp->last_error.code)
+		sp->last_error = e;
 	/* Retry what still has time, ahead of what queued meanwhile. */
 	for (b = list; b;) {
 		struct send_batch *next = b->next;
@@ -172,10 +188,10 @@ static void finished(struct sender *s, struct send_part *sp, CURLcode code, int6
 			tail = &b->next;
 			*tail = NULL;
 		} else {
-			struct err te = e;
-			err_wrap(&te, "gave up at the timeout");
+			struct err te = sp->last_error;
+			err_wrap(&te, "gave up at the timeout, after %s", err_name(te.code));
 			s->pending--;
-			s->done(s->arg, b, rc, &te, -1);
+			s->done(s->arg, b, te.code, &te, -1);
 		}
 		b = next;
 	}

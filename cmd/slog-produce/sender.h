@@ -41,6 +41,7 @@ struct send_part {
 	struct send_batch *head, *tail;   /* waiting */
 	struct send_batch *inflight;      /* the request on the wire */
 	int64_t backoff_ms, retry_at_ms;
+	struct err last_error;  /* the broker's last answer while retrying */
 	CURL *easy;
 	struct curl_slist *headers;
 	struct buf body;

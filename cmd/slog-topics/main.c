@@ -91,7 +91,8 @@ static const char *option_name(int val)
 
 int main(int argc, char **argv)
 {
-	struct topics_opts o = { 0 };
+	/* Option state lives as long as the program (static: reachable at every exit). */
+	static struct topics_opts o;
 	const char *brokers = NULL;
 	int64_t timeout = 30000;
 	int used[512] = { 0 };

@@ -12,12 +12,13 @@
 #include "units.h"
 #include "table.h"
 
-void print_json(json_t *j)
+void print_json_take(json_t *j)
 {
 	char *text = json_dumps(j, JSON_COMPACT);
 
 	printf("%s\n", text ? text : "null");
 	free(text);
+	json_decref(j);
 }
 
 int cmd_list(struct cluster *cl, const struct topics_opts *o)
@@ -31,12 +32,12 @@ int cmd_list(struct cluster *cl, const struct topics_opts *o)
 		return 1;
 	}
 	if (o->json) {
-		print_json(resp);
+		print_json_take(resp);
 	} else {
 		json_array_foreach(json_object_get(resp, "topics"), i, t)
 			printf("%s\n", json_string_value(json_object_get(t, "name")));
+		json_decref(resp);
 	}
-	json_decref(resp);
 	return 0;
 }
 
@@ -134,7 +135,7 @@ int cmd_describe(struct cluster *cl, const struct topics_opts *o, char **names, 
 		json_array_append_new(all, d);
 	}
 	if (o->json) {
-		print_json(json_pack("{s:O}", "topics", all));
+		print_json_take(json_pack("{s:O}", "topics", all));
 	} else {
 		json_t *t;
 		size_t i;
@@ -195,7 +196,7 @@ int cmd_offsets(struct cluster *cl, const struct topics_opts *o, const char *nam
 		table_row(&tab, c[0], c[1], c[2], c[3], NULL);
 	}
 	if (o->json)
-		print_json(json_pack("{s:s, s:o}", "topic", name, "partitions", out));
+		print_json_take(json_pack("{s:s, s:o}", "topic", name, "partitions", out));
 	else {
 		table_print(&tab, stdout);
 		json_decref(out);

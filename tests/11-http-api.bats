@@ -1,0 +1,146 @@
+#!/usr/bin/env bats
+# The HTTP API spoken with curl: curl is a client too.
+
+load helpers
+
+setup() {
+	start_broker
+}
+
+@test "curl produces NDJSON that slog-consume reads back" {
+	run curl -sf -X POST "$BROKER_URL/v1/topics/web/records" -H 'Content-Type: application/x-ndjson' \
+		--data-binary $'{"key":"k1","value":"one"}\n{"key":"k2","value":"two","headers":{"h":"x"}}\n'
+	assert_success
+	assert_output --partial '"topic":"web"'
+	run --separate-stderr slog-consume -t web -e -f '%k=%s %h\n'
+	assert_success
+	assert_line "k1=one "
+	assert_line "k2=two h=x"
+}
+
+@test "slog-produce writes what curl fetches as NDJSON, with the offsets headers" {
+	printf 'a\nb\nc\n' | slog-produce -t back
+	run curl -sf -D "$BATS_TEST_TMPDIR/h" "$BROKER_URL/v1/topics/back/partitions/0/records?offset=1"
+	assert_success
+	[ "${#lines[@]}" -eq 2 ]
+	[ "$(echo "${lines[0]}" | jq -r .value)" = b ]
+	[ "$(echo "${lines[1]}" | jq -r .offset)" = 2 ]
+	grep -qi '^Slog-High-Watermark: 3' "$BATS_TEST_TMPDIR/h"
+	grep -qi '^Slog-Log-Start-Offset: 0' "$BATS_TEST_TMPDIR/h"
+	grep -qi '^Slog-Next-Offset: 3' "$BATS_TEST_TMPDIR/h"
+}
+
+@test "record batches go in and come out byte for byte" {
+	"$SLOG_TEST_TOOL" batch alpha beta >"$BATS_TEST_TMPDIR/in.batch"
+	run curl -sf -X POST "$BROKER_URL/v1/topics/bin/partitions/0/records" \
+		-H 'Content-Type: application/x-slog-batch' --data-binary "@$BATS_TEST_TMPDIR/in.batch"
+	assert_success
+	[ "$(echo "$output" | jq .record_count)" = 2 ]
+	curl -sf -H 'Accept: application/x-slog-batch' -o "$BATS_TEST_TMPDIR/out.batch" \
+		"$BROKER_URL/v1/topics/bin/partitions/0/records?offset=0"
+	# Only the broker-assigned fields (offset, leader epoch: bytes 0-15) may differ.
+	cmp <(tail -c +17 "$BATS_TEST_TMPDIR/in.batch") <(tail -c +17 "$BATS_TEST_TMPDIR/out.batch")
+}
+
+@test "a corrupt batch is refused with CORRUPT_MESSAGE and changes nothing" {
+	"$SLOG_TEST_TOOL" batch alpha >"$BATS_TEST_TMPDIR/b"
+	printf 'X' | dd of="$BATS_TEST_TMPDIR/b" bs=1 seek=70 conv=notrunc status=none
+	run curl -s -o "$BATS_TEST_TMPDIR/out" -w '%{http_code}' -X POST \
+		"$BROKER_URL/v1/topics/c/partitions/0/records" -H 'Content-Type: application/x-slog-batch' \
+		--data-binary "@$BATS_TEST_TMPDIR/b"
+	assert_output 400
+	grep -q CORRUPT_MESSAGE "$BATS_TEST_TMPDIR/out"
+	run slog-topics offsets c --json
+	[ "$(echo "$output" | jq '.partitions[0].latest')" = 0 ]
+}
+
+@test "a wrong content type is refused with 415" {
+	run curl -s -w '%{http_code}' -o /dev/null -X POST "$BROKER_URL/v1/topics/t/partitions/0/records" \
+		-H 'Content-Type: image/png' --data-binary x
+	assert_output 415
+}
+
+@test "unknown paths are 404 and wrong methods 405 with Allow" {
+	run curl -s -w '%{http_code}' -o /dev/null "$BROKER_URL/v1/nothing"
+	assert_output 404
+	run curl -s -D - -o /dev/null -X PUT "$BROKER_URL/v1/topics"
+	assert_output --partial "405"
+	assert_output --partial "Allow: GET, POST"
+}
+
+@test "a fetch past the end is OFFSET_OUT_OF_RANGE with the log's bounds" {
+	echo x | slog-produce -t r
+	run curl -s "$BROKER_URL/v1/topics/r/partitions/0/records?offset=5"
+	assert_output --partial '"code":"OFFSET_OUT_OF_RANGE"'
+	assert_output --partial '"high_watermark":1'
+	run curl -s -w '%{http_code}' -o /dev/null "$BROKER_URL/v1/topics/r/partitions/0/records?offset=5"
+	assert_output 416
+}
+
+@test "a fetch at the end waits for the next record (long poll)" {
+	echo first | slog-produce -t lp
+	(sleep 0.5; echo second | slog-produce -t lp) 3>&- &
+	local start=$SECONDS
+	run curl -sf "$BROKER_URL/v1/topics/lp/partitions/0/records?offset=1&max_wait_ms=20000"
+	assert_success
+	[ "$(echo "$output" | jq -r .value)" = second ]
+	[ $((SECONDS - start)) -lt 10 ]
+}
+
+@test "a fetch at the end with nothing new answers empty after max_wait_ms" {
+	echo x | slog-produce -t idle
+	run curl -s -w ' %{http_code} %{time_total}' \
+		"$BROKER_URL/v1/topics/idle/partitions/0/records?offset=1&max_wait_ms=300"
+	[[ "$output" == " 200 "* ]]
+	awk -v t="${output##* }" 'BEGIN { exit !(t >= 0.25 && t < 5) }'
+}
+
+@test "offsets by earliest, latest and time" {
+	printf '{"value":"old","timestamp":1000}\n{"value":"mid","timestamp":2000}\n{"value":"new","timestamp":3000}\n' |
+		slog-produce -J -t times
+	run curl -sf "$BROKER_URL/v1/topics/times/partitions/0/offsets?at=earliest"
+	[ "$(echo "$output" | jq .offset)" = 0 ]
+	run curl -sf "$BROKER_URL/v1/topics/times/partitions/0/offsets?at=latest"
+	[ "$(echo "$output" | jq .offset)" = 3 ]
+	run curl -sf "$BROKER_URL/v1/topics/times/partitions/0/offsets?at=1500"
+	[ "$(echo "$output" | jq .offset)" = 1 ]
+	[ "$(echo "$output" | jq .timestamp)" = 2000 ]
+	run curl -sf "$BROKER_URL/v1/topics/times/partitions/0/offsets?at=9999"
+	[ "$(echo "$output" | jq .offset)" = 3 ]
+}
+
+@test "topics are managed over HTTP, with Kafka's error names" {
+	run curl -s -w ' %{http_code}' -X POST "$BROKER_URL/v1/topics" -d '{"name":"h1","partitions":2}'
+	[[ "$output" == *" 201" ]]
+	run curl -s -w ' %{http_code}' -X POST "$BROKER_URL/v1/topics" -d '{"name":"h1"}'
+	[[ "$output" == *TOPIC_ALREADY_EXISTS*" 409" ]]
+	run curl -s -X PATCH "$BROKER_URL/v1/topics/h1/configs" -d '{"retention.ms":"1h"}'
+	[ "$(echo "$output" | jq -r '.configs[]|select(.name=="retention.ms").value')" = 3600000 ]
+	run curl -s -X PATCH "$BROKER_URL/v1/topics/h1/configs" -d '{"retention.ms":"whenever"}'
+	assert_output --partial INVALID_CONFIG
+	run curl -s -X POST "$BROKER_URL/v1/topics/h1/partitions" -d '{"count":1}'
+	assert_output --partial INVALID_PARTITIONS
+	run curl -s -X DELETE "$BROKER_URL/v1/topics/h1"
+	assert_output --partial '"deleted":true'
+	run curl -s -w ' %{http_code}' "$BROKER_URL/v1/topics/h1"
+	[[ "$output" == *UNKNOWN_TOPIC_OR_PARTITION*" 404" ]]
+}
+
+@test "metadata and cluster name this broker as the leader of everything" {
+	slog-topics create meta -P 2
+	run curl -sf "$BROKER_URL/v1/cluster"
+	[ "$(echo "$output" | jq '.brokers[0].port')" = "$BROKER_PORT" ]
+	run curl -sf "$BROKER_URL/v1/metadata?topics=meta,missing"
+	[ "$(echo "$output" | jq '.topics[0].partitions | length')" = 2 ]
+	[ "$(echo "$output" | jq -r '.topics[0].partitions[1].isr[0]')" = 1 ]
+	[ "$(echo "$output" | jq -r '.topics[1].error.code')" = UNKNOWN_TOPIC_OR_PARTITION ]
+}
+
+@test "acks=0, 1 and all are each answered; a bad acks is refused" {
+	for a in 0 1 all; do
+		run curl -sf -X POST "$BROKER_URL/v1/topics/acks/partitions/0/records?acks=$a" --data-binary x
+		assert_success
+	done
+	run curl -s -w ' %{http_code}' -X POST "$BROKER_URL/v1/topics/acks/partitions/0/records?acks=2" --data-binary x
+	[[ "$output" == *" 400" ]]
+}

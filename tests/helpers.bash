@@ -1,0 +1,118 @@
+# tests/helpers.bash: what every slog bats test shares.
+#
+# Each test gets its own temporary directory ($BATS_TEST_TMPDIR).  Brokers
+# start on a port the kernel picks (listeners=127.0.0.1:0), read from the
+# broker's own "listening on" line, with their data in that directory, and
+# are stopped by PID in teardown: never by name.  Waits poll a bounded
+# number of times; nothing sleeps a fixed time to hope something happened.
+
+bats_require_minimum_version 1.5.0
+load /usr/lib/bats/bats-support/load.bash
+load /usr/lib/bats/bats-assert/load.bash
+
+SLOG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+: "${SLOG_BIN:=$SLOG_ROOT/bin}"
+: "${SLOG_TEST_TOOL:=$SLOG_ROOT/build/tests/slog-test-tool}"
+PATH="$SLOG_BIN:$PATH"
+export SLOG_TEST_TOOL
+unset SLOG_BROKERS
+
+BROKER_PIDS=()
+
+# wait_for TRIES CMD...: run CMD up to TRIES times, 0.05 s apart, until it succeeds.
+wait_for() {
+	local tries=$1
+	shift
+	while [ "$tries" -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		tries=$((tries - 1))
+		sleep 0.05
+	done
+	return 1
+}
+
+# start_broker [NAME] [--set KEY=VALUE]...: start a broker with data in
+# $BATS_TEST_TMPDIR/NAME (default "broker"); sets BROKER_PID, BROKER_PORT,
+# BROKER_URL, BROKER_DIR and exports SLOG_BROKERS.
+start_broker() {
+	local name=broker
+	if [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; then
+		name=$1
+		shift
+	fi
+	BROKER_DIR=$BATS_TEST_TMPDIR/$name
+	mkdir -p "$BROKER_DIR"
+	local listen=127.0.0.1:${BROKER_PORT_WANTED:-0} log=$BROKER_DIR/broker.log
+	# Only what this run writes counts: a restart appends to the same log.
+	touch "$log"
+	local skip=$(($(wc -l <"$log") + 1))
+	slog-broker --set "listeners=$listen" --set "log.dirs=$BROKER_DIR/data" "$@" \
+		>>"$log" 2>&1 3>&- &
+	BROKER_PID=$!
+	BROKER_PIDS+=("$BROKER_PID")
+	if ! wait_for 400 bash -c "tail -n +$skip '$log' | grep -q 'listening on'"; then
+		echo "broker did not start:" >&2
+		cat "$log" >&2
+		return 1
+	fi
+	BROKER_PORT=$(tail -n +"$skip" "$log" | grep -o 'listening on http://[^ ]*' | sed 's/.*://')
+	BROKER_URL=http://127.0.0.1:$BROKER_PORT
+	export SLOG_BROKERS=127.0.0.1:$BROKER_PORT
+}
+
+# stop_broker [PID]: SIGTERM and wait (bounded) for it to exit; 0 if it exited cleanly.
+stop_broker() {
+	local pid=${1:-$BROKER_PID} rc=0
+	kill -TERM "$pid" 2>/dev/null || return 0
+	local tries=200
+	while kill -0 "$pid" 2>/dev/null && [ $tries -gt 0 ]; do
+		sleep 0.05
+		tries=$((tries - 1))
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid" 2>/dev/null
+		rc=1
+	fi
+	wait "$pid" 2>/dev/null || rc=$?
+	return $rc
+}
+
+# restart_broker [--set ...]: stop the broker and start it again on the
+# same data and the same port.
+restart_broker() {
+	local name
+	name=$(basename "$BROKER_DIR")
+	stop_broker "$BROKER_PID"
+	BROKER_PORT_WANTED=$BROKER_PORT start_broker "$name" "$@"
+}
+
+teardown_brokers() {
+	local pid
+	for pid in "${BROKER_PIDS[@]}"; do
+		kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null || true
+	done
+	BROKER_PIDS=()
+}
+
+teardown() {
+	teardown_brokers
+}
+
+# The number of lines of a file.
+count_lines() {
+	wc -l <"$1" | tr -d ' '
+}
+
+# refute_listed LINE: $output has no line equal to LINE.  (bats-assert's
+# refute_line trips over an empty $output under set -u.)
+refute_listed() {
+	local l
+	while IFS= read -r l; do
+		if [ "$l" = "$1" ]; then
+			echo "'$1' is listed:" >&2
+			echo "$output" >&2
+			return 1
+		fi
+	done <<<"$output"
+}
