@@ -144,3 +144,55 @@ setup() {
 	run curl -s -w ' %{http_code}' -X POST "$BROKER_URL/v1/topics/acks/partitions/0/records?acks=2" --data-binary x
 	[[ "$output" == *" 400" ]]
 }
+
+@test "validate_only checks a creation or a config change and changes nothing" {
+	run curl -sf -X POST "$BROKER_URL/v1/topics" -d '{"name":"v1","partitions":2,"validate_only":true}'
+	assert_output '{"name":"v1","valid":true}'
+	run curl -s -w ' %{http_code}' "$BROKER_URL/v1/topics/v1"
+	[[ "$output" == *" 404" ]]
+	slog-topics create v2
+	run curl -sf -X PATCH "$BROKER_URL/v1/topics/v2/configs" -d '{"retention.ms":"2h","validate_only":true}'
+	[ "$(echo "$output" | jq -r '.configs[]|select(.name=="retention.ms").value')" = 7200000 ]
+	run curl -sf "$BROKER_URL/v1/topics/v2/configs"
+	[ "$(echo "$output" | jq -r '.configs[]|select(.name=="retention.ms").source')" = default ]
+}
+
+@test "an unknown field in an admin body is refused, not ignored" {
+	run curl -s -w ' %{http_code}' -X POST "$BROKER_URL/v1/topics" -d '{"name":"typo","partition":3}'
+	[[ "$output" == *'unknown field \"partition\"'*" 400" ]]
+	run curl -s -w ' %{http_code}' "$BROKER_URL/v1/topics/typo"
+	[[ "$output" == *" 404" ]]
+}
+
+@test "records encoded by the broker follow the topic's timestamp rules" {
+	slog-topics create ts -c message.timestamp.after.max.ms=1m
+	local future=$(( ($(date +%s) + 7200) * 1000 ))
+	run curl -s -w ' %{http_code}' -X POST "$BROKER_URL/v1/topics/ts/partitions/0/records" \
+		-H 'Content-Type: application/x-ndjson' --data-binary "{\"value\":\"x\",\"timestamp\":$future}"
+	[[ "$output" == *INVALID_TIMESTAMP*"line 1"*" 400" ]]
+	slog-topics create lat -c message.timestamp.type=LogAppendTime
+	curl -sf -X POST "$BROKER_URL/v1/topics/lat/records" -H 'Content-Type: application/x-ndjson' \
+		--data-binary '{"value":"x","timestamp":1000}' >/dev/null
+	run slog-consume -t lat -e -f '%T\n'
+	[ "$output" -gt 1000 ]
+}
+
+@test "producing to a missing partition of a missing topic creates nothing" {
+	run curl -s -w ' %{http_code}' -X POST "$BROKER_URL/v1/topics/newp/partitions/3/records" --data-binary x
+	[[ "$output" == *" 404" ]]
+	run curl -s -w ' %{http_code}' "$BROKER_URL/v1/topics/newp"
+	[[ "$output" == *" 404" ]]
+}
+
+@test "metadata says why it did not auto-create a topic" {
+	restart_broker --set auto.create.topics.enable=false
+	run curl -sf "$BROKER_URL/v1/metadata?topics=off&auto_create=1"
+	[[ "$(echo "$output" | jq -r '.topics[0].error.message')" == *"auto.create.topics.enable is off"* ]]
+	run curl -sf "$BROKER_URL/v1/metadata?topics=bad!name&auto_create=true"
+	[ "$(echo "$output" | jq -r '.topics[0].error.code')" = INVALID_TOPIC_EXCEPTION ]
+}
+
+@test "media types are matched without regard to case" {
+	run curl -sf -X POST "$BROKER_URL/v1/topics/ci/partitions/0/records" -H 'Content-Type: TEXT/Plain' --data-binary x
+	assert_success
+}

@@ -144,14 +144,16 @@ static int reply_describe(struct request *r, const char *name, int status)
 	return j ? http_reply_json(r, status, j) : unknown_topic(r, name);
 }
 
-static void add_metadata_topic(struct broker *b, json_t *list, const char *name)
+static void add_metadata_topic(struct broker *b, json_t *list, const char *name,
+			       const struct err *why)
 {
 	struct topic *t = broker_topic(b, name);
 
 	if (!t) {
+		int code = why && why->code ? why->code : SLOG_EUNKNOWN_TOPIC_OR_PARTITION;
 		json_array_append_new(list, json_pack("{s:s, s:{s:s, s:s}}", "name", name, "error",
-						      "code", err_name(SLOG_EUNKNOWN_TOPIC_OR_PARTITION),
-						      "message", "topic does not exist"));
+						      "code", err_name(code), "message",
+						      why && why->code ? why->msg : "topic does not exist"));
 		return;
 	}
 	json_array_append_new(list, json_pack("{s:s, s:s, s:b, s:I, s:o}", "name", t->name, "id",
@@ -160,43 +162,77 @@ static void add_metadata_topic(struct broker *b, json_t *list, const char *name)
 					      partitions_json(b, t, 0)));
 }
 
+/* Call fn for each name of a comma-separated list (s is modified and restored). */
+static void each_name(char *s, void (*fn)(void *arg, const char *name, size_t i), void *arg)
+{
+	size_t i = 0;
+
+	for (char *p = s, *c; p && *p; p = c ? c + 1 : NULL, i++) {
+		c = strchr(p, ',');
+		if (c)
+			*c = '\0';
+		fn(arg, p, i);
+		if (c)
+			*c = ',';
+	}
+}
+
+struct metadata_ctx {
+	struct broker *b;
+	json_t *list;
+	struct err *why; /* per name, from auto-creation */
+	size_t n;
+};
+
+static void count_name(void *arg, const char *name, size_t i)
+{
+	(void)name;
+	((struct metadata_ctx *)arg)->n = i + 1;
+}
+
+static void create_name(void *arg, const char *name, size_t i)
+{
+	struct metadata_ctx *m = arg;
+
+	if (meta_topic_name_valid(name, &m->why[i]) == 0)
+		controller_ensure_topic(m->b, name, &m->why[i]);
+}
+
+static void describe_name(void *arg, const char *name, size_t i)
+{
+	struct metadata_ctx *m = arg;
+
+	add_metadata_topic(m->b, m->list, name, m->why ? &m->why[i] : NULL);
+}
+
 int api_metadata(struct request *r, char **args)
 {
 	struct broker *b = r->b;
 	const char *topics = http_query(r, "topics");
 	const char *create = http_query(r, "auto_create");
-	json_t *list = json_array(), *j;
 	char *copy = topics ? xstrdup(topics) : NULL;
+	struct metadata_ctx m = { .b = b, .list = json_array() };
+	json_t *j;
 
 	(void)args;
-	/* Auto-creation needs the write lock: do it before reading. */
-	if (copy && create && strcmp(create, "true") == 0) {
-		for (char *p = copy, *c; p && *p; p = c ? c + 1 : NULL) {
-			struct err e;
-			c = strchr(p, ',');
-			if (c)
-				*c = '\0';
-			if (meta_topic_name_valid(p, NULL) == 0)
-				controller_ensure_topic(b, p, &e);
-			if (c)
-				*c = ',';
-		}
+	if (copy) {
+		each_name(copy, count_name, &m);
+		m.why = xcalloc(m.n + 1, sizeof(*m.why));
+		/* Auto-creation takes the write lock: do it before reading. */
+		if (create && (strcmp(create, "true") == 0 || strcmp(create, "1") == 0))
+			each_name(copy, create_name, &m);
 	}
 	pthread_rwlock_rdlock(&b->meta_lock);
 	if (copy) {
-		for (char *p = copy, *c; p && *p; p = c ? c + 1 : NULL) {
-			c = strchr(p, ',');
-			if (c)
-				*c = '\0';
-			add_metadata_topic(b, list, p);
-		}
+		each_name(copy, describe_name, &m);
 	} else {
 		for (size_t i = 0; i < b->ntopics; i++)
-			add_metadata_topic(b, list, b->topics[i]->name);
+			add_metadata_topic(b, m.list, b->topics[i]->name, NULL);
 	}
 	j = json_pack("{s:s, s:i, s:o, s:o}", "cluster_id", b->meta.cluster_id, "controller",
-		      b->node_id, "brokers", brokers_json(b), "topics", list);
+		      b->node_id, "brokers", brokers_json(b), "topics", m.list);
 	pthread_rwlock_unlock(&b->meta_lock);
+	free(m.why);
 	free(copy);
 	return http_reply_json(r, 200, j);
 }
@@ -231,9 +267,30 @@ static json_int_t int_field(json_t *obj, const char *key)
 	return json_integer_value(v);
 }
 
+/* Refuse fields a body may not have (a typo must not be a silent default). */
+static int unknown_field(struct request *r, json_t *body, const char *const *known)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(body, k, v) {
+		int ok = 0;
+		for (const char *const *p = known; *p && !ok; p++)
+			ok = strcmp(k, *p) == 0;
+		if (!ok) {
+			http_reply_error(r, SLOG_EINVALID_REQUEST, "unknown field \"%s\"", k);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 int api_topics_create(struct request *r, char **args)
 {
+	static const char *const known[] = { "name", "partitions", "replication_factor", "configs",
+					     "validate_only", NULL };
 	json_t *body = body_object(r, 1), *name;
+	char topic[TOPIC_NAME_MAX + 8];
 	json_int_t parts, rf;
 	struct err e;
 	int rc, validate;
@@ -241,6 +298,10 @@ int api_topics_create(struct request *r, char **args)
 	(void)args;
 	if (!body)
 		return 1;
+	if (unknown_field(r, body, known)) {
+		json_decref(body);
+		return 1;
+	}
 	name = json_object_get(body, "name");
 	parts = int_field(body, "partitions");
 	rf = int_field(body, "replication_factor");
@@ -249,6 +310,7 @@ int api_topics_create(struct request *r, char **args)
 		json_decref(body);
 		return http_reply_error(r, SLOG_EINVALID_REQUEST, "body needs \"name\": the topic's name");
 	}
+	snprintf(topic, sizeof(topic), "%s", json_string_value(name));
 	if (parts == -2 || rf == -2) {
 		json_decref(body);
 		return http_reply_error(r, parts == -2 ? SLOG_EINVALID_PARTITIONS
@@ -256,20 +318,14 @@ int api_topics_create(struct request *r, char **args)
 					"%s must be a positive integer",
 					parts == -2 ? "partitions" : "replication_factor");
 	}
-	rc = controller_create_topic(r->b, json_string_value(name), (int32_t)parts, (int32_t)rf,
+	rc = controller_create_topic(r->b, topic, (int32_t)parts, (int32_t)rf,
 				     json_object_get(body, "configs"), validate, &e);
-	if (rc) {
-		json_decref(body);
-		return http_reply_err(r, &e);
-	}
-	if (validate) {
-		json_decref(body);
-		return http_reply_json(r, 200, json_pack("{s:s, s:b}", "name", json_string_value(name),
-							 "valid", 1));
-	}
-	rc = reply_describe(r, json_string_value(name), 201);
 	json_decref(body);
-	return rc;
+	if (rc)
+		return http_reply_err(r, &e);
+	if (validate)
+		return http_reply_json(r, 200, json_pack("{s:s, s:b}", "name", topic, "valid", 1));
+	return reply_describe(r, topic, 201);
 }
 
 int api_topic_describe(struct request *r, char **args)
@@ -308,7 +364,7 @@ int api_topic_configs_get(struct request *r, char **args)
 
 int api_topic_configs_alter(struct request *r, char **args)
 {
-	json_t *body = body_object(r, 1), *set, *del;
+	json_t *body = body_object(r, 1), *set, *del, *result = NULL;
 	struct err e;
 	int rc, validate;
 
@@ -317,7 +373,15 @@ int api_topic_configs_alter(struct request *r, char **args)
 	validate = flag(body, "validate_only");
 	set = json_object_get(body, "set");
 	del = json_object_get(body, "delete");
-	if (!set && !del) {
+	if (set || del) {
+		static const char *const known[] = { "set", "delete", "validate_only", NULL };
+		if (unknown_field(r, body, known)) {
+			json_decref(body);
+			return 1;
+		}
+		json_incref(set);
+		json_incref(del);
+	} else {
 		/* Shorthand: {"retention.ms": "1d", "segment.bytes": null} */
 		const char *k;
 		json_t *v;
@@ -331,20 +395,19 @@ int api_topic_configs_alter(struct request *r, char **args)
 			else
 				json_object_set(set, k, v);
 		}
-		rc = controller_alter_configs(r->b, args[0], set, del, validate, &e);
-		json_decref(set);
-		json_decref(del);
-	} else {
-		rc = controller_alter_configs(r->b, args[0], set, del, validate, &e);
 	}
+	rc = controller_alter_configs(r->b, args[0], set, del, validate, &result, &e);
+	json_decref(set);
+	json_decref(del);
 	json_decref(body);
 	if (rc)
 		return http_reply_err(r, &e);
-	return reply_configs(r, args[0]);
+	return http_reply_json(r, 200, json_pack("{s:s, s:o}", "name", args[0], "configs", result));
 }
 
 int api_partitions_add(struct request *r, char **args)
 {
+	static const char *const known[] = { "count", "validate_only", NULL };
 	json_t *body = body_object(r, 1);
 	json_int_t count;
 	struct err e;
@@ -352,6 +415,10 @@ int api_partitions_add(struct request *r, char **args)
 
 	if (!body)
 		return 1;
+	if (unknown_field(r, body, known)) {
+		json_decref(body);
+		return 1;
+	}
 	count = int_field(body, "count");
 	validate = flag(body, "validate_only");
 	json_decref(body);

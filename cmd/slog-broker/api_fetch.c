@@ -117,10 +117,14 @@ static int do_fetch(struct request *r)
 	t = broker_topic(b, fs->topic);
 	p = t ? topic_partition(t, fs->partition) : NULL;
 	if (!p) {
+		int32_t n = t ? t->npart : 0;
 		pthread_rwlock_unlock(&b->meta_lock);
-		return http_reply_error(r, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "%s '%s'%s%s does not exist",
-					t ? "partition of topic" : "topic", fs->topic, t ? ": " : "",
-					t ? "no such partition" : "");
+		if (!t)
+			return http_reply_error(r, SLOG_EUNKNOWN_TOPIC_OR_PARTITION,
+						"topic '%s' does not exist", fs->topic);
+		return http_reply_error(r, SLOG_EUNKNOWN_TOPIC_OR_PARTITION,
+					"topic '%s' has no partition %d (it has %d)", fs->topic,
+					fs->partition, n);
 	}
 	hw = p->hw;
 	plog_offsets(p->log, &start, NULL);
@@ -156,6 +160,9 @@ static int do_fetch(struct request *r)
 		uint64_t pos = reg.position, len = reg.length;
 
 		p->bytes_out += len;
+		/* Offsets served: the records, less any compaction left out. */
+		if (len)
+			p->records_out += (uint64_t)(reg.next_offset - fs->offset);
 		plog_region_release(&reg);
 		pthread_rwlock_unlock(&b->meta_lock);
 		if (!len)

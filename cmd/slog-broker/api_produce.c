@@ -17,6 +17,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api.h"
 #include "batch_builder.h"
@@ -72,14 +73,15 @@ static enum body_kind body_kind(struct request *r)
 	if (!ct)
 		return BODY_TEXT;
 	n = strcspn(ct, ";");
-	if (n == 24 && strncmp(ct, "application/x-slog-batch", n) == 0)
+	/* Media types are case-insensitive (RFC 9110). */
+	if (n == 24 && strncasecmp(ct, "application/x-slog-batch", n) == 0)
 		return BODY_BATCH;
-	if ((n == 20 && strncmp(ct, "application/x-ndjson", n) == 0) ||
-	    (n == 16 && strncmp(ct, "application/json", n) == 0))
+	if ((n == 20 && strncasecmp(ct, "application/x-ndjson", n) == 0) ||
+	    (n == 16 && strncasecmp(ct, "application/json", n) == 0))
 		return BODY_NDJSON;
 	/* curl -d sends form-urlencoded by default; its bytes are the text. */
-	if ((n == 10 && strncmp(ct, "text/plain", n) == 0) ||
-	    (n == 33 && strncmp(ct, "application/x-www-form-urlencoded", n) == 0))
+	if ((n == 10 && strncasecmp(ct, "text/plain", n) == 0) ||
+	    (n == 33 && strncasecmp(ct, "application/x-www-form-urlencoded", n) == 0))
 		return BODY_TEXT;
 	return BODY_OTHER;
 }
@@ -108,6 +110,8 @@ static struct part_out *part_for(struct produce_state *s, struct topic *t, int32
 	s->parts[s->nparts].partition = partition;
 	batch_builder_init(&s->parts[s->nparts].bb, t->cfg.compression < 0 ? CODEC_NONE
 								       : t->cfg.compression, 0);
+	if (t->cfg.log_append_time)
+		s->parts[s->nparts].bb.attributes_extra = BATCH_ATTR_LOG_APPEND_TIME;
 	return &s->parts[s->nparts++];
 }
 
@@ -130,15 +134,42 @@ static int add_record(struct part_out *po, struct topic *t, const struct record 
 	return 0;
 }
 
-/* Which partition a record goes to on the topic endpoint. */
+/*
+ * Which partition a record goes to on the topic endpoint.  Keyless
+ * records of one request share a partition; the next request moves on.
+ */
 static int32_t choose_partition(struct topic *t, const struct record *rec, int32_t asked,
-				int32_t sticky)
+				int32_t *sticky)
 {
 	if (asked >= 0)
 		return asked;
 	if (rec->key)
 		return murmur2_partition(rec->key, (size_t)rec->key_len, t->npart);
-	return sticky;
+	if (*sticky < 0)
+		*sticky = (int32_t)(atomic_fetch_add(&t->sticky, 1) % (uint32_t)t->npart);
+	return *sticky;
+}
+
+/* The topic's timestamp rules, for a record the broker encodes itself. */
+static int check_timestamp(struct topic *t, struct record *rec, int64_t now, int64_t line,
+			   struct err *e)
+{
+	if (t->cfg.log_append_time) {
+		rec->timestamp = now;
+		return 0;
+	}
+	if (t->cfg.ts_after_max_ms >= 0 && rec->timestamp > now + t->cfg.ts_after_max_ms)
+		return err_set(e, SLOG_EINVALID_TIMESTAMP,
+			       "line %lld: timestamp %lld is more than message.timestamp.after.max.ms ahead",
+			       (long long)line, (long long)rec->timestamp);
+	if (t->cfg.ts_before_max_ms >= 0 && rec->timestamp < now - t->cfg.ts_before_max_ms)
+		return err_set(e, SLOG_EINVALID_TIMESTAMP,
+			       "line %lld: timestamp %lld is more than message.timestamp.before.max.ms old",
+			       (long long)line, (long long)rec->timestamp);
+	if (rec->timestamp < 0)
+		return err_set(e, SLOG_EINVALID_TIMESTAMP, "line %lld: timestamp %lld is negative",
+			       (long long)line, (long long)rec->timestamp);
+	return 0;
 }
 
 /*
@@ -151,7 +182,7 @@ static int build_from_lines(struct request *r, struct produce_state *s, struct t
 	struct ndjson_record nr;
 	const char *p = r->body.data ? r->body.data : "", *end = p + r->body.len;
 	int64_t line = 0, now = broker_now_ms();
-	int32_t sticky = (int32_t)(t->sticky++ % (uint32_t)t->npart);
+	int32_t sticky = -1;
 	int rc = 0;
 
 	ndjson_record_init(&nr);
@@ -193,16 +224,18 @@ static int build_from_lines(struct request *r, struct produce_state *s, struct t
 					     t->name, nr.partition);
 				break;
 			}
-			part = choose_partition(t, &rec, fixed >= 0 ? fixed : nr.partition, sticky);
+			part = choose_partition(t, &rec, fixed >= 0 ? fixed : nr.partition, &sticky);
 		} else {
 			memset(&rec, 0, sizeof(rec));
 			rec.key_len = -1;
 			rec.value = (const uint8_t *)p;
 			rec.value_len = (int32_t)len;
 			rec.timestamp = now;
-			part = choose_partition(t, &rec, fixed, sticky);
+			part = choose_partition(t, &rec, fixed, &sticky);
 		}
-		rc = add_record(part_for(s, t, part), t, &rec, line, e);
+		rc = check_timestamp(t, &rec, now, line, e);
+		if (!rc)
+			rc = add_record(part_for(s, t, part), t, &rec, line, e);
 next:
 		if (!nl)
 			break;
@@ -440,6 +473,11 @@ static int produce(struct request *r, const char *topic, int32_t fixed)
 	t = broker_topic(b, topic);
 	if (!t) {
 		pthread_rwlock_unlock(&b->meta_lock);
+		/* Auto-creation makes num.partitions partitions: a request for
+		 * another partition must not create the topic and then fail. */
+		if (fixed >= conf_get_num(&b->conf, "num.partitions"))
+			return http_reply_error(r, SLOG_EUNKNOWN_TOPIC_OR_PARTITION,
+						"topic '%s' does not exist", topic);
 		if (meta_topic_name_valid(topic, &e) || controller_ensure_topic(b, topic, &e))
 			return http_reply_err(r, &e);
 		pthread_rwlock_rdlock(&b->meta_lock);

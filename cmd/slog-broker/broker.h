@@ -61,7 +61,7 @@ struct topic {
 	int32_t replication_factor;
 	struct topic_config cfg;
 	int internal;            /* name starts with "__" */
-	uint32_t sticky;         /* rotates keyless records of topic-level produce */
+	_Atomic uint32_t sticky; /* rotates keyless records of topic-level produce */
 };
 
 struct broker {

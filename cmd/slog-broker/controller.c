@@ -30,10 +30,12 @@ static int normalize_configs(json_t *in, json_t **out, struct err *e)
 			s = json_string_value(v);
 		else if (json_is_integer(v))
 			snprintf(text, sizeof(text), "%lld", (long long)json_integer_value(v));
+		else if (json_is_real(v))
+			snprintf(text, sizeof(text), "%.17g", json_real_value(v));
 		else if (json_is_boolean(v))
 			snprintf(text, sizeof(text), "%s", json_is_true(v) ? "true" : "false");
 		else
-			return err_set(e, SLOG_EINVALID_CONFIG, "config '%s' must be a string or a number", k);
+			return err_set(e, SLOG_EINVALID_CONFIG, "config '%s' must be a string, a number or a boolean", k);
 		rc = topic_config_check(k, s, e);
 		if (rc)
 			return rc;
@@ -162,7 +164,7 @@ int controller_delete_topic(struct broker *b, const char *name, struct err *e)
 }
 
 int controller_alter_configs(struct broker *b, const char *name, json_t *set, json_t *del,
-			     int validate_only, struct err *e)
+			     int validate_only, json_t **configs, struct err *e)
 {
 	struct meta_topic *mt;
 	struct topic_config cfg;
@@ -195,14 +197,21 @@ int controller_alter_configs(struct broker *b, const char *name, json_t *set, js
 		json_object_del(merged, json_string_value(v));
 	json_object_update(merged, norm);
 	rc = topic_config_resolve(&b->conf, merged, &cfg, e);
-	if (rc || validate_only)
+	if (rc)
 		goto out;
+	if (validate_only || (!json_object_size(norm) && !json_array_size(del))) {
+		if (configs)
+			*configs = topic_config_describe(&b->conf, merged);
+		goto out;
+	}
 	rec = json_pack("{s:s, s:s, s:O, s:O}", "type", "configs", "name", name, "set", norm,
 			"delete", del ? del : json_array());
 	rc = meta_log_commit(&b->mlog, &b->meta, rec, e);
 	json_decref(rec);
 	if (!rc)
 		rc = topics_reconfigure(b, broker_topic(b, name), mt->configs, e);
+	if (!rc && configs)
+		*configs = topic_config_describe(&b->conf, mt->configs);
 out:
 	json_decref(norm);
 	json_decref(merged);

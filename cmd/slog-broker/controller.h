@@ -32,9 +32,14 @@ int controller_create_topic(struct broker *b, const char *name, int32_t partitio
 
 int controller_delete_topic(struct broker *b, const char *name, struct err *e);
 
-/* Set and delete topic config overrides (set: object; del: array of keys). */
+/*
+ * Set and delete topic config overrides (set: object; del: array of
+ * keys).  *configs (if not NULL) receives the topic's configuration as it
+ * is now, or would be (validate_only), as topic_config_describe() lists it.
+ * Nothing to change is a success that writes nothing.
+ */
 int controller_alter_configs(struct broker *b, const char *name, json_t *set, json_t *del,
-			     int validate_only, struct err *e);
+			     int validate_only, json_t **configs, struct err *e);
 
 /* Grow a topic to total partitions. */
 int controller_add_partitions(struct broker *b, const char *name, int32_t total,

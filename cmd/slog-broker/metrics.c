@@ -103,7 +103,7 @@ static void render_topics(struct broker *b, struct buf *out)
 		  offsetof(struct partition, records_in) },
 		{ "slog_topic_bytes_out_total", "Bytes of the topic sent to fetchers.",
 		  offsetof(struct partition, bytes_out) },
-		{ "slog_topic_records_out_total", "Records of the topic sent as NDJSON, or in batches.",
+		{ "slog_topic_records_out_total", "Records (offsets) of the topic sent to fetchers.",
 		  offsetof(struct partition, records_out) },
 	};
 
@@ -124,20 +124,26 @@ static void render_topics(struct broker *b, struct buf *out)
 			buf_addf(out, "slog_partition_size_bytes{topic=\"%s\",partition=\"%d\"} %llu\n",
 				 b->topics[i]->name, p,
 				 (unsigned long long)plog_size(b->topics[i]->parts[p]->log));
-	family(out, "slog_partition_log_start_offset", "gauge", "First offset readers may fetch.");
-	family(out, "slog_partition_log_end_offset", "gauge", "Offset the next record will get.");
-	family(out, "slog_partition_high_watermark", "gauge", "Offsets below this are committed.");
-	for (size_t i = 0; i < b->ntopics; i++) {
-		struct topic *t = b->topics[i];
-		for (int32_t p = 0; p < t->npart; p++) {
-			int64_t start, end;
-			plog_offsets(t->parts[p]->log, &start, &end);
-			buf_addf(out, "slog_partition_log_start_offset{topic=\"%s\",partition=\"%d\"} %lld\n",
-				 t->name, p, (long long)start);
-			buf_addf(out, "slog_partition_log_end_offset{topic=\"%s\",partition=\"%d\"} %lld\n",
-				 t->name, p, (long long)end);
-			buf_addf(out, "slog_partition_high_watermark{topic=\"%s\",partition=\"%d\"} %lld\n",
-				 t->name, p, (long long)t->parts[p]->hw);
+	{
+		static const char *const names[3] = { "slog_partition_log_start_offset",
+						      "slog_partition_log_end_offset",
+						      "slog_partition_high_watermark" };
+		static const char *const helps[3] = { "First offset readers may fetch.",
+						      "Offset the next record will get.",
+						      "Offsets below this are committed." };
+		/* Each family's samples follow its own header, as the format asks. */
+		for (int k = 0; k < 3; k++) {
+			family(out, names[k], "gauge", helps[k]);
+			for (size_t i = 0; i < b->ntopics; i++) {
+				struct topic *t = b->topics[i];
+				for (int32_t p = 0; p < t->npart; p++) {
+					int64_t v[3];
+					plog_offsets(t->parts[p]->log, &v[0], &v[1]);
+					v[2] = t->parts[p]->hw;
+					buf_addf(out, "%s{topic=\"%s\",partition=\"%d\"} %lld\n", names[k],
+						 t->name, p, (long long)v[k]);
+				}
+			}
 		}
 	}
 }
