@@ -54,6 +54,25 @@ void cli_usage_error(const char *synopsis, const char *fmt, ...)
 	exit(2);
 }
 
+void cli_option_error(const char *synopsis, char **argv, int c)
+{
+	char name[64];
+
+	const char *arg = argv[optind - 1];
+
+	/* Name the option as typed: --long (without =value), or a short one
+	 * alone even when it sat in a bundle (-vx). */
+	if (strncmp(arg, "--", 2) == 0)
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(arg, "="), arg);
+	else if (optopt > ' ' && optopt < 127)
+		snprintf(name, sizeof(name), "-%c", optopt);
+	else
+		snprintf(name, sizeof(name), "%s", arg);
+	if (c == ':')
+		cli_usage_error(synopsis, "option '%s' needs a value", name);
+	cli_usage_error(synopsis, "unknown option '%s'", name);
+}
+
 void cli_print_version(void)
 {
 	curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);

@@ -29,6 +29,12 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_usage_error(const char *synopsis, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
 
+/*
+ * getopt_long returned '?' (unknown option) or ':' (missing value; the
+ * option string starts with ':'): say which option, as a usage error.
+ */
+void cli_option_error(const char *synopsis, char **argv, int c) __attribute__((noreturn));
+
 /* "prog VERSION" and the libraries, on stdout. */
 void cli_print_version(void);
 

@@ -54,6 +54,11 @@ int conf_parse(const struct conf_def *def, const char *value, int64_t *num, char
 		rc = units_parse_bytes(value, def->min, def->max, num, e);
 		break;
 	case CONF_DURATION:
+		/* -1 is "forever" whatever the unit (log.retention.hours = -1). */
+		if (def->min < 0 && strcmp(value, "-1") == 0) {
+			*num = -1;
+			break;
+		}
 		rc = units_parse_duration(value, def->unit_ms ? def->unit_ms : 1, def->min, def->max,
 					  num, e);
 		break;
@@ -260,6 +265,13 @@ void conf_format(const struct conf *c, size_t idx, char *out, size_t size)
 	case CONF_STRING:
 	case CONF_ENUM:
 		snprintf(out, size, "%s", v->str ? v->str : "");
+		break;
+	case CONF_DURATION:
+		/* Values are kept in ms; say so where a bare number means another unit. */
+		if (c->defs[idx].unit_ms > 1 && v->num >= 0)
+			snprintf(out, size, "%lldms", (long long)v->num);
+		else
+			snprintf(out, size, "%lld", (long long)v->num);
 		break;
 	default:
 		snprintf(out, size, "%lld", (long long)v->num);

@@ -271,11 +271,11 @@ static int check_batches(struct request *r, struct topic *t, struct err *e)
 			break;
 		}
 		rc = batch_validate(p + off, batch_size(&h), BATCH_CHECK_PRODUCE, &h, &scratch, e);
-		if (!rc && t->cfg.ts_after_max_ms >= 0 && h.max_timestamp > now + t->cfg.ts_after_max_ms)
+		if (!rc && !t->cfg.log_append_time && t->cfg.ts_after_max_ms >= 0 && h.max_timestamp > now + t->cfg.ts_after_max_ms)
 			rc = err_set(e, SLOG_EINVALID_TIMESTAMP,
 				     "timestamp %lld is more than message.timestamp.after.max.ms ahead",
 				     (long long)h.max_timestamp);
-		if (!rc && t->cfg.ts_before_max_ms >= 0 && h.base_timestamp < now - t->cfg.ts_before_max_ms)
+		if (!rc && !t->cfg.log_append_time && t->cfg.ts_before_max_ms >= 0 && h.base_timestamp < now - t->cfg.ts_before_max_ms)
 			rc = err_set(e, SLOG_EINVALID_TIMESTAMP,
 				     "timestamp %lld is more than message.timestamp.before.max.ms old",
 				     (long long)h.base_timestamp);

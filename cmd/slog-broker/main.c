@@ -45,14 +45,16 @@ static void usage(void)
 	       "See slog-broker(1) and slog-broker.conf(5).\n");
 }
 
+enum { OPT_CHECK = 256, OPT_HELP_CONFIG, OPT_LIST };
+
 static const struct option longopts[] = {
 	{ "config", required_argument, NULL, 'c' },
 	{ "set", required_argument, NULL, 's' },
-	{ "check-config", no_argument, NULL, 'C' },
-	{ "help-config", no_argument, NULL, 'H' },
+	{ "check-config", no_argument, NULL, OPT_CHECK },
+	{ "help-config", no_argument, NULL, OPT_HELP_CONFIG },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
-	{ "list-options", no_argument, NULL, 'L' },
+	{ "list-options", no_argument, NULL, OPT_LIST },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -76,7 +78,9 @@ static void print_config(const struct conf *c)
 {
 	for (size_t i = 0; i < c->ndefs; i++) {
 		char v[512];
-		if (!c->vals[i].str && (c->defs[i].type == CONF_STRING))
+		/* Keys with no value (no default, not set) are left out, so the
+		 * output reads back as a config file. */
+		if (c->vals[i].source == CONF_SRC_DEFAULT && !c->defs[i].def)
 			continue;
 		conf_format(c, i, v, sizeof(v));
 		printf("%s = %s  # %s\n", c->defs[i].key, v, conf_source_name(c->vals[i].source));
@@ -231,7 +235,8 @@ int main(int argc, char **argv)
 	struct err e;
 
 	cli_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "c:s:hV", longopts, NULL)) != -1) {
+	opterr = 0; /* our message, not getopt's */
+	while ((c = getopt_long(argc, argv, ":c:s:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': file = optarg; break;
 		case 's':
@@ -239,15 +244,15 @@ int main(int argc, char **argv)
 				cli_usage_error(synopsis, "too many --set options");
 			sets[nsets++] = optarg;
 			break;
-		case 'C': check = 1; break;
-		case 'H': help_config(); return 0;
+		case OPT_CHECK: check = 1; break;
+		case OPT_HELP_CONFIG: help_config(); return 0;
 		case 'h': usage(); return 0;
 		case 'V':
 			cli_print_version();
 			printf("libmicrohttpd %s\n", MHD_get_version());
 			return 0;
-		case 'L': cli_list_options(longopts); return 0;
-		default: cli_usage_error(synopsis, "unknown option");
+		case OPT_LIST: cli_list_options(longopts); return 0;
+		default: cli_option_error(synopsis, argv, c);
 		}
 	}
 	if (optind < argc)

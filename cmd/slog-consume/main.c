@@ -102,7 +102,8 @@ int main(int argc, char **argv)
 	struct err e;
 
 	cli_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "b:t:p:o:ec:f:JuZvhV", longopts, NULL)) != -1) {
+	opterr = 0; /* our message, not getopt's */
+	while ((c = getopt_long(argc, argv, ":b:t:p:o:ec:f:JuZvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b': brokers = optarg; break;
 		case 't': o.topic = optarg; break;
@@ -120,7 +121,7 @@ int main(int argc, char **argv)
 		case 'h': usage(); return 0;
 		case 'V': cli_print_version(); return 0;
 		case OPT_LIST: cli_list_options(longopts); return 0;
-		default: cli_usage_error(synopsis, "unknown option");
+		default: cli_option_error(synopsis, argv, c);
 		}
 	}
 	if (optind < argc)

@@ -71,7 +71,7 @@ int input_fill(struct input *in, struct err *e);
 /*
  * The next complete record: 1 and r filled, 0 when more input is needed
  * (or all is done: see in->done), or SLOG_EINVALID_RECORD for a line that
- * does not parse (e names the line; the record is skipped).
+ * does not parse (e names the line; the producer stops reading there).
  */
 int input_next(struct input *in, struct input_record *r, struct err *e);
 

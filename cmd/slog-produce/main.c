@@ -37,7 +37,8 @@ static void usage(void)
 	       "  -J, --json                  input is NDJSON records, as slog-consume -J prints them\n"
 	       "  -Z, --null-empty            send an empty key or value as null (a tombstone)\n"
 	       "  -z, --compression CODEC     none or zstd (default none)\n"
-	       "      --acks 0|1|all          wait for nothing, the leader, or durability (default all)\n"
+	       "      --acks 0|1|all          when the broker answers: at once (0), after the append\n"
+	       "                              (1), or after the batch is durable (all, the default)\n"
 	       "      --linger-ms MS          wait up to MS to fill a batch (default 5)\n"
 	       "      --batch-bytes SIZE      largest batch (default 1MB, capped by the topic's\n"
 	       "                              max.message.bytes)\n"
@@ -150,7 +151,8 @@ int main(int argc, char **argv)
 	int status;
 
 	cli_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "b:t:p:k:K:D:H:JZz:c:OvhV", longopts, NULL)) != -1) {
+	opterr = 0; /* our message, not getopt's */
+	while ((c = getopt_long(argc, argv, ":b:t:p:k:K:D:H:JZz:c:OvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b': brokers = optarg; break;
 		case 't': o.topic = optarg; break;
@@ -216,7 +218,7 @@ int main(int argc, char **argv)
 		case 'h': usage(); return 0;
 		case 'V': cli_print_version(); return 0;
 		case OPT_LIST: cli_list_options(longopts); return 0;
-		default: cli_usage_error(synopsis, "unknown option");
+		default: cli_option_error(synopsis, argv, c);
 		}
 	}
 	if (!o.topic && !io.json)

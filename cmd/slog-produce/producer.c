@@ -246,7 +246,9 @@ static int32_t choose(struct producer *p, struct ptopic *t, const struct input_r
 
 	if (p->o->partition >= 0)
 		return p->o->partition;
-	if (r->partition >= 0)
+	/* A line's partition is kept only with its topic: -t sends the
+	 * records elsewhere, where that partition may not exist. */
+	if (r->partition >= 0 && !p->o->topic)
 		return r->partition;
 	switch (p->o->partitioner) {
 	case PART_RANDOM:

@@ -103,9 +103,10 @@ int main(int argc, char **argv)
 	int nargs, c, status;
 
 	cli_init(argv[0]);
+	opterr = 0; /* our message, not getopt's */
 	o.set = json_object();
 	o.del = json_array();
-	while ((c = getopt_long(argc, argv, "b:P:R:c:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":b:P:R:c:hV", longopts, NULL)) != -1) {
 		used[c & 511] = 1;
 		switch (c) {
 		case 'b': brokers = optarg; break;
@@ -129,7 +130,7 @@ int main(int argc, char **argv)
 		case 'h': usage(); return 0;
 		case 'V': cli_print_version(); return 0;
 		case OPT_LIST: cli_list_options(longopts); return 0;
-		default: cli_usage_error(synopsis, "unknown option");
+		default: cli_option_error(synopsis, argv, c);
 		}
 	}
 	if (optind >= argc)

@@ -109,6 +109,11 @@ int cmd_add_partitions(struct cluster *cl, const struct topics_opts *o, const ch
 		cli_error("cannot add partitions to '%s': %s", name, e.msg);
 		return 1;
 	}
+	if (o->dry_run) {
+		fprintf(stderr, "%s: '%s' can grow to %d partitions (dry run)\n", cli_prog(), name,
+			o->partitions);
+		return 0;
+	}
 	/* Keys now map to other partitions: say so, as Kafka's tool does. */
 	fprintf(stderr, "%s: '%s' has %d partitions; records with a key may now go to a "
 			"different partition than before\n", cli_prog(), name, o->partitions);

@@ -118,8 +118,14 @@ int cmd_describe(struct cluster *cl, const struct topics_opts *o, char **names, 
 			buf_reset(&path);
 			buf_adds(&path, "/v1/topics/");
 			http_escape(&path, json_string_value(json_object_get(t, "name")));
-			if (http_json(&cl->boot, "GET", path.data, NULL, o->deadline_ms, &d, &e) == 0)
+			if (http_json(&cl->boot, "GET", path.data, NULL, o->deadline_ms, &d, &e) == 0) {
 				json_array_append_new(all, d);
+			} else if (e.code != SLOG_EUNKNOWN_TOPIC_OR_PARTITION) {
+				/* (A topic deleted since the listing is simply gone.) */
+				cli_error("cannot describe topic '%s': %s",
+					  json_string_value(json_object_get(t, "name")), e.msg);
+				status = 1;
+			}
 		}
 	}
 	for (int i = 0; i < n; i++) {
