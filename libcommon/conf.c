@@ -66,6 +66,14 @@ int conf_parse(const struct conf_def *def, const char *value, int64_t *num, char
 		rc = units_parse_bool(value, &b, e);
 		*num = b;
 		break;
+	case CONF_RATIO: {
+		char *end;
+		double d = strtod(value, &end);
+		if (end == value || *end || !(d >= 0 && d <= 1))
+			return err_set(e, SLOG_EINVALID_CONFIG, "'%s' is not a ratio from 0 to 1", value);
+		*num = (int64_t)(d * 1e6 + 0.5);
+		break;
+	}
 	case CONF_ENUM:
 		idx = enum_index(def, value);
 		if (idx < 0)
@@ -265,6 +273,9 @@ void conf_format(const struct conf *c, size_t idx, char *out, size_t size)
 	case CONF_STRING:
 	case CONF_ENUM:
 		snprintf(out, size, "%s", v->str ? v->str : "");
+		break;
+	case CONF_RATIO:
+		snprintf(out, size, "%g", (double)v->num / 1e6);
 		break;
 	case CONF_DURATION:
 		/* Values are kept in ms; say so where a bare number means another unit. */

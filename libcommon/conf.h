@@ -36,6 +36,7 @@ enum conf_type {
 	CONF_BOOL,
 	CONF_STRING,
 	CONF_ENUM,     /* one of the '|'-separated choices */
+	CONF_RATIO,    /* a decimal from 0 to 1, stored in millionths */
 };
 
 enum conf_source {

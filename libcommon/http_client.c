@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "units.h"
 
@@ -19,14 +18,6 @@ static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static void curl_init_once(void)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-int64_t http_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 void http_response_init(struct http_response *r)
@@ -191,7 +182,7 @@ int http_call(struct http_client *c, const char *method, const char *path,
 	struct http_response local;
 	struct curl_slist *hdrs = NULL;
 	char url[4400], ct[128];
-	int64_t left = deadline_ms - http_now_ms();
+	int64_t left = deadline_ms - clock_mono_ms();
 	CURLcode code;
 	int rc;
 

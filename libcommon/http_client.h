@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "err.h"
 
 struct http_response {
@@ -39,9 +40,6 @@ struct http_client {
 	char base[300]; /* http://host:port */
 	struct curl_slist *headers;
 };
-
-/* Milliseconds on the monotonic clock (for deadlines). */
-int64_t http_now_ms(void);
 
 /* "host:port" or "http://host:port". */
 int http_client_init(struct http_client *c, const char *broker, struct err *e);

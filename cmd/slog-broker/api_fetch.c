@@ -146,7 +146,7 @@ static int do_fetch(struct request *r)
 		fs->waited = 1;
 		r->wait.part = p;
 		r->wait.offset = fs->offset;
-		r->wait.deadline_ms = broker_mono_ms() + fs->max_wait_ms;
+		r->wait.deadline_ms = clock_mono_ms() + fs->max_wait_ms;
 		r->wait.wake = wake_fetch;
 		r->wait.arg = r;
 		http_suspend(r, fetch_again);

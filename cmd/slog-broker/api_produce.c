@@ -150,6 +150,19 @@ static int32_t choose_partition(struct topic *t, const struct record *rec, int32
 	return *sticky;
 }
 
+/* Compaction keeps the last record of each key: a record needs one. */
+static int check_key(struct topic *t, const struct record *rec, int64_t line, struct err *e)
+{
+	if (t->cfg.cleanup_policy == CLEANUP_DELETE || rec->key)
+		return 0;
+	if (line > 0)
+		return err_set(e, SLOG_EINVALID_RECORD,
+			       "line %lld: topic '%s' is compacted: every record needs a key",
+			       (long long)line, t->name);
+	return err_set(e, SLOG_EINVALID_RECORD, "topic '%s' is compacted: every record needs a key",
+		       t->name);
+}
+
 /* The topic's timestamp rules, for a record the broker encodes itself. */
 static int check_timestamp(struct topic *t, struct record *rec, int64_t now, int64_t line,
 			   struct err *e)
@@ -181,7 +194,7 @@ static int build_from_lines(struct request *r, struct produce_state *s, struct t
 {
 	struct ndjson_record nr;
 	const char *p = r->body.data ? r->body.data : "", *end = p + r->body.len;
-	int64_t line = 0, now = broker_now_ms();
+	int64_t line = 0, now = clock_wall_ms();
 	int32_t sticky = -1;
 	int rc = 0;
 
@@ -235,6 +248,8 @@ static int build_from_lines(struct request *r, struct produce_state *s, struct t
 		}
 		rc = check_timestamp(t, &rec, now, line, e);
 		if (!rc)
+			rc = check_key(t, &rec, line, e);
+		if (!rc)
 			rc = add_record(part_for(s, t, part), t, &rec, line, e);
 next:
 		if (!nl)
@@ -253,7 +268,7 @@ static int check_batches(struct request *r, struct topic *t, struct err *e)
 	uint8_t *p = (uint8_t *)r->body.data;
 	size_t off = 0, len = r->body.len;
 	struct buf scratch = BUF_INIT;
-	int64_t now = broker_now_ms();
+	int64_t now = clock_wall_ms();
 	int rc = 0;
 
 	if (len == 0)
@@ -279,6 +294,13 @@ static int check_batches(struct request *r, struct topic *t, struct err *e)
 			rc = err_set(e, SLOG_EINVALID_TIMESTAMP,
 				     "timestamp %lld is more than message.timestamp.before.max.ms old",
 				     (long long)h.base_timestamp);
+		if (!rc && t->cfg.cleanup_policy != CLEANUP_DELETE) {
+			struct batch_iter it;
+			struct record rec;
+			rc = batch_iter_init(&it, p + off, batch_size(&h), &scratch, e);
+			while (!rc && batch_iter_next(&it, &rec, NULL) == 1)
+				rc = check_key(t, &rec, 0, e);
+		}
 		if (!rc && t->cfg.log_append_time) {
 			/* Kafka's LogAppendTime: the broker's clock, stamped on the batch. */
 			be16_put(p + off + BATCH_OFF_ATTRIBUTES,
@@ -372,7 +394,7 @@ static int reply_result(struct request *r)
 static void append_all(struct request *r, struct produce_state *s, struct topic *t,
 		       uint8_t *body_batches, size_t body_len)
 {
-	int64_t now = broker_now_ms();
+	int64_t now = clock_wall_ms();
 
 	for (size_t i = 0; i < s->nparts; i++) {
 		struct part_out *po = &s->parts[i];

@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "broker_config.h"
+#include "clock.h"
 #include "conf.h"
 #include "log_dirs.h"
 #include "meta_log.h"
@@ -38,6 +39,7 @@ struct fetch_wait;
 struct flusher;
 struct fetch_waits;
 struct scheduler;
+struct log_cleaner;
 struct metrics;
 struct http_server;
 
@@ -51,6 +53,10 @@ struct partition {
 	struct fetch_wait *waiters; /* guarded by the fetch waiters' lock */
 	_Atomic int nwaiters;
 	_Atomic uint64_t bytes_in, records_in, bytes_out, records_out;
+	/* compaction (log_cleaner.c) */
+	_Atomic int64_t first_dirty;  /* offsets below are compacted */
+	volatile int clean_cancel;
+	_Atomic uint64_t cleaner_bytes_read, cleaner_bytes_written;
 };
 
 struct topic {
@@ -86,16 +92,13 @@ struct broker {
 	struct flusher *flusher;
 	struct fetch_waits *waits;
 	struct scheduler *sched;
+	struct log_cleaner *cleaner;
 	struct metrics *metrics;
 	struct http_server *http;
 	_Atomic int ready;
 	_Atomic int stopping;
 	int64_t started_ms;
 };
-
-/* Wall-clock and monotonic milliseconds. */
-int64_t broker_now_ms(void);
-int64_t broker_mono_ms(void);
 
 /* ---- topics.c: the registry (callers hold meta_lock as stated) ---- */
 

@@ -68,6 +68,20 @@ const struct conf_def broker_conf_defs[] = {
 	  "the longest a fetch may wait for new records (max_wait_ms is capped to this)" },
 	{ "connections.max.idle.ms", CONF_DURATION, "10m", 0, I64MAX, 1, NULL,
 	  "close keep-alive connections idle this long" },
+	{ "log.cleaner.enable", CONF_BOOL, "true", 0, 1, 0, NULL,
+	  "run the cleaner that compacts topics with cleanup.policy compact" },
+	{ "log.cleaner.backoff.ms", CONF_DURATION, "15s", 1, I64MAX, 1, NULL,
+	  "how often the cleaner looks for work" },
+	{ "log.cleaner.io.max.bytes.per.second", CONF_BYTES, "0", 0, I64MAX, 0, NULL,
+	  "the cleaner's read and write budget (0: no limit)" },
+	{ "log.cleaner.dedupe.buffer.size", CONF_BYTES, "128MiB", 65536, 1LL << 40, 0, NULL,
+	  "memory for the cleaner's key map; it must hold the keys of a segment" },
+	{ "log.cleaner.min.cleanable.ratio", CONF_RATIO, "0.5", 0, 1, 0, NULL,
+	  "default min.cleanable.dirty.ratio" },
+	{ "log.cleaner.delete.retention.ms", CONF_DURATION, "1d", 0, I64MAX, 1, NULL,
+	  "default delete.retention.ms" },
+	{ "log.cleaner.min.compaction.lag.ms", CONF_DURATION, "0", 0, I64MAX, 1, NULL,
+	  "default min.compaction.lag.ms" },
 	{ "log.level", CONF_ENUM, "info", 0, 0, 0, "error|warn|info|debug", "least severe log level" },
 };
 const size_t broker_conf_ndefs = sizeof(broker_conf_defs) / sizeof(broker_conf_defs[0]);
@@ -95,9 +109,12 @@ const struct topic_conf_def topic_conf_defs[] = {
 	{ { "compression.type", CONF_ENUM, "producer", 0, 0, 0, "producer|uncompressed|zstd",
 	    "store batches as the producer sent them, or recompress" }, "compression.type" },
 	{ { "delete.retention.ms", CONF_DURATION, "1d", 0, I64MAX, 1, NULL,
-	    "how long compaction keeps tombstones" }, NULL },
+	    "how long compaction keeps tombstones" }, "log.cleaner.delete.retention.ms" },
 	{ { "min.compaction.lag.ms", CONF_DURATION, "0", 0, I64MAX, 1, NULL,
-	    "records younger than this are not compacted" }, NULL },
+	    "records younger than this are not compacted" }, "log.cleaner.min.compaction.lag.ms" },
+	{ { "min.cleanable.dirty.ratio", CONF_RATIO, "0.5", 0, 1, 0, NULL,
+	    "compact once this share of the log is new since the last compaction" },
+	  "log.cleaner.min.cleanable.ratio" },
 	{ { "message.timestamp.before.max.ms", CONF_DURATION, "-1", -1, I64MAX, 1, NULL,
 	    "refuse records stamped more than this before the broker's clock (-1: no limit)" },
 	  NULL },
@@ -223,6 +240,14 @@ int topic_config_resolve(const struct conf *broker, json_t *overrides, struct to
 	out->compression = comp == 0 ? -1 : comp == 1 ? CODEC_NONE : CODEC_ZSTD;
 	out->delete_retention_ms = value_of(broker, overrides, "delete.retention.ms", &rc, e);
 	out->min_compaction_lag_ms = value_of(broker, overrides, "min.compaction.lag.ms", &rc, e);
+	out->min_cleanable_ratio =
+		(double)value_of(broker, overrides, "min.cleanable.dirty.ratio", &rc, e) / 1e6;
+	/* A compacted topic keeps a key's last record however old: time and
+	 * size retention apply only with "compact,delete" (as in Kafka). */
+	if (out->cleanup_policy == CLEANUP_COMPACT) {
+		out->log.retention_ms = -1;
+		out->log.retention_bytes = -1;
+	}
 	out->ts_before_max_ms = value_of(broker, overrides, "message.timestamp.before.max.ms", &rc, e);
 	out->ts_after_max_ms = value_of(broker, overrides, "message.timestamp.after.max.ms", &rc, e);
 	return rc;
@@ -241,6 +266,8 @@ static void format_value(const struct topic_conf_def *td, int64_t num, char *out
 		snprintf(out, size, "%.*s", p ? (int)strcspn(p, "|") : 0, p ? p : "");
 	} else if (td->def.type == CONF_BOOL) {
 		snprintf(out, size, "%s", num ? "true" : "false");
+	} else if (td->def.type == CONF_RATIO) {
+		snprintf(out, size, "%g", (double)num / 1e6);
 	} else {
 		snprintf(out, size, "%lld", (long long)num);
 	}

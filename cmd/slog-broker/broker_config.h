@@ -39,6 +39,7 @@ struct topic_config {
 	int compression;          /* a codec id, or -1 for "producer" */
 	int64_t delete_retention_ms;
 	int64_t min_compaction_lag_ms;
+	double min_cleanable_ratio;
 	int64_t ts_before_max_ms; /* reject timestamps older than now - this */
 	int64_t ts_after_max_ms;  /* ... or newer than now + this */
 };

@@ -11,7 +11,6 @@
 
 #include <pthread.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "broker.h"
 #include "xalloc.h"
@@ -24,14 +23,6 @@ struct fetch_waits {
 	int stop;
 	pthread_t timer;
 };
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void heap_swap(struct fetch_waits *fw, size_t a, size_t b)
 {
@@ -101,14 +92,13 @@ static void *timer_main(void *arg)
 
 	pthread_mutex_lock(&fw->lock);
 	while (!fw->stop) {
-		int64_t now = mono_ms();
+		int64_t now = clock_mono_ms();
 
 		while (fw->n && fw->heap[0]->deadline_ms <= now)
 			wake_locked(fw, fw->heap[0]);
 		if (fw->n) {
 			int64_t at = fw->heap[0]->deadline_ms;
-			struct timespec ts = { .tv_sec = at / 1000, .tv_nsec = (at % 1000) * 1000000 };
-			pthread_cond_timedwait(&fw->cond, &fw->lock, &ts);
+			clock_cond_wait_until(&fw->cond, &fw->lock, at);
 		} else {
 			pthread_cond_wait(&fw->cond, &fw->lock);
 		}
@@ -120,13 +110,9 @@ static void *timer_main(void *arg)
 struct fetch_waits *fetch_waits_start(void)
 {
 	struct fetch_waits *fw = xcalloc(1, sizeof(*fw));
-	pthread_condattr_t ca;
 
 	pthread_mutex_init(&fw->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&fw->cond, &ca);
-	pthread_condattr_destroy(&ca);
+	clock_cond_init(&fw->cond);
 	pthread_create(&fw->timer, NULL, timer_main, fw);
 	return fw;
 }

@@ -230,6 +230,10 @@ int fio_size(int fd, uint64_t *size, const char *what, struct err *e)
 
 int fio_rename(const char *from, const char *to, struct err *e)
 {
+	int injected = next_fault(&faults.fail_rename_at, EIO);
+
+	if (injected)
+		return sys_err(e, "rename", from, injected);
 	if (rename(from, to) < 0)
 		return sys_err(e, "rename", from, errno);
 	return 0;

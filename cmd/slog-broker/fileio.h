@@ -69,6 +69,7 @@ struct fio_faults {
 	int tear_write;      /* the failing write first writes half its bytes */
 	long fail_sync_at;   /* the Nth fsync/fdatasync from now fails; 0 off */
 	int sync_errno;
+	long fail_rename_at; /* the Nth rename from now fails (EIO); 0 off */
 	int track;           /* remember per file what has been fsynced */
 };
 

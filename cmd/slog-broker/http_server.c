@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "api.h"
@@ -58,14 +57,6 @@ static const struct route routes[] = {
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 #define MAX_SEGS 8
-
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 /* Split "/a/b/c" in place; MAX_SEGS + 1 means "too many". */
 static int split_path(char *p, char **segs)
@@ -151,7 +142,7 @@ static struct request *request_new(struct http_server *s, struct MHD_Connection 
 	r->method = method;
 	r->path = xstrdup(url);
 	r->api = API_OTHER;
-	r->start_ns = mono_ns();
+	r->start_ns = clock_mono_ns();
 	r->phase = PH_BODY;
 	if (cl && units_parse_int(cl, 0, INT64_MAX, &len, NULL) == 0) {
 		if (len > s->b->request_max_bytes)
@@ -225,7 +216,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && !r->status)
 		r->status = 499; /* the client went away first */
 	metrics_request(s->b->metrics, r->api, r->status ? r->status : 500,
-			mono_ns() - r->start_ns);
+			clock_mono_ns() - r->start_ns);
 	request_free(r);
 	*con_cls = NULL;
 	s->active--;

@@ -25,6 +25,7 @@
 #define CLEAN_MARKER ".clean-shutdown"
 #define RECOVERY_FILE "recovery-point-offset-checkpoint"
 #define STARTS_FILE "log-start-offset-checkpoint"
+#define CLEANER_FILE "cleaner-offset-checkpoint"
 
 static int lock_dir(struct log_dir *ld, struct err *e)
 {
@@ -139,6 +140,9 @@ static int read_checkpoints(struct log_dir *ld, struct err *e)
 	snprintf(path, sizeof(path), "%s/" STARTS_FILE, ld->path);
 	if (checkpoint_read(path, 1, &ld->starts, &ld->nstarts, &ce))
 		return err_set(e, SLOG_ESTORAGE, "%s", ce.msg);
+	snprintf(path, sizeof(path), "%s/" CLEANER_FILE, ld->path);
+	if (checkpoint_read(path, 1, &ld->cleaner, &ld->ncleaner, &ce))
+		log_warn("%s; compaction starts over", ce.msg); /* costs time, loses nothing */
 	return 0;
 }
 
@@ -243,6 +247,12 @@ static int64_t lookup(const struct checkpoint_entry *v, size_t n, const char *to
 	return dflt;
 }
 
+int64_t log_dirs_cleaner_offset(const struct log_dirs *d, int dir, const char *topic,
+				int32_t partition)
+{
+	return lookup(d->v[dir].cleaner, d->v[dir].ncleaner, topic, partition, 0);
+}
+
 int log_dirs_open_partition(struct log_dirs *d, int dir, const char *topic, int32_t partition,
 			    const struct plog_config *cfg, struct plog **out, struct err *e)
 {
@@ -276,10 +286,11 @@ int log_dirs_checkpoint(struct log_dirs *d, const struct log_dirs_entry *v, size
 			struct err *e)
 {
 	struct checkpoint_entry *rp = xcalloc(n + 1, sizeof(*rp)), *ls = xcalloc(n + 1, sizeof(*ls));
+	struct checkpoint_entry *cl = xcalloc(n + 1, sizeof(*cl));
 	int rc = 0;
 
 	for (size_t dir = 0; dir < d->n && !rc; dir++) {
-		size_t k = 0;
+		size_t k = 0, kc = 0;
 		char path[4200];
 
 		for (size_t i = 0; i < n; i++) {
@@ -292,6 +303,10 @@ int log_dirs_checkpoint(struct log_dirs *d, const struct log_dirs_entry *v, size
 			plog_offsets(v[i].log, &start, NULL);
 			memcpy(ls[k].name, rp[k].name, sizeof(ls[k].name));
 			ls[k].b = start;
+			if (v[i].cleaner_offset >= 0) {
+				cl[kc] = rp[k];
+				cl[kc++].b = v[i].cleaner_offset;
+			}
 			k++;
 		}
 		snprintf(path, sizeof(path), "%s/" RECOVERY_FILE, d->v[dir].path);
@@ -299,9 +314,13 @@ int log_dirs_checkpoint(struct log_dirs *d, const struct log_dirs_entry *v, size
 		snprintf(path, sizeof(path), "%s/" STARTS_FILE, d->v[dir].path);
 		if (!rc)
 			rc = checkpoint_write(path, 1, ls, k, e);
+		snprintf(path, sizeof(path), "%s/" CLEANER_FILE, d->v[dir].path);
+		if (!rc)
+			rc = checkpoint_write(path, 1, cl, kc, e);
 	}
 	free(rp);
 	free(ls);
+	free(cl);
 	return rc;
 }
 
@@ -366,6 +385,7 @@ void log_dirs_close(struct log_dirs *d, int clean)
 		free(ld->path);
 		free(ld->recovery);
 		free(ld->starts);
+		free(ld->cleaner);
 	}
 	free(d->v);
 	memset(d, 0, sizeof(*d));

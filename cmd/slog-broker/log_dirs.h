@@ -9,6 +9,7 @@
  *   recovery-point-offset-checkpoint offsets below which each partition
  *                                    is known flushed
  *   log-start-offset-checkpoint      log start offsets moved by deletion
+ *   cleaner-offset-checkpoint        where compaction of each partition resumes
  *   .clean-shutdown                  present only after a clean shutdown
  *
  * Opening locks every directory (a second broker on the same data is
@@ -31,8 +32,8 @@ struct log_dir {
 	int lock_fd;
 	int clean;              /* the last shutdown was clean */
 	int partitions;         /* partition logs placed here */
-	struct checkpoint_entry *recovery, *starts;
-	size_t nrecovery, nstarts;
+	struct checkpoint_entry *recovery, *starts, *cleaner;
+	size_t nrecovery, nstarts, ncleaner;
 };
 
 struct log_dirs {
@@ -58,12 +59,17 @@ int log_dirs_pick(const struct log_dirs *d);
 int log_dirs_open_partition(struct log_dirs *d, int dir, const char *topic, int32_t partition,
 			    const struct plog_config *cfg, struct plog **out, struct err *e);
 
+/* Where compaction of <topic>-<partition> resumes (0 when never run). */
+int64_t log_dirs_cleaner_offset(const struct log_dirs *d, int dir, const char *topic,
+				int32_t partition);
+
 /* A partition log's placement, for writing checkpoints. */
 struct log_dirs_entry {
 	int dir;
 	const char *topic;
 	int32_t partition;
 	struct plog *log;
+	int64_t cleaner_offset; /* -1: not a compacted partition */
 };
 
 /* Write every directory's recovery-point and log-start checkpoints. */

@@ -14,6 +14,8 @@
  */
 #include <ctype.h>
 #include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,6 +50,33 @@ static int64_t parse_log_name(const char *name)
 	return v;
 }
 
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* One past the last offset in a .log file (a header walk), or base if empty. */
+static int64_t file_end_offset(const char *path, int64_t base)
+{
+	struct batch_header h;
+	uint8_t hdr[BATCH_HEADER_SIZE];
+	int64_t end = base;
+	off_t pos = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return base;
+	while (pread(fd, hdr, sizeof(hdr), pos) == (ssize_t)sizeof(hdr) &&
+	       batch_header_parse(hdr, sizeof(hdr), &h, NULL) == 0) {
+		end = batch_last_offset(&h) + 1;
+		pos += (off_t)batch_size(&h);
+	}
+	close(fd);
+	return end;
+}
+
 /* Base offsets of the segments in dir, sorted; stray temp files removed. */
 static int list_segments(const char *dir, int64_t **bases, size_t *n, struct err *e)
 {
@@ -79,6 +108,70 @@ static int list_segments(const char *dir, int64_t **bases, size_t *n, struct err
 	if (*n)
 		qsort(*bases, *n, sizeof(**bases), cmp_i64);
 	return 0;
+}
+
+/*
+ * Finish what a compaction left: *.cleaned (not complete: dropped),
+ * *.deleted (replaced: dropped), *.swap (complete: the segments it
+ * replaces, those with a base inside its offsets, go, and it takes the
+ * final names).  See log_compact.c.
+ */
+static void finish_compaction(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int64_t swaps[64];
+	int nswaps = 0;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char path[4400];
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (ends_with(de->d_name, ".cleaned") || ends_with(de->d_name, ".deleted")) {
+			unlink(path);
+		} else if (ends_with(de->d_name, ".log.swap") && nswaps < 64) {
+			char name[32];
+			int64_t base;
+			snprintf(name, sizeof(name), "%.20s.log", de->d_name);
+			base = parse_log_name(name);
+			if (base >= 0)
+				swaps[nswaps++] = base;
+		}
+	}
+	closedir(d);
+	for (int i = 0; i < nswaps; i++) {
+		static const char *const exts[] = { ".log", ".index", ".timeindex" };
+		char swap[4400];
+		int64_t end, *bases = NULL;
+		size_t n = 0;
+
+		snprintf(swap, sizeof(swap), "%s/%020lld.log.swap", dir, (long long)swaps[i]);
+		end = file_end_offset(swap, swaps[i]);
+		if (list_segments(dir, &bases, &n, NULL) == 0) {
+			for (size_t k = 0; k < n; k++) {
+				if (bases[k] < swaps[i] || bases[k] >= end)
+					continue;
+				for (int x = 0; x < 3; x++) {
+					char old[4400];
+					snprintf(old, sizeof(old), "%s/%020lld%s", dir, (long long)bases[k], exts[x]);
+					unlink(old);
+				}
+			}
+		}
+		free(bases);
+		for (int x = 0; x < 3; x++) {
+			char from[4400], to[4400];
+			snprintf(from, sizeof(from), "%s/%020lld%s.swap", dir, (long long)swaps[i], exts[x]);
+			snprintf(to, sizeof(to), "%s/%020lld%s", dir, (long long)swaps[i], exts[x]);
+			if (rename(from, to) < 0 && x == 0)
+				log_warn("%s: cannot finish a compaction: rename %s", dir, from);
+		}
+		log_info("%s: finished a compaction interrupted at offsets %lld-%lld", dir,
+			 (long long)swaps[i], (long long)end - 1);
+	}
+	if (nswaps)
+		fio_fsync_dir(dir, NULL);
 }
 
 static void note_epoch(void *arg, const struct batch_header *h)
@@ -231,6 +324,7 @@ int plog_open(const char *dir, const struct plog_config *cfg, const struct plog_
 	snprintf(path, sizeof(path), "%s/leader-epoch-checkpoint", dir);
 	if (leader_epochs_open(&l->epochs, path, &ee))
 		log_warn("%s: %s; rebuilding it from the log", dir, ee.msg);
+	finish_compaction(dir);
 	rc = list_segments(dir, &bases, &n, e);
 	for (size_t i = 0; !rc && i < n; i++) {
 		struct segment *s;

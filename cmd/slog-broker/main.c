@@ -21,6 +21,7 @@
 #include "flusher.h"
 #include "http_server.h"
 #include "log.h"
+#include "log_cleaner.h"
 #include "metrics.h"
 #include "scheduler.h"
 #include "sd_notify.h"
@@ -182,7 +183,7 @@ static int open_storage(struct broker *b, struct err *e)
 
 static int shutdown_broker(struct broker *b)
 {
-	int64_t deadline = broker_mono_ms() + 4000;
+	int64_t deadline = clock_mono_ms() + 4000;
 	struct err e;
 	int rc = 0;
 
@@ -193,10 +194,12 @@ static int shutdown_broker(struct broker *b)
 		http_quiesce(b->http);
 		/* Answer long polls now, then let requests in flight finish. */
 		fetch_waits_wake_all(b->waits);
-		while (http_active(b->http) > 0 && broker_mono_ms() < deadline)
+		while (http_active(b->http) > 0 && clock_mono_ms() < deadline)
 			usleep(5000);
 		http_stop(b->http);
 	}
+	if (b->cleaner)
+		log_cleaner_stop(b->cleaner);
 	if (b->sched)
 		scheduler_stop(b->sched);
 	if (b->flusher)
@@ -257,7 +260,7 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		cli_usage_error(synopsis, "unexpected argument '%s'", argv[optind]);
-	b->started_ms = broker_now_ms();
+	b->started_ms = clock_wall_ms();
 	if (load_config(b, file, sets, nsets, &e)) {
 		cli_error("%s", e.msg);
 		return 1;
@@ -292,6 +295,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	b->sched = scheduler_start(b);
+	if (conf_get_bool(&b->conf, "log.cleaner.enable"))
+		b->cleaner = log_cleaner_start(b);
 	threads = (int)conf_get_num(&b->conf, "num.network.threads");
 	if (threads == 0)
 		threads = (int)sysconf(_SC_NPROCESSORS_ONLN);

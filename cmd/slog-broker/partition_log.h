@@ -150,4 +150,36 @@ int plog_delete_before(struct plog *l, int64_t offset, struct err *e);
 /* Remove every record at or after offset (a replica's divergent tail). */
 int plog_truncate(struct plog *l, int64_t offset, int64_t now_ms, struct err *e);
 
+/* ---- compaction (log_compact.c) ---- */
+
+struct plog_compact_opts {
+	int64_t first_dirty;         /* offsets below were compacted before */
+	double min_dirty_ratio;      /* clean only when dirty / cleanable reaches this */
+	int64_t min_lag_ms;          /* segments with records younger than this wait */
+	int64_t delete_retention_ms; /* tombstones older than this are removed */
+	int64_t max_bytes_per_sec;   /* read+write throttle; 0: none */
+	size_t map_bytes;            /* memory for the key -> offset map */
+	int64_t now_ms;
+	const volatile int *cancel;  /* nonzero: stop early (may be NULL) */
+};
+
+struct plog_compact_result {
+	int cleaned;                 /* 0: nothing was due */
+	int64_t first_dirty;         /* where the next compaction starts */
+	double dirty_ratio;
+	uint64_t bytes_read, bytes_written;
+	int64_t records_read, records_kept, tombstones_removed;
+	int segments_before, segments_after;
+};
+
+/*
+ * Compact the closed segments: keep only the newest record of each key
+ * (and drop tombstones older than delete_retention_ms), never moving a
+ * record to another offset.  Reads and writes without the log's lock; the
+ * lock is held only to swap the rewritten segments in, which takes
+ * renames.  A crash at any point leaves the old segments or the new.
+ */
+int plog_compact(struct plog *l, const struct plog_compact_opts *o,
+		 struct plog_compact_result *r, struct err *e);
+
 #endif

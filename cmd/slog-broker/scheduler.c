@@ -6,7 +6,6 @@
 
 #include <pthread.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "broker.h"
 #include "log.h"
@@ -22,7 +21,7 @@ struct scheduler {
 
 static void run_retention(struct broker *b)
 {
-	int64_t now = broker_now_ms();
+	int64_t now = clock_wall_ms();
 
 	pthread_rwlock_rdlock(&b->meta_lock);
 	for (size_t i = 0; i < b->ntopics; i++) {
@@ -62,7 +61,9 @@ int scheduler_checkpoint(struct broker *b)
 			plog_offsets(part->log, NULL, &end);
 			if (plog_flush(part->log, end, &e))
 				log_warn("%s-%d: %s", t->name, p, e.msg);
-			v[n++] = (struct log_dirs_entry){ part->dir, t->name, p, part->log };
+			v[n++] = (struct log_dirs_entry){ part->dir, t->name, p, part->log,
+							  t->cfg.cleanup_policy == CLEANUP_DELETE
+								  ? -1 : part->first_dirty };
 		}
 	}
 	rc = log_dirs_checkpoint(&b->dirs, v, n, &e);
@@ -79,32 +80,29 @@ static void *scheduler_main(void *arg)
 	struct broker *b = s->b;
 	int64_t retention_every = conf_get_num(&b->conf, "log.retention.check.interval.ms");
 	int64_t checkpoint_every = conf_get_num(&b->conf, "log.flush.offset.checkpoint.interval.ms");
-	int64_t next_retention = broker_mono_ms() + retention_every;
-	int64_t next_checkpoint = broker_mono_ms() + checkpoint_every;
+	int64_t next_retention = clock_mono_ms() + retention_every;
+	int64_t next_checkpoint = clock_mono_ms() + checkpoint_every;
 
 	pthread_mutex_lock(&s->lock);
 	while (!s->stop) {
-		int64_t now = broker_mono_ms(), at;
-		struct timespec ts;
+		int64_t now = clock_mono_ms(), at;
 
 		if (now >= next_retention) {
 			pthread_mutex_unlock(&s->lock);
 			run_retention(b);
 			pthread_mutex_lock(&s->lock);
-			next_retention = broker_mono_ms() + retention_every;
+			next_retention = clock_mono_ms() + retention_every;
 			continue;
 		}
 		if (now >= next_checkpoint) {
 			pthread_mutex_unlock(&s->lock);
 			scheduler_checkpoint(b);
 			pthread_mutex_lock(&s->lock);
-			next_checkpoint = broker_mono_ms() + checkpoint_every;
+			next_checkpoint = clock_mono_ms() + checkpoint_every;
 			continue;
 		}
 		at = next_retention < next_checkpoint ? next_retention : next_checkpoint;
-		ts.tv_sec = at / 1000;
-		ts.tv_nsec = (at % 1000) * 1000000;
-		pthread_cond_timedwait(&s->cond, &s->lock, &ts);
+		clock_cond_wait_until(&s->cond, &s->lock, at);
 	}
 	pthread_mutex_unlock(&s->lock);
 	return NULL;
@@ -113,14 +111,10 @@ static void *scheduler_main(void *arg)
 struct scheduler *scheduler_start(struct broker *b)
 {
 	struct scheduler *s = xcalloc(1, sizeof(*s));
-	pthread_condattr_t ca;
 
 	s->b = b;
 	pthread_mutex_init(&s->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&s->cond, &ca);
-	pthread_condattr_destroy(&ca);
+	clock_cond_init(&s->cond);
 	pthread_create(&s->thread, NULL, scheduler_main, s);
 	return s;
 }

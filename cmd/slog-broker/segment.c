@@ -34,7 +34,7 @@ void segment_file_name(char *out, size_t size, const char *dir, int64_t base, co
 
 static void name_of(const struct segment *s, const char *ext, char *out, size_t size)
 {
-	snprintf(out, size, "%s%s", s->path, ext);
+	snprintf(out, size, "%s%s%s", s->path, ext, s->suffix);
 }
 
 static struct segment *seg_new(const char *dir, int64_t base)
@@ -84,19 +84,25 @@ void segment_unref(struct segment *s)
 		seg_free(s);
 }
 
-int segment_create(const char *dir, int64_t base, int64_t now_ms, struct segment **out,
-		   struct err *e)
+int segment_create_suffixed(const char *dir, int64_t base, const char *suffix, int64_t now_ms,
+			    struct segment **out, struct err *e)
 {
 	struct segment *s = seg_new(dir, base);
 	char name[4200];
+	int flags = O_RDWR | O_CREAT | O_EXCL;
 
+	snprintf(s->suffix, sizeof(s->suffix), "%s", suffix);
 	/* Index files of a segment that was deleted at this base may remain. */
 	name_of(s, ".index", name, sizeof(name));
 	unlink(name);
 	name_of(s, ".timeindex", name, sizeof(name));
 	unlink(name);
 	name_of(s, ".log", name, sizeof(name));
-	s->fd = fio_open(name, O_RDWR | O_CREAT | O_EXCL, 0644, e);
+	if (*suffix) {
+		unlink(name); /* a leftover of an interrupted compaction */
+		flags = O_RDWR | O_CREAT | O_TRUNC;
+	}
+	s->fd = fio_open(name, flags, 0644, e);
 	if (s->fd < 0) {
 		int rc = s->fd;
 		seg_free(s);
@@ -104,6 +110,29 @@ int segment_create(const char *dir, int64_t base, int64_t now_ms, struct segment
 	}
 	s->created_ms = now_ms;
 	*out = s;
+	return 0;
+}
+
+int segment_create(const char *dir, int64_t base, int64_t now_ms, struct segment **out,
+		   struct err *e)
+{
+	return segment_create_suffixed(dir, base, "", now_ms, out, e);
+}
+
+int segment_rename(struct segment *s, const char *suffix, struct err *e)
+{
+	static const char *const exts[] = { ".log", ".index", ".timeindex" };
+
+	for (size_t i = 0; i < 3; i++) {
+		char from[4200], to[4200];
+		snprintf(from, sizeof(from), "%s%s%s", s->path, exts[i], s->suffix);
+		snprintf(to, sizeof(to), "%s%s%s", s->path, exts[i], suffix);
+		if (i > 0 && access(from, F_OK) != 0)
+			continue;
+		if (fio_rename(from, to, e))
+			return e ? e->code : SLOG_EIO;
+	}
+	snprintf(s->suffix, sizeof(s->suffix), "%s", suffix);
 	return 0;
 }
 
@@ -339,6 +368,41 @@ int segment_seek(const struct segment *s, int64_t offset, uint64_t floor_pos, ui
 		seg_cursor_skip(&c, h);
 	}
 	*pos = c.pos;
+	return rc;
+}
+
+int segment_scan(const struct segment *s, uint64_t from, uint64_t end, seg_scan_fn fn, void *arg,
+		 struct err *e)
+{
+	struct chunk_reader rd;
+	uint64_t pos = from;
+	int rc = 0;
+
+	reader_init(&rd, s->fd, s->path, xmalloc(RECOVERY_CHUNK), RECOVERY_CHUNK, 1);
+	while (pos < end) {
+		struct batch_header h;
+		const uint8_t *p = reader_get(&rd, pos, BATCH_HEADER_SIZE, end, &rc, e);
+
+		if (p)
+			rc = batch_header_parse(p, BATCH_HEADER_SIZE, &h, e);
+		else if (!rc)
+			rc = err_set(e, SLOG_ECORRUPT_MESSAGE, "%s.log: partial batch at %llu", s->path,
+				     (unsigned long long)pos);
+		if (rc)
+			break;
+		p = reader_get(&rd, pos, batch_size(&h), end, &rc, e);
+		if (!p) {
+			if (!rc)
+				rc = err_set(e, SLOG_ECORRUPT_MESSAGE, "%s.log: batch at %llu runs past the end",
+					     s->path, (unsigned long long)pos);
+			break;
+		}
+		rc = fn(arg, p, batch_size(&h), pos);
+		if (rc)
+			break;
+		pos += batch_size(&h);
+	}
+	free(rd.buf);
 	return rc;
 }
 
@@ -671,8 +735,7 @@ int segment_truncate(struct segment *s, int64_t offset, struct err *e)
 
 int segment_remove_files(struct segment *s, struct err *e)
 {
-	static const char *const exts[] = { ".log", ".index", ".timeindex", ".index.tmp",
-					    ".timeindex.tmp" };
+	static const char *const exts[] = { ".log", ".index", ".timeindex" };
 	char name[4200];
 	int rc = 0;
 
@@ -680,6 +743,9 @@ int segment_remove_files(struct segment *s, struct err *e)
 		name_of(s, exts[i], name, sizeof(name));
 		if (fio_unlink(name, e) && !rc)
 			rc = e ? e->code : SLOG_EIO;
+		/* An atomic index write cut short leaves name.tmp. */
+		snprintf(name + strlen(name), sizeof(name) - strlen(name), ".tmp");
+		unlink(name);
 	}
 	return rc;
 }

@@ -44,6 +44,9 @@
 struct segment {
 	int64_t base;
 	char *path; /* directory/base, without an extension */
+	char suffix[16]; /* after every file's extension: "" in a live log;
+			  * ".cleaned", ".swap", ".deleted" while compaction
+			  * replaces it (log_compact.c) */
 	int fd;
 	atomic_int refs;
 
@@ -77,6 +80,15 @@ void segment_file_name(char *out, size_t size, const char *dir, int64_t base, co
 /* A new, empty segment (its files must not exist yet). */
 int segment_create(const char *dir, int64_t base, int64_t now_ms, struct segment **out,
 		   struct err *e);
+
+/* The same, with every file name ending in suffix (".cleaned"); any
+ * leftover files of that name are replaced. */
+int segment_create_suffixed(const char *dir, int64_t base, const char *suffix, int64_t now_ms,
+			    struct segment **out, struct err *e);
+
+/* Rename the segment's files to end in suffix instead ("" for the final
+ * names); the descriptor stays valid.  Missing index files are skipped. */
+int segment_rename(struct segment *s, const char *suffix, struct err *e);
 
 /* An existing segment, files as found; indexes not yet loaded. */
 int segment_open(const char *dir, int64_t base, struct segment **out, struct err *e);
@@ -137,6 +149,16 @@ uint64_t segment_index_floor_pos(const struct segment *s, uint64_t pos);
 int64_t segment_timeindex_floor(const struct segment *s, int64_t ts);
 
 /* ---- walking batches in the file (no lock needed) ---- */
+
+/*
+ * Call fn for every whole batch in [from, end) of the .log, in order,
+ * with the batch's bytes (valid during the call) and its position.  fn
+ * returns 0 to go on, nonzero to stop (returned).  A batch that does not
+ * parse is SLOG_ECORRUPT_MESSAGE.
+ */
+typedef int (*seg_scan_fn)(void *arg, const uint8_t *batch, size_t len, uint64_t pos);
+int segment_scan(const struct segment *s, uint64_t from, uint64_t end, seg_scan_fn fn, void *arg,
+		 struct err *e);
 
 /* Buffered reads of a file region, refilled as a walk moves forward. */
 struct chunk_reader {

@@ -4,29 +4,13 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "broker.h"
 #include "fetch_wait.h"
 #include "flusher.h"
 #include "log.h"
+#include "log_cleaner.h"
 #include "xalloc.h"
-
-int64_t broker_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t broker_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static size_t locate(struct broker *b, const char *name, int *found)
 {
@@ -80,6 +64,7 @@ static int open_partition(struct broker *b, struct topic *t, int32_t id, struct 
 	/* One replica: everything in the log is committed. */
 	plog_offsets(p->log, NULL, &end);
 	p->hw = end;
+	p->first_dirty = log_dirs_cleaner_offset(&b->dirs, p->dir, t->name, id);
 	p->leader_epoch = 0;
 	t->parts[id] = p;
 	return 0;
@@ -183,6 +168,7 @@ int topics_remove(struct broker *b, const char *name, struct err *e)
 		/* Nobody may hold the partition once it is freed. */
 		fetch_waits_drop_partition(b->waits, p);
 		flusher_drain_partition(b->flusher, p);
+		log_cleaner_release(b->cleaner, p);
 		b->dirs.v[p->dir].partitions--;
 		if (plog_destroy(p->log, &pe) && !rc) {
 			rc = pe.code;

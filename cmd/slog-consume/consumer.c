@@ -47,7 +47,7 @@ struct consumer {
 
 static int64_t mono(void)
 {
-	return http_now_ms();
+	return clock_mono_ms();
 }
 
 /* Write out what is buffered.  A reader that went away ends us quietly. */

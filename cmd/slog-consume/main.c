@@ -148,7 +148,7 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (cluster_connect(&cl, cli_brokers(brokers), http_now_ms() + o.timeout_ms, &e)) {
+	if (cluster_connect(&cl, cli_brokers(brokers), clock_mono_ms() + o.timeout_ms, &e)) {
 		cli_error("%s", e.msg);
 		format_free(f);
 		return 1;

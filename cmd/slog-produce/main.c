@@ -239,7 +239,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 
-	if (cluster_connect(&cl, cli_brokers(brokers), http_now_ms() + o.timeout_ms, &e)) {
+	if (cluster_connect(&cl, cli_brokers(brokers), clock_mono_ms() + o.timeout_ms, &e)) {
 		cli_error("%s", e.msg);
 		return 1;
 	}

@@ -58,7 +58,7 @@ struct producer {
 
 static int64_t now_ms(void)
 {
-	return http_now_ms();
+	return clock_mono_ms();
 }
 
 static int64_t wall_ms(void)

@@ -229,7 +229,7 @@ static void expire_waiting(struct sender *s, int64_t now)
 
 int sender_poll(struct sender *s, struct curl_waitfd *extra, int timeout_ms, struct err *e)
 {
-	int64_t now = http_now_ms();
+	int64_t now = clock_mono_ms();
 	int running, numfds, left;
 	CURLMsg *m;
 	CURLMcode mc;
@@ -241,7 +241,7 @@ int sender_poll(struct sender *s, struct curl_waitfd *extra, int timeout_ms, str
 		mc = curl_multi_perform(s->multi, &running);
 	if (mc != CURLM_OK)
 		return err_set(e, SLOG_EUNKNOWN, "curl: %s", curl_multi_strerror(mc));
-	now = http_now_ms();
+	now = clock_mono_ms();
 	while ((m = curl_multi_info_read(s->multi, &left))) {
 		struct send_part *sp;
 		if (m->msg != CURLMSG_DONE)

@@ -171,7 +171,7 @@ int main(int argc, char **argv)
 	if (strcmp(cmd->name, "alter") == 0 && !json_object_size(o.set) && !json_array_size(o.del))
 		cli_usage_error(synopsis, "alter needs -c KEY=VALUE or --delete-config KEY");
 
-	o.deadline_ms = http_now_ms() + timeout;
+	o.deadline_ms = clock_mono_ms() + timeout;
 	if (cluster_connect(&cl, cli_brokers(brokers), o.deadline_ms, &e)) {
 		cli_error("%s", e.msg);
 		return 1;

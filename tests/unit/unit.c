@@ -76,14 +76,6 @@ void unit_rand_bytes(void *p, size_t n)
 	}
 }
 
-int64_t unit_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void unit_diag(const char *fmt, ...)
 {
 	va_list ap;

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clock.h"
+
 int unit_check(int ok, const char *expr, const char *file, int line);
 void unit_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void unit_run(const char *name, void (*fn)(void));
@@ -29,9 +31,6 @@ void unit_rand_bytes(void *p, size_t n);
 
 /* A fresh empty directory for this test, removed when the test passes. */
 const char *unit_tmpdir(void);
-
-/* Milliseconds on the monotonic clock. */
-int64_t unit_now_ms(void);
 
 #define CHECK(cond) unit_check(!!(cond), #cond, __FILE__, __LINE__)
 #define REQUIRE(cond)                                                  \
