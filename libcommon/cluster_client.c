@@ -142,3 +142,43 @@ int cluster_topic(struct cluster *cl, const char *topic, int auto_create, int64_
 	json_decref(meta);
 	return 0;
 }
+
+int cluster_group_json(struct cluster *cl, const char *method, const char *group,
+		       const char *suffix, json_t *body, int64_t deadline_ms, json_t **out,
+		       struct err *e)
+{
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	struct buf path = BUF_INIT;
+	struct http_client coord;
+	char where[300];
+	int rc;
+
+	buf_adds(&path, "/v1/groups/");
+	http_escape(&path, group);
+	buf_adds(&path, suffix);
+	snprintf(where, sizeof(where), "%s", cl->boot.base);
+	for (int hops = 0;; hops++) {
+		struct http_response r;
+		http_response_init(&r);
+		rc = http_client_init(&coord, where, e);
+		if (!rc)
+			rc = http_call(&coord, method, path.data, text ? "application/json" : NULL, text,
+				       text ? strlen(text) : 0, deadline_ms, &r, e);
+		if (rc == SLOG_ENOT_COORDINATOR && hops < 3 && http_error_redirect(&r, where, sizeof(where))) {
+			http_response_free(&r);
+			http_client_free(&coord);
+			continue;
+		}
+		if (!rc && out) {
+			*out = json_loadb(r.body.data ? r.body.data : "", r.body.len, 0, NULL);
+			if (!*out)
+				rc = err_set(e, SLOG_EUNKNOWN, "%s%s: the answer is not JSON", where, path.data);
+		}
+		http_response_free(&r);
+		http_client_free(&coord);
+		break;
+	}
+	buf_free(&path);
+	free(text);
+	return rc;
+}

@@ -42,4 +42,13 @@ int cluster_topic(struct cluster *cl, const char *topic, int auto_create, int64_
 		  struct topic_meta *out, struct err *e);
 void topic_meta_free(struct topic_meta *m);
 
+/*
+ * A JSON call about a group: METHOD /v1/groups/{group}{suffix}, sent to
+ * the group's coordinator (a NOT_COORDINATOR answer names it, and the
+ * call is made again there).  *out (may be NULL) gets the answer.
+ */
+int cluster_group_json(struct cluster *cl, const char *method, const char *group,
+		       const char *suffix, json_t *body, int64_t deadline_ms, json_t **out,
+		       struct err *e);
+
 #endif

@@ -230,6 +230,20 @@ int http_json(struct http_client *c, const char *method, const char *path, json_
 	return rc;
 }
 
+int http_error_redirect(const struct http_response *r, char *base, size_t len)
+{
+	json_t *j = json_loadb(r->body.data ? r->body.data : "", r->body.len, 0, NULL);
+	json_t *c = json_object_get(json_object_get(j, "error"), "coordinator");
+	const char *host = json_string_value(json_object_get(c, "host"));
+	json_int_t port = json_integer_value(json_object_get(c, "port"));
+	int found = host && port > 0 && port < 65536;
+
+	if (found)
+		snprintf(base, len, "http://%s:%d", host, (int)port);
+	json_decref(j);
+	return found;
+}
+
 void http_escape(struct buf *out, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";

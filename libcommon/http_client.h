@@ -67,6 +67,10 @@ void http_easy_setup(CURL *h, const char *url, const char *method, struct curl_s
 int http_response_finish(CURL *h, CURLcode code, const char *url, struct http_response *r,
 			 struct err *e);
 
+/* An error answer that names where to go instead (NOT_COORDINATOR's
+ * {"error":{"coordinator":{"host","port"}}}): 1 with its base URL. */
+int http_error_redirect(const struct http_response *r, char *base, size_t len);
+
 /* Percent-encode a path segment or query value (topic names are safe). */
 void http_escape(struct buf *out, const char *s);
 

@@ -104,6 +104,15 @@ count_lines() {
 	wc -l <"$1" | tr -d ' '
 }
 
+# assert_stderr_has TEXT: the $stderr of a "run --separate-stderr" holds TEXT.
+assert_stderr_has() {
+	if [[ "$stderr" != *"$1"* ]]; then
+		echo "stderr does not hold '$1':" >&2
+		echo "$stderr" >&2
+		return 1
+	fi
+}
+
 # refute_listed LINE: $output has no line equal to LINE.  (bats-assert's
 # refute_line trips over an empty $output under set -u.)
 refute_listed() {

@@ -5,7 +5,7 @@
  * partition) and answers, or suspends to answer later.  They are grouped
  * by what they serve: api_admin.c (cluster, metadata, topics, health,
  * metrics), api_produce.c (records in), api_fetch.c (records and
- * offsets out).
+ * offsets out), api_groups.c (consumer groups).
  */
 #ifndef SLOG_API_H
 #define SLOG_API_H
@@ -31,7 +31,25 @@ int api_produce_partition(struct request *r, char **args);
 int api_fetch(struct request *r, char **args);
 int api_offsets(struct request *r, char **args);
 
+int api_groups_list(struct request *r, char **args);
+int api_group_describe(struct request *r, char **args);
+int api_group_delete(struct request *r, char **args);
+int api_group_heartbeat(struct request *r, char **args);
+int api_group_leave(struct request *r, char **args);
+int api_group_offsets_get(struct request *r, char **args);
+int api_group_offsets_commit(struct request *r, char **args);
+
+/* ---- shared by the handlers (api_admin.c) ---- */
+
 /* Parse a partition number from a path segment; -1 if it is not one. */
 int32_t api_partition_arg(const char *s);
+
+/* The request body as a JSON object (an empty body is {} unless
+ * required), or NULL after answering 400. */
+json_t *api_body_object(struct request *r, int required);
+
+/* Answer 400 and return 1 if body has a field not in known (NULL-ended):
+ * a typo must not pass as a default. */
+int api_unknown_field(struct request *r, json_t *body, const char *const *known);
 
 #endif

@@ -20,8 +20,7 @@ int32_t api_partition_arg(const char *s)
 	return (int32_t)v;
 }
 
-/* The request body as a JSON object, or NULL after answering 400. */
-static json_t *body_object(struct request *r, int required)
+json_t *api_body_object(struct request *r, int required)
 {
 	json_error_t je;
 	json_t *j;
@@ -75,7 +74,7 @@ int api_metrics(struct request *r, char **args)
 
 static json_t *brokers_json(struct broker *b)
 {
-	return json_pack("[{s:i, s:s, s:i}]", "node_id", b->node_id, "host", b->host, "port", b->port);
+	return json_pack("[o]", broker_address(b, b->node_id));
 }
 
 int api_cluster(struct request *r, char **args)
@@ -267,8 +266,7 @@ static json_int_t int_field(json_t *obj, const char *key)
 	return json_integer_value(v);
 }
 
-/* Refuse fields a body may not have (a typo must not be a silent default). */
-static int unknown_field(struct request *r, json_t *body, const char *const *known)
+int api_unknown_field(struct request *r, json_t *body, const char *const *known)
 {
 	const char *k;
 	json_t *v;
@@ -289,7 +287,7 @@ int api_topics_create(struct request *r, char **args)
 {
 	static const char *const known[] = { "name", "partitions", "replication_factor", "configs",
 					     "validate_only", NULL };
-	json_t *body = body_object(r, 1), *name;
+	json_t *body = api_body_object(r, 1), *name;
 	char topic[TOPIC_NAME_MAX + 8];
 	json_int_t parts, rf;
 	struct err e;
@@ -298,7 +296,7 @@ int api_topics_create(struct request *r, char **args)
 	(void)args;
 	if (!body)
 		return 1;
-	if (unknown_field(r, body, known)) {
+	if (api_unknown_field(r, body, known)) {
 		json_decref(body);
 		return 1;
 	}
@@ -317,6 +315,11 @@ int api_topics_create(struct request *r, char **args)
 						       : SLOG_EINVALID_REPLICATION_FACTOR,
 					"%s must be a positive integer",
 					parts == -2 ? "partitions" : "replication_factor");
+	}
+	if (meta_topic_internal(topic)) {
+		json_decref(body);
+		return http_reply_error(r, SLOG_EINVALID_TOPIC,
+					"topic '%s' is internal: the broker makes it when it needs it", topic);
 	}
 	rc = controller_create_topic(r->b, topic, (int32_t)parts, (int32_t)rf,
 				     json_object_get(body, "configs"), validate, &e);
@@ -364,7 +367,7 @@ int api_topic_configs_get(struct request *r, char **args)
 
 int api_topic_configs_alter(struct request *r, char **args)
 {
-	json_t *body = body_object(r, 1), *set, *del, *result = NULL;
+	json_t *body = api_body_object(r, 1), *set, *del, *result = NULL;
 	struct err e;
 	int rc, validate;
 
@@ -375,7 +378,7 @@ int api_topic_configs_alter(struct request *r, char **args)
 	del = json_object_get(body, "delete");
 	if (set || del) {
 		static const char *const known[] = { "set", "delete", "validate_only", NULL };
-		if (unknown_field(r, body, known)) {
+		if (api_unknown_field(r, body, known)) {
 			json_decref(body);
 			return 1;
 		}
@@ -408,14 +411,14 @@ int api_topic_configs_alter(struct request *r, char **args)
 int api_partitions_add(struct request *r, char **args)
 {
 	static const char *const known[] = { "count", "validate_only", NULL };
-	json_t *body = body_object(r, 1);
+	json_t *body = api_body_object(r, 1);
 	json_int_t count;
 	struct err e;
 	int rc, validate;
 
 	if (!body)
 		return 1;
-	if (unknown_field(r, body, known)) {
+	if (api_unknown_field(r, body, known)) {
 		json_decref(body);
 		return 1;
 	}

@@ -484,6 +484,9 @@ static int produce(struct request *r, const char *topic, int32_t fixed)
 		return http_reply_error(r, SLOG_EUNSUPPORTED_MEDIA_TYPE,
 					"record batches go to a partition: POST /v1/topics/%s/partitions/N/records",
 					topic);
+	if (meta_topic_internal(topic))
+		return http_reply_error(r, SLOG_EINVALID_TOPIC,
+					"topic '%s' is internal: only the broker writes to it", topic);
 	s = xcalloc(1, sizeof(*s));
 	snprintf(s->topic, sizeof(s->topic), "%s", topic);
 	s->single = fixed >= 0;

@@ -40,6 +40,7 @@ struct flusher;
 struct fetch_waits;
 struct scheduler;
 struct log_cleaner;
+struct group_coordinator;
 struct metrics;
 struct http_server;
 
@@ -93,6 +94,7 @@ struct broker {
 	struct fetch_waits *waits;
 	struct scheduler *sched;
 	struct log_cleaner *cleaner;
+	struct group_coordinator *groups;
 	struct metrics *metrics;
 	struct http_server *http;
 	_Atomic int ready;
@@ -123,6 +125,12 @@ int topics_close_all(struct broker *b, struct err *e);
 /* Lookup (meta_lock held, for reading or writing). */
 struct topic *broker_topic(struct broker *b, const char *name);
 struct partition *topic_partition(struct topic *t, int32_t p);
+
+/* The node that leads p (with one broker, this one). */
+int32_t partition_leader(struct broker *b, const struct partition *p);
+
+/* {"node_id","host","port"} of a broker of the cluster, for redirects. */
+json_t *broker_address(struct broker *b, int32_t node);
 
 /* After an append: advance the high watermark and wake fetchers. */
 void partition_appended(struct broker *b, struct partition *p, int64_t log_end);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "broker.h"
+#include "group_coordinator.h"
 #include "log.h"
 
 /* Config values arrive as strings, numbers or booleans; store text. */
@@ -42,6 +43,13 @@ static int normalize_configs(json_t *in, json_t **out, struct err *e)
 		json_object_set_new(*out, k, json_string(s));
 	}
 	return 0;
+}
+
+/* Groups subscribed to a topic that came, went or grew assign again. */
+static void topics_changed(struct broker *b)
+{
+	if (b->groups)
+		gc_topics_changed(b->groups);
 }
 
 static int check_partitions(int32_t n, struct err *e)
@@ -103,8 +111,10 @@ static int create_locked(struct broker *b, const char *name, int32_t partitions,
 		}
 	}
 	json_decref(rec);
-	if (!rc)
+	if (!rc) {
 		log_info("created topic %s with %d partitions", name, partitions);
+		topics_changed(b);
+	}
 	return rc;
 }
 
@@ -146,6 +156,8 @@ int controller_delete_topic(struct broker *b, const char *name, struct err *e)
 	mt = meta_find(&b->meta, name);
 	if (!mt) {
 		rc = err_set(e, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "topic '%s' does not exist", name);
+	} else if (meta_topic_internal(name)) {
+		rc = err_set(e, SLOG_EINVALID_TOPIC, "topic '%s' is internal: the broker keeps it", name);
 	} else if (!conf_get_bool(&b->conf, "delete.topic.enable")) {
 		rc = err_set(e, SLOG_EPOLICY_VIOLATION, "deleting topics is disabled (delete.topic.enable)");
 	} else {
@@ -157,6 +169,7 @@ int controller_delete_topic(struct broker *b, const char *name, struct err *e)
 			if (topics_remove(b, name, &ee))
 				log_warn("topic %s deleted, but removing its files failed: %s", name, ee.msg);
 			log_info("deleted topic %s", name);
+			topics_changed(b);
 		}
 	}
 	pthread_rwlock_unlock(&b->meta_lock);
@@ -232,6 +245,12 @@ int controller_add_partitions(struct broker *b, const char *name, int32_t total,
 		rc = err_set(e, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "topic '%s' does not exist", name);
 		goto out;
 	}
+	if (meta_topic_internal(name)) {
+		/* Its partition count decides where each group's offsets live. */
+		rc = err_set(e, SLOG_EINVALID_TOPIC, "topic '%s' is internal: its partitions are fixed",
+			     name);
+		goto out;
+	}
 	rc = check_partitions(total, e);
 	if (!rc && total <= mt->partitions)
 		rc = err_set(e, SLOG_EINVALID_PARTITIONS,
@@ -244,8 +263,10 @@ int controller_add_partitions(struct broker *b, const char *name, int32_t total,
 	rec = json_pack("{s:s, s:s, s:i}", "type", "partitions", "name", name, "count", total);
 	rc = meta_log_commit(&b->mlog, &b->meta, rec, e);
 	json_decref(rec);
-	if (!rc)
+	if (!rc) {
 		log_info("topic %s now has %d partitions", name, total);
+		topics_changed(b);
+	}
 out:
 	pthread_rwlock_unlock(&b->meta_lock);
 	return rc;

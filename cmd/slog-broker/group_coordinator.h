@@ -3,23 +3,28 @@
  * manner of Kafka's KIP-848.
  *
  * Members heartbeat with the topics they subscribe to and the partitions
- * they own.  The coordinator keeps each member's target (group_assignor)
- * and answers with what the member may own now: its target, less any
- * partition another member still owns.  A partition moves only after its
- * old owner has said it released it, or its session expired, so two
- * members never own one partition at once.  A member's epoch grows each
- * time its answer changes; commits carry it and a stale one is fenced.
+ * they own.  The coordinator computes each member's target
+ * (group_assignor.h) and answers with what the member may own now: its
+ * target, less any partition another member still owns or was told to
+ * own.  A partition moves only after its old owner has said it released
+ * it, or its session expired, so two members never own one partition at
+ * once.  A member's epoch grows each time its answer changes; commits
+ * carry it, and one made with a stale epoch is refused.
  *
- * A heartbeat with nothing new for its member may wait (a long poll):
- * the coordinator wakes it as soon as the group changes, so a rebalance
- * reaches every member in one round trip, not at its next interval.
+ * A heartbeat that finds nothing new for its member may wait (a long
+ * poll, gc_wait): it is woken as soon as its group changes, so a
+ * rebalance reaches every member in one round trip rather than at its
+ * next heartbeat.
  *
- * Committed offsets live in memory and in __consumer_offsets
- * (offsets_store.h), which rebuilds them at start.
+ * Committed offsets live here in memory, and durably in the
+ * __consumer_offsets topic (offsets_store.h), which rebuilds them when
+ * the broker starts.  Membership is not persisted: after a restart,
+ * members are told they are unknown and join again.
  *
- * Locking: one mutex guards every group.  Callers that give topic names
- * hold the broker's meta_lock for reading (partition counts come from the
- * registry); the lock order is meta_lock, then the coordinator's.
+ * Locking: one mutex guards every group.  Calls that need partition
+ * counts or high watermarks (marked) are made with the broker's
+ * meta_lock held for reading; the lock order is meta_lock, then the
+ * coordinator's.
  */
 #ifndef SLOG_GROUP_COORDINATOR_H
 #define SLOG_GROUP_COORDINATOR_H
@@ -29,110 +34,134 @@
 
 #include "err.h"
 
+#define GC_GROUP_MAX 255
+#define GC_TOPIC_MAX 249
+#define GC_MEMBER_ID_MAX 39
+#define GC_METADATA_MAX 4096
+
 struct broker;
 struct group_coordinator;
 
 struct gc_tp {
-	char topic[256];
+	char topic[GC_TOPIC_MAX + 1];
 	int32_t partition;
 };
 
 struct gc_heartbeat {
 	const char *group;
-	const char *member_id;   /* "" to join */
-	int32_t member_epoch;    /* 0 to join, -1 to leave, else the member's */
+	const char *member_id;     /* "" to join */
+	int32_t member_epoch;      /* 0 to join, else the member's latest */
 	const char *client_id, *host;
-	const char *const *topics; /* subscription; NULL: unchanged */
+	const char *const *topics; /* subscription (required to join) */
 	size_t ntopics;
-	const struct gc_tp *owned; /* what the member owns now; NULL: unchanged */
+	int has_topics;            /* 0: subscription unchanged */
+	const struct gc_tp *owned; /* the partitions the member owns now */
 	size_t nowned;
-	int64_t session_ms;      /* 0: the broker's default */
+	int has_owned;             /* 0: unchanged */
+	int64_t session_ms;        /* 0: the broker's default */
 };
 
 struct gc_answer {
-	char member_id[40];
+	char member_id[GC_MEMBER_ID_MAX + 1];
 	int32_t member_epoch;
-	int64_t interval_ms;     /* heartbeat again within this (long-poll bound) */
-	json_t *assignment;      /* [{"topic":..,"partitions":[..]}], caller owns */
-	int settled;             /* the member owns exactly its answer: it may wait */
+	int64_t interval_ms;       /* heartbeat at least this often */
+	int64_t session_ms;
+	json_t *assignment;        /* [{"topic":..,"partitions":[..]}]; the caller's */
+	int32_t pending;           /* partitions of its target it must still wait for */
+	uint64_t version;          /* the group's, for gc_wait */
+	int settled;               /* the member owns exactly its answer */
 };
 
-/* A heartbeat waiting for its group to change (see gc_wait). */
+/* A heartbeat waiting for its group to change. */
 struct gc_waiter {
-	void (*wake)(struct gc_waiter *w);
+	void (*wake)(struct gc_waiter *w); /* runs once, coordinator lock held */
 	void *arg;
-	char group[256];
-	char member_id[40];
-	int64_t deadline_ms;
-	struct gc_waiter *next; /* owned by the coordinator */
+	char group[GC_GROUP_MAX + 1];
+	uint64_t version;          /* wake when the group's differs */
+	int64_t deadline_ms;       /* monotonic */
+	struct gc_waiter *next;    /* the coordinator's */
 };
 
 struct group_coordinator *gc_start(struct broker *b);
+/* Shutting down: answer every waiting heartbeat now, and later ones at once. */
+void gc_quiesce(struct group_coordinator *gc);
+/* Stop the expiry thread and free everything (no request may be running). */
 void gc_stop(struct group_coordinator *gc);
 
-/* Join, heartbeat or leave.  meta_lock held for reading. */
+/* Whether name can name a group (non-empty, at most GC_GROUP_MAX bytes,
+ * no control characters). */
+int gc_group_name_valid(const char *name, struct err *e);
+
+/* Join or heartbeat (meta_lock held). */
 int gc_heartbeat(struct group_coordinator *gc, const struct gc_heartbeat *hb,
 		 struct gc_answer *a, struct err *e);
 
-/* The member's current answer (after a wait).  meta_lock held for reading. */
+/* The member's answer now, after a wait (meta_lock held). */
 int gc_answer(struct group_coordinator *gc, const char *group, const char *member_id,
 	      struct gc_answer *a, struct err *e);
 
-/* Park w until the group changes or w->deadline_ms; wake runs once. */
+/* Park w until its group's version moves past w->version or the deadline
+ * passes; if it already has, wake at once. */
 void gc_wait(struct group_coordinator *gc, struct gc_waiter *w);
 
-/* Leave at once (the member's partitions are free). */
+/* Leave at once: the member's partitions are free (meta_lock held). */
 int gc_leave(struct group_coordinator *gc, const char *group, const char *member_id,
 	     struct err *e);
 
-/* ---- offsets ---- */
+/* Topics were created, deleted or grew: every waiting member looks again. */
+void gc_topics_changed(struct group_coordinator *gc);
+
+/* ---- committed offsets (group_offsets.c) ---- */
 
 struct gc_offset {
-	char topic[256];
-	int32_t partition;
+	struct gc_tp tp;
 	int64_t offset;
-	char *metadata;          /* may be NULL */
+	const char *metadata;      /* NULL: none */
 	int64_t commit_ms;
 };
 
 /*
  * May this commit go ahead?  A member commits with its current epoch for
- * partitions it was given; with member_id "" and epoch -1, an
- * administrator commits, only while the group has no members.
+ * partitions it was given or still owns.  With member_id "" and epoch -1
+ * an administrator commits, which only a group without members allows.
  */
 int gc_commit_check(struct group_coordinator *gc, const char *group, const char *member_id,
 		    int32_t member_epoch, const struct gc_offset *v, size_t n, struct err *e);
 
-/* Record committed offsets (durable in __consumer_offsets already). */
+/* Record offsets made durable at log offsets first_log_offset + i. */
 void gc_commit_apply(struct group_coordinator *gc, const char *group, const struct gc_offset *v,
-		     size_t n);
+		     size_t n, int64_t first_log_offset);
 
-/* Forget a group's offset for a partition (replayed tombstones). */
-void gc_offset_forget(struct group_coordinator *gc, const char *group, const char *topic,
-		      int32_t partition);
+/* Forget a group's offset for a partition; a group left with neither
+ * offsets nor members goes. */
+void gc_offset_forget(struct group_coordinator *gc, const char *group, const struct gc_tp *tp);
 
-/* The group's committed offsets: [{"topic","partition","offset","metadata"}]. */
+/* The group's offsets, of the given topics (NULL: all):
+ * [{"topic","partition","offset","metadata"}]. */
 json_t *gc_offsets(struct group_coordinator *gc, const char *group, const char *const *topics,
 		   size_t ntopics);
 
-/* ---- administration ---- */
+/* ---- administration (group_offsets.c) ---- */
 
-/* [{"group","state","members"}] */
+/* [{"group","state","members"}], sorted by name. */
 json_t *gc_list(struct group_coordinator *gc);
 
-/* The group described (members, assignment, offsets and lag), or NULL.
- * meta_lock held for reading. */
+/* The group with members, assignments, offsets and lag, or NULL if the
+ * broker knows no such group (meta_lock held). */
 json_t *gc_describe(struct group_coordinator *gc, const char *group);
 
 /*
- * Delete an empty group: its offsets go (the caller writes their
- * tombstones from *gone, an array of {"topic","partition"}).  Returns
- * SLOG_ENON_EMPTY_GROUP or SLOG_EGROUP_ID_NOT_FOUND otherwise.
+ * What deleting the group removes: its offsets, as [{"topic","partition"}].
+ * SLOG_ENON_EMPTY_GROUP while it has members, SLOG_EGROUP_ID_NOT_FOUND if
+ * there is no such group.  The caller writes the tombstones, then forgets
+ * each offset (gc_offset_forget), which removes the group.
  */
-int gc_delete(struct group_coordinator *gc, const char *group, json_t **gone, struct err *e);
+int gc_delete_plan(struct group_coordinator *gc, const char *group, json_t **gone,
+		   struct err *e);
 
-/* Groups empty for longer than retention_ms, with their offsets: for expiry. */
-json_t *gc_expired(struct group_coordinator *gc, int64_t retention_ms);
+/* Groups without members whose last commit and last member are older
+ * than retention_ms: [{"group","offsets":[{"topic","partition"}]}]. */
+json_t *gc_expired(struct group_coordinator *gc, int64_t retention_ms, int64_t now_ms);
 
 /* Kafka's coordinator partition for a group: abs(Java hashCode) % count. */
 int32_t gc_partition_for(const char *group, int32_t count);

@@ -54,6 +54,13 @@ static const struct route routes[] = {
 	{ "POST", "/v1/topics/*/partitions/*/records", API_PRODUCE, api_produce_partition },
 	{ "GET", "/v1/topics/*/partitions/*/records", API_FETCH, api_fetch },
 	{ "GET", "/v1/topics/*/partitions/*/offsets", API_OFFSETS, api_offsets },
+	{ "GET", "/v1/groups", API_GROUPS, api_groups_list },
+	{ "GET", "/v1/groups/*", API_GROUPS, api_group_describe },
+	{ "DELETE", "/v1/groups/*", API_GROUPS, api_group_delete },
+	{ "POST", "/v1/groups/*/heartbeat", API_GROUPS, api_group_heartbeat },
+	{ "POST", "/v1/groups/*/leave", API_GROUPS, api_group_leave },
+	{ "GET", "/v1/groups/*/offsets", API_GROUPS, api_group_offsets_get },
+	{ "POST", "/v1/groups/*/offsets", API_GROUPS, api_group_offsets_commit },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 #define MAX_SEGS 8
@@ -232,6 +239,21 @@ const char *http_query(struct request *r, const char *name)
 const char *http_header(struct request *r, const char *name)
 {
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+void http_peer(struct request *r, char *out, size_t len)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	snprintf(out, len, "-");
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+			  (socklen_t)len);
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
+			  (socklen_t)len);
 }
 
 void http_add_header(struct request *r, const char *name, const char *value)

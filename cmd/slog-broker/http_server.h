@@ -83,6 +83,8 @@ int http_reply_error_with(struct request *r, int code, json_t *extra, const char
 /* Answer with len bytes of fd from offset (fd is taken: closed later). */
 int http_reply_fd(struct request *r, int status, const char *content_type, int fd,
 		  uint64_t offset, uint64_t len);
+/* The client's IP address as text ("-" if unknown). */
+void http_peer(struct request *r, char *out, size_t len);
 /* Add a header to the answer about to be sent; call before http_reply*. */
 void http_add_header(struct request *r, const char *name, const char *value);
 

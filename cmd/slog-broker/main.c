@@ -21,8 +21,10 @@
 #include "flusher.h"
 #include "http_server.h"
 #include "log.h"
+#include "group_coordinator.h"
 #include "log_cleaner.h"
 #include "metrics.h"
+#include "offsets_store.h"
 #include "scheduler.h"
 #include "sd_notify.h"
 #include "units.h"
@@ -141,6 +143,10 @@ static int load_config(struct broker *b, const char *file, char **sets, int nset
 	b->fetch_max_wait_ms = conf_get_num(&b->conf, "fetch.max.wait.ms");
 	b->request_max_bytes = conf_get_num(&b->conf, "socket.request.max.bytes");
 	log_set_level((enum log_level)conf_get_num(&b->conf, "log.level"));
+	if (conf_get_num(&b->conf, "group.min.session.timeout.ms") >
+	    conf_get_num(&b->conf, "group.max.session.timeout.ms"))
+		return err_set(e, SLOG_EINVALID_CONFIG,
+			       "group.min.session.timeout.ms is larger than group.max.session.timeout.ms");
 	/* Checking every topic default once catches a bad broker-wide default. */
 	{
 		struct topic_config tc;
@@ -178,7 +184,11 @@ static int open_storage(struct broker *b, struct err *e)
 	if (rc)
 		return rc;
 	log_dirs_remove_orphans(&b->dirs, keep_partition, &b->meta);
-	return topics_open_all(b, e);
+	rc = topics_open_all(b, e);
+	if (rc)
+		return rc;
+	b->groups = gc_start(b);
+	return offsets_store_load(b, e);
 }
 
 static int shutdown_broker(struct broker *b)
@@ -194,10 +204,14 @@ static int shutdown_broker(struct broker *b)
 		http_quiesce(b->http);
 		/* Answer long polls now, then let requests in flight finish. */
 		fetch_waits_wake_all(b->waits);
+		if (b->groups)
+			gc_quiesce(b->groups);
 		while (http_active(b->http) > 0 && clock_mono_ms() < deadline)
 			usleep(5000);
 		http_stop(b->http);
 	}
+	if (b->groups)
+		gc_stop(b->groups);
 	if (b->cleaner)
 		log_cleaner_stop(b->cleaner);
 	if (b->sched)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "sorted.h"
 #include "xalloc.h"
 
 void meta_state_init(struct meta_state *s)
@@ -29,24 +30,15 @@ void meta_state_free(struct meta_state *s)
 }
 
 /* Index of name, or of where it would go (with *found = 0). */
+static int topic_name_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, (*(struct meta_topic *const *)elem)->name);
+}
+
 static size_t locate(const struct meta_state *s, const char *name, int *found)
 {
-	size_t lo = 0, hi = s->ntopics;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(s->topics[mid]->name, name);
-		if (c == 0) {
-			*found = 1;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = 0;
-	return lo;
+	return sorted_locate(s->topics, s->ntopics, sizeof(*s->topics), name, topic_name_cmp,
+			     found);
 }
 
 struct meta_topic *meta_find(const struct meta_state *s, const char *name)
@@ -73,6 +65,11 @@ int meta_topic_name_valid(const char *name, struct err *e)
 				       "topic names use only letters, digits, '.', '_' and '-'");
 	}
 	return 0;
+}
+
+int meta_topic_internal(const char *name)
+{
+	return strcmp(name, OFFSETS_TOPIC) == 0;
 }
 
 void meta_new_id(char out[24])

@@ -32,6 +32,9 @@
 
 #define TOPIC_NAME_MAX 249
 
+/* The internal topic of committed offsets (offsets_store.h). */
+#define OFFSETS_TOPIC "__consumer_offsets"
+
 struct meta_topic {
 	char name[TOPIC_NAME_MAX + 1];
 	char id[24];
@@ -59,6 +62,10 @@ struct meta_topic *meta_find(const struct meta_state *s, const char *name);
 
 /* Kafka's topic name rule: 1-249 of [a-zA-Z0-9._-], not "." or "..". */
 int meta_topic_name_valid(const char *name, struct err *e);
+
+/* Whether the broker owns the topic: clients neither write to it, nor
+ * create, delete or grow it. */
+int meta_topic_internal(const char *name);
 
 /* A new random id in Kafka's Uuid text form (22 base64url characters). */
 void meta_new_id(char out[24]);

@@ -13,7 +13,7 @@
 #include "xalloc.h"
 
 static const char *const api_names[API_COUNT_] = {
-	"produce", "fetch", "offsets", "metadata", "admin", "health", "metrics", "other",
+	"produce", "fetch", "offsets", "metadata", "admin", "groups", "health", "metrics", "other",
 };
 
 /* Upper bounds in seconds (Prometheus' "le"); the last bucket is +Inf. */

@@ -150,6 +150,19 @@ int plog_delete_before(struct plog *l, int64_t offset, struct err *e);
 /* Remove every record at or after offset (a replica's divergent tail). */
 int plog_truncate(struct plog *l, int64_t offset, int64_t now_ms, struct err *e);
 
+/* ---- reading records in the broker (log_reader.c) ---- */
+
+struct record;
+/* Called for each record; a nonzero return stops the replay and is returned. */
+typedef int (*plog_record_fn)(void *arg, const struct record *r, struct err *e);
+
+/*
+ * Call fn for every record at or after offset from, to the log end, in
+ * order.  Batches are CRC-checked; a bad one is SLOG_ECORRUPT_MESSAGE.
+ * For small internal logs read at start, not for the fetch path.
+ */
+int plog_replay(struct plog *l, int64_t from, plog_record_fn fn, void *arg, struct err *e);
+
 /* ---- compaction (log_compact.c) ---- */
 
 struct plog_compact_opts {

@@ -9,6 +9,7 @@
 
 #include "broker.h"
 #include "log.h"
+#include "offsets_store.h"
 #include "xalloc.h"
 
 struct scheduler {
@@ -74,34 +75,48 @@ int scheduler_checkpoint(struct broker *b)
 	return rc;
 }
 
+static void run_checkpoint(struct broker *b)
+{
+	scheduler_checkpoint(b);
+}
+
+/* The jobs, each run every interval (a broker key) after the last run ended. */
+static const struct job {
+	const char *interval_key;
+	void (*run)(struct broker *b);
+} jobs[] = {
+	{ "log.retention.check.interval.ms", run_retention },
+	{ "log.flush.offset.checkpoint.interval.ms", run_checkpoint },
+	{ "offsets.retention.check.interval.ms", offsets_store_expire },
+};
+#define NJOBS (sizeof(jobs) / sizeof(jobs[0]))
+
 static void *scheduler_main(void *arg)
 {
 	struct scheduler *s = arg;
 	struct broker *b = s->b;
-	int64_t retention_every = conf_get_num(&b->conf, "log.retention.check.interval.ms");
-	int64_t checkpoint_every = conf_get_num(&b->conf, "log.flush.offset.checkpoint.interval.ms");
-	int64_t next_retention = clock_mono_ms() + retention_every;
-	int64_t next_checkpoint = clock_mono_ms() + checkpoint_every;
+	int64_t next[NJOBS];
 
+	for (size_t i = 0; i < NJOBS; i++)
+		next[i] = clock_mono_ms() + conf_get_num(&b->conf, jobs[i].interval_key);
 	pthread_mutex_lock(&s->lock);
 	while (!s->stop) {
-		int64_t now = clock_mono_ms(), at;
+		int64_t now = clock_mono_ms(), at = INT64_MAX;
+		size_t due = NJOBS;
 
-		if (now >= next_retention) {
+		for (size_t i = 0; i < NJOBS; i++) {
+			if (next[i] <= now && due == NJOBS)
+				due = i;
+			if (next[i] < at)
+				at = next[i];
+		}
+		if (due < NJOBS) {
 			pthread_mutex_unlock(&s->lock);
-			run_retention(b);
+			jobs[due].run(b);
 			pthread_mutex_lock(&s->lock);
-			next_retention = clock_mono_ms() + retention_every;
+			next[due] = clock_mono_ms() + conf_get_num(&b->conf, jobs[due].interval_key);
 			continue;
 		}
-		if (now >= next_checkpoint) {
-			pthread_mutex_unlock(&s->lock);
-			scheduler_checkpoint(b);
-			pthread_mutex_lock(&s->lock);
-			next_checkpoint = clock_mono_ms() + checkpoint_every;
-			continue;
-		}
-		at = next_retention < next_checkpoint ? next_retention : next_checkpoint;
 		clock_cond_wait_until(&s->cond, &s->lock, at);
 	}
 	pthread_mutex_unlock(&s->lock);

@@ -7,6 +7,9 @@
  *                                           write the recovery-point and
  *                                           log-start checkpoints, so a
  *                                           crash rescans little
+ *   every offsets.retention.check.interval.ms
+ *                                           forget the offsets of groups
+ *                                           idle past offsets.retention
  *
  * The thread sleeps on a condition variable between runs and wakes at
  * once when the broker stops.

@@ -10,26 +10,18 @@
 #include "flusher.h"
 #include "log.h"
 #include "log_cleaner.h"
+#include "sorted.h"
 #include "xalloc.h"
+
+static int topic_name_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, (*(struct topic *const *)elem)->name);
+}
 
 static size_t locate(struct broker *b, const char *name, int *found)
 {
-	size_t lo = 0, hi = b->ntopics;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(b->topics[mid]->name, name);
-		if (c == 0) {
-			*found = 1;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = 0;
-	return lo;
+	return sorted_locate(b->topics, b->ntopics, sizeof(*b->topics), name, topic_name_cmp,
+			     found);
 }
 
 struct topic *broker_topic(struct broker *b, const char *name)
@@ -87,7 +79,7 @@ int topics_add(struct broker *b, const struct meta_topic *mt, struct err *e)
 	snprintf(t->name, sizeof(t->name), "%s", mt->name);
 	snprintf(t->id, sizeof(t->id), "%s", mt->id);
 	t->replication_factor = mt->replication_factor;
-	t->internal = strncmp(mt->name, "__", 2) == 0;
+	t->internal = meta_topic_internal(mt->name);
 	rc = topic_config_resolve(&b->conf, mt->configs, &t->cfg, e);
 	if (rc) {
 		free(t);
@@ -200,6 +192,18 @@ int topics_close_all(struct broker *b, struct err *e)
 	b->topics = NULL;
 	b->ntopics = b->topics_cap = 0;
 	return rc;
+}
+
+int32_t partition_leader(struct broker *b, const struct partition *p)
+{
+	(void)p; /* replication will keep a leader per partition */
+	return b->node_id;
+}
+
+json_t *broker_address(struct broker *b, int32_t node)
+{
+	(void)node; /* a cluster of one knows one address */
+	return json_pack("{s:i, s:s, s:i}", "node_id", b->node_id, "host", b->host, "port", b->port);
 }
 
 void partition_appended(struct broker *b, struct partition *p, int64_t log_end)
