@@ -151,3 +151,12 @@ void cli_escape(struct buf *out, const char *s, size_t n)
 			buf_addc(out, (char)c);
 	}
 }
+
+void cli_print_json(json_t *j)
+{
+	char *text = json_dumps(j, JSON_COMPACT);
+
+	printf("%s\n", text ? text : "null");
+	free(text);
+	json_decref(j);
+}

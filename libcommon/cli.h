@@ -13,6 +13,7 @@
 #define SLOG_CLI_H
 
 #include <getopt.h>
+#include <jansson.h>
 #include <stdint.h>
 
 #include "buf.h"
@@ -50,6 +51,9 @@ int64_t cli_ms(const char *synopsis, const char *opt, const char *arg, int64_t m
 const char *cli_brokers(const char *arg);
 
 /* Append s with control bytes escaped (\n, \x1b), for messages. */
+/* Print JSON on stdout as one line (--json output), and release it. */
+void cli_print_json(json_t *j);
+
 void cli_escape(struct buf *out, const char *s, size_t n);
 
 #endif

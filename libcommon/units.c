@@ -182,3 +182,49 @@ void units_format_bytes(char *out, size_t size, int64_t bytes)
 	else
 		snprintf(out, size, "%.1f %s", v, names[i]);
 }
+
+static int parse_date(const char *s, int64_t *out)
+{
+	static const char *const forms[] = { "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d" };
+	struct tm tm;
+
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		const char *end;
+		int utc;
+		time_t t;
+
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(s, forms[i], &tm);
+		if (!end)
+			continue;
+		utc = *end == 'Z';
+		if (*end && !(utc && end[1] == '\0'))
+			continue;
+		tm.tm_isdst = -1;
+		t = utc ? timegm(&tm) : mktime(&tm);
+		*out = (int64_t)t * 1000;
+		return 0;
+	}
+	return -1;
+}
+
+int units_parse_time(const char *s, int64_t now_ms, int64_t *out, struct err *e)
+{
+	int64_t v;
+
+	if (*s == '-') {
+		if (units_parse_duration(s + 1, 1, 0, INT64_MAX, &v, NULL))
+			return err_set(e, SLOG_EINVALID_REQUEST, "'%s' is not a duration like -1h", s);
+		*out = now_ms - v;
+		return 0;
+	}
+	if (units_parse_int(s, 0, INT64_MAX, &v, NULL) == 0) {
+		*out = v;
+		return 0;
+	}
+	if (parse_date(s, out) == 0)
+		return 0;
+	return err_set(e, SLOG_EINVALID_REQUEST,
+		       "'%s' is not a time (ms since the epoch, YYYY-MM-DD[THH:MM[:SS]][Z], or -DURATION)",
+		       s);
+}

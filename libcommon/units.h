@@ -28,6 +28,13 @@ int units_parse_duration(const char *s, int64_t bare_unit_ms, int64_t min, int64
 int units_parse_bool(const char *s, int *out, struct err *e);
 
 /* "1.5 GiB", "512 B": for humans, not for parsing back. */
+/*
+ * A point in time, in ms since the epoch: a number of ms, a date
+ * YYYY-MM-DD, a date and time YYYY-MM-DDTHH:MM[:SS] (local time, or UTC
+ * with a trailing Z), or -DURATION before now_ms (-1h).
+ */
+int units_parse_time(const char *s, int64_t now_ms, int64_t *out, struct err *e);
+
 void units_format_bytes(char *out, size_t size, int64_t bytes);
 
 #endif

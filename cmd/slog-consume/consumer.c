@@ -1,7 +1,7 @@
 /*
  * consumer.c: positions, fetches and output.  See consumer.h.
  */
-#include "consumer.h"
+#include "consumer_internal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -18,43 +18,25 @@
 
 #define FOLLOW_WAIT_MS 1000
 
-struct cpart {
-	int32_t id;
-	int64_t next;       /* the next offset to print */
-	int64_t end;        /* -e: stop before this offset; -1: follow */
-	int done;
-	char *url;          /* .../partitions/N/records */
-	CURL *easy;
-	struct curl_slist *headers;
-	struct http_response resp;
-	int inflight;
-	int64_t retry_at, failing_since, backoff;
-};
-
-struct consumer {
-	const struct consumer_opts *o;
-	struct cluster *cl;
-	struct topic_meta tm;
-	struct cpart *parts;
-	int nparts;
-	CURLM *multi;
-	struct buf out;
-	struct buf scratch;
-	int64_t printed;
-	int status;
-	int stdout_closed;
-};
-
 static int64_t mono(void)
 {
 	return clock_mono_ms();
 }
 
-/* Write out what is buffered.  A reader that went away ends us quietly. */
+/*
+ * Write out what is buffered.  A reader that went away ends us quietly.
+ * Once every byte is out, each partition's position counts as written
+ * (what --commit after commits).  With --commit before, the positions
+ * are committed first, and a failed commit drops the output instead.
+ */
 static void flush_out(struct consumer *c)
 {
 	size_t off = 0;
 
+	if (c->out.len && c->gm && c->o->commit == COMMIT_BEFORE && group_commit_before_write(c)) {
+		buf_reset(&c->out);
+		return;
+	}
 	while (off < c->out.len && !c->stdout_closed) {
 		ssize_t n = write(1, c->out.data + off, c->out.len - off);
 		if (n < 0 && errno == EINTR)
@@ -69,11 +51,14 @@ static void flush_out(struct consumer *c)
 		}
 		off += (size_t)n;
 	}
+	if (!c->stdout_closed)
+		for (size_t i = 0; i < c->nparts; i++)
+			c->parts[i]->written = c->parts[i]->next;
 	buf_reset(&c->out);
 }
 
 /* One partition's offset "at" (earliest, latest, or a time in ms). */
-static int offset_at(struct consumer *c, int32_t p, const char *at, int64_t deadline,
+static int offset_at(struct consumer *c, const struct cpart *cp, const char *at, int64_t deadline,
 		     int64_t *out, struct err *e)
 {
 	struct buf path = BUF_INIT;
@@ -81,8 +66,8 @@ static int offset_at(struct consumer *c, int32_t p, const char *at, int64_t dead
 	int rc;
 
 	buf_adds(&path, "/v1/topics/");
-	http_escape(&path, c->o->topic);
-	buf_addf(&path, "/partitions/%d/offsets?at=%s", p, at);
+	http_escape(&path, cp->topic);
+	buf_addf(&path, "/partitions/%d/offsets?at=%s", cp->id, at);
 	rc = http_json(&c->cl->boot, "GET", path.data, NULL, deadline, &j, e);
 	buf_free(&path);
 	if (rc)
@@ -92,21 +77,31 @@ static int offset_at(struct consumer *c, int32_t p, const char *at, int64_t dead
 	return 0;
 }
 
-/* Where each partition starts and, with -e, ends. */
-static int resolve(struct consumer *c, struct cpart *cp, int64_t deadline, struct err *e)
+int consumer_start_at(struct consumer *c, struct cpart *cp, int64_t committed, int64_t deadline,
+		      struct err *e)
 {
 	const struct offset_spec *s = &c->o->start;
 	int64_t start, hw, at;
 	char ms[32];
 	int rc;
 
-	rc = offset_at(c, cp->id, "earliest", deadline, &start, e);
+	rc = offset_at(c, cp, "earliest", deadline, &start, e);
 	if (!rc)
-		rc = offset_at(c, cp->id, "latest", deadline, &hw, e);
+		rc = offset_at(c, cp, "latest", deadline, &hw, e);
 	if (rc)
 		return rc;
 	cp->end = c->o->exit_at_end ? hw : -1;
+	cp->committed = committed;
+	if (committed >= start && committed <= hw) {
+		cp->next = committed;
+		goto out;
+	}
+	if (committed >= 0)
+		cli_error("%s-%d: the committed offset %lld is outside the log [%lld, %lld]; starting at "
+			  "the %s", cp->topic, cp->id, (long long)committed, (long long)start,
+			  (long long)hw, s->kind == OFF_END ? "end" : "beginning");
 	switch (s->kind) {
+	case OFF_STORED:
 	case OFF_BEGINNING: cp->next = start; break;
 	case OFF_END: cp->next = hw; break;
 	case OFF_FROM_END: cp->next = hw - s->n < start ? start : hw - s->n; break;
@@ -115,18 +110,20 @@ static int resolve(struct consumer *c, struct cpart *cp, int64_t deadline, struc
 		if (s->n < start || s->n > hw)
 			return err_set(e, SLOG_EOFFSET_OUT_OF_RANGE,
 				       "offset %lld is out of range for %s-%d: it holds [%lld, %lld)",
-				       (long long)s->n, c->o->topic, cp->id, (long long)start,
+				       (long long)s->n, cp->topic, cp->id, (long long)start,
 				       (long long)hw);
 		cp->next = s->n;
 		break;
 	case OFF_TIME:
 		snprintf(ms, sizeof(ms), "%lld", (long long)s->n);
-		rc = offset_at(c, cp->id, ms, deadline, &at, e);
+		rc = offset_at(c, cp, ms, deadline, &at, e);
 		if (rc)
 			return rc;
 		cp->next = at;
 		break;
 	}
+out:
+	cp->written = cp->next;
 	cp->done = cp->end >= 0 && cp->next >= cp->end;
 	return 0;
 }
@@ -150,9 +147,9 @@ static void start_fetch(struct consumer *c, struct cpart *cp)
 static void print_record(struct consumer *c, struct cpart *cp, const struct record *r)
 {
 	if (c->o->json)
-		ndjson_write(&c->out, c->o->topic, cp->id, r);
+		ndjson_write(&c->out, cp->topic, cp->id, r);
 	else
-		format_record(c->o->format, &c->out, c->o->topic, cp->id, r, c->o->null_text);
+		format_record(c->o->format, &c->out, cp->topic, cp->id, r, c->o->null_text);
 	c->printed++;
 	if (c->o->unbuffered || c->out.len >= (1 << 16))
 		flush_out(c);
@@ -181,7 +178,7 @@ static int take_batches(struct consumer *c, struct cpart *cp, struct err *e)
 		if (!rc)
 			rc = batch_iter_init(&it, p + off, batch_size(&h), &c->scratch, e);
 		if (rc)
-			return err_wrap(e, "%s-%d at offset %lld", c->o->topic, cp->id, (long long)cp->next);
+			return err_wrap(e, "%s-%d at offset %lld", cp->topic, cp->id, (long long)cp->next);
 		while ((rc = batch_iter_next(&it, &r, e)) == 1) {
 			if (r.offset < cp->next)
 				continue; /* the batch began before our position */
@@ -196,7 +193,7 @@ static int take_batches(struct consumer *c, struct cpart *cp, struct err *e)
 				return 0;
 		}
 		if (rc < 0)
-			return err_wrap(e, "%s-%d", c->o->topic, cp->id);
+			return err_wrap(e, "%s-%d", cp->topic, cp->id);
 		if (!cp->done && batch_last_offset(&h) + 1 > cp->next)
 			cp->next = batch_last_offset(&h) + 1; /* compacted-away tail */
 		off += batch_size(&h);
@@ -244,7 +241,7 @@ static void fetched(struct consumer *c, struct cpart *cp, CURLcode code)
 		int64_t start = answer_log_start(&cp->resp);
 		if (start > cp->next) {
 			cli_error("%s-%d: offsets %lld to %lld were deleted before they were read; "
-				  "continuing at %lld", c->o->topic, cp->id, (long long)cp->next,
+				  "continuing at %lld", cp->topic, cp->id, (long long)cp->next,
 				  (long long)start - 1, (long long)start);
 			cp->next = start;
 			return;
@@ -261,67 +258,129 @@ static void fetched(struct consumer *c, struct cpart *cp, CURLcode code)
 			return;
 		}
 	}
-	cli_error("%s-%d: %s", c->o->topic, cp->id, e.msg);
+	cli_error("%s-%d: %s", cp->topic, cp->id, e.msg);
 	c->status = 1;
 	cp->done = 1;
 }
 
+const struct topic_meta *consumer_topic(struct consumer *c, const char *topic,
+					int32_t min_partitions, int64_t deadline, struct err *e)
+{
+	struct topic_meta tm;
+	size_t i;
+
+	for (i = 0; i < c->ntms; i++)
+		if (strcmp(c->tms[i].name, topic) == 0)
+			break;
+	if (i < c->ntms && c->tms[i].partitions >= min_partitions)
+		return &c->tms[i];
+	if (cluster_topic(c->cl, topic, 0, deadline, &tm, e))
+		return NULL;
+	if (i == c->ntms)
+		c->tms = xrealloc(c->tms, (++c->ntms) * sizeof(*c->tms));
+	else
+		topic_meta_free(&c->tms[i]); /* it grew: ask again */
+	c->tms[i] = tm;
+	return &c->tms[i];
+}
+
+struct cpart *consumer_add_part(struct consumer *c, const char *topic, int32_t id,
+				const char *leader)
+{
+	struct cpart *cp = xcalloc(1, sizeof(*cp));
+	struct buf url = BUF_INIT;
+
+	snprintf(cp->topic, sizeof(cp->topic), "%s", topic);
+	cp->id = id;
+	cp->committed = -1;
+	buf_addf(&url, "%s/v1/topics/", leader);
+	http_escape(&url, topic);
+	buf_addf(&url, "/partitions/%d/records", id);
+	cp->url = buf_detach(&url, NULL);
+	cp->easy = curl_easy_init();
+	cp->headers = curl_slist_append(NULL, "Accept: application/x-slog-batch");
+	http_response_init(&cp->resp);
+	c->parts = xgrow(c->parts, &c->parts_cap, c->nparts + 1, sizeof(*c->parts));
+	c->parts[c->nparts++] = cp;
+	return cp;
+}
+
+void consumer_remove_part(struct consumer *c, size_t i)
+{
+	struct cpart *cp = c->parts[i];
+
+	if (cp->inflight)
+		curl_multi_remove_handle(c->multi, cp->easy);
+	curl_easy_cleanup(cp->easy);
+	curl_slist_free_all(cp->headers);
+	http_response_free(&cp->resp);
+	free(cp->url);
+	free(cp);
+	memmove(c->parts + i, c->parts + i + 1, (c->nparts - i - 1) * sizeof(*c->parts));
+	c->nparts--;
+}
+
+/* Without -g: every partition of -t (or the -p ones), started by -o. */
 static int setup(struct consumer *c, struct err *e)
 {
 	int64_t deadline = mono() + c->o->timeout_ms;
-	int rc;
 
-	rc = cluster_topic(c->cl, c->o->topic, 0, deadline, &c->tm, e);
-	if (rc)
-		return rc;
-	c->parts = xcalloc((size_t)c->tm.partitions + 1, sizeof(*c->parts));
-	for (int32_t i = 0; i < c->tm.partitions; i++) {
-		int wanted = c->o->npartitions == 0;
+	for (int t = 0; t < c->o->ntopics; t++) {
+		const char *topic = c->o->topics[t];
+		const struct topic_meta *tm = consumer_topic(c, topic, 0, deadline, e);
+		size_t first = c->nparts;
+
+		if (!tm)
+			return e->code;
 		for (int k = 0; k < c->o->npartitions; k++)
-			wanted |= c->o->partitions[k] == i;
-		if (wanted)
-			c->parts[c->nparts++].id = i;
-	}
-	for (int k = 0; k < c->o->npartitions; k++)
-		if (c->o->partitions[k] >= c->tm.partitions)
-			return err_set(e, SLOG_EUNKNOWN_TOPIC_OR_PARTITION,
-				       "topic '%s' has no partition %d (it has %d)", c->o->topic,
-				       c->o->partitions[k], c->tm.partitions);
-	for (int i = 0; i < c->nparts; i++) {
-		struct cpart *cp = &c->parts[i];
-		struct buf url = BUF_INIT;
-
-		rc = resolve(c, cp, deadline, e);
-		if (rc)
-			return rc;
-		buf_addf(&url, "%s/v1/topics/", c->tm.leader[cp->id]);
-		http_escape(&url, c->o->topic);
-		buf_addf(&url, "/partitions/%d/records", cp->id);
-		cp->url = buf_detach(&url, NULL);
-		cp->easy = curl_easy_init();
-		cp->headers = curl_slist_append(NULL, "Accept: application/x-slog-batch");
-		http_response_init(&cp->resp);
+			if (c->o->partitions[k] >= tm->partitions)
+				return err_set(e, SLOG_EUNKNOWN_TOPIC_OR_PARTITION,
+					       "topic '%s' has no partition %d (it has %d)", topic,
+					       c->o->partitions[k], tm->partitions);
+		for (int32_t i = 0; i < tm->partitions; i++) {
+			int wanted = c->o->npartitions == 0;
+			for (int k = 0; k < c->o->npartitions; k++)
+				wanted |= c->o->partitions[k] == i;
+			if (wanted)
+				consumer_add_part(c, topic, i, tm->leader[i]);
+		}
+		for (size_t i = first; i < c->nparts; i++)
+			if (consumer_start_at(c, c->parts[i], -1, deadline, e))
+				return e->code;
 	}
 	return 0;
 }
 
 static void teardown(struct consumer *c)
 {
-	for (int i = 0; i < c->nparts; i++) {
-		struct cpart *cp = &c->parts[i];
-		if (cp->inflight)
-			curl_multi_remove_handle(c->multi, cp->easy);
-		if (cp->easy)
-			curl_easy_cleanup(cp->easy);
-		curl_slist_free_all(cp->headers);
-		http_response_free(&cp->resp);
-		free(cp->url);
-	}
+	while (c->nparts)
+		consumer_remove_part(c, c->nparts - 1);
 	free(c->parts);
-	topic_meta_free(&c->tm);
+	for (size_t i = 0; i < c->ntms; i++)
+		topic_meta_free(&c->tms[i]);
+	free(c->tms);
 	buf_free(&c->out);
 	buf_free(&c->scratch);
 	curl_multi_cleanup(c->multi);
+}
+
+/* Start the fetches that are due; the soonest retry time, or INT64_MAX. */
+static int64_t start_fetches(struct consumer *c, int64_t now, int *active)
+{
+	int64_t next_retry = INT64_MAX;
+
+	*active = 0;
+	for (size_t i = 0; i < c->nparts; i++) {
+		struct cpart *cp = c->parts[i];
+		if (cp->done)
+			continue;
+		(*active)++;
+		if (!cp->inflight && cp->retry_at <= now)
+			start_fetch(c, cp);
+		else if (!cp->inflight && cp->retry_at < next_retry)
+			next_retry = cp->retry_at;
+	}
+	return next_retry;
 }
 
 int consumer_run(struct cluster *cl, const struct consumer_opts *o, volatile sig_atomic_t *stop)
@@ -330,30 +389,35 @@ int consumer_run(struct cluster *cl, const struct consumer_opts *o, volatile sig
 	struct err e;
 
 	c.multi = curl_multi_init();
-	if (setup(&c, &e)) {
+	if (o->group ? group_setup(&c, &e) : setup(&c, &e)) {
 		cli_error("%s", e.msg);
 		teardown(&c);
 		return 1;
 	}
 	while (!*stop && !limit_reached(&c)) {
-		int active = 0, running, numfds, left;
-		int64_t now = mono(), next_retry = INT64_MAX;
+		int active, running, numfds, left;
+		int64_t now, next_retry, wait;
 		CURLMsg *m;
 
-		for (int i = 0; i < c.nparts; i++) {
-			struct cpart *cp = &c.parts[i];
-			if (cp->done)
-				continue;
-			active++;
-			if (!cp->inflight && cp->retry_at <= now)
-				start_fetch(&c, cp);
-			else if (!cp->inflight && cp->retry_at < next_retry)
-				next_retry = cp->retry_at;
+		if (c.gm) {
+			if (group_follow(&c, &e)) {
+				cli_error("%s", e.msg);
+				c.status = 1;
+				break;
+			}
+			if (o->exit_at_end && group_finished(&c))
+				break;
+			if (mono() >= c.next_commit)
+				group_commit_written(&c, mono() + o->timeout_ms);
 		}
-		if (!active)
+		now = mono();
+		next_retry = start_fetches(&c, now, &active);
+		if (!active && !c.gm)
 			break;
-		curl_multi_poll(c.multi, NULL, 0,
-				next_retry == INT64_MAX ? 1000 : (int)(next_retry - now + 1), &numfds);
+		wait = next_retry == INT64_MAX ? 1000 : next_retry - now + 1;
+		if (c.gm && c.next_commit - now < wait)
+			wait = c.next_commit > now ? c.next_commit - now : 0;
+		curl_multi_poll(c.multi, NULL, 0, (int)wait, &numfds);
 		curl_multi_perform(c.multi, &running);
 		while ((m = curl_multi_info_read(c.multi, &left))) {
 			struct cpart *cp;
@@ -364,8 +428,16 @@ int consumer_run(struct cluster *cl, const struct consumer_opts *o, volatile sig
 		}
 	}
 	flush_out(&c);
-	if (o->verbose)
-		fprintf(stderr, "%s: %lld records from %s\n", cli_prog(), (long long)c.printed, o->topic);
+	if (c.gm) {
+		group_commit_written(&c, mono() + o->timeout_ms);
+		group_leave(&c);
+	}
+	if (o->verbose) {
+		fprintf(stderr, "%s: %lld records from ", cli_prog(), (long long)c.printed);
+		for (int i = 0; i < o->ntopics; i++)
+			fprintf(stderr, "%s%s", i ? "," : "", o->topics[i]);
+		fputc('\n', stderr);
+	}
 	teardown(&c);
 	return c.status;
 }

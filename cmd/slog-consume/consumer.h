@@ -8,8 +8,14 @@
  * Partitions are merged in the order their answers arrive.  Output is
  * written once per fetched answer (-u: once per record).
  *
+ * Without -g the partitions are fixed (-t, -p) and each starts where -o
+ * says.  With -g they are the group's assignment, which changes as
+ * members come and go (consumer_group.c): each starts at the group's
+ * committed offset (or where -o says when there is none), and positions
+ * are committed as records are written out.
+ *
  * With -e each partition stops at the high watermark it had when
- * consuming started; without it, fetches long-poll for new records.
+ * consuming it started; without it, fetches long-poll for new records.
  */
 #ifndef SLOG_CONSUMER_H
 #define SLOG_CONSUMER_H
@@ -21,8 +27,14 @@
 #include "format.h"
 #include "offset_spec.h"
 
+enum commit_mode {
+	COMMIT_AFTER,  /* commit what was written out: at least once */
+	COMMIT_BEFORE, /* commit before writing out: at most once */
+};
+
 struct consumer_opts {
-	const char *topic;
+	const char **topics;     /* -t, at least one */
+	int ntopics;
 	int32_t *partitions;     /* -p list, or NULL for all */
 	int npartitions;
 	struct offset_spec start;
@@ -35,6 +47,12 @@ struct consumer_opts {
 	int64_t timeout_ms;      /* give up on an unreachable broker after this */
 	int64_t max_bytes;       /* per fetch */
 	int verbose;
+	/* -g */
+	const char *group;
+	const char *client_id;
+	enum commit_mode commit;
+	int64_t commit_interval_ms;
+	int64_t session_ms;      /* 0: the broker's default */
 };
 
 /* Consume; returns the exit status (0, or 1 after an error on stderr). */

@@ -1,5 +1,6 @@
 /*
- * slog-consume: a topic to standard output.
+ * slog-consume: topics to standard output, alone or as a member of a
+ * consumer group (-g).
  *
  * Exit status: 0 when reading stopped as asked (-e, -c, a signal, or the
  * reader of stdout going away, as with | head); 1 on an error (no such
@@ -19,18 +20,30 @@
 #include "xalloc.h"
 
 static const char synopsis[] =
-	"usage: slog-consume -t TOPIC [-p N]... [-o OFFSET] [-e] [-c COUNT]\n"
-	"                    [-f FORMAT | -J] [-u] [-Z]\n";
+	"usage: slog-consume -t TOPIC... [-p N]... [-o OFFSET] [-e] [-c COUNT]\n"
+	"                    [-f FORMAT | -J] [-u] [-Z]\n"
+	"       slog-consume -g GROUP -t TOPIC... [-o beginning|end|stored] [--commit after|before]\n"
+	"                    [-e] [-c COUNT] [-f FORMAT | -J] [-u] [-Z]\n";
 
 static void usage(void)
 {
 	printf("%s\n", synopsis);
-	printf("Print the records of a topic on standard output.\n\n"
+	printf("Print the records of topics on standard output.\n\n"
 	       "  -b, --brokers LIST      brokers (default: $SLOG_BROKERS, else 127.0.0.1:9292)\n"
-	       "  -t, --topic TOPIC       the topic\n"
+	       "  -t, --topic TOPIC       a topic to read (repeatable)\n"
 	       "  -p, --partition N       read partition N (repeatable, or 0,1,2); default all\n"
 	       "  -o, --offset OFFSET     where to start: beginning (default), end, N, -N (N before\n"
-	       "                          the end), +N, @TIME, @T1:T2 (stop at T2)\n"
+	       "                          the end), +N, @TIME, @T1:T2 (stop at T2); with -g, where\n"
+	       "                          the group has no offset: beginning (or stored), or end\n"
+	       "  -g, --group GROUP       consume as a member of GROUP: read the partitions it\n"
+	       "                          assigns, from its committed offsets, and commit\n"
+	       "      --commit WHEN       after (default: commit what was written, at least once)\n"
+	       "                          or before (commit before writing, at most once)\n"
+	       "      --commit-interval-ms MS  commit this often (default 5000), and on exit\n"
+	       "      --session-timeout-ms MS  leave the group when silent this long (default:\n"
+	       "                          the broker's, 45000)\n"
+	       "      --client-id ID      name this member in slog-groups describe (default\n"
+	       "                          slog-consume)\n"
 	       "  -e, --exit              stop at the end of every partition (as it was at start)\n"
 	       "  -c, --count N           stop after N records\n"
 	       "  -f, --format FORMAT     print each record by FORMAT (default '%%s\\n'):\n"
@@ -49,11 +62,19 @@ static void usage(void)
 	       "See slog-consume(1).\n");
 }
 
-enum { OPT_TIMEOUT = 256, OPT_MAX_BYTES, OPT_LIST };
+enum {
+	OPT_TIMEOUT = 256, OPT_MAX_BYTES, OPT_LIST, OPT_COMMIT, OPT_COMMIT_INTERVAL, OPT_SESSION,
+	OPT_CLIENT_ID,
+};
 
 static const struct option longopts[] = {
 	{ "brokers", required_argument, NULL, 'b' },
 	{ "topic", required_argument, NULL, 't' },
+	{ "group", required_argument, NULL, 'g' },
+	{ "commit", required_argument, NULL, OPT_COMMIT },
+	{ "commit-interval-ms", required_argument, NULL, OPT_COMMIT_INTERVAL },
+	{ "session-timeout-ms", required_argument, NULL, OPT_SESSION },
+	{ "client-id", required_argument, NULL, OPT_CLIENT_ID },
 	{ "partition", required_argument, NULL, 'p' },
 	{ "offset", required_argument, NULL, 'o' },
 	{ "exit", no_argument, NULL, 'e' },
@@ -91,11 +112,31 @@ static void add_partitions(struct consumer_opts *o, char *arg)
 	}
 }
 
+/* -g: only the group-related start rules make sense, and only group options. */
+static void check_group_options(struct consumer_opts *o, int group_only_option)
+{
+	if (!o->group) {
+		if (o->start.kind == OFF_STORED)
+			cli_usage_error(synopsis, "-o stored needs -g GROUP");
+		if (group_only_option)
+			cli_usage_error(synopsis, "--commit, --commit-interval-ms, --session-timeout-ms "
+						  "and --client-id need -g GROUP");
+		return;
+	}
+	if (o->npartitions)
+		cli_usage_error(synopsis, "-p cannot be used with -g: the group assigns partitions");
+	if ((o->start.kind != OFF_BEGINNING && o->start.kind != OFF_END &&
+	     o->start.kind != OFF_STORED) || o->start.stop_ts >= 0)
+		cli_usage_error(synopsis, "-o with -g is beginning, end or stored: where to start "
+					  "the partitions the group has no offset for");
+}
+
 int main(int argc, char **argv)
 {
-	struct consumer_opts o = { .timeout_ms = 30000, .max_bytes = 1 << 20 };
+	struct consumer_opts o = { .timeout_ms = 30000, .max_bytes = 1 << 20,
+				   .commit_interval_ms = 5000, .client_id = "slog-consume" };
 	const char *brokers = NULL, *fmt = "%s\\n", *offset = "beginning";
-	int c, have_format = 0, status;
+	int c, have_format = 0, group_only = 0, status;
 	struct sigaction sa;
 	struct cluster cl;
 	struct format *f;
@@ -103,12 +144,16 @@ int main(int argc, char **argv)
 
 	cli_init(argv[0]);
 	opterr = 0; /* our message, not getopt's */
-	while ((c = getopt_long(argc, argv, ":b:t:p:o:ec:f:JuZvhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":b:t:p:o:g:ec:f:JuZvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b': brokers = optarg; break;
-		case 't': o.topic = optarg; break;
+		case 't':
+			o.topics = xrealloc(o.topics, (size_t)(o.ntopics + 1) * sizeof(char *));
+			o.topics[o.ntopics++] = optarg;
+			break;
 		case 'p': add_partitions(&o, optarg); break;
 		case 'o': offset = optarg; break;
+		case 'g': o.group = optarg; break;
 		case 'e': o.exit_at_end = 1; break;
 		case 'c': o.count = cli_int(synopsis, "-c", optarg, 1, INT64_MAX); break;
 		case 'f': fmt = optarg; have_format = 1; break;
@@ -117,6 +162,29 @@ int main(int argc, char **argv)
 		case 'Z': o.null_text = "NULL"; break;
 		case OPT_MAX_BYTES: o.max_bytes = cli_bytes(synopsis, "--max-bytes", optarg, 1024, 64 << 20); break;
 		case OPT_TIMEOUT: o.timeout_ms = cli_ms(synopsis, "--timeout-ms", optarg, 1, 86400000LL * 7); break;
+		case OPT_COMMIT:
+			if (strcmp(optarg, "after") == 0)
+				o.commit = COMMIT_AFTER;
+			else if (strcmp(optarg, "before") == 0)
+				o.commit = COMMIT_BEFORE;
+			else
+				cli_usage_error(synopsis, "--commit is after or before, not '%s'", optarg);
+			group_only = 1;
+			break;
+		case OPT_COMMIT_INTERVAL:
+			o.commit_interval_ms = cli_ms(synopsis, "--commit-interval-ms", optarg, 1, 86400000LL);
+			group_only = 1;
+			break;
+		case OPT_SESSION:
+			o.session_ms = cli_ms(synopsis, "--session-timeout-ms", optarg, 1, INT32_MAX);
+			group_only = 1;
+			break;
+		case OPT_CLIENT_ID:
+			if (!*optarg || strlen(optarg) > 127)
+				cli_usage_error(synopsis, "--client-id has 1 to 127 characters");
+			o.client_id = optarg;
+			group_only = 1;
+			break;
 		case 'v': o.verbose = 1; break;
 		case 'h': usage(); return 0;
 		case 'V': cli_print_version(); return 0;
@@ -126,17 +194,15 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		cli_usage_error(synopsis, "unexpected argument '%s'", argv[optind]);
-	if (!o.topic)
+	if (!o.ntopics)
 		cli_usage_error(synopsis, "a topic is needed: -t TOPIC");
+	if (o.group && !*o.group)
+		cli_usage_error(synopsis, "-g: the group id is empty");
 	if (have_format && o.json)
 		cli_usage_error(synopsis, "cannot use -f with -J");
-	{
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		if (offset_spec_parse(offset, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000,
-				      &o.start, &e))
-			cli_usage_error(synopsis, "-o: %s", e.msg);
-	}
+	if (offset_spec_parse(offset, clock_wall_ms(), &o.start, &e))
+		cli_usage_error(synopsis, "-o: %s", e.msg);
+	check_group_options(&o, group_only);
 	f = format_compile(fmt, &e);
 	if (!f)
 		cli_usage_error(synopsis, "-f: %s", e.msg);
@@ -157,5 +223,6 @@ int main(int argc, char **argv)
 	cluster_close(&cl);
 	format_free(f);
 	free(o.partitions);
+	free(o.topics);
 	return status;
 }

@@ -8,11 +8,11 @@
  *   +N                                    N records after the log start
  *   @T                                    the first record at or after time T
  *   @T1:T2                                from T1, stopping at T2 (exclusive)
+ *   stored                                with -g: the group's committed offset
  *   s@T, e@T                              kcat's spellings of @T and of :T2
  *
- * A time T is milliseconds since the epoch, a date YYYY-MM-DD, a
- * date and time YYYY-MM-DDTHH:MM[:SS] (local time, or UTC with a Z), or
- * -DURATION before now (@-1h).
+ * A time T is what units_parse_time() reads: ms since the epoch, a date
+ * and time, or -DURATION before now (@-1h).
  */
 #ifndef SLOG_OFFSET_SPEC_H
 #define SLOG_OFFSET_SPEC_H
@@ -21,7 +21,10 @@
 
 #include "err.h"
 
-enum offset_kind { OFF_BEGINNING, OFF_END, OFF_ABSOLUTE, OFF_FROM_END, OFF_FROM_START, OFF_TIME };
+enum offset_kind {
+	OFF_BEGINNING, OFF_END, OFF_ABSOLUTE, OFF_FROM_END, OFF_FROM_START, OFF_TIME,
+	OFF_STORED, /* -g: the group's offset, else the beginning */
+};
 
 struct offset_spec {
 	enum offset_kind kind;
@@ -30,8 +33,5 @@ struct offset_spec {
 };
 
 int offset_spec_parse(const char *s, int64_t now_ms, struct offset_spec *o, struct err *e);
-
-/* A time as above, in ms since the epoch. */
-int parse_time_ms(const char *s, int64_t now_ms, int64_t *out, struct err *e);
 
 #endif

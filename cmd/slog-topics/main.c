@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_command.h"
 #include "topics_cmd.h"
 
 static const char synopsis[] =
@@ -65,13 +66,7 @@ static const struct option longopts[] = {
 };
 
 /* Which options each command takes (by option value). */
-struct command {
-	const char *name;
-	int min_args, max_args; /* names after the command; -1 = any */
-	const int allowed[8];
-};
-
-static const struct command commands[] = {
+static const struct cli_command commands[] = {
 	{ "create", 1, -1, { 'P', 'R', 'c', OPT_IF_NOT_EXISTS, OPT_DRY_RUN } },
 	{ "list", 0, 0, { OPT_JSON } },
 	{ "describe", 0, -1, { OPT_JSON } },
@@ -81,13 +76,12 @@ static const struct command commands[] = {
 	{ "offsets", 1, 1, { OPT_AT, OPT_JSON } },
 };
 
-static const char *option_name(int val)
-{
-	for (const struct option *o = longopts; o->name; o++)
-		if (o->val == val)
-			return o->name;
-	return "?";
-}
+static const int global_options[] = { 'b', OPT_TIMEOUT, 0 };
+
+static const struct cli_commands command_set = {
+	synopsis, commands, sizeof(commands) / sizeof(commands[0]), longopts, global_options,
+	"topic name",
+};
 
 int main(int argc, char **argv)
 {
@@ -95,8 +89,8 @@ int main(int argc, char **argv)
 	static struct topics_opts o;
 	const char *brokers = NULL;
 	int64_t timeout = 30000;
-	int used[512] = { 0 };
-	const struct command *cmd = NULL;
+	int used[CLI_OPTION_VALUES] = { 0 };
+	const struct cli_command *cmd;
 	struct cluster cl;
 	struct err e;
 	char **args;
@@ -133,42 +127,10 @@ int main(int argc, char **argv)
 		default: cli_option_error(synopsis, argv, c);
 		}
 	}
-	if (optind >= argc)
-		cli_usage_error(synopsis, "a command is needed");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(argv[optind], commands[i].name) == 0)
-			cmd = &commands[i];
-	if (!cmd)
-		cli_usage_error(synopsis, "unknown command '%s'", argv[optind]);
-	args = argv + optind + 1;
-	nargs = argc - optind - 1;
-	if (nargs < cmd->min_args)
-		cli_usage_error(synopsis, "%s needs a topic name", cmd->name);
-	if (cmd->max_args >= 0 && nargs > cmd->max_args)
-		cli_usage_error(synopsis, "%s takes %s", cmd->name,
-				cmd->max_args ? "one topic name" : "no topic name");
-	/* Options a command does not take are mistakes, not silent no-ops. */
-	for (int v = 256; v < 512; v++) {
-		int ok = 0;
-		if (!used[v] || v == OPT_TIMEOUT)
-			continue;
-		for (int k = 0; k < 8 && cmd->allowed[k]; k++)
-			ok |= cmd->allowed[k] == v;
-		if (!ok)
-			cli_usage_error(synopsis, "--%s is not an option of %s", option_name(v), cmd->name);
-	}
-	for (const char *p = "PRc"; *p; p++) {
-		int ok = 0;
-		if (!used[(int)*p])
-			continue;
-		for (int k = 0; k < 8 && cmd->allowed[k]; k++)
-			ok |= cmd->allowed[k] == *p;
-		if (!ok)
-			cli_usage_error(synopsis, "-%c is not an option of %s", *p, cmd->name);
-	}
-	if (strcmp(cmd->name, "add-partitions") == 0 && !o.partitions)
+	cmd = cli_command_parse(&command_set, argc, argv, optind, used, &args, &nargs);
+	if (cli_command_is(cmd, "add-partitions") && !o.partitions)
 		cli_usage_error(synopsis, "add-partitions needs -P TOTAL");
-	if (strcmp(cmd->name, "alter") == 0 && !json_object_size(o.set) && !json_array_size(o.del))
+	if (cli_command_is(cmd, "alter") && !json_object_size(o.set) && !json_array_size(o.del))
 		cli_usage_error(synopsis, "alter needs -c KEY=VALUE or --delete-config KEY");
 
 	o.deadline_ms = clock_mono_ms() + timeout;
@@ -176,17 +138,17 @@ int main(int argc, char **argv)
 		cli_error("%s", e.msg);
 		return 1;
 	}
-	if (strcmp(cmd->name, "create") == 0)
+	if (cli_command_is(cmd, "create"))
 		status = cmd_create(&cl, &o, args, nargs);
-	else if (strcmp(cmd->name, "list") == 0)
+	else if (cli_command_is(cmd, "list"))
 		status = cmd_list(&cl, &o);
-	else if (strcmp(cmd->name, "describe") == 0)
+	else if (cli_command_is(cmd, "describe"))
 		status = cmd_describe(&cl, &o, args, nargs);
-	else if (strcmp(cmd->name, "alter") == 0)
+	else if (cli_command_is(cmd, "alter"))
 		status = cmd_alter(&cl, &o, args[0]);
-	else if (strcmp(cmd->name, "add-partitions") == 0)
+	else if (cli_command_is(cmd, "add-partitions"))
 		status = cmd_add_partitions(&cl, &o, args[0]);
-	else if (strcmp(cmd->name, "delete") == 0)
+	else if (cli_command_is(cmd, "delete"))
 		status = cmd_delete(&cl, &o, args, nargs);
 	else
 		status = cmd_offsets(&cl, &o, args[0]);

@@ -12,15 +12,6 @@
 #include "units.h"
 #include "table.h"
 
-void print_json_take(json_t *j)
-{
-	char *text = json_dumps(j, JSON_COMPACT);
-
-	printf("%s\n", text ? text : "null");
-	free(text);
-	json_decref(j);
-}
-
 int cmd_list(struct cluster *cl, const struct topics_opts *o)
 {
 	json_t *resp, *t;
@@ -32,7 +23,7 @@ int cmd_list(struct cluster *cl, const struct topics_opts *o)
 		return 1;
 	}
 	if (o->json) {
-		print_json_take(resp);
+		cli_print_json(resp);
 	} else {
 		json_array_foreach(json_object_get(resp, "topics"), i, t)
 			printf("%s\n", json_string_value(json_object_get(t, "name")));
@@ -141,7 +132,7 @@ int cmd_describe(struct cluster *cl, const struct topics_opts *o, char **names, 
 		json_array_append_new(all, d);
 	}
 	if (o->json) {
-		print_json_take(json_pack("{s:O}", "topics", all));
+		cli_print_json(json_pack("{s:O}", "topics", all));
 	} else {
 		json_t *t;
 		size_t i;
@@ -202,7 +193,7 @@ int cmd_offsets(struct cluster *cl, const struct topics_opts *o, const char *nam
 		table_row(&tab, c[0], c[1], c[2], c[3], NULL);
 	}
 	if (o->json)
-		print_json_take(json_pack("{s:s, s:o}", "topic", name, "partitions", out));
+		cli_print_json(json_pack("{s:s, s:o}", "topic", name, "partitions", out));
 	else {
 		table_print(&tab, stdout);
 		json_decref(out);

@@ -28,7 +28,4 @@ int cmd_list(struct cluster *cl, const struct topics_opts *o);
 int cmd_describe(struct cluster *cl, const struct topics_opts *o, char **names, int n);
 int cmd_offsets(struct cluster *cl, const struct topics_opts *o, const char *name);
 
-/* Print JSON on stdout, one line, and release it. */
-void print_json_take(json_t *j);
-
 #endif

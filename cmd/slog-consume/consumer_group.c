@@ -1,0 +1,243 @@
+/*
+ * consumer_group.c: slog-consume -g.  The partitions read are the ones
+ * the group assigns (group_member.h); each starts at the group's
+ * committed offset; positions are committed every --commit-interval-ms,
+ * before a partition is given up, and on exit.
+ *
+ * --commit after (at least once) commits a position only once the
+ * records before it were written to stdout; a crash re-reads at most what
+ * came after the last commit.  --commit before (at most once) commits
+ * each answer's positions before writing its records; a crash loses at
+ * most what was committed and not yet written.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "consumer_internal.h"
+#include "xalloc.h"
+
+int group_setup(struct consumer *c, struct err *e)
+{
+	int64_t deadline = clock_mono_ms() + c->o->timeout_ms;
+	struct gm_opts go = { 0 };
+
+	/* A topic that does not exist is an error here, as without -g. */
+	for (int t = 0; t < c->o->ntopics; t++)
+		if (!consumer_topic(c, c->o->topics[t], 0, deadline, e))
+			return e->code;
+	go.broker = c->cl->boot_url;
+	go.cl = c->cl;
+	go.group = c->o->group;
+	go.topics = c->o->topics;
+	go.ntopics = (size_t)c->o->ntopics;
+	go.client_id = c->o->client_id;
+	go.session_ms = c->o->session_ms;
+	go.timeout_ms = c->o->timeout_ms;
+	go.wake = c->multi;
+	c->gm = gm_start(&go);
+	c->next_commit = clock_mono_ms() + c->o->commit_interval_ms;
+	return 0;
+}
+
+static int in_list(const struct gm_tp *v, size_t n, const struct cpart *cp)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].partition == cp->id && strcmp(v[i].topic, cp->topic) == 0)
+			return 1;
+	return 0;
+}
+
+static struct cpart *find_part(struct consumer *c, const struct gm_tp *tp)
+{
+	for (size_t i = 0; i < c->nparts; i++)
+		if (c->parts[i]->id == tp->partition && strcmp(c->parts[i]->topic, tp->topic) == 0)
+			return c->parts[i];
+	return NULL;
+}
+
+/* Commit the positions of the partitions chosen by want(); 0 or SLOG_E*. */
+static int commit_where(struct consumer *c, int (*want)(const struct cpart *cp, void *arg),
+			void *arg, int64_t (*pos)(const struct cpart *cp), int64_t deadline,
+			struct err *e)
+{
+	struct gm_offset *v = xcalloc(c->nparts + 1, sizeof(*v));
+	size_t n = 0;
+	int rc;
+
+	for (size_t i = 0; i < c->nparts; i++) {
+		struct cpart *cp = c->parts[i];
+		if (!want(cp, arg) || pos(cp) <= cp->committed)
+			continue;
+		snprintf(v[n].tp.topic, sizeof(v[n].tp.topic), "%s", cp->topic);
+		v[n].tp.partition = cp->id;
+		v[n].offset = pos(cp);
+		n++;
+	}
+	rc = gm_commit(c->gm, v, n, deadline, e);
+	for (size_t i = 0, k = 0; !rc && i < c->nparts && k < n; i++)
+		if (c->parts[i]->id == v[k].tp.partition && strcmp(c->parts[i]->topic, v[k].tp.topic) == 0)
+			c->parts[i]->committed = v[k++].offset;
+	free(v);
+	return rc;
+}
+
+static int64_t pos_written(const struct cpart *cp)
+{
+	return cp->written;
+}
+
+static int64_t pos_next(const struct cpart *cp)
+{
+	return cp->next;
+}
+
+static int want_all(const struct cpart *cp, void *arg)
+{
+	(void)cp;
+	(void)arg;
+	return 1;
+}
+
+/* Partitions the new assignment no longer holds. */
+struct assignment {
+	const struct gm_tp *v;
+	size_t n;
+};
+
+static int want_revoked(const struct cpart *cp, void *arg)
+{
+	const struct assignment *a = arg;
+
+	return !in_list(a->v, a->n, cp);
+}
+
+void group_commit_written(struct consumer *c, int64_t deadline)
+{
+	struct err e;
+
+	c->next_commit = clock_mono_ms() + c->o->commit_interval_ms;
+	if (commit_where(c, want_all, NULL, pos_written, deadline, &e))
+		cli_error("group %s: commit failed: %s", c->o->group, e.msg);
+}
+
+int group_commit_before_write(struct consumer *c)
+{
+	struct err e;
+
+	if (!commit_where(c, want_all, NULL, pos_next, clock_mono_ms() + c->o->timeout_ms, &e))
+		return 0;
+	/* Nothing is written that was not committed: read it again later. */
+	cli_error("group %s: commit failed, not writing those records: %s", c->o->group, e.msg);
+	for (size_t i = 0; i < c->nparts; i++)
+		c->parts[i]->next = c->parts[i]->written;
+	return -1;
+}
+
+/* Say on stderr which partitions -o started, as the group had no offset. */
+static void say_fresh(struct consumer *c, const struct gm_tp *v, const int64_t *committed, size_t n)
+{
+	struct buf b = BUF_INIT;
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (committed[i] < 0)
+			buf_addf(&b, "%s%s-%d", k++ ? ", " : "", v[i].topic, v[i].partition);
+	if (k)
+		cli_error("group %s has no offset for %s: starting at the %s", c->o->group, b.data,
+			  c->o->start.kind == OFF_END ? "end" : "beginning");
+	buf_free(&b);
+}
+
+/* Start partitions the assignment added, from the group's offsets. */
+static int take(struct consumer *c, const struct gm_tp *v, size_t n, struct err *e)
+{
+	int64_t deadline = clock_mono_ms() + c->o->timeout_ms;
+	struct gm_tp *add = xcalloc(n + 1, sizeof(*add));
+	int64_t *committed = xcalloc(n + 1, sizeof(int64_t));
+	size_t na = 0;
+	int rc;
+
+	for (size_t i = 0; i < n; i++)
+		if (!find_part(c, &v[i]))
+			add[na++] = v[i];
+	rc = na ? gm_committed(c->gm, add, na, committed, deadline, e) : 0;
+	for (size_t i = 0; !rc && i < na; i++) {
+		const struct topic_meta *tm = consumer_topic(c, add[i].topic, add[i].partition + 1,
+							     deadline, e);
+		struct cpart *cp;
+		if (!tm) {
+			rc = e->code;
+			break;
+		}
+		if (add[i].partition >= tm->partitions) {
+			rc = err_set(e, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "%s-%d does not exist",
+				     add[i].topic, add[i].partition);
+			break;
+		}
+		cp = consumer_add_part(c, add[i].topic, add[i].partition, tm->leader[add[i].partition]);
+		rc = consumer_start_at(c, cp, committed[i], deadline, e);
+		if (!rc && c->o->verbose)
+			cli_error("group %s: reading %s-%d from offset %lld", c->o->group, cp->topic, cp->id,
+				  (long long)cp->next);
+	}
+	if (!rc)
+		say_fresh(c, add, committed, na);
+	free(add);
+	free(committed);
+	return rc;
+}
+
+int group_follow(struct consumer *c, struct err *e)
+{
+	struct assignment a;
+	struct gm_tp *v, *owned;
+	size_t n;
+	int lost, rc;
+
+	rc = gm_poll(c->gm, &v, &n, &lost, &c->settled, e);
+	if (rc <= 0)
+		return rc;
+	c->assigned = 1;
+	a.v = v;
+	a.n = n;
+	/* Give up what left the assignment, its positions committed first
+	 * (unless the group took it away already). */
+	if (!lost && c->o->commit == COMMIT_AFTER &&
+	    commit_where(c, want_revoked, &a, pos_written, clock_mono_ms() + c->o->timeout_ms, e))
+		cli_error("group %s: commit failed: %s", c->o->group, e->msg);
+	for (size_t i = c->nparts; i-- > 0;) {
+		if (in_list(v, n, c->parts[i]))
+			continue;
+		if (c->o->verbose)
+			cli_error("group %s: %s %s-%d", c->o->group, lost ? "lost" : "released",
+				  c->parts[i]->topic, c->parts[i]->id);
+		consumer_remove_part(c, i);
+	}
+	rc = take(c, v, n, e);
+	owned = xcalloc(c->nparts + 1, sizeof(*owned));
+	for (size_t i = 0; i < c->nparts; i++) {
+		snprintf(owned[i].topic, sizeof(owned[i].topic), "%s", c->parts[i]->topic);
+		owned[i].partition = c->parts[i]->id;
+	}
+	gm_set_owned(c->gm, owned, c->nparts);
+	free(owned);
+	free(v);
+	return rc;
+}
+
+int group_finished(struct consumer *c)
+{
+	if (!c->assigned || !c->settled)
+		return 0;
+	for (size_t i = 0; i < c->nparts; i++)
+		if (!c->parts[i]->done)
+			return 0;
+	return 1;
+}
+
+void group_leave(struct consumer *c)
+{
+	gm_leave(c->gm);
+	c->gm = NULL;
+}
