@@ -3,8 +3,9 @@
 # The options come from `slog-consume --list-options`, and which of them
 # take a value from `slog-consume -h`, so the completion follows the
 # program instead of a copy of its option table.  Topic names come from
-# `slog-topics list`, asked of the brokers named with -b (else
-# $SLOG_BROKERS) with a short timeout, quietly.
+# `slog-topics list`, and group names (after -g) from `slog-groups list`,
+# asked of the brokers named with -b (else $SLOG_BROKERS) with a short
+# timeout, quietly.
 
 # The program as typed on the command line when it runs, else by name.
 _slog_consume_prog()
@@ -29,31 +30,38 @@ _slog_consume_takes_value()
 	return 1
 }
 
-# Topic names, from the brokers given with -b on the line if any.
-_slog_consume_topics()
+# The names that `slog-topics list` or `slog-groups list` ($3) prints,
+# asked of the brokers given with -b on the line if any; the program is
+# taken from next to slog-consume when it is there.  Readline splits a
+# -b host:port at the ':' into three words: they are joined again.
+_slog_consume_names()
 {
-	local prog=$1 cur=$2 topics=slog-topics brokers= i w
+	local prog=$1 cur=$2 lister=$3 brokers= i j w
 
-	[[ $prog == */* && -x ${prog%/*}/slog-topics ]] && topics=${prog%/*}/slog-topics
+	[[ $prog == */* && -x ${prog%/*}/$lister ]] && lister=${prog%/*}/$lister
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		w=${COMP_WORDS[i]}
 		case $w in
 		-b | --brokers)
-			w=${COMP_WORDS[i + 1]}
-			[[ $w == = ]] && w=${COMP_WORDS[i + 2]}
-			brokers=$w
+			j=$((i + 1))
+			[[ ${COMP_WORDS[j]} == = ]] && ((j++))
+			brokers=${COMP_WORDS[j]}
+			while [[ ${COMP_WORDS[j + 1]} == : ]] && ((j + 2 < COMP_CWORD)); do
+				brokers+=:${COMP_WORDS[j + 2]}
+				((j += 2))
+			done
 			;;
 		--brokers=?*) brokers=${w#--brokers=} ;;
 		-b?*) brokers=${w#-b} ;;
 		esac
 	done
-	mapfile -t COMPREPLY < <(compgen -W "$("$topics" ${brokers:+-b "$brokers"} \
+	mapfile -t COMPREPLY < <(compgen -W "$("$lister" ${brokers:+-b "$brokers"} \
 		--timeout-ms 1000 list 2>/dev/null)" -- "$cur")
 }
 
 _slog_consume()
 {
-	local prog cur prev
+	local prog cur prev offsets='beginning end' w
 
 	COMPREPLY=()
 	prog=$(_slog_consume_prog)
@@ -69,11 +77,28 @@ _slog_consume()
 
 	case $prev in
 	-t | --topic)
-		_slog_consume_topics "$prog" "$cur"
+		_slog_consume_names "$prog" "$cur" slog-topics
+		return
+		;;
+	-g | --group)
+		_slog_consume_names "$prog" "$cur" slog-groups
 		return
 		;;
 	-o | --offset)
-		mapfile -t COMPREPLY < <(compgen -W 'beginning end' -- "$cur")
+		# stored: the group's committed offsets, only with -g.
+		for w in "${COMP_WORDS[@]:1}"; do
+			case $w in
+			-g | --group | --group=* | -g?*)
+				offsets+=' stored'
+				break
+				;;
+			esac
+		done
+		mapfile -t COMPREPLY < <(compgen -W "$offsets" -- "$cur")
+		return
+		;;
+	--commit)
+		mapfile -t COMPREPLY < <(compgen -W 'after before' -- "$cur")
 		return
 		;;
 	esac

@@ -203,6 +203,10 @@ has_distinct() {
 	assert_success
 	assert_output --regexp 'g +t +0 +103 +0'
 	assert_stderr_has 'add --execute'
+	# A partition named twice is planned once.
+	run --separate-stderr slog-groups reset-offsets g -t t -t t:0 --to-earliest --json
+	assert_success
+	[ "$(jq '.partitions | length' <<<"$output")" -eq 1 ]
 	run --separate-stderr slog-consume -g g -t t -e
 	assert_output ''
 	slog-groups reset-offsets g -t t:0 --to-earliest --execute
@@ -286,6 +290,9 @@ has_distinct() {
 	assert_failure 2
 	run --separate-stderr slog-groups describe g --execute
 	assert_failure 2
+	run --separate-stderr slog-groups describe ''
+	assert_failure 2
+	assert_stderr_has 'a group id has 1 to 255 bytes'
 	run --separate-stderr slog-consume -g g -t t --session-timeout-ms 100 -e
 	assert_failure 1
 	assert_stderr_has 'session timeout 100 ms'

@@ -146,6 +146,8 @@ static int plan_rows(struct cluster *cl, const struct groups_opts *o, json_t *of
 			int wanted = sc->npartitions == 0;
 			for (int k = 0; k < sc->npartitions; k++)
 				wanted |= sc->partitions[k] == p;
+			for (size_t i = 0; wanted && i < *n; i++) /* -t t -t t:0 names 0 twice */
+				wanted = !((*out)[i].partition == p && strcmp((*out)[i].topic, sc->topic) == 0);
 			if (!wanted)
 				continue;
 			*out = xgrow(*out, &cap, *n + 1, sizeof(**out));

@@ -39,7 +39,7 @@ static void usage(void)
 	       "      --to-offset N         reset to offset N (kept within the log)\n"
 	       "      --shift-by N          move the committed offsets by N (negative: back)\n"
 	       "      --to-datetime TIME    reset to the first record at or after TIME: ms since the\n"
-	       "                            epoch, YYYY-MM-DDTHH:MM[:SS][Z], or -DURATION (-1h)\n"
+	       "                            epoch, YYYY-MM-DD[THH:MM[:SS]][Z], or -DURATION (-1h)\n"
 	       "      --execute             apply the plan; without it, only print it\n"
 	       "      --if-exists           delete: a missing group is not an error\n"
 	       "      --json                print JSON, one document per line\n"
@@ -124,8 +124,18 @@ static void set_target(struct groups_opts *o, enum reset_to to)
 }
 
 /* What the command needs beyond what cli_command_parse() checks. */
-static void check_command(const struct cli_command *cmd, const struct groups_opts *o)
+static void check_command(const struct cli_command *cmd, const struct groups_opts *o,
+			  char **groups, int ngroups)
 {
+	/* As the broker checks them: an empty id would name the group list. */
+	for (int i = 0; i < ngroups; i++) {
+		size_t len = strlen(groups[i]);
+		if (len == 0 || len > 255)
+			cli_usage_error(synopsis, "a group id has 1 to 255 bytes");
+		for (size_t k = 0; k < len; k++)
+			if ((unsigned char)groups[i][k] < 0x20 || groups[i][k] == 0x7f)
+				cli_usage_error(synopsis, "a group id has no control characters");
+	}
 	if (cli_command_is(cmd, "reset-offsets")) {
 		if (!o->nscopes)
 			cli_usage_error(synopsis, "reset-offsets needs -t TOPIC");
@@ -188,7 +198,7 @@ int main(int argc, char **argv)
 		}
 	}
 	cmd = cli_command_parse(&command_set, argc, argv, optind, used, &args, &nargs);
-	check_command(cmd, &o);
+	check_command(cmd, &o, args, nargs);
 
 	o.deadline_ms = clock_mono_ms() + timeout;
 	if (cluster_connect(&cl, cli_brokers(brokers), o.deadline_ms, &e)) {
