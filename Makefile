@@ -69,7 +69,7 @@ ALL_OBJ := $(COMMON_OBJ) $(foreach p,$(PROGRAMS),$(patsubst %.c,$(O)/%.o,$(wildc
            $(UNIT_SRC:%.c=$(O)/%.o) $(UNIT_HARN) $(BENCH_SRC:%.c=$(O)/%.o) \
            $(O)/tests/tool/slog-test-tool.o
 
-.PHONY: all check asan bench fuzz install uninstall clean run deps unit-bins \
+.PHONY: all check asan bench bench-peers fuzz install uninstall clean run deps unit-bins \
         bench-bins test-unit test-bats
 .DEFAULT_GOAL := all
 
@@ -131,6 +131,19 @@ $(TEST_TOOL): $(O)/tests/tool/slog-test-tool.o $(BROKER_LIB) $(COMMON_LIB)
 unit-bins: $(UNIT_BINS) $(TEST_TOOL)
 bench-bins: $(BENCH_BINS)
 
+# The peers' own C clients, for bench/compare; built where their libraries
+# are installed (share/install-deps --bench), skipped by bench/compare
+# where not.
+PEER_BINS := $(O)/bench/redis_read $(O)/bench/nats_bench
+bench-peers: $(PEER_BINS)
+$(O)/bench/redis_read: PEER_PKG := hiredis
+$(O)/bench/nats_bench: PEER_PKG := libnats
+$(PEER_BINS): $(O)/bench/%: bench/peers/%.c
+	@mkdir -p $(@D)
+	$(say) "  CC      $@"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $$(pkg-config --cflags $(PEER_PKG)) -o $@ $< \
+	    $(LDFLAGS) $$(pkg-config --libs $(PEER_PKG))
+
 deps:
 	@share/install-deps
 
@@ -152,6 +165,9 @@ test-bats: all
 	@tests/run --bats $(B)
 
 bench: all
+	@share/install-deps --bench || \
+	    echo "make bench: the peers could not be installed; bench/compare skips them" >&2
+	@$(MAKE) --no-print-directory -k bench-peers || true
 	@bench/run $(O) $(B)
 
 fuzz: deps
