@@ -39,7 +39,6 @@ void sender_free(struct sender *s)
 			curl_easy_cleanup(sp->easy);
 		}
 		curl_slist_free_all(sp->headers);
-		buf_free(&sp->body);
 		http_response_free(&sp->resp);
 		free(sp->url);
 	}
@@ -76,17 +75,55 @@ void sender_enqueue(struct sender *s, struct send_batch *b)
 #define REQUEST_MAX (4u << 20)
 
 /*
- * What queued goes in one request, the batches back to back, up to
- * REQUEST_MAX.  A lone batch is sent from where it lies; several are
- * joined first.
+ * curl reads a request body, the in-flight batches back to back, straight
+ * from the batches: one copy into its upload buffer, none to join them.
  */
+static size_t read_body(char *out, size_t size, size_t n, void *arg)
+{
+	struct send_part *sp = arg;
+	size_t room = size * n, done = 0;
+
+	while (done < room && sp->rd_batch) {
+		const struct send_batch *b = sp->rd_batch;
+		size_t k = b->data.len - sp->rd_off;
+		if (k > room - done)
+			k = room - done;
+		memcpy(out + done, b->data.data + sp->rd_off, k);
+		done += k;
+		sp->rd_off += k;
+		if (sp->rd_off == b->data.len) {
+			sp->rd_batch = b->next;
+			sp->rd_off = 0;
+		}
+	}
+	return done;
+}
+
+/* curl sends a body again (a reused connection had closed): go back. */
+static int seek_body(void *arg, curl_off_t offset, int origin)
+{
+	struct send_part *sp = arg;
+
+	if (origin != SEEK_SET || offset < 0)
+		return CURL_SEEKFUNC_CANTSEEK;
+	sp->rd_batch = sp->inflight;
+	sp->rd_off = 0;
+	while (sp->rd_batch && (size_t)offset >= sp->rd_batch->data.len) {
+		offset -= (curl_off_t)sp->rd_batch->data.len;
+		sp->rd_batch = sp->rd_batch->next;
+	}
+	if (!sp->rd_batch && offset > 0)
+		return CURL_SEEKFUNC_FAIL;
+	sp->rd_off = (size_t)offset;
+	return CURL_SEEKFUNC_OK;
+}
+
+/* What queued goes in one request, the batches back to back, up to REQUEST_MAX. */
 static void start(struct sender *s, struct send_part *sp, int64_t now)
 {
-	struct send_batch *b, *last = sp->head;
+	struct send_batch *last = sp->head;
 	int64_t deadline = sp->head->deadline_ms;
 	size_t total = sp->head->data.len;
-	const char *body;
-	size_t len;
 
 	while (last->next && total + last->next->data.len <= REQUEST_MAX) {
 		last = last->next;
@@ -99,22 +136,19 @@ static void start(struct sender *s, struct send_part *sp, int64_t now)
 	if (!sp->head)
 		sp->tail = NULL;
 	last->next = NULL;
-	if (!sp->inflight->next) {
-		body = sp->inflight->data.data;
-		len = sp->inflight->data.len;
-	} else {
-		buf_reset(&sp->body);
-		buf_grow(&sp->body, total);
-		for (b = sp->inflight; b; b = b->next)
-			buf_add(&sp->body, b->data.data, b->data.len);
-		body = sp->body.data;
-		len = sp->body.len;
-	}
+	sp->rd_batch = sp->inflight;
+	sp->rd_off = 0;
 	http_response_free(&sp->resp);
 	http_response_init(&sp->resp);
 	curl_easy_reset(sp->easy);
-	http_easy_setup(sp->easy, sp->url, "POST", sp->headers, body, len,
+	http_easy_setup(sp->easy, sp->url, "POST", sp->headers, NULL, total,
 			(long)(deadline - now > 0 ? deadline - now : 1), &sp->resp);
+	curl_easy_setopt(sp->easy, CURLOPT_POSTFIELDS, NULL);
+	curl_easy_setopt(sp->easy, CURLOPT_READFUNCTION, read_body);
+	curl_easy_setopt(sp->easy, CURLOPT_READDATA, sp);
+	curl_easy_setopt(sp->easy, CURLOPT_SEEKFUNCTION, seek_body);
+	curl_easy_setopt(sp->easy, CURLOPT_SEEKDATA, sp);
+	curl_easy_setopt(sp->easy, CURLOPT_UPLOAD_BUFFERSIZE, 1L << 20);
 	curl_easy_setopt(sp->easy, CURLOPT_PRIVATE, sp);
 	curl_multi_add_handle(s->multi, sp->easy);
 	s->in_flight++;

@@ -44,7 +44,8 @@ struct send_part {
 	struct err last_error;  /* the broker's last answer while retrying */
 	CURL *easy;
 	struct curl_slist *headers;
-	struct buf body;
+	struct send_batch *rd_batch;      /* where curl reads the request body next */
+	size_t rd_off;
 	struct http_response resp;
 	void *owner;        /* the producer's partition */
 };
