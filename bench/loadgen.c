@@ -5,9 +5,11 @@
  *                                 included) to stdout, RATE per second
  *                                 (0: as fast as possible); each line starts
  *                                 with the monotonic time it was written, in ns
- *   loadgen lat COUNT             read such lines (as slog-consume prints
+ *   loadgen lat COUNT [SKIP]      read such lines (as slog-consume prints
  *                                 them) until COUNT or EOF and print latency
- *                                 percentiles: "n p50 p99 p99.9 max" in ms
+ *                                 percentiles: "n p50 p99 p99.9 max" in ms of
+ *                                 all but the first SKIP (sent while the
+ *                                 producer was still starting)
  *
  * Both ends run on one machine, so CLOCK_MONOTONIC is one clock: a
  * line's latency is when it was read minus when it was generated, the
@@ -93,16 +95,19 @@ static int cmp_i64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static int lat(int64_t count)
+static int lat(int64_t count, int64_t skip)
 {
-	int64_t *v = xcalloc((size_t)count + 1, sizeof(int64_t)), n = 0;
+	int64_t *v = xcalloc((size_t)count + 1, sizeof(int64_t)), n = 0, seen = 0;
 	char *line = NULL;
 	size_t cap = 0;
 
-	while (n < count && getline(&line, &cap, stdin) > 0) {
+	while (seen < count && getline(&line, &cap, stdin) > 0) {
 		long long sent;
-		if (sscanf(line, "%lld", &sent) == 1)
-			v[n++] = mono_ns() - sent;
+		if (sscanf(line, "%lld", &sent) != 1)
+			continue;
+		if (seen++ < skip)
+			continue;
+		v[n++] = mono_ns() - sent;
 	}
 	free(line);
 	if (n == 0) {
@@ -126,9 +131,11 @@ int main(int argc, char **argv)
 	    !units_parse_int(argv[3], 1, INT64_MAX, &b, NULL) &&
 	    !units_parse_int(argv[4], 32, 1 << 20, &c, NULL))
 		return gen(a, b, c);
-	if (argc == 3 && strcmp(argv[1], "lat") == 0 &&
-	    !units_parse_int(argv[2], 1, 1LL << 32, &a, NULL))
-		return lat(a);
-	fprintf(stderr, "usage: loadgen gen RATE COUNT SIZE | loadgen lat COUNT\n");
+	b = 0;
+	if ((argc == 3 || argc == 4) && strcmp(argv[1], "lat") == 0 &&
+	    !units_parse_int(argv[2], 1, 1LL << 32, &a, NULL) &&
+	    (argc == 3 || !units_parse_int(argv[3], 0, 1LL << 32, &b, NULL)))
+		return lat(a, b);
+	fprintf(stderr, "usage: loadgen gen RATE COUNT SIZE | loadgen lat COUNT [SKIP]\n");
 	return 2;
 }
