@@ -151,8 +151,8 @@ deps:
 # sees the packages it just installed.
 check: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory O=build/asan SANITIZE=1 unit-bins
-	@tests/run --unit build/tests --unit build/asan/tests --bats bin
+	@$(MAKE) --no-print-directory O=build/asan SANITIZE=1 all unit-bins
+	@tests/run --unit build/tests --unit build/asan/tests --bats bin --bats build/asan/bin
 
 asan: deps
 	@$(MAKE) --no-print-directory O=build/asan SANITIZE=1 all

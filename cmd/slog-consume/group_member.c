@@ -55,6 +55,8 @@ static int same_set(struct gm_tp *a, size_t na, struct gm_tp *b, size_t nb)
 {
 	if (na != nb)
 		return 0;
+	if (na == 0) /* and a or b may be NULL, which qsort may not be given */
+		return 1;
 	qsort(a, na, sizeof(*a), tp_cmp);
 	qsort(b, nb, sizeof(*b), tp_cmp);
 	for (size_t i = 0; i < na; i++)
@@ -322,7 +324,8 @@ int gm_poll(struct group_member *gm, struct gm_tp **v, size_t *n, int *lost, int
 	} else if (gm->assign_version != gm->seen_version) {
 		gm->seen_version = gm->assign_version;
 		*v = xcalloc(gm->nassign + 1, sizeof(**v));
-		memcpy(*v, gm->assign, gm->nassign * sizeof(**v));
+		if (gm->nassign)
+			memcpy(*v, gm->assign, gm->nassign * sizeof(**v));
 		*n = gm->nassign;
 		*lost = gm->lost;
 		gm->lost = 0;
@@ -337,7 +340,8 @@ void gm_set_owned(struct group_member *gm, const struct gm_tp *v, size_t n)
 	pthread_mutex_lock(&gm->lock);
 	free(gm->owned);
 	gm->owned = xcalloc(n + 1, sizeof(*v));
-	memcpy(gm->owned, v, n * sizeof(*v));
+	if (n)
+		memcpy(gm->owned, v, n * sizeof(*v));
 	gm->nowned = n;
 	gm->owned_version++;
 	pthread_cond_signal(&gm->cond);
