@@ -30,17 +30,22 @@ _slog_topics_value_options()
 }
 
 # Topic names, from the brokers given with -b on the line if any.
+# Readline splits host:port at the ':' into three words: join them again.
 _slog_topics_names()
 {
-	local prog=$1 cur=$2 brokers= i w
+	local prog=$1 cur=$2 brokers= i j w
 
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		w=${COMP_WORDS[i]}
 		case $w in
 		-b | --brokers)
-			w=${COMP_WORDS[i + 1]}
-			[[ $w == = ]] && w=${COMP_WORDS[i + 2]}
-			brokers=$w
+			j=$((i + 1))
+			[[ ${COMP_WORDS[j]} == = ]] && ((j++))
+			brokers=${COMP_WORDS[j]}
+			while [[ ${COMP_WORDS[j + 1]} == : ]] && ((j + 2 < COMP_CWORD)); do
+				brokers+=:${COMP_WORDS[j + 2]}
+				((j += 2))
+			done
 			;;
 		--brokers=?*) brokers=${w#--brokers=} ;;
 		-b?*) brokers=${w#-b} ;;
@@ -110,6 +115,8 @@ _slog_topics()
 			if [[ $valopts == *$'\n'"$w"$'\n'* ]]; then
 				((i++))
 				[[ ${COMP_WORDS[i]} == = ]] && ((i++))
+				# -b host:port split at ':' into three words.
+				while [[ ${COMP_WORDS[i + 1]} == : ]]; do ((i += 2)); done
 			fi
 			;;
 		*)
