@@ -67,7 +67,7 @@ struct topic {
 	struct partition **parts;
 	int32_t replication_factor;
 	struct topic_config cfg;
-	int internal;            /* name starts with "__" */
+	int internal;            /* the broker's own topic (__consumer_offsets) */
 	_Atomic uint32_t sticky; /* rotates keyless records of topic-level produce */
 };
 

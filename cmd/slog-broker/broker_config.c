@@ -91,7 +91,7 @@ const struct conf_def broker_conf_defs[] = {
 	{ "group.max.session.timeout.ms", CONF_DURATION, "30m", 1, I64MAX, 1, NULL,
 	  "the longest session timeout a group member may ask for" },
 	{ "offsets.topic.num.partitions", CONF_INT, "50", 1, 1000, 0, NULL,
-	  "partitions of __consumer_offsets, made when a group first commits (fixed after)" },
+	  "partitions of __consumer_offsets, made at the first group request (fixed after)" },
 	{ "offsets.topic.segment.bytes", CONF_BYTES, "100MiB", 14, INT32_MAX, 0, NULL,
 	  "segment.bytes of __consumer_offsets: smaller segments are compacted sooner" },
 	{ "offsets.retention.minutes", CONF_DURATION, "10080", 1, I64MAX, 60000, NULL,
