@@ -166,3 +166,19 @@ parts() {
 	run call DELETE /v1/groups/nobody
 	assert_output --partial GROUP_ID_NOT_FOUND
 }
+
+@test "a member cannot claim partitions it was never given" {
+	a=$(hb g '{"topics":["t"],"client_id":"a"}')
+	ida=$(jq -r .member_id <<<"$a")
+	all='[{"topic":"t","partitions":[0,1,2,3]}]'
+	hb g "{\"member_id\":\"$ida\",\"member_epoch\":$(jq .member_epoch <<<"$a"),\"owned\":$all}" >/dev/null
+	b=$(hb g '{"topics":["t"],"client_id":"b"}')
+	idb=$(jq -r .member_id <<<"$b")
+	# b, given nothing yet, claims everything; then a leaves.
+	hb g "{\"member_id\":\"$idb\",\"member_epoch\":$(jq .member_epoch <<<"$b"),\"owned\":$all}" >/dev/null
+	curl -sf -X POST "$BROKER_URL/v1/groups/g/leave" -d "{\"member_id\":\"$ida\"}" >/dev/null
+	# c's half is free at once: b's claim did not count.
+	c=$(hb g '{"topics":["t"],"client_id":"c"}')
+	[ "$(jq .pending_partitions <<<"$c")" -eq 0 ]
+	[ "$(parts "$c" | jq length)" -eq 2 ]
+}

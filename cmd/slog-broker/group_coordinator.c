@@ -517,9 +517,12 @@ int gc_heartbeat(struct group_coordinator *gc, const struct gc_heartbeat *hb,
 		again = 1;
 	}
 	if (hb->has_owned) {
+		/* A member can only still hold what it held or was given: a
+		 * partition it was never given must not keep it from another. */
 		struct tpl owned = { 0 };
 		for (size_t i = 0; i < hb->nowned; i++)
-			tpl_add(&owned, &hb->owned[i]);
+			if (tpl_has(&m->owned, &hb->owned[i]) || tpl_has(&m->answer, &hb->owned[i]))
+				tpl_add(&owned, &hb->owned[i]);
 		if (!tpl_equal(&owned, &m->owned)) {
 			tpl_free(&m->owned);
 			m->owned = owned;
