@@ -155,7 +155,7 @@ parts() {
 	assert_output --partial '{"group":"g","topic":"t","partition":0} {"offset":1,'
 }
 
-@test "a group id is 1 to 255 bytes without control characters" {
+@test "a group id is 1 to 255 bytes without control characters or a slash" {
 	run call POST /v1/groups/%01x/heartbeat '{"topics":["t"]}'
 	assert_output --partial INVALID_GROUP_ID
 	long=$(head -c 300 /dev/zero | tr '\0' g)
@@ -165,6 +165,17 @@ parts() {
 	assert_output --partial GROUP_ID_NOT_FOUND
 	run call DELETE /v1/groups/nobody
 	assert_output --partial GROUP_ID_NOT_FOUND
+	# An empty commit writes nothing and makes no group.
+	run call POST /v1/groups/nobody/offsets '{"offsets":[]}'
+	assert_output '200 {"group":"nobody","committed":0}'
+	run call GET /v1/groups/nobody
+	assert_output --partial GROUP_ID_NOT_FOUND
+	# The clients refuse what the broker would: '/' would split the path.
+	run --separate-stderr slog-consume -g a/b -t t -e
+	assert_failure 2
+	assert_stderr_has "a group id has no '/'"
+	run --separate-stderr slog-groups describe a/b
+	assert_failure 2
 }
 
 @test "a member cannot claim partitions it was never given" {

@@ -18,6 +18,7 @@
 
 #include "broker.h"
 #include "group_assignor.h"
+#include "group_id.h"
 #include "log.h"
 #include "sorted.h"
 #include "xalloc.h"
@@ -101,14 +102,7 @@ json_t *tpl_json(const struct tpl *l)
 
 int gc_group_name_valid(const char *name, struct err *e)
 {
-	size_t n = strlen(name);
-
-	if (n == 0 || n > GC_GROUP_MAX)
-		return err_set(e, SLOG_EINVALID_GROUP_ID, "a group id has 1 to %d bytes", GC_GROUP_MAX);
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
-			return err_set(e, SLOG_EINVALID_GROUP_ID, "a group id has no control characters");
-	return 0;
+	return group_id_check(name, e);
 }
 
 static int group_name_cmp(const void *key, const void *elem)

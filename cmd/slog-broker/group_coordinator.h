@@ -33,8 +33,9 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "group_id.h"
 
-#define GC_GROUP_MAX 255
+#define GC_GROUP_MAX GROUP_ID_MAX
 #define GC_TOPIC_MAX 249
 #define GC_MEMBER_ID_MAX 39
 #define GC_METADATA_MAX 4096

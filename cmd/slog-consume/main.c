@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "group_id.h"
 #include "consumer.h"
 #include "http_client.h"
 #include "xalloc.h"
@@ -196,8 +197,8 @@ int main(int argc, char **argv)
 		cli_usage_error(synopsis, "unexpected argument '%s'", argv[optind]);
 	if (!o.ntopics)
 		cli_usage_error(synopsis, "a topic is needed: -t TOPIC");
-	if (o.group && !*o.group)
-		cli_usage_error(synopsis, "-g: the group id is empty");
+	if (o.group && group_id_check(o.group, &e))
+		cli_usage_error(synopsis, "-g: %s", e.msg);
 	if (have_format && o.json)
 		cli_usage_error(synopsis, "cannot use -f with -J");
 	if (offset_spec_parse(offset, clock_wall_ms(), &o.start, &e))

@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "cli_command.h"
+#include "group_id.h"
 #include "groups_cmd.h"
 #include "units.h"
 #include "xalloc.h"
@@ -129,12 +130,9 @@ static void check_command(const struct cli_command *cmd, const struct groups_opt
 {
 	/* As the broker checks them: an empty id would name the group list. */
 	for (int i = 0; i < ngroups; i++) {
-		size_t len = strlen(groups[i]);
-		if (len == 0 || len > 255)
-			cli_usage_error(synopsis, "a group id has 1 to 255 bytes");
-		for (size_t k = 0; k < len; k++)
-			if ((unsigned char)groups[i][k] < 0x20 || groups[i][k] == 0x7f)
-				cli_usage_error(synopsis, "a group id has no control characters");
+		struct err e;
+		if (group_id_check(groups[i], &e))
+			cli_usage_error(synopsis, "%s", e.msg);
 	}
 	if (cli_command_is(cmd, "reset-offsets")) {
 		if (!o->nscopes)
