@@ -134,7 +134,7 @@ parts() {
 	assert_output --partial '400 '
 }
 
-@test "__consumer_offsets is the broker's: no produce, delete, growth or creation by hand" {
+@test "__consumer_offsets is the broker's: no produce, delete, growth, creation or policy change by hand" {
 	curl -sf -X POST "$BROKER_URL/v1/groups/g/offsets" \
 		-d '{"offsets":[{"topic":"t","partition":0,"offset":1}]}' >/dev/null
 	run slog-topics describe __consumer_offsets --json
@@ -150,6 +150,13 @@ parts() {
 	assert_failure 1
 	run call POST /v1/topics '{"name":"__consumer_offsets"}'
 	assert_output --partial INVALID_TOPIC
+	# Its cleanup.policy stays compact; other configs may change.
+	run --separate-stderr slog-topics alter __consumer_offsets -c cleanup.policy=delete
+	assert_failure 1
+	assert_stderr_has 'stays compact'
+	run call PATCH /v1/topics/__consumer_offsets/configs '{"delete":["cleanup.policy"]}'
+	assert_output --partial INVALID_TOPIC
+	slog-topics alter __consumer_offsets -c segment.ms=1d
 	# What is in it reads as JSON.
 	run --separate-stderr slog-consume -t __consumer_offsets -e -f '%k %s\n'
 	assert_output --partial '{"group":"g","topic":"t","partition":0} {"offset":1,'
