@@ -14,6 +14,7 @@
 
 #include <getopt.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdint.h>
 
 #include "buf.h"
@@ -49,6 +50,13 @@ int64_t cli_ms(const char *synopsis, const char *opt, const char *arg, int64_t m
 
 /* -b's value, else $SLOG_BROKERS, else the default. */
 const char *cli_brokers(const char *arg);
+
+/*
+ * SIGINT and SIGTERM ask for a clean stop: the returned flag becomes
+ * nonzero, for the program's loop to notice.  SIGPIPE is ignored, so a
+ * reader that goes away is an EPIPE the program handles, not a death.
+ */
+volatile sig_atomic_t *cli_stop_on_signals(void);
 
 /* Append s with control bytes escaped (\n, \x1b), for messages. */
 /* Print JSON on stdout as one line (--json output), and release it. */

@@ -93,14 +93,6 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
 /* -p 3, -p 0,1,2: append to the list. */
 static void add_partitions(struct consumer_opts *o, char *arg)
 {
@@ -138,7 +130,7 @@ int main(int argc, char **argv)
 				   .commit_interval_ms = 5000, .client_id = "slog-consume" };
 	const char *brokers = NULL, *fmt = "%s\\n", *offset = "beginning";
 	int c, have_format = 0, group_only = 0, status;
-	struct sigaction sa;
+	volatile sig_atomic_t *stop;
 	struct cluster cl;
 	struct format *f;
 	struct err e;
@@ -209,18 +201,14 @@ int main(int argc, char **argv)
 		cli_usage_error(synopsis, "-f: %s", e.msg);
 	o.format = f;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	stop = cli_stop_on_signals();
 
 	if (cluster_connect(&cl, cli_brokers(brokers), clock_mono_ms() + o.timeout_ms, &e)) {
 		cli_error("%s", e.msg);
 		format_free(f);
 		return 1;
 	}
-	status = consumer_run(&cl, &o, &stop);
+	status = consumer_run(&cl, &o, stop);
 	cluster_close(&cl);
 	format_free(f);
 	free(o.partitions);

@@ -84,14 +84,6 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
 /* Turn \n \t \r \0 \\ \xNN into bytes; returns the length. */
 static size_t unescape(const char *opt, char *s)
 {
@@ -143,7 +135,7 @@ int main(int argc, char **argv)
 	int verbose = 0, c, have_partitioner = 0, have_delim = 0;
 	const struct producer_stats *st;
 	struct timespec t0;
-	struct sigaction sa;
+	volatile sig_atomic_t *stop;
 	struct producer *p;
 	struct cluster cl;
 	struct input in;
@@ -232,11 +224,7 @@ int main(int argc, char **argv)
 	if (have_partitioner && o.partition >= 0)
 		cli_usage_error(synopsis, "cannot use -p with --partitioner");
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	stop = cli_stop_on_signals();
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 
 	if (cluster_connect(&cl, cli_brokers(brokers), clock_mono_ms() + o.timeout_ms, &e)) {
@@ -251,7 +239,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	input_open(&in, &io, argv + optind, argc - optind, &e);
-	producer_run(p, &in, &stop);
+	producer_run(p, &in, stop);
 	st = producer_stats(p);
 	if (verbose) {
 		double s = elapsed_s(&t0);
