@@ -526,13 +526,6 @@ int api_group_offsets_commit(struct request *r, char **args)
 					"body needs \"offsets\": a list of at most %d offsets",
 					MAX_PARTITIONS);
 	}
-	if (json_array_size(list) == 0) {
-		/* Nothing to write: no group is made for it, and no fencing applies. */
-		json_decref(body);
-		if (gc_group_name_valid(args[0], &e))
-			return http_reply_err(r, &e);
-		return http_reply_json(r, 200, json_pack("{s:s, s:i}", "group", args[0], "committed", 0));
-	}
 	if (coordinate(r, args[0], &p)) {
 		json_decref(body);
 		return 1;

@@ -88,6 +88,8 @@ void gc_commit_apply(struct group_coordinator *gc, const char *group, const stru
 {
 	struct group *g;
 
+	if (n == 0) /* an empty commit: nothing to remember, no group to make */
+		return;
 	pthread_mutex_lock(&gc->lock);
 	g = group_find(gc, group);
 	if (!g) {
