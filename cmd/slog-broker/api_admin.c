@@ -365,20 +365,6 @@ int api_topic_configs_get(struct request *r, char **args)
 	return reply_configs(r, args[0]);
 }
 
-/* A config change sets or removes cleanup.policy. */
-static int touches_cleanup_policy(json_t *set, json_t *del)
-{
-	json_t *v;
-	size_t i;
-
-	if (json_object_get(set, "cleanup.policy"))
-		return 1;
-	json_array_foreach(del, i, v)
-		if (json_is_string(v) && strcmp(json_string_value(v), "cleanup.policy") == 0)
-			return 1;
-	return 0;
-}
-
 int api_topic_configs_alter(struct request *r, char **args)
 {
 	json_t *body = api_body_object(r, 1), *set, *del, *result = NULL;
@@ -412,14 +398,6 @@ int api_topic_configs_alter(struct request *r, char **args)
 			else
 				json_object_set(set, k, v);
 		}
-	}
-	if (meta_topic_internal(args[0]) && touches_cleanup_policy(set, del)) {
-		json_decref(set);
-		json_decref(del);
-		json_decref(body);
-		return http_reply_error(r, SLOG_EINVALID_TOPIC,
-					"topic '%s' is internal: its cleanup.policy stays compact, or "
-					"retention would delete committed offsets", args[0]);
 	}
 	rc = controller_alter_configs(r->b, args[0], set, del, validate, &result, &e);
 	json_decref(set);

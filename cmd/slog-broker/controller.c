@@ -176,6 +176,20 @@ int controller_delete_topic(struct broker *b, const char *name, struct err *e)
 	return rc;
 }
 
+/* A config change sets or removes cleanup.policy. */
+static int touches_cleanup_policy(json_t *set, json_t *del)
+{
+	json_t *v;
+	size_t i;
+
+	if (json_object_get(set, "cleanup.policy"))
+		return 1;
+	json_array_foreach(del, i, v)
+		if (json_is_string(v) && strcmp(json_string_value(v), "cleanup.policy") == 0)
+			return 1;
+	return 0;
+}
+
 int controller_alter_configs(struct broker *b, const char *name, json_t *set, json_t *del,
 			     int validate_only, json_t **configs, struct err *e)
 {
@@ -189,6 +203,12 @@ int controller_alter_configs(struct broker *b, const char *name, json_t *set, js
 	mt = meta_find(&b->meta, name);
 	if (!mt) {
 		rc = err_set(e, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "topic '%s' does not exist", name);
+		goto out;
+	}
+	if (meta_topic_internal(name) && touches_cleanup_policy(set, del)) {
+		rc = err_set(e, SLOG_EINVALID_TOPIC,
+			     "topic '%s' is internal: its cleanup.policy stays compact, or retention "
+			     "would delete committed offsets", name);
 		goto out;
 	}
 	rc = normalize_configs(set, &norm, e);
