@@ -318,12 +318,12 @@ int main(int argc, char **argv)
 	pthread_rwlockattr_destroy(&ra);
 	b->metrics = metrics_new();
 	b->waits = fetch_waits_start();
-	b->flusher = flusher_start();
 	if (open_storage(b, &e)) {
 		cli_error("%s", e.msg);
 		shutdown_broker(b);
 		return 1;
 	}
+	b->flusher = flusher_start(b->dirs.n);
 	b->sched = scheduler_start(b);
 	if (conf_get_bool(&b->conf, "log.cleaner.enable"))
 		b->cleaner = log_cleaner_start(b);
