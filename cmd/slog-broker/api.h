@@ -62,7 +62,7 @@ struct dir_gate_wait;
  * dir_gate_leave(r->b->gate, dirs) after those calls.  0: the request is
  * suspended and cont runs when it may try again (w must live as long as
  * the request: dir_gate_forget(w) when it is freed), or, once the broker
- * is stopping and the dirs are still full, answered with 503.  Either way
+ * is stopping and the dirs are still full, answered with 507.  Either way
  * the handler returns 1.
  */
 int api_enter_dirs(struct request *r, uint64_t dirs, struct dir_gate_wait *w,

@@ -20,8 +20,8 @@ int api_enter_dirs(struct request *r, uint64_t dirs, struct dir_gate_wait *w,
 	if (in == 1)
 		return 1;
 	if (in < 0) {
-		http_reply_error(r, SLOG_ELEADER_NOT_AVAILABLE,
-				 "the broker is stopping and the partition's log dir is not answering");
+		http_reply_error(r, SLOG_ESTORAGE,
+				 "the partition's log dir did not answer before the broker stopped");
 		return 0;
 	}
 	/*
