@@ -17,10 +17,12 @@ teardown() {
 	local pid
 	# Thaw first: a broker blocked in a write to a frozen file system
 	# cannot even be killed until the write returns.
-	[ -n "${LOOP_MNT:-}" ] && fsfreeze -u "$LOOP_MNT" 2>/dev/null
+	if [ -n "${LOOP_MNT:-}" ]; then
+		fsfreeze -u "$LOOP_MNT" 2>/dev/null || true
+	fi
 	for pid in "${BG_PIDS[@]}"; do
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
 	done
 	teardown_brokers
 	loop_unmount

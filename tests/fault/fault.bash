@@ -29,13 +29,16 @@ loop_mount() {
 }
 
 # loop_unmount: thaw, unmount and detach what loop_mount made; safe to
-# call when any step of it did not happen.
+# call when any step of it did not happen, and under set -e.
 loop_unmount() {
-	[ -n "${LOOP_MNT:-}" ] && fsfreeze -u "$LOOP_MNT" 2>/dev/null
-	if [ -n "${LOOP_MNT:-}" ] && mountpoint -q "$LOOP_MNT"; then
-		umount "$LOOP_MNT" 2>/dev/null || umount -l "$LOOP_MNT" 2>/dev/null
+	if [ -n "${LOOP_MNT:-}" ]; then
+		fsfreeze -u "$LOOP_MNT" 2>/dev/null || true
+		if mountpoint -q "$LOOP_MNT"; then
+			umount "$LOOP_MNT" 2>/dev/null || umount -l "$LOOP_MNT" 2>/dev/null || true
+		fi
 	fi
-	[ -n "${LOOP_DEV:-}" ] && losetup -d "$LOOP_DEV" 2>/dev/null
+	if [ -n "${LOOP_DEV:-}" ]; then
+		losetup -d "$LOOP_DEV" 2>/dev/null || true
+	fi
 	LOOP_MNT= LOOP_DEV=
-	return 0
 }
