@@ -22,6 +22,7 @@
 #include "api.h"
 #include "batch_iter.h"
 #include "broker.h"
+#include "dir_gate.h"
 #include "fileio.h"
 #include "ndjson.h"
 #include "units.h"
@@ -38,7 +39,17 @@ struct fetch_state {
 	int64_t max_wait_ms;
 	int binary;
 	int waited;
+	int at;                /* offsets: AT_*; AT_TIME's time is in offset */
+	struct dir_gate_wait gate; /* waiting for a log dir's slot */
 };
+
+static void fetch_state_free(void *p)
+{
+	struct fetch_state *fs = p;
+
+	dir_gate_forget(&fs->gate);
+	free(fs);
+}
 
 static void offsets_headers(struct request *r, int64_t start, int64_t hw, int64_t next)
 {
@@ -126,11 +137,17 @@ static int do_fetch(struct request *r)
 					"topic '%s' has no partition %d (it has %d)", fs->topic,
 					fs->partition, n);
 	}
+	/* The read waits behind an append to a stalled disk (dir_gate.h). */
+	if (!api_enter_dirs(r, dir_gate_bit(p->dir), &fs->gate, fetch_again)) {
+		pthread_rwlock_unlock(&b->meta_lock);
+		return 1;
+	}
 	hw = p->hw;
 	plog_offsets(p->log, &start, NULL);
 	if (fs->offset < 0)
 		fs->offset = start;
 	rc = plog_read(p->log, fs->offset, hw, (size_t)fs->max_bytes, &reg, &e);
+	dir_gate_leave(b->gate, dir_gate_bit(p->dir));
 	if (rc) {
 		pthread_rwlock_unlock(&b->meta_lock);
 		if (rc == SLOG_EOFFSET_OUT_OF_RANGE)
@@ -208,7 +225,7 @@ int api_fetch(struct request *r, char **args)
 	const char *isolation = http_query(r, "isolation");
 
 	r->state = fs;
-	r->free_state = free;
+	r->free_state = fetch_state_free;
 	snprintf(fs->topic, sizeof(fs->topic), "%s", args[0]);
 	fs->partition = api_partition_arg(args[1]);
 	if (fs->partition < 0)
@@ -228,39 +245,36 @@ int api_fetch(struct request *r, char **args)
 	return do_fetch(r);
 }
 
-int api_offsets(struct request *r, char **args)
+enum { AT_EARLIEST, AT_LATEST, AT_TIME };
+
+static int do_offsets(struct request *r)
 {
+	struct fetch_state *fs = r->state;
 	struct broker *b = r->b;
-	const char *at = http_query(r, "at");
-	int32_t pn = api_partition_arg(args[1]);
-	int64_t start, offset, ts = -1, when = 0;
+	int64_t start, offset, ts = -1;
 	struct topic *t;
 	struct partition *p;
 	struct err e;
 	json_t *j;
-	int by_time = 0;
 
-	if (!at)
-		at = "latest";
-	if (strcmp(at, "earliest") != 0 && strcmp(at, "latest") != 0) {
-		if (units_parse_int(at, 0, INT64_MAX, &when, NULL))
-			return http_reply_error(r, SLOG_EINVALID_REQUEST,
-						"at must be earliest, latest or a time in ms since the epoch");
-		by_time = 1;
-	}
 	pthread_rwlock_rdlock(&b->meta_lock);
-	t = broker_topic(b, args[0]);
-	p = t && pn >= 0 ? topic_partition(t, pn) : NULL;
+	t = broker_topic(b, fs->topic);
+	p = t ? topic_partition(t, fs->partition) : NULL;
 	if (!p) {
 		pthread_rwlock_unlock(&b->meta_lock);
-		return http_reply_error(r, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "%s-%s does not exist", args[0],
-					args[1]);
+		return http_reply_error(r, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "%s-%d does not exist",
+					fs->topic, fs->partition);
+	}
+	if (!api_enter_dirs(r, dir_gate_bit(p->dir), &fs->gate, do_offsets)) {
+		pthread_rwlock_unlock(&b->meta_lock);
+		return 1;
 	}
 	plog_offsets(p->log, &start, NULL);
-	offset = strcmp(at, "earliest") == 0 ? start : p->hw;
-	if (by_time) {
-		int rc = plog_find_timestamp(p->log, when, &offset, &ts, &e);
+	offset = fs->at == AT_EARLIEST ? start : p->hw;
+	if (fs->at == AT_TIME) {
+		int rc = plog_find_timestamp(p->log, fs->offset, &offset, &ts, &e);
 		if (rc < 0) {
+			dir_gate_leave(b->gate, dir_gate_bit(p->dir));
 			pthread_rwlock_unlock(&b->meta_lock);
 			return http_reply_err(r, &e);
 		}
@@ -269,8 +283,34 @@ int api_offsets(struct request *r, char **args)
 			ts = -1;
 		}
 	}
-	j = json_pack("{s:s, s:i, s:I, s:I}", "topic", t->name, "partition", pn, "offset",
+	dir_gate_leave(b->gate, dir_gate_bit(p->dir));
+	j = json_pack("{s:s, s:i, s:I, s:I}", "topic", t->name, "partition", fs->partition, "offset",
 		      (json_int_t)offset, "timestamp", (json_int_t)ts);
 	pthread_rwlock_unlock(&b->meta_lock);
 	return http_reply_json(r, 200, j);
+}
+
+int api_offsets(struct request *r, char **args)
+{
+	const char *at = http_query(r, "at");
+	struct fetch_state *fs = xcalloc(1, sizeof(*fs));
+
+	r->state = fs;
+	r->free_state = fetch_state_free;
+	snprintf(fs->topic, sizeof(fs->topic), "%s", args[0]);
+	fs->partition = api_partition_arg(args[1]);
+	if (fs->partition < 0)
+		return http_reply_error(r, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "%s-%s does not exist",
+					args[0], args[1]);
+	if (!at || strcmp(at, "latest") == 0) {
+		fs->at = AT_LATEST;
+	} else if (strcmp(at, "earliest") == 0) {
+		fs->at = AT_EARLIEST;
+	} else {
+		if (units_parse_int(at, 0, INT64_MAX, &fs->offset, NULL))
+			return http_reply_error(r, SLOG_EINVALID_REQUEST,
+						"at must be earliest, latest or a time in ms since the epoch");
+		fs->at = AT_TIME;
+	}
+	return do_offsets(r);
 }

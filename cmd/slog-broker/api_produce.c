@@ -25,6 +25,7 @@
 #include "broker.h"
 #include "compress.h"
 #include "controller.h"
+#include "dir_gate.h"
 #include "endian_io.h"
 #include "murmur2.h"
 #include "ndjson.h"
@@ -51,12 +52,16 @@ struct produce_state {
 	size_t nparts;
 	_Atomic int pending;   /* flushes not yet done */
 	struct request *r;
+	int acks;
+	uint8_t *body;         /* the request's own batches, appended as they are */
+	struct dir_gate_wait gate; /* waiting for a log dir's slot */
 };
 
 static void state_free(void *p)
 {
 	struct produce_state *s = p;
 
+	dir_gate_forget(&s->gate);
 	for (size_t i = 0; i < s->nparts; i++) {
 		batch_builder_free(&s->parts[i].bb);
 		buf_free(&s->parts[i].data);
@@ -462,6 +467,63 @@ static int wait_for_flush(struct request *r, struct produce_state *s)
 	return 1;
 }
 
+/* The log dirs the request writes to. */
+static uint64_t dirs_of(const struct produce_state *s, const struct topic *t)
+{
+	uint64_t mask = 0;
+
+	for (size_t i = 0; i < s->nparts; i++)
+		mask |= dir_gate_bit(t->parts[s->parts[i].partition]->dir);
+	return mask;
+}
+
+static int append_again(struct request *r);
+
+/*
+ * Append (meta_lock held for reading; released here), then answer or
+ * wait for the flush.  A write may block on a stalled disk, so the
+ * request first takes a slot of each log dir it writes to (dir_gate.h);
+ * when one is full it suspends and comes back through append_again.
+ */
+static int append_locked(struct request *r, struct produce_state *s, struct topic *t)
+{
+	struct broker *b = r->b;
+	uint64_t dirs = dirs_of(s, t);
+
+	if (!api_enter_dirs(r, dirs, &s->gate, append_again)) {
+		pthread_rwlock_unlock(&b->meta_lock);
+		return 1;
+	}
+	append_all(r, s, t, s->body, r->body.len);
+	dir_gate_leave(b->gate, dirs);
+	for (size_t i = 0; i < s->nparts; i++)
+		s->parts[i].flush.part = t->parts[s->parts[i].partition];
+	pthread_rwlock_unlock(&b->meta_lock);
+	if (s->acks == -1 && b->flush_on_ack)
+		return wait_for_flush(r, s);
+	return reply_result(r);
+}
+
+/* Back from waiting for a log dir: the topic may have changed meanwhile. */
+static int append_again(struct request *r)
+{
+	struct produce_state *s = r->state;
+	struct broker *b = r->b;
+	struct topic *t;
+
+	pthread_rwlock_rdlock(&b->meta_lock);
+	t = broker_topic(b, s->topic);
+	for (size_t i = 0; t && i < s->nparts; i++)
+		if (s->parts[i].partition >= t->npart)
+			t = NULL;
+	if (!t) {
+		pthread_rwlock_unlock(&b->meta_lock);
+		return http_reply_error(r, SLOG_EUNKNOWN_TOPIC_OR_PARTITION,
+					"topic '%s' was deleted or shrunk while the request waited", s->topic);
+	}
+	return append_locked(r, s, t);
+}
+
 static int produce(struct request *r, const char *topic, int32_t fixed)
 {
 	struct broker *b = r->b;
@@ -538,13 +600,9 @@ static int produce(struct request *r, const char *topic, int32_t fixed)
 		pthread_rwlock_unlock(&b->meta_lock);
 		return http_reply_err(r, &e);
 	}
-	append_all(r, s, t, body, r->body.len);
-	for (size_t i = 0; i < s->nparts; i++)
-		s->parts[i].flush.part = t->parts[s->parts[i].partition];
-	pthread_rwlock_unlock(&b->meta_lock);
-	if (acks == -1 && b->flush_on_ack)
-		return wait_for_flush(r, s);
-	return reply_result(r);
+	s->acks = acks;
+	s->body = body;
+	return append_locked(r, s, t);
 }
 
 int api_produce_partition(struct request *r, char **args)

@@ -91,6 +91,7 @@ struct broker {
 	size_t ntopics, topics_cap;
 
 	struct flusher *flusher;
+	struct dir_gate *gate;   /* request threads inside each log dir */
 	struct fetch_waits *waits;
 	struct scheduler *sched;
 	struct log_cleaner *cleaner;

@@ -63,7 +63,7 @@ const struct conf_def broker_conf_defs[] = {
 	{ "socket.request.max.bytes", CONF_BYTES, "100MiB", 1024, INT32_MAX, 0, NULL,
 	  "the largest request body the broker reads" },
 	{ "num.network.threads", CONF_INT, "0", 0, 256, 0, NULL,
-	  "threads serving HTTP (0: one per CPU core)" },
+	  "threads serving HTTP (0: one per CPU core, at least 4)" },
 	{ "fetch.max.wait.ms", CONF_DURATION, "30s", 0, 3600000, 1, NULL,
 	  "the longest a fetch may wait for new records (max_wait_ms is capped to this)" },
 	{ "connections.max.idle.ms", CONF_DURATION, "10m", 0, I64MAX, 1, NULL,

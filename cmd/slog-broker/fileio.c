@@ -178,9 +178,38 @@ ssize_t fio_pread(int fd, void *p, size_t n, off_t off, const char *what, struct
 	return (ssize_t)done;
 }
 
+/* ---- a stalled disk, for tests: fsyncs under a prefix wait ---- */
+
+static _Atomic int stall_on;
+static pthread_mutex_t stall_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t stall_cond = PTHREAD_COND_INITIALIZER;
+static char stall_prefix[4096];
+
+void fio_stall_syncs(const char *prefix)
+{
+	pthread_mutex_lock(&stall_lock);
+	snprintf(stall_prefix, sizeof(stall_prefix), "%s", prefix ? prefix : "");
+	stall_on = prefix != NULL;
+	pthread_cond_broadcast(&stall_cond);
+	pthread_mutex_unlock(&stall_lock);
+}
+
+static void stall_wait(const char *what)
+{
+	if (!stall_on)
+		return;
+	pthread_mutex_lock(&stall_lock);
+	while (stall_on && strncmp(what, stall_prefix, strlen(stall_prefix)) == 0)
+		pthread_cond_wait(&stall_cond, &stall_lock);
+	pthread_mutex_unlock(&stall_lock);
+}
+
 static int do_sync(int fd, int data_only, const char *what, struct err *e)
 {
-	int injected = next_fault(&faults.fail_sync_at, faults.sync_errno);
+	int injected;
+
+	stall_wait(what);
+	injected = next_fault(&faults.fail_sync_at, faults.sync_errno);
 
 	if (injected)
 		return sys_err(e, "fsync", what, injected);

@@ -77,6 +77,12 @@ void fio_faults_set(const struct fio_faults *f);
 void fio_faults_clear(void);
 
 /*
+ * A stalled disk: fsyncs and fdatasyncs of paths that start with prefix
+ * wait until fio_stall_syncs(NULL).  Independent of fio_faults_set.
+ */
+void fio_stall_syncs(const char *prefix);
+
+/*
  * Simulate power loss for every file written since tracking began: each
  * is cut back to its length at its last fsync, plus (when tear is set) a
  * random part of the bytes written after it.  Afterwards tracking starts

@@ -1,134 +1,229 @@
 /*
- * flusher.c: the group-commit thread.  See flusher.h.
+ * flusher.c: the group-commit threads, one per log dir.  See flusher.h.
  *
- * A done callback resumes a connection whose request (and the flush_req
- * inside it) another thread may free at once, so a round first copies
- * the queue into an array and never touches a request after answering
- * it.
+ * A log dir is usually a disk: fsyncs to one disk queue behind each
+ * other, while fsyncs to different disks can run at once.  With one
+ * thread per dir, a disk that hangs (or is merely slow) delays only the
+ * acknowledgements of its own partitions.
+ *
+ * A round takes the dir's whole queue, groups its requests by partition
+ * with a hash table (linear in the number of requests, however many
+ * partitions there are), fsyncs each partition once to the largest
+ * offset asked, and answers the partition's requests.  A done callback
+ * resumes a connection whose request (and the flush_req inside it)
+ * another thread may free at once, so a round never touches a request
+ * after answering it: the grouping lives in arrays of its own.
  */
 #include "flusher.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "broker.h"
 #include "xalloc.h"
 
-struct flusher {
-	pthread_mutex_t lock;
+/* One log dir's queue and thread. */
+struct flush_queue {
+	pthread_mutex_t lock;      /* guards the fields down to stop */
 	pthread_cond_t cond;       /* work arrived, or stop */
 	pthread_cond_t idle;       /* a round finished */
 	struct flush_req *head, *tail;
 	struct partition **running; /* partitions of the round in progress */
-	size_t nrunning;
+	size_t nrunning, running_cap;
 	int stop;
 	pthread_t thread;
 };
 
-/* Flush one round: each partition once, to the largest offset asked. */
-static void run_round(struct flush_req **v, size_t n)
+struct flusher {
+	size_t n;
+	struct flush_queue *q;
+};
+
+/* One partition's requests in a round. */
+struct flush_group {
+	struct partition *part;
+	int64_t upto;
+	size_t first;              /* index of its first request */
+};
+
+/* A round's working memory, kept between rounds. */
+struct round {
+	struct flush_req **req;    /* the queue, in order */
+	size_t *next;              /* next request of the same group, or SIZE_MAX */
+	struct flush_group *group;
+	size_t *slot;              /* hash of partition -> group index + 1 */
+	size_t req_cap, next_cap, group_cap, slot_cap;
+	size_t nreq, ngroups;
+};
+
+static size_t hash_ptr(const void *p, size_t mask)
 {
-	for (size_t i = 0; i < n; i++) {
-		struct partition *part;
-		int64_t upto = 0;
+	uint64_t x = (uint64_t)(uintptr_t)p;
+
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	return (size_t)x & mask;
+}
+
+/* Group rd->req by partition, in O(nreq).  Fills group, next, ngroups. */
+static void group_requests(struct round *rd)
+{
+	size_t nslots = 16, *tail;
+
+	while (nslots < 2 * rd->nreq)
+		nslots *= 2;
+	rd->slot = xgrow(rd->slot, &rd->slot_cap, nslots, sizeof(*rd->slot));
+	memset(rd->slot, 0, nslots * sizeof(*rd->slot));
+	rd->next = xgrow(rd->next, &rd->next_cap, rd->nreq, sizeof(*rd->next));
+	rd->group = xgrow(rd->group, &rd->group_cap, rd->nreq, sizeof(*rd->group));
+	tail = xcalloc(rd->nreq, sizeof(*tail)); /* last request of each group */
+	rd->ngroups = 0;
+	for (size_t i = 0; i < rd->nreq; i++) {
+		struct flush_req *r = rd->req[i];
+		size_t h = hash_ptr(r->part, nslots - 1), g;
+
+		while (rd->slot[h] && rd->group[rd->slot[h] - 1].part != r->part)
+			h = (h + 1) & (nslots - 1);
+		rd->next[i] = SIZE_MAX;
+		if (!rd->slot[h]) {
+			g = rd->ngroups++;
+			rd->slot[h] = g + 1;
+			rd->group[g] = (struct flush_group){ r->part, r->upto, i };
+		} else {
+			g = rd->slot[h] - 1;
+			if (r->upto > rd->group[g].upto)
+				rd->group[g].upto = r->upto;
+			rd->next[tail[g]] = i;
+		}
+		tail[g] = i;
+	}
+	free(tail);
+}
+
+/* Flush each partition of the round once and answer its requests. */
+static void run_round(struct round *rd)
+{
+	for (size_t g = 0; g < rd->ngroups; g++) {
 		struct err e;
 		int rc;
 
-		if (!v[i])
-			continue;
-		part = v[i]->part;
-		for (size_t j = i; j < n; j++)
-			if (v[j] && v[j]->part == part && v[j]->upto > upto)
-				upto = v[j]->upto;
 		err_clear(&e);
-		rc = plog_flush(part->log, upto, &e);
-		for (size_t j = i; j < n; j++) {
-			struct flush_req *r = v[j];
-			if (!r || r->part != part)
-				continue;
-			v[j] = NULL;
+		rc = plog_flush(rd->group[g].part->log, rd->group[g].upto, &e);
+		for (size_t i = rd->group[g].first; i != SIZE_MAX; i = rd->next[i]) {
+			struct flush_req *r = rd->req[i];
 			r->done(r, rc, &e); /* r may be gone after this */
 		}
 	}
 }
 
-static void *flusher_main(void *arg)
+/* Take the queue into rd (lock held) and note its partitions as running. */
+static void take_queue(struct flush_queue *q, struct round *rd)
 {
-	struct flusher *f = arg;
-	struct flush_req **v = NULL;
-	size_t cap = 0, pcap = 0;
-
-	pthread_mutex_lock(&f->lock);
-	for (;;) {
-		size_t n = 0;
-
-		while (!f->head && !f->stop)
-			pthread_cond_wait(&f->cond, &f->lock);
-		if (!f->head)
-			break;
-		for (struct flush_req *r = f->head; r; r = r->next) {
-			v = xgrow(v, &cap, n + 1, sizeof(*v));
-			f->running = xgrow(f->running, &pcap, n + 1, sizeof(*f->running));
-			f->running[n] = r->part;
-			v[n++] = r;
-		}
-		f->nrunning = n;
-		f->head = f->tail = NULL;
-		pthread_mutex_unlock(&f->lock);
-		run_round(v, n);
-		pthread_mutex_lock(&f->lock);
-		f->nrunning = 0;
-		pthread_cond_broadcast(&f->idle);
+	rd->nreq = 0;
+	for (struct flush_req *r = q->head; r; r = r->next) {
+		rd->req = xgrow(rd->req, &rd->req_cap, rd->nreq + 1, sizeof(*rd->req));
+		rd->req[rd->nreq++] = r;
 	}
-	pthread_mutex_unlock(&f->lock);
-	free(v);
+	q->head = q->tail = NULL;
+	group_requests(rd);
+	q->running = xgrow(q->running, &q->running_cap, rd->ngroups, sizeof(*q->running));
+	for (size_t g = 0; g < rd->ngroups; g++)
+		q->running[g] = rd->group[g].part;
+	q->nrunning = rd->ngroups;
+}
+
+static void *queue_main(void *arg)
+{
+	struct flush_queue *q = arg;
+	struct round rd = { 0 };
+
+	pthread_mutex_lock(&q->lock);
+	for (;;) {
+		while (!q->head && !q->stop)
+			pthread_cond_wait(&q->cond, &q->lock);
+		if (!q->head)
+			break;
+		take_queue(q, &rd);
+		pthread_mutex_unlock(&q->lock);
+		run_round(&rd);
+		pthread_mutex_lock(&q->lock);
+		q->nrunning = 0;
+		pthread_cond_broadcast(&q->idle);
+	}
+	pthread_mutex_unlock(&q->lock);
+	free(rd.req);
+	free(rd.next);
+	free(rd.group);
+	free(rd.slot);
 	return NULL;
 }
 
-struct flusher *flusher_start(void)
+struct flusher *flusher_start(size_t ndirs)
 {
 	struct flusher *f = xcalloc(1, sizeof(*f));
 
-	pthread_mutex_init(&f->lock, NULL);
-	pthread_cond_init(&f->cond, NULL);
-	pthread_cond_init(&f->idle, NULL);
-	pthread_create(&f->thread, NULL, flusher_main, f);
+	f->n = ndirs ? ndirs : 1;
+	f->q = xcalloc(f->n, sizeof(*f->q));
+	for (size_t i = 0; i < f->n; i++) {
+		struct flush_queue *q = &f->q[i];
+		pthread_mutex_init(&q->lock, NULL);
+		pthread_cond_init(&q->cond, NULL);
+		pthread_cond_init(&q->idle, NULL);
+		pthread_create(&q->thread, NULL, queue_main, q);
+	}
 	return f;
 }
 
 void flusher_stop(struct flusher *f)
 {
-	pthread_mutex_lock(&f->lock);
-	f->stop = 1;
-	pthread_cond_signal(&f->cond);
-	pthread_mutex_unlock(&f->lock);
-	pthread_join(f->thread, NULL);
-	pthread_mutex_destroy(&f->lock);
-	pthread_cond_destroy(&f->cond);
-	pthread_cond_destroy(&f->idle);
-	free(f->running);
+	for (size_t i = 0; i < f->n; i++) {
+		struct flush_queue *q = &f->q[i];
+		pthread_mutex_lock(&q->lock);
+		q->stop = 1;
+		pthread_cond_signal(&q->cond);
+		pthread_mutex_unlock(&q->lock);
+	}
+	for (size_t i = 0; i < f->n; i++) {
+		struct flush_queue *q = &f->q[i];
+		pthread_join(q->thread, NULL);
+		pthread_mutex_destroy(&q->lock);
+		pthread_cond_destroy(&q->cond);
+		pthread_cond_destroy(&q->idle);
+		free(q->running);
+	}
+	free(f->q);
 	free(f);
+}
+
+static struct flush_queue *queue_of(struct flusher *f, const struct partition *p)
+{
+	return &f->q[p->dir >= 0 ? (size_t)p->dir % f->n : 0];
 }
 
 void flusher_submit(struct flusher *f, struct flush_req *r)
 {
+	struct flush_queue *q = queue_of(f, r->part);
+
 	r->next = NULL;
-	pthread_mutex_lock(&f->lock);
-	if (f->tail)
-		f->tail->next = r;
+	pthread_mutex_lock(&q->lock);
+	if (q->tail)
+		q->tail->next = r;
 	else
-		f->head = r;
-	f->tail = r;
-	pthread_cond_signal(&f->cond);
-	pthread_mutex_unlock(&f->lock);
+		q->head = r;
+	q->tail = r;
+	pthread_cond_signal(&q->cond);
+	pthread_mutex_unlock(&q->lock);
 }
 
-static int busy_with(struct flusher *f, struct partition *p)
+static int busy_with(struct flush_queue *q, struct partition *p)
 {
-	for (size_t i = 0; i < f->nrunning; i++)
-		if (f->running[i] == p)
+	for (size_t i = 0; i < q->nrunning; i++)
+		if (q->running[i] == p)
 			return 1;
-	for (struct flush_req *r = f->head; r; r = r->next)
+	for (struct flush_req *r = q->head; r; r = r->next)
 		if (r->part == p)
 			return 1;
 	return 0;
@@ -136,8 +231,10 @@ static int busy_with(struct flusher *f, struct partition *p)
 
 void flusher_drain_partition(struct flusher *f, struct partition *p)
 {
-	pthread_mutex_lock(&f->lock);
-	while (busy_with(f, p))
-		pthread_cond_wait(&f->idle, &f->lock);
-	pthread_mutex_unlock(&f->lock);
+	struct flush_queue *q = queue_of(f, p);
+
+	pthread_mutex_lock(&q->lock);
+	while (busy_with(q, p))
+		pthread_cond_wait(&q->idle, &q->lock);
+	pthread_mutex_unlock(&q->lock);
 }

@@ -2,19 +2,26 @@
  * flusher.h: group commit for acks=all, off the request threads.
  *
  * A produce with acks=all appends, suspends its connection and submits a
- * flush request.  The flusher thread takes every request queued so far,
- * fsyncs each partition involved once (plog_flush), and calls each
- * request's done callback with the result, which resumes the connection.
- * Requests that arrive during an fsync wait for the next round, which
- * then covers all of them with one more fsync: under load, one fsync
- * serves as many acknowledgements as arrived while the last one ran.
+ * flush request.  Each log dir has its own flusher thread: it takes every
+ * request queued so far for its dir, fsyncs each partition involved once
+ * (plog_flush), and calls each request's done callback with the result,
+ * which resumes the connection.  Requests that arrive during an fsync
+ * wait for the next round, which then covers all of them with one more
+ * fsync: under load, one fsync serves as many acknowledgements as
+ * arrived while the last one ran.
  *
  * No HTTP thread ever blocks in fsync, so a slow disk delays only the
- * requests that asked for durability.
+ * requests that asked for durability, and only those whose partitions
+ * live on it: a hung disk does not hold up acknowledgements on another.
+ *
+ * A request's partition must stay alive until its done callback has
+ * returned; done runs on the flusher thread of the partition's log dir
+ * (part->dir), and the flush_req may be freed from inside it.
  */
 #ifndef SLOG_FLUSHER_H
 #define SLOG_FLUSHER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -30,7 +37,8 @@ struct flush_req {
 	struct flush_req *next; /* owned by the flusher */
 };
 
-struct flusher *flusher_start(void);
+/* One thread for each of ndirs log dirs (a partition's dir indexes them). */
+struct flusher *flusher_start(size_t ndirs);
 /* Finish what is queued, then stop. */
 void flusher_stop(struct flusher *f);
 

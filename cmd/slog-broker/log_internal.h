@@ -18,11 +18,15 @@ struct plog {
 	struct plog_config cfg;
 	struct segment **segs;   /* oldest first; the last is active */
 	size_t nsegs, segs_cap;
-	int64_t log_start;       /* first offset readers may ask for */
-	int64_t log_end;         /* the next offset to assign */
+	/* Written under lock; atomic so that plog_offsets reads them without
+	 * it: an append blocked on a stalled disk holds the lock, and health
+	 * and metadata answers must not wait for it. */
+	_Atomic int64_t log_start; /* first offset readers may ask for */
+	_Atomic int64_t log_end;   /* the next offset to assign */
 	struct leader_epochs epochs;
 	int dir_dirty;           /* a segment file was created since the last flush */
 	int failed;              /* a fsync failed: refuse appends */
+	_Atomic uint64_t size_seen; /* plog_size's last answer */
 
 	pthread_mutex_t flush_lock; /* guards the group-commit fields below */
 	pthread_cond_t flush_cond;

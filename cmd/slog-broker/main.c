@@ -17,6 +17,7 @@
 #include "broker.h"
 #include "cli.h"
 #include "controller.h"
+#include "dir_gate.h"
 #include "fetch_wait.h"
 #include "flusher.h"
 #include "http_server.h"
@@ -191,6 +192,18 @@ static int open_storage(struct broker *b, struct err *e)
 	return offsets_store_load(b, e);
 }
 
+/*
+ * One thread per core, but at least 4: requests that block on a stalled
+ * log dir hold threads (up to all but one, dir_gate.h), and the others
+ * must be enough for everything else.
+ */
+static int default_threads(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 4 ? 4 : n > 256 ? 256 : (int)n;
+}
+
 static int shutdown_broker(struct broker *b)
 {
 	int64_t deadline = clock_mono_ms() + 4000;
@@ -204,6 +217,8 @@ static int shutdown_broker(struct broker *b)
 		http_quiesce(b->http);
 		/* Answer long polls now, then let requests in flight finish. */
 		fetch_waits_wake_all(b->waits);
+		if (b->gate)
+			dir_gate_close(b->gate);
 		if (b->groups)
 			gc_quiesce(b->groups);
 		while (http_active(b->http) > 0 && clock_mono_ms() < deadline)
@@ -234,6 +249,7 @@ static int shutdown_broker(struct broker *b)
 	meta_state_free(&b->meta);
 	if (b->metrics)
 		metrics_free(b->metrics);
+	dir_gate_free(b->gate);
 	conf_free(&b->conf);
 	pthread_rwlock_destroy(&b->meta_lock);
 	log_info("stopped%s", rc ? " with errors" : "");
@@ -302,19 +318,21 @@ int main(int argc, char **argv)
 	pthread_rwlockattr_destroy(&ra);
 	b->metrics = metrics_new();
 	b->waits = fetch_waits_start();
-	b->flusher = flusher_start();
 	if (open_storage(b, &e)) {
 		cli_error("%s", e.msg);
 		shutdown_broker(b);
 		return 1;
 	}
+	b->flusher = flusher_start(b->dirs.n);
 	b->sched = scheduler_start(b);
 	if (conf_get_bool(&b->conf, "log.cleaner.enable"))
 		b->cleaner = log_cleaner_start(b);
 	threads = (int)conf_get_num(&b->conf, "num.network.threads");
 	if (threads == 0)
-		threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
-	b->http = http_start(b, b->listen_host, b->listen_port, threads > 0 ? threads : 1, &e);
+		threads = default_threads();
+	/* A stalled log dir may hold all threads but one (dir_gate.h). */
+	b->gate = dir_gate_new(threads - 1);
+	b->http = http_start(b, b->listen_host, b->listen_port, threads, &e);
 	if (!b->http) {
 		cli_error("%s", e.msg);
 		shutdown_broker(b);

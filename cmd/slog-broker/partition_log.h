@@ -130,8 +130,10 @@ void plog_region_release(struct plog_region *r);
 int plog_find_timestamp(struct plog *l, int64_t ts, int64_t *offset, int64_t *found_ts,
 			struct err *e);
 
+/* Never waits for the log lock (a stalled append holds it). */
 void plog_offsets(struct plog *l, int64_t *log_start, int64_t *log_end);
 int64_t plog_recovery_point(struct plog *l);
+/* Waits at most 50 ms for the log lock, then answers the size last seen. */
 uint64_t plog_size(struct plog *l);
 size_t plog_segment_count(struct plog *l);
 int32_t plog_latest_epoch(struct plog *l);

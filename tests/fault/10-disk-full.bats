@@ -2,9 +2,10 @@
 # A full disk: writes fail with a storage error, reads go on, nothing
 # acknowledged is lost, and nothing is corrupted.  Needs root (tmpfs).
 
-load ../helpers
+load fault
 
 setup() {
+	require_root
 	MNT=$BATS_TEST_TMPDIR/small
 	mkdir -p "$MNT"
 	mount -t tmpfs -o size=3m tmpfs "$MNT"

@@ -1,0 +1,105 @@
+#!/usr/bin/env bats
+# A stalled disk: one log dir's file system is frozen (fsfreeze), so every
+# write to it blocks.  Health checks, metadata and the partitions of the
+# other log dir keep answering; the requests to the frozen dir wait and
+# complete once it thaws, and nothing acknowledged is lost.  Needs root
+# (a loop-mounted ext4 image).
+
+load fault
+
+setup() {
+	require_root mkfs.ext4 fsfreeze losetup mountpoint curl
+	loop_mount 64M "$BATS_TEST_TMPDIR/slow"
+	BG_PIDS=()
+}
+
+teardown() {
+	local pid
+	# Thaw first: a broker blocked in a write to a frozen file system
+	# cannot even be killed until the write returns.
+	if [ -n "${LOOP_MNT:-}" ]; then
+		fsfreeze -u "$LOOP_MNT" 2>/dev/null || true
+	fi
+	for pid in "${BG_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	teardown_brokers
+	loop_unmount
+}
+
+# in_time URL [CURL ARGS]...: URL answers 200 within 5 s.
+in_time() {
+	local url=$1 code
+	shift
+	code=$(curl -s -m 5 -o "$BATS_TEST_TMPDIR/answer" -w '%{http_code} %{time_total}' "$@" "$url")
+	echo "$url: $code" >&2
+	[ "${code%% *}" = 200 ]
+}
+
+# produce_bg PARTITION VALUE: a produce of VALUE in the background; its
+# status goes to $BATS_TEST_TMPDIR/bg.VALUE.
+produce_bg() {
+	curl -s -m 120 -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: text/plain' \
+		--data-binary "$2" "$BROKER_URL/v1/topics/t/partitions/$1/records?acks=all" \
+		>"$BATS_TEST_TMPDIR/bg.$2" 2>&1 &
+	BG_PIDS+=($!)
+}
+
+# A thread of the broker sleeps in the kernel, uninterruptibly (a write
+# to the frozen file system).
+broker_in_d_state() {
+	grep -q '^State:[[:space:]]*D' /proc/"$BROKER_PID"/task/*/status
+}
+
+@test "a frozen log dir leaves health, metadata and the other log dir answering" {
+	start_broker --set "log.dirs=$BATS_TEST_TMPDIR/fast,$LOOP_MNT/data" \
+		--set num.network.threads=2
+	slog-topics create t -P 2
+	local slow fast
+	if [ -d "$LOOP_MNT/data/t-0" ]; then slow=0 fast=1; else slow=1 fast=0; fi
+	[ -d "$LOOP_MNT/data/t-$slow" ]
+	[ -d "$BATS_TEST_TMPDIR/fast/t-$fast" ]
+	in_time "$BROKER_URL/v1/topics/t/partitions/$slow/records?acks=all" -d before
+
+	fsfreeze -f "$LOOP_MNT"
+	produce_bg "$slow" frozen1
+	wait_for 200 broker_in_d_state
+	produce_bg "$slow" frozen2
+	produce_bg "$slow" frozen3
+	curl -s -m 120 -o "$BATS_TEST_TMPDIR/slow-fetch" "$BROKER_URL/v1/topics/t/partitions/$slow/records?offset=0" &
+	BG_PIDS+=($!)
+
+	in_time "$BROKER_URL/healthz"
+	in_time "$BROKER_URL/readyz"
+	in_time "$BROKER_URL/metrics"
+	in_time "$BROKER_URL/v1/metadata"
+	in_time "$BROKER_URL/v1/topics"
+	in_time "$BROKER_URL/v1/topics/t"
+	in_time "$BROKER_URL/v1/topics/t/partitions/$fast/records?acks=all" -d elsewhere
+	in_time "$BROKER_URL/v1/topics/t/partitions/$fast/records?offset=0"
+	run cat "$BATS_TEST_TMPDIR/answer"
+	assert_output --partial '"value":"elsewhere"'
+	# The frozen dir's requests are still waiting.
+	[ ! -s "$BATS_TEST_TMPDIR/bg.frozen1" ]
+
+	fsfreeze -u "$LOOP_MNT"
+	local pid
+	for pid in "${BG_PIDS[@]}"; do
+		wait "$pid"
+	done
+	BG_PIDS=()
+	for v in frozen1 frozen2 frozen3; do
+		run cat "$BATS_TEST_TMPDIR/bg.$v"
+		assert_output 200
+	done
+	run cat "$BATS_TEST_TMPDIR/slow-fetch"
+	assert_output --partial '"value":"before"'
+	run --separate-stderr slog-consume -t t -p "$slow" -e
+	assert_success
+	[ "${#lines[@]}" -eq 4 ]
+	assert_line before
+	assert_line frozen1
+	assert_line frozen2
+	assert_line frozen3
+}
