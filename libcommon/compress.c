@@ -15,6 +15,9 @@
 #include <string.h>
 #include <zstd.h>
 
+/* The smallest step of streamed output, and the first of a whole one. */
+#define STEP_MIN ((size_t)64 << 10)
+
 static const char *const codec_names[] = { "none", "gzip", "snappy", "lz4", "zstd" };
 
 static pthread_key_t cctx_key, dctx_key;
@@ -155,7 +158,7 @@ int decompress_stream_begin(struct decompress_stream *s, int codec, const void *
 	if (declared == ZSTD_CONTENTSIZE_ERROR)
 		return err_set(e, SLOG_ECORRUPT_MESSAGE, "zstd: not a zstd frame");
 	if (declared != ZSTD_CONTENTSIZE_UNKNOWN && declared > max_out)
-		return err_set(e, SLOG_ECORRUPT_MESSAGE,
+		return err_set(e, SLOG_EMESSAGE_TOO_LARGE,
 			       "zstd: frame declares %llu bytes, over the limit of %zu", declared, max_out);
 	s->zctx = dctx_take();
 	if (!s->zctx)
@@ -165,7 +168,7 @@ int decompress_stream_begin(struct decompress_stream *s, int codec, const void *
 
 static int stream_too_big(struct decompress_stream *s, struct err *e)
 {
-	return err_set(e, SLOG_ECORRUPT_MESSAGE, "%srecords expand beyond the limit of %zu bytes",
+	return err_set(e, SLOG_EMESSAGE_TOO_LARGE, "%srecords expand beyond the limit of %zu bytes",
 		       s->codec == CODEC_ZSTD ? "zstd: " : "", s->max_out);
 }
 
@@ -204,9 +207,15 @@ int decompress_stream_read(struct decompress_stream *s, struct buf *out, size_t 
 		return !s->done;
 	}
 	while (!s->done && out->len - start < want) {
-		/* Room for one byte past the limit, so excess shows up. */
+		/* Room for one byte past the limit, so excess shows up; and no
+		 * more than doubles out, so memory follows the real output. */
 		size_t room = want - (out->len - start), left = s->max_out - s->produced + 1;
-		int rc = zstd_step(s, out, room < left ? room : left, e);
+		size_t step = out->len > STEP_MIN ? out->len : STEP_MIN;
+		int rc;
+
+		if (room > left)
+			room = left;
+		rc = zstd_step(s, out, room < step ? room : step, e);
 
 		if (rc)
 			return rc;
@@ -231,7 +240,7 @@ int decompress_append(int codec, const void *in, size_t len, size_t max_out,
 
 	/* Steps double with the output so far: memory follows real bytes. */
 	while (rc >= 0) {
-		size_t step = out->len - start > (64 << 10) ? out->len - start : (64 << 10);
+		size_t step = out->len - start > STEP_MIN ? out->len - start : STEP_MIN;
 		rc = decompress_stream_read(&s, out, step, e);
 		if (rc != 1)
 			break;

@@ -48,7 +48,8 @@ int compress_append(int codec, int level, const void *in, size_t len,
  * more than max_out bytes (a small input must not expand without bound).
  * out grows as output arrives: a frame's declared content size is the
  * sender's claim and sizes nothing.  Returns 0, SLOG_ECORRUPT_MESSAGE for
- * bad or oversized data, or SLOG_EUNSUPPORTED_COMPRESSION_TYPE.
+ * bad data, SLOG_EMESSAGE_TOO_LARGE for output (declared or real) beyond
+ * max_out, or SLOG_EUNSUPPORTED_COMPRESSION_TYPE.
  */
 int decompress_append(int codec, const void *in, size_t len, size_t max_out,
 		      struct buf *out, struct err *e);
@@ -76,15 +77,17 @@ struct decompress_stream {
 	int done;            /* every frame complete and all input used */
 };
 
-/* 0, or SLOG_ECORRUPT_MESSAGE (not a frame, declares more than max_out),
- * SLOG_EUNSUPPORTED_COMPRESSION_TYPE or SLOG_ENOMEM. */
+/* 0, or SLOG_ECORRUPT_MESSAGE (not a frame), SLOG_EMESSAGE_TOO_LARGE
+ * (declares more than max_out), SLOG_EUNSUPPORTED_COMPRESSION_TYPE or
+ * SLOG_ENOMEM. */
 int decompress_stream_begin(struct decompress_stream *s, int codec, const void *in, size_t len,
 			    size_t max_out, struct err *e);
 
 /*
  * Append up to want more bytes to out (fewer only at the end).  Returns 1
- * when more may follow, 0 once the stream is complete, or
- * SLOG_ECORRUPT_MESSAGE (bad or truncated data, or output beyond max_out).
+ * when more may follow, 0 once the stream is complete,
+ * SLOG_ECORRUPT_MESSAGE (bad or truncated data), or SLOG_EMESSAGE_TOO_LARGE
+ * (output beyond max_out).
  */
 int decompress_stream_read(struct decompress_stream *s, struct buf *out, size_t want,
 			   struct err *e);

@@ -93,7 +93,7 @@ static void test_a_stream_gives_output_in_bounded_steps(void)
 	/* A frame that declares more than the limit is refused at once; one
 	 * that does not say fails once its output passes the limit. */
 	CHECK_EQ(decompress_stream_begin(&s, CODEC_ZSTD, z.data, z.len, 3 << 20, &e),
-		 SLOG_ECORRUPT_MESSAGE);
+		 SLOG_EMESSAGE_TOO_LARGE);
 	decompress_stream_end(&s);
 	buf_reset(&z);
 	undeclared_frame(&z, 8 << 20);
@@ -105,7 +105,7 @@ static void test_a_stream_gives_output_in_bounded_steps(void)
 		rc = decompress_stream_read(&s, &out, 1 << 16, &e);
 		total += out.len;
 	} while (rc == 1);
-	CHECK_EQ(rc, SLOG_ECORRUPT_MESSAGE);
+	CHECK_EQ(rc, SLOG_EMESSAGE_TOO_LARGE);
 	CHECK(total <= (3u << 20) + (1u << 16));
 	decompress_stream_end(&s);
 	free(zeros);
