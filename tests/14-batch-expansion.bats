@@ -61,9 +61,9 @@ fetch_ndjson() {
 }
 
 @test "an NDJSON fetch with max_bytes=1 of a compressible batch answers one record, in bounded memory" {
-	# 24 records of 1 MiB of zeros: each renders to about 6 MiB of NDJSON.
-	"$SLOG_TEST_TOOL" bomb-batch --records 24 --record-bytes 1MiB >"$BATS_TEST_TMPDIR/b24"
-	produce_file zeros "$BATS_TEST_TMPDIR/b24"
+	# 48 records of 512 KiB of zeros: each renders to about 3 MiB of NDJSON.
+	"$SLOG_TEST_TOOL" bomb-batch --records 48 --record-bytes 512KiB >"$BATS_TEST_TMPDIR/b48"
+	produce_file zeros "$BATS_TEST_TMPDIR/b48"
 	assert_output --partial '200 '
 	before=$(vmhwm)
 	fetch_ndjson zeros 0 1
@@ -72,11 +72,11 @@ fetch_ndjson() {
 	echo "answer $size bytes; VmHWM before $before KiB, after $after KiB" >&3
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/body")" -eq 1 ]
 	[ "$(jq .offset "$BATS_TEST_TMPDIR/body")" = 0 ]
-	[ "$size" -lt $((7 * 1024 * 1024)) ]
+	[ "$size" -lt $((4 * 1024 * 1024)) ]
 	[ "$NEXT" = 1 ]
 	[ $((after - before)) -lt $((48 * 1024)) ]
-	# Mid-batch: two records fit in 13 MB, a third does not.
-	fetch_ndjson zeros 1 13000000
+	# Mid-batch: two records fit in 6.5 MB, a third does not.
+	fetch_ndjson zeros 1 6500000
 	[ "$(jq -s 'map(.offset) | join(",")' "$BATS_TEST_TMPDIR/body")" = '"1,2"' ]
 	[ "$NEXT" = 3 ]
 }
