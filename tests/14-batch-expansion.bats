@@ -81,6 +81,21 @@ fetch_ndjson() {
 	[ "$NEXT" = 3 ]
 }
 
+@test "a record beyond a lowered message.max.uncompressed.bytes is refused as NDJSON and served as a batch" {
+	"$SLOG_TEST_TOOL" bomb-batch --records 3 --record-bytes 2MiB >"$BATS_TEST_TMPDIR/b3"
+	produce_file big "$BATS_TEST_TMPDIR/b3"
+	assert_output --partial '200 '
+	restart_broker --set message.max.uncompressed.bytes=1MiB
+	run curl -s -w ' %{http_code}' "$BROKER_URL/v1/topics/big/partitions/0/records?offset=1"
+	assert_output --partial MESSAGE_TOO_LARGE
+	assert_output --partial '"offset":1'
+	assert_output --partial ' 413'
+	run curl -s -o "$BATS_TEST_TMPDIR/batch" -w '%{http_code}' -H 'Accept: application/x-slog-batch' \
+		"$BROKER_URL/v1/topics/big/partitions/0/records?offset=1"
+	assert_output 200
+	cmp <(tail -c +17 "$BATS_TEST_TMPDIR/b3") <(tail -c +17 "$BATS_TEST_TMPDIR/batch")
+}
+
 @test "following Slog-Next-Offset with a small max_bytes reads every record exactly once" {
 	for i in 1 2 3; do
 		seq -f "text-$i-%g" 1 7 | curl -sf -o /dev/null -X POST \

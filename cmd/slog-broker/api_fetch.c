@@ -55,11 +55,29 @@ static void offsets_headers(struct request *r, int64_t start, int64_t hw, int64_
 /* An NDJSON answer in the making: where it stands against max_bytes. */
 struct ndjson_answer {
 	const struct fetch_state *fs;
+	size_t record_limit;  /* message.max.uncompressed.bytes */
 	struct buf out;
-	int64_t next;      /* the first offset not rendered */
-	uint64_t records;  /* records rendered */
-	int full;          /* the next record would pass max_bytes */
+	int64_t next;         /* the first offset not rendered */
+	uint64_t records;     /* records rendered */
+	int full;             /* the next record would pass max_bytes */
+	int64_t too_large;    /* the offset of a record beyond record_limit, or -1 */
 };
+
+/* A record's bytes, which its NDJSON takes at most six times. */
+static size_t record_bytes(const struct record *r)
+{
+	return (r->key_len > 0 ? (size_t)r->key_len : 0) +
+	       (r->value_len > 0 ? (size_t)r->value_len : 0) + r->headers_raw_len;
+}
+
+static int too_large(struct ndjson_answer *a, const struct record *rec, struct err *e)
+{
+	a->too_large = rec->offset;
+	return err_set(e, SLOG_EMESSAGE_TOO_LARGE,
+		       "the record at offset %lld holds %zu bytes, beyond "
+		       "message.max.uncompressed.bytes (%zu); fetch it as application/x-slog-batch",
+		       (long long)rec->offset, record_bytes(rec), a->record_limit);
+}
 
 /*
  * Render one batch's records from fs->offset on, read in steps (a record's
@@ -82,6 +100,16 @@ static int render_batch(struct ndjson_answer *a, const uint8_t *p, const struct 
 
 		if (rec.offset < a->fs->offset)
 			continue;
+		if (record_bytes(&rec) > a->record_limit) {
+			/* Stored before the limit was lowered (or by an older broker):
+			 * one record must not cost gigabytes of JSON.  It ends the
+			 * answer, or is the answer's error when it comes first. */
+			a->full = 1;
+			a->next = rec.offset;
+			if (!a->records)
+				rc = too_large(a, &rec, e);
+			break;
+		}
 		ndjson_write(&a->out, a->fs->topic, a->fs->partition, &rec);
 		if (a->records && a->out.len > (size_t)a->fs->max_bytes) {
 			buf_setlen(&a->out, mark);
@@ -151,14 +179,19 @@ static void count_out(struct broker *b, const struct fetch_state *fs, uint64_t b
 static int reply_ndjson(struct request *r, struct plog_region *reg, int64_t start, int64_t hw)
 {
 	struct fetch_state *fs = r->state;
-	struct ndjson_answer a = { .fs = fs, .out = BUF_INIT, .next = fs->offset };
+	struct ndjson_answer a = { .fs = fs, .out = BUF_INIT, .next = fs->offset, .too_large = -1 };
 	struct err e;
-	int rc = reg->length ? region_ndjson(reg, &a, &e) : 0;
+	int rc;
 
+	a.record_limit = (size_t)conf_get_num(&r->b->conf, "message.max.uncompressed.bytes");
+	rc = reg->length ? region_ndjson(reg, &a, &e) : 0;
 	plog_region_release(reg);
 	if (rc) {
 		buf_free(&a.out);
-		return http_reply_err(r, &e);
+		if (a.too_large < 0)
+			return http_reply_err(r, &e);
+		return http_reply_error_with(r, rc, json_pack("{s:I}", "offset", (json_int_t)a.too_large),
+					     "%s", e.msg);
 	}
 	count_out(r->b, fs, a.out.len, a.records);
 	offsets_headers(r, start, hw, a.next);
