@@ -11,6 +11,11 @@
  * (batches are never split); NDJSON skips those records, binary readers
  * skip them themselves, as Kafka's do.
  *
+ * An NDJSON answer counts its own text against max_bytes and may stop
+ * inside a batch: a few KiB of zstd can hold hundreds of MiB of records.
+ * It is read, decompressed (in steps) and rendered after the metadata lock
+ * is released; the region's segment reference keeps the file readable.
+ *
  * At the high watermark with max_wait_ms > 0 the request suspends until
  * an append passes its offset or the wait runs out (fetch_wait.h).
  */
