@@ -132,12 +132,22 @@ enum batch_check {
 /*
  * Check the batch in p[0..len): len must be exactly its size.  On success
  * fills h (if not NULL) and returns 0; otherwise returns
- * SLOG_ECORRUPT_MESSAGE (CRC, bounds, structure) or
- * SLOG_EUNSUPPORTED_COMPRESSION_TYPE with the reason in e.  scratch
- * (reused across calls, may be NULL) holds decompressed records.
+ * SLOG_ECORRUPT_MESSAGE (CRC, bounds, structure),
+ * SLOG_EUNSUPPORTED_COMPRESSION_TYPE, SLOG_EMESSAGE_TOO_LARGE (records
+ * expand beyond BATCH_MAX_RECORDS_BYTES) or, at BATCH_CHECK_PRODUCE,
+ * SLOG_EINVALID_RECORD or SLOG_EINVALID_TIMESTAMP (a negative record
+ * timestamp), with the reason in e.  Records are decompressed in steps
+ * into scratch (reused across calls, may be NULL), which holds about one
+ * record at a time.
  */
 int batch_validate(const uint8_t *p, size_t len, enum batch_check level,
 		   struct batch_header *h, struct buf *scratch, struct err *e);
+
+/* The same, with the records' decompressed size bounded by
+ * max_records_bytes: the work and memory spent on a batch stay within it. */
+int batch_validate_within(const uint8_t *p, size_t len, enum batch_check level,
+			  size_t max_records_bytes, struct batch_header *h, struct buf *scratch,
+			  struct err *e);
 
 /*
  * Walk a region of back-to-back batches: the size of the first one,

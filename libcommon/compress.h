@@ -14,6 +14,7 @@
 #define SLOG_COMPRESS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "err.h"
@@ -45,10 +46,52 @@ int compress_append(int codec, int level, const void *in, size_t len,
 /*
  * Append the decompressed form of in[0..len) to out, refusing to produce
  * more than max_out bytes (a small input must not expand without bound).
- * Returns 0, SLOG_ECORRUPT_MESSAGE for bad or oversized data, or
- * SLOG_EUNSUPPORTED_COMPRESSION_TYPE.
+ * out grows as output arrives: a frame's declared content size is the
+ * sender's claim and sizes nothing.  Returns 0, SLOG_ECORRUPT_MESSAGE for
+ * bad data, SLOG_EMESSAGE_TOO_LARGE for output (declared or real) beyond
+ * max_out, or SLOG_EUNSUPPORTED_COMPRESSION_TYPE.
  */
 int decompress_append(int codec, const void *in, size_t len, size_t max_out,
 		      struct buf *out, struct err *e);
+
+/*
+ * Decompression in steps, for readers that must not hold a whole batch's
+ * records at once (a batch of a few KiB may expand to hundreds of MiB):
+ *
+ *   decompress_stream_begin(&s, codec, in, len, max_out, &e);
+ *   while ((rc = decompress_stream_read(&s, &out, want, &e)) == 1)
+ *       use and drop out's bytes;
+ *   decompress_stream_end(&s);          // always, after a begin that
+ *                                       // returned 0
+ *
+ * in must stay valid until the end.  The stream holds a zstd context of its
+ * own (the thread's cached one when free), so streams may interleave.
+ */
+struct decompress_stream {
+	int codec;
+	void *zctx;          /* ZSTD_DCtx, owned */
+	const uint8_t *in;
+	size_t in_len, in_pos;
+	size_t max_out;      /* the limit on the total output */
+	size_t produced;     /* output so far */
+	int done;            /* every frame complete and all input used */
+};
+
+/* 0, or SLOG_ECORRUPT_MESSAGE (not a frame), SLOG_EMESSAGE_TOO_LARGE
+ * (declares more than max_out), SLOG_EUNSUPPORTED_COMPRESSION_TYPE or
+ * SLOG_ENOMEM. */
+int decompress_stream_begin(struct decompress_stream *s, int codec, const void *in, size_t len,
+			    size_t max_out, struct err *e);
+
+/*
+ * Append up to want more bytes to out (fewer only at the end).  Returns 1
+ * when more may follow, 0 once the stream is complete,
+ * SLOG_ECORRUPT_MESSAGE (bad or truncated data), or SLOG_EMESSAGE_TOO_LARGE
+ * (output beyond max_out).
+ */
+int decompress_stream_read(struct decompress_stream *s, struct buf *out, size_t want,
+			   struct err *e);
+
+void decompress_stream_end(struct decompress_stream *s);
 
 #endif

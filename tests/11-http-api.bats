@@ -45,6 +45,7 @@ setup() {
 @test "a corrupt batch is refused with CORRUPT_MESSAGE and changes nothing" {
 	"$SLOG_TEST_TOOL" batch alpha >"$BATS_TEST_TMPDIR/b"
 	printf 'X' | dd of="$BATS_TEST_TMPDIR/b" bs=1 seek=70 conv=notrunc status=none
+	slog-topics create c
 	run curl -s -o "$BATS_TEST_TMPDIR/out" -w '%{http_code}' -X POST \
 		"$BROKER_URL/v1/topics/c/partitions/0/records" -H 'Content-Type: application/x-slog-batch' \
 		--data-binary "@$BATS_TEST_TMPDIR/b"

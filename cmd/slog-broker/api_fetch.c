@@ -11,6 +11,11 @@
  * (batches are never split); NDJSON skips those records, binary readers
  * skip them themselves, as Kafka's do.
  *
+ * An NDJSON answer counts its own text against max_bytes and may stop
+ * inside a batch: a few KiB of zstd can hold hundreds of MiB of records.
+ * It is read, decompressed (in steps) and rendered after the metadata lock
+ * is released; the region's segment reference keeps the file readable.
+ *
  * At the high watermark with max_wait_ms > 0 the request suspends until
  * an append passes its offset or the wait runs out (fetch_wait.h).
  */
@@ -63,9 +68,85 @@ static void offsets_headers(struct request *r, int64_t start, int64_t hw, int64_
 	http_add_header(r, "Slog-Next-Offset", v);
 }
 
-/* Decode the region's batches into NDJSON lines, skipping offsets < from. */
-static int region_ndjson(struct partition *p, const struct plog_region *reg, int64_t from,
-			 struct buf *out, struct err *e)
+/* An NDJSON answer in the making: where it stands against max_bytes. */
+struct ndjson_answer {
+	const struct fetch_state *fs;
+	size_t record_limit;  /* message.max.uncompressed.bytes */
+	struct buf out;
+	int64_t next;         /* the first offset not rendered */
+	uint64_t records;     /* records rendered */
+	int full;             /* the next record would pass max_bytes */
+	int64_t too_large;    /* the offset of a record beyond record_limit, or -1 */
+};
+
+/* A record's bytes, which its NDJSON takes at most six times. */
+static size_t record_bytes(const struct record *r)
+{
+	return (r->key_len > 0 ? (size_t)r->key_len : 0) +
+	       (r->value_len > 0 ? (size_t)r->value_len : 0) + r->headers_raw_len;
+}
+
+static int too_large(struct ndjson_answer *a, const struct record *rec, struct err *e)
+{
+	a->too_large = rec->offset;
+	return err_set(e, SLOG_EMESSAGE_TOO_LARGE,
+		       "the record at offset %lld holds %zu bytes, beyond "
+		       "message.max.uncompressed.bytes (%zu); fetch it as application/x-slog-batch",
+		       (long long)rec->offset, record_bytes(rec), a->record_limit);
+}
+
+/*
+ * Render one batch's records from fs->offset on, read in steps (a record's
+ * worth of scratch: a batch of a few KiB may expand to hundreds of MiB).
+ * Stops before a record that would take the answer past max_bytes, unless
+ * the answer is still empty: a reader always makes progress.
+ */
+static int render_batch(struct ndjson_answer *a, const uint8_t *p, const struct batch_header *h,
+			struct buf *scratch, struct err *e)
+{
+	struct batch_iter it;
+	struct record rec;
+	int rc;
+
+	rc = batch_iter_open(&it, p, batch_size(h), BATCH_MAX_RECORDS_BYTES, scratch, e);
+	if (rc)
+		return rc;
+	while ((rc = batch_iter_next(&it, &rec, e)) == 1) {
+		size_t mark = a->out.len;
+
+		if (rec.offset < a->fs->offset)
+			continue;
+		if (record_bytes(&rec) > a->record_limit) {
+			/* Stored before the limit was lowered (or by an older broker):
+			 * one record must not cost gigabytes of JSON.  It ends the
+			 * answer, or is the answer's error when it comes first. */
+			a->full = 1;
+			a->next = rec.offset;
+			if (!a->records)
+				rc = too_large(a, &rec, e);
+			break;
+		}
+		ndjson_write(&a->out, a->fs->topic, a->fs->partition, &rec);
+		if (a->records && a->out.len > (size_t)a->fs->max_bytes) {
+			buf_setlen(&a->out, mark);
+			a->full = 1;
+			a->next = rec.offset;
+			break;
+		}
+		a->records++;
+		a->next = rec.offset + 1;
+	}
+	batch_iter_close(&it);
+	return rc < 0 ? rc : 0;
+}
+
+/*
+ * Render the region's batches as NDJSON, at most max_bytes of it (or one
+ * record); a->next is where the reader goes on, inside a batch if the
+ * answer stopped there.  Runs without the metadata lock: the region holds
+ * a reference to its segment.
+ */
+static int region_ndjson(const struct plog_region *reg, struct ndjson_answer *a, struct err *e)
 {
 	struct buf data = BUF_INIT, scratch = BUF_INIT;
 	ssize_t got;
@@ -78,27 +159,59 @@ static int region_ndjson(struct partition *p, const struct plog_region *reg, int
 		buf_free(&data);
 		return got < 0 ? (int)got : err_set(e, SLOG_ESTORAGE, "short read of %s", reg->seg->path);
 	}
-	while (off < reg->length && !rc) {
+	while (off < reg->length && !rc && !a->full) {
 		struct batch_header h;
-		struct batch_iter it;
-		struct record rec;
 
 		rc = batch_next_in((uint8_t *)data.data + off, reg->length - off, &h, e);
 		if (!rc)
-			rc = batch_iter_init(&it, (uint8_t *)data.data + off, batch_size(&h), &scratch, e);
-		if (rc)
-			break;
-		while ((rc = batch_iter_next(&it, &rec, e)) == 1) {
-			if (rec.offset < from)
-				continue;
-			ndjson_write(out, p->topic->name, p->id, &rec);
-			p->records_out++;
-		}
+			rc = render_batch(a, (uint8_t *)data.data + off, &h, &scratch, e);
 		off += batch_size(&h);
 	}
+	if (!rc && !a->full)
+		a->next = reg->next_offset; /* past any offsets compaction left out */
 	buf_free(&data);
 	buf_free(&scratch);
-	return rc < 0 ? rc : 0;
+	return rc;
+}
+
+/* Count what an answer served, if the partition still exists. */
+static void count_out(struct broker *b, const struct fetch_state *fs, uint64_t bytes,
+		      uint64_t records)
+{
+	struct topic *t;
+	struct partition *p;
+
+	pthread_rwlock_rdlock(&b->meta_lock);
+	t = broker_topic(b, fs->topic);
+	p = t ? topic_partition(t, fs->partition) : NULL;
+	if (p) {
+		p->bytes_out += bytes;
+		p->records_out += records;
+	}
+	pthread_rwlock_unlock(&b->meta_lock);
+}
+
+/* The NDJSON answer, rendered after the metadata lock is released. */
+static int reply_ndjson(struct request *r, struct plog_region *reg, int64_t start, int64_t hw)
+{
+	struct fetch_state *fs = r->state;
+	struct ndjson_answer a = { .fs = fs, .out = BUF_INIT, .next = fs->offset, .too_large = -1 };
+	struct err e;
+	int rc;
+
+	a.record_limit = (size_t)conf_get_num(&r->b->conf, "message.max.uncompressed.bytes");
+	rc = reg->length ? region_ndjson(reg, &a, &e) : 0;
+	plog_region_release(reg);
+	if (rc) {
+		buf_free(&a.out);
+		if (a.too_large < 0)
+			return http_reply_err(r, &e);
+		return http_reply_error_with(r, rc, json_pack("{s:I}", "offset", (json_int_t)a.too_large),
+					     "%s", e.msg);
+	}
+	count_out(r->b, fs, a.out.len, a.records);
+	offsets_headers(r, start, hw, a.next);
+	return http_reply(r, 200, "application/x-ndjson", &a.out);
 }
 
 static void wake_fetch(struct fetch_wait *w)
@@ -171,34 +284,25 @@ static int do_fetch(struct request *r)
 		pthread_rwlock_unlock(&b->meta_lock);
 		return 1;
 	}
-	offsets_headers(r, start, hw, reg.length ? reg.next_offset : fs->offset);
-	if (fs->binary) {
-		int fd = reg.length ? fcntl(reg.seg->fd, F_DUPFD_CLOEXEC, 0) : -1;
-		uint64_t pos = reg.position, len = reg.length;
-
-		p->bytes_out += len;
-		/* Offsets served: the records, less any compaction left out. */
-		if (len)
-			p->records_out += (uint64_t)(reg.next_offset - fs->offset);
-		plog_region_release(&reg);
+	if (!fs->binary) {
 		pthread_rwlock_unlock(&b->meta_lock);
-		if (!len)
-			return http_reply(r, 200, "application/x-slog-batch", NULL);
-		if (fd < 0)
-			return http_reply_error(r, SLOG_ESTORAGE, "cannot duplicate a segment descriptor");
-		return http_reply_fd(r, 200, "application/x-slog-batch", fd, pos, len);
-	} else {
-		struct buf out = BUF_INIT;
-		rc = reg.length ? region_ndjson(p, &reg, fs->offset, &out, &e) : 0;
-		p->bytes_out += out.len;
-		plog_region_release(&reg);
-		pthread_rwlock_unlock(&b->meta_lock);
-		if (rc) {
-			buf_free(&out);
-			return http_reply_err(r, &e);
-		}
-		return http_reply(r, 200, "application/x-ndjson", &out);
+		return reply_ndjson(r, &reg, start, hw);
 	}
+	offsets_headers(r, start, hw, reg.length ? reg.next_offset : fs->offset);
+	int fd = reg.length ? fcntl(reg.seg->fd, F_DUPFD_CLOEXEC, 0) : -1;
+	uint64_t pos = reg.position, len = reg.length;
+
+	p->bytes_out += len;
+	/* Offsets served: the records, less any compaction left out. */
+	if (len)
+		p->records_out += (uint64_t)(reg.next_offset - fs->offset);
+	plog_region_release(&reg);
+	pthread_rwlock_unlock(&b->meta_lock);
+	if (!len)
+		return http_reply(r, 200, "application/x-slog-batch", NULL);
+	if (fd < 0)
+		return http_reply_error(r, SLOG_ESTORAGE, "cannot duplicate a segment descriptor");
+	return http_reply_fd(r, 200, "application/x-slog-batch", fd, pos, len);
 }
 
 /* A numeric query parameter in [min, max], or dflt when absent. */

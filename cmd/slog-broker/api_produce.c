@@ -172,6 +172,10 @@ static int check_key(struct topic *t, const struct record *rec, int64_t line, st
 static int check_timestamp(struct topic *t, struct record *rec, int64_t now, int64_t line,
 			   struct err *e)
 {
+	/* Negative is refused whatever the topic, as in a batch (batch.c). */
+	if (rec->timestamp < 0)
+		return err_set(e, SLOG_EINVALID_TIMESTAMP, "line %lld: timestamp %lld is negative",
+			       (long long)line, (long long)rec->timestamp);
 	if (t->cfg.log_append_time) {
 		rec->timestamp = now;
 		return 0;
@@ -183,9 +187,6 @@ static int check_timestamp(struct topic *t, struct record *rec, int64_t now, int
 	if (t->cfg.ts_before_max_ms >= 0 && rec->timestamp < now - t->cfg.ts_before_max_ms)
 		return err_set(e, SLOG_EINVALID_TIMESTAMP,
 			       "line %lld: timestamp %lld is more than message.timestamp.before.max.ms old",
-			       (long long)line, (long long)rec->timestamp);
-	if (rec->timestamp < 0)
-		return err_set(e, SLOG_EINVALID_TIMESTAMP, "line %lld: timestamp %lld is negative",
 			       (long long)line, (long long)rec->timestamp);
 	return 0;
 }
@@ -267,13 +268,24 @@ next:
 	return rc;
 }
 
-/* Check the batches of a binary body in place; stamp log-append time. */
-static int check_batches(struct request *r, struct topic *t, struct err *e)
+/* The broker's bound on a produced batch's decompressed records. */
+static size_t records_limit(const struct broker *b)
 {
-	uint8_t *p = (uint8_t *)r->body.data;
-	size_t off = 0, len = r->body.len;
+	return (size_t)conf_get_num(&b->conf, "message.max.uncompressed.bytes");
+}
+
+/*
+ * Validate every batch of a binary body: CRC, structure, records.  This is
+ * the costly part (it decompresses), and needs no topic, so it runs before
+ * the metadata lock.  Records are read in steps and bounded by
+ * message.max.uncompressed.bytes, so a bomb is refused after at most that
+ * much work and about a record's worth of memory.
+ */
+static int validate_batches(struct request *r, struct err *e)
+{
+	const uint8_t *p = (const uint8_t *)r->body.data;
+	size_t off = 0, len = r->body.len, limit = records_limit(r->b);
 	struct buf scratch = BUF_INIT;
-	int64_t now = clock_wall_ms();
 	int rc = 0;
 
 	if (len == 0)
@@ -282,30 +294,66 @@ static int check_batches(struct request *r, struct topic *t, struct err *e)
 		struct batch_header h;
 
 		rc = batch_next_in(p + off, len - off, &h, e);
-		if (rc)
-			break;
-		if ((int64_t)batch_size(&h) > t->cfg.max_message_bytes) {
-			rc = err_set(e, SLOG_EMESSAGE_TOO_LARGE,
-				     "a batch of %zu bytes exceeds max.message.bytes (%lld) of topic '%s'",
-				     batch_size(&h), (long long)t->cfg.max_message_bytes, t->name);
-			break;
-		}
-		rc = batch_validate(p + off, batch_size(&h), BATCH_CHECK_PRODUCE, &h, &scratch, e);
-		if (!rc && !t->cfg.log_append_time && t->cfg.ts_after_max_ms >= 0 && h.max_timestamp > now + t->cfg.ts_after_max_ms)
-			rc = err_set(e, SLOG_EINVALID_TIMESTAMP,
-				     "timestamp %lld is more than message.timestamp.after.max.ms ahead",
-				     (long long)h.max_timestamp);
-		if (!rc && !t->cfg.log_append_time && t->cfg.ts_before_max_ms >= 0 && h.base_timestamp < now - t->cfg.ts_before_max_ms)
-			rc = err_set(e, SLOG_EINVALID_TIMESTAMP,
-				     "timestamp %lld is more than message.timestamp.before.max.ms old",
-				     (long long)h.base_timestamp);
-		if (!rc && t->cfg.cleanup_policy != CLEANUP_DELETE) {
-			struct batch_iter it;
-			struct record rec;
-			rc = batch_iter_init(&it, p + off, batch_size(&h), &scratch, e);
-			while (!rc && batch_iter_next(&it, &rec, NULL) == 1)
-				rc = check_key(t, &rec, 0, e);
-		}
+		if (!rc)
+			rc = batch_validate_within(p + off, batch_size(&h), BATCH_CHECK_PRODUCE, limit, &h,
+						   &scratch, e);
+		if (rc == SLOG_EMESSAGE_TOO_LARGE)
+			rc = err_set(e, rc, "a batch's records expand beyond message.max.uncompressed.bytes "
+				     "(%zu bytes) of the broker", limit);
+		off += rc ? 0 : batch_size(&h);
+	}
+	buf_free(&scratch);
+	return rc;
+}
+
+/* The topic's rules for one valid batch: size, timestamps, keys. */
+static int check_batch(struct topic *t, const uint8_t *p, const struct batch_header *h,
+		       size_t limit, int64_t now, struct buf *scratch, struct err *e)
+{
+	struct batch_iter it;
+	struct record rec;
+	int rc = 0;
+
+	if ((int64_t)batch_size(h) > t->cfg.max_message_bytes)
+		return err_set(e, SLOG_EMESSAGE_TOO_LARGE,
+			       "a batch of %zu bytes exceeds max.message.bytes (%lld) of topic '%s'",
+			       batch_size(h), (long long)t->cfg.max_message_bytes, t->name);
+	if (!t->cfg.log_append_time && t->cfg.ts_after_max_ms >= 0 &&
+	    h->max_timestamp > now + t->cfg.ts_after_max_ms)
+		return err_set(e, SLOG_EINVALID_TIMESTAMP,
+			       "timestamp %lld is more than message.timestamp.after.max.ms ahead",
+			       (long long)h->max_timestamp);
+	if (!t->cfg.log_append_time && t->cfg.ts_before_max_ms >= 0 &&
+	    h->base_timestamp < now - t->cfg.ts_before_max_ms)
+		return err_set(e, SLOG_EINVALID_TIMESTAMP,
+			       "timestamp %lld is more than message.timestamp.before.max.ms old",
+			       (long long)h->base_timestamp);
+	if (t->cfg.cleanup_policy == CLEANUP_DELETE)
+		return 0;
+	rc = batch_iter_open(&it, p, batch_size(h), limit, scratch, e);
+	if (rc)
+		return rc;
+	while (!rc && batch_iter_next(&it, &rec, NULL) == 1)
+		rc = check_key(t, &rec, 0, e);
+	batch_iter_close(&it);
+	return rc;
+}
+
+/* Check validated batches against the topic in place; stamp log-append time. */
+static int check_batches(struct request *r, struct topic *t, struct err *e)
+{
+	uint8_t *p = (uint8_t *)r->body.data;
+	size_t off = 0, len = r->body.len, limit = records_limit(r->b);
+	struct buf scratch = BUF_INIT;
+	int64_t now = clock_wall_ms();
+	int rc = 0;
+
+	while (off < len && !rc) {
+		struct batch_header h;
+
+		rc = batch_next_in(p + off, len - off, &h, e);
+		if (!rc)
+			rc = check_batch(t, p + off, &h, limit, now, &scratch, e);
 		if (!rc && t->cfg.log_append_time) {
 			/* Kafka's LogAppendTime: the broker's clock, stamped on the batch. */
 			be16_put(p + off + BATCH_OFF_ATTRIBUTES,
@@ -313,14 +361,18 @@ static int check_batches(struct request *r, struct topic *t, struct err *e)
 			be64_put(p + off + BATCH_OFF_MAX_TIMESTAMP, (uint64_t)now);
 			be32_put(p + off + BATCH_OFF_CRC, batch_crc_compute(p + off, batch_size(&h)));
 		}
-		off += batch_size(&h);
+		off += rc ? 0 : batch_size(&h);
 	}
 	buf_free(&scratch);
 	return rc;
 }
 
-/* Re-encode batches whose codec is not the topic's compression.type. */
-static int recompress(struct buf *data, int codec, struct err *e)
+/*
+ * Re-encode batches whose codec is not the topic's compression.type.
+ * Records are read in steps; the new batch holds them whole, which
+ * validate_batches() bounded by message.max.uncompressed.bytes.
+ */
+static int recompress(struct buf *data, int codec, size_t limit, struct err *e)
 {
 	struct buf out = BUF_INIT, scratch = BUF_INIT;
 	size_t off = 0;
@@ -341,9 +393,14 @@ static int recompress(struct buf *data, int codec, struct err *e)
 		batch_builder_init(&bb, codec, 0);
 		bb.attributes_extra = h.attributes & ~BATCH_ATTR_CODEC_MASK;
 		batch_builder_set_producer(&bb, h.producer_id, h.producer_epoch, h.base_sequence);
-		rc = batch_iter_init(&it, (uint8_t *)data->data + off, batch_size(&h), &scratch, e);
-		while (!rc && (rc = batch_iter_next(&it, &rec, e)) == 1)
-			rc = batch_builder_add(&bb, &rec);
+		rc = batch_iter_open(&it, (uint8_t *)data->data + off, batch_size(&h), limit, &scratch, e);
+		if (!rc) {
+			while ((rc = batch_iter_next(&it, &rec, e)) == 1 && !batch_builder_add(&bb, &rec))
+				;
+			if (rc == 1)
+				rc = err_set(e, SLOG_EINVALID_TIMESTAMP, "a record's timestamp cannot be re-encoded");
+			batch_iter_close(&it);
+		}
 		if (rc >= 0)
 			rc = batch_builder_finish(&bb, &out, e);
 		batch_builder_free(&bb);
@@ -549,6 +606,8 @@ static int produce(struct request *r, const char *topic, int32_t fixed)
 	if (meta_topic_internal(topic))
 		return http_reply_error(r, SLOG_EINVALID_TOPIC,
 					"topic '%s' is internal: only the broker writes to it", topic);
+	if (kind == BODY_BATCH && validate_batches(r, &e))
+		return http_reply_err(r, &e);
 	s = xcalloc(1, sizeof(*s));
 	snprintf(s->topic, sizeof(s->topic), "%s", topic);
 	s->single = fixed >= 0;
@@ -587,7 +646,7 @@ static int produce(struct request *r, const char *topic, int32_t fixed)
 		if (!rc && t->cfg.compression >= 0) {
 			po->data = r->body;
 			memset(&r->body, 0, sizeof(r->body));
-			rc = recompress(&po->data, t->cfg.compression, &e);
+			rc = recompress(&po->data, t->cfg.compression, records_limit(b), &e);
 		} else if (!rc) {
 			body = (uint8_t *)r->body.data;
 		}

@@ -58,6 +58,8 @@ const struct conf_def broker_conf_defs[] = {
 	  "how often recovery points are flushed and checkpointed" },
 	{ "message.max.bytes", CONF_BYTES, "1048588", 0, INT32_MAX, 0, NULL,
 	  "default max.message.bytes: the largest batch a topic accepts" },
+	{ "message.max.uncompressed.bytes", CONF_BYTES, "64MiB", 1024, 512LL << 20, 0, NULL,
+	  "the most a produced batch's records may take decompressed" },
 	{ "compression.type", CONF_ENUM, "producer", 0, 0, 0, "producer|uncompressed|zstd",
 	  "default compression.type" },
 	{ "socket.request.max.bytes", CONF_BYTES, "100MiB", 1024, INT32_MAX, 0, NULL,

@@ -443,7 +443,7 @@ static void test_zstd_bomb_is_refused(void)
 	REQUIRE(compress_append(CODEC_ZSTD, 0, zeros, 4 << 20, &z, &e) == 0);
 	CHECK(z.len < 4096);
 	CHECK_EQ(decompress_append(CODEC_ZSTD, z.data, z.len, 1 << 20, &out, &e),
-		 SLOG_ECORRUPT_MESSAGE);
+		 SLOG_EMESSAGE_TOO_LARGE);
 	CHECK_EQ(out.len, 0);
 	CHECK_EQ(decompress_append(CODEC_ZSTD, z.data, z.len, 4 << 20, &out, &e), 0);
 	CHECK_EQ(out.len, 4 << 20);
@@ -456,6 +456,81 @@ static void test_zstd_bomb_is_refused(void)
 	free(zeros);
 	buf_free(&z);
 	buf_free(&out);
+}
+
+static void test_negative_timestamps_are_refused_at_produce(void)
+{
+	static const int64_t stamps[] = { -5, -1, 0 };
+	struct buf out = BUF_INIT, scratch = BUF_INIT;
+	struct err e;
+
+	for (size_t i = 0; i < sizeof(stamps) / sizeof(stamps[0]); i++) {
+		for (int codec = CODEC_NONE; codec <= CODEC_ZSTD; codec += CODEC_ZSTD) {
+			struct batch_builder bb;
+			struct record r = { .key_len = -1, .value = (const uint8_t *)"x",
+					    .value_len = 1, .timestamp = stamps[i] };
+			int want = stamps[i] < 0 ? SLOG_EINVALID_TIMESTAMP : 0;
+
+			buf_reset(&out);
+			batch_builder_init(&bb, codec, 0);
+			REQUIRE(batch_builder_add(&bb, &r) == 0);
+			REQUIRE(batch_builder_finish(&bb, &out, &e) == 0);
+			batch_builder_free(&bb);
+			CHECK_EQ(batch_validate((uint8_t *)out.data, out.len, BATCH_CHECK_PRODUCE, NULL,
+						&scratch, &e), want);
+			if (want)
+				CHECK(strstr(e.msg, "is negative") != NULL);
+			/* Data already stored is read as it is. */
+			CHECK_EQ(batch_validate((uint8_t *)out.data, out.len, BATCH_CHECK_FULL, NULL,
+						&scratch, &e), 0);
+		}
+	}
+	buf_free(&out);
+	buf_free(&scratch);
+}
+
+/* Records read whole and streamed are the same; the stream stays small. */
+static void test_a_streamed_batch_reads_like_a_whole_one(void)
+{
+	struct buf out = BUF_INIT, whole = BUF_INIT, window = BUF_INIT;
+	struct batch_builder bb;
+	struct batch_iter a, b;
+	struct record ra, rb;
+	struct err e;
+	int n = 0, rc;
+
+	pool_init();
+	batch_builder_init(&bb, CODEC_ZSTD, 0);
+	for (int i = 0; i < 300; i++) {
+		struct record r = { .key_len = -1, .value = pool + POOL_SIZE / 2 + i,
+				    .value_len = 20000 + i, .timestamp = 1000 + i };
+		REQUIRE(batch_builder_add(&bb, &r) == 0);
+	}
+	REQUIRE(batch_builder_finish(&bb, &out, &e) == 0);
+	batch_builder_free(&bb);
+	REQUIRE(batch_iter_init(&a, (uint8_t *)out.data, out.len, &whole, &e) == 0);
+	REQUIRE(batch_iter_open(&b, (uint8_t *)out.data, out.len, 64 << 20, &window, &e) == 0);
+	while ((rc = batch_iter_next(&a, &ra, &e)) == 1) {
+		REQUIRE_EQ(batch_iter_next(&b, &rb, &e), 1);
+		CHECK_EQ(ra.offset, rb.offset);
+		CHECK_EQ(ra.timestamp, rb.timestamp);
+		REQUIRE_EQ(ra.value_len, rb.value_len);
+		CHECK(memcmp(ra.value, rb.value, (size_t)ra.value_len) == 0);
+		n++;
+	}
+	CHECK_EQ(rc, 0);
+	CHECK_EQ(batch_iter_next(&b, &rb, &e), 0);
+	CHECK_EQ(n, 300);
+	CHECK(whole.len > 6000000);
+	CHECK(window.cap <= 256 << 10);
+	batch_iter_close(&b);
+	/* Under a smaller limit the same batch is refused (at once, as its
+	 * frame declares its size). */
+	rc = batch_iter_open(&b, (uint8_t *)out.data, out.len, 1 << 20, &window, &e);
+	CHECK_EQ(rc, SLOG_EMESSAGE_TOO_LARGE);
+	buf_free(&out);
+	buf_free(&whole);
+	buf_free(&window);
 }
 
 int main(void)
@@ -472,6 +547,10 @@ int main(void)
 	unit_run("null and empty keys and values stay distinct",
 		 test_null_and_empty_keys_and_values_stay_distinct);
 	unit_run("a zstd bomb is refused", test_zstd_bomb_is_refused);
+	unit_run("negative timestamps are refused in produced batches",
+		 test_negative_timestamps_are_refused_at_produce);
+	unit_run("a streamed batch reads like a whole one, in a record's worth of memory",
+		 test_a_streamed_batch_reads_like_a_whole_one);
 	free(pool);
 	return unit_done();
 }
