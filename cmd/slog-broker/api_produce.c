@@ -498,6 +498,10 @@ static int produce(struct request *r, const char *topic, int32_t fixed)
 	t = broker_topic(b, topic);
 	if (!t) {
 		pthread_rwlock_unlock(&b->meta_lock);
+		if (meta_topic_reserved(topic))
+			return http_reply_error(r, SLOG_EINVALID_TOPIC,
+						"topic '%s' does not exist, and names starting with "
+						"'__' are the broker's: it does not create them", topic);
 		/* Auto-creation makes num.partitions partitions: a request for
 		 * another partition must not create the topic and then fail. */
 		if (fixed >= conf_get_num(&b->conf, "num.partitions"))

@@ -21,6 +21,8 @@ const struct conf_def broker_conf_defs[] = {
 	  "address clients are told to use; defaults to listeners" },
 	{ "log.dirs", CONF_STRING, "./slog-data", 0, 0, 0, NULL,
 	  "comma-separated data directories; partitions are spread over them" },
+	{ "metadata.log.dir", CONF_STRING, NULL, 0, 0, 0, NULL,
+	  "directory of the metadata log; defaults to __cluster_metadata in the first of log.dirs" },
 	{ "num.partitions", CONF_INT, "1", 1, 100000, 0, NULL,
 	  "partitions of a topic created without a count (and of auto-created topics)" },
 	{ "default.replication.factor", CONF_INT, "1", 1, 100, 0, NULL,

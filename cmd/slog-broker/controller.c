@@ -60,7 +60,7 @@ static int check_partitions(int32_t n, struct err *e)
 }
 
 static int create_locked(struct broker *b, const char *name, int32_t partitions, int32_t rf,
-			 json_t *configs, int validate_only, struct err *e)
+			 json_t *configs, int validate_only, int internal, struct err *e)
 {
 	struct topic_config cfg;
 	json_t *norm = NULL, *rec;
@@ -70,6 +70,10 @@ static int create_locked(struct broker *b, const char *name, int32_t partitions,
 	rc = meta_topic_name_valid(name, e);
 	if (rc)
 		return rc;
+	if (meta_topic_reserved(name) && !(internal && meta_topic_internal(name)))
+		return err_set(e, SLOG_EINVALID_TOPIC,
+			       "topic names starting with '__' are the broker's own: '%s' is refused",
+			       name);
 	if (partitions <= 0)
 		partitions = (int32_t)conf_get_num(&b->conf, "num.partitions");
 	if (rf <= 0)
@@ -125,7 +129,18 @@ int controller_create_topic(struct broker *b, const char *name, int32_t partitio
 	int rc;
 
 	pthread_rwlock_wrlock(&b->meta_lock);
-	rc = create_locked(b, name, partitions, replication_factor, configs, validate_only, e);
+	rc = create_locked(b, name, partitions, replication_factor, configs, validate_only, 0, e);
+	pthread_rwlock_unlock(&b->meta_lock);
+	return rc;
+}
+
+int controller_create_internal_topic(struct broker *b, const char *name, int32_t partitions,
+				     json_t *configs, struct err *e)
+{
+	int rc;
+
+	pthread_rwlock_wrlock(&b->meta_lock);
+	rc = create_locked(b, name, partitions, 1, configs, 0, 1, e);
 	pthread_rwlock_unlock(&b->meta_lock);
 	return rc;
 }
@@ -140,7 +155,7 @@ int controller_ensure_topic(struct broker *b, const char *name, struct err *e)
 			rc = err_set(e, SLOG_EUNKNOWN_TOPIC_OR_PARTITION,
 				     "topic '%s' does not exist (auto.create.topics.enable is off)", name);
 		else
-			rc = create_locked(b, name, 0, 0, NULL, 0, e);
+			rc = create_locked(b, name, 0, 0, NULL, 0, 0, e);
 	}
 	pthread_rwlock_unlock(&b->meta_lock);
 	return rc;

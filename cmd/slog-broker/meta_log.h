@@ -1,6 +1,9 @@
 /*
- * meta_log.h: the metadata log, persisted as the partition
- * __cluster_metadata-0 of the first log directory (KRaft's layout).
+ * meta_log.h: the metadata log, persisted as a partition log in its own
+ * directory: metadata.log.dir, by default __cluster_metadata in the first
+ * log directory.  That name has no "-<n>" suffix, so no topic partition's
+ * directory can ever be it (KRaft's __cluster_metadata-0 could: a topic
+ * of that name once overwrote it).
  *
  * Each metadata record is one record of a batch: its key is the record's
  * type, its value the JSON object.  Opening replays every record into a
@@ -23,8 +26,18 @@ struct meta_log {
 	struct plog *log;
 };
 
-/* Open dir/__cluster_metadata-0 and replay it into s (initialised). */
-int meta_log_open(struct meta_log *ml, const char *log_dir, int clean, struct meta_state *s,
+#define META_LOG_DIR_NAME "__cluster_metadata"
+
+/*
+ * The metadata log's directory into out: configured (metadata.log.dir)
+ * if set, else first_log_dir/__cluster_metadata.  A log at the old place,
+ * first_log_dir/__cluster_metadata-0, is moved there first (durably).
+ */
+int meta_log_locate(const char *configured, const char *first_log_dir, char *out, size_t size,
+		    struct err *e);
+
+/* Open the metadata log in dir and replay it into s (initialised). */
+int meta_log_open(struct meta_log *ml, const char *dir, int clean, struct meta_state *s,
 		  struct err *e);
 
 /* Append rec durably, then apply it to s.  rec is borrowed. */

@@ -72,6 +72,11 @@ int meta_topic_internal(const char *name)
 	return strcmp(name, OFFSETS_TOPIC) == 0;
 }
 
+int meta_topic_reserved(const char *name)
+{
+	return strncmp(name, "__", 2) == 0;
+}
+
 void meta_new_id(char out[24])
 {
 	static const char b64url[] =

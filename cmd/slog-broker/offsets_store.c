@@ -110,9 +110,9 @@ int offsets_store_ensure(struct broker *b, struct err *e)
 		return 0;
 	configs = json_pack("{s:s, s:I}", "cleanup.policy", "compact", "segment.bytes",
 			    (json_int_t)conf_get_num(&b->conf, "offsets.topic.segment.bytes"));
-	rc = controller_create_topic(b, OFFSETS_TOPIC,
-				     (int32_t)conf_get_num(&b->conf, "offsets.topic.num.partitions"), 1,
-				     configs, 0, e);
+	rc = controller_create_internal_topic(
+		b, OFFSETS_TOPIC, (int32_t)conf_get_num(&b->conf, "offsets.topic.num.partitions"),
+		configs, e);
 	json_decref(configs);
 	if (rc == SLOG_ETOPIC_ALREADY_EXISTS)
 		rc = 0; /* another request made it first */

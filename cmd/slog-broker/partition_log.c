@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dir_claim.h"
 #include "fileio.h"
 #include "log.h"
 #include "log_internal.h"
@@ -38,6 +39,7 @@ void plog_set_config(struct plog *l, const struct plog_config *cfg)
 
 void plog_free(struct plog *l)
 {
+	dir_claim_release(l);
 	for (size_t i = 0; i < l->nsegs; i++)
 		segment_unref(l->segs[i]);
 	free(l->segs);
