@@ -425,6 +425,7 @@ static void flush_done(struct flush_req *fr, int rc, const struct err *e)
 	struct part_out *po = container_of(fr, struct part_out, flush);
 	struct produce_state *s = fr->arg;
 
+	partition_put(fr->part); /* taken in produce(), under meta_lock */
 	if (rc) {
 		po->rc = rc;
 		po->err = *e;
@@ -433,7 +434,14 @@ static void flush_done(struct flush_req *fr, int rc, const struct err *e)
 		http_resume(s->r); /* s may be freed from here on */
 }
 
-/* Suspend until every appended partition is fsynced. */
+/* Whether po's records wait for an fsync before the answer. */
+static int needs_flush(const struct part_out *po)
+{
+	return po->rc == 0 && po->records > 0;
+}
+
+/* Suspend until every appended partition is fsynced.  Each such part's
+ * flush.part holds a reference (produce()); the flush drops it. */
 static int wait_for_flush(struct request *r, struct produce_state *s)
 {
 	struct flush_req **todo = xcalloc(s->nparts + 1, sizeof(*todo));
@@ -442,7 +450,7 @@ static int wait_for_flush(struct request *r, struct produce_state *s)
 
 	for (size_t i = 0; i < s->nparts; i++) {
 		struct part_out *po = &s->parts[i];
-		if (po->rc || po->records == 0)
+		if (!needs_flush(po))
 			continue;
 		po->flush.upto = po->last + 1;
 		po->flush.done = flush_done;
@@ -543,12 +551,17 @@ static int produce(struct request *r, const char *topic, int32_t fixed)
 		return http_reply_err(r, &e);
 	}
 	append_all(r, s, t, body, r->body.len);
+	if (acks != -1 || !b->flush_on_ack) {
+		pthread_rwlock_unlock(&b->meta_lock);
+		return reply_result(r);
+	}
+	/* The flush runs after meta_lock is released: a topic deleted
+	 * meanwhile must not free the partitions under it. */
 	for (size_t i = 0; i < s->nparts; i++)
-		s->parts[i].flush.part = t->parts[s->parts[i].partition];
+		if (needs_flush(&s->parts[i]))
+			s->parts[i].flush.part = partition_get(t->parts[s->parts[i].partition]);
 	pthread_rwlock_unlock(&b->meta_lock);
-	if (acks == -1 && b->flush_on_ack)
-		return wait_for_flush(r, s);
-	return reply_result(r);
+	return wait_for_flush(r, s);
 }
 
 int api_produce_partition(struct request *r, char **args)

@@ -25,6 +25,8 @@ const struct conf_def broker_conf_defs[] = {
 	  "directory of the metadata log; defaults to __cluster_metadata in the first of log.dirs" },
 	{ "num.partitions", CONF_INT, "1", 1, 100000, 0, NULL,
 	  "partitions of a topic created without a count (and of auto-created topics)" },
+	{ "max.partitions.per.request", CONF_INT, "10000", 1, 100000, 0, NULL,
+	  "most partitions one create or add-partitions request may ask for" },
 	{ "default.replication.factor", CONF_INT, "1", 1, 100, 0, NULL,
 	  "replicas of a topic created without a count" },
 	{ "min.insync.replicas", CONF_INT, "1", 1, 100, 0, NULL,

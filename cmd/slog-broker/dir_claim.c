@@ -45,6 +45,20 @@ out:
 	return rc;
 }
 
+int dir_claimed(const char *dir)
+{
+	struct stat st;
+	int held = 0;
+
+	if (stat(dir, &st) != 0)
+		return 0;
+	pthread_mutex_lock(&lock);
+	for (size_t i = 0; i < nclaims && !held; i++)
+		held = claims[i].dev == st.st_dev && claims[i].ino == st.st_ino;
+	pthread_mutex_unlock(&lock);
+	return held;
+}
+
 void dir_claim_release(const void *owner)
 {
 	pthread_mutex_lock(&lock);

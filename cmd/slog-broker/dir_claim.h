@@ -17,6 +17,9 @@
  * owner holds it, or it cannot be examined. */
 int dir_claim(const char *dir, const void *owner, struct err *e);
 
+/* Whether a log of this process holds dir. */
+int dir_claimed(const char *dir);
+
 /* Give up owner's claim (none is fine). */
 void dir_claim_release(const void *owner);
 

@@ -95,7 +95,7 @@ int meta_log_open(struct meta_log *ml, const char *dir, int clean, struct meta_s
 	return rc;
 }
 
-int meta_log_commit(struct meta_log *ml, struct meta_state *s, json_t *rec, struct err *e)
+int meta_log_write(struct meta_log *ml, const struct meta_state *s, json_t *rec, struct err *e)
 {
 	struct batch_builder bb;
 	struct buf out = BUF_INIT;
@@ -123,12 +123,23 @@ int meta_log_commit(struct meta_log *ml, struct meta_state *s, json_t *rec, stru
 	if (!rc)
 		rc = plog_flush(ml->log, res.last_offset + 1, e);
 	buf_free(&out);
-	if (rc)
-		return err_wrap(e, "metadata log");
-	rc = meta_apply(s, rec, e);
+	return rc ? err_wrap(e, "metadata log") : 0;
+}
+
+int meta_log_applied(struct meta_state *s, json_t *rec, struct err *e)
+{
+	int rc = meta_apply(s, rec, e);
+
 	if (rc)
 		log_error("metadata record committed but not applied: %s", e ? e->msg : "");
 	return rc;
+}
+
+int meta_log_commit(struct meta_log *ml, struct meta_state *s, json_t *rec, struct err *e)
+{
+	int rc = meta_log_write(ml, s, rec, e);
+
+	return rc ? rc : meta_log_applied(s, rec, e);
 }
 
 int meta_log_close(struct meta_log *ml, struct err *e)

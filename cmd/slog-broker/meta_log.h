@@ -11,7 +11,10 @@
  * applies it, so the state a restart rebuilds is never behind what any
  * client was told.
  *
- * The caller serializes appends (the broker's metadata lock).
+ * The caller serializes appends (the broker's controller).  Writing and
+ * applying are separate steps so that the fsync runs without the lock
+ * that guards the state readers see: the controller writes the record,
+ * then applies it under that lock.
  */
 #ifndef SLOG_META_LOG_H
 #define SLOG_META_LOG_H
@@ -40,7 +43,13 @@ int meta_log_locate(const char *configured, const char *first_log_dir, char *out
 int meta_log_open(struct meta_log *ml, const char *dir, int clean, struct meta_state *s,
 		  struct err *e);
 
-/* Append rec durably, then apply it to s.  rec is borrowed. */
+/* Append rec durably if it would apply to s (not changed).  rec is borrowed. */
+int meta_log_write(struct meta_log *ml, const struct meta_state *s, json_t *rec, struct err *e);
+
+/* Apply a record meta_log_write() made durable (logs if it does not). */
+int meta_log_applied(struct meta_state *s, json_t *rec, struct err *e);
+
+/* Both: append rec durably, then apply it to s. */
 int meta_log_commit(struct meta_log *ml, struct meta_state *s, json_t *rec, struct err *e);
 
 int meta_log_close(struct meta_log *ml, struct err *e);

@@ -219,10 +219,13 @@ static void expire_group(struct broker *b, const char *group, json_t *offsets)
 	json_decref(where);
 	if (!rc)
 		rc = offsets_store_append(b, p, group, v, n, 1, &res, &e);
-	pthread_rwlock_unlock(&b->meta_lock);
-	/* The topic is never deleted, so p outlives the lock. */
 	if (!rc)
+		partition_get(p); /* the fsync runs without meta_lock */
+	pthread_rwlock_unlock(&b->meta_lock);
+	if (!rc) {
 		rc = plog_flush(p->log, res.last_offset + 1, &e);
+		partition_put(p);
+	}
 	if (rc) {
 		log_warn("group %s: cannot expire its offsets: %s", group, e.msg);
 	} else {
