@@ -4,6 +4,7 @@
  */
 #include "partition_dir.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +16,15 @@
 #include "log_internal.h"
 #include "xalloc.h"
 
-/* The topic id path/partition.metadata holds into id: 1, or 0 if none. */
-static int read_id(const char *path, char *id, size_t size)
+#define ID_LEN 22 /* meta_new_id() */
+
+/* The topic id path/partition.metadata holds into id[ID_LEN + 1]: 1, or 0
+ * if none.  Only a whole id ending its line counts: a file torn by a
+ * crash reads as none, so its directory is kept, never removed. */
+static int read_id(const char *path, char id[ID_LEN + 1])
 {
+	static const char chars[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 	char file[4400];
 	struct buf b = BUF_INIT;
 	const char *at;
@@ -29,8 +36,9 @@ static int read_id(const char *path, char *id, size_t size)
 		at = strstr(b.data, "topic_id: ");
 		if (at) {
 			at += strlen("topic_id: ");
-			snprintf(id, size, "%.*s", (int)strcspn(at, "\r\n"), at);
-			found = id[0] != '\0';
+			found = strspn(at, chars) == ID_LEN && at[ID_LEN] == '\n';
+			if (found)
+				snprintf(id, ID_LEN + 1, "%.*s", ID_LEN, at);
 		}
 	}
 	buf_free(&b);
@@ -51,12 +59,12 @@ static int rename_aside(const char *path, const char *id, char *to, size_t size,
 
 int partition_dir_check(const char *path, const char *topic_id, struct err *e)
 {
-	char old[64], to[4500];
+	char old[ID_LEN + 1], to[4500];
 	struct stat st;
 	struct err ee;
 	int rc;
 
-	if (stat(path, &st) != 0 || !read_id(path, old, sizeof(old)) || strcmp(old, topic_id) == 0)
+	if (stat(path, &st) != 0 || !read_id(path, old) || strcmp(old, topic_id) == 0)
 		return 0;
 	if (dir_claimed(path))
 		return err_set(e, SLOG_ESTORAGE,
@@ -73,13 +81,22 @@ int partition_dir_check(const char *path, const char *topic_id, struct err *e)
 
 int partition_dir_stamp(const char *path, const char *topic_id, struct err *e)
 {
-	char file[4400], text[128], old[64];
+	char file[4400], text[128], old[ID_LEN + 1];
+	int fd, rc;
 
-	if (read_id(path, old, sizeof(old)) && strcmp(old, topic_id) == 0)
+	if (read_id(path, old) && strcmp(old, topic_id) == 0)
 		return 0;
+	rc = fio_mkdir_p(path, e);
+	if (rc)
+		return rc;
 	snprintf(file, sizeof(file), "%s/" PARTITION_METADATA, path);
 	snprintf(text, sizeof(text), "version: 0\ntopic_id: %s\n", topic_id);
-	return fio_write_atomic(file, text, strlen(text), e);
+	fd = fio_open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644, e);
+	if (fd < 0)
+		return fd;
+	rc = fio_pwrite(fd, text, strlen(text), 0, file, e);
+	fio_close(fd);
+	return rc;
 }
 
 int partition_dir_retire(struct plog *l, const char *topic_id, struct err *e)

@@ -35,7 +35,14 @@ struct plog;
  */
 int partition_dir_check(const char *path, const char *topic_id, struct err *e);
 
-/* Record topic_id in path/partition.metadata, unless it says so already. */
+/*
+ * Record topic_id in path/partition.metadata (creating path), unless it
+ * says so already.  Call before plog_open: the file is not fsynced on
+ * its own (two more fsyncs per partition would double the time a wide
+ * topic takes to create); plog_open's directory fsync of a new partition
+ * covers its entry, and a file lost or torn by a crash reads as no id,
+ * so the directory is kept and stamped again at the next open.
+ */
 int partition_dir_stamp(const char *path, const char *topic_id, struct err *e);
 
 /* Rename an open log's directory to <dir>.<topic_id>-delete, durably; the

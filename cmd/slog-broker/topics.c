@@ -95,11 +95,9 @@ static struct partition *open_partition(struct broker *b, struct topic *t, int32
 	snprintf(path, sizeof(path), "%s/%s-%d", b->dirs.v[p->dir].path, t->name, id);
 	rc = partition_dir_check(path, t->id, e);
 	if (!rc)
+		rc = partition_dir_stamp(path, t->id, e);
+	if (!rc)
 		rc = log_dirs_open_partition(&b->dirs, p->dir, t->name, id, &t->cfg.log, &p->log, e);
-	if (!rc && (rc = partition_dir_stamp(path, t->id, e)) != 0) {
-		plog_close(p->log, NULL);
-		b->dirs.v[p->dir].partitions--;
-	}
 	if (rc) {
 		free(p);
 		err_wrap(e, "%s-%d", t->name, id);
