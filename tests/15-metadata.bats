@@ -52,3 +52,39 @@ load helpers
 	run -0 slog-topics list
 	assert_line kept
 }
+
+@test "creating a topic with many partitions does not hold up a produce to another topic" {
+	start_broker
+	run -0 slog-topics create other
+	curl -s -o /dev/null -X POST "$BROKER_URL/v1/topics" -d '{"name":"wide","partitions":4000}' &
+	local create=$!
+	wait_for 400 test -d "$BROKER_DIR/data/wide-0"
+	run -0 curl -sf -m 10 -X POST "$BROKER_URL/v1/topics/other/records" --data-binary x
+	# The produce was answered while the create was still opening logs.
+	local opened
+	opened=$(find "$BROKER_DIR/data" -maxdepth 1 -name 'wide-*' | wc -l)
+	echo "partition directories when the produce was answered: $opened" >&2
+	[ "$opened" -lt 4000 ]
+	wait "$create"
+	run -0 slog-topics describe wide
+}
+
+@test "a request may not ask for more than max.partitions.per.request partitions" {
+	start_broker --set max.partitions.per.request=10
+	run curl -s -X POST "$BROKER_URL/v1/topics" -d '{"name":"w","partitions":11}'
+	assert_output --partial max.partitions.per.request
+	run -0 slog-topics create w -P 10
+	run curl -s -X POST "$BROKER_URL/v1/topics/w/partitions" -d '{"count":21}'
+	assert_output --partial max.partitions.per.request
+	run -0 curl -sf -X POST "$BROKER_URL/v1/topics/w/partitions" -d '{"count":20}'
+}
+
+@test "a deleted partition left half-removed is gone after a restart" {
+	start_broker
+	run -0 slog-topics create t
+	stop_broker
+	mkdir -p "$BROKER_DIR/data/t-0.AAAAAAAAAAAAAAAAAAAAAA-delete"
+	restart_broker
+	[ ! -e "$BROKER_DIR/data/t-0.AAAAAAAAAAAAAAAAAAAAAA-delete" ]
+	[ -d "$BROKER_DIR/data/t-0" ]
+}
