@@ -470,6 +470,37 @@ static int wait_for_flush(struct request *r, struct produce_state *s)
 	return 1;
 }
 
+/* The topic into *t, created if it does not exist and may be, with
+ * meta_lock held for reading; or *t NULL and the answer sent (returned). */
+static int find_topic(struct request *r, const char *topic, int32_t fixed, struct topic **t)
+{
+	struct broker *b = r->b;
+	struct err e;
+
+	pthread_rwlock_rdlock(&b->meta_lock);
+	*t = broker_topic(b, topic);
+	if (*t)
+		return 0;
+	pthread_rwlock_unlock(&b->meta_lock);
+	if (meta_topic_reserved(topic))
+		return http_reply_error(r, SLOG_EINVALID_TOPIC,
+					"topic '%s' does not exist, and names starting with '__' are "
+					"the broker's: it does not create them", topic);
+	/* Auto-creation makes num.partitions partitions: a request for
+	 * another partition must not create the topic and then fail. */
+	if (fixed < conf_get_num(&b->conf, "num.partitions")) {
+		if (meta_topic_name_valid(topic, &e) || controller_ensure_topic(b, topic, &e))
+			return http_reply_err(r, &e);
+		pthread_rwlock_rdlock(&b->meta_lock);
+		*t = broker_topic(b, topic);
+		if (*t)
+			return 0;
+		pthread_rwlock_unlock(&b->meta_lock);
+	}
+	return http_reply_error(r, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "topic '%s' does not exist",
+				topic);
+}
+
 static int produce(struct request *r, const char *topic, int32_t fixed)
 {
 	struct broker *b = r->b;
@@ -502,29 +533,9 @@ static int produce(struct request *r, const char *topic, int32_t fixed)
 	r->state = s;
 	r->free_state = state_free;
 
-	pthread_rwlock_rdlock(&b->meta_lock);
-	t = broker_topic(b, topic);
-	if (!t) {
-		pthread_rwlock_unlock(&b->meta_lock);
-		if (meta_topic_reserved(topic))
-			return http_reply_error(r, SLOG_EINVALID_TOPIC,
-						"topic '%s' does not exist, and names starting with "
-						"'__' are the broker's: it does not create them", topic);
-		/* Auto-creation makes num.partitions partitions: a request for
-		 * another partition must not create the topic and then fail. */
-		if (fixed >= conf_get_num(&b->conf, "num.partitions"))
-			return http_reply_error(r, SLOG_EUNKNOWN_TOPIC_OR_PARTITION,
-						"topic '%s' does not exist", topic);
-		if (meta_topic_name_valid(topic, &e) || controller_ensure_topic(b, topic, &e))
-			return http_reply_err(r, &e);
-		pthread_rwlock_rdlock(&b->meta_lock);
-		t = broker_topic(b, topic);
-		if (!t) {
-			pthread_rwlock_unlock(&b->meta_lock);
-			return http_reply_error(r, SLOG_EUNKNOWN_TOPIC_OR_PARTITION,
-						"topic '%s' does not exist", topic);
-		}
-	}
+	rc = find_topic(r, topic, fixed, &t);
+	if (!t)
+		return rc;
 	if (fixed >= t->npart) {
 		int32_t n = t->npart;
 		pthread_rwlock_unlock(&b->meta_lock);
