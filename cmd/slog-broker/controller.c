@@ -263,6 +263,21 @@ static int touches_cleanup_policy(json_t *set, json_t *del)
 	return 0;
 }
 
+/* The keys a config change deletes: a list of known names. */
+static int check_delete(json_t *del, struct err *e)
+{
+	json_t *v;
+	size_t i;
+
+	if (del && !json_is_array(del))
+		return err_set(e, SLOG_EINVALID_CONFIG, "delete must be a list of config names");
+	json_array_foreach(del, i, v)
+		if (!json_is_string(v) || !topic_config_known(json_string_value(v)))
+			return err_set(e, SLOG_EINVALID_CONFIG, "unknown topic config '%s'",
+				       json_is_string(v) ? json_string_value(v) : "(not a string)");
+	return 0;
+}
+
 static void swap_configs(struct broker *b, void *arg)
 {
 	struct topic *t = broker_topic(b, arg);
@@ -297,17 +312,9 @@ int controller_alter_configs(struct broker *b, const char *name, json_t *set, js
 	rc = normalize_configs(set, &norm, e);
 	if (rc)
 		goto out;
-	if (del && !json_is_array(del)) {
-		rc = err_set(e, SLOG_EINVALID_CONFIG, "delete must be a list of config names");
+	rc = check_delete(del, e);
+	if (rc)
 		goto out;
-	}
-	json_array_foreach(del, i, v) {
-		if (!json_is_string(v) || !topic_config_known(json_string_value(v))) {
-			rc = err_set(e, SLOG_EINVALID_CONFIG, "unknown topic config '%s'",
-				     json_is_string(v) ? json_string_value(v) : "(not a string)");
-			goto out;
-		}
-	}
 	merged = json_deep_copy(mt->configs);
 	json_array_foreach(del, i, v)
 		json_object_del(merged, json_string_value(v));
