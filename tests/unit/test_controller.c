@@ -21,6 +21,7 @@
 #include "fetch_wait.h"
 #include "fileio.h"
 #include "flusher.h"
+#include "log.h"
 #include "scheduler.h"
 #include "unit.h"
 
@@ -230,6 +231,7 @@ static void test_a_topic_created_again_does_not_adopt_old_files(void)
 
 int main(void)
 {
+	log_set_level(LOG_LEVEL_ERROR);
 	unit_run("no fsync runs while meta_lock is held", test_no_sync_runs_under_meta_lock);
 	unit_run("a failed partitions record leaves no partition behind",
 		 test_a_failed_partitions_record_leaves_no_partition);
