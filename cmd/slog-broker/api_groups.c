@@ -392,6 +392,8 @@ struct write_state {
 	size_t n;
 	int tombstones;
 	json_t *body;            /* keeps the metadata strings alive */
+	const char *member;      /* a commit's member_id (in body), and epoch */
+	int32_t epoch;
 	int64_t first_log_offset;
 	struct flush_req flush;
 	int rc;
@@ -420,6 +422,10 @@ static int write_finish(struct request *r)
 		return http_reply_json(r, 200, json_pack("{s:s, s:b, s:i}", "group", s->group, "deleted",
 							 1, "offsets_deleted", (int)s->n));
 	}
+	/* The member may have been fenced while the records were flushed:
+	 * ask again, and take effect only if it still owns what it commits. */
+	if (gc_commit_check(r->b->groups, s->group, s->member, s->epoch, s->v, s->n, &s->err))
+		return http_reply_err(r, &s->err);
 	gc_commit_apply(r->b->groups, s->group, s->v, s->n, s->first_log_offset);
 	return http_reply_json(r, 200, json_pack("{s:s, s:i}", "group", s->group, "committed",
 						 (int)s->n));
@@ -429,6 +435,7 @@ static void write_flushed(struct flush_req *fr, int rc, const struct err *e)
 {
 	struct write_state *s = container_of(fr, struct write_state, flush);
 
+	partition_put(fr->part); /* taken in write_records(), under meta_lock */
 	if (rc) {
 		s->rc = rc;
 		s->err = *e;
@@ -440,7 +447,7 @@ static void write_flushed(struct flush_req *fr, int rc, const struct err *e)
  * finish once they are durable. */
 static int write_records(struct request *r, struct write_state *s, struct partition *p)
 {
-	struct plog_append_result res;
+	struct plog_append_result res = { 0 };
 	int rc;
 
 	r->state = s;
@@ -450,15 +457,16 @@ static int write_records(struct request *r, struct write_state *s, struct partit
 		return write_finish(r);
 	}
 	rc = offsets_store_append(r->b, p, s->group, s->v, s->n, s->tombstones, &res, &s->err);
-	pthread_rwlock_unlock(&r->b->meta_lock);
-	if (rc) {
+	if (rc || !r->b->flush_on_ack) {
+		pthread_rwlock_unlock(&r->b->meta_lock);
 		s->rc = rc;
+		s->first_log_offset = res.base_offset;
 		return write_finish(r);
 	}
+	/* The flush outlives meta_lock: it holds p (broker.h). */
+	s->flush.part = partition_get(p);
+	pthread_rwlock_unlock(&r->b->meta_lock);
 	s->first_log_offset = res.base_offset;
-	if (!r->b->flush_on_ack)
-		return write_finish(r);
-	s->flush.part = p;
 	s->flush.upto = res.last_offset + 1;
 	s->flush.done = write_flushed;
 	http_suspend(r, write_finish);
@@ -533,6 +541,8 @@ int api_group_offsets_commit(struct request *r, char **args)
 	s = xcalloc(1, sizeof(*s));
 	s->r = r;
 	s->body = body;
+	s->member = member;
+	s->epoch = (int32_t)epoch;
 	snprintf(s->group, sizeof(s->group), "%s", args[0]);
 	s->v = xcalloc(json_array_size(list) + 1, sizeof(*s->v));
 	json_array_foreach(list, i, item) {

@@ -487,6 +487,7 @@ static void flush_done(struct flush_req *fr, int rc, const struct err *e)
 	struct part_out *po = container_of(fr, struct part_out, flush);
 	struct produce_state *s = fr->arg;
 
+	partition_put(fr->part); /* taken in produce(), under meta_lock */
 	if (rc) {
 		po->rc = rc;
 		po->err = *e;
@@ -495,7 +496,14 @@ static void flush_done(struct flush_req *fr, int rc, const struct err *e)
 		http_resume(s->r); /* s may be freed from here on */
 }
 
-/* Suspend until every appended partition is fsynced. */
+/* Whether po's records wait for an fsync before the answer. */
+static int needs_flush(const struct part_out *po)
+{
+	return po->rc == 0 && po->records > 0;
+}
+
+/* Suspend until every appended partition is fsynced.  Each such part's
+ * flush.part holds a reference (produce()); the flush drops it. */
 static int wait_for_flush(struct request *r, struct produce_state *s)
 {
 	struct flush_req **todo = xcalloc(s->nparts + 1, sizeof(*todo));
@@ -504,7 +512,7 @@ static int wait_for_flush(struct request *r, struct produce_state *s)
 
 	for (size_t i = 0; i < s->nparts; i++) {
 		struct part_out *po = &s->parts[i];
-		if (po->rc || po->records == 0)
+		if (!needs_flush(po))
 			continue;
 		po->flush.upto = po->last + 1;
 		po->flush.done = flush_done;
@@ -553,12 +561,17 @@ static int append_locked(struct request *r, struct produce_state *s, struct topi
 	}
 	append_all(r, s, t, s->body, r->body.len);
 	dir_gate_leave(b->gate, dirs);
+	if (s->acks != -1 || !b->flush_on_ack) {
+		pthread_rwlock_unlock(&b->meta_lock);
+		return reply_result(r);
+	}
+	/* The flush runs after meta_lock is released: a topic deleted
+	 * meanwhile must not free the partitions under it. */
 	for (size_t i = 0; i < s->nparts; i++)
-		s->parts[i].flush.part = t->parts[s->parts[i].partition];
+		if (needs_flush(&s->parts[i]))
+			s->parts[i].flush.part = partition_get(t->parts[s->parts[i].partition]);
 	pthread_rwlock_unlock(&b->meta_lock);
-	if (s->acks == -1 && b->flush_on_ack)
-		return wait_for_flush(r, s);
-	return reply_result(r);
+	return wait_for_flush(r, s);
 }
 
 /* Back from waiting for a log dir: the topic may have changed meanwhile. */
@@ -579,6 +592,37 @@ static int append_again(struct request *r)
 					"topic '%s' was deleted or shrunk while the request waited", s->topic);
 	}
 	return append_locked(r, s, t);
+}
+
+/* The topic into *t, created if it does not exist and may be, with
+ * meta_lock held for reading; or *t NULL and the answer sent (returned). */
+static int find_topic(struct request *r, const char *topic, int32_t fixed, struct topic **t)
+{
+	struct broker *b = r->b;
+	struct err e;
+
+	pthread_rwlock_rdlock(&b->meta_lock);
+	*t = broker_topic(b, topic);
+	if (*t)
+		return 0;
+	pthread_rwlock_unlock(&b->meta_lock);
+	if (meta_topic_reserved(topic))
+		return http_reply_error(r, SLOG_EINVALID_TOPIC,
+					"topic '%s' does not exist, and names starting with '__' are "
+					"the broker's: it does not create them", topic);
+	/* Auto-creation makes num.partitions partitions: a request for
+	 * another partition must not create the topic and then fail. */
+	if (fixed < conf_get_num(&b->conf, "num.partitions")) {
+		if (meta_topic_name_valid(topic, &e) || controller_ensure_topic(b, topic, &e))
+			return http_reply_err(r, &e);
+		pthread_rwlock_rdlock(&b->meta_lock);
+		*t = broker_topic(b, topic);
+		if (*t)
+			return 0;
+		pthread_rwlock_unlock(&b->meta_lock);
+	}
+	return http_reply_error(r, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "topic '%s' does not exist",
+				topic);
 }
 
 static int produce(struct request *r, const char *topic, int32_t fixed)
@@ -615,25 +659,9 @@ static int produce(struct request *r, const char *topic, int32_t fixed)
 	r->state = s;
 	r->free_state = state_free;
 
-	pthread_rwlock_rdlock(&b->meta_lock);
-	t = broker_topic(b, topic);
-	if (!t) {
-		pthread_rwlock_unlock(&b->meta_lock);
-		/* Auto-creation makes num.partitions partitions: a request for
-		 * another partition must not create the topic and then fail. */
-		if (fixed >= conf_get_num(&b->conf, "num.partitions"))
-			return http_reply_error(r, SLOG_EUNKNOWN_TOPIC_OR_PARTITION,
-						"topic '%s' does not exist", topic);
-		if (meta_topic_name_valid(topic, &e) || controller_ensure_topic(b, topic, &e))
-			return http_reply_err(r, &e);
-		pthread_rwlock_rdlock(&b->meta_lock);
-		t = broker_topic(b, topic);
-		if (!t) {
-			pthread_rwlock_unlock(&b->meta_lock);
-			return http_reply_error(r, SLOG_EUNKNOWN_TOPIC_OR_PARTITION,
-						"topic '%s' does not exist", topic);
-		}
-	}
+	rc = find_topic(r, topic, fixed, &t);
+	if (!t)
+		return rc;
 	if (fixed >= t->npart) {
 		int32_t n = t->npart;
 		pthread_rwlock_unlock(&b->meta_lock);

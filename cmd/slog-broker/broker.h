@@ -9,15 +9,30 @@
  *                         waiters and traffic counters
  *
  * Locking.  meta_lock (a writer-preferring rwlock) guards the metadata
- * state and the topic registry, including every topic and partition
- * pointer.  Request handlers hold it for reading while they use a topic
- * (an append or a read takes microseconds); admin operations (create,
- * delete, alter) hold it for writing.  A request that waits (a long poll,
- * an acks=all flush) does not hold it while suspended: the waiter lists
- * are cleared of a topic's partitions before the topic is freed, under
- * the write lock.  Partition logs have their own locks (partition_log.h).
- * Lock order: meta_lock, then a partition log's locks, then the fetch
- * waiters' lock.
+ * state and the topic registry: which topics and partitions exist.
+ * Request handlers hold it for reading while they look up and use a topic
+ * (an append or a read takes microseconds).  The controller changes the
+ * registry under it for writing, but only to swap in what it prepared
+ * without it: nobody does disk I/O that can wait (an fsync, opening logs,
+ * a metadata record) while holding meta_lock, because one queued writer
+ * parks every request thread behind the lock's holder.  Partition logs
+ * have their own locks (partition_log.h).  Lock order: meta_lock, then a
+ * partition log's locks, then the fetch waiters' lock.
+ *
+ * Partition lifetime.  A partition is reference counted.  The registry
+ * holds one reference from topics_add()/topics_grow() until the topic is
+ * deleted; anyone who keeps a partition past meta_lock takes their own
+ * with partition_get() while holding the lock, and gives it back with
+ * partition_put() from any thread: an acks=all produce or a group commit
+ * for its flush request (dropped in the done callback, before the request
+ * resumes), the checkpoint and retention jobs, and the cleaner for the
+ * compaction it runs.  Deleting a topic removes it from the registry,
+ * marks its partitions deleted, cancels their compaction, wakes their
+ * fetch waiters (who look the topic up again), and drops the registry's
+ * references; the last partition_put() then closes the log and removes
+ * its files (renamed to <topic>-<n>.<id>-delete first, so that a
+ * half-removed directory is never adopted by a topic of the same name).
+ * A partition holds its topic: the topic is freed with its last partition.
  */
 #ifndef SLOG_BROKER_H
 #define SLOG_BROKER_H
@@ -56,7 +71,10 @@ struct partition {
 	_Atomic uint64_t bytes_in, records_in, bytes_out, records_out;
 	/* compaction (log_cleaner.c) */
 	_Atomic int64_t first_dirty;  /* offsets below are compacted */
-	volatile int clean_cancel;
+	atomic_int clean_cancel;
+	/* lifetime: see the top of this file */
+	atomic_int refs;
+	atomic_int deleted;         /* its topic is gone: the last put removes its files */
 	_Atomic uint64_t cleaner_bytes_read, cleaner_bytes_written;
 };
 
@@ -69,6 +87,7 @@ struct topic {
 	struct topic_config cfg;
 	int internal;            /* the broker's own topic (__consumer_offsets) */
 	_Atomic uint32_t sticky; /* rotates keyless records of topic-level produce */
+	atomic_int refs;         /* the registry's, and one per partition */
 };
 
 struct broker {
@@ -108,17 +127,42 @@ struct broker {
 /* Open the logs of every topic in the metadata state (startup). */
 int topics_open_all(struct broker *b, struct err *e);
 
-/* Runtime for a topic just added to the state (meta_lock held for writing). */
+/*
+ * A topic's runtime, its logs opened, not yet in the registry: the
+ * controller builds it without meta_lock, then either inserts it
+ * (meta_lock held for writing) or discards it, removing its files.
+ */
+struct topic *topics_prepare(struct broker *b, const struct meta_topic *mt, struct err *e);
+void topics_insert(struct broker *b, struct topic *t);
+void topics_discard(struct broker *b, struct topic *t);
+
+/* Runtime for a topic of the state (startup: prepare and insert). */
 int topics_add(struct broker *b, const struct meta_topic *mt, struct err *e);
 
-/* Open logs for partitions [from, count) of a topic whose count grew. */
-int topics_grow(struct broker *b, struct topic *t, int32_t count, struct err *e);
+/*
+ * More partitions for t, in two steps like a new topic: open the logs of
+ * partitions [t->npart, count) into *parts (without meta_lock), then
+ * either topics_grow_commit() (meta_lock held for writing) or
+ * topics_grow_discard().
+ */
+int topics_grow_prepare(struct broker *b, struct topic *t, int32_t count,
+			struct partition ***parts, struct err *e);
+void topics_grow_commit(struct topic *t, int32_t count, struct partition **parts);
+void topics_grow_discard(struct broker *b, struct topic *t, int32_t count,
+			 struct partition **parts);
 
 /* Resolve the topic's configuration again and hand it to its logs. */
 int topics_reconfigure(struct broker *b, struct topic *t, json_t *overrides, struct err *e);
 
-/* Remove a topic: wake its waiters, close and delete its logs. */
-int topics_remove(struct broker *b, const char *name, struct err *e);
+/*
+ * Take a topic out of the registry (meta_lock held for writing): its
+ * partitions are marked deleted, their compaction cancelled and their
+ * waiters woken.  Returns it, or NULL; hand it to topics_release().
+ */
+struct topic *topics_detach(struct broker *b, const char *name);
+
+/* Drop the registry's references to a detached topic (without meta_lock). */
+void topics_release(struct topic *t);
 
 /* Close every log (shutdown).  Returns the first error. */
 int topics_close_all(struct broker *b, struct err *e);
@@ -126,6 +170,12 @@ int topics_close_all(struct broker *b, struct err *e);
 /* Lookup (meta_lock held, for reading or writing). */
 struct topic *broker_topic(struct broker *b, const char *name);
 struct partition *topic_partition(struct topic *t, int32_t p);
+
+/* Take a reference (meta_lock held, or holding one already); returns p. */
+struct partition *partition_get(struct partition *p);
+/* Give one back (any thread, no lock needed).  The last closes the log,
+ * removing its files if the topic was deleted. */
+void partition_put(struct partition *p);
 
 /* The node that leads p (with one broker, this one). */
 int32_t partition_leader(struct broker *b, const struct partition *p);

@@ -30,6 +30,11 @@ int controller_create_topic(struct broker *b, const char *name, int32_t partitio
 			    int32_t replication_factor, json_t *configs, int validate_only,
 			    struct err *e);
 
+/* Create one of the broker's own topics (__consumer_offsets), whose
+ * names controller_create_topic() refuses. */
+int controller_create_internal_topic(struct broker *b, const char *name, int32_t partitions,
+				     json_t *configs, struct err *e);
+
 int controller_delete_topic(struct broker *b, const char *name, struct err *e);
 
 /*

@@ -211,6 +211,14 @@ static int do_sync(int fd, int data_only, const char *what, struct err *e)
 	stall_wait(what);
 	injected = next_fault(&faults.fail_sync_at, faults.sync_errno);
 
+	if (!injected && faults_on) {
+		int (*hook)(const char *what);
+		pthread_mutex_lock(&faults_lock);
+		hook = faults.before_sync;
+		pthread_mutex_unlock(&faults_lock);
+		if (hook)
+			injected = hook(what);
+	}
 	if (injected)
 		return sys_err(e, "fsync", what, injected);
 	sync_count++;

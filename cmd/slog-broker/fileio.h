@@ -70,6 +70,10 @@ struct fio_faults {
 	long fail_sync_at;   /* the Nth fsync/fdatasync from now fails; 0 off */
 	int sync_errno;
 	long fail_rename_at; /* the Nth rename from now fails (EIO); 0 off */
+	/* Called before every fsync/fdatasync with what is synced; a nonzero
+	 * return fails it with that errno (tests: slow or failing disks, and
+	 * which locks are held while a sync runs). */
+	int (*before_sync)(const char *what);
 	int track;           /* remember per file what has been fsynced */
 };
 

@@ -29,6 +29,12 @@
 struct partition;
 struct flusher;
 
+/*
+ * part must stay valid until done is called: the submitter holds a
+ * reference to it (partition_get(), under meta_lock, before releasing
+ * the lock) and done, which runs on the flusher thread, drops it
+ * (partition_put()) before resuming the request.  See broker.h.
+ */
 struct flush_req {
 	struct partition *part;
 	int64_t upto; /* offsets below this must be durable */

@@ -15,7 +15,6 @@ struct log_cleaner {
 	struct broker *b;
 	pthread_mutex_t lock;
 	pthread_cond_t wake; /* stop */
-	pthread_cond_t done; /* busy changed */
 	struct partition *busy;
 	int stop;
 	pthread_t thread;
@@ -75,15 +74,15 @@ static void clean_one(struct broker *b, struct log_cleaner *c, const struct cand
 	o.map_bytes = (size_t)conf_get_num(&b->conf, "log.cleaner.dedupe.buffer.size");
 	o.now_ms = clock_wall_ms();
 	o.cancel = &p->clean_cancel;
-	if (c) {
-		pthread_mutex_lock(&c->lock);
-		c->busy = p;
-		p->clean_cancel = 0;
-		pthread_mutex_unlock(&c->lock);
-	}
+	/* Under meta_lock: a deletion sets clean_cancel under it for writing. */
+	atomic_store(&p->clean_cancel, 0);
+	partition_get(p);
+	pthread_mutex_lock(&c->lock);
+	c->busy = p;
+	pthread_mutex_unlock(&c->lock);
 	pthread_rwlock_unlock(&b->meta_lock);
 
-	/* From here p stays valid until busy is cleared: see log_cleaner_release. */
+	/* Our reference keeps p; deleting its topic only sets clean_cancel. */
 	rc = plog_compact(p->log, &o, &r, &e);
 	if (rc)
 		log_warn("%s-%d: compaction: %s", cand->topic, cand->partition, e.msg);
@@ -98,12 +97,10 @@ static void clean_one(struct broker *b, struct log_cleaner *c, const struct cand
 			 (long long)r.records_kept, (long long)r.records_read,
 			 (long long)r.tombstones_removed, (double)r.bytes_read / 1e6);
 	}
-	if (c) {
-		pthread_mutex_lock(&c->lock);
-		c->busy = NULL;
-		pthread_cond_broadcast(&c->done);
-		pthread_mutex_unlock(&c->lock);
-	}
+	pthread_mutex_lock(&c->lock);
+	c->busy = NULL;
+	pthread_mutex_unlock(&c->lock);
+	partition_put(p);
 }
 
 static void run(struct broker *b, struct log_cleaner *c)
@@ -111,14 +108,9 @@ static void run(struct broker *b, struct log_cleaner *c)
 	size_t n;
 	struct candidate *v = candidates(b, &n);
 
-	for (size_t i = 0; i < n && !(c && c->stop); i++)
+	for (size_t i = 0; i < n && !c->stop; i++)
 		clean_one(b, c, &v[i]);
 	free(v);
-}
-
-void log_cleaner_run_once(struct broker *b)
-{
-	run(b, NULL);
 }
 
 static void *cleaner_main(void *arg)
@@ -146,7 +138,6 @@ struct log_cleaner *log_cleaner_start(struct broker *b)
 	c->b = b;
 	pthread_mutex_init(&c->lock, NULL);
 	clock_cond_init(&c->wake);
-	pthread_cond_init(&c->done, NULL);
 	pthread_create(&c->thread, NULL, cleaner_main, c);
 	return c;
 }
@@ -156,24 +147,17 @@ void log_cleaner_stop(struct log_cleaner *c)
 	pthread_mutex_lock(&c->lock);
 	c->stop = 1;
 	if (c->busy)
-		c->busy->clean_cancel = 1;
+		atomic_store(&c->busy->clean_cancel, 1);
 	pthread_cond_signal(&c->wake);
 	pthread_mutex_unlock(&c->lock);
 	pthread_join(c->thread, NULL);
 	pthread_mutex_destroy(&c->lock);
 	pthread_cond_destroy(&c->wake);
-	pthread_cond_destroy(&c->done);
 	free(c);
 }
 
 void log_cleaner_release(struct log_cleaner *c, struct partition *p)
 {
-	if (!c)
-		return;
-	pthread_mutex_lock(&c->lock);
-	if (c->busy == p)
-		p->clean_cancel = 1;
-	while (c->busy == p)
-		pthread_cond_wait(&c->done, &c->lock);
-	pthread_mutex_unlock(&c->lock);
+	(void)c; /* the flag is the partition's, cleaner or not */
+	atomic_store(&p->clean_cancel, 1);
 }

@@ -9,8 +9,9 @@
  * (cleaner-offset-checkpoint); a stale value only means some clean
  * records are read again.
  *
- * Deleting a topic must not free a partition the cleaner is compacting:
- * log_cleaner_release() asks it to stop and waits until it has.
+ * The cleaner holds a reference to the partition it compacts (broker.h),
+ * so deleting a topic does not wait for it: log_cleaner_release() asks it
+ * to stop, and the cleaner's last reference removes the files.
  */
 #ifndef SLOG_LOG_CLEANER_H
 #define SLOG_LOG_CLEANER_H
@@ -22,10 +23,7 @@ struct log_cleaner;
 struct log_cleaner *log_cleaner_start(struct broker *b);
 void log_cleaner_stop(struct log_cleaner *c);
 
-/* Make sure the cleaner no longer uses p (meta_lock held for writing). */
+/* Stop compacting p soon, if it is (p's topic is being deleted); does not wait. */
 void log_cleaner_release(struct log_cleaner *c, struct partition *p);
-
-/* Compact everything that is due now, on the calling thread (tests, shutdown). */
-void log_cleaner_run_once(struct broker *b);
 
 #endif

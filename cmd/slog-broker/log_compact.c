@@ -111,8 +111,18 @@ struct map_ctx {
 	struct buf scratch;
 	struct plog_compact_result *r;
 	struct throttle *t;
+	const atomic_int *cancel;
 	struct err *e;
 };
+
+/* Checked before each batch: deleting a topic or stopping the broker
+ * must not wait for a whole pass over a large log. */
+static int cancelled(const atomic_int *cancel, struct err *e)
+{
+	if (cancel && atomic_load(cancel))
+		return err_set(e, SLOG_EREQUEST_TIMED_OUT, "compaction cancelled");
+	return 0;
+}
 
 static int map_batch(void *arg, const uint8_t *p, size_t len, uint64_t pos)
 {
@@ -122,6 +132,8 @@ static int map_batch(void *arg, const uint8_t *p, size_t len, uint64_t pos)
 	int rc;
 
 	(void)pos;
+	if (cancelled(c->cancel, c->e))
+		return SLOG_EREQUEST_TIMED_OUT;
 	throttle(c->t, len);
 	c->r->bytes_read += len;
 	rc = batch_iter_init(&it, p, len, &c->scratch, c->e);
@@ -152,7 +164,7 @@ struct clean_ctx {
 	struct buf scratch, rebuilt;
 	struct plog_compact_result *r;
 	struct throttle *t;
-	const volatile int *cancel;
+	const atomic_int *cancel;
 	struct err *e;
 	int64_t now_ms;
 };
@@ -178,8 +190,8 @@ static int clean_batch(void *arg, const uint8_t *p, size_t len, uint64_t pos)
 	int rc;
 
 	(void)pos;
-	if (c->cancel && *c->cancel)
-		return err_set(c->e, SLOG_EREQUEST_TIMED_OUT, "compaction cancelled");
+	if (cancelled(c->cancel, c->e))
+		return SLOG_EREQUEST_TIMED_OUT;
 	throttle(c->t, len);
 	c->r->bytes_read += len;
 	rc = batch_iter_init(&it, p, len, &c->scratch, c->e);
@@ -360,6 +372,7 @@ int plog_compact(struct plog *l, const struct plog_compact_opts *o,
 	mc.full_at = INT64_MAX;
 	mc.r = r;
 	mc.t = &t;
+	mc.cancel = o->cancel;
 	mc.e = e;
 	for (int i = 0; i < n && !rc && mc.full_at == INT64_MAX; i++)
 		if (v[i].next_base > o->first_dirty)

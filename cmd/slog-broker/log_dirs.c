@@ -356,10 +356,17 @@ void log_dirs_remove_orphans(struct log_dirs *d, int (*keep)(void *arg, const ch
 			int32_t p;
 			struct err e;
 
+			size_t len = strlen(de->d_name);
+
+			/* A deleted partition renamed <topic>-<n>.<id>-delete whose
+			 * removal did not finish (partition_dir.h). */
+			if (de->d_name[0] != '.' && len > 7 && strcmp(de->d_name + len - 7, "-delete") == 0)
+				goto remove;
 			if (de->d_name[0] == '.' || !parse_partition_dir(de->d_name, topic, sizeof(topic), &p))
 				continue;
 			if (strcmp(topic, "__cluster_metadata") == 0 || keep(arg, topic, p))
 				continue;
+remove:
 			snprintf(path, sizeof(path), "%s/%s", d->v[i].path, de->d_name);
 			log_info("removing %s: its topic no longer exists", path);
 			if (fio_rmdir_r(path, &e))

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dir_claim.h"
 #include "fileio.h"
 #include "log.h"
 #include "log_internal.h"
@@ -321,6 +322,10 @@ int plog_open(const char *dir, const struct plog_config *cfg, const struct plog_
 	if (rc)
 		return rc;
 	l = plog_new(dir, cfg);
+	if (dir_claim(dir, l, e)) {
+		plog_free(l);
+		return SLOG_ESTORAGE;
+	}
 	snprintf(path, sizeof(path), "%s/leader-epoch-checkpoint", dir);
 	if (leader_epochs_open(&l->epochs, path, &ee))
 		log_warn("%s: %s; rebuilding it from the log", dir, ee.msg);

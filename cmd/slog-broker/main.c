@@ -166,14 +166,17 @@ static int keep_partition(void *arg, const char *topic, int32_t partition)
 /* Logs, metadata, topics: everything before the port opens. */
 static int open_storage(struct broker *b, struct err *e)
 {
-	char cluster_id[24] = "";
+	char cluster_id[24] = "", mdir[4200];
 	int rc;
 
 	rc = log_dirs_open(&b->dirs, conf_get_str(&b->conf, "log.dirs"), b->node_id, cluster_id, e);
 	if (rc)
 		return rc;
 	meta_state_init(&b->meta);
-	rc = meta_log_open(&b->mlog, b->dirs.v[0].path, b->dirs.v[0].clean, &b->meta, e);
+	rc = meta_log_locate(conf_get_str(&b->conf, "metadata.log.dir"), b->dirs.v[0].path, mdir,
+			     sizeof(mdir), e);
+	if (!rc)
+		rc = meta_log_open(&b->mlog, mdir, b->dirs.v[0].clean, &b->meta, e);
 	if (rc)
 		return rc;
 	if (!b->meta.cluster_id[0])

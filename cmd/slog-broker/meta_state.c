@@ -5,7 +5,10 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
 #include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "sorted.h"
 #include "xalloc.h"
@@ -72,6 +75,42 @@ int meta_topic_internal(const char *name)
 	return strcmp(name, OFFSETS_TOPIC) == 0;
 }
 
+int meta_topic_reserved(const char *name)
+{
+	return strncmp(name, "__", 2) == 0;
+}
+
+static uint64_t splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/*
+ * Without getrandom (a kernel before 3.17, a seccomp filter), ids must
+ * still differ between brokers and restarts: an unseeded rand() gave
+ * every process the same sequence, so two clusters, or a topic and its
+ * re-creation, could share an id.  The clock in nanoseconds, the pid and
+ * a counter, mixed, differ in each.
+ */
+static void fallback_random(uint8_t raw[16])
+{
+	static _Atomic uint64_t counter;
+	struct timespec ts;
+	uint64_t x, v[2];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	x = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	x ^= (uint64_t)getpid() << 32;
+	x ^= atomic_fetch_add(&counter, 1) * 0xd1b54a32d192ed03ULL;
+	v[0] = splitmix64(&x);
+	v[1] = splitmix64(&x);
+	memcpy(raw, v, 16);
+}
+
 void meta_new_id(char out[24])
 {
 	static const char b64url[] =
@@ -79,10 +118,8 @@ void meta_new_id(char out[24])
 	uint8_t raw[16];
 	int k = 0;
 
-	if (getrandom(raw, sizeof(raw), 0) != sizeof(raw)) {
-		for (int i = 0; i < 16; i++)
-			raw[i] = (uint8_t)rand();
-	}
+	if (getrandom(raw, sizeof(raw), 0) != sizeof(raw))
+		fallback_random(raw);
 	/* 128 bits in 22 six-bit characters, the last holding 2 bits. */
 	for (int bit = 0; bit < 128; bit += 6) {
 		int v = 0;

@@ -67,6 +67,11 @@ int meta_topic_name_valid(const char *name, struct err *e);
  * create, delete or grow it. */
 int meta_topic_internal(const char *name);
 
+/* Names starting with "__" belong to the broker (__consumer_offsets,
+ * __cluster_metadata, and whatever it needs later): clients neither create
+ * them nor write to them unless such a topic exists. */
+int meta_topic_reserved(const char *name);
+
 /* A new random id in Kafka's Uuid text form (22 base64url characters). */
 void meta_new_id(char out[24]);
 

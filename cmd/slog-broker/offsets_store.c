@@ -110,9 +110,9 @@ int offsets_store_ensure(struct broker *b, struct err *e)
 		return 0;
 	configs = json_pack("{s:s, s:I}", "cleanup.policy", "compact", "segment.bytes",
 			    (json_int_t)conf_get_num(&b->conf, "offsets.topic.segment.bytes"));
-	rc = controller_create_topic(b, OFFSETS_TOPIC,
-				     (int32_t)conf_get_num(&b->conf, "offsets.topic.num.partitions"), 1,
-				     configs, 0, e);
+	rc = controller_create_internal_topic(
+		b, OFFSETS_TOPIC, (int32_t)conf_get_num(&b->conf, "offsets.topic.num.partitions"),
+		configs, e);
 	json_decref(configs);
 	if (rc == SLOG_ETOPIC_ALREADY_EXISTS)
 		rc = 0; /* another request made it first */
@@ -219,10 +219,13 @@ static void expire_group(struct broker *b, const char *group, json_t *offsets)
 	json_decref(where);
 	if (!rc)
 		rc = offsets_store_append(b, p, group, v, n, 1, &res, &e);
-	pthread_rwlock_unlock(&b->meta_lock);
-	/* The topic is never deleted, so p outlives the lock. */
 	if (!rc)
+		partition_get(p); /* the fsync runs without meta_lock */
+	pthread_rwlock_unlock(&b->meta_lock);
+	if (!rc) {
 		rc = plog_flush(p->log, res.last_offset + 1, &e);
+		partition_put(p);
+	}
 	if (rc) {
 		log_warn("group %s: cannot expire its offsets: %s", group, e.msg);
 	} else {

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dir_claim.h"
 #include "fileio.h"
 #include "log.h"
 #include "log_internal.h"
@@ -39,6 +40,7 @@ void plog_set_config(struct plog *l, const struct plog_config *cfg)
 
 void plog_free(struct plog *l)
 {
+	dir_claim_release(l);
 	for (size_t i = 0; i < l->nsegs; i++)
 		segment_unref(l->segs[i]);
 	free(l->segs);

@@ -36,6 +36,7 @@
 #ifndef SLOG_PARTITION_LOG_H
 #define SLOG_PARTITION_LOG_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -175,7 +176,7 @@ struct plog_compact_opts {
 	int64_t max_bytes_per_sec;   /* read+write throttle; 0: none */
 	size_t map_bytes;            /* memory for the key -> offset map */
 	int64_t now_ms;
-	const volatile int *cancel;  /* nonzero: stop early (may be NULL) */
+	const atomic_int *cancel;    /* nonzero: stop early (may be NULL) */
 };
 
 struct plog_compact_result {

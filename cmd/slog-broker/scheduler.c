@@ -20,58 +20,92 @@ struct scheduler {
 	pthread_t thread;
 };
 
-static void run_retention(struct broker *b)
+/* Every partition, each with a reference taken under meta_lock, so that
+ * the jobs do their disk I/O without it.  *n is the count; *compacted
+ * (if not NULL) says for each whether its topic is compacted. */
+static struct partition **hold_all(struct broker *b, size_t *n, int **compacted)
 {
-	int64_t now = clock_wall_ms();
+	struct partition **v;
 
 	pthread_rwlock_rdlock(&b->meta_lock);
+	*n = 0;
+	for (size_t i = 0; i < b->ntopics; i++)
+		*n += (size_t)b->topics[i]->npart;
+	v = xcalloc(*n + 1, sizeof(*v));
+	if (compacted)
+		*compacted = xcalloc(*n + 1, sizeof(**compacted));
+	*n = 0;
 	for (size_t i = 0; i < b->ntopics; i++) {
 		struct topic *t = b->topics[i];
 		for (int32_t p = 0; p < t->npart; p++) {
-			struct err e;
-			int deleted = 0;
-			if (plog_apply_retention(t->parts[p]->log, now, &deleted, &e))
-				log_warn("%s-%d: retention: %s", t->name, p, e.msg);
-			else if (deleted)
-				log_info("%s-%d: retention deleted %d segments", t->name, p, deleted);
+			if (compacted)
+				(*compacted)[*n] = t->cfg.cleanup_policy != CLEANUP_DELETE;
+			v[(*n)++] = partition_get(t->parts[p]);
 		}
 	}
 	pthread_rwlock_unlock(&b->meta_lock);
+	return v;
+}
+
+static void put_all(struct partition **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		partition_put(v[i]);
+	free(v);
+}
+
+static void run_retention(struct broker *b)
+{
+	int64_t now = clock_wall_ms();
+	size_t n;
+	struct partition **v = hold_all(b, &n, NULL);
+
+	for (size_t i = 0; i < n; i++) {
+		struct partition *p = v[i];
+		struct err e;
+		int deleted = 0;
+
+		if (atomic_load(&p->deleted))
+			continue;
+		if (plog_apply_retention(p->log, now, &deleted, &e))
+			log_warn("%s-%d: retention: %s", p->topic->name, p->id, e.msg);
+		else if (deleted)
+			log_info("%s-%d: retention deleted %d segments", p->topic->name, p->id, deleted);
+	}
+	put_all(v, n);
 }
 
 int scheduler_checkpoint(struct broker *b)
 {
 	struct log_dirs_entry *v;
-	size_t n = 0;
+	size_t n, k = 0;
+	int *compacted;
+	struct partition **parts = hold_all(b, &n, &compacted);
 	struct err e;
 	int rc;
 
-	pthread_rwlock_rdlock(&b->meta_lock);
-	for (size_t i = 0; i < b->ntopics; i++)
-		n += (size_t)b->topics[i]->npart;
 	v = xcalloc(n + 1, sizeof(*v));
-	n = 0;
-	for (size_t i = 0; i < b->ntopics; i++) {
-		struct topic *t = b->topics[i];
-		for (int32_t p = 0; p < t->npart; p++) {
-			struct partition *part = t->parts[p];
-			int64_t end;
-			/* Flush everything appended so far: the recovery point moves
-			 * to the end, and a restart after a crash rescans only what
-			 * came after. */
-			plog_offsets(part->log, NULL, &end);
-			if (plog_flush(part->log, end, &e))
-				log_warn("%s-%d: %s", t->name, p, e.msg);
-			v[n++] = (struct log_dirs_entry){ part->dir, t->name, p, part->log,
-							  t->cfg.cleanup_policy == CLEANUP_DELETE
-								  ? -1 : part->first_dirty };
-		}
+	for (size_t i = 0; i < n; i++) {
+		struct partition *p = parts[i];
+		int64_t end;
+
+		if (atomic_load(&p->deleted))
+			continue;
+		/* Flush everything appended so far: the recovery point moves to
+		 * the end, and a restart after a crash rescans only what came
+		 * after. */
+		plog_offsets(p->log, NULL, &end);
+		if (plog_flush(p->log, end, &e))
+			log_warn("%s-%d: %s", p->topic->name, p->id, e.msg);
+		v[k++] = (struct log_dirs_entry){ p->dir, p->topic->name, p->id, p->log,
+						  compacted[i] ? p->first_dirty : -1 };
 	}
-	rc = log_dirs_checkpoint(&b->dirs, v, n, &e);
-	pthread_rwlock_unlock(&b->meta_lock);
+	rc = log_dirs_checkpoint(&b->dirs, v, k, &e);
 	if (rc)
 		log_warn("writing checkpoints: %s", e.msg);
 	free(v);
+	free(compacted);
+	put_all(parts, n);
 	return rc;
 }
 

@@ -1,15 +1,16 @@
 /*
  * topics.c: the broker's topic registry: runtime topics and partitions
- * mirroring the metadata state.  See broker.h for the locking rules.
+ * mirroring the metadata state.  See broker.h for the locking rules and
+ * the partitions' lifetime.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "broker.h"
 #include "fetch_wait.h"
-#include "flusher.h"
 #include "log.h"
 #include "log_cleaner.h"
+#include "partition_dir.h"
 #include "sorted.h"
 #include "xalloc.h"
 
@@ -37,9 +38,52 @@ struct partition *topic_partition(struct topic *t, int32_t p)
 	return p >= 0 && p < t->npart ? t->parts[p] : NULL;
 }
 
-static int open_partition(struct broker *b, struct topic *t, int32_t id, struct err *e)
+/* ---- lifetime ---- */
+
+static void topic_put(struct topic *t)
+{
+	if (atomic_fetch_sub(&t->refs, 1) != 1)
+		return;
+	free(t->parts);
+	free(t);
+}
+
+struct partition *partition_get(struct partition *p)
+{
+	atomic_fetch_add(&p->refs, 1);
+	return p;
+}
+
+/* The last reference went: nobody else can reach the log any more. */
+static void partition_free(struct partition *p)
+{
+	struct topic *t = p->topic;
+	struct err e;
+
+	if (p->log && atomic_load(&p->deleted)) {
+		if (partition_dir_retire(p->log, t->id, &e) || plog_destroy(p->log, &e))
+			log_warn("%s-%d: deleted, but removing its files failed (the next start "
+				 "removes them): %s", t->name, p->id, e.msg);
+	} else if (p->log && plog_close(p->log, &e)) {
+		log_warn("%s-%d: %s", t->name, p->id, e.msg);
+	}
+	free(p);
+	topic_put(t);
+}
+
+void partition_put(struct partition *p)
+{
+	if (atomic_fetch_sub(&p->refs, 1) == 1)
+		partition_free(p);
+}
+
+/* ---- opening ---- */
+
+static struct partition *open_partition(struct broker *b, struct topic *t, int32_t id,
+					struct err *e)
 {
 	struct partition *p = xcalloc(1, sizeof(*p));
+	char path[4400];
 	int64_t end;
 	int rc;
 
@@ -48,60 +92,98 @@ static int open_partition(struct broker *b, struct topic *t, int32_t id, struct 
 	p->dir = log_dirs_find(&b->dirs, t->name, id);
 	if (p->dir < 0)
 		p->dir = log_dirs_pick(&b->dirs);
-	rc = log_dirs_open_partition(&b->dirs, p->dir, t->name, id, &t->cfg.log, &p->log, e);
+	snprintf(path, sizeof(path), "%s/%s-%d", b->dirs.v[p->dir].path, t->name, id);
+	rc = partition_dir_check(path, t->id, e);
+	if (!rc)
+		rc = partition_dir_stamp(path, t->id, e);
+	if (!rc)
+		rc = log_dirs_open_partition(&b->dirs, p->dir, t->name, id, &t->cfg.log, &p->log, e);
 	if (rc) {
 		free(p);
-		return err_wrap(e, "%s-%d", t->name, id);
+		err_wrap(e, "%s-%d", t->name, id);
+		return NULL;
 	}
 	/* One replica: everything in the log is committed. */
 	plog_offsets(p->log, NULL, &end);
 	p->hw = end;
 	p->first_dirty = log_dirs_cleaner_offset(&b->dirs, p->dir, t->name, id);
 	p->leader_epoch = 0;
-	t->parts[id] = p;
+	p->refs = 1; /* the registry's */
+	atomic_fetch_add(&t->refs, 1);
+	return p;
+}
+
+/* Undo open_partition for a partition nobody has seen: remove its files. */
+static void discard_partition(struct broker *b, struct partition *p)
+{
+	b->dirs.v[p->dir].partitions--;
+	atomic_store(&p->deleted, 1);
+	partition_put(p);
+}
+
+/* Open partitions [from, to) of t into v[from..to). */
+static int open_range(struct broker *b, struct topic *t, struct partition **v, int32_t from,
+		      int32_t to, struct err *e)
+{
+	for (int32_t i = from; i < to; i++) {
+		v[i] = open_partition(b, t, i, e);
+		if (!v[i]) {
+			while (i-- > from)
+				discard_partition(b, v[i]);
+			return e ? e->code : SLOG_ESTORAGE;
+		}
+	}
 	return 0;
 }
 
-static void free_topic(struct topic *t)
-{
-	for (int32_t i = 0; i < t->npart; i++)
-		free(t->parts[i]);
-	free(t->parts);
-	free(t);
-}
-
-int topics_add(struct broker *b, const struct meta_topic *mt, struct err *e)
+struct topic *topics_prepare(struct broker *b, const struct meta_topic *mt, struct err *e)
 {
 	struct topic *t = xcalloc(1, sizeof(*t));
-	int found, rc;
-	size_t at;
 
 	snprintf(t->name, sizeof(t->name), "%s", mt->name);
 	snprintf(t->id, sizeof(t->id), "%s", mt->id);
 	t->replication_factor = mt->replication_factor;
 	t->internal = meta_topic_internal(mt->name);
-	rc = topic_config_resolve(&b->conf, mt->configs, &t->cfg, e);
-	if (rc) {
+	t->refs = 1; /* the registry's */
+	if (topic_config_resolve(&b->conf, mt->configs, &t->cfg, e)) {
 		free(t);
-		return err_wrap(e, "topic %s", mt->name);
+		err_wrap(e, "topic %s", mt->name);
+		return NULL;
 	}
 	t->parts = xcalloc((size_t)mt->partitions, sizeof(*t->parts));
-	for (int32_t i = 0; i < mt->partitions && !rc; i++) {
-		rc = open_partition(b, t, i, e);
-		if (!rc)
-			t->npart = i + 1;
+	if (open_range(b, t, t->parts, 0, mt->partitions, e)) {
+		topic_put(t);
+		return NULL;
 	}
-	if (rc) {
-		for (int32_t i = 0; i < t->npart; i++)
-			plog_close(t->parts[i]->log, NULL);
-		free_topic(t);
-		return rc;
-	}
-	at = locate(b, t->name, &found);
+	t->npart = mt->partitions;
+	return t;
+}
+
+void topics_insert(struct broker *b, struct topic *t)
+{
+	int found;
+	size_t at = locate(b, t->name, &found);
+
 	b->topics = xgrow(b->topics, &b->topics_cap, b->ntopics + 1, sizeof(*b->topics));
 	memmove(b->topics + at + 1, b->topics + at, (b->ntopics - at) * sizeof(*b->topics));
 	b->topics[at] = t;
 	b->ntopics++;
+}
+
+void topics_discard(struct broker *b, struct topic *t)
+{
+	for (int32_t i = 0; i < t->npart; i++)
+		discard_partition(b, t->parts[i]);
+	topic_put(t);
+}
+
+int topics_add(struct broker *b, const struct meta_topic *mt, struct err *e)
+{
+	struct topic *t = topics_prepare(b, mt, e);
+
+	if (!t)
+		return e ? e->code : SLOG_ESTORAGE;
+	topics_insert(b, t);
 	return 0;
 }
 
@@ -115,18 +197,36 @@ int topics_open_all(struct broker *b, struct err *e)
 	return 0;
 }
 
-int topics_grow(struct broker *b, struct topic *t, int32_t count, struct err *e)
+int topics_grow_prepare(struct broker *b, struct topic *t, int32_t count,
+			struct partition ***parts, struct err *e)
 {
-	int rc = 0;
+	struct partition **v = xcalloc((size_t)count, sizeof(*v));
+	int rc = open_range(b, t, v, t->npart, count, e);
 
-	(void)b;
-	t->parts = xrealloc(t->parts, (size_t)count * sizeof(*t->parts));
-	for (int32_t i = t->npart; i < count && !rc; i++) {
-		rc = open_partition(b, t, i, e);
-		if (!rc)
-			t->npart = i + 1;
+	if (rc) {
+		free(v);
+		return rc;
 	}
-	return rc;
+	*parts = v;
+	return 0;
+}
+
+void topics_grow_commit(struct topic *t, int32_t count, struct partition **parts)
+{
+	struct partition **old = t->parts;
+
+	memcpy(parts, old, (size_t)t->npart * sizeof(*parts));
+	t->parts = parts;
+	t->npart = count;
+	free(old);
+}
+
+void topics_grow_discard(struct broker *b, struct topic *t, int32_t count,
+			 struct partition **parts)
+{
+	for (int32_t i = t->npart; i < count; i++)
+		discard_partition(b, parts[i]);
+	free(parts);
 }
 
 int topics_reconfigure(struct broker *b, struct topic *t, json_t *overrides, struct err *e)
@@ -142,34 +242,39 @@ int topics_reconfigure(struct broker *b, struct topic *t, json_t *overrides, str
 	return 0;
 }
 
-int topics_remove(struct broker *b, const char *name, struct err *e)
+/* ---- removing ---- */
+
+struct topic *topics_detach(struct broker *b, const char *name)
 {
-	int found, rc = 0;
+	int found;
 	size_t at = locate(b, name, &found);
 	struct topic *t;
 
 	if (!found)
-		return 0;
+		return NULL;
 	t = b->topics[at];
 	memmove(b->topics + at, b->topics + at + 1, (b->ntopics - at - 1) * sizeof(*b->topics));
 	b->ntopics--;
 	for (int32_t i = 0; i < t->npart; i++) {
 		struct partition *p = t->parts[i];
-		struct err pe;
 
-		/* Nobody may hold the partition once it is freed. */
+		atomic_store(&p->deleted, 1);
 		fetch_waits_drop_partition(b->waits, p);
-		flusher_drain_partition(b->flusher, p);
 		log_cleaner_release(b->cleaner, p);
 		b->dirs.v[p->dir].partitions--;
-		if (plog_destroy(p->log, &pe) && !rc) {
-			rc = pe.code;
-			if (e)
-				*e = pe;
-		}
 	}
-	free_topic(t);
-	return rc;
+	return t;
+}
+
+void topics_release(struct topic *t)
+{
+	int32_t n = t->npart;
+
+	/* The topic outlives its partitions: it holds a reference of its own
+	 * until they are all put. */
+	for (int32_t i = 0; i < n; i++)
+		partition_put(t->parts[i]);
+	topic_put(t);
 }
 
 int topics_close_all(struct broker *b, struct err *e)
@@ -179,14 +284,16 @@ int topics_close_all(struct broker *b, struct err *e)
 	for (size_t i = 0; i < b->ntopics; i++) {
 		struct topic *t = b->topics[i];
 		for (int32_t j = 0; j < t->npart; j++) {
+			struct partition *p = t->parts[j];
 			struct err pe;
-			if (plog_close(t->parts[j]->log, &pe) && !rc) {
+			if (plog_close(p->log, &pe) && !rc) {
 				rc = pe.code;
 				if (e)
 					*e = pe;
 			}
+			p->log = NULL;
 		}
-		free_topic(t);
+		topics_release(t);
 	}
 	free(b->topics);
 	b->topics = NULL;

@@ -227,6 +227,29 @@ static void test_compaction_keeps_the_last_value_of_each_key_at_its_offset(void)
 	plog_close(l, NULL);
 }
 
+/* Deleting a topic or stopping the broker cancels a compaction: its map
+ * phase, a whole pass over the dirty part, stops at the next batch too. */
+static void test_a_cancelled_compaction_stops_before_mapping(void)
+{
+	struct plog_compact_opts o = opts(2000);
+	struct plog_compact_result r;
+	atomic_int cancel = 1;
+	struct plog *l;
+	char dir[512];
+	struct err e;
+
+	snprintf(dir, sizeof(dir), "%s/log", unit_tmpdir());
+	REQUIRE((l = open_log(dir, 0)) != NULL);
+	fill(l, ROUNDS, 0, 1000);
+	close_active(l);
+	o.cancel = &cancel;
+	memset(&r, 0, sizeof(r));
+	CHECK_EQ(plog_compact(l, &o, &r, &e), SLOG_EREQUEST_TIMED_OUT);
+	CHECK_EQ(r.bytes_read, 0);
+	CHECK(!r.cleaned);
+	plog_close(l, NULL);
+}
+
 static void test_tombstones_go_after_delete_retention(void)
 {
 	struct plog_compact_opts o = opts(2000);
@@ -456,6 +479,8 @@ int main(void)
 	unit_run("compaction keeps the last value of each key, at its offset",
 		 test_compaction_keeps_the_last_value_of_each_key_at_its_offset);
 	unit_run("tombstones go after delete.retention.ms", test_tombstones_go_after_delete_retention);
+	unit_run("a cancelled compaction stops before its map phase reads the log",
+		 test_a_cancelled_compaction_stops_before_mapping);
 	unit_run("the lag and the dirty ratio hold compaction back",
 		 test_lag_and_dirty_ratio_hold_compaction_back);
 	unit_run("a small map cleans in several passes", test_a_small_map_cleans_in_several_passes);

@@ -1,0 +1,243 @@
+/*
+ * test_controller.c: metadata changes on a broker without its HTTP side.
+ *
+ * Which locks are held while the disk syncs (a hook in fileio), what a
+ * failed metadata write leaves behind, partitions that outlive their
+ * topic's deletion while a flush holds them, and a topic created again
+ * that must not adopt its predecessor's files.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "batch_builder.h"
+#include "broker.h"
+#include "compress.h"
+#include "controller.h"
+#include "fetch_wait.h"
+#include "fileio.h"
+#include "flusher.h"
+#include "log.h"
+#include "scheduler.h"
+#include "unit.h"
+
+static struct broker *hooked;
+
+static int start(struct broker *b, const char *data)
+{
+	char sets[4200], cluster[24] = "", mdir[4300];
+	pthread_rwlockattr_t ra;
+	struct err e;
+
+	memset(b, 0, sizeof(*b));
+	snprintf(sets, sizeof(sets), "log.dirs=%s", data);
+	if (conf_init(&b->conf, broker_conf_defs, broker_conf_ndefs, &e) ||
+	    conf_set_pair(&b->conf, sets, CONF_SRC_CMDLINE, &e))
+		goto fail;
+	pthread_rwlockattr_init(&ra);
+	pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&b->meta_lock, &ra);
+	pthread_rwlockattr_destroy(&ra);
+	b->flush_on_ack = 1;
+	b->waits = fetch_waits_start();
+	b->flusher = flusher_start();
+	meta_state_init(&b->meta);
+	if (log_dirs_open(&b->dirs, data, 1, cluster, &e) ||
+	    meta_log_locate(NULL, b->dirs.v[0].path, mdir, sizeof(mdir), &e) ||
+	    meta_log_open(&b->mlog, mdir, 0, &b->meta, &e) ||
+	    controller_bootstrap(b, cluster, &e) || topics_open_all(b, &e))
+		goto fail;
+	return 0;
+fail:
+	unit_diag("broker: %s", e.msg);
+	return -1;
+}
+
+static void stop(struct broker *b)
+{
+	flusher_stop(b->flusher);
+	fetch_waits_stop(b->waits);
+	topics_close_all(b, NULL);
+	meta_log_close(&b->mlog, NULL);
+	log_dirs_close(&b->dirs, 1);
+	meta_state_free(&b->meta);
+	conf_free(&b->conf);
+	pthread_rwlock_destroy(&b->meta_lock);
+}
+
+static int held_during_sync;
+
+/* A sync while meta_lock is held, by this thread or another, parks
+ * every request behind it. */
+static int note_lock(const char *what)
+{
+	(void)what;
+	if (pthread_rwlock_trywrlock(&hooked->meta_lock) == 0)
+		pthread_rwlock_unlock(&hooked->meta_lock);
+	else
+		held_during_sync++;
+	return 0;
+}
+
+static void test_no_sync_runs_under_meta_lock(void)
+{
+	struct fio_faults f = { .before_sync = note_lock };
+	struct broker b;
+	json_t *set = json_pack("{s:s}", "retention.ms", "1h");
+	struct err e;
+
+	REQUIRE(start(&b, unit_tmpdir()) == 0);
+	hooked = &b;
+	held_during_sync = 0;
+	fio_faults_set(&f);
+	CHECK(controller_create_topic(&b, "t", 4, 1, NULL, 0, &e) == 0);
+	CHECK(controller_add_partitions(&b, "t", 6, 0, &e) == 0);
+	CHECK(controller_alter_configs(&b, "t", set, NULL, 0, NULL, &e) == 0);
+	CHECK(scheduler_checkpoint(&b) == 0);
+	CHECK(controller_delete_topic(&b, "t", &e) == 0);
+	fio_faults_clear();
+	CHECK_EQ(held_during_sync, 0);
+	json_decref(set);
+	stop(&b);
+}
+
+static int fail_metadata(const char *what)
+{
+	return strstr(what, "__cluster_metadata") ? EIO : 0;
+}
+
+static int exists(const char *dir, const char *name)
+{
+	char path[4400];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return stat(path, &st) == 0;
+}
+
+static void test_a_failed_partitions_record_leaves_no_partition(void)
+{
+	struct fio_faults f = { .before_sync = fail_metadata };
+	struct broker b;
+	struct err e;
+
+	REQUIRE(start(&b, unit_tmpdir()) == 0);
+	REQUIRE(controller_create_topic(&b, "t", 2, 1, NULL, 0, &e) == 0);
+	fio_faults_set(&f);
+	CHECK(controller_add_partitions(&b, "t", 4, 0, &e) != 0);
+	fio_faults_clear();
+	CHECK_EQ(meta_find(&b.meta, "t")->partitions, 2);
+	CHECK_EQ(broker_topic(&b, "t")->npart, 2);
+	CHECK(exists(unit_tmpdir(), "t-1"));
+	CHECK(!exists(unit_tmpdir(), "t-2"));
+	CHECK(!exists(unit_tmpdir(), "t-3"));
+	stop(&b);
+}
+
+static int append_one(struct partition *p)
+{
+	struct batch_builder bb;
+	struct buf out = BUF_INIT;
+	struct record r = { .key_len = -1, .value = (const uint8_t *)"v", .value_len = 1 };
+	struct plog_append_result res;
+	struct err e;
+	int rc;
+
+	batch_builder_init(&bb, CODEC_NONE, 0);
+	batch_builder_add(&bb, &r);
+	rc = batch_builder_finish(&bb, &out, &e);
+	batch_builder_free(&bb);
+	if (!rc)
+		rc = plog_append(p->log, (uint8_t *)out.data, out.len, 0, 1000, &res, &e);
+	buf_free(&out);
+	return rc;
+}
+
+struct waiter {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int done;
+};
+
+static void flushed(struct flush_req *r, int rc, const struct err *e)
+{
+	struct waiter *w = r->arg;
+
+	(void)rc;
+	(void)e;
+	partition_put(r->part);
+	pthread_mutex_lock(&w->lock);
+	w->done = 1;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* produce() with acks=all: append and take the partition under meta_lock,
+ * release it, then submit the flush; the topic is deleted in between. */
+static void test_a_flush_after_its_topic_was_deleted(void)
+{
+	struct waiter w = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0 };
+	struct flush_req fr = { .upto = 1, .done = flushed, .arg = &w };
+	struct broker b;
+	struct err e;
+
+	REQUIRE(start(&b, unit_tmpdir()) == 0);
+	REQUIRE(controller_create_topic(&b, "t", 1, 1, NULL, 0, &e) == 0);
+	pthread_rwlock_rdlock(&b.meta_lock);
+	fr.part = broker_topic(&b, "t")->parts[0];
+	CHECK(append_one(fr.part) == 0);
+	partition_get(fr.part);
+	pthread_rwlock_unlock(&b.meta_lock);
+	CHECK(controller_delete_topic(&b, "t", &e) == 0);
+	/* Still held: its files stay until the flush lets go. */
+	CHECK(exists(unit_tmpdir(), "t-0"));
+	flusher_submit(b.flusher, &fr);
+	pthread_mutex_lock(&w.lock);
+	while (!w.done)
+		pthread_cond_wait(&w.cond, &w.lock);
+	pthread_mutex_unlock(&w.lock);
+	CHECK(!exists(unit_tmpdir(), "t-0"));
+	stop(&b);
+}
+
+static void test_a_topic_created_again_does_not_adopt_old_files(void)
+{
+	char cmd[9000];
+	struct broker b;
+	struct partition *p;
+	int64_t end = -1;
+	struct err e;
+
+	REQUIRE(start(&b, unit_tmpdir()) == 0);
+	REQUIRE(controller_create_topic(&b, "t", 1, 1, NULL, 0, &e) == 0);
+	p = broker_topic(&b, "t")->parts[0];
+	REQUIRE(append_one(p) == 0);
+	REQUIRE(plog_flush(p->log, 1, &e) == 0);
+	/* A removal that failed leaves the old directory behind. */
+	snprintf(cmd, sizeof(cmd), "cp -r '%s/t-0' '%s/keep'", unit_tmpdir(), unit_tmpdir());
+	REQUIRE(system(cmd) == 0);
+	REQUIRE(controller_delete_topic(&b, "t", &e) == 0);
+	snprintf(cmd, sizeof(cmd), "mv '%s/keep' '%s/t-0'", unit_tmpdir(), unit_tmpdir());
+	REQUIRE(system(cmd) == 0);
+	REQUIRE(controller_create_topic(&b, "t", 1, 1, NULL, 0, &e) == 0);
+	plog_offsets(broker_topic(&b, "t")->parts[0]->log, NULL, &end);
+	CHECK_EQ(end, 0);
+	stop(&b);
+}
+
+int main(void)
+{
+	log_set_level(LOG_LEVEL_ERROR);
+	unit_run("no fsync runs while meta_lock is held", test_no_sync_runs_under_meta_lock);
+	unit_run("a failed partitions record leaves no partition behind",
+		 test_a_failed_partitions_record_leaves_no_partition);
+	unit_run("a flush submitted after its topic was deleted finds its partition",
+		 test_a_flush_after_its_topic_was_deleted);
+	unit_run("a topic created again does not adopt the old topic's files",
+		 test_a_topic_created_again_does_not_adopt_old_files);
+	return unit_done();
+}
