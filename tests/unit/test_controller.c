@@ -44,10 +44,11 @@ static int start(struct broker *b, const char *data)
 	pthread_rwlockattr_destroy(&ra);
 	b->flush_on_ack = 1;
 	b->waits = fetch_waits_start();
-	b->flusher = flusher_start();
 	meta_state_init(&b->meta);
-	if (log_dirs_open(&b->dirs, data, 1, cluster, &e) ||
-	    meta_log_locate(NULL, b->dirs.v[0].path, mdir, sizeof(mdir), &e) ||
+	if (log_dirs_open(&b->dirs, data, 1, cluster, &e))
+		goto fail;
+	b->flusher = flusher_start(b->dirs.n);
+	if (meta_log_locate(NULL, b->dirs.v[0].path, mdir, sizeof(mdir), &e) ||
 	    meta_log_open(&b->mlog, mdir, 0, &b->meta, &e) ||
 	    controller_bootstrap(b, cluster, &e) || topics_open_all(b, &e))
 		goto fail;
