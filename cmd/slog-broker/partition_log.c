@@ -152,9 +152,16 @@ static int flush_round(struct plog *l, int64_t *target, struct err *e)
 
 	pthread_mutex_lock(&l->lock);
 	*target = l->log_end;
-	/* Unsynced data sits in a suffix of the segment list. */
+	/* Unsynced data sits in a suffix of the segment list, which may end
+	 * in an empty segment: a roll whose first write then failed (disk
+	 * full), or one made by age with nothing written since.  An empty
+	 * segment has nothing to sync and says nothing about the sealed one
+	 * before it, so the walk goes on to the first segment that holds
+	 * data and is wholly synced. */
 	for (size_t i = l->nsegs; i-- > 0;) {
 		struct segment *s = l->segs[i];
+		if (s->size == 0)
+			continue;
 		if (s->synced_size >= s->size)
 			break;
 		dirty = xgrow(dirty, &cap, n + 1, sizeof(*dirty));
