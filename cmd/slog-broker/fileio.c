@@ -22,6 +22,8 @@
 #include "xalloc.h"
 
 static struct fio_faults faults;
+static char *env_fail_sync;  /* SLOG_FAULT_FSYNC_FAIL: fail fsyncs of matching paths */
+static _Thread_local int last_error_was_sync;
 static _Atomic uint64_t sync_count;
 static _Atomic int faults_on;
 static pthread_mutex_t faults_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -37,6 +39,7 @@ static size_t ntracked, tracked_cap;
 
 static int sys_err(struct err *e, const char *op, const char *what, int errnum)
 {
+	last_error_was_sync = 0;
 	int code = errnum == ENOSPC || errnum == EDQUOT || errnum == EIO || errnum == EROFS
 			   ? SLOG_ESTORAGE : SLOG_EIO;
 	return err_set(e, code, "%s %s: %s", op, what, strerror(errnum));
@@ -178,15 +181,25 @@ ssize_t fio_pread(int fd, void *p, size_t n, off_t off, const char *what, struct
 	return (ssize_t)done;
 }
 
+static int sync_err(struct err *e, const char *what, int errnum)
+{
+	int rc = sys_err(e, "fsync", what, errnum);
+
+	last_error_was_sync = 1;
+	return rc;
+}
+
 static int do_sync(int fd, int data_only, const char *what, struct err *e)
 {
 	int injected = next_fault(&faults.fail_sync_at, faults.sync_errno);
 
+	if (!injected && env_fail_sync && strstr(what, env_fail_sync))
+		injected = EIO;
 	if (injected)
-		return sys_err(e, "fsync", what, injected);
+		return sync_err(e, what, injected);
 	sync_count++;
 	if ((data_only ? fdatasync(fd) : fsync(fd)) < 0)
-		return sys_err(e, "fsync", what, errno);
+		return sync_err(e, what, errno);
 	track_update(fd, 0, 1);
 	return 0;
 }
@@ -364,6 +377,11 @@ int fio_read_file(const char *path, size_t max, struct buf *out, struct err *e)
 	return rc;
 }
 
+int fio_last_error_was_sync(void)
+{
+	return last_error_was_sync;
+}
+
 uint64_t fio_sync_count(void)
 {
 	return sync_count;
@@ -375,6 +393,14 @@ void fio_faults_set(const struct fio_faults *f)
 	faults = *f;
 	faults_on = 1;
 	pthread_mutex_unlock(&faults_lock);
+}
+
+void fio_faults_from_env(void)
+{
+	const char *v = getenv("SLOG_FAULT_FSYNC_FAIL");
+
+	if (v && *v && !env_fail_sync)
+		env_fail_sync = xstrdup(v);
 }
 
 static void tracked_free(void)
