@@ -357,7 +357,7 @@ int plog_compact(struct plog *l, const struct plog_compact_opts *o,
 	memset(r, 0, sizeof(*r));
 	r->first_dirty = o->first_dirty;
 	if (dir_health_offline(l->health))
-		return dir_health_error(l->health, e); /* nothing more is written there */
+		return 0; /* nothing more is written there: nothing is due */
 	n = snapshot(l, o, &v, &clean, &dirty);
 	r->dirty_ratio = clean + dirty ? (double)dirty / (double)(clean + dirty) : 0;
 	if (n == 0 || dirty == 0 || r->dirty_ratio < o->min_dirty_ratio) {

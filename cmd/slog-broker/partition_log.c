@@ -585,10 +585,10 @@ static int expire(struct plog *l, int64_t now_ms, int use_rules, int *deleted, s
 	if (deleted)
 		*deleted = 0;
 	if (dir_health_offline(l->health)) {
-		/* Nothing more is written to a failed disk, deletions included. */
-		rc = dir_health_error(l->health, e);
+		/* Nothing more is written to a failed disk, deletions included;
+		 * the failure was reported when it happened. */
 		pthread_mutex_unlock(&l->lock);
-		return rc;
+		return 0;
 	}
 	n = count_expired(l, now_ms, use_rules);
 	/* An idle partition whose only data is past retention.ms: roll, so
@@ -623,6 +623,11 @@ int plog_apply_retention(struct plog *l, int64_t now_ms, int *deleted, struct er
 int plog_delete_before(struct plog *l, int64_t offset, struct err *e)
 {
 	pthread_mutex_lock(&l->lock);
+	if (dir_health_offline(l->health)) {
+		int rc = dir_health_error(l->health, e);
+		pthread_mutex_unlock(&l->lock);
+		return rc;
+	}
 	if (offset > l->log_end) {
 		int64_t end = l->log_end;
 		pthread_mutex_unlock(&l->lock);

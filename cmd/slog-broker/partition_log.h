@@ -151,10 +151,13 @@ int32_t plog_latest_epoch(struct plog *l);
  * out, or that lie wholly before the log start offset.  The active
  * segment is rolled first when it alone is past retention.ms, so an idle
  * partition empties too.  *deleted (may be NULL) counts segments removed.
+ * Once the log dir is offline it deletes nothing (and reports nothing: the
+ * failure was reported when it happened).
  */
 int plog_apply_retention(struct plog *l, int64_t now_ms, int *deleted, struct err *e);
 
-/* Move the log start offset up to offset (<= log end); drop whole segments. */
+/* Move the log start offset up to offset (<= log end); drop whole segments.
+ * SLOG_ESTORAGE once the log dir is offline. */
 int plog_delete_before(struct plog *l, int64_t offset, struct err *e);
 
 /* Remove every record at or after offset (a replica's divergent tail). */

@@ -60,7 +60,8 @@ int scheduler_checkpoint(struct broker *b)
 			 * to the end, and a restart after a crash rescans only what
 			 * came after. */
 			plog_offsets(part->log, NULL, &end);
-			if (plog_flush(part->log, end, &e))
+			/* An offline log was reported once, when it failed. */
+			if (!plog_offline(part->log) && plog_flush(part->log, end, &e))
 				log_warn("%s-%d: %s", t->name, p, e.msg);
 			v[n++] = (struct log_dirs_entry){ part->dir, t->name, p, part->log,
 							  t->cfg.cleanup_policy == CLEANUP_DELETE
