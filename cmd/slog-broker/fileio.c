@@ -40,7 +40,10 @@ static size_t ntracked, tracked_cap;
 static int sys_err(struct err *e, const char *op, const char *what, int errnum)
 {
 	last_error_was_sync = 0;
-	int code = errnum == ENOSPC || errnum == EDQUOT || errnum == EIO || errnum == EROFS
+	/* Out of descriptors is a storage error too: a retry after some are
+	 * given back succeeds (KAFKA_STORAGE_ERROR is retriable in Kafka). */
+	int code = errnum == ENOSPC || errnum == EDQUOT || errnum == EIO || errnum == EROFS ||
+				   errnum == EMFILE || errnum == ENFILE
 			   ? SLOG_ESTORAGE : SLOG_EIO;
 	return err_set(e, code, "%s %s: %s", op, what, strerror(errnum));
 }

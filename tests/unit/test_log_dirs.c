@@ -203,7 +203,7 @@ static void test_running_out_of_descriptors_is_not_a_failed_fsync(void)
 	REQUIRE(setrlimit(RLIMIT_NOFILE, &low) == 0);
 	while (nfds < 64 && (fds[nfds] = dup(0)) >= 0)
 		nfds++;
-	CHECK(plog_flush(fx.a0, log_end(fx.a0), &e) != 0);
+	CHECK_EQ(plog_flush(fx.a0, log_end(fx.a0), &e), SLOG_ESTORAGE);
 	unit_diag("%s", e.msg);
 	CHECK(strstr(e.msg, "Too many open files") != NULL);
 	/* Nothing was lost: the directory stays online. */
