@@ -256,7 +256,7 @@ static int write_group(struct plog *l, struct cseg *g, int n, struct clean_ctx *
 	if (!rc)
 		rc = plog_durability_failed(l, segment_sync(*out, (*out)->size, e), e);
 	if (!rc)
-		rc = segment_seal(*out, e);
+		rc = plog_durability_failed(l, segment_seal(*out, e), e);
 	if (!rc)
 		rc = segment_rename(*out, ".swap", e);
 	if (!rc)

@@ -107,7 +107,8 @@ static int roll_locked(struct plog *l, int64_t now_ms, struct err *e)
 	struct segment *s;
 	int rc;
 
-	rc = segment_seal(active(l), e);
+	/* The seal writes the index files with an fsync each. */
+	rc = plog_durability_failed(l, segment_seal(active(l), e), e);
 	if (rc)
 		return rc;
 	rc = segment_create(l->dir, l->log_end, now_ms, &s, e);
