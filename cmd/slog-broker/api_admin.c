@@ -51,6 +51,20 @@ int api_healthz(struct request *r, char **args)
 	return http_reply_json(r, 200, json_pack("{s:s}", "status", "ok"));
 }
 
+/* [{"dir":…,"reason":…}] for every offline log dir.  No lock: the
+ * directories are fixed once the broker runs and their state is atomic. */
+static json_t *offline_dirs_json(const struct log_dirs *d)
+{
+	json_t *list = json_array();
+
+	for (size_t i = 0; i < d->n; i++)
+		if (dir_health_offline(&d->v[i].health))
+			json_array_append_new(list, json_pack("{s:s, s:s}", "dir", d->v[i].path,
+							      "reason",
+							      dir_health_reason(&d->v[i].health)));
+	return list;
+}
+
 int api_readyz(struct request *r, char **args)
 {
 	(void)args;
@@ -58,6 +72,10 @@ int api_readyz(struct request *r, char **args)
 		return http_reply_json(r, 503, json_pack("{s:s}", "status", "stopping"));
 	if (!r->b->ready)
 		return http_reply_json(r, 503, json_pack("{s:s}", "status", "starting"));
+	if (log_dirs_offline_count(&r->b->dirs))
+		return http_reply_json(r, 503, json_pack("{s:s, s:o}", "status", "log_dir_offline",
+							 "offline_log_dirs",
+							 offline_dirs_json(&r->b->dirs)));
 	return http_reply_json(r, 200, json_pack("{s:s}", "status", "ready"));
 }
 

@@ -22,6 +22,8 @@
 #include "xalloc.h"
 
 static struct fio_faults faults;
+static char *env_fail_sync;  /* SLOG_FAULT_FSYNC_FAIL: fail fsyncs of matching paths */
+static _Thread_local int last_error_was_sync;
 static _Atomic uint64_t sync_count;
 static _Atomic int faults_on;
 static pthread_mutex_t faults_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -37,7 +39,11 @@ static size_t ntracked, tracked_cap;
 
 static int sys_err(struct err *e, const char *op, const char *what, int errnum)
 {
-	int code = errnum == ENOSPC || errnum == EDQUOT || errnum == EIO || errnum == EROFS
+	last_error_was_sync = 0;
+	/* Out of descriptors is a storage error too: a retry after some are
+	 * given back succeeds (KAFKA_STORAGE_ERROR is retriable in Kafka). */
+	int code = errnum == ENOSPC || errnum == EDQUOT || errnum == EIO || errnum == EROFS ||
+				   errnum == EMFILE || errnum == ENFILE
 			   ? SLOG_ESTORAGE : SLOG_EIO;
 	return err_set(e, code, "%s %s: %s", op, what, strerror(errnum));
 }
@@ -204,6 +210,14 @@ static void stall_wait(const char *what)
 	pthread_mutex_unlock(&stall_lock);
 }
 
+static int sync_err(struct err *e, const char *what, int errnum)
+{
+	int rc = sys_err(e, "fsync", what, errnum);
+
+	last_error_was_sync = 1;
+	return rc;
+}
+
 static int do_sync(int fd, int data_only, const char *what, struct err *e)
 {
 	int injected;
@@ -219,11 +233,13 @@ static int do_sync(int fd, int data_only, const char *what, struct err *e)
 		if (hook)
 			injected = hook(what);
 	}
+	if (!injected && env_fail_sync && strstr(what, env_fail_sync))
+		injected = EIO;
 	if (injected)
-		return sys_err(e, "fsync", what, injected);
+		return sync_err(e, what, injected);
 	sync_count++;
 	if ((data_only ? fdatasync(fd) : fsync(fd)) < 0)
-		return sys_err(e, "fsync", what, errno);
+		return sync_err(e, what, errno);
 	track_update(fd, 0, 1);
 	return 0;
 }
@@ -401,6 +417,11 @@ int fio_read_file(const char *path, size_t max, struct buf *out, struct err *e)
 	return rc;
 }
 
+int fio_last_error_was_sync(void)
+{
+	return last_error_was_sync;
+}
+
 uint64_t fio_sync_count(void)
 {
 	return sync_count;
@@ -412,6 +433,14 @@ void fio_faults_set(const struct fio_faults *f)
 	faults = *f;
 	faults_on = 1;
 	pthread_mutex_unlock(&faults_lock);
+}
+
+void fio_faults_from_env(void)
+{
+	const char *v = getenv("SLOG_FAULT_FSYNC_FAIL");
+
+	if (v && *v && !env_fail_sync)
+		env_fail_sync = xstrdup(v);
 }
 
 static void tracked_free(void)

@@ -58,6 +58,18 @@ int fio_write_atomic(const char *path, const void *data, size_t n, struct err *e
 /* Read a whole file of at most max bytes into out (appended). */
 int fio_read_file(const char *path, size_t max, struct buf *out, struct err *e);
 
+/*
+ * Whether this thread's last failed fio_* call failed in fsync or
+ * fdatasync itself (1), or elsewhere: open, write, rename (0).  The two
+ * call for different answers.  After a failed fsync the kernel may have
+ * dropped the pages it could not write, so no later fsync can vouch for
+ * them: the log dir must go offline.  A failure to open the file or the
+ * directory to sync (EMFILE, ENFILE) or to write it (ENOSPC) lost
+ * nothing: that request fails and a later one may succeed.  Like errno,
+ * read it right after the failing call.
+ */
+int fio_last_error_was_sync(void);
+
 /* fsync and fdatasync calls made so far (for tests and benchmarks). */
 uint64_t fio_sync_count(void);
 
@@ -85,6 +97,14 @@ void fio_faults_clear(void);
  * wait until fio_stall_syncs(NULL).  Independent of fio_faults_set.
  */
 void fio_stall_syncs(const char *prefix);
+
+/*
+ * A test hook for whole-program tests: when the environment holds
+ * SLOG_FAULT_FSYNC_FAIL=TEXT, every later fsync or fdatasync of a path
+ * containing TEXT fails with EIO.  The broker calls this once at start;
+ * nothing else reads the variable.
+ */
+void fio_faults_from_env(void);
 
 /*
  * Simulate power loss for every file written since tracking began: each

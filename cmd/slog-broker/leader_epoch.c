@@ -57,6 +57,8 @@ void leader_epochs_close(struct leader_epochs *le)
 
 int leader_epochs_assign(struct leader_epochs *le, int32_t epoch, int64_t offset, struct err *e)
 {
+	int rc;
+
 	if (epoch < 0)
 		return 0;
 	if (le->n && epoch <= le->v[le->n - 1].epoch)
@@ -65,7 +67,10 @@ int leader_epochs_assign(struct leader_epochs *le, int32_t epoch, int64_t offset
 	le->v[le->n].epoch = epoch;
 	le->v[le->n].start_offset = offset;
 	le->n++;
-	return save(le, e);
+	rc = save(le, e);
+	if (rc)
+		le->n--; /* memory holds what the file holds (replication spec D6) */
+	return rc;
 }
 
 int leader_epochs_truncate_after(struct leader_epochs *le, int64_t end_offset, struct err *e)

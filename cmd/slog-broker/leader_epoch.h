@@ -40,6 +40,7 @@ void leader_epochs_close(struct leader_epochs *le);
  * Note that offset was written under epoch.  A new, larger epoch adds an
  * entry and rewrites the file; the current epoch is a no-op; an older
  * epoch is ignored (it can only come from recovery re-reading old data).
+ * When the file cannot be written the entry is not added.
  */
 int leader_epochs_assign(struct leader_epochs *le, int32_t epoch, int64_t offset, struct err *e);
 

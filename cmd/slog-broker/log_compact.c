@@ -266,13 +266,13 @@ static int write_group(struct plog *l, struct cseg *g, int n, struct clean_ctx *
 		rc = segment_scan(g[i].seg, 0, g[i].size, clean_batch, c, e);
 	}
 	if (!rc)
-		rc = segment_sync(*out, (*out)->size, e);
+		rc = plog_durability_failed(l, segment_sync(*out, (*out)->size, e), e);
 	if (!rc)
-		rc = segment_seal(*out, e);
+		rc = plog_durability_failed(l, segment_seal(*out, e), e);
 	if (!rc)
 		rc = segment_rename(*out, ".swap", e);
 	if (!rc)
-		rc = fio_fsync_dir(l->dir, e);
+		rc = plog_durability_failed(l, fio_fsync_dir(l->dir, e), e);
 	if (rc) {
 		segment_remove_files(*out, NULL);
 		segment_unref(*out);
@@ -322,7 +322,18 @@ static int swap_in(struct plog *l, struct cseg *g, int n, struct segment *neu, s
 		segment_unref(neu);
 		return rc;
 	}
-	fio_fsync_dir(l->dir, NULL);
+	rc = plog_durability_failed(l, fio_fsync_dir(l->dir, e), e);
+	if (rc) {
+		/* The swap stands but may not be durable: the next flush syncs
+		 * the directory (or finds it offline), and the *.deleted files
+		 * stay for the next open to remove. */
+		pthread_mutex_lock(&l->lock);
+		l->dir_dirty = 1;
+		pthread_mutex_unlock(&l->lock);
+		for (int k = 0; k < n; k++)
+			segment_unref(g[k].seg);
+		return rc;
+	}
 	for (int k = 0; k < n; k++) {
 		segment_remove_files(g[k].seg, NULL); /* the *.deleted files */
 		segment_unref(g[k].seg);             /* the list's reference */
@@ -357,6 +368,8 @@ int plog_compact(struct plog *l, const struct plog_compact_opts *o,
 
 	memset(r, 0, sizeof(*r));
 	r->first_dirty = o->first_dirty;
+	if (dir_health_offline(l->health))
+		return 0; /* nothing more is written there: nothing is due */
 	n = snapshot(l, o, &v, &clean, &dirty);
 	r->dirty_ratio = clean + dirty ? (double)dirty / (double)(clean + dirty) : 0;
 	if (n == 0 || dirty == 0 || r->dirty_ratio < o->min_dirty_ratio) {

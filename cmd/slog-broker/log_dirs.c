@@ -150,13 +150,15 @@ static int read_checkpoints(struct log_dir *ld, struct err *e)
 static int take_clean_marker(struct log_dir *ld, struct err *e)
 {
 	char path[4200];
+	int rc;
 
 	snprintf(path, sizeof(path), "%s/" CLEAN_MARKER, ld->path);
 	ld->clean = access(path, F_OK) == 0;
 	if (!ld->clean)
 		return 0;
-	if (fio_unlink(path, e))
-		return e ? e->code : SLOG_EIO;
+	rc = fio_unlink(path, e);
+	if (rc)
+		return rc;
 	return fio_fsync_dir(ld->path, e);
 }
 
@@ -201,6 +203,9 @@ int log_dirs_open(struct log_dirs *d, const char *csv, int32_t node_id, char clu
 		if (!rc)
 			rc = read_checkpoints(ld, e);
 	}
+	/* The array no longer moves: partition logs may point into it. */
+	for (size_t i = 0; i < d->n; i++)
+		dir_health_init(&d->v[i].health, d->v[i].path);
 	if (!rc && !*cluster_id)
 		meta_new_id(cluster_id);
 	for (size_t i = 0; i < d->n && !rc; i++)
@@ -232,9 +237,12 @@ int log_dirs_pick(const struct log_dirs *d)
 {
 	int best = 0;
 
-	for (size_t i = 1; i < d->n; i++)
-		if (d->v[i].partitions < d->v[best].partitions)
+	for (size_t i = 1; i < d->n; i++) {
+		int off_i = dir_health_offline(&d->v[i].health);
+		int off_best = dir_health_offline(&d->v[best].health);
+		if (off_i != off_best ? off_best : d->v[i].partitions < d->v[best].partitions)
 			best = (int)i;
+	}
 	return best;
 }
 
@@ -262,7 +270,10 @@ int log_dirs_open_partition(struct log_dirs *d, int dir, const char *topic, int3
 	char path[4400];
 	int rc;
 
+	if (dir_health_offline(&ld->health))
+		return dir_health_error(&ld->health, e);
 	memset(&o, 0, sizeof(o));
+	o.health = &ld->health;
 	o.recovery_point = lookup(ld->recovery, ld->nrecovery, topic, partition, 0);
 	o.log_start = lookup(ld->starts, ld->nstarts, topic, partition, 0);
 	/* A partition not in the checkpoint is trusted only if it is new. */
@@ -282,6 +293,45 @@ int log_dirs_open_partition(struct log_dirs *d, int dir, const char *topic, int3
 	return 0;
 }
 
+/* Write one directory's three checkpoints from the entries placed in it. */
+static int checkpoint_dir(struct log_dir *ld, int dir, const struct log_dirs_entry *v, size_t n,
+			  struct checkpoint_entry *rp, struct checkpoint_entry *ls,
+			  struct checkpoint_entry *cl, struct err *e)
+{
+	size_t k = 0, kc = 0;
+	char path[4200];
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		int64_t start;
+		if (v[i].dir != dir)
+			continue;
+		snprintf(rp[k].name, sizeof(rp[k].name), "%s", v[i].topic);
+		rp[k].a = ls[k].a = v[i].partition;
+		rp[k].b = plog_recovery_point(v[i].log);
+		plog_offsets(v[i].log, &start, NULL);
+		memcpy(ls[k].name, rp[k].name, sizeof(ls[k].name));
+		ls[k].b = start;
+		if (v[i].cleaner_offset >= 0) {
+			cl[kc] = rp[k];
+			cl[kc++].b = v[i].cleaner_offset;
+		}
+		k++;
+	}
+	snprintf(path, sizeof(path), "%s/" RECOVERY_FILE, ld->path);
+	rc = checkpoint_write(path, 1, rp, k, e);
+	snprintf(path, sizeof(path), "%s/" STARTS_FILE, ld->path);
+	if (!rc)
+		rc = checkpoint_write(path, 1, ls, k, e);
+	snprintf(path, sizeof(path), "%s/" CLEANER_FILE, ld->path);
+	if (!rc)
+		rc = checkpoint_write(path, 1, cl, kc, e);
+	/* A checkpoint whose fsync failed is a failed fsync in the directory. */
+	if (rc && fio_last_error_was_sync())
+		dir_health_fail(&ld->health, e, e);
+	return rc;
+}
+
 int log_dirs_checkpoint(struct log_dirs *d, const struct log_dirs_entry *v, size_t n,
 			struct err *e)
 {
@@ -289,39 +339,34 @@ int log_dirs_checkpoint(struct log_dirs *d, const struct log_dirs_entry *v, size
 	struct checkpoint_entry *cl = xcalloc(n + 1, sizeof(*cl));
 	int rc = 0;
 
-	for (size_t dir = 0; dir < d->n && !rc; dir++) {
-		size_t k = 0, kc = 0;
-		char path[4200];
+	for (size_t dir = 0; dir < d->n; dir++) {
+		struct err de;
+		int rc_dir;
 
-		for (size_t i = 0; i < n; i++) {
-			int64_t start;
-			if (v[i].dir != (int)dir)
-				continue;
-			snprintf(rp[k].name, sizeof(rp[k].name), "%s", v[i].topic);
-			rp[k].a = ls[k].a = v[i].partition;
-			rp[k].b = plog_recovery_point(v[i].log);
-			plog_offsets(v[i].log, &start, NULL);
-			memcpy(ls[k].name, rp[k].name, sizeof(ls[k].name));
-			ls[k].b = start;
-			if (v[i].cleaner_offset >= 0) {
-				cl[kc] = rp[k];
-				cl[kc++].b = v[i].cleaner_offset;
-			}
-			k++;
+		/* An offline directory keeps the checkpoints it has: its
+		 * recovery points were honest when written. */
+		if (dir_health_offline(&d->v[dir].health))
+			continue;
+		rc_dir = checkpoint_dir(&d->v[dir], (int)dir, v, n, rp, ls, cl, &de);
+		if (rc_dir && !rc) {
+			rc = rc_dir;
+			if (e)
+				*e = de;
 		}
-		snprintf(path, sizeof(path), "%s/" RECOVERY_FILE, d->v[dir].path);
-		rc = checkpoint_write(path, 1, rp, k, e);
-		snprintf(path, sizeof(path), "%s/" STARTS_FILE, d->v[dir].path);
-		if (!rc)
-			rc = checkpoint_write(path, 1, ls, k, e);
-		snprintf(path, sizeof(path), "%s/" CLEANER_FILE, d->v[dir].path);
-		if (!rc)
-			rc = checkpoint_write(path, 1, cl, kc, e);
 	}
 	free(rp);
 	free(ls);
 	free(cl);
 	return rc;
+}
+
+size_t log_dirs_offline_count(const struct log_dirs *d)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < d->n; i++)
+		n += dir_health_offline(&d->v[i].health) ? 1 : 0;
+	return n;
 }
 
 /* "orders-3" -> topic "orders", partition 3; 0 if the name is not of that form. */
@@ -380,7 +425,9 @@ void log_dirs_close(struct log_dirs *d, int clean)
 {
 	for (size_t i = 0; i < d->n; i++) {
 		struct log_dir *ld = &d->v[i];
-		if (clean && ld->lock_fd >= 0) {
+		/* An offline directory is never marked clean: the next start
+		 * checks everything after its recovery points. */
+		if (clean && ld->lock_fd >= 0 && !dir_health_offline(&ld->health)) {
 			char path[4200];
 			struct err e;
 			snprintf(path, sizeof(path), "%s/" CLEAN_MARKER, ld->path);

@@ -16,6 +16,11 @@
  * refused, naming the pid that holds it), checks meta.properties, and
  * reads the checkpoints; the clean-shutdown marker is read and removed, so
  * that a crash from here on is never mistaken for a clean stop.
+ *
+ * Each directory has a health state (dir_health.h) that its partition
+ * logs share: the first failed fsync in any of them takes the directory
+ * offline.  An offline directory gets no new partitions, no checkpoints
+ * and no clean-shutdown marker, so the next start recovers it in full.
  */
 #ifndef SLOG_LOG_DIRS_H
 #define SLOG_LOG_DIRS_H
@@ -24,6 +29,7 @@
 #include <stdint.h>
 
 #include "checkpoint.h"
+#include "dir_health.h"
 #include "err.h"
 #include "partition_log.h"
 
@@ -34,6 +40,7 @@ struct log_dir {
 	int partitions;         /* partition logs placed here */
 	struct checkpoint_entry *recovery, *starts, *cleaner;
 	size_t nrecovery, nstarts, ncleaner;
+	struct dir_health health; /* shared by the partition logs opened here */
 };
 
 struct log_dirs {
@@ -52,10 +59,11 @@ int log_dirs_open(struct log_dirs *d, const char *csv, int32_t node_id, char clu
 /* Where <topic>-<partition> lives, or -1. */
 int log_dirs_find(const struct log_dirs *d, const char *topic, int32_t partition);
 
-/* The directory for a new partition: the one with the fewest. */
+/* The directory for a new partition: the online one with the fewest. */
 int log_dirs_pick(const struct log_dirs *d);
 
-/* Open (create if needed) <dir>/<topic>-<partition> with its checkpoints. */
+/* Open (create if needed) <dir>/<topic>-<partition> with its checkpoints;
+ * SLOG_ESTORAGE when the directory is offline. */
 int log_dirs_open_partition(struct log_dirs *d, int dir, const char *topic, int32_t partition,
 			    const struct plog_config *cfg, struct plog **out, struct err *e);
 
@@ -72,7 +80,7 @@ struct log_dirs_entry {
 	int64_t cleaner_offset; /* -1: not a compacted partition */
 };
 
-/* Write every directory's recovery-point and log-start checkpoints. */
+/* Write every online directory's recovery-point and log-start checkpoints. */
 int log_dirs_checkpoint(struct log_dirs *d, const struct log_dirs_entry *v, size_t n,
 			struct err *e);
 
@@ -80,7 +88,10 @@ int log_dirs_checkpoint(struct log_dirs *d, const struct log_dirs_entry *v, size
 void log_dirs_remove_orphans(struct log_dirs *d, int (*keep)(void *arg, const char *topic,
 							  int32_t partition), void *arg);
 
-/* Mark clean (after every log closed cleanly), unlock, free. */
+/* How many directories are offline. */
+size_t log_dirs_offline_count(const struct log_dirs *d);
+
+/* Mark clean (after every log closed cleanly; offline ones never), unlock, free. */
 void log_dirs_close(struct log_dirs *d, int clean);
 
 #endif

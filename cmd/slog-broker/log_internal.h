@@ -8,11 +8,14 @@
 
 #include <pthread.h>
 
+#include "dir_health.h"
 #include "leader_epoch.h"
 #include "partition_log.h"
 
 struct plog {
 	char *dir;
+	struct dir_health *health;   /* the log dir's (plog_open_opts), or own_health */
+	struct dir_health own_health;
 
 	pthread_mutex_t lock;    /* guards the fields down to flush_lock */
 	struct plog_config cfg;
@@ -25,17 +28,25 @@ struct plog {
 	_Atomic int64_t log_end;   /* the next offset to assign */
 	struct leader_epochs epochs;
 	int dir_dirty;           /* a segment file was created since the last flush */
-	int failed;              /* a fsync failed: refuse appends */
+	int failed;              /* no segment to append to: refuse appends */
 	_Atomic uint64_t size_seen; /* plog_size's last answer */
 
 	pthread_mutex_t flush_lock; /* guards the group-commit fields below */
 	pthread_cond_t flush_cond;
 	int64_t flushed;         /* the recovery point: offsets below are durable */
 	int flushing;            /* a thread is running a flush round */
-	int flush_failed;
 };
 
 void plog_free(struct plog *l);
 void plog_push_segment(struct plog *l, struct segment *s);
+
+/*
+ * rc came from a step that had to be durable (a sync, an epoch-cache
+ * write).  When the fsync itself failed the log dir goes offline
+ * (dir_health.h); a failure that lost nothing (EMFILE, ENOSPC) only
+ * fails this request.  Call right after the failing fio_* call, which
+ * filled e; returns rc.
+ */
+int plog_durability_failed(struct plog *l, int rc, struct err *e);
 
 #endif

@@ -117,15 +117,16 @@ static int list_segments(const char *dir, int64_t **bases, size_t *n, struct err
  * replaces, those with a base inside its offsets, go, and it takes the
  * final names).  See log_compact.c.
  */
-static void finish_compaction(const char *dir)
+static int finish_compaction(struct plog *l, struct err *e)
 {
+	const char *dir = l->dir;
 	DIR *d = opendir(dir);
 	struct dirent *de;
 	int64_t swaps[64];
 	int nswaps = 0;
 
 	if (!d)
-		return;
+		return 0;
 	while ((de = readdir(d))) {
 		char path[4400];
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
@@ -171,8 +172,8 @@ static void finish_compaction(const char *dir)
 		log_info("%s: finished a compaction interrupted at offsets %lld-%lld", dir,
 			 (long long)swaps[i], (long long)end - 1);
 	}
-	if (nswaps)
-		fio_fsync_dir(dir, NULL);
+	/* The renames must be durable before the segments are trusted. */
+	return nswaps ? plog_durability_failed(l, fio_fsync_dir(dir, e), e) : 0;
 }
 
 static void note_epoch(void *arg, const struct batch_header *h)
@@ -180,9 +181,13 @@ static void note_epoch(void *arg, const struct batch_header *h)
 	struct plog *l = arg;
 	struct err e;
 
-	if (h->leader_epoch > leader_epochs_latest(&l->epochs) &&
-	    leader_epochs_assign(&l->epochs, h->leader_epoch, h->base_offset, &e))
-		log_warn("%s: %s", l->dir, e.msg);
+	if (h->leader_epoch > leader_epochs_latest(&l->epochs) && !l->failed &&
+	    plog_durability_failed(l, leader_epochs_assign(&l->epochs, h->leader_epoch,
+							   h->base_offset, &e), &e)) {
+		/* Without its epochs the log cannot be trusted: plog_open fails. */
+		log_error("%s: cannot record leader epoch %d: %s", l->dir, h->leader_epoch, e.msg);
+		l->failed = 1;
+	}
 }
 
 /* Remove segments from the list's end or all of it; files go at once.  lock held. */
@@ -299,6 +304,8 @@ static struct plog *plog_new(const char *dir, const struct plog_config *cfg)
 	struct plog *l = xcalloc(1, sizeof(*l));
 
 	l->dir = xstrdup(dir);
+	dir_health_init(&l->own_health, l->dir);
+	l->health = &l->own_health;
 	l->cfg = *cfg;
 	pthread_mutex_init(&l->lock, NULL);
 	pthread_mutex_init(&l->flush_lock, NULL);
@@ -322,6 +329,8 @@ int plog_open(const char *dir, const struct plog_config *cfg, const struct plog_
 	if (rc)
 		return rc;
 	l = plog_new(dir, cfg);
+	if (o->health)
+		l->health = o->health;
 	if (dir_claim(dir, l, e)) {
 		plog_free(l);
 		return SLOG_ESTORAGE;
@@ -329,8 +338,9 @@ int plog_open(const char *dir, const struct plog_config *cfg, const struct plog_
 	snprintf(path, sizeof(path), "%s/leader-epoch-checkpoint", dir);
 	if (leader_epochs_open(&l->epochs, path, &ee))
 		log_warn("%s: %s; rebuilding it from the log", dir, ee.msg);
-	finish_compaction(dir);
-	rc = list_segments(dir, &bases, &n, e);
+	rc = finish_compaction(l, e);
+	if (!rc)
+		rc = list_segments(dir, &bases, &n, e);
 	for (size_t i = 0; !rc && i < n; i++) {
 		struct segment *s;
 		rc = segment_open(dir, bases[i], &s, e);
@@ -342,6 +352,8 @@ int plog_open(const char *dir, const struct plog_config *cfg, const struct plog_
 	free(bases);
 	if (!rc)
 		rc = recover_segments(l, o, &rec, e);
+	if (!rc && l->failed)
+		rc = err_set(e, SLOG_ESTORAGE, "%s: cannot record the leader epochs recovery found", dir);
 	if (!rc && l->nsegs == 0) {
 		struct segment *s;
 		rc = segment_create(dir, o->log_start > 0 ? o->log_start : 0, o->now_ms, &s, e);

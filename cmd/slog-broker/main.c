@@ -19,6 +19,7 @@
 #include "controller.h"
 #include "dir_gate.h"
 #include "fetch_wait.h"
+#include "fileio.h"
 #include "flusher.h"
 #include "http_server.h"
 #include "log.h"
@@ -169,6 +170,7 @@ static int open_storage(struct broker *b, struct err *e)
 	char cluster_id[24] = "", mdir[4200];
 	int rc;
 
+	fio_faults_from_env(); /* a test hook; see fileio.h */
 	rc = log_dirs_open(&b->dirs, conf_get_str(&b->conf, "log.dirs"), b->node_id, cluster_id, e);
 	if (rc)
 		return rc;

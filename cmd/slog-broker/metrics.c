@@ -148,6 +148,38 @@ static void render_topics(struct broker *b, struct buf *out)
 	}
 }
 
+/* A label value in the exposition format: \\, \" and \n escaped. */
+static void label_value(struct buf *out, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			buf_addf(out, "\\%c", *s);
+		else if (*s == '\n')
+			buf_adds(out, "\\n");
+		else
+			buf_add(out, s, 1);
+	}
+}
+
+static void render_log_dirs(struct broker *b, struct buf *out)
+{
+	long offline = 0;
+
+	family(out, "slog_log_dir_offline", "gauge",
+	       "1 when the log dir went offline after a failed fsync, else 0.");
+	for (size_t i = 0; i < b->dirs.n; i++) {
+		buf_adds(out, "slog_log_dir_offline{dir=\"");
+		label_value(out, b->dirs.v[i].path);
+		buf_addf(out, "\"} %d\n", dir_health_offline(&b->dirs.v[i].health) ? 1 : 0);
+	}
+	for (size_t i = 0; i < b->ntopics; i++)
+		for (int32_t p = 0; p < b->topics[i]->npart; p++)
+			offline += plog_offline(b->topics[i]->parts[p]->log);
+	family(out, "slog_offline_partitions", "gauge",
+	       "Partitions that take no writes: their log dir is offline, or they failed alone.");
+	buf_addf(out, "slog_offline_partitions %ld\n", offline);
+}
+
 static void render_process(struct broker *b, struct buf *out)
 {
 	struct rusage ru;
@@ -175,5 +207,6 @@ void metrics_render(struct metrics *m, struct broker *b, struct buf *out)
 {
 	render_requests(m, out);
 	render_topics(b, out);
+	render_log_dirs(b, out);
 	render_process(b, out);
 }

@@ -64,13 +64,54 @@ static struct segment *active(struct plog *l)
 	return l->segs[l->nsegs - 1];
 }
 
+int plog_durability_failed(struct plog *l, int rc, struct err *e)
+{
+	if (rc && fio_last_error_was_sync())
+		dir_health_fail(l->health, e, e);
+	return rc;
+}
+
+int plog_offline(struct plog *l)
+{
+	int v;
+
+	pthread_mutex_lock(&l->lock);
+	v = l->failed || dir_health_offline(l->health);
+	pthread_mutex_unlock(&l->lock);
+	return v;
+}
+
+/* SLOG_ESTORAGE when the log takes no writes, else 0.  lock held. */
+static int refuse_writes(struct plog *l, struct err *e)
+{
+	if (dir_health_offline(l->health))
+		return dir_health_error(l->health, e);
+	if (l->failed)
+		return err_set(e, SLOG_ESTORAGE, "%s: the log lost its active segment", l->dir);
+	return 0;
+}
+
+/*
+ * A new leader epoch's entry is durable before any record of that epoch
+ * is written (replication spec D6), as Kafka assigns it when leadership
+ * changes.  An entry that could not be written is not kept, and the
+ * append fails with it.  lock held.
+ */
+static int record_epoch(struct plog *l, int32_t epoch, struct err *e)
+{
+	if (epoch <= leader_epochs_latest(&l->epochs))
+		return 0;
+	return plog_durability_failed(l, leader_epochs_assign(&l->epochs, epoch, l->log_end, e), e);
+}
+
 /* Seal the active segment and start a new one at the log end.  lock held. */
 static int roll_locked(struct plog *l, int64_t now_ms, struct err *e)
 {
 	struct segment *s;
 	int rc;
 
-	rc = segment_seal(active(l), e);
+	/* The seal writes the index files with an fsync each. */
+	rc = plog_durability_failed(l, segment_seal(active(l), e), e);
 	if (rc)
 		return rc;
 	rc = segment_create(l->dir, l->log_end, now_ms, &s, e);
@@ -107,15 +148,17 @@ int plog_append(struct plog *l, uint8_t *data, size_t len, int32_t leader_epoch,
 		offsets += (int64_t)h.last_offset_delta + 1;
 	}
 	pthread_mutex_lock(&l->lock);
-	if (l->failed) {
-		rc = err_set(e, SLOG_ESTORAGE, "%s: log is offline after a failed fsync", l->dir);
+	rc = refuse_writes(l, e);
+	if (rc)
 		goto out;
-	}
 	if (needs_roll(l, active(l), len, offsets, now_ms)) {
 		rc = roll_locked(l, now_ms, e);
 		if (rc)
 			goto out;
 	}
+	rc = record_epoch(l, leader_epoch, e);
+	if (rc)
+		goto out;
 	next = l->log_end;
 	for (off = 0; off < len; off += batch_size(&h)) {
 		batch_header_parse(data + off, len - off, &h, NULL);
@@ -126,11 +169,6 @@ int plog_append(struct plog *l, uint8_t *data, size_t len, int32_t leader_epoch,
 	rc = segment_append(active(l), data, len, now_ms, e);
 	if (rc)
 		goto out;
-	if (leader_epoch > leader_epochs_latest(&l->epochs)) {
-		struct err ee;
-		if (leader_epochs_assign(&l->epochs, leader_epoch, l->log_end, &ee))
-			log_warn("%s: cannot record leader epoch %d: %s", l->dir, leader_epoch, ee.msg);
-	}
 	if (res) {
 		res->base_offset = l->log_end;
 		res->last_offset = next - 1;
@@ -155,9 +193,16 @@ static int flush_round(struct plog *l, int64_t *target, struct err *e)
 
 	pthread_mutex_lock(&l->lock);
 	*target = l->log_end;
-	/* Unsynced data sits in a suffix of the segment list. */
+	/* Unsynced data sits in a suffix of the segment list, which may end
+	 * in an empty segment: a roll whose first write then failed (disk
+	 * full), or one made by age with nothing written since.  An empty
+	 * segment has nothing to sync and says nothing about the sealed one
+	 * before it, so the walk goes on to the first segment that holds
+	 * data and is wholly synced. */
 	for (size_t i = l->nsegs; i-- > 0;) {
 		struct segment *s = l->segs[i];
+		if (s->size == 0)
+			continue;
 		if (s->synced_size >= s->size)
 			break;
 		dirty = xgrow(dirty, &cap, n + 1, sizeof(*dirty));
@@ -170,22 +215,24 @@ static int flush_round(struct plog *l, int64_t *target, struct err *e)
 	l->dir_dirty = 0;
 	pthread_mutex_unlock(&l->lock);
 
-	if (dir_dirty)
-		rc = fio_fsync_dir(l->dir, e);
+	if (dir_dirty) {
+		rc = plog_durability_failed(l, fio_fsync_dir(l->dir, e), e);
+		if (rc) {
+			/* Not synced (no descriptor to open the directory with):
+			 * the next round tries again. */
+			pthread_mutex_lock(&l->lock);
+			l->dir_dirty = 1;
+			pthread_mutex_unlock(&l->lock);
+		}
+	}
 	for (size_t i = n; i-- > 0 && !rc;) {
-		rc = fio_fdatasync(dirty[i]->fd, dirty[i]->path, e);
+		rc = plog_durability_failed(l, fio_fdatasync(dirty[i]->fd, dirty[i]->path, e), e);
 		if (!rc) {
 			pthread_mutex_lock(&l->lock);
 			if (sizes[i] > dirty[i]->synced_size)
 				dirty[i]->synced_size = sizes[i];
 			pthread_mutex_unlock(&l->lock);
 		}
-	}
-	if (rc) {
-		pthread_mutex_lock(&l->lock);
-		l->failed = 1;
-		pthread_mutex_unlock(&l->lock);
-		log_error("%s: %s; the partition takes no more writes", l->dir, e ? e->msg : "fsync failed");
 	}
 	for (size_t i = 0; i < n; i++)
 		segment_unref(dirty[i]);
@@ -205,12 +252,16 @@ int plog_flush(struct plog *l, int64_t upto, struct err *e)
 		upto = l->log_end;
 	pthread_mutex_unlock(&l->lock);
 	pthread_mutex_lock(&l->flush_lock);
-	while (l->flushed < upto) {
-		if (l->flush_failed) {
-			rc = err_set(e, SLOG_ESTORAGE, "%s: an earlier fsync failed; nothing more is durable",
-				     l->dir);
+	for (;;) {
+		/* Once the directory is offline nothing is acknowledged, not
+		 * even what an earlier round covered: the answer must not
+		 * depend on which request's round came first. */
+		if (dir_health_offline(l->health)) {
+			rc = dir_health_error(l->health, e);
 			break;
 		}
+		if (l->flushed >= upto)
+			break;
 		if (l->flushing) {
 			/* Someone is in fsync; their round may cover us. */
 			pthread_cond_wait(&l->flush_cond, &l->flush_lock);
@@ -221,9 +272,7 @@ int plog_flush(struct plog *l, int64_t upto, struct err *e)
 		rc = flush_round(l, &target, e);
 		pthread_mutex_lock(&l->flush_lock);
 		l->flushing = 0;
-		if (rc)
-			l->flush_failed = 1;
-		else if (target > l->flushed)
+		if (!rc && target > l->flushed)
 			l->flushed = target;
 		pthread_cond_broadcast(&l->flush_cond);
 		if (rc)
@@ -312,6 +361,24 @@ static int extend_region(struct plog_region *r, const struct read_plan *p, uint6
 	return 0;
 }
 
+/*
+ * An offline log serves only what a fsync vouched for: above the
+ * recovery point the page cache may hold what the disk never took.
+ */
+static int clamp_offline(struct plog *l, int64_t offset, int64_t *max_offset, struct err *e)
+{
+	int64_t rp;
+
+	if (!dir_health_offline(l->health))
+		return 0;
+	rp = plog_recovery_point(l);
+	if (offset >= rp)
+		return dir_health_error(l->health, e);
+	if (*max_offset > rp)
+		*max_offset = rp;
+	return 0;
+}
+
 int plog_read(struct plog *l, int64_t offset, int64_t max_offset, size_t max_bytes,
 	      struct plog_region *r, struct err *e)
 {
@@ -322,6 +389,9 @@ int plog_read(struct plog *l, int64_t offset, int64_t max_offset, size_t max_byt
 	int rc;
 
 	memset(r, 0, sizeof(*r));
+	rc = clamp_offline(l, offset, &max_offset, e);
+	if (rc)
+		return rc;
 	for (;;) {
 		pthread_mutex_lock(&l->lock);
 		log_end = l->log_end;
@@ -484,13 +554,14 @@ static int remove_segments(struct plog *l, struct segment **v, size_t n, struct 
 	int rc = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (segment_remove_files(v[i], e) && !rc)
-			rc = e ? e->code : SLOG_EIO;
+		int rc_i = segment_remove_files(v[i], e);
+		if (rc_i && !rc)
+			rc = rc_i;
 		segment_unref(v[i]);
 	}
 	free(v);
 	if (n && !rc)
-		rc = fio_fsync_dir(l->dir, e);
+		rc = plog_durability_failed(l, fio_fsync_dir(l->dir, e), e);
 	return rc;
 }
 
@@ -524,6 +595,14 @@ static int expire(struct plog *l, int64_t now_ms, int use_rules, int *deleted, s
 	int rc = 0;
 
 	pthread_mutex_lock(&l->lock);
+	if (deleted)
+		*deleted = 0;
+	if (dir_health_offline(l->health)) {
+		/* Nothing more is written to a failed disk, deletions included;
+		 * the failure was reported when it happened. */
+		pthread_mutex_unlock(&l->lock);
+		return 0;
+	}
 	n = count_expired(l, now_ms, use_rules);
 	/* An idle partition whose only data is past retention.ms: roll, so
 	 * that the old active segment can go too. */
@@ -557,6 +636,11 @@ int plog_apply_retention(struct plog *l, int64_t now_ms, int *deleted, struct er
 int plog_delete_before(struct plog *l, int64_t offset, struct err *e)
 {
 	pthread_mutex_lock(&l->lock);
+	if (dir_health_offline(l->health)) {
+		int rc = dir_health_error(l->health, e);
+		pthread_mutex_unlock(&l->lock);
+		return rc;
+	}
 	if (offset > l->log_end) {
 		int64_t end = l->log_end;
 		pthread_mutex_unlock(&l->lock);

@@ -29,9 +29,9 @@
  * state; the lock order is lock, then flush_lock (the flush path never
  * holds flush_lock while taking lock).
  *
- * After a failed fsync the log refuses appends and flushes for good: the
- * kernel may have dropped the dirty pages, so no later fsync can vouch
- * for them, and nothing written after the failure is acknowledged.
+ * After a failed fsync the log's whole directory goes offline
+ * (dir_health.h): every log in it refuses appends, flushes and reads
+ * above the recovery point until the broker restarts.
  */
 #ifndef SLOG_PARTITION_LOG_H
 #define SLOG_PARTITION_LOG_H
@@ -54,11 +54,14 @@ struct plog_config {
 /* Kafka's defaults: 1 GiB segments, 7 days, 4 KiB index interval, 7 days. */
 void plog_config_default(struct plog_config *c);
 
+struct dir_health;
+
 struct plog_open_opts {
 	int64_t recovery_point; /* offsets below are known durable */
 	int64_t log_start;      /* a checkpointed log start offset, or 0 */
 	int clean_shutdown;     /* the last close was clean: trust index files */
 	int64_t now_ms;
+	struct dir_health *health; /* the log dir's state, borrowed; NULL: the log's own */
 };
 
 struct plog_recovery {
@@ -100,7 +103,10 @@ int plog_append(struct plog *l, uint8_t *data, size_t len, int32_t leader_epoch,
 
 /*
  * Block until every offset below upto is durable (group commit).  Returns
- * 0 or SLOG_ESTORAGE once a fsync has failed.
+ * 0, or SLOG_ESTORAGE once the log dir is offline (a fsync failed, here
+ * or in another log of the directory), or an error that lost nothing
+ * (no descriptor left to open the directory with): a later call may
+ * succeed.
  */
 int plog_flush(struct plog *l, int64_t upto, struct err *e);
 
@@ -118,7 +124,8 @@ struct plog_region {
  * last offset readers may see, exclusive: the high watermark), at most
  * max_bytes unless the first batch alone is larger (a reader must always
  * make progress).  SLOG_EOFFSET_OUT_OF_RANGE when offset is before the
- * log start or past the log end.
+ * log start or past the log end.  When the log dir is offline, only
+ * offsets below the recovery point are served; SLOG_ESTORAGE above it.
  */
 int plog_read(struct plog *l, int64_t offset, int64_t max_offset, size_t max_bytes,
 	      struct plog_region *r, struct err *e);
@@ -134,6 +141,10 @@ int plog_find_timestamp(struct plog *l, int64_t ts, int64_t *offset, int64_t *fo
 /* Never waits for the log lock (a stalled append holds it). */
 void plog_offsets(struct plog *l, int64_t *log_start, int64_t *log_end);
 int64_t plog_recovery_point(struct plog *l);
+
+/* 1 when the log takes no writes: its log dir is offline, or it failed alone. */
+int plog_offline(struct plog *l);
+
 /* Waits at most 50 ms for the log lock, then answers the size last seen. */
 uint64_t plog_size(struct plog *l);
 size_t plog_segment_count(struct plog *l);
@@ -144,10 +155,13 @@ int32_t plog_latest_epoch(struct plog *l);
  * out, or that lie wholly before the log start offset.  The active
  * segment is rolled first when it alone is past retention.ms, so an idle
  * partition empties too.  *deleted (may be NULL) counts segments removed.
+ * Once the log dir is offline it deletes nothing (and reports nothing: the
+ * failure was reported when it happened).
  */
 int plog_apply_retention(struct plog *l, int64_t now_ms, int *deleted, struct err *e);
 
-/* Move the log start offset up to offset (<= log end); drop whole segments. */
+/* Move the log start offset up to offset (<= log end); drop whole segments.
+ * SLOG_ESTORAGE once the log dir is offline. */
 int plog_delete_before(struct plog *l, int64_t offset, struct err *e);
 
 /* Remove every record at or after offset (a replica's divergent tail). */

@@ -95,7 +95,8 @@ int scheduler_checkpoint(struct broker *b)
 		 * the end, and a restart after a crash rescans only what came
 		 * after. */
 		plog_offsets(p->log, NULL, &end);
-		if (plog_flush(p->log, end, &e))
+		/* An offline log was reported once, when it failed. */
+		if (!plog_offline(p->log) && plog_flush(p->log, end, &e))
 			log_warn("%s-%d: %s", p->topic->name, p->id, e.msg);
 		v[k++] = (struct log_dirs_entry){ p->dir, p->topic->name, p->id, p->log,
 						  compacted[i] ? p->first_dirty : -1 };

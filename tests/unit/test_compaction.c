@@ -394,6 +394,58 @@ static void test_a_crash_during_a_swap_leaves_old_or_new_never_neither(void)
 	CHECK(outcomes[1] > 0);
 }
 
+/* A compaction pass over a fresh log (4 rounds); returns its status and
+ * counts the pass's fsyncs into *syncs. */
+static int compact_fresh(const char *dir, const struct fio_faults *f, struct plog **out,
+			 uint64_t *syncs)
+{
+	struct plog_compact_opts o = opts(2000);
+	struct plog_compact_result r;
+	struct plog *l;
+	struct err e;
+	int rc;
+
+	if (!(l = open_log(dir, 0)))
+		return -1;
+	fill(l, 4, 0, 1000);
+	close_active(l);
+	if (f)
+		fio_faults_set(f);
+	*syncs = fio_sync_count();
+	rc = plog_compact(l, &o, &r, &e);
+	*syncs = fio_sync_count() - *syncs;
+	fio_faults_clear();
+	*out = l;
+	return rc;
+}
+
+static void test_a_failed_fsync_during_compaction_takes_the_log_offline(void)
+{
+	char dir[560];
+	uint64_t syncs;
+	struct plog *l;
+
+	/* Count the pass's fsyncs, then fail each in turn: the new segment's,
+	 * the directory's before the swap, and the directory's after it. */
+	snprintf(dir, sizeof(dir), "%s/count", unit_tmpdir());
+	REQUIRE(compact_fresh(dir, NULL, &l, &syncs) == 0);
+	plog_close(l, NULL);
+	REQUIRE(syncs >= 3);
+	for (uint64_t k = 1; k <= syncs; k++) {
+		struct fio_faults f = { .fail_sync_at = (long)k, .sync_errno = 5 /* EIO */ };
+		uint64_t ignored;
+		int rc;
+
+		snprintf(dir, sizeof(dir), "%s/fail%llu", unit_tmpdir(), (unsigned long long)k);
+		rc = compact_fresh(dir, &f, &l, &ignored);
+		if (!CHECK(rc == SLOG_ESTORAGE) || !CHECK(plog_offline(l)))
+			unit_diag("fsync %llu of %llu failing: rc %d, offline %d", (unsigned long long)k,
+				  (unsigned long long)syncs, rc, plog_offline(l));
+		CHECK(plog_flush(l, INT64_MAX, NULL) == SLOG_ESTORAGE);
+		plog_free(l);
+	}
+}
+
 struct reader_arg {
 	struct plog *l;
 	volatile int stop;
@@ -484,6 +536,8 @@ int main(void)
 	unit_run("the lag and the dirty ratio hold compaction back",
 		 test_lag_and_dirty_ratio_hold_compaction_back);
 	unit_run("a small map cleans in several passes", test_a_small_map_cleans_in_several_passes);
+	unit_run("a failed fsync during compaction takes the log offline",
+		 test_a_failed_fsync_during_compaction_takes_the_log_offline);
 	unit_run("a crash during a swap leaves the old log or the new, never neither",
 		 test_a_crash_during_a_swap_leaves_old_or_new_never_neither);
 	unit_run("a reader during compaction always sees the newest value",

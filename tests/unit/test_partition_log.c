@@ -778,8 +778,17 @@ static void test_failed_fsync_refuses_everything_after(void)
 		CHECK_EQ(plog_append(l, (uint8_t *)b.data, b.len, 0, 1000, NULL, &e), SLOG_ESTORAGE);
 		buf_free(&b);
 	}
-	/* Reads still work. */
-	CHECK_EQ(count_records(l, NULL), 8);
+	/* Reads go on below the recovery point; above it the pages may be
+	 * ones the disk never took. */
+	{
+		struct plog_region r;
+		CHECK_EQ(plog_read(l, 0, 8, 1 << 20, &r, &e), 0);
+		CHECK(r.length > 0);
+		CHECK_EQ(r.next_offset, 4);
+		plog_region_release(&r);
+		CHECK_EQ(plog_read(l, 4, 8, 1 << 20, &r, &e), SLOG_ESTORAGE);
+		CHECK(strstr(e.msg, "offline") != NULL);
+	}
 	CHECK(plog_close(l, &e) != 0);
 }
 
@@ -828,6 +837,129 @@ static void test_acknowledged_records_survive_a_simulated_power_loss(void)
 		}
 		close_log(l);
 	}
+}
+
+/* How far offsets are readable from the log start on, below upto. */
+static int64_t readable_prefix(struct plog *l, int64_t upto)
+{
+	int64_t off;
+
+	plog_offsets(l, &off, NULL);
+	while (off < upto) {
+		struct plog_region r;
+		if (plog_read(l, off, upto, 1 << 20, &r, NULL) || r.length == 0) {
+			if (r.seg)
+				plog_region_release(&r);
+			break;
+		}
+		off = r.next_offset;
+		plog_region_release(&r);
+	}
+	return off;
+}
+
+/* Power loss: unsynced bytes vanish; reopen from the recovery point,
+ * tracking the files again for the next one. */
+static struct plog *crash_and_reopen(struct plog *l, const char *dir,
+				     const struct plog_config *cfg)
+{
+	struct fio_faults f = { .track = 1 };
+	int64_t rp = plog_recovery_point(l);
+
+	fio_sim_crash(0, 0);
+	fio_faults_clear();
+	plog_free(l); /* the process is gone: no further write */
+	fio_faults_set(&f);
+	return open_log(dir, cfg, rp, 0, NULL);
+}
+
+static void test_flush_after_a_failed_roll_syncs_the_sealed_segment(void)
+{
+	struct plog_config cfg = small_config();
+	struct fio_faults f = { .track = 1 };
+	struct buf b = BUF_INIT;
+	struct plog *l;
+	struct err e;
+	char dir[512];
+	int64_t end;
+
+	cfg.segment_bytes = 4096;
+	snprintf(dir, sizeof(dir), "%s/log", unit_tmpdir());
+	fio_faults_set(&f);
+	REQUIRE((l = open_log(dir, &cfg, 0, 0, NULL)) != NULL);
+	append_one(l, 6, 0, 300); /* A: ~1.9 KB */
+	append_one(l, 6, 0, 300); /* B */
+	plog_offsets(l, NULL, &end);
+	REQUIRE_EQ(end, 12);
+	REQUIRE_EQ(plog_segment_count(l), 1);
+	/* C rolls: the two index writes of the seal pass, C's write fails. */
+	make_batch(&b, 6, 0, 0, CODEC_NONE, 300, NULL);
+	f.fail_write_at = 3;
+	f.write_errno = 28; /* ENOSPC */
+	fio_faults_set(&f);
+	CHECK_EQ(plog_append(l, (uint8_t *)b.data, b.len, 0, 1000, NULL, &e), SLOG_ESTORAGE);
+	CHECK_EQ(plog_segment_count(l), 2);
+	/* An acks=all request for B is answered after this flush. */
+	CHECK_EQ(plog_flush(l, end, &e), 0);
+	CHECK_EQ(plog_recovery_point(l), 12);
+	REQUIRE((l = crash_and_reopen(l, dir, &cfg)) != NULL);
+	CHECK_EQ(readable_prefix(l, 12), 12);
+	fio_faults_clear();
+	close_log(l);
+	buf_free(&b);
+}
+
+static void test_rolls_of_an_idle_segment_keep_the_recovery_point_honest(void)
+{
+	struct plog_config cfg = small_config();
+	struct fio_faults f = { .track = 1 };
+	struct plog *l;
+	struct err e;
+	char dir[512];
+	int64_t start, end;
+	int deleted;
+
+	snprintf(dir, sizeof(dir), "%s/log", unit_tmpdir());
+	fio_faults_set(&f);
+	REQUIRE((l = open_log(dir, &cfg, 0, 0, NULL)) != NULL);
+	/* Old records, written and never flushed (acks=1). */
+	append_one(l, 6, 0, 300);
+	cfg.retention_ms = 1000;
+	plog_set_config(l, &cfg);
+	/* The idle segment is rolled and removed: the new one is empty. */
+	CHECK_EQ(plog_apply_retention(l, 100000, &deleted, &e), 0);
+	CHECK_EQ(deleted, 1);
+	plog_offsets(l, &start, &end);
+	CHECK_EQ(start, 6);
+	CHECK_EQ(end, 6);
+	/* New records, acknowledged with acks=all. */
+	CHECK_EQ(append_one(l, 3, 200000, 10), 6);
+	CHECK_EQ(plog_flush(l, 9, &e), 0);
+	REQUIRE((l = crash_and_reopen(l, dir, &cfg)) != NULL);
+	plog_offsets(l, &start, &end);
+	CHECK_EQ(start, 6);
+	CHECK_EQ(end, 9);
+	CHECK_EQ(count_records(l, NULL), 3);
+	/* An idle segment with unflushed records rolled by the clock
+	 * (segment.ms) and then flushed: all of it survives. */
+	CHECK_EQ(append_one(l, 2, 300000, 10), 9);
+	cfg.segment_ms = 1000;
+	plog_set_config(l, &cfg);
+	fio_faults_set(&f);
+	{
+		struct buf b = BUF_INIT;
+		make_batch(&b, 1, 400000, 0, CODEC_NONE, 10, NULL);
+		f.fail_write_at = 3;
+		f.write_errno = 28;
+		fio_faults_set(&f);
+		CHECK_EQ(plog_append(l, (uint8_t *)b.data, b.len, 0, 400000, NULL, &e), SLOG_ESTORAGE);
+		buf_free(&b);
+	}
+	CHECK_EQ(plog_flush(l, 11, &e), 0);
+	REQUIRE((l = crash_and_reopen(l, dir, &cfg)) != NULL);
+	CHECK_EQ(readable_prefix(l, 11), 11);
+	fio_faults_clear();
+	close_log(l);
 }
 
 static void test_damaged_index_files_are_rebuilt(void)
@@ -974,10 +1106,14 @@ int main(void)
 		 test_group_commit_serves_many_waiters_with_fewer_fsyncs);
 	unit_run("a failed write (disk full) leaves the log unchanged",
 		 test_failed_write_leaves_the_log_unchanged);
-	unit_run("a failed fsync refuses every write and flush after it",
+	unit_run("a failed fsync refuses every write, flush and unsynced read after it",
 		 test_failed_fsync_refuses_everything_after);
 	unit_run("acknowledged records survive a simulated power loss",
 		 test_acknowledged_records_survive_a_simulated_power_loss);
+	unit_run("a flush after a failed roll makes the sealed segment durable",
+		 test_flush_after_a_failed_roll_syncs_the_sealed_segment);
+	unit_run("rolls of an idle segment by retention or by age keep the recovery point honest",
+		 test_rolls_of_an_idle_segment_keep_the_recovery_point_honest);
 	unit_run("damaged index files are rebuilt", test_damaged_index_files_are_rebuilt);
 	unit_run("segments roll by size and by age", test_segments_roll_by_size_and_by_age);
 	unit_run("leader epochs follow appends and truncation",
