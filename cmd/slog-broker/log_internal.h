@@ -28,7 +28,7 @@ struct plog {
 	_Atomic int64_t log_end;   /* the next offset to assign */
 	struct leader_epochs epochs;
 	int dir_dirty;           /* a segment file was created since the last flush */
-	int failed;              /* no segment to append to: refuse appends */
+	_Atomic int failed;      /* no segment to append to: refuse appends */
 	_Atomic uint64_t size_seen; /* plog_size's last answer */
 
 	pthread_mutex_t flush_lock; /* guards the group-commit fields below */

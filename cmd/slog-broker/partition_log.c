@@ -71,14 +71,11 @@ int plog_durability_failed(struct plog *l, int rc, struct err *e)
 	return rc;
 }
 
+/* Lock-free: /metrics and /readyz ask while an append may hold the
+ * log lock on a stalled disk. */
 int plog_offline(struct plog *l)
 {
-	int v;
-
-	pthread_mutex_lock(&l->lock);
-	v = l->failed || dir_health_offline(l->health);
-	pthread_mutex_unlock(&l->lock);
-	return v;
+	return atomic_load(&l->failed) || dir_health_offline(l->health);
 }
 
 /* SLOG_ESTORAGE when the log takes no writes, else 0.  lock held. */
