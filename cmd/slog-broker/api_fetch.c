@@ -61,8 +61,7 @@ static int region_ndjson(struct partition *p, const struct plog_region *reg, int
 	size_t off = 0;
 	int rc = 0;
 
-	got = fio_pread(reg->seg->fd, buf_reserve(&data, reg->length), reg->length,
-			(off_t)reg->position, reg->seg->path, e);
+	got = segment_pread(reg->seg, buf_reserve(&data, reg->length), reg->length, reg->position, e);
 	if (got < 0 || (uint64_t)got != reg->length) {
 		buf_free(&data);
 		return got < 0 ? (int)got : err_set(e, SLOG_ESTORAGE, "short read of %s", reg->seg->path);
@@ -156,7 +155,7 @@ static int do_fetch(struct request *r)
 	}
 	offsets_headers(r, start, hw, reg.length ? reg.next_offset : fs->offset);
 	if (fs->binary) {
-		int fd = reg.length ? fcntl(reg.seg->fd, F_DUPFD_CLOEXEC, 0) : -1;
+		int fd = reg.length ? segment_fd_dup(reg.seg, &e) : -1;
 		uint64_t pos = reg.position, len = reg.length;
 
 		p->bytes_out += len;

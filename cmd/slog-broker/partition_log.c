@@ -170,7 +170,7 @@ static int flush_round(struct plog *l, int64_t *target, struct err *e)
 	if (dir_dirty)
 		rc = fio_fsync_dir(l->dir, e);
 	for (size_t i = n; i-- > 0 && !rc;) {
-		rc = fio_fdatasync(dirty[i]->fd, dirty[i]->path, e);
+		rc = segment_datasync(dirty[i], e);
 		if (!rc) {
 			pthread_mutex_lock(&l->lock);
 			if (sizes[i] > dirty[i]->synced_size)
