@@ -17,6 +17,7 @@
 #include "broker.h"
 #include "cli.h"
 #include "controller.h"
+#include "fd_cache.h"
 #include "fetch_wait.h"
 #include "flusher.h"
 #include "http_server.h"
@@ -168,6 +169,8 @@ static int open_storage(struct broker *b, struct err *e)
 	char cluster_id[24] = "";
 	int rc;
 
+	if (conf_get_num(&b->conf, "log.segment.open.files.max") > 0)
+		fd_cache_set_max((size_t)conf_get_num(&b->conf, "log.segment.open.files.max"));
 	rc = log_dirs_open(&b->dirs, conf_get_str(&b->conf, "log.dirs"), b->node_id, cluster_id, e);
 	if (rc)
 		return rc;
