@@ -131,25 +131,14 @@ static void install_hook(void)
 	fio_set_emfile_hook(make_room);
 }
 
-struct fd_cache_entry *fd_cache_entry_new(const char *path, int flags, int fd)
+struct fd_cache_entry *fd_cache_entry_new(const char *path, int flags)
 {
 	struct fd_cache_entry *en = xcalloc(1, sizeof(*en));
-	int fds[EVICT_BATCH];
-	size_t n = 0;
 
 	pthread_once(&hook_once, install_hook);
 	en->path = xstrdup(path);
 	en->flags = flags;
 	en->fd = -1;
-	if (fd >= 0) {
-		pthread_mutex_lock(&cache_lock);
-		en->fd = fd;
-		lru_push(en);
-		nopen++;
-		n = detach_idle(limit_locked(), fds, EVICT_BATCH);
-		pthread_mutex_unlock(&cache_lock);
-	}
-	close_all(fds, n);
 	return en;
 }
 

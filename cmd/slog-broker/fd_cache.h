@@ -29,9 +29,8 @@
 
 struct fd_cache_entry;
 
-/* A new entry for path (copied), opened with flags when needed; none yet
- * open.  fd >= 0 adopts a descriptor already open on path. */
-struct fd_cache_entry *fd_cache_entry_new(const char *path, int flags, int fd);
+/* A new entry for path (copied), opened with flags when first needed. */
+struct fd_cache_entry *fd_cache_entry_new(const char *path, int flags);
 
 /* Close the descriptor (no one may hold it) and free the entry. */
 void fd_cache_entry_free(struct fd_cache_entry *en);

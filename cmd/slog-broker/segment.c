@@ -150,8 +150,10 @@ int segment_create_suffixed(const char *dir, int64_t base, const char *suffix, i
 		seg_free(s);
 		return fd;
 	}
-	/* Reopened later without O_CREAT: the file is ours now. */
-	s->file = fd_cache_entry_new(name, O_RDWR, fd);
+	/* Opened again when written: a partition created and left idle
+	 * holds no descriptor. */
+	fio_close(fd);
+	s->file = fd_cache_entry_new(name, O_RDWR);
 	s->created_ms = now_ms;
 	*out = s;
 	return 0;
@@ -193,17 +195,18 @@ int segment_open(const char *dir, int64_t base, struct segment **out, struct err
 {
 	struct segment *s = seg_new(dir, base);
 	char name[4200];
-	int rc;
+	int fd, rc;
 
 	name_of(s, ".log", name, sizeof(name));
-	s->file = fd_cache_entry_new(name, O_RDWR, -1);
-	rc = segment_fd_acquire(s, e);
-	if (rc < 0) {
+	s->file = fd_cache_entry_new(name, O_RDWR);
+	/* Not through the cache: opening a broker's logs should not fill it. */
+	fd = fio_open(name, O_RDWR, 0, e);
+	if (fd < 0) {
 		seg_free(s);
-		return rc;
+		return fd;
 	}
-	rc = fio_size(rc, &s->size, name, e);
-	segment_fd_release(s);
+	rc = fio_size(fd, &s->size, name, e);
+	fio_close(fd);
 	if (rc) {
 		seg_free(s);
 		return rc;

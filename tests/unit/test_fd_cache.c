@@ -72,7 +72,7 @@ static void make_files(const char *dir, char names[][3200], struct fd_cache_entr
 				unit_diag("write %s failed", names[i]);
 			close(fd);
 		}
-		en[i] = fd_cache_entry_new(names[i], O_RDONLY, -1);
+		en[i] = fd_cache_entry_new(names[i], O_RDONLY);
 	}
 }
 
