@@ -79,6 +79,20 @@ open_fds() {
 	[ "$(open_fds)" -le $((FD_LIMIT / 2 + 32)) ]
 }
 
+@test "a topic with four times more partitions than descriptors is created, written and read" {
+	ulimit -n "$FD_LIMIT"
+	start_broker
+	run --separate-stderr slog-topics create wide -P 1000
+	assert_success
+	[ "$(open_fds)" -le 32 ]
+	run bash -c "curl -s -o /dev/null -w '%{http_code}\n' --data-binary r \
+		'$BROKER_URL/v1/topics/wide/partitions/[0-999]/records' | sort | uniq -c"
+	assert_output "   1000 200"
+	run slog-consume -t wide -p 999 -o 0 -c 1 -e
+	assert_output r
+	[ "$(open_fds)" -le $((FD_LIMIT / 2 + 32)) ]
+}
+
 @test "SIGTERM stops a broker holding more segments than descriptors, exit 0" {
 	start_flooded_broker
 	stop_broker
