@@ -86,47 +86,6 @@ void segment_unref(struct segment *s)
 		seg_free(s);
 }
 
-int segment_fd_acquire(const struct segment *s, struct err *e)
-{
-	return fd_cache_acquire(s->file, e);
-}
-
-void segment_fd_release(const struct segment *s)
-{
-	fd_cache_release(s->file);
-}
-
-int segment_fd_dup(const struct segment *s, struct err *e)
-{
-	return fd_cache_dup(s->file, e);
-}
-
-ssize_t segment_pread(const struct segment *s, void *p, size_t n, uint64_t off, struct err *e)
-{
-	int fd = segment_fd_acquire(s, e);
-	ssize_t got;
-
-	if (fd < 0)
-		return fd;
-	got = fio_pread(fd, p, n, (off_t)off, s->path, e);
-	segment_fd_release(s);
-	return got;
-}
-
-/* Cut the .log to len bytes. */
-static int log_ftruncate(struct segment *s, uint64_t len, struct err *e)
-{
-	char name[4200];
-	int fd = segment_fd_acquire(s, e), rc;
-
-	if (fd < 0)
-		return fd;
-	name_of(s, ".log", name, sizeof(name));
-	rc = fio_ftruncate(fd, (off_t)len, name, e);
-	segment_fd_release(s);
-	return rc;
-}
-
 int segment_create_suffixed(const char *dir, int64_t base, const char *suffix, int64_t now_ms,
 			    struct segment **out, struct err *e)
 {
@@ -163,32 +122,6 @@ int segment_create(const char *dir, int64_t base, int64_t now_ms, struct segment
 		   struct err *e)
 {
 	return segment_create_suffixed(dir, base, "", now_ms, out, e);
-}
-
-int segment_rename(struct segment *s, const char *suffix, struct err *e)
-{
-	static const char *const exts[] = { ".log", ".index", ".timeindex" };
-	/* Hold the descriptor open: a reader must not reopen the old name
-	 * between the rename and the cache learning the new one. */
-	int rc = segment_fd_acquire(s, e);
-
-	if (rc < 0)
-		return rc;
-	rc = 0;
-	for (size_t i = 0; i < 3 && !rc; i++) {
-		char from[4200], to[4200];
-		snprintf(from, sizeof(from), "%s%s%s", s->path, exts[i], s->suffix);
-		snprintf(to, sizeof(to), "%s%s%s", s->path, exts[i], suffix);
-		if (i > 0 && access(from, F_OK) != 0)
-			continue;
-		rc = fio_rename(from, to, e);
-		if (!rc && i == 0)
-			fd_cache_entry_rename(s->file, to);
-	}
-	if (!rc)
-		snprintf(s->suffix, sizeof(s->suffix), "%s", suffix);
-	segment_fd_release(s);
-	return rc;
 }
 
 int segment_open(const char *dir, int64_t base, struct segment **out, struct err *e)
@@ -651,7 +584,7 @@ int segment_recover(struct segment *s, int check_crc, int64_t min_base, seg_batc
 	if (pos < s->size) {
 		r->truncated_bytes = s->size - pos;
 		snprintf(r->reason, sizeof(r->reason), "%s", why.msg);
-		rc = log_ftruncate(s, pos, e);
+		rc = segment_log_truncate(s, pos, e);
 		if (rc)
 			goto out;
 		s->size = pos;
@@ -694,17 +627,6 @@ int segment_append(struct segment *s, const uint8_t *data, size_t len, int64_t n
 	}
 	s->size += len;
 	return 0;
-}
-
-int segment_datasync(struct segment *s, struct err *e)
-{
-	int fd = segment_fd_acquire(s, e), rc;
-
-	if (fd < 0)
-		return fd;
-	rc = fio_fdatasync(fd, s->path, e);
-	segment_fd_release(s);
-	return rc;
 }
 
 int segment_sync(struct segment *s, uint64_t size_at_start, struct err *e)
@@ -788,7 +710,7 @@ int segment_truncate(struct segment *s, int64_t offset, struct err *e)
 		if (rc < 0)
 			return rc;
 	}
-	rc = log_ftruncate(s, cut, e);
+	rc = segment_log_truncate(s, cut, e);
 	if (rc)
 		return rc;
 	s->size = cut;

@@ -147,6 +147,9 @@ int segment_fd_dup(const struct segment *s, struct err *e);
 /* Read up to n bytes of the .log at off (short only at its end). */
 ssize_t segment_pread(const struct segment *s, void *p, size_t n, uint64_t off, struct err *e);
 
+/* Cut the .log to len bytes, nothing more (the caller keeps the sizes). */
+int segment_log_truncate(struct segment *s, uint64_t len, struct err *e);
+
 /* fdatasync the .log, nothing more (the caller keeps synced_size). */
 int segment_datasync(struct segment *s, struct err *e);
 
