@@ -58,7 +58,6 @@ key_count_is() {
 	slog-topics create c -c cleanup.policy=compact -c segment.bytes=64KiB \
 		-c min.cleanable.dirty.ratio=0.01
 	write_rounds
-	size_before=$(slog-topics describe c --json | jq '.topics[0].partitions[0].size_bytes')
 	# Readers go through the log again and again while it is cleaned:
 	# each must see r100 as the last value of every key.
 	(
@@ -86,8 +85,10 @@ key_count_is() {
 	run bash -c "slog-consume -t c -e -f '%k %o\n' 2>/dev/null | grep '^k' | sort -k2n | head -1"
 	assert_output 'k1 99000'
 	size_after=$(slog-topics describe c --json | jq '.topics[0].partitions[0].size_bytes')
-	# 100,000 records became 1,000 (plus the fillers that rolled the segment).
-	[ "$size_after" -lt "$((size_before / 4))" ]
+	# 100,000 records (about 1.2 MB as written) became 1,000, plus the
+	# fillers that rolled the segment.  The size right after writing is no
+	# measure: the cleaner may already have run by then.
+	[ "$size_after" -lt 300000 ]
 	grep -q 'compacted' "$BROKER_DIR/broker.log"
 }
 
