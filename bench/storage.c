@@ -170,7 +170,7 @@ static struct result run_read(const char *path)
 			exit(1);
 		for (uint64_t done = 0; done < reg.length;) {
 			size_t n = reg.length - done < (1 << 20) ? reg.length - done : (1 << 20);
-			ssize_t got = pread(reg.seg->fd, buf, n, (off_t)(reg.position + done));
+			ssize_t got = segment_pread(reg.seg, buf, n, reg.position + done, NULL);
 			if (got <= 0)
 				exit(1);
 			done += (uint64_t)got;

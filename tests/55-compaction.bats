@@ -58,7 +58,6 @@ key_count_is() {
 	slog-topics create c -c cleanup.policy=compact -c segment.bytes=64KiB \
 		-c min.cleanable.dirty.ratio=0.01
 	write_rounds
-	size_before=$(slog-topics describe c --json | jq '.topics[0].partitions[0].size_bytes')
 	# Readers go through the log again and again while it is cleaned:
 	# each must see r100 as the last value of every key.
 	(
@@ -86,8 +85,10 @@ key_count_is() {
 	run bash -c "slog-consume -t c -e -f '%k %o\n' 2>/dev/null | grep '^k' | sort -k2n | head -1"
 	assert_output 'k1 99000'
 	size_after=$(slog-topics describe c --json | jq '.topics[0].partitions[0].size_bytes')
-	# 100,000 records became 1,000 (plus the fillers that rolled the segment).
-	[ "$size_after" -lt "$((size_before / 4))" ]
+	# 100,000 records (about 1.2 MB as written) became 1,000, plus the
+	# fillers that rolled the segment.  The size right after writing is no
+	# measure: the cleaner may already have run by then.
+	[ "$size_after" -lt 300000 ]
 	grep -q 'compacted' "$BROKER_DIR/broker.log"
 }
 
@@ -147,7 +148,7 @@ key_count_is() {
 @test "__consumer_offsets stays small under constant commits" {
 	stop_broker
 	start_broker --set log.cleaner.backoff.ms=50ms --set offsets.topic.num.partitions=1 \
-		--set offsets.topic.segment.bytes=16KiB
+		--set offsets.topic.segment.bytes=64KiB
 	slog-topics create t
 	for i in $(seq 1 3000); do
 		[ "$i" -gt 1 ] && echo next
@@ -155,8 +156,9 @@ key_count_is() {
 			"$BROKER_URL" "$i"
 	done >"$BATS_TEST_TMPDIR/commits"
 	curl -sf -K "$BATS_TEST_TMPDIR/commits" >/dev/null
-	# 3,000 commits of ~120 bytes would be ~360 KB; compacted, a few segments.
-	wait_for 400 offsets_smaller_than 65536
+	# 3,000 commits of ~120 bytes would be ~360 KB; compacted, the active
+	# segment (at most 64 KiB) and a small cleaned one.
+	wait_for 400 offsets_smaller_than 131072
 	run slog-groups describe g --json
 	[ "$(jq '.groups[0].partitions[0].offset' <<<"$output")" -eq 3000 ]
 	restart_broker --set offsets.topic.num.partitions=1

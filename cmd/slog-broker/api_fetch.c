@@ -153,8 +153,7 @@ static int region_ndjson(const struct plog_region *reg, struct ndjson_answer *a,
 	size_t off = 0;
 	int rc = 0;
 
-	got = fio_pread(reg->seg->fd, buf_reserve(&data, reg->length), reg->length,
-			(off_t)reg->position, reg->seg->path, e);
+	got = segment_pread(reg->seg, buf_reserve(&data, reg->length), reg->length, reg->position, e);
 	if (got < 0 || (uint64_t)got != reg->length) {
 		buf_free(&data);
 		return got < 0 ? (int)got : err_set(e, SLOG_ESTORAGE, "short read of %s", reg->seg->path);
@@ -289,7 +288,7 @@ static int do_fetch(struct request *r)
 		return reply_ndjson(r, &reg, start, hw);
 	}
 	offsets_headers(r, start, hw, reg.length ? reg.next_offset : fs->offset);
-	int fd = reg.length ? fcntl(reg.seg->fd, F_DUPFD_CLOEXEC, 0) : -1;
+	int fd = reg.length ? segment_fd_dup(reg.seg, &e) : -1;
 	uint64_t pos = reg.position, len = reg.length;
 
 	p->bytes_out += len;

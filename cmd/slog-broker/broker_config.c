@@ -12,6 +12,9 @@
 
 #define DAY_MS (24LL * 3600 * 1000)
 #define I64MAX INT64_MAX
+/* The smallest segment.bytes: each segment costs files, index mappings and
+ * memory, and with Kafka's floor of 14 bytes every batch made a segment. */
+#define SEGMENT_BYTES_MIN (64 << 10)
 
 const struct conf_def broker_conf_defs[] = {
 	{ "node.id", CONF_INT, "1", 0, INT32_MAX, 0, NULL, "this broker's id in the cluster" },
@@ -42,12 +45,14 @@ const struct conf_def broker_conf_defs[] = {
 	  "log.retention.ms in hours (used when neither of the above is set)" },
 	{ "log.retention.bytes", CONF_BYTES, "-1", -1, I64MAX, 0, NULL,
 	  "default retention.bytes per partition (-1: no limit)" },
-	{ "log.segment.bytes", CONF_BYTES, "1GiB", 14, INT32_MAX, 0, NULL,
+	{ "log.segment.bytes", CONF_BYTES, "1GiB", SEGMENT_BYTES_MIN, INT32_MAX, 0, NULL,
 	  "default segment.bytes: roll the active segment at this size" },
 	{ "log.roll.ms", CONF_DURATION, NULL, 1, I64MAX, 1, NULL,
 	  "default segment.ms: roll the active segment at this age" },
 	{ "log.roll.hours", CONF_DURATION, "168", 1, I64MAX, 3600000, NULL,
 	  "log.roll.ms in hours (used when log.roll.ms is not set)" },
+	{ "log.segment.open.files.max", CONF_INT, "0", 0, INT32_MAX, 0, NULL,
+	  "segment files kept open at once; idle ones are closed (0: half of RLIMIT_NOFILE)" },
 	{ "log.index.interval.bytes", CONF_BYTES, "4096", 0, INT32_MAX, 0, NULL,
 	  "default index.interval.bytes: bytes between offset index entries" },
 	{ "log.cleanup.policy", CONF_ENUM, "delete", 0, 0, 0, "delete|compact|compact,delete",
@@ -98,7 +103,7 @@ const struct conf_def broker_conf_defs[] = {
 	  "the longest session timeout a group member may ask for" },
 	{ "offsets.topic.num.partitions", CONF_INT, "50", 1, 1000, 0, NULL,
 	  "partitions of __consumer_offsets, made at the first group request (fixed after)" },
-	{ "offsets.topic.segment.bytes", CONF_BYTES, "100MiB", 14, INT32_MAX, 0, NULL,
+	{ "offsets.topic.segment.bytes", CONF_BYTES, "100MiB", SEGMENT_BYTES_MIN, INT32_MAX, 0, NULL,
 	  "segment.bytes of __consumer_offsets: smaller segments are compacted sooner" },
 	{ "offsets.retention.minutes", CONF_DURATION, "10080", 1, I64MAX, 60000, NULL,
 	  "forget the offsets of a group that has had no member and no commit for this long" },
@@ -116,7 +121,8 @@ const struct topic_conf_def topic_conf_defs[] = {
 	{ { "retention.bytes", CONF_BYTES, "-1", -1, I64MAX, 0, NULL,
 	    "delete the oldest segments while a partition is larger (-1: no limit)" },
 	  "log.retention.bytes" },
-	{ { "segment.bytes", CONF_BYTES, "1GiB", 14, INT32_MAX, 0, NULL, "roll segments at this size" },
+	{ { "segment.bytes", CONF_BYTES, "1GiB", SEGMENT_BYTES_MIN, INT32_MAX, 0, NULL,
+	    "roll segments at this size" },
 	  "log.segment.bytes" },
 	{ { "segment.ms", CONF_DURATION, "7d", 1, I64MAX, 1, NULL, "roll segments at this age" }, NULL },
 	{ { "index.interval.bytes", CONF_BYTES, "4096", 0, INT32_MAX, 0, NULL,

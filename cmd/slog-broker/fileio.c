@@ -62,6 +62,24 @@ static int next_fault(long *counter, int errnum)
 	return rc;
 }
 
+static int (*_Atomic emfile_hook)(void);
+
+void fio_set_emfile_hook(int (*fn)(void))
+{
+	emfile_hook = fn;
+}
+
+/* open(2), retried once after the hook made room when descriptors ran out. */
+static int open_room(const char *path, int flags, mode_t mode)
+{
+	int fd = open(path, flags | O_CLOEXEC, mode);
+	int (*hook)(void) = emfile_hook;
+
+	if (fd < 0 && (errno == EMFILE || errno == ENFILE) && hook && hook())
+		fd = open(path, flags | O_CLOEXEC, mode);
+	return fd;
+}
+
 static struct tracked *track_find(int fd)
 {
 	for (size_t i = 0; i < ntracked; i++)
@@ -70,7 +88,7 @@ static struct tracked *track_find(int fd)
 	return NULL;
 }
 
-static void track_open(int fd, const char *path)
+static void track_open(int fd, const char *path, int flags)
 {
 	struct stat st;
 	struct tracked *t;
@@ -78,6 +96,15 @@ static void track_open(int fd, const char *path)
 	if (!faults_on || !faults.track)
 		return;
 	pthread_mutex_lock(&faults_lock);
+	/* A file closed and opened again (fd_cache.c) keeps what is known of
+	 * it: closing made nothing durable.  A created file is a new one. */
+	for (size_t i = 0; !(flags & O_CREAT) && i < ntracked; i++) {
+		if (tracked[i].fd == -1 && strcmp(tracked[i].path, path) == 0) {
+			tracked[i].fd = fd;
+			pthread_mutex_unlock(&faults_lock);
+			return;
+		}
+	}
 	tracked = xgrow(tracked, &tracked_cap, ntracked + 1, sizeof(*tracked));
 	t = &tracked[ntracked++];
 	t->fd = fd;
@@ -122,12 +149,12 @@ static void track_forget(int fd)
 
 int fio_open(const char *path, int flags, mode_t mode, struct err *e)
 {
-	int fd = open(path, flags | O_CLOEXEC, mode);
+	int fd = open_room(path, flags, mode);
 
 	if (fd < 0)
 		return sys_err(e, "open", path, errno);
 	if (flags & (O_WRONLY | O_RDWR))
-		track_open(fd, path);
+		track_open(fd, path, flags);
 	return fd;
 }
 
@@ -348,7 +375,7 @@ int fio_rmdir_r(const char *path, struct err *e)
 
 int fio_fsync_dir(const char *dir, struct err *e)
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = open_room(dir, O_RDONLY | O_DIRECTORY, 0);
 	int rc;
 
 	if (fd < 0)

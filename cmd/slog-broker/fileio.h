@@ -24,9 +24,15 @@
 #include "buf.h"
 #include "err.h"
 
-/* open(2); returns the descriptor or a negative code. */
+/* open(2); returns the descriptor or a negative code.  When the process
+ * is out of descriptors (EMFILE, ENFILE) the hook below is asked to give
+ * some back and the open is tried once more. */
 int fio_open(const char *path, int flags, mode_t mode, struct err *e);
 void fio_close(int fd);
+
+/* Called when an open meets EMFILE or ENFILE; returns nonzero when it
+ * closed descriptors (the descriptor cache, fd_cache.h, installs one). */
+void fio_set_emfile_hook(int (*fn)(void));
 
 /* Write all of p at off (retrying short writes). */
 int fio_pwrite(int fd, const void *p, size_t n, off_t off, const char *what, struct err *e);

@@ -463,13 +463,22 @@ int http_port(const struct http_server *s)
 	return s->port;
 }
 
+/*
+ * Not MHD_quiesce_daemon(): in libmicrohttpd 0.9.75 it removes the listen
+ * socket from each worker's epoll set while the worker may be doing the
+ * same, and aborts the process when it loses that race ("Failed to remove
+ * listen FD from epoll set").  A worker whose accept() meets EMFILE with
+ * no connection open retries in a busy loop, so a broker out of
+ * descriptors lost it on SIGTERM.  Shutting the socket down makes the
+ * kernel refuse new connections without touching MHD's epoll sets; the
+ * workers see it hung up (and spin on that until MHD_stop_daemon(), a
+ * bounded drain), and MHD_stop_daemon() still closes it.
+ */
 void http_quiesce(struct http_server *s)
 {
-	int fd = MHD_quiesce_daemon(s->d);
-
-	if (fd >= 0)
-		close(fd);
-	s->listen_fd = -1;
+	if (s->listen_fd >= 0)
+		shutdown(s->listen_fd, SHUT_RD);
+	s->listen_fd = -1; /* MHD_stop_daemon() closes it */
 }
 
 int http_active(struct http_server *s)

@@ -57,8 +57,7 @@ int plog_replay(struct plog *l, int64_t from, plog_record_fn fn, void *arg, stru
 			break;
 		}
 		buf_reset(&data);
-		got = fio_pread(r.seg->fd, buf_reserve(&data, r.length), r.length, (off_t)r.position,
-				r.seg->path, e);
+		got = segment_pread(r.seg, buf_reserve(&data, r.length), r.length, r.position, e);
 		if (got >= 0 && (uint64_t)got != r.length)
 			got = err_set(e, SLOG_EIO, "%s: short read", r.seg->path);
 		if (got < 0)

@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "controller.h"
 #include "dir_gate.h"
+#include "fd_cache.h"
 #include "fetch_wait.h"
 #include "fileio.h"
 #include "flusher.h"
@@ -171,6 +172,8 @@ static int open_storage(struct broker *b, struct err *e)
 	int rc;
 
 	fio_faults_from_env(); /* a test hook; see fileio.h */
+	if (conf_get_num(&b->conf, "log.segment.open.files.max") > 0)
+		fd_cache_set_max((size_t)conf_get_num(&b->conf, "log.segment.open.files.max"));
 	rc = log_dirs_open(&b->dirs, conf_get_str(&b->conf, "log.dirs"), b->node_id, cluster_id, e);
 	if (rc)
 		return rc;

@@ -223,7 +223,7 @@ static int flush_round(struct plog *l, int64_t *target, struct err *e)
 		}
 	}
 	for (size_t i = n; i-- > 0 && !rc;) {
-		rc = plog_durability_failed(l, fio_fdatasync(dirty[i]->fd, dirty[i]->path, e), e);
+		rc = plog_durability_failed(l, segment_datasync(dirty[i], e), e);
 		if (!rc) {
 			pthread_mutex_lock(&l->lock);
 			if (sizes[i] > dirty[i]->synced_size)

@@ -21,6 +21,7 @@
 
 #include "batch_iter.h"
 #include "endian_io.h"
+#include "fd_cache.h"
 #include "fileio.h"
 #include "xalloc.h"
 
@@ -45,7 +46,6 @@ static struct segment *seg_new(const char *dir, int64_t base)
 	snprintf(path, sizeof(path), "%s/%020lld", dir, (long long)base);
 	s->path = xstrdup(path);
 	s->base = base;
-	s->fd = -1;
 	atomic_init(&s->refs, 1);
 	s->next_offset = base;
 	s->max_ts = INT64_MIN;
@@ -68,7 +68,9 @@ static void seg_free(struct segment *s)
 	unmap_indexes(s);
 	buf_free(&s->idx);
 	buf_free(&s->tidx);
-	fio_close(s->fd);
+	if (s->held)
+		fd_cache_release(s->file);
+	fd_cache_entry_free(s->file);
 	free(s->path);
 	free(s);
 }
@@ -89,7 +91,7 @@ int segment_create_suffixed(const char *dir, int64_t base, const char *suffix, i
 {
 	struct segment *s = seg_new(dir, base);
 	char name[4200];
-	int flags = O_RDWR | O_CREAT | O_EXCL;
+	int flags = O_RDWR | O_CREAT | O_EXCL, fd;
 
 	snprintf(s->suffix, sizeof(s->suffix), "%s", suffix);
 	/* Index files of a segment that was deleted at this base may remain. */
@@ -102,12 +104,15 @@ int segment_create_suffixed(const char *dir, int64_t base, const char *suffix, i
 		unlink(name); /* a leftover of an interrupted compaction */
 		flags = O_RDWR | O_CREAT | O_TRUNC;
 	}
-	s->fd = fio_open(name, flags, 0644, e);
-	if (s->fd < 0) {
-		int rc = s->fd;
+	fd = fio_open(name, flags, 0644, e);
+	if (fd < 0) {
 		seg_free(s);
-		return rc;
+		return fd;
 	}
+	/* Opened again when written: a partition created and left idle
+	 * holds no descriptor. */
+	fio_close(fd);
+	s->file = fd_cache_entry_new(name, O_RDWR);
 	s->created_ms = now_ms;
 	*out = s;
 	return 0;
@@ -119,37 +124,22 @@ int segment_create(const char *dir, int64_t base, int64_t now_ms, struct segment
 	return segment_create_suffixed(dir, base, "", now_ms, out, e);
 }
 
-int segment_rename(struct segment *s, const char *suffix, struct err *e)
-{
-	static const char *const exts[] = { ".log", ".index", ".timeindex" };
-
-	for (size_t i = 0; i < 3; i++) {
-		char from[4200], to[4200];
-		snprintf(from, sizeof(from), "%s%s%s", s->path, exts[i], s->suffix);
-		snprintf(to, sizeof(to), "%s%s%s", s->path, exts[i], suffix);
-		if (i > 0 && access(from, F_OK) != 0)
-			continue;
-		if (fio_rename(from, to, e))
-			return e ? e->code : SLOG_EIO;
-	}
-	snprintf(s->suffix, sizeof(s->suffix), "%s", suffix);
-	return 0;
-}
-
 int segment_open(const char *dir, int64_t base, struct segment **out, struct err *e)
 {
 	struct segment *s = seg_new(dir, base);
 	char name[4200];
-	int rc;
+	int fd, rc;
 
 	name_of(s, ".log", name, sizeof(name));
-	s->fd = fio_open(name, O_RDWR, 0, e);
-	if (s->fd < 0) {
-		rc = s->fd;
+	s->file = fd_cache_entry_new(name, O_RDWR);
+	/* Not through the cache: opening a broker's logs should not fill it. */
+	fd = fio_open(name, O_RDWR, 0, e);
+	if (fd < 0) {
 		seg_free(s);
-		return rc;
+		return fd;
 	}
-	rc = fio_size(s->fd, &s->size, name, e);
+	rc = fio_size(fd, &s->size, name, e);
+	fio_close(fd);
 	if (rc) {
 		seg_free(s);
 		return rc;
@@ -277,10 +267,10 @@ int64_t segment_timeindex_floor(const struct segment *s, int64_t ts)
 
 /* ---- buffered region reads ---- */
 
-static void reader_init(struct chunk_reader *r, int fd, const char *what, uint8_t *buf,
-			size_t cap, int owned)
+static void reader_init(struct chunk_reader *r, const struct segment *s, const char *what,
+			uint8_t *buf, size_t cap, int owned)
 {
-	r->fd = fd;
+	r->seg = s;
 	r->what = what;
 	r->buf = buf;
 	r->cap = cap;
@@ -315,7 +305,7 @@ static const uint8_t *reader_get(struct chunk_reader *r, uint64_t off, size_t n,
 	want = r->cap;
 	if (limit - off < want)
 		want = (size_t)(limit - off);
-	got = fio_pread(r->fd, r->buf, want, (off_t)off, r->what, e);
+	got = segment_pread(r->seg, r->buf, want, off, e);
 	if (got < 0) {
 		*rc = (int)got;
 		return NULL;
@@ -332,7 +322,7 @@ void seg_cursor_init(struct seg_cursor *c, const struct segment *s, uint64_t pos
 	c->seg = s;
 	c->pos = pos;
 	c->end = end;
-	reader_init(&c->rd, s->fd, s->path, c->chunk, sizeof(c->chunk), 0);
+	reader_init(&c->rd, s, s->path, c->chunk, sizeof(c->chunk), 0);
 }
 
 int seg_cursor_peek(struct seg_cursor *c, struct batch_header *h, struct err *e)
@@ -378,7 +368,7 @@ int segment_scan(const struct segment *s, uint64_t from, uint64_t end, seg_scan_
 	uint64_t pos = from;
 	int rc = 0;
 
-	reader_init(&rd, s->fd, s->path, xmalloc(RECOVERY_CHUNK), RECOVERY_CHUNK, 1);
+	reader_init(&rd, s, s->path, xmalloc(RECOVERY_CHUNK), RECOVERY_CHUNK, 1);
 	while (pos < end) {
 		struct batch_header h;
 		const uint8_t *p = reader_get(&rd, pos, BATCH_HEADER_SIZE, end, &rc, e);
@@ -546,7 +536,7 @@ int segment_recover(struct segment *s, int check_crc, int64_t min_base, seg_batc
 	s->index_bytes = 0;
 	s->max_ts = INT64_MIN;
 	s->next_offset = s->base;
-	reader_init(&rd, s->fd, s->path, xmalloc(RECOVERY_CHUNK), RECOVERY_CHUNK, 1);
+	reader_init(&rd, s, s->path, xmalloc(RECOVERY_CHUNK), RECOVERY_CHUNK, 1);
 	err_clear(&why);
 	while (pos < s->size) {
 		const uint8_t *p = reader_get(&rd, pos, BATCH_HEADER_SIZE, s->size, &rc, e);
@@ -592,11 +582,9 @@ int segment_recover(struct segment *s, int check_crc, int64_t min_base, seg_batc
 		r->batches++;
 	}
 	if (pos < s->size) {
-		char name[4200];
-		name_of(s, ".log", name, sizeof(name));
 		r->truncated_bytes = s->size - pos;
 		snprintf(r->reason, sizeof(r->reason), "%s", why.msg);
-		rc = fio_ftruncate(s->fd, (off_t)pos, name, e);
+		rc = segment_log_truncate(s, pos, e);
 		if (rc)
 			goto out;
 		s->size = pos;
@@ -615,16 +603,20 @@ int segment_append(struct segment *s, const uint8_t *data, size_t len, int64_t n
 {
 	char name[4200];
 	size_t off = 0;
-	int rc;
+	int fd = segment_fd_acquire(s, e), rc;
 
+	if (fd < 0)
+		return fd;
 	name_of(s, ".log", name, sizeof(name));
-	rc = fio_pwrite(s->fd, data, len, (off_t)s->size, name, e);
+	rc = fio_pwrite(fd, data, len, (off_t)s->size, name, e);
 	if (rc) {
 		struct err ignored;
 		/* Cut off whatever part did land, so the file ends on a batch. */
-		fio_ftruncate(s->fd, (off_t)s->size, name, &ignored);
-		return rc;
+		fio_ftruncate(fd, (off_t)s->size, name, &ignored);
 	}
+	segment_fd_release(s);
+	if (rc)
+		return rc;
 	if (s->size == 0)
 		s->created_ms = now_ms;
 	while (off < len) {
@@ -639,7 +631,7 @@ int segment_append(struct segment *s, const uint8_t *data, size_t len, int64_t n
 
 int segment_sync(struct segment *s, uint64_t size_at_start, struct err *e)
 {
-	int rc = fio_fdatasync(s->fd, s->path, e);
+	int rc = segment_datasync(s, e);
 
 	if (!rc && size_at_start > s->synced_size)
 		s->synced_size = size_at_start;
@@ -718,8 +710,7 @@ int segment_truncate(struct segment *s, int64_t offset, struct err *e)
 		if (rc < 0)
 			return rc;
 	}
-	name_of(s, ".log", name, sizeof(name));
-	rc = fio_ftruncate(s->fd, (off_t)cut, name, e);
+	rc = segment_log_truncate(s, cut, e);
 	if (rc)
 		return rc;
 	s->size = cut;
@@ -739,6 +730,15 @@ int segment_remove_files(struct segment *s, struct err *e)
 	char name[4200];
 	int rc = 0;
 
+	/* Readers still holding the segment read it after the unlink: give
+	 * them a descriptor the cache will not close until the last unref. */
+	if (atomic_load(&s->refs) > 1 && !s->held) {
+		rc = segment_fd_acquire(s, e);
+		if (rc < 0)
+			return rc;
+		s->held = 1;
+		rc = 0;
+	}
 	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
 		name_of(s, exts[i], name, sizeof(name));
 		if (fio_unlink(name, e) && !rc)
@@ -771,8 +771,7 @@ int segment_find_timestamp(const struct segment *s, int64_t ts, uint64_t floor_p
 			continue;
 		}
 		buf_reset(&batch);
-		got = fio_pread(s->fd, buf_reserve(&batch, batch_size(&h)), batch_size(&h),
-				(off_t)c.pos, s->path, e);
+		got = segment_pread(s, buf_reserve(&batch, batch_size(&h)), batch_size(&h), c.pos, e);
 		if (got < 0 || (size_t)got != batch_size(&h)) {
 			rc = got < 0 ? (int)got : err_set(e, SLOG_ECORRUPT_MESSAGE, "%s: short read", s->path);
 			break;

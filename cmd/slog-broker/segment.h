@@ -18,14 +18,22 @@
  * needs an fsync on the append path.  A sealed segment's index files are
  * written atomically and then memory-mapped read-only.
  *
+ * Descriptors: a segment does not own one.  Its .log is opened when a
+ * read, write or sync needs it and stays in a process-wide cache
+ * (fd_cache.h) that closes the least recently used idle files, so the
+ * broker's descriptors are bounded however many segments it holds.  Code
+ * that needs the descriptor itself borrows it (segment_fd_acquire/
+ * release); a borrowed descriptor is never closed under its borrower.
+ *
  * Concurrency: the fields marked "log lock" are guarded by the owning
- * partition log's mutex; base, path and fd never change.  Bytes of the
+ * partition log's mutex; base, path and file never change.  Bytes of the
  * .log below a size read under that lock are immutable (appends go
  * beyond it) except for truncation, which only a replica that lost its
  * leadership does; readers holding a reference see the file shrink and
  * stop at the first header that no longer parses.  References
- * (segment_ref/unref) keep the descriptor open for readers after the
- * segment is deleted from the log; the last unref closes it.
+ * (segment_ref/unref) keep the file readable after the segment is
+ * deleted from the log: removing the files of a segment that readers
+ * still hold keeps its descriptor open until the last unref.
  */
 #ifndef SLOG_SEGMENT_H
 #define SLOG_SEGMENT_H
@@ -33,10 +41,13 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "batch.h"
 #include "buf.h"
 #include "err.h"
+
+struct fd_cache_entry;
 
 #define SEG_INDEX_ENTRY 8
 #define SEG_TIMEINDEX_ENTRY 12
@@ -47,7 +58,8 @@ struct segment {
 	char suffix[16]; /* after every file's extension: "" in a live log;
 			  * ".cleaned", ".swap", ".deleted" while compaction
 			  * replaces it (log_compact.c) */
-	int fd;
+	struct fd_cache_entry *file; /* the .log, opened on demand */
+	int held;             /* its descriptor is borrowed until the segment is freed */
 	atomic_int refs;
 
 	/* log lock */
@@ -122,6 +134,25 @@ int segment_recover(struct segment *s, int check_crc, int64_t min_base, seg_batc
 int segment_append(struct segment *s, const uint8_t *data, size_t len, int64_t now_ms,
 		   struct err *e);
 
+/* The .log's descriptor, opened if the cache closed it: the descriptor or
+ * a negative code.  Give it back with segment_fd_release(); dup it to keep
+ * it longer (sendfile). */
+int segment_fd_acquire(const struct segment *s, struct err *e);
+void segment_fd_release(const struct segment *s);
+
+/* A descriptor of the caller's own on the .log (for sendfile), or a
+ * negative code; the caller closes it. */
+int segment_fd_dup(const struct segment *s, struct err *e);
+
+/* Read up to n bytes of the .log at off (short only at its end). */
+ssize_t segment_pread(const struct segment *s, void *p, size_t n, uint64_t off, struct err *e);
+
+/* Cut the .log to len bytes, nothing more (the caller keeps the sizes). */
+int segment_log_truncate(struct segment *s, uint64_t len, struct err *e);
+
+/* fdatasync the .log, nothing more (the caller keeps synced_size). */
+int segment_datasync(struct segment *s, struct err *e);
+
 /* fdatasync the .log; on success synced_size becomes size_at_start. */
 int segment_sync(struct segment *s, uint64_t size_at_start, struct err *e);
 
@@ -162,7 +193,7 @@ int segment_scan(const struct segment *s, uint64_t from, uint64_t end, seg_scan_
 
 /* Buffered reads of a file region, refilled as a walk moves forward. */
 struct chunk_reader {
-	int fd;
+	const struct segment *seg;
 	const char *what;
 	uint8_t *buf;
 	size_t cap;

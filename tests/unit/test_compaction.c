@@ -117,7 +117,7 @@ static int read_all(struct plog *l, struct scan *s)
 			break;
 		}
 		buf_reset(&data);
-		if (pread(r.seg->fd, buf_reserve(&data, r.length), r.length, (off_t)r.position) !=
+		if (segment_pread(r.seg, buf_reserve(&data, r.length), r.length, r.position, NULL) !=
 		    (ssize_t)r.length)
 			return -1;
 		while (pos < r.length) {

@@ -114,7 +114,7 @@ static int64_t count_records(struct plog *l, int64_t *batches)
 			break;
 		}
 		buf_reset(&data);
-		pread(r.seg->fd, buf_reserve(&data, r.length), r.length, (off_t)r.position);
+		segment_pread(r.seg, buf_reserve(&data, r.length), r.length, r.position, NULL);
 		buf_commit(&data, r.length);
 		while (pos < r.length) {
 			struct batch_header h;
@@ -608,7 +608,7 @@ static void *reader(void *arg)
 		}
 		buf_reset(&data);
 		if (r.length &&
-		    pread(r.seg->fd, buf_reserve(&data, r.length), r.length, (off_t)r.position) !=
+		    segment_pread(r.seg, buf_reserve(&data, r.length), r.length, r.position, NULL) !=
 			    (ssize_t)r.length) {
 			c->errors++;
 			plog_region_release(&r);
