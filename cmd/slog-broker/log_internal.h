@@ -9,6 +9,7 @@
 #include <pthread.h>
 
 #include "leader_epoch.h"
+#include "log_damage.h"
 #include "partition_log.h"
 
 struct plog {
@@ -23,6 +24,7 @@ struct plog {
 	struct leader_epochs epochs;
 	int dir_dirty;           /* a segment file was created since the last flush */
 	int failed;              /* a fsync failed: refuse appends */
+	struct log_damage damage; /* ranges recovery found damaged */
 
 	pthread_mutex_t flush_lock; /* guards the group-commit fields below */
 	pthread_cond_t flush_cond;

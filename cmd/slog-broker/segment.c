@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "batch_iter.h"
+#include "crc32c.h"
 #include "endian_io.h"
 #include "fileio.h"
 #include "xalloc.h"
@@ -473,13 +474,95 @@ static void drop_indexes(struct segment *s)
 	buf_reset(&s->tidx);
 }
 
+/*
+ * The batch at pos, read whole through rd: 1 when it parses and its CRC
+ * matches, 2 when it parses but the CRC does not, 0 when it does not
+ * parse or runs past end (why says which), or a negative read error.
+ */
+static int read_batch(struct chunk_reader *rd, uint64_t pos, uint64_t end,
+		      struct batch_header *h, struct err *why, struct err *e)
+{
+	const uint8_t *p;
+	int rc;
+
+	p = reader_get(rd, pos, BATCH_HEADER_SIZE, end, &rc, e);
+	if (!p) {
+		if (!rc)
+			err_set(why, SLOG_ECORRUPT_MESSAGE, "partial batch header");
+		return rc;
+	}
+	if (batch_header_parse(p, BATCH_HEADER_SIZE, h, why))
+		return 0;
+	if (batch_size(h) > end - pos) {
+		err_set(why, SLOG_ECORRUPT_MESSAGE, "batch of %zu bytes cut short at %llu",
+			batch_size(h), (unsigned long long)(end - pos));
+		return 0;
+	}
+	p = reader_get(rd, pos, batch_size(h), end, &rc, e);
+	if (!p) {
+		if (!rc)
+			err_set(why, SLOG_ECORRUPT_MESSAGE, "batch cut short");
+		return rc;
+	}
+	return batch_validate(p, batch_size(h), BATCH_CHECK_CRC, NULL, NULL, why) ? 2 : 1;
+}
+
+/* Where the index ends: the last entry's position and relative offset. */
+static uint64_t last_entry(const struct segment *s, uint32_t *rel)
+{
+	const uint8_t *p;
+	size_t n;
+
+	idx_view(s, &p, &n);
+	*rel = n ? be32_get(p + (n - 1) * SEG_INDEX_ENTRY) : 0;
+	return n ? be32_get(p + (n - 1) * SEG_INDEX_ENTRY + 4) : 0;
+}
+
+/*
+ * Walk the batches after the last index entry to the end of the file,
+ * CRC-checking each: that part was never indexed, so nothing vouches for
+ * it.  Learns next_offset, max_ts and index_bytes.
+ */
+static int walk_tail(struct segment *s, struct err *e)
+{
+	struct chunk_reader rd;
+	struct batch_header h;
+	uint32_t rel;
+	uint64_t first = last_entry(s, &rel), pos = first;
+	int rc = 0;
+
+	s->next_offset = s->base;
+	s->max_ts = tidx_last_ts(s);
+	s->index_bytes = 0;
+	reader_init(&rd, s->fd, s->path, xmalloc(64 << 10), 64 << 10, 1);
+	while (pos < s->size) {
+		struct err why;
+		rc = read_batch(&rd, pos, s->size, &h, &why, e);
+		if (rc < 0)
+			break;
+		if (rc == 1 && pos == first && first && h.base_offset - s->base != rel)
+			rc = err_set(&why, SLOG_ECORRUPT_MESSAGE, "the last index entry does not match");
+		else if (rc == 1 && h.base_offset < s->next_offset)
+			rc = err_set(&why, SLOG_ECORRUPT_MESSAGE, "offsets go back");
+		if (rc != 1) {
+			rc = err_set(e, SLOG_ECORRUPT_MESSAGE, "%s.log at %llu: %s", s->path,
+				     (unsigned long long)pos, why.msg);
+			break;
+		}
+		if (h.max_timestamp > s->max_ts)
+			s->max_ts = h.max_timestamp;
+		s->next_offset = batch_last_offset(&h) + 1;
+		s->index_bytes += batch_size(&h);
+		pos += batch_size(&h);
+		rc = 0;
+	}
+	free(rd.buf);
+	return rc;
+}
+
 int segment_load_indexes(struct segment *s, int writable, struct err *e)
 {
 	char iname[4200], tname[4200];
-	struct seg_cursor c;
-	struct batch_header h;
-	const uint8_t *p;
-	size_t n;
 	int rc;
 
 	drop_indexes(s);
@@ -498,46 +581,111 @@ int segment_load_indexes(struct segment *s, int writable, struct err *e)
 	}
 	if (!rc)
 		rc = check_indexes(s, e);
-	if (rc)
-		goto fail;
-	/* Walk from the last indexed batch to learn where the data ends. */
-	idx_view(s, &p, &n);
-	s->next_offset = s->base;
-	s->max_ts = tidx_last_ts(s);
-	s->index_bytes = 0;
-	seg_cursor_init(&c, s, n ? be32_get(p + (n - 1) * SEG_INDEX_ENTRY + 4) : 0, s->size);
-	while ((rc = seg_cursor_peek(&c, &h, e)) == 1) {
-		if (n && c.pos == be32_get(p + (n - 1) * SEG_INDEX_ENTRY + 4) &&
-		    h.base_offset - s->base != be32_get(p + (n - 1) * SEG_INDEX_ENTRY)) {
-			rc = err_set(e, SLOG_ECORRUPT_MESSAGE, "%s.index: last entry does not match the log",
-				     s->path);
-			break;
-		}
-		if (h.max_timestamp > s->max_ts)
-			s->max_ts = h.max_timestamp;
-		s->next_offset = batch_last_offset(&h) + 1;
-		s->index_bytes += batch_size(&h);
-		seg_cursor_skip(&c, &h);
+	if (!rc)
+		rc = walk_tail(s, e);
+	if (rc) {
+		drop_indexes(s);
+		s->max_ts = INT64_MIN;
+		s->next_offset = s->base;
+		return rc;
 	}
-	if (rc < 0)
-		goto fail;
 	s->sealed = !writable;
 	return 0;
-fail:
-	drop_indexes(s);
-	s->max_ts = INT64_MIN;
-	s->next_offset = s->base;
-	return rc < 0 ? rc : SLOG_ECORRUPT_MESSAGE;
 }
 
-int segment_recover(struct segment *s, int check_crc, int64_t min_base, seg_batch_fn fn,
-		    void *arg, struct seg_recovery *r, struct err *e)
+/*
+ * The first position after pos where a valid batch starting at or after
+ * offset expect lies, or end: how a scan steps over bytes that do not
+ * parse (a flipped length or magic byte) to the batches after them.  A
+ * CRC-32C that matches by chance in damaged bytes is not a concern.
+ */
+static uint64_t resync(struct chunk_reader *rd, uint64_t pos, uint64_t end, int64_t expect,
+		       int *rc, struct err *e)
+{
+	for (uint64_t q = pos + 1; q + BATCH_HEADER_SIZE <= end; q++) {
+		const uint8_t *p = reader_get(rd, q, BATCH_HEADER_SIZE, end, rc, e);
+		struct batch_header h;
+		struct err why;
+
+		if (!p)
+			break;
+		if (p[BATCH_OFF_MAGIC] != BATCH_MAGIC ||
+		    batch_header_parse(p, BATCH_HEADER_SIZE, &h, NULL) || h.base_offset < expect)
+			continue;
+		*rc = read_batch(rd, q, end, &h, &why, e);
+		if (*rc < 0 || *rc == 1)
+			return q;
+	}
+	return end;
+}
+
+/*
+ * Are the bytes from pos to end one batch whose contents match its CRC,
+ * whatever its length field says?  Then what ends the segment there is a
+ * damaged header (bit rot), not a write a crash cut short.
+ */
+static int intact_to_end(struct chunk_reader *rd, uint64_t pos, uint64_t end, struct err *e)
+{
+	const uint8_t *p;
+	int rc;
+
+	if (end - pos <= BATCH_OFF_ATTRIBUTES || end - pos > INDEX_MAX_BYTES)
+		return 0;
+	p = reader_get(rd, pos, (size_t)(end - pos), end, &rc, e);
+	return p && crc32c(0, p + BATCH_OFF_ATTRIBUTES, (size_t)(end - pos) - BATCH_OFF_ATTRIBUTES) ==
+			    be32_get(p + BATCH_OFF_CRC);
+}
+
+/* Note a run of damaged batches [pos, end) standing for offsets [first, last]. */
+static void note_damage(struct seg_recovery *r, int64_t first, int64_t last, uint64_t pos,
+			uint64_t end)
+{
+	struct seg_damage *d;
+
+	if (r->ndamage == SEG_DAMAGE_MAX) {
+		d = &r->damage[SEG_DAMAGE_MAX - 1];
+		d->last = last;
+		d->end = end;
+		return;
+	}
+	d = &r->damage[r->ndamage++];
+	d->first = first;
+	d->last = last;
+	d->pos = pos;
+	d->end = end;
+}
+
+/* Offsets a valid batch at pos may not take (why says so), or 0. */
+static int out_of_place(const struct segment *s, const struct batch_header *h, uint64_t pos,
+			int64_t expect, struct err *why)
+{
+	if (h->base_offset < expect)
+		return err_set(why, SLOG_ECORRUPT_MESSAGE, "offset %lld goes back (expected >= %lld)",
+			       (long long)h->base_offset, (long long)expect);
+	if (batch_last_offset(h) - s->base > UINT32_MAX || pos > UINT32_MAX)
+		return err_set(why, SLOG_ECORRUPT_MESSAGE, "offset %lld cannot be indexed in this segment",
+			       (long long)h->base_offset);
+	return 0;
+}
+
+/* Account for the valid batch at pos. */
+static void keep_batch(struct segment *s, const struct batch_header *h, uint64_t pos,
+		       seg_batch_fn fn, void *arg, struct seg_recovery *r)
+{
+	index_note(s, h, pos);
+	if (fn)
+		fn(arg, h);
+	r->batches++;
+	r->valid_end = pos + batch_size(h);
+}
+
+int segment_recover(struct segment *s, int64_t min_base, seg_batch_fn fn, void *arg,
+		    struct seg_recovery *r, struct err *e)
 {
 	struct chunk_reader rd;
 	struct batch_header h;
 	int64_t expect = min_base > s->base ? min_base : s->base;
-	uint64_t pos = 0;
-	struct err why;
+	uint64_t pos = 0, run = UINT64_MAX; /* where the current run of bad bytes began */
 	int rc = 0;
 
 	memset(r, 0, sizeof(*r));
@@ -547,65 +695,69 @@ int segment_recover(struct segment *s, int check_crc, int64_t min_base, seg_batc
 	s->max_ts = INT64_MIN;
 	s->next_offset = s->base;
 	reader_init(&rd, s->fd, s->path, xmalloc(RECOVERY_CHUNK), RECOVERY_CHUNK, 1);
-	err_clear(&why);
 	while (pos < s->size) {
-		const uint8_t *p = reader_get(&rd, pos, BATCH_HEADER_SIZE, s->size, &rc, e);
-		if (!p) {
-			if (rc)
+		struct err why;
+		uint64_t next;
+
+		rc = read_batch(&rd, pos, s->size, &h, &why, e);
+		if (rc == 1 && out_of_place(s, &h, pos, expect, &why))
+			rc = 0;
+		if (rc < 0)
+			goto out;
+		if (rc != 1 && !r->reason[0])
+			snprintf(r->reason, sizeof(r->reason), "at %llu: %.200s", (unsigned long long)pos,
+				 why.msg);
+		if (rc != 1 && run == UINT64_MAX)
+			run = pos;
+		if (rc == 2) {
+			pos += batch_size(&h);
+			continue;
+		}
+		if (rc == 0) {
+			/* Step over what does not parse to the next valid batch. */
+			next = resync(&rd, pos, s->size, expect, &rc, e);
+			if (rc < 0)
 				goto out;
-			err_set(&why, SLOG_ECORRUPT_MESSAGE, "partial batch header");
-			break;
-		}
-		if (batch_header_parse(p, BATCH_HEADER_SIZE, &h, &why))
-			break;
-		if (batch_size(&h) > s->size - pos) {
-			err_set(&why, SLOG_ECORRUPT_MESSAGE, "batch of %zu bytes cut short at %llu",
-				batch_size(&h), (unsigned long long)(s->size - pos));
-			break;
-		}
-		if (check_crc) {
-			p = reader_get(&rd, pos, batch_size(&h), s->size, &rc, e);
-			if (!p) {
-				if (rc)
-					goto out;
-				err_set(&why, SLOG_ECORRUPT_MESSAGE, "batch cut short");
+			if (next == s->size)
 				break;
-			}
-			if (batch_validate(p, batch_size(&h), BATCH_CHECK_CRC, NULL, NULL, &why))
-				break;
+			pos = next;
+			continue;
 		}
-		if (h.base_offset < expect) {
-			err_set(&why, SLOG_ECORRUPT_MESSAGE, "offset %lld goes back (expected >= %lld)",
-				(long long)h.base_offset, (long long)expect);
-			break;
+		if (run != UINT64_MAX) {
+			note_damage(r, expect, h.base_offset - 1, run, pos);
+			run = UINT64_MAX;
 		}
-		if (batch_last_offset(&h) - s->base > UINT32_MAX || pos > UINT32_MAX) {
-			err_set(&why, SLOG_ECORRUPT_MESSAGE, "offset %lld cannot be indexed in this segment",
-				(long long)h.base_offset);
-			break;
-		}
-		index_note(s, &h, pos);
-		if (fn)
-			fn(arg, &h);
+		keep_batch(s, &h, pos, fn, arg, r);
 		expect = batch_last_offset(&h) + 1;
 		pos += batch_size(&h);
-		r->batches++;
 	}
-	if (pos < s->size) {
-		char name[4200];
-		name_of(s, ".log", name, sizeof(name));
-		r->truncated_bytes = s->size - pos;
-		snprintf(r->reason, sizeof(r->reason), "%s", why.msg);
-		rc = fio_ftruncate(s->fd, (off_t)pos, name, e);
-		if (rc)
-			goto out;
-		s->size = pos;
-		if (s->synced_size > pos)
-			s->synced_size = pos;
-	}
+	rc = 0;
+	r->scan_end = pos;
+	/* Bytes at the end that are neither valid batches nor one intact
+	 * batch with a damaged header: what a crash leaves of a write. */
+	r->torn = pos < s->size && !intact_to_end(&rd, r->valid_end, s->size, e);
 out:
 	free(rd.buf);
 	return rc;
+}
+
+int segment_cut(struct segment *s, uint64_t pos, struct err *e)
+{
+	char name[4200];
+	int rc;
+
+	if (pos >= s->size)
+		return 0;
+	name_of(s, ".log", name, sizeof(name));
+	rc = fio_ftruncate(s->fd, (off_t)pos, name, e);
+	if (!rc)
+		rc = fio_fdatasync(s->fd, name, e);
+	if (rc)
+		return rc;
+	s->size = pos;
+	if (s->synced_size > pos)
+		s->synced_size = pos;
+	return 0;
 }
 
 /* ---- appending, syncing, sealing ---- */
@@ -703,11 +855,37 @@ int segment_seal(struct segment *s, struct err *e)
 	return 0;
 }
 
+/*
+ * Keep, in memory, only the index entries of batches before pos, and the
+ * time index entries up to the last of those (each one was added at an
+ * offset index entry).
+ */
+static void trim_indexes(struct segment *s, uint64_t pos)
+{
+	struct buf idx = BUF_INIT, tidx = BUF_INIT;
+	const uint8_t *p;
+	size_t n, k;
+	uint32_t rel = 0;
+
+	idx_view(s, &p, &n);
+	k = entries_upto(p, n, SEG_INDEX_ENTRY, 4, 0, pos > UINT32_MAX ? UINT32_MAX : (int64_t)pos, 1);
+	buf_add(&idx, p, k * SEG_INDEX_ENTRY);
+	if (k)
+		rel = be32_get(p + (k - 1) * SEG_INDEX_ENTRY);
+	tidx_view(s, &p, &n);
+	k = k ? entries_upto(p, n, SEG_TIMEINDEX_ENTRY, 8, 0, rel, 0) : 0;
+	buf_add(&tidx, p, k * SEG_TIMEINDEX_ENTRY);
+	drop_indexes(s);
+	buf_free(&s->idx);
+	buf_free(&s->tidx);
+	s->idx = idx;
+	s->tidx = tidx;
+}
+
 int segment_truncate(struct segment *s, int64_t offset, struct err *e)
 {
 	char name[4200];
 	struct batch_header h;
-	struct seg_recovery r;
 	uint64_t cut = 0;
 	int rc;
 
@@ -718,19 +896,22 @@ int segment_truncate(struct segment *s, int64_t offset, struct err *e)
 		if (rc < 0)
 			return rc;
 	}
-	name_of(s, ".log", name, sizeof(name));
-	rc = fio_ftruncate(s->fd, (off_t)cut, name, e);
+	/* Durable before anything is written past the cut: otherwise the old
+	 * bytes could come back after a power loss, behind new ones. */
+	rc = segment_cut(s, cut, e);
 	if (rc)
 		return rc;
-	s->size = cut;
-	if (s->synced_size > cut)
-		s->synced_size = cut;
 	/* Stale index files must never be trusted again. */
 	name_of(s, ".index", name, sizeof(name));
-	unlink(name);
+	rc = fio_unlink(name, e);
 	name_of(s, ".timeindex", name, sizeof(name));
-	unlink(name);
-	return segment_recover(s, 0, s->base, NULL, NULL, &r, e);
+	if (!rc)
+		rc = fio_unlink(name, e);
+	if (rc)
+		return rc;
+	trim_indexes(s, cut);
+	s->sealed = 0;
+	return walk_tail(s, e);
 }
 
 int segment_remove_files(struct segment *s, struct err *e)
