@@ -52,6 +52,24 @@ static void offsets_headers(struct request *r, int64_t start, int64_t hw, int64_
 	http_add_header(r, "Slog-Next-Offset", v);
 }
 
+/*
+ * Records are decoded only from a batch whose CRC matches: altered bytes
+ * are answered with CORRUPT_MESSAGE naming the offsets, never served, and
+ * the partition remembers the damage so that later reads stop before it.
+ */
+static int check_stored(struct partition *p, const struct plog_region *reg, size_t off,
+			const uint8_t *batch, const struct batch_header *h, struct err *e)
+{
+	struct err why;
+
+	if (batch_validate(batch, batch_size(h), BATCH_CHECK_CRC, NULL, NULL, &why) == 0)
+		return 0;
+	plog_report_damage(p->log, reg->seg, reg->position + off, h, why.msg);
+	return err_set(e, SLOG_ECORRUPT_MESSAGE,
+		       "offsets %lld-%lld are damaged on this broker (%s)", (long long)h->base_offset,
+		       (long long)batch_last_offset(h), why.msg);
+}
+
 /* Decode the region's batches into NDJSON lines, skipping offsets < from. */
 static int region_ndjson(struct partition *p, const struct plog_region *reg, int64_t from,
 			 struct buf *out, struct err *e)
@@ -73,6 +91,8 @@ static int region_ndjson(struct partition *p, const struct plog_region *reg, int
 		struct record rec;
 
 		rc = batch_next_in((uint8_t *)data.data + off, reg->length - off, &h, e);
+		if (!rc)
+			rc = check_stored(p, reg, off, (uint8_t *)data.data + off, &h, e);
 		if (!rc)
 			rc = batch_iter_init(&it, (uint8_t *)data.data + off, batch_size(&h), &scratch, e);
 		if (rc)

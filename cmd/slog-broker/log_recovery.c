@@ -232,6 +232,19 @@ static void add_damage(struct plog *l, const struct segment *s, int64_t first, i
 		  (unsigned long long)end, (long long)first, (long long)last, reason);
 }
 
+void plog_report_damage(struct plog *l, const struct segment *s, uint64_t pos,
+			const struct batch_header *h, const char *why)
+{
+	struct err e;
+
+	pthread_mutex_lock(&l->lock);
+	add_damage(l, s, h->base_offset, batch_last_offset(h), pos, pos + batch_size(h), why);
+	/* Rare, and small: saved under the lock so that saves never cross. */
+	if (log_damage_save(&l->damage, l->dir, &e))
+		log_warn("%s: %s", l->dir, e.msg);
+	pthread_mutex_unlock(&l->lock);
+}
+
 /* Record the damage in segs[i] before upto, which valid batches follow. */
 static void keep_damage(struct plog *l, size_t i, const struct seg_recovery *r, uint64_t upto)
 {

@@ -155,6 +155,13 @@ int plog_delete_before(struct plog *l, int64_t offset, struct err *e);
 size_t plog_damaged(struct plog *l, int64_t *first, int64_t *last, size_t max);
 
 /*
+ * A reader found the batch at pos of segment s (header h) damaged: from
+ * now on reads stop before it and reads of its offsets fail.
+ */
+void plog_report_damage(struct plog *l, const struct segment *s, uint64_t pos,
+			const struct batch_header *h, const char *why);
+
+/*
  * Remove every record at or after offset (a replica's divergent tail).
  * Durable when it returns: the cut is fdatasynced, later segments are
  * unlinked and the directory fsynced, the epoch cache saved, and the
