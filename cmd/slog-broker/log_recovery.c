@@ -598,11 +598,16 @@ size_t plog_damaged(struct plog *l, int64_t *first, int64_t *last, size_t max)
 {
 	size_t n;
 
+	n = 0;
 	pthread_mutex_lock(&l->lock);
-	n = l->damage.n;
-	for (size_t i = 0; i < n && i < max; i++) {
-		first[i] = l->damage.v[i].first;
-		last[i] = l->damage.v[i].last;
+	for (size_t i = 0; i < l->damage.n; i++) {
+		if (l->damage.v[i].last < l->log_start)
+			continue; /* retention took it */
+		if (n < max) {
+			first[n] = l->damage.v[i].first;
+			last[n] = l->damage.v[i].last;
+		}
+		n++;
 	}
 	pthread_mutex_unlock(&l->lock);
 	return n;

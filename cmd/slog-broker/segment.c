@@ -398,6 +398,12 @@ int segment_scan(const struct segment *s, uint64_t from, uint64_t end, seg_scan_
 					     s->path, (unsigned long long)pos);
 			break;
 		}
+		/* Whoever rewrites these bytes would give them a fresh CRC. */
+		rc = batch_validate(p, batch_size(&h), BATCH_CHECK_CRC, NULL, NULL, e);
+		if (rc) {
+			err_wrap(e, "%s.log: batch at %llu", s->path, (unsigned long long)pos);
+			break;
+		}
 		rc = fn(arg, p, batch_size(&h), pos);
 		if (rc)
 			break;

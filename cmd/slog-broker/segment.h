@@ -184,7 +184,8 @@ int64_t segment_timeindex_floor(const struct segment *s, int64_t ts);
  * Call fn for every whole batch in [from, end) of the .log, in order,
  * with the batch's bytes (valid during the call) and its position.  fn
  * returns 0 to go on, nonzero to stop (returned).  A batch that does not
- * parse is SLOG_ECORRUPT_MESSAGE.
+ * parse or fails its CRC is SLOG_ECORRUPT_MESSAGE: a caller that rewrites
+ * batches (compaction) must never give damaged bytes a fresh CRC.
  */
 typedef int (*seg_scan_fn)(void *arg, const uint8_t *batch, size_t len, uint64_t pos);
 int segment_scan(const struct segment *s, uint64_t from, uint64_t end, seg_scan_fn fn, void *arg,

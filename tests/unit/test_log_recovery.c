@@ -440,6 +440,34 @@ static void test_truncation_lowers_the_recovery_point_until_a_clean_close(void)
 	shut(l);
 }
 
+static int count_batch(void *arg, const uint8_t *batch, size_t len, uint64_t pos)
+{
+	(void)batch;
+	(void)len;
+	(void)pos;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* Compaction reads through segment_scan: it must not give damage a fresh CRC. */
+static void test_a_scan_for_rewriting_stops_at_a_bad_crc(void)
+{
+	char dir[512], seg[600];
+	struct segment *s;
+	int64_t base, last;
+	int batches = 0;
+
+	snprintf(dir, sizeof(dir), "%s/log", unit_tmpdir());
+	REQUIRE(build(dir, NULL) == 100 * RECS);
+	snprintf(seg, sizeof(seg), "%s/%020d.log", dir, 0);
+	batch_at(seg, 900, &base, &last);
+	flip_byte(seg, 900);
+	REQUIRE(segment_open(dir, 0, &s, NULL) == 0);
+	CHECK_EQ(segment_scan(s, 0, s->size, count_batch, &batches, NULL), SLOG_ECORRUPT_MESSAGE);
+	CHECK_EQ(batches, 1);
+	segment_unref(s);
+}
+
 int main(void)
 {
 	log_set_level(LOG_LEVEL_ERROR);
@@ -453,6 +481,7 @@ int main(void)
 		 test_a_segment_cut_short_by_a_crash_ends_the_log);
 	unit_run("a flipped length ending a segment is damage, not a tear",
 		 test_a_flipped_length_ending_a_segment_is_damage_not_a_tear);
+	unit_run("a scan for rewriting stops at a bad CRC", test_a_scan_for_rewriting_stops_at_a_bad_crc);
 	unit_run("truncation is durable before it returns",
 		 test_truncation_is_durable_before_it_returns);
 	unit_run("truncation lowers the recovery point until a clean close",
