@@ -70,16 +70,16 @@ static int64_t file_end_offset(const char *path, int64_t base)
 	uint8_t hdr[BATCH_HEADER_SIZE];
 	int64_t end = base;
 	off_t pos = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = fio_open(path, O_RDONLY, 0, NULL);
 
 	if (fd < 0)
 		return base;
-	while (pread(fd, hdr, sizeof(hdr), pos) == (ssize_t)sizeof(hdr) &&
+	while (fio_pread(fd, hdr, sizeof(hdr), pos, path, NULL) == (ssize_t)sizeof(hdr) &&
 	       batch_header_parse(hdr, sizeof(hdr), &h, NULL) == 0) {
 		end = batch_last_offset(&h) + 1;
 		pos += (off_t)batch_size(&h);
 	}
-	close(fd);
+	fio_close(fd);
 	return end;
 }
 

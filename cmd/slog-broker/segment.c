@@ -932,7 +932,7 @@ int segment_remove_files(struct segment *s, struct err *e)
 			rc = e ? e->code : SLOG_EIO;
 		/* An atomic index write cut short leaves name.tmp. */
 		snprintf(name + strlen(name), sizeof(name) - strlen(name), ".tmp");
-		unlink(name);
+		fio_unlink(name, NULL);
 	}
 	return rc;
 }
