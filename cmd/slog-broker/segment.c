@@ -10,6 +10,7 @@
  * that finds no entry starts at position 0.
  */
 #include "segment.h"
+#include "segment_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,13 +21,9 @@
 #include <unistd.h>
 
 #include "batch_iter.h"
-#include "crc32c.h"
 #include "endian_io.h"
 #include "fileio.h"
 #include "xalloc.h"
-
-#define RECOVERY_CHUNK (1u << 20)
-#define INDEX_MAX_BYTES (256u << 20)
 
 void segment_file_name(char *out, size_t size, const char *dir, int64_t base, const char *ext)
 {
@@ -200,7 +197,7 @@ static void tidx_put(struct buf *b, int64_t ts, uint32_t rel)
 }
 
 /* Account for one batch at pos: index entries, max timestamp, end offset. */
-static void index_note(struct segment *s, const struct batch_header *h, uint64_t pos)
+void seg_index_note(struct segment *s, const struct batch_header *h, uint64_t pos)
 {
 	uint32_t rel = (uint32_t)(h->base_offset - s->base);
 
@@ -278,7 +275,7 @@ int64_t segment_timeindex_floor(const struct segment *s, int64_t ts)
 
 /* ---- buffered region reads ---- */
 
-static void reader_init(struct chunk_reader *r, int fd, const char *what, uint8_t *buf,
+void seg_reader_init(struct chunk_reader *r, int fd, const char *what, uint8_t *buf,
 			size_t cap, int owned)
 {
 	r->fd = fd;
@@ -294,7 +291,7 @@ static void reader_init(struct chunk_reader *r, int fd, const char *what, uint8_
  * Bytes [off, off+n) of the file, or NULL with rc set: 0 when the file
  * ends first, negative on a read error.  limit is where valid data ends.
  */
-static const uint8_t *reader_get(struct chunk_reader *r, uint64_t off, size_t n, uint64_t limit,
+const uint8_t *seg_reader_get(struct chunk_reader *r, uint64_t off, size_t n, uint64_t limit,
 				 int *rc, struct err *e)
 {
 	size_t want;
@@ -333,7 +330,7 @@ void seg_cursor_init(struct seg_cursor *c, const struct segment *s, uint64_t pos
 	c->seg = s;
 	c->pos = pos;
 	c->end = end;
-	reader_init(&c->rd, s->fd, s->path, c->chunk, sizeof(c->chunk), 0);
+	seg_reader_init(&c->rd, s->fd, s->path, c->chunk, sizeof(c->chunk), 0);
 }
 
 int seg_cursor_peek(struct seg_cursor *c, struct batch_header *h, struct err *e)
@@ -343,7 +340,7 @@ int seg_cursor_peek(struct seg_cursor *c, struct batch_header *h, struct err *e)
 
 	if (c->pos >= c->end)
 		return 0;
-	p = reader_get(&c->rd, c->pos, BATCH_HEADER_SIZE, c->end, &rc, e);
+	p = seg_reader_get(&c->rd, c->pos, BATCH_HEADER_SIZE, c->end, &rc, e);
 	if (!p)
 		return rc ? rc : err_set(e, SLOG_ECORRUPT_MESSAGE, "%s.log: partial batch header at %llu",
 					 c->seg->path, (unsigned long long)c->pos);
@@ -379,10 +376,10 @@ int segment_scan(const struct segment *s, uint64_t from, uint64_t end, seg_scan_
 	uint64_t pos = from;
 	int rc = 0;
 
-	reader_init(&rd, s->fd, s->path, xmalloc(RECOVERY_CHUNK), RECOVERY_CHUNK, 1);
+	seg_reader_init(&rd, s->fd, s->path, xmalloc(RECOVERY_CHUNK), RECOVERY_CHUNK, 1);
 	while (pos < end) {
 		struct batch_header h;
-		const uint8_t *p = reader_get(&rd, pos, BATCH_HEADER_SIZE, end, &rc, e);
+		const uint8_t *p = seg_reader_get(&rd, pos, BATCH_HEADER_SIZE, end, &rc, e);
 
 		if (p)
 			rc = batch_header_parse(p, BATCH_HEADER_SIZE, &h, e);
@@ -391,7 +388,7 @@ int segment_scan(const struct segment *s, uint64_t from, uint64_t end, seg_scan_
 				     (unsigned long long)pos);
 		if (rc)
 			break;
-		p = reader_get(&rd, pos, batch_size(&h), end, &rc, e);
+		p = seg_reader_get(&rd, pos, batch_size(&h), end, &rc, e);
 		if (!p) {
 			if (!rc)
 				rc = err_set(e, SLOG_ECORRUPT_MESSAGE, "%s.log: batch at %llu runs past the end",
@@ -473,44 +470,11 @@ static int check_indexes(const struct segment *s, struct err *e)
 	return 0;
 }
 
-static void drop_indexes(struct segment *s)
+void seg_drop_indexes(struct segment *s)
 {
 	unmap_indexes(s);
 	buf_reset(&s->idx);
 	buf_reset(&s->tidx);
-}
-
-/*
- * The batch at pos, read whole through rd: 1 when it parses and its CRC
- * matches, 2 when it parses but the CRC does not, 0 when it does not
- * parse or runs past end (why says which), or a negative read error.
- */
-static int read_batch(struct chunk_reader *rd, uint64_t pos, uint64_t end,
-		      struct batch_header *h, struct err *why, struct err *e)
-{
-	const uint8_t *p;
-	int rc;
-
-	p = reader_get(rd, pos, BATCH_HEADER_SIZE, end, &rc, e);
-	if (!p) {
-		if (!rc)
-			err_set(why, SLOG_ECORRUPT_MESSAGE, "partial batch header");
-		return rc;
-	}
-	if (batch_header_parse(p, BATCH_HEADER_SIZE, h, why))
-		return 0;
-	if (batch_size(h) > end - pos) {
-		err_set(why, SLOG_ECORRUPT_MESSAGE, "batch of %zu bytes cut short at %llu",
-			batch_size(h), (unsigned long long)(end - pos));
-		return 0;
-	}
-	p = reader_get(rd, pos, batch_size(h), end, &rc, e);
-	if (!p) {
-		if (!rc)
-			err_set(why, SLOG_ECORRUPT_MESSAGE, "batch cut short");
-		return rc;
-	}
-	return batch_validate(p, batch_size(h), BATCH_CHECK_CRC, NULL, NULL, why) ? 2 : 1;
 }
 
 /* Where the index ends: the last entry's position and relative offset. */
@@ -540,10 +504,10 @@ static int walk_tail(struct segment *s, struct err *e)
 	s->next_offset = s->base;
 	s->max_ts = tidx_last_ts(s);
 	s->index_bytes = 0;
-	reader_init(&rd, s->fd, s->path, xmalloc(64 << 10), 64 << 10, 1);
+	seg_reader_init(&rd, s->fd, s->path, xmalloc(64 << 10), 64 << 10, 1);
 	while (pos < s->size) {
 		struct err why;
-		rc = read_batch(&rd, pos, s->size, &h, &why, e);
+		rc = seg_read_batch(&rd, pos, s->size, &h, &why, e);
 		if (rc < 0)
 			break;
 		if (rc == 1 && pos == first && first && h.base_offset - s->base != rel)
@@ -571,7 +535,7 @@ int segment_load_indexes(struct segment *s, int writable, struct err *e)
 	char iname[4200], tname[4200];
 	int rc;
 
-	drop_indexes(s);
+	seg_drop_indexes(s);
 	name_of(s, ".index", iname, sizeof(iname));
 	name_of(s, ".timeindex", tname, sizeof(tname));
 	if (access(iname, F_OK) != 0 || access(tname, F_OK) != 0)
@@ -590,161 +554,13 @@ int segment_load_indexes(struct segment *s, int writable, struct err *e)
 	if (!rc)
 		rc = walk_tail(s, e);
 	if (rc) {
-		drop_indexes(s);
+		seg_drop_indexes(s);
 		s->max_ts = INT64_MIN;
 		s->next_offset = s->base;
 		return rc;
 	}
 	s->sealed = !writable;
 	return 0;
-}
-
-/*
- * The first position after pos where a valid batch starting at or after
- * offset expect lies, or end: how a scan steps over bytes that do not
- * parse (a flipped length or magic byte) to the batches after them.  A
- * CRC-32C that matches by chance in damaged bytes is not a concern.
- */
-static uint64_t resync(struct chunk_reader *rd, uint64_t pos, uint64_t end, int64_t expect,
-		       int *rc, struct err *e)
-{
-	for (uint64_t q = pos + 1; q + BATCH_HEADER_SIZE <= end; q++) {
-		const uint8_t *p = reader_get(rd, q, BATCH_HEADER_SIZE, end, rc, e);
-		struct batch_header h;
-		struct err why;
-
-		if (!p)
-			break;
-		if (p[BATCH_OFF_MAGIC] != BATCH_MAGIC ||
-		    batch_header_parse(p, BATCH_HEADER_SIZE, &h, NULL) || h.base_offset < expect)
-			continue;
-		*rc = read_batch(rd, q, end, &h, &why, e);
-		if (*rc < 0 || *rc == 1)
-			return q;
-	}
-	return end;
-}
-
-/*
- * Are the bytes from pos to end one batch whose contents match its CRC,
- * whatever its length field says?  Then what ends the segment there is a
- * damaged header (bit rot), not a write a crash cut short.
- */
-static int intact_to_end(struct chunk_reader *rd, uint64_t pos, uint64_t end, struct err *e)
-{
-	const uint8_t *p;
-	int rc;
-
-	if (end - pos <= BATCH_OFF_ATTRIBUTES || end - pos > INDEX_MAX_BYTES)
-		return 0;
-	p = reader_get(rd, pos, (size_t)(end - pos), end, &rc, e);
-	return p && crc32c(0, p + BATCH_OFF_ATTRIBUTES, (size_t)(end - pos) - BATCH_OFF_ATTRIBUTES) ==
-			    be32_get(p + BATCH_OFF_CRC);
-}
-
-/* Note a run of damaged batches [pos, end) standing for offsets [first, last]. */
-static void note_damage(struct seg_recovery *r, int64_t first, int64_t last, uint64_t pos,
-			uint64_t end)
-{
-	struct seg_damage *d;
-
-	if (r->ndamage == SEG_DAMAGE_MAX) {
-		d = &r->damage[SEG_DAMAGE_MAX - 1];
-		d->last = last;
-		d->end = end;
-		return;
-	}
-	d = &r->damage[r->ndamage++];
-	d->first = first;
-	d->last = last;
-	d->pos = pos;
-	d->end = end;
-}
-
-/* Offsets a valid batch at pos may not take (why says so), or 0. */
-static int out_of_place(const struct segment *s, const struct batch_header *h, uint64_t pos,
-			int64_t expect, struct err *why)
-{
-	if (h->base_offset < expect)
-		return err_set(why, SLOG_ECORRUPT_MESSAGE, "offset %lld goes back (expected >= %lld)",
-			       (long long)h->base_offset, (long long)expect);
-	if (batch_last_offset(h) - s->base > UINT32_MAX || pos > UINT32_MAX)
-		return err_set(why, SLOG_ECORRUPT_MESSAGE, "offset %lld cannot be indexed in this segment",
-			       (long long)h->base_offset);
-	return 0;
-}
-
-/* Account for the valid batch at pos. */
-static void keep_batch(struct segment *s, const struct batch_header *h, uint64_t pos,
-		       seg_batch_fn fn, void *arg, struct seg_recovery *r)
-{
-	index_note(s, h, pos);
-	if (fn)
-		fn(arg, h);
-	r->batches++;
-	r->valid_end = pos + batch_size(h);
-}
-
-int segment_recover(struct segment *s, int64_t min_base, seg_batch_fn fn, void *arg,
-		    struct seg_recovery *r, struct err *e)
-{
-	struct chunk_reader rd;
-	struct batch_header h;
-	int64_t expect = min_base > s->base ? min_base : s->base;
-	uint64_t pos = 0, run = UINT64_MAX; /* where the current run of bad bytes began */
-	int rc = 0;
-
-	memset(r, 0, sizeof(*r));
-	drop_indexes(s);
-	s->sealed = 0;
-	s->index_bytes = 0;
-	s->max_ts = INT64_MIN;
-	s->next_offset = s->base;
-	reader_init(&rd, s->fd, s->path, xmalloc(RECOVERY_CHUNK), RECOVERY_CHUNK, 1);
-	while (pos < s->size) {
-		struct err why;
-		uint64_t next;
-
-		rc = read_batch(&rd, pos, s->size, &h, &why, e);
-		if (rc == 1 && out_of_place(s, &h, pos, expect, &why))
-			rc = 0;
-		if (rc < 0)
-			goto out;
-		if (rc != 1 && !r->reason[0])
-			snprintf(r->reason, sizeof(r->reason), "at %llu: %.200s", (unsigned long long)pos,
-				 why.msg);
-		if (rc != 1 && run == UINT64_MAX)
-			run = pos;
-		if (rc == 2) {
-			pos += batch_size(&h);
-			continue;
-		}
-		if (rc == 0) {
-			/* Step over what does not parse to the next valid batch. */
-			next = resync(&rd, pos, s->size, expect, &rc, e);
-			if (rc < 0)
-				goto out;
-			if (next == s->size)
-				break;
-			pos = next;
-			continue;
-		}
-		if (run != UINT64_MAX) {
-			note_damage(r, expect, h.base_offset - 1, run, pos);
-			run = UINT64_MAX;
-		}
-		keep_batch(s, &h, pos, fn, arg, r);
-		expect = batch_last_offset(&h) + 1;
-		pos += batch_size(&h);
-	}
-	rc = 0;
-	r->scan_end = pos;
-	/* Bytes at the end that are neither valid batches nor one intact
-	 * batch with a damaged header: what a crash leaves of a write. */
-	r->torn = pos < s->size && !intact_to_end(&rd, r->valid_end, s->size, e);
-out:
-	free(rd.buf);
-	return rc;
 }
 
 int segment_cut(struct segment *s, uint64_t pos, struct err *e)
@@ -788,7 +604,7 @@ int segment_append(struct segment *s, const uint8_t *data, size_t len, int64_t n
 	while (off < len) {
 		struct batch_header h;
 		batch_header_parse(data + off, len - off, &h, NULL); /* validated by the caller */
-		index_note(s, &h, s->size + off);
+		seg_index_note(s, &h, s->size + off);
 		off += batch_size(&h);
 	}
 	s->size += len;
@@ -881,7 +697,7 @@ static void trim_indexes(struct segment *s, uint64_t pos)
 	tidx_view(s, &p, &n);
 	k = k ? entries_upto(p, n, SEG_TIMEINDEX_ENTRY, 8, 0, rel, 0) : 0;
 	buf_add(&tidx, p, k * SEG_TIMEINDEX_ENTRY);
-	drop_indexes(s);
+	seg_drop_indexes(s);
 	buf_free(&s->idx);
 	buf_free(&s->tidx);
 	s->idx = idx;
