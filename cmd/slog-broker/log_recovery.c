@@ -357,7 +357,6 @@ static int recover_segments(struct plog *l, const struct plog_open_opts *o,
 			min_base = s->next_offset;
 			continue;
 		}
-		scan_from = i; /* what follows was not verified either */
 		rc = segment_recover(s, min_base, note_epoch, l, &r[i], e);
 		scanned[i] = 1;
 		rec->segments_scanned++;

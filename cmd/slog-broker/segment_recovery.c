@@ -20,8 +20,8 @@
  * matches, 2 when it parses but the CRC does not, 0 when it does not
  * parse or runs past end (why says which), or a negative read error.
  */
-int seg_read_batch(struct chunk_reader *rd, uint64_t pos, uint64_t end,
-		      struct batch_header *h, struct err *why, struct err *e)
+int seg_read_batch(struct chunk_reader *rd, uint64_t pos, uint64_t end, struct batch_header *h,
+		   struct err *why, struct err *e)
 {
 	const uint8_t *p;
 	int rc;
