@@ -388,7 +388,8 @@ static int recover_segments(struct plog *l, const struct plog_open_opts *o,
  */
 #define CEILING_FILE "recovery-point-ceiling"
 
-static int64_t recovery_point(const char *dir, int64_t rp)
+/* The ceiling a truncation left, INT64_MAX if none, 0 if unreadable. */
+static int64_t read_ceiling(const char *dir)
 {
 	char path[4200];
 	struct buf b = BUF_INIT;
@@ -396,22 +397,35 @@ static int64_t recovery_point(const char *dir, int64_t rp)
 
 	snprintf(path, sizeof(path), "%s/" CEILING_FILE, dir);
 	if (access(path, F_OK) != 0)
-		return rp;
+		return INT64_MAX;
 	if (fio_read_file(path, 64, &b, NULL) == 0) {
 		buf_add(&b, "", 1);
 		if (units_parse_int(b.data, 0, INT64_MAX, &v, NULL))
 			v = 0;
 	}
 	buf_free(&b);
-	log_info("%s: recovery point %lld, lowered by a truncation", dir, (long long)v);
-	return v < rp ? v : rp;
+	return v;
 }
 
+static int64_t recovery_point(const char *dir, int64_t rp)
+{
+	int64_t v = read_ceiling(dir);
+
+	if (v >= rp)
+		return rp;
+	log_info("%s: recovery point %lld, lowered by a truncation", dir, (long long)v);
+	return v;
+}
+
+/* Lower the ceiling to offset (never raise it: what lay between may not be synced). */
 static int write_ceiling(const char *dir, int64_t offset, struct err *e)
 {
 	char path[4200], v[32];
-	int n = snprintf(v, sizeof(v), "%lld", (long long)offset);
+	int n;
 
+	if (read_ceiling(dir) <= offset)
+		return 0;
+	n = snprintf(v, sizeof(v), "%lld", (long long)offset);
 	snprintf(path, sizeof(path), "%s/" CEILING_FILE, dir);
 	return fio_write_atomic(path, v, (size_t)n, e);
 }
