@@ -440,6 +440,34 @@ static void test_truncation_lowers_the_recovery_point_until_a_clean_close(void)
 	shut(l);
 }
 
+static int count_record(void *arg, const struct record *r, struct err *e)
+{
+	(void)r;
+	(void)e;
+	(*(int64_t *)arg)++;
+	return 0;
+}
+
+/* The metadata log and __consumer_offsets are read so: damage stops them. */
+static void test_a_replay_stops_at_a_damaged_range(void)
+{
+	char dir[512], seg[600];
+	int64_t end, base, last, n = 0;
+	struct plog *l;
+	struct err e;
+
+	snprintf(dir, sizeof(dir), "%s/log", unit_tmpdir());
+	REQUIRE((end = build(dir, NULL)) == 100 * RECS);
+	snprintf(seg, sizeof(seg), "%s/%020d.log", dir, 0);
+	batch_at(seg, 900, &base, &last);
+	flip_byte(seg, 900);
+	REQUIRE((l = reopen(dir, 4096, 0, 0, NULL)) != NULL);
+	CHECK_EQ(plog_replay(l, 0, count_record, &n, &e), SLOG_ECORRUPT_MESSAGE);
+	CHECK_EQ(n, base);
+	CHECK(strstr(e.msg, "damaged") != NULL);
+	shut(l);
+}
+
 static int count_batch(void *arg, const uint8_t *batch, size_t len, uint64_t pos)
 {
 	(void)batch;
@@ -481,6 +509,7 @@ int main(void)
 		 test_a_segment_cut_short_by_a_crash_ends_the_log);
 	unit_run("a flipped length ending a segment is damage, not a tear",
 		 test_a_flipped_length_ending_a_segment_is_damage_not_a_tear);
+	unit_run("a replay stops at a damaged range", test_a_replay_stops_at_a_damaged_range);
 	unit_run("a scan for rewriting stops at a bad CRC", test_a_scan_for_rewriting_stops_at_a_bad_crc);
 	unit_run("truncation is durable before it returns",
 		 test_truncation_is_durable_before_it_returns);
