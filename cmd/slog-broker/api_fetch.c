@@ -68,6 +68,24 @@ static void offsets_headers(struct request *r, int64_t start, int64_t hw, int64_
 	http_add_header(r, "Slog-Next-Offset", v);
 }
 
+/*
+ * Records are decoded only from a batch whose CRC matches: altered bytes
+ * are answered with CORRUPT_MESSAGE naming the offsets, never served, and
+ * the partition remembers the damage so that later reads stop before it.
+ */
+static int check_stored(struct partition *p, const struct plog_region *reg, size_t off,
+			const uint8_t *batch, const struct batch_header *h, struct err *e)
+{
+	struct err why;
+
+	if (batch_validate(batch, batch_size(h), BATCH_CHECK_CRC, NULL, NULL, &why) == 0)
+		return 0;
+	plog_report_damage(p->log, reg->seg, reg->position + off, h, why.msg);
+	return err_set(e, SLOG_ECORRUPT_MESSAGE,
+		       "offsets %lld-%lld are damaged on this broker (%s)", (long long)h->base_offset,
+		       (long long)batch_last_offset(h), why.msg);
+}
+
 /* An NDJSON answer in the making: where it stands against max_bytes. */
 struct ndjson_answer {
 	const struct fetch_state *fs;
@@ -143,10 +161,11 @@ static int render_batch(struct ndjson_answer *a, const uint8_t *p, const struct 
 /*
  * Render the region's batches as NDJSON, at most max_bytes of it (or one
  * record); a->next is where the reader goes on, inside a batch if the
- * answer stopped there.  Runs without the metadata lock: the region holds
- * a reference to its segment.
+ * answer stopped there.  Runs without the metadata lock: the caller holds a
+ * reference to the partition, and the region one to its segment.
  */
-static int region_ndjson(const struct plog_region *reg, struct ndjson_answer *a, struct err *e)
+static int region_ndjson(struct partition *p, const struct plog_region *reg,
+			 struct ndjson_answer *a, struct err *e)
 {
 	struct buf data = BUF_INIT, scratch = BUF_INIT;
 	ssize_t got;
@@ -163,6 +182,8 @@ static int region_ndjson(const struct plog_region *reg, struct ndjson_answer *a,
 
 		rc = batch_next_in((uint8_t *)data.data + off, reg->length - off, &h, e);
 		if (!rc)
+			rc = check_stored(p, reg, off, (uint8_t *)data.data + off, &h, e);
+		if (!rc)
 			rc = render_batch(a, (uint8_t *)data.data + off, &h, &scratch, e);
 		off += batch_size(&h);
 	}
@@ -173,25 +194,12 @@ static int region_ndjson(const struct plog_region *reg, struct ndjson_answer *a,
 	return rc;
 }
 
-/* Count what an answer served, if the partition still exists. */
-static void count_out(struct broker *b, const struct fetch_state *fs, uint64_t bytes,
-		      uint64_t records)
-{
-	struct topic *t;
-	struct partition *p;
-
-	pthread_rwlock_rdlock(&b->meta_lock);
-	t = broker_topic(b, fs->topic);
-	p = t ? topic_partition(t, fs->partition) : NULL;
-	if (p) {
-		p->bytes_out += bytes;
-		p->records_out += records;
-	}
-	pthread_rwlock_unlock(&b->meta_lock);
-}
-
-/* The NDJSON answer, rendered after the metadata lock is released. */
-static int reply_ndjson(struct request *r, struct plog_region *reg, int64_t start, int64_t hw)
+/*
+ * The NDJSON answer, rendered after the metadata lock is released; p is a
+ * reference the caller took (partition_get), given back here.
+ */
+static int reply_ndjson(struct request *r, struct partition *p, struct plog_region *reg,
+			int64_t start, int64_t hw)
 {
 	struct fetch_state *fs = r->state;
 	struct ndjson_answer a = { .fs = fs, .out = BUF_INIT, .next = fs->offset, .too_large = -1 };
@@ -199,8 +207,13 @@ static int reply_ndjson(struct request *r, struct plog_region *reg, int64_t star
 	int rc;
 
 	a.record_limit = (size_t)conf_get_num(&r->b->conf, "message.max.uncompressed.bytes");
-	rc = reg->length ? region_ndjson(reg, &a, &e) : 0;
+	rc = reg->length ? region_ndjson(p, reg, &a, &e) : 0;
 	plog_region_release(reg);
+	if (!rc) {
+		p->bytes_out += a.out.len;
+		p->records_out += a.records;
+	}
+	partition_put(p);
 	if (rc) {
 		buf_free(&a.out);
 		if (a.too_large < 0)
@@ -208,7 +221,6 @@ static int reply_ndjson(struct request *r, struct plog_region *reg, int64_t star
 		return http_reply_error_with(r, rc, json_pack("{s:I}", "offset", (json_int_t)a.too_large),
 					     "%s", e.msg);
 	}
-	count_out(r->b, fs, a.out.len, a.records);
 	offsets_headers(r, start, hw, a.next);
 	return http_reply(r, 200, "application/x-ndjson", &a.out);
 }
@@ -284,8 +296,9 @@ static int do_fetch(struct request *r)
 		return 1;
 	}
 	if (!fs->binary) {
+		p = partition_get(p);
 		pthread_rwlock_unlock(&b->meta_lock);
-		return reply_ndjson(r, &reg, start, hw);
+		return reply_ndjson(r, p, &reg, start, hw);
 	}
 	offsets_headers(r, start, hw, reg.length ? reg.next_offset : fs->offset);
 	int fd = reg.length ? segment_fd_dup(reg.seg, &e) : -1;

@@ -10,6 +10,7 @@
 
 #include "dir_health.h"
 #include "leader_epoch.h"
+#include "log_damage.h"
 #include "partition_log.h"
 
 struct plog {
@@ -30,6 +31,7 @@ struct plog {
 	int dir_dirty;           /* a segment file was created since the last flush */
 	_Atomic int failed;      /* no segment to append to: refuse appends */
 	_Atomic uint64_t size_seen; /* plog_size's last answer */
+	struct log_damage damage; /* ranges recovery found damaged */
 
 	pthread_mutex_t flush_lock; /* guards the group-commit fields below */
 	pthread_cond_t flush_cond;

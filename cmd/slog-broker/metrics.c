@@ -124,6 +124,13 @@ static void render_topics(struct broker *b, struct buf *out)
 			buf_addf(out, "slog_partition_size_bytes{topic=\"%s\",partition=\"%d\"} %llu\n",
 				 b->topics[i]->name, p,
 				 (unsigned long long)plog_size(b->topics[i]->parts[p]->log));
+	family(out, "slog_partition_corrupt_ranges", "gauge",
+	       "Damaged offset ranges kept in the partition's log (reads of them fail).");
+	for (size_t i = 0; i < b->ntopics; i++)
+		for (int32_t p = 0; p < b->topics[i]->npart; p++)
+			buf_addf(out, "slog_partition_corrupt_ranges{topic=\"%s\",partition=\"%d\"} %zu\n",
+				 b->topics[i]->name, p,
+				 plog_damaged(b->topics[i]->parts[p]->log, NULL, NULL, 0));
 	{
 		static const char *const names[3] = { "slog_partition_log_start_offset",
 						      "slog_partition_log_end_offset",

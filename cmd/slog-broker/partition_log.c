@@ -45,6 +45,7 @@ void plog_free(struct plog *l)
 		segment_unref(l->segs[i]);
 	free(l->segs);
 	leader_epochs_close(&l->epochs);
+	log_damage_free(&l->damage);
 	pthread_mutex_destroy(&l->lock);
 	pthread_mutex_destroy(&l->flush_lock);
 	pthread_cond_destroy(&l->flush_cond);
@@ -302,6 +303,7 @@ struct read_plan {
 	int64_t next_base;   /* base of the following segment, or -1 */
 	uint64_t start_hint; /* an indexed batch start at or before offset */
 	uint64_t end_hint;   /* an indexed batch start the region may extend to */
+	struct log_damage_clip clip; /* damaged bytes the region must stop before */
 };
 
 static int plan_read(struct plog *l, int64_t offset, int64_t max_offset, size_t max_bytes,
@@ -320,6 +322,8 @@ static int plan_read(struct plog *l, int64_t offset, int64_t max_offset, size_t 
 	p->seg_next = p->seg->next_offset;
 	p->next_base = i + 1 < l->nsegs ? l->segs[i + 1]->base : -1;
 	p->start_hint = segment_index_floor(p->seg, offset);
+	if (log_damage_plan(&l->damage, p->seg->base, offset, &p->start_hint, &p->clip, e))
+		return SLOG_ECORRUPT_MESSAGE;
 	/* Indexed positions are batch starts the region may jump to without
 	 * reading every header on the way: within max_bytes of the start,
 	 * and before max_offset. */
@@ -422,6 +426,8 @@ int plog_read(struct plog *l, int64_t offset, int64_t max_offset, size_t max_byt
 		return 0;
 	}
 	rc = extend_region(r, &p, pos + batch_size(&h), max_offset, max_bytes, e);
+	if (!rc)
+		rc = log_damage_clip_region(&p.clip, r->position, &r->length, &r->next_offset, e);
 	if (rc)
 		plog_region_release(r);
 	return rc;

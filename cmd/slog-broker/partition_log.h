@@ -16,7 +16,9 @@
  *            only, for sendfile: no byte is copied in user space.
  *   recover  on open, every batch after the recovery point is CRC-checked,
  *            a torn or corrupt tail is cut to the last whole batch, and
- *            indexes are rebuilt; a clean shutdown skips the scan.
+ *            indexes are rebuilt; a clean shutdown checks only what was
+ *            never indexed.  A corrupt batch that valid ones follow is no
+ *            tail: it stays, and its offsets read as damaged.
  *
  * Locking.  `lock` guards the segment list, the offsets, the epoch cache
  * and the segment fields marked "log lock".  It is held across the
@@ -70,6 +72,7 @@ struct plog_recovery {
 	long batches_checked;
 	uint64_t bytes_truncated;
 	long segments_deleted;
+	long damaged_ranges;   /* corrupt ranges kept in place (valid data follows) */
 };
 
 struct plog;
@@ -164,7 +167,23 @@ int plog_apply_retention(struct plog *l, int64_t now_ms, int *deleted, struct er
  * SLOG_ESTORAGE once the log dir is offline. */
 int plog_delete_before(struct plog *l, int64_t offset, struct err *e);
 
-/* Remove every record at or after offset (a replica's divergent tail). */
+/* The damaged offset ranges recovery kept (log_damage.h): up to max into
+ * first/last; returns how many there are. */
+size_t plog_damaged(struct plog *l, int64_t *first, int64_t *last, size_t max);
+
+/*
+ * A reader found the batch at pos of segment s (header h) damaged: from
+ * now on reads stop before it and reads of its offsets fail.
+ */
+void plog_report_damage(struct plog *l, const struct segment *s, uint64_t pos,
+			const struct batch_header *h, const char *why);
+
+/*
+ * Remove every record at or after offset (a replica's divergent tail).
+ * Durable when it returns: the cut is fdatasynced, later segments are
+ * unlinked and the directory fsynced, the epoch cache saved, and the
+ * recovery point lowered to the cut (on disk too, until a clean close).
+ */
 int plog_truncate(struct plog *l, int64_t offset, int64_t now_ms, struct err *e);
 
 /* ---- reading records in the broker (log_reader.c) ---- */

@@ -10,6 +10,7 @@
  * that finds no entry starts at position 0.
  */
 #include "segment.h"
+#include "segment_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,9 +25,6 @@
 #include "fd_cache.h"
 #include "fileio.h"
 #include "xalloc.h"
-
-#define RECOVERY_CHUNK (1u << 20)
-#define INDEX_MAX_BYTES (256u << 20)
 
 void segment_file_name(char *out, size_t size, const char *dir, int64_t base, const char *ext)
 {
@@ -189,7 +187,7 @@ static void tidx_put(struct buf *b, int64_t ts, uint32_t rel)
 }
 
 /* Account for one batch at pos: index entries, max timestamp, end offset. */
-static void index_note(struct segment *s, const struct batch_header *h, uint64_t pos)
+void seg_index_note(struct segment *s, const struct batch_header *h, uint64_t pos)
 {
 	uint32_t rel = (uint32_t)(h->base_offset - s->base);
 
@@ -267,8 +265,8 @@ int64_t segment_timeindex_floor(const struct segment *s, int64_t ts)
 
 /* ---- buffered region reads ---- */
 
-static void reader_init(struct chunk_reader *r, const struct segment *s, const char *what,
-			uint8_t *buf, size_t cap, int owned)
+void seg_reader_init(struct chunk_reader *r, const struct segment *s, const char *what,
+		     uint8_t *buf, size_t cap, int owned)
 {
 	r->seg = s;
 	r->what = what;
@@ -283,7 +281,7 @@ static void reader_init(struct chunk_reader *r, const struct segment *s, const c
  * Bytes [off, off+n) of the file, or NULL with rc set: 0 when the file
  * ends first, negative on a read error.  limit is where valid data ends.
  */
-static const uint8_t *reader_get(struct chunk_reader *r, uint64_t off, size_t n, uint64_t limit,
+const uint8_t *seg_reader_get(struct chunk_reader *r, uint64_t off, size_t n, uint64_t limit,
 				 int *rc, struct err *e)
 {
 	size_t want;
@@ -322,7 +320,7 @@ void seg_cursor_init(struct seg_cursor *c, const struct segment *s, uint64_t pos
 	c->seg = s;
 	c->pos = pos;
 	c->end = end;
-	reader_init(&c->rd, s, s->path, c->chunk, sizeof(c->chunk), 0);
+	seg_reader_init(&c->rd, s, s->path, c->chunk, sizeof(c->chunk), 0);
 }
 
 int seg_cursor_peek(struct seg_cursor *c, struct batch_header *h, struct err *e)
@@ -332,7 +330,7 @@ int seg_cursor_peek(struct seg_cursor *c, struct batch_header *h, struct err *e)
 
 	if (c->pos >= c->end)
 		return 0;
-	p = reader_get(&c->rd, c->pos, BATCH_HEADER_SIZE, c->end, &rc, e);
+	p = seg_reader_get(&c->rd, c->pos, BATCH_HEADER_SIZE, c->end, &rc, e);
 	if (!p)
 		return rc ? rc : err_set(e, SLOG_ECORRUPT_MESSAGE, "%s.log: partial batch header at %llu",
 					 c->seg->path, (unsigned long long)c->pos);
@@ -368,10 +366,10 @@ int segment_scan(const struct segment *s, uint64_t from, uint64_t end, seg_scan_
 	uint64_t pos = from;
 	int rc = 0;
 
-	reader_init(&rd, s, s->path, xmalloc(RECOVERY_CHUNK), RECOVERY_CHUNK, 1);
+	seg_reader_init(&rd, s, s->path, xmalloc(RECOVERY_CHUNK), RECOVERY_CHUNK, 1);
 	while (pos < end) {
 		struct batch_header h;
-		const uint8_t *p = reader_get(&rd, pos, BATCH_HEADER_SIZE, end, &rc, e);
+		const uint8_t *p = seg_reader_get(&rd, pos, BATCH_HEADER_SIZE, end, &rc, e);
 
 		if (p)
 			rc = batch_header_parse(p, BATCH_HEADER_SIZE, &h, e);
@@ -380,11 +378,17 @@ int segment_scan(const struct segment *s, uint64_t from, uint64_t end, seg_scan_
 				     (unsigned long long)pos);
 		if (rc)
 			break;
-		p = reader_get(&rd, pos, batch_size(&h), end, &rc, e);
+		p = seg_reader_get(&rd, pos, batch_size(&h), end, &rc, e);
 		if (!p) {
 			if (!rc)
 				rc = err_set(e, SLOG_ECORRUPT_MESSAGE, "%s.log: batch at %llu runs past the end",
 					     s->path, (unsigned long long)pos);
+			break;
+		}
+		/* Whoever rewrites these bytes would give them a fresh CRC. */
+		rc = batch_validate(p, batch_size(&h), BATCH_CHECK_CRC, NULL, NULL, e);
+		if (rc) {
+			err_wrap(e, "%s.log: batch at %llu", s->path, (unsigned long long)pos);
 			break;
 		}
 		rc = fn(arg, p, batch_size(&h), pos);
@@ -456,23 +460,72 @@ static int check_indexes(const struct segment *s, struct err *e)
 	return 0;
 }
 
-static void drop_indexes(struct segment *s)
+void seg_drop_indexes(struct segment *s)
 {
 	unmap_indexes(s);
 	buf_reset(&s->idx);
 	buf_reset(&s->tidx);
 }
 
+/* Where the index ends: the last entry's position and relative offset. */
+static uint64_t last_entry(const struct segment *s, uint32_t *rel)
+{
+	const uint8_t *p;
+	size_t n;
+
+	idx_view(s, &p, &n);
+	*rel = n ? be32_get(p + (n - 1) * SEG_INDEX_ENTRY) : 0;
+	return n ? be32_get(p + (n - 1) * SEG_INDEX_ENTRY + 4) : 0;
+}
+
+/*
+ * Walk the batches after the last index entry to the end of the file,
+ * CRC-checking each: that part was never indexed, so nothing vouches for
+ * it.  Learns next_offset, max_ts and index_bytes.
+ */
+static int walk_tail(struct segment *s, struct err *e)
+{
+	struct chunk_reader rd;
+	struct batch_header h;
+	uint32_t rel;
+	uint64_t first = last_entry(s, &rel), pos = first;
+	int rc = 0;
+
+	s->next_offset = s->base;
+	s->max_ts = tidx_last_ts(s);
+	s->index_bytes = 0;
+	seg_reader_init(&rd, s, s->path, xmalloc(64 << 10), 64 << 10, 1);
+	while (pos < s->size) {
+		struct err why;
+		rc = seg_read_batch(&rd, pos, s->size, &h, &why, e);
+		if (rc < 0)
+			break;
+		if (rc == 1 && pos == first && first && h.base_offset - s->base != rel)
+			rc = err_set(&why, SLOG_ECORRUPT_MESSAGE, "the last index entry does not match");
+		else if (rc == 1 && h.base_offset < s->next_offset)
+			rc = err_set(&why, SLOG_ECORRUPT_MESSAGE, "offsets go back");
+		if (rc != 1) {
+			rc = err_set(e, SLOG_ECORRUPT_MESSAGE, "%s.log at %llu: %s", s->path,
+				     (unsigned long long)pos, why.msg);
+			break;
+		}
+		if (h.max_timestamp > s->max_ts)
+			s->max_ts = h.max_timestamp;
+		s->next_offset = batch_last_offset(&h) + 1;
+		s->index_bytes += batch_size(&h);
+		pos += batch_size(&h);
+		rc = 0;
+	}
+	free(rd.buf);
+	return rc;
+}
+
 int segment_load_indexes(struct segment *s, int writable, struct err *e)
 {
 	char iname[4200], tname[4200];
-	struct seg_cursor c;
-	struct batch_header h;
-	const uint8_t *p;
-	size_t n;
 	int rc;
 
-	drop_indexes(s);
+	seg_drop_indexes(s);
 	name_of(s, ".index", iname, sizeof(iname));
 	name_of(s, ".timeindex", tname, sizeof(tname));
 	if (access(iname, F_OK) != 0 || access(tname, F_OK) != 0)
@@ -488,112 +541,33 @@ int segment_load_indexes(struct segment *s, int writable, struct err *e)
 	}
 	if (!rc)
 		rc = check_indexes(s, e);
-	if (rc)
-		goto fail;
-	/* Walk from the last indexed batch to learn where the data ends. */
-	idx_view(s, &p, &n);
-	s->next_offset = s->base;
-	s->max_ts = tidx_last_ts(s);
-	s->index_bytes = 0;
-	seg_cursor_init(&c, s, n ? be32_get(p + (n - 1) * SEG_INDEX_ENTRY + 4) : 0, s->size);
-	while ((rc = seg_cursor_peek(&c, &h, e)) == 1) {
-		if (n && c.pos == be32_get(p + (n - 1) * SEG_INDEX_ENTRY + 4) &&
-		    h.base_offset - s->base != be32_get(p + (n - 1) * SEG_INDEX_ENTRY)) {
-			rc = err_set(e, SLOG_ECORRUPT_MESSAGE, "%s.index: last entry does not match the log",
-				     s->path);
-			break;
-		}
-		if (h.max_timestamp > s->max_ts)
-			s->max_ts = h.max_timestamp;
-		s->next_offset = batch_last_offset(&h) + 1;
-		s->index_bytes += batch_size(&h);
-		seg_cursor_skip(&c, &h);
+	if (!rc)
+		rc = walk_tail(s, e);
+	if (rc) {
+		seg_drop_indexes(s);
+		s->max_ts = INT64_MIN;
+		s->next_offset = s->base;
+		return rc;
 	}
-	if (rc < 0)
-		goto fail;
 	s->sealed = !writable;
 	return 0;
-fail:
-	drop_indexes(s);
-	s->max_ts = INT64_MIN;
-	s->next_offset = s->base;
-	return rc < 0 ? rc : SLOG_ECORRUPT_MESSAGE;
 }
 
-int segment_recover(struct segment *s, int check_crc, int64_t min_base, seg_batch_fn fn,
-		    void *arg, struct seg_recovery *r, struct err *e)
+int segment_cut(struct segment *s, uint64_t pos, struct err *e)
 {
-	struct chunk_reader rd;
-	struct batch_header h;
-	int64_t expect = min_base > s->base ? min_base : s->base;
-	uint64_t pos = 0;
-	struct err why;
-	int rc = 0;
+	int rc;
 
-	memset(r, 0, sizeof(*r));
-	drop_indexes(s);
-	s->sealed = 0;
-	s->index_bytes = 0;
-	s->max_ts = INT64_MIN;
-	s->next_offset = s->base;
-	reader_init(&rd, s, s->path, xmalloc(RECOVERY_CHUNK), RECOVERY_CHUNK, 1);
-	err_clear(&why);
-	while (pos < s->size) {
-		const uint8_t *p = reader_get(&rd, pos, BATCH_HEADER_SIZE, s->size, &rc, e);
-		if (!p) {
-			if (rc)
-				goto out;
-			err_set(&why, SLOG_ECORRUPT_MESSAGE, "partial batch header");
-			break;
-		}
-		if (batch_header_parse(p, BATCH_HEADER_SIZE, &h, &why))
-			break;
-		if (batch_size(&h) > s->size - pos) {
-			err_set(&why, SLOG_ECORRUPT_MESSAGE, "batch of %zu bytes cut short at %llu",
-				batch_size(&h), (unsigned long long)(s->size - pos));
-			break;
-		}
-		if (check_crc) {
-			p = reader_get(&rd, pos, batch_size(&h), s->size, &rc, e);
-			if (!p) {
-				if (rc)
-					goto out;
-				err_set(&why, SLOG_ECORRUPT_MESSAGE, "batch cut short");
-				break;
-			}
-			if (batch_validate(p, batch_size(&h), BATCH_CHECK_CRC, NULL, NULL, &why))
-				break;
-		}
-		if (h.base_offset < expect) {
-			err_set(&why, SLOG_ECORRUPT_MESSAGE, "offset %lld goes back (expected >= %lld)",
-				(long long)h.base_offset, (long long)expect);
-			break;
-		}
-		if (batch_last_offset(&h) - s->base > UINT32_MAX || pos > UINT32_MAX) {
-			err_set(&why, SLOG_ECORRUPT_MESSAGE, "offset %lld cannot be indexed in this segment",
-				(long long)h.base_offset);
-			break;
-		}
-		index_note(s, &h, pos);
-		if (fn)
-			fn(arg, &h);
-		expect = batch_last_offset(&h) + 1;
-		pos += batch_size(&h);
-		r->batches++;
-	}
-	if (pos < s->size) {
-		r->truncated_bytes = s->size - pos;
-		snprintf(r->reason, sizeof(r->reason), "%s", why.msg);
-		rc = segment_log_truncate(s, pos, e);
-		if (rc)
-			goto out;
-		s->size = pos;
-		if (s->synced_size > pos)
-			s->synced_size = pos;
-	}
-out:
-	free(rd.buf);
-	return rc;
+	if (pos >= s->size)
+		return 0;
+	rc = segment_log_truncate(s, pos, e);
+	if (!rc)
+		rc = segment_datasync(s, e);
+	if (rc)
+		return rc;
+	s->size = pos;
+	if (s->synced_size > pos)
+		s->synced_size = pos;
+	return 0;
 }
 
 /* ---- appending, syncing, sealing ---- */
@@ -622,7 +596,7 @@ int segment_append(struct segment *s, const uint8_t *data, size_t len, int64_t n
 	while (off < len) {
 		struct batch_header h;
 		batch_header_parse(data + off, len - off, &h, NULL); /* validated by the caller */
-		index_note(s, &h, s->size + off);
+		seg_index_note(s, &h, s->size + off);
 		off += batch_size(&h);
 	}
 	s->size += len;
@@ -695,11 +669,37 @@ int segment_seal(struct segment *s, struct err *e)
 	return 0;
 }
 
+/*
+ * Keep, in memory, only the index entries of batches before pos, and the
+ * time index entries up to the last of those (each one was added at an
+ * offset index entry).
+ */
+static void trim_indexes(struct segment *s, uint64_t pos)
+{
+	struct buf idx = BUF_INIT, tidx = BUF_INIT;
+	const uint8_t *p;
+	size_t n, k;
+	uint32_t rel = 0;
+
+	idx_view(s, &p, &n);
+	k = entries_upto(p, n, SEG_INDEX_ENTRY, 4, 0, pos > UINT32_MAX ? UINT32_MAX : (int64_t)pos, 1);
+	buf_add(&idx, p, k * SEG_INDEX_ENTRY);
+	if (k)
+		rel = be32_get(p + (k - 1) * SEG_INDEX_ENTRY);
+	tidx_view(s, &p, &n);
+	k = k ? entries_upto(p, n, SEG_TIMEINDEX_ENTRY, 8, 0, rel, 0) : 0;
+	buf_add(&tidx, p, k * SEG_TIMEINDEX_ENTRY);
+	seg_drop_indexes(s);
+	buf_free(&s->idx);
+	buf_free(&s->tidx);
+	s->idx = idx;
+	s->tidx = tidx;
+}
+
 int segment_truncate(struct segment *s, int64_t offset, struct err *e)
 {
 	char name[4200];
 	struct batch_header h;
-	struct seg_recovery r;
 	uint64_t cut = 0;
 	int rc;
 
@@ -710,18 +710,22 @@ int segment_truncate(struct segment *s, int64_t offset, struct err *e)
 		if (rc < 0)
 			return rc;
 	}
-	rc = segment_log_truncate(s, cut, e);
+	/* Durable before anything is written past the cut: otherwise the old
+	 * bytes could come back after a power loss, behind new ones. */
+	rc = segment_cut(s, cut, e);
 	if (rc)
 		return rc;
-	s->size = cut;
-	if (s->synced_size > cut)
-		s->synced_size = cut;
 	/* Stale index files must never be trusted again. */
 	name_of(s, ".index", name, sizeof(name));
-	unlink(name);
+	rc = fio_unlink(name, e);
 	name_of(s, ".timeindex", name, sizeof(name));
-	unlink(name);
-	return segment_recover(s, 0, s->base, NULL, NULL, &r, e);
+	if (!rc)
+		rc = fio_unlink(name, e);
+	if (rc)
+		return rc;
+	trim_indexes(s, cut);
+	s->sealed = 0;
+	return walk_tail(s, e);
 }
 
 int segment_remove_files(struct segment *s, struct err *e)
@@ -745,7 +749,7 @@ int segment_remove_files(struct segment *s, struct err *e)
 			rc = e ? e->code : SLOG_EIO;
 		/* An atomic index write cut short leaves name.tmp. */
 		snprintf(name + strlen(name), sizeof(name) - strlen(name), ".tmp");
-		unlink(name);
+		fio_unlink(name, NULL);
 	}
 	return rc;
 }

@@ -76,11 +76,29 @@ struct segment {
 	size_t idx_map_len, tidx_map_len;
 };
 
+/* A run of damaged batches a recovery scan stepped over. */
+struct seg_damage {
+	int64_t first, last; /* the offsets it stands for (last < first: none) */
+	uint64_t pos, end;   /* its bytes in the .log */
+};
+
+#define SEG_DAMAGE_MAX 16
+
 /* What a recovery scan found. */
 struct seg_recovery {
-	long batches;            /* whole, valid batches kept */
-	uint64_t truncated_bytes; /* bytes cut from the end */
-	char reason[sizeof(((struct err *)0)->msg)]; /* why, when bytes were cut */
+	long batches;       /* whole, valid batches */
+	uint64_t valid_end; /* where the last valid batch ends */
+	uint64_t scan_end;  /* where the scan stopped: the first bytes that
+			     * do not parse with no valid batch after them,
+			     * or the file's size */
+	int torn;           /* those bytes are what a crash leaves of a write */
+	/* Runs of batches with a bad CRC that valid batches follow (a run
+	 * from valid_end to scan_end is not listed: only the caller knows
+	 * whether anything valid comes after it).  Beyond SEG_DAMAGE_MAX
+	 * runs, the last one grows to cover the rest. */
+	struct seg_damage damage[SEG_DAMAGE_MAX];
+	size_t ndamage;
+	char reason[sizeof(((struct err *)0)->msg)]; /* the first thing found wrong */
 };
 
 /* Called by the recovery scan for each valid batch (e.g. epoch cache). */
@@ -110,21 +128,28 @@ void segment_unref(struct segment *s);
 
 /*
  * Load the index files and check them against the .log (sizes, strictly
- * increasing entries, positions inside the file); then find next_offset
- * and max_ts.  writable keeps them in memory for appends (the active
+ * increasing entries, positions inside the file); then walk the batches
+ * after the last index entry, CRC-checking each, to find next_offset and
+ * max_ts.  writable keeps them in memory for appends (the active
  * segment); otherwise they are mapped.  SLOG_ECORRUPT_MESSAGE means they
- * are missing or damaged: rebuild with segment_recover(check_crc=0).
+ * are missing or damaged, or the walked tail is: run segment_recover().
  */
 int segment_load_indexes(struct segment *s, int writable, struct err *e);
 
 /*
- * Scan the .log from the start, rebuilding the indexes in memory.  With
- * check_crc, every batch is CRC-checked.  A batch that is torn, corrupt,
- * out of order (base below min_base or below the previous batch's end)
- * or cannot be indexed ends the scan, and the file is truncated there.
+ * Scan the .log from the start, CRC-checking every batch and rebuilding
+ * the indexes in memory from the valid ones.  A batch whose header parses
+ * but whose CRC does not match is stepped over and reported, and so are
+ * bytes that do not parse (or go back in offsets, below min_base or the
+ * previous valid batch's end), up to the next valid batch.  Nothing is
+ * cut: whether the bytes after valid_end are a torn tail depends on what
+ * later segments hold (segment_cut).
  */
-int segment_recover(struct segment *s, int check_crc, int64_t min_base, seg_batch_fn fn,
-		    void *arg, struct seg_recovery *r, struct err *e);
+int segment_recover(struct segment *s, int64_t min_base, seg_batch_fn fn, void *arg,
+		    struct seg_recovery *r, struct err *e);
+
+/* Cut the .log at pos (no valid batch may lie after it) and make it durable. */
+int segment_cut(struct segment *s, uint64_t pos, struct err *e);
 
 /*
  * Append validated batches (offsets already assigned, all >= next_offset)
@@ -162,7 +187,12 @@ int segment_write_indexes(struct segment *s, struct err *e);
 /* Write the index files and map them: the segment takes no more appends. */
 int segment_seal(struct segment *s, struct err *e);
 
-/* Remove every batch whose last offset is >= offset. */
+/*
+ * Remove every batch whose last offset is >= offset, durably (the .log is
+ * fdatasynced and the stale index files unlinked; the caller fsyncs the
+ * directory).  Only the index entries past the cut are dropped: the rest
+ * of the segment is not read again.
+ */
 int segment_truncate(struct segment *s, int64_t offset, struct err *e);
 
 /* Unlink the three files (descriptors held by readers stay valid). */
@@ -185,7 +215,8 @@ int64_t segment_timeindex_floor(const struct segment *s, int64_t ts);
  * Call fn for every whole batch in [from, end) of the .log, in order,
  * with the batch's bytes (valid during the call) and its position.  fn
  * returns 0 to go on, nonzero to stop (returned).  A batch that does not
- * parse is SLOG_ECORRUPT_MESSAGE.
+ * parse or fails its CRC is SLOG_ECORRUPT_MESSAGE: a caller that rewrites
+ * batches (compaction) must never give damaged bytes a fresh CRC.
  */
 typedef int (*seg_scan_fn)(void *arg, const uint8_t *batch, size_t len, uint64_t pos);
 int segment_scan(const struct segment *s, uint64_t from, uint64_t end, seg_scan_fn fn, void *arg,

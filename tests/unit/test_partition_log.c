@@ -226,61 +226,6 @@ static void test_recovery_cuts_torn_last_batch_at_every_byte(void)
 	unit_diag("%d cut positions recovered", cuts);
 }
 
-static void test_corrupt_middle_segment_ends_the_log_there(void)
-{
-	struct plog_config cfg = small_config();
-	char dir[512], name[600];
-	struct plog_recovery rec;
-	struct plog *l;
-	int64_t end_before, end_after, seg2_base = 0;
-	size_t nsegs;
-
-	cfg.segment_bytes = 8 << 10;
-	snprintf(dir, sizeof(dir), "%s/log", unit_tmpdir());
-	REQUIRE((l = open_log(dir, &cfg, 0, 0, NULL)) != NULL);
-	for (int i = 0; i < 60; i++)
-		append_one(l, 5, i * 10, 100);
-	nsegs = plog_segment_count(l);
-	REQUIRE(nsegs >= 4);
-	plog_offsets(l, NULL, &end_before);
-	close_log(l);
-	/* Find the second segment's base and flip a byte inside its data. */
-	{
-		struct plog_region r;
-		int64_t off = 0;
-		REQUIRE((l = open_log(dir, &cfg, end_before, 1, NULL)) != NULL);
-		while (off < end_before) {
-			REQUIRE(plog_read(l, off, end_before, 1 << 20, &r, NULL) == 0);
-			if (r.seg->base > 0 && !seg2_base)
-				seg2_base = r.seg->base;
-			off = r.next_offset;
-			plog_region_release(&r);
-		}
-		close_log(l);
-	}
-	REQUIRE(seg2_base > 0);
-	snprintf(name, sizeof(name), "%s/%020lld.log", dir, (long long)seg2_base);
-	{
-		int fd = open(name, O_RDWR);
-		uint8_t b;
-		REQUIRE(fd >= 0);
-		REQUIRE(pread(fd, &b, 1, 2000) == 1);
-		b ^= 0x40;
-		REQUIRE(pwrite(fd, &b, 1, 2000) == 1);
-		close(fd);
-	}
-	/* Recovery point 0: everything is checked. */
-	REQUIRE((l = open_log(dir, &cfg, 0, 0, &rec)) != NULL);
-	plog_offsets(l, NULL, &end_after);
-	CHECK(end_after > seg2_base);
-	CHECK(end_after < end_before);
-	CHECK_EQ(plog_segment_count(l), 2);
-	CHECK(rec.segments_deleted >= 2);
-	CHECK_EQ(count_records(l, NULL), end_after);
-	CHECK_EQ(append_one(l, 1, 0, 1), end_after);
-	close_log(l);
-}
-
 /* A log of many batches with random record counts, over several segments. */
 struct oracle {
 	int64_t *base, *last;
@@ -1091,8 +1036,6 @@ int main(void)
 	log_set_level(LOG_LEVEL_ERROR);
 	unit_run("recovery cuts a torn last batch at every byte, and garbage after it",
 		 test_recovery_cuts_torn_last_batch_at_every_byte);
-	unit_run("a corrupt middle segment ends the log there",
-		 test_corrupt_middle_segment_ends_the_log_there);
 	unit_run("offset lookup at 100,000 random offsets agrees with a linear scan",
 		 test_offset_lookup_agrees_with_linear_scan);
 	unit_run("timestamp lookup at 100,000 random times agrees with a linear scan",
