@@ -32,6 +32,7 @@ struct plog {
 	_Atomic int failed;      /* no segment to append to: refuse appends */
 	_Atomic uint64_t size_seen; /* plog_size's last answer */
 	struct log_damage damage; /* ranges recovery found damaged */
+	_Atomic size_t damaged_seen; /* plog_damaged's last count */
 
 	pthread_mutex_t flush_lock; /* guards the group-commit fields below */
 	pthread_cond_t flush_cond;
@@ -41,6 +42,9 @@ struct plog {
 
 void plog_free(struct plog *l);
 void plog_push_segment(struct plog *l, struct segment *s);
+/* Take the log lock if it comes within 50 ms (1), else 0: for gauges that
+ * must answer while an append is stalled on its disk. */
+int plog_lock_briefly(struct plog *l);
 
 /*
  * rc came from a step that had to be durable (a sync, an epoch-cache

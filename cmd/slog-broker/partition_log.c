@@ -497,20 +497,26 @@ int64_t plog_recovery_point(struct plog *l)
 	return v;
 }
 
-uint64_t plog_size(struct plog *l)
+int plog_lock_briefly(struct plog *l)
 {
 	struct timespec until;
-	uint64_t n = 0;
 
-	/* An append blocked on a stalled disk holds the lock: after a short
-	 * wait, the size last seen is good enough for a gauge. */
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_nsec += 50 * 1000000;
 	if (until.tv_nsec >= 1000000000) {
 		until.tv_sec++;
 		until.tv_nsec -= 1000000000;
 	}
-	if (pthread_mutex_timedlock(&l->lock, &until) != 0)
+	return pthread_mutex_timedlock(&l->lock, &until) == 0;
+}
+
+uint64_t plog_size(struct plog *l)
+{
+	uint64_t n = 0;
+
+	/* An append blocked on a stalled disk holds the lock: after a short
+	 * wait, the size last seen is good enough for a gauge. */
+	if (!plog_lock_briefly(l))
 		return l->size_seen;
 	for (size_t i = 0; i < l->nsegs; i++)
 		n += l->segs[i]->size;

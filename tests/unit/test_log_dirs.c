@@ -15,6 +15,7 @@
 
 #include "batch_builder.h"
 #include "compress.h"
+#include "fd_cache.h"
 #include "fileio.h"
 #include "log.h"
 #include "log_dirs.h"
@@ -201,6 +202,8 @@ static void test_running_out_of_descriptors_is_not_a_failed_fsync(void)
 	low.rlim_cur = (rlim_t)nfds + 4;
 	nfds = 0;
 	REQUIRE(setrlimit(RLIMIT_NOFILE, &low) == 0);
+	/* Idle segment descriptors would be closed to make room: none left. */
+	fd_cache_shrink(0);
 	while (nfds < 64 && (fds[nfds] = dup(0)) >= 0)
 		nfds++;
 	CHECK_EQ(plog_flush(fx.a0, log_end(fx.a0), &e), SLOG_ESTORAGE);
@@ -208,7 +211,11 @@ static void test_running_out_of_descriptors_is_not_a_failed_fsync(void)
 	CHECK(strstr(e.msg, "Too many open files") != NULL);
 	/* Nothing was lost: the directory stays online. */
 	CHECK_EQ(log_dirs_offline_count(&fx.d), 0);
-	CHECK_EQ(append(fx.a1, 1, 0, &e), 0);
+	/* Segment files open on demand, so a write may fail too, but only
+	 * for now: it is never taken for a lost fsync. */
+	if (append(fx.a1, 1, 0, &e))
+		CHECK(strstr(e.msg, "Too many open files") != NULL);
+	CHECK_EQ(log_dirs_offline_count(&fx.d), 0);
 	while (nfds > 0)
 		close(fds[--nfds]);
 	setrlimit(RLIMIT_NOFILE, &old);
@@ -216,6 +223,7 @@ static void test_running_out_of_descriptors_is_not_a_failed_fsync(void)
 	CHECK_EQ(plog_flush(fx.a0, log_end(fx.a0), &e), 0);
 	CHECK_EQ(plog_recovery_point(fx.a0), log_end(fx.a0));
 	CHECK_EQ(append(fx.a0, 1, 0, &e), 0);
+	CHECK_EQ(append(fx.a1, 1, 0, &e), 0);
 	CHECK_EQ(plog_flush(fx.a1, log_end(fx.a1), &e), 0);
 	close_fixture(&fx);
 }
