@@ -208,6 +208,33 @@ setup() {
 	[[ "$stderr" == *"cannot reach"* ]]
 }
 
+@test "a record that runs out of time between two retries says what the last try got" {
+	slog-topics create gone
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	slog-produce -t gone -O --timeout-ms 1000 <"$BATS_TEST_TMPDIR/in" \
+		>"$BATS_TEST_TMPDIR/acked" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	local prod=$! rc=0
+	exec 4>"$BATS_TEST_TMPDIR/in"
+	echo 1 >&4
+	wait_for 200 test -s "$BATS_TEST_TMPDIR/acked"
+	stop_broker
+	# Line 2 is refused at once and retried with a growing backoff.  A
+	# trickle of lines after it (a pace, not a wait) keeps the producer
+	# waking, so that it sees line 2's deadline pass between two tries.
+	echo 2 >&4
+	local n=0
+	while kill -0 "$prod" 2>/dev/null && [ $n -lt 1000 ]; do
+		echo more >&4 2>/dev/null || break
+		n=$((n + 1))
+		sleep 0.01
+	done
+	exec 4>&-
+	wait "$prod" || rc=$?
+	[ "$rc" -eq 1 ]
+	grep -q 'from line 2 not delivered to gone-0: gave up at the timeout, after NETWORK_EXCEPTION' \
+		"$BATS_TEST_TMPDIR/err"
+}
+
 @test "memory stays bounded while the broker cannot keep up" {
 	kill -STOP "$BROKER_PID"
 	yes 0123456789012345678901234567890123456789 | slog-produce -t bp --buffer-bytes 4MiB --timeout-ms 60000 \

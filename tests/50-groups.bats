@@ -163,6 +163,25 @@ has_distinct() {
 	assert_output "$(seq 2001 2010)"
 }
 
+@test "a member the restarted broker forgot goes on from what it printed, not from its last commit" {
+	slog-topics create t -P 3
+	# No commit before it stops: all it prints is past the group's offsets.
+	start_member m1 g --commit-interval-ms 3600000
+	seq 1 300 | awk '{print "k" $1 ":" $1}' | slog-produce -t t -K:
+	wait_for 200 has_distinct 300
+	restart_broker --set group.min.session.timeout.ms=500
+	wait_for 400 grep -q 'join again' "$BATS_TEST_TMPDIR/m1.err"
+	wait_for 200 group_is g Stable 1
+	seq 301 600 | awk '{print "k" $1 ":" $1}' | slog-produce -t t -K:
+	wait_for 400 has_distinct 600
+	run sort -n "$BATS_TEST_TMPDIR/m1.out"
+	assert_output "$(seq 1 600)"
+	kill -TERM "$LAST_MEMBER"
+	wait "$LAST_MEMBER"
+	# On its way out it committed all it printed.
+	slog-groups describe g --json | jq -e '([.groups[0].partitions[].offset] | add) == 600'
+}
+
 @test "slog-groups list and describe show members, assignment, offsets and lag" {
 	slog-topics create t -P 2
 	seq 1 10 | awk '{print "k" $1 ":" $1}' | slog-produce -t t -K:

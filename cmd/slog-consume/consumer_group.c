@@ -149,6 +149,50 @@ static void say_fresh(struct consumer *c, const struct gm_tp *v, const int64_t *
 	buf_free(&b);
 }
 
+/*
+ * The group forgot us (the broker restarted, or our session expired) and
+ * took the partition away without a commit: keep where we were.  Records
+ * written since the last commit are ours; reading them again when the
+ * partition comes back would print them twice.
+ */
+static void keep_pos(struct consumer *c, const struct cpart *cp)
+{
+	struct kept_pos *k = NULL;
+
+	for (size_t i = 0; i < c->nkept && !k; i++)
+		if (c->kept[i].id == cp->id && strcmp(c->kept[i].topic, cp->topic) == 0)
+			k = &c->kept[i];
+	if (!k) {
+		c->kept = xgrow(c->kept, &c->kept_cap, c->nkept + 1, sizeof(*c->kept));
+		k = &c->kept[c->nkept++];
+	}
+	snprintf(k->topic, sizeof(k->topic), "%s", cp->topic);
+	k->id = cp->id;
+	k->written = cp->written;
+	k->committed = cp->committed;
+}
+
+/*
+ * Where to go on with tp, given the group's offset: our kept position if
+ * the group's offset is still the one we last knew (nobody else committed
+ * in between, no reset), else the group's.  The kept position is used up.
+ */
+static int64_t resume_at(struct consumer *c, const struct gm_tp *tp, int64_t committed)
+{
+	int64_t at = committed;
+
+	for (size_t i = 0; i < c->nkept; i++) {
+		struct kept_pos *k = &c->kept[i];
+		if (k->id != tp->partition || strcmp(k->topic, tp->topic) != 0)
+			continue;
+		if (k->committed == committed && k->written > committed)
+			at = k->written;
+		*k = c->kept[--c->nkept];
+		break;
+	}
+	return at;
+}
+
 /* Start partitions the assignment added, from the group's offsets. */
 static int take(struct consumer *c, const struct gm_tp *v, size_t n, struct err *e)
 {
@@ -166,6 +210,7 @@ static int take(struct consumer *c, const struct gm_tp *v, size_t n, struct err 
 		const struct topic_meta *tm = consumer_topic(c, add[i].topic, add[i].partition + 1,
 							     deadline, e);
 		struct cpart *cp;
+		int64_t at;
 		if (!tm) {
 			rc = e->code;
 			break;
@@ -176,7 +221,10 @@ static int take(struct consumer *c, const struct gm_tp *v, size_t n, struct err 
 			break;
 		}
 		cp = consumer_add_part(c, add[i].topic, add[i].partition, tm->leader[add[i].partition]);
-		rc = consumer_start_at(c, cp, committed[i], deadline, e);
+		at = resume_at(c, &add[i], committed[i]);
+		rc = consumer_start_at(c, cp, at, deadline, e);
+		cp->committed = committed[i];
+		committed[i] = at; /* a kept position is not "no offset" to say_fresh */
 		if (!rc && c->o->verbose)
 			cli_error("group %s: reading %s-%d from offset %lld", c->o->group, cp->topic, cp->id,
 				  (long long)cp->next);
@@ -212,6 +260,8 @@ int group_follow(struct consumer *c, struct err *e)
 		if (c->o->verbose)
 			cli_error("group %s: %s %s-%d", c->o->group, lost ? "lost" : "released",
 				  c->parts[i]->topic, c->parts[i]->id);
+		if (lost)
+			keep_pos(c, c->parts[i]);
 		consumer_remove_part(c, i);
 	}
 	rc = take(c, v, n, e);
@@ -240,4 +290,7 @@ void group_leave(struct consumer *c)
 {
 	gm_leave(c->gm);
 	c->gm = NULL;
+	free(c->kept);
+	c->kept = NULL;
+	c->nkept = c->kept_cap = 0;
 }

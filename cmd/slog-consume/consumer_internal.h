@@ -46,6 +46,19 @@ struct consumer {
 	int assigned;             /* the group has answered once */
 	int settled;              /* ... with the whole target */
 	int64_t next_commit;
+	/* Positions of partitions the group forgot us on (a broker restart,
+	 * an expired session), kept until they come back to us. */
+	struct kept_pos *kept;
+	size_t nkept, kept_cap;
+};
+
+/* Where a lost partition was: written out up to written; the group's
+ * offset was committed then. */
+struct kept_pos {
+	char topic[256];
+	int32_t id;
+	int64_t written;
+	int64_t committed;
 };
 
 /* consumer.c */

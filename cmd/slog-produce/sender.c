@@ -170,6 +170,22 @@ static int retriable(int rc)
 	       rc == SLOG_ESTORAGE || rc == SLOG_ENOMEM;
 }
 
+/*
+ * Why a batch whose time ran out was not delivered: what the broker (or
+ * the network) last said for its partition, if anything was said.  The
+ * deadline may pass while a retry waits its backoff; "no answer" would
+ * then hide the KAFKA_STORAGE_ERROR or the refused connection behind it.
+ */
+static void gave_up(const struct send_part *sp, struct err *e)
+{
+	if (!sp->last_error.code) {
+		err_set(e, SLOG_EREQUEST_TIMED_OUT, "%s: no answer before the timeout", sp->url);
+		return;
+	}
+	*e = sp->last_error;
+	err_wrap(e, "gave up at the timeout, after %s", err_name(e->code));
+}
+
 /* Report each batch of a finished request. */
 static void report(struct sender *s, struct send_batch *list, int rc, const struct err *e,
 		   int64_t base)
@@ -222,8 +238,8 @@ static void finished(struct sender *s, struct send_part *sp, CURLcode code, int6
 			tail = &b->next;
 			*tail = NULL;
 		} else {
-			struct err te = sp->last_error;
-			err_wrap(&te, "gave up at the timeout, after %s", err_name(te.code));
+			struct err te;
+			gave_up(sp, &te);
 			s->pending--;
 			s->done(s->arg, b, te.code, &te, -1);
 		}
@@ -254,9 +270,9 @@ static void expire_waiting(struct sender *s, int64_t now)
 			sp->head = b->next;
 			if (!sp->head)
 				sp->tail = NULL;
-			err_set(&e, SLOG_EREQUEST_TIMED_OUT, "%s: no answer before the timeout", sp->url);
+			gave_up(sp, &e);
 			s->pending--;
-			s->done(s->arg, b, SLOG_EREQUEST_TIMED_OUT, &e, -1);
+			s->done(s->arg, b, e.code, &e, -1);
 		}
 	}
 }
@@ -283,6 +299,8 @@ int sender_poll(struct sender *s, struct curl_waitfd *extra, int timeout_ms, str
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&sp);
 		finished(s, sp, m->data.result, now);
 	}
+	/* A retry that woke us may be for a batch out of time: do not send it. */
+	expire_waiting(s, now);
 	start_ready(s, now);
 	return 0;
 }
