@@ -191,6 +191,17 @@ static int open_storage(struct broker *b, struct err *e)
 	return offsets_store_load(b, e);
 }
 
+/* The threads that resume suspended requests; each resumes what it holds. */
+static void stop_waiters(struct broker *b)
+{
+	if (b->flusher)
+		flusher_stop(b->flusher);
+	b->flusher = NULL;
+	if (b->waits)
+		fetch_waits_stop(b->waits);
+	b->waits = NULL;
+}
+
 static int shutdown_broker(struct broker *b)
 {
 	int64_t deadline = clock_mono_ms() + 4000;
@@ -208,6 +219,12 @@ static int shutdown_broker(struct broker *b)
 			gc_quiesce(b->groups);
 		while (http_active(b->http) > 0 && clock_mono_ms() < deadline)
 			usleep(5000);
+		/* libmicrohttpd must not stop with a connection suspended: run
+		 * no more handlers, let the flusher and the fetch waits resume
+		 * what waits on them, answer the rest 503, then stop it. */
+		http_close_handlers(b->http);
+		stop_waiters(b);
+		http_abandon(b->http, clock_mono_ms() + 2000);
 		http_stop(b->http);
 	}
 	if (b->groups)
@@ -216,10 +233,7 @@ static int shutdown_broker(struct broker *b)
 		log_cleaner_stop(b->cleaner);
 	if (b->sched)
 		scheduler_stop(b->sched);
-	if (b->flusher)
-		flusher_stop(b->flusher);
-	if (b->waits)
-		fetch_waits_stop(b->waits);
+	stop_waiters(b);
 	if (b->mlog.log)
 		scheduler_checkpoint(b);
 	if (topics_close_all(b, &e)) {
