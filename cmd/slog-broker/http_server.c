@@ -265,7 +265,8 @@ static int request_begin(struct http_server *s, struct request *r)
 		http_add_header(r, "Connection", "close");
 		return !http_reply_error(r, SLOG_ETHROTTLED, "too many connections");
 	}
-	if (s->b->stopping || s->closing) {
+	/* Health checks say "stopping" themselves until the handlers close. */
+	if ((s->b->stopping && r->api != API_HEALTH) || s->closing) {
 		http_add_header(r, "Connection", "close");
 		return !http_reply_error(r, SLOG_ELEADER_NOT_AVAILABLE, "the broker is shutting down");
 	}
