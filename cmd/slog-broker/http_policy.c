@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "xalloc.h"
 
@@ -29,6 +30,8 @@ static void add_name(char ***v, int *n, const char *s, size_t len)
 void http_policy_init(struct http_policy *p, const char *origins, const char *listen_host,
 		      const char *advertised_host)
 {
+	char self[256];
+
 	memset(p, 0, sizeof(*p));
 	while (origins && *origins) {
 		size_t len = strcspn(origins, ",");
@@ -39,6 +42,11 @@ void http_policy_init(struct http_policy *p, const char *origins, const char *li
 		add_name(&p->hosts, &p->nhosts, listen_host, strlen(listen_host));
 	if (advertised_host)
 		add_name(&p->hosts, &p->nhosts, advertised_host, strlen(advertised_host));
+	/* The machine's own name, as a client on another host would say it. */
+	if (gethostname(self, sizeof(self)) == 0) {
+		self[sizeof(self) - 1] = '\0';
+		add_name(&p->hosts, &p->nhosts, self, strlen(self));
+	}
 }
 
 void http_policy_free(struct http_policy *p)
@@ -103,8 +111,8 @@ int http_policy_host(const struct http_policy *p, const char *host, struct err *
 			return 0;
 bad:
 	return err_set(e, SLOG_EPOLICY_VIOLATION,
-		       "Host '%.100s' is not a name of this broker (an address, localhost, or the "
-		       "listeners and advertised.listeners hosts)", host);
+		       "Host '%.100s' is not a name of this broker (an address, localhost, the host name, "
+		       "or the listeners and advertised.listeners hosts)", host);
 }
 
 int http_policy_origin_allowed(const struct http_policy *p, const char *origin)

@@ -10,7 +10,8 @@
  * requests and the name they looked up in Host; curl and slog's clients
  * send no Origin and a Host of the address they connect to.  So: a request
  * with an Origin not in http.cors.allowed.origins is refused, a Host that
- * is neither an IP literal nor a name of this broker is refused, and a
+ * is neither an IP literal nor a name of this broker (localhost, the
+ * listen and advertised hosts, the machine's host name) is refused, and a
  * JSON body must say application/json (which needs a preflight).
  *
  * Functions return 0, or a negative SLOG_E* code with a message in e.
