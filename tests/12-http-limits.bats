@@ -149,6 +149,10 @@ vm() { # vm FIELD: the broker's /proc status field in kB
 }
 
 @test "the memory of a large JSON body is given back after the answer" {
+	# ASan's allocator keeps freed blocks in quarantine: glibc's is measured.
+	if ldd "$(command -v slog-broker)" | grep -q libasan; then
+		skip "resident memory is glibc malloc's, not ASan's"
+	fi
 	start_broker --set http.json.max.bytes=64MiB
 	python3 -c 'import sys; sys.stdout.write("[" + ",".join(["[1,2,{\"a\":\"b\"}]"] * 1200000) + "]")' \
 		>"$BATS_TEST_TMPDIR/big.json"
