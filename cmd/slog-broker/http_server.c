@@ -214,6 +214,15 @@ static int64_t declared_length(struct request *r)
 	return 0;
 }
 
+/* Kafka's codes for a broker going away, which clients retry: the group
+ * coordinator, or the partitions' leader. */
+static int answer_stopping(struct request *r)
+{
+	return http_reply_error(r, r->api == API_GROUPS ? SLOG_ECOORDINATOR_NOT_AVAILABLE
+							: SLOG_ELEADER_NOT_AVAILABLE,
+				"the broker is shutting down");
+}
+
 /* Origin: refused unless allowed; allowed ones get CORS headers, and their
  * preflight (OPTIONS) is answered here.  1: go on; 0: answered. */
 static int check_origin(struct http_server *s, struct request *r)
@@ -268,7 +277,7 @@ static int request_begin(struct http_server *s, struct request *r)
 	/* Health checks say "stopping" themselves until the handlers close. */
 	if ((s->b->stopping && r->api != API_HEALTH) || s->closing) {
 		http_add_header(r, "Connection", "close");
-		return !http_reply_error(r, SLOG_ELEADER_NOT_AVAILABLE, "the broker is shutting down");
+		return !answer_stopping(r);
 	}
 	len = declared_length(r);
 	r->body_limit = r->route->body == DATA ? s->b->request_max_bytes : s->json_max;
@@ -349,7 +358,7 @@ static int run(struct http_server *s, struct request *r, int resumed)
 	if (resumed)
 		rc = r->resume(r);
 	else if (s->closing)
-		rc = http_reply_error(r, SLOG_ELEADER_NOT_AVAILABLE, "the broker is shutting down");
+		rc = answer_stopping(r);
 	else if (r->refused)
 		rc = refuse_body(s, r);
 	else
@@ -607,11 +616,6 @@ void http_resume(struct request *r)
 	if (r->phase == PH_SUSPENDED)
 		resume_locked(s, r);
 	pthread_mutex_unlock(&s->lock);
-}
-
-static int answer_stopping(struct request *r)
-{
-	return http_reply_error(r, SLOG_ELEADER_NOT_AVAILABLE, "the broker is shutting down");
 }
 
 static void wait_until(struct http_server *s, _Atomic int *count, int64_t deadline_ms)
