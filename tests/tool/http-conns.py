@@ -9,6 +9,9 @@
                                           N sockets each send one header line
                                           every EVERY_MS; print how many the
                                           broker closed within FOR_MS
+  http-conns.py slowbody PORT N EVERY_MS FOR_MS
+                                          the same with a produce whose body
+                                          comes one byte every EVERY_MS
   http-conns.py longpoll PORT N PATH      N GETs of PATH that wait; print
                                           "waiting K" and hold until killed
 
@@ -71,10 +74,15 @@ def hold(port, n, src=None):
     hold_forever(socks, "open")
 
 
-def slowloris(port, n, every_ms, for_ms):
+SLOW_HEADERS = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+SLOW_BODY = (b"POST /v1/topics/slow/partitions/0/records HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+             b"Content-Length: 100000\r\n\r\n")
+
+
+def trickle(port, n, every_ms, for_ms, first, nth):
     socks = [connect(port) for _ in range(n)]
     for s in socks:
-        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        s.sendall(first)
         s.setblocking(False)
     closed, start, i = set(), time.monotonic(), 0
     while time.monotonic() - start < for_ms / 1000.0 and len(closed) < n:
@@ -91,7 +99,7 @@ def slowloris(port, n, every_ms, for_ms):
                 closed.add(k)
                 continue
             try:
-                s.send(b"X-Slow-%d: 1\r\n" % i)
+                s.send(nth(i))
             except OSError:
                 closed.add(k)
         i += 1
@@ -115,7 +123,10 @@ def main(argv):
     elif mode == "hold":
         hold(port, int(argv[3]), argv[4] if len(argv) > 4 else None)
     elif mode == "slowloris":
-        slowloris(port, int(argv[3]), int(argv[4]), int(argv[5]))
+        trickle(port, int(argv[3]), int(argv[4]), int(argv[5]), SLOW_HEADERS,
+                lambda i: b"X-Slow-%d: 1\r\n" % i)
+    elif mode == "slowbody":
+        trickle(port, int(argv[3]), int(argv[4]), int(argv[5]), SLOW_BODY, lambda i: b"x")
     elif mode == "longpoll":
         longpoll(port, int(argv[3]), argv[4])
     else:
