@@ -245,19 +245,25 @@ int http_conns_flags(struct MHD_Connection *conn)
  * limit, keep a quarter of it (at least 1024) for segments, indexes and
  * the data directories, and fit max.connections into the rest.
  */
+void http_conns_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int http_conns_budget(int want, int reserve)
 {
 	struct rlimit rl;
 	rlim_t files;
 	int room;
 
+	http_conns_raise_nofile();
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
 		return want;
-	if (rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
-			getrlimit(RLIMIT_NOFILE, &rl);
-	}
 	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (rlim_t)INT32_MAX)
 		return want;
 	files = rl.rlim_cur / 4 > 1024 ? rl.rlim_cur / 4 : 1024;

@@ -58,8 +58,10 @@ void http_conns_free(struct http_conns *c);
 /* Listen on host:port (0: any free port); the port bound goes to *bound.
  * Returns the socket, or a negative SLOG_E* code with a message in e. */
 int http_conns_listen(const char *host, int port, int *bound, struct err *e);
-/* Raise the soft RLIMIT_NOFILE to the hard limit; return how many of
- * want connections fit next to reserve more sockets and the log files. */
+/* Raise the soft RLIMIT_NOFILE to the hard limit (before the logs open). */
+void http_conns_raise_nofile(void);
+/* Raise it; return how many of want connections fit next to reserve more
+ * sockets and the log files. */
 int http_conns_budget(int want, int reserve);
 
 /* MHD_OPTION_NOTIFY_CONNECTION callback (cls: the http_conns). */

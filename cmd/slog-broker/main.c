@@ -19,6 +19,7 @@
 #include "controller.h"
 #include "fetch_wait.h"
 #include "flusher.h"
+#include "http_conns.h"
 #include "http_server.h"
 #include "log.h"
 #include "group_coordinator.h"
@@ -314,6 +315,8 @@ int main(int argc, char **argv)
 	pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	pthread_rwlock_init(&b->meta_lock, &ra);
 	pthread_rwlockattr_destroy(&ra);
+	/* Sockets and segment files share one descriptor table. */
+	http_conns_raise_nofile();
 	b->metrics = metrics_new();
 	b->waits = fetch_waits_start();
 	b->flusher = flusher_start();
