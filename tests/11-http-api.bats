@@ -111,15 +111,15 @@ setup() {
 }
 
 @test "topics are managed over HTTP, with Kafka's error names" {
-	run curl -s -w ' %{http_code}' -X POST "$BROKER_URL/v1/topics" -d '{"name":"h1","partitions":2}'
+	run curl -s -w ' %{http_code}' -X POST "$BROKER_URL/v1/topics" --json '{"name":"h1","partitions":2}'
 	[[ "$output" == *" 201" ]]
-	run curl -s -w ' %{http_code}' -X POST "$BROKER_URL/v1/topics" -d '{"name":"h1"}'
+	run curl -s -w ' %{http_code}' -X POST "$BROKER_URL/v1/topics" --json '{"name":"h1"}'
 	[[ "$output" == *TOPIC_ALREADY_EXISTS*" 409" ]]
-	run curl -s -X PATCH "$BROKER_URL/v1/topics/h1/configs" -d '{"retention.ms":"1h"}'
+	run curl -s -X PATCH "$BROKER_URL/v1/topics/h1/configs" --json '{"retention.ms":"1h"}'
 	[ "$(echo "$output" | jq -r '.configs[]|select(.name=="retention.ms").value')" = 3600000 ]
-	run curl -s -X PATCH "$BROKER_URL/v1/topics/h1/configs" -d '{"retention.ms":"whenever"}'
+	run curl -s -X PATCH "$BROKER_URL/v1/topics/h1/configs" --json '{"retention.ms":"whenever"}'
 	assert_output --partial INVALID_CONFIG
-	run curl -s -X POST "$BROKER_URL/v1/topics/h1/partitions" -d '{"count":1}'
+	run curl -s -X POST "$BROKER_URL/v1/topics/h1/partitions" --json '{"count":1}'
 	assert_output --partial INVALID_PARTITIONS
 	run curl -s -X DELETE "$BROKER_URL/v1/topics/h1"
 	assert_output --partial '"deleted":true'
@@ -147,19 +147,19 @@ setup() {
 }
 
 @test "validate_only checks a creation or a config change and changes nothing" {
-	run curl -sf -X POST "$BROKER_URL/v1/topics" -d '{"name":"v1","partitions":2,"validate_only":true}'
+	run curl -sf -X POST "$BROKER_URL/v1/topics" --json '{"name":"v1","partitions":2,"validate_only":true}'
 	assert_output '{"name":"v1","valid":true}'
 	run curl -s -w ' %{http_code}' "$BROKER_URL/v1/topics/v1"
 	[[ "$output" == *" 404" ]]
 	slog-topics create v2
-	run curl -sf -X PATCH "$BROKER_URL/v1/topics/v2/configs" -d '{"retention.ms":"2h","validate_only":true}'
+	run curl -sf -X PATCH "$BROKER_URL/v1/topics/v2/configs" --json '{"retention.ms":"2h","validate_only":true}'
 	[ "$(echo "$output" | jq -r '.configs[]|select(.name=="retention.ms").value')" = 7200000 ]
 	run curl -sf "$BROKER_URL/v1/topics/v2/configs"
 	[ "$(echo "$output" | jq -r '.configs[]|select(.name=="retention.ms").source')" = default ]
 }
 
 @test "an unknown field in an admin body is refused, not ignored" {
-	run curl -s -w ' %{http_code}' -X POST "$BROKER_URL/v1/topics" -d '{"name":"typo","partition":3}'
+	run curl -s -w ' %{http_code}' -X POST "$BROKER_URL/v1/topics" --json '{"name":"typo","partition":3}'
 	[[ "$output" == *'unknown field \"partition\"'*" 400" ]]
 	run curl -s -w ' %{http_code}' "$BROKER_URL/v1/topics/typo"
 	[[ "$output" == *" 404" ]]

@@ -12,12 +12,12 @@ setup() {
 
 # hb GROUP JSON [QUERY]: one heartbeat; prints the answer, fails on an error status.
 hb() {
-	curl -sf -X POST "$BROKER_URL/v1/groups/$1/heartbeat${3:-}" -d "$2"
+	curl -sf -X POST "$BROKER_URL/v1/groups/$1/heartbeat${3:-}" --json "$2"
 }
 
 # call METHOD PATH [JSON]: prints "STATUS BODY".
 call() {
-	curl -s -o "$BATS_TEST_TMPDIR/body" -w '%{http_code} ' -X "$1" "$BROKER_URL$2" ${3:+-d "$3"}
+	curl -s -o "$BATS_TEST_TMPDIR/body" -w '%{http_code} ' -X "$1" "$BROKER_URL$2" ${3:+--json "$3"}
 	cat "$BATS_TEST_TMPDIR/body"
 }
 
@@ -94,7 +94,7 @@ parts() {
 	idb=$(jq -r .member_id <<<"$b")
 	# Only b heartbeats; a expires after 600 ms and b gets everything.
 	wait_for 100 bash -c "curl -sf -X POST '$BROKER_URL/v1/groups/g/heartbeat' \
-		-d '{\"member_id\":\"$idb\",\"member_epoch\":1,\"owned\":[]}' |
+		--json '{\"member_id\":\"$idb\",\"member_epoch\":1,\"owned\":[]}' |
 		jq -e '[.assignment[].partitions[]] == [0,1,2,3]'"
 	grep -q 'expired' "$BROKER_DIR/broker.log"
 }
@@ -136,7 +136,7 @@ parts() {
 
 @test "__consumer_offsets is the broker's: no produce, delete, growth, creation or policy change by hand" {
 	curl -sf -X POST "$BROKER_URL/v1/groups/g/offsets" \
-		-d '{"offsets":[{"topic":"t","partition":0,"offset":1}]}' >/dev/null
+		--json '{"offsets":[{"topic":"t","partition":0,"offset":1}]}' >/dev/null
 	run slog-topics describe __consumer_offsets --json
 	[ "$(jq '.topics[0].internal' <<<"$output")" = true ]
 	[ "$(jq '.topics[0].partitions | length' <<<"$output")" -eq 50 ]
@@ -194,7 +194,7 @@ parts() {
 	idb=$(jq -r .member_id <<<"$b")
 	# b, given nothing yet, claims everything; then a leaves.
 	hb g "{\"member_id\":\"$idb\",\"member_epoch\":$(jq .member_epoch <<<"$b"),\"owned\":$all}" >/dev/null
-	curl -sf -X POST "$BROKER_URL/v1/groups/g/leave" -d "{\"member_id\":\"$ida\"}" >/dev/null
+	curl -sf -X POST "$BROKER_URL/v1/groups/g/leave" --json "{\"member_id\":\"$ida\"}" >/dev/null
 	# c's half is free at once: b's claim did not count.
 	c=$(hb g '{"topics":["t"],"client_id":"c"}')
 	[ "$(jq .pending_partitions <<<"$c")" -eq 0 ]

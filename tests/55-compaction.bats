@@ -152,7 +152,7 @@ key_count_is() {
 	slog-topics create t
 	for i in $(seq 1 3000); do
 		[ "$i" -gt 1 ] && echo next
-		printf 'url = "%s/v1/groups/g/offsets"\ndata = "{\\"offsets\\":[{\\"topic\\":\\"t\\",\\"partition\\":0,\\"offset\\":%d}]}"\n' \
+		printf 'url = "%s/v1/groups/g/offsets"\nheader = "Content-Type: application/json"\ndata = "{\\"offsets\\":[{\\"topic\\":\\"t\\",\\"partition\\":0,\\"offset\\":%d}]}"\n' \
 			"$BROKER_URL" "$i"
 	done >"$BATS_TEST_TMPDIR/commits"
 	curl -sf -K "$BATS_TEST_TMPDIR/commits" >/dev/null

@@ -27,6 +27,9 @@ json_t *api_body_object(struct request *r, int required)
 
 	if (r->body.len == 0 && !required)
 		return json_object();
+	/* The body is at most http.json.max.bytes (http_server.c refused more
+	 * before reading it); jansson's tree is many times that. */
+	http_body_parsed(r);
 	j = json_loadb(r->body.data ? r->body.data : "", r->body.len, 0, &je);
 	if (!j) {
 		http_reply_error(r, SLOG_EINVALID_REQUEST, "body is not JSON: %s", je.text);

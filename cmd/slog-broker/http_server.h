@@ -3,10 +3,15 @@
  *
  * libmicrohttpd runs a pool of threads, each with its own epoll loop,
  * and calls back for every request.  This module turns those callbacks
- * into one struct request per HTTP request: it reads the body (up to
- * socket.request.max.bytes, refusing more with 413 before reading it),
- * routes by method and path to a handler, and records each request's API,
- * status and duration in the metrics when it completes.
+ * into one struct request per HTTP request.  When the headers are in, it
+ * checks them (http_policy.h: framing, Host, Origin, content type), finds
+ * the route, and refuses with a JSON error before reading any body byte a
+ * request that is too large for its route (socket.request.max.bytes for
+ * records, http.json.max.bytes for JSON) or for the bytes all requests may
+ * hold at once (queued.max.request.bytes).  It then reads the body,
+ * growing the buffer as bytes arrive, runs the handler, and records each
+ * request's API, status and duration in the metrics when it completes.
+ * Connection limits and deadlines are http_conns.h's.
  *
  * A handler answers with one of the http_reply_* calls, or suspends the
  * request (http_suspend) and has another thread resume it later
@@ -30,14 +35,23 @@ struct broker;
 struct http_server;
 struct MHD_Connection;
 
+struct route;
+
 struct request {
 	struct broker *b;
+	struct http_server *server;
 	struct MHD_Connection *conn;
 	const char *method;
 	char *path;
 	enum api api;
 	struct buf body;
-	int too_large;
+	int64_t body_limit;   /* the most body bytes this route reads */
+	int64_t counted;      /* bytes counted against queued.max.request.bytes */
+	int refused;          /* SLOG_E* for a body refused while it arrived */
+	int trim;             /* a large body was parsed: give memory back after */
+	const struct route *route;
+	char *route_path;     /* path split in place; args point into it */
+	char *args[8];
 	int64_t start_ns;
 	int status;
 	int phase;
@@ -49,8 +63,9 @@ struct request {
 	void *state;
 	void (*free_state)(void *state);
 	/* Headers for the answer (http_add_header). */
-	char *hdr_name[6], *hdr_value[6];
+	char *hdr_name[8], *hdr_value[8];
 	int nhdrs;
+	struct request *sprev, *snext; /* suspended list, under the server's lock */
 };
 
 /* Listen on host:port (port 0: any free port) with threads threads. */
@@ -62,6 +77,16 @@ int http_port(const struct http_server *s);
 void http_quiesce(struct http_server *s);
 /* Requests not yet answered. */
 int http_active(struct http_server *s);
+/*
+ * Shutdown, in this order: http_quiesce; http_close_handlers (new requests
+ * are answered 503 and no handler is running when it returns, so the
+ * flusher and the fetch waits can be stopped: they resume what waits on
+ * them); http_abandon (answers 503 to any request still suspended and
+ * waits, up to deadline_ms, for the answers); http_stop.  libmicrohttpd
+ * must not be stopped while a connection is suspended.
+ */
+void http_close_handlers(struct http_server *s);
+void http_abandon(struct http_server *s, int64_t deadline_ms);
 void http_stop(struct http_server *s);
 
 /* ---- for handlers ---- */
@@ -87,6 +112,9 @@ int http_reply_fd(struct request *r, int status, const char *content_type, int f
 void http_peer(struct request *r, char *out, size_t len);
 /* Add a header to the answer about to be sent; call before http_reply*. */
 void http_add_header(struct request *r, const char *name, const char *value);
+
+/* The body was parsed whole (JSON): give its memory back when done. */
+void http_body_parsed(struct request *r);
 
 /* Suspend: the request is answered later, by cont, after http_resume(). */
 int http_suspend(struct request *r, int (*cont)(struct request *r));

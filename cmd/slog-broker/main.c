@@ -22,6 +22,7 @@
 #include "fetch_wait.h"
 #include "fileio.h"
 #include "flusher.h"
+#include "http_conns.h"
 #include "http_server.h"
 #include "log.h"
 #include "group_coordinator.h"
@@ -212,6 +213,17 @@ static int default_threads(void)
 	return n < 4 ? 4 : n > 256 ? 256 : (int)n;
 }
 
+/* The threads that resume suspended requests; each resumes what it holds. */
+static void stop_waiters(struct broker *b)
+{
+	if (b->flusher)
+		flusher_stop(b->flusher);
+	b->flusher = NULL;
+	if (b->waits)
+		fetch_waits_stop(b->waits);
+	b->waits = NULL;
+}
+
 static int shutdown_broker(struct broker *b)
 {
 	int64_t deadline = clock_mono_ms() + 4000;
@@ -231,6 +243,12 @@ static int shutdown_broker(struct broker *b)
 			gc_quiesce(b->groups);
 		while (http_active(b->http) > 0 && clock_mono_ms() < deadline)
 			usleep(5000);
+		/* libmicrohttpd must not stop with a connection suspended: run
+		 * no more handlers, let the flusher and the fetch waits resume
+		 * what waits on them, answer the rest 503, then stop it. */
+		http_close_handlers(b->http);
+		stop_waiters(b);
+		http_abandon(b->http, clock_mono_ms() + 2000);
 		http_stop(b->http);
 	}
 	if (b->groups)
@@ -239,10 +257,7 @@ static int shutdown_broker(struct broker *b)
 		log_cleaner_stop(b->cleaner);
 	if (b->sched)
 		scheduler_stop(b->sched);
-	if (b->flusher)
-		flusher_stop(b->flusher);
-	if (b->waits)
-		fetch_waits_stop(b->waits);
+	stop_waiters(b);
 	if (b->mlog.log)
 		scheduler_checkpoint(b);
 	if (topics_close_all(b, &e)) {
@@ -324,6 +339,8 @@ int main(int argc, char **argv)
 	pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	pthread_rwlock_init(&b->meta_lock, &ra);
 	pthread_rwlockattr_destroy(&ra);
+	/* Sockets and segment files share one descriptor table. */
+	http_conns_raise_nofile();
 	b->metrics = metrics_new();
 	b->waits = fetch_waits_start();
 	if (open_storage(b, &e)) {
