@@ -36,7 +36,7 @@ fetch_ndjson() {
 	# 200 records of 1 MiB of zeros: about 9 KB sent, 200 MiB decompressed.
 	"$SLOG_TEST_TOOL" bomb-batch --records 200 --record-bytes 1MiB >"$BATS_TEST_TMPDIR/bomb"
 	[ "$(stat -c %s "$BATS_TEST_TMPDIR/bomb")" -lt 32768 ]
-	curl -sf -o /dev/null -X POST "$BROKER_URL/v1/topics" -d '{"name":"bomb"}'
+	curl -sf -o /dev/null -X POST "$BROKER_URL/v1/topics" --json '{"name":"bomb"}'
 	before=$(vmhwm)
 	produce_file bomb "$BATS_TEST_TMPDIR/bomb"
 	assert_output --partial '413 '
@@ -138,7 +138,8 @@ fetch_ndjson() {
 }
 
 @test "a negative timestamp is refused even where the broker stamps its own time" {
-	curl -sf -o /dev/null -X POST "$BROKER_URL/v1/topics" 		-d '{"name":"lat","configs":{"message.timestamp.type":"LogAppendTime"}}'
+	curl -sf -o /dev/null -X POST "$BROKER_URL/v1/topics" \
+		--json '{"name":"lat","configs":{"message.timestamp.type":"LogAppendTime"}}'
 	"$SLOG_TEST_TOOL" bomb-batch --records 1 --record-bytes 1 --timestamp -5 >"$BATS_TEST_TMPDIR/neg"
 	produce_file lat "$BATS_TEST_TMPDIR/neg"
 	assert_output --partial '400 '

@@ -5,8 +5,8 @@
 
 load helpers
 
-FD_LIMIT=256
-SEGMENTS=400
+FD_LIMIT=512
+SEGMENTS=800
 
 # flood: SEGMENTS one-record produces of 40 KB to topic "tiny" (64 KiB
 # segments), so that every produce rolls a new segment; prints the statuses.
@@ -16,7 +16,8 @@ flood() {
 		"$BROKER_URL/v1/topics/tiny/partitions/0/records?acks=1&n=[1-$SEGMENTS]" | sort | uniq -c
 }
 
-# A broker under a low descriptor limit, flooded.
+# A broker under a low descriptor limit, flooded.  (Below about 512
+# descriptors the broker keeps too few for sockets to test anything.)
 start_flooded_broker() {
 	ulimit -n "$FD_LIMIT"
 	start_broker

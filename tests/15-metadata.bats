@@ -56,7 +56,7 @@ load helpers
 @test "creating a topic with many partitions does not hold up a produce to another topic" {
 	start_broker
 	run -0 slog-topics create other
-	curl -s -o /dev/null -X POST "$BROKER_URL/v1/topics" -d '{"name":"wide","partitions":4000}' &
+	curl -s -o /dev/null -X POST "$BROKER_URL/v1/topics" --json '{"name":"wide","partitions":4000}' &
 	local create=$!
 	wait_for 400 test -d "$BROKER_DIR/data/wide-0"
 	run -0 curl -sf -m 10 -X POST "$BROKER_URL/v1/topics/other/records" --data-binary x
@@ -71,12 +71,12 @@ load helpers
 
 @test "a request may not ask for more than max.partitions.per.request partitions" {
 	start_broker --set max.partitions.per.request=10
-	run curl -s -X POST "$BROKER_URL/v1/topics" -d '{"name":"w","partitions":11}'
+	run curl -s -X POST "$BROKER_URL/v1/topics" --json '{"name":"w","partitions":11}'
 	assert_output --partial max.partitions.per.request
 	run -0 slog-topics create w -P 10
-	run curl -s -X POST "$BROKER_URL/v1/topics/w/partitions" -d '{"count":21}'
+	run curl -s -X POST "$BROKER_URL/v1/topics/w/partitions" --json '{"count":21}'
 	assert_output --partial max.partitions.per.request
-	run -0 curl -sf -X POST "$BROKER_URL/v1/topics/w/partitions" -d '{"count":20}'
+	run -0 curl -sf -X POST "$BROKER_URL/v1/topics/w/partitions" --json '{"count":20}'
 }
 
 @test "a deleted partition left half-removed is gone after a restart" {

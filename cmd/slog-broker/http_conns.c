@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "fd_cache.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -242,9 +243,15 @@ int http_conns_flags(struct MHD_Connection *conn)
 
 /*
  * Every socket is a descriptor: raise the soft RLIMIT_NOFILE to the hard
- * limit, keep a quarter of it (at least 1024) for segments, indexes and
- * the data directories, and fit max.connections into the rest.
+ * limit, keep what the segment descriptor cache may hold (fd_cache.h) and
+ * 64 more (directories, checkpoints, the metadata log) for the logs, and
+ * fit max.connections into the rest.
  */
+/* Descriptors beside the segment files: directories, checkpoints, the
+ * metadata log.  And the fewest segment files the cache is cut to. */
+#define FILES_EXTRA 64
+#define FILES_MIN 32
+
 void http_conns_raise_nofile(void)
 {
 	struct rlimit rl;
@@ -255,10 +262,10 @@ void http_conns_raise_nofile(void)
 	}
 }
 
-int http_conns_budget(int want, int reserve)
+int http_conns_budget(int want, int reserve, int shrink_files)
 {
 	struct rlimit rl;
-	rlim_t files;
+	rlim_t files, left;
 	int room;
 
 	http_conns_raise_nofile();
@@ -266,11 +273,18 @@ int http_conns_budget(int want, int reserve)
 		return want;
 	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (rlim_t)INT32_MAX)
 		return want;
-	files = rl.rlim_cur / 4 > 1024 ? rl.rlim_cur / 4 : 1024;
+	files = (rlim_t)fd_cache_max() + FILES_EXTRA;
 	if ((rlim_t)want + (rlim_t)reserve + files <= rl.rlim_cur)
 		return want;
+	left = rl.rlim_cur > (rlim_t)reserve + FILES_EXTRA ? rl.rlim_cur - reserve - FILES_EXTRA : 0;
+	if (shrink_files && left / 2 < (rlim_t)fd_cache_max()) {
+		fd_cache_set_max(left / 2 > FILES_MIN ? (size_t)(left / 2) : FILES_MIN);
+		files = (rlim_t)fd_cache_max() + FILES_EXTRA;
+	}
 	room = rl.rlim_cur > files + (rlim_t)reserve + 1 ? (int)(rl.rlim_cur - files - (rlim_t)reserve)
 							  : 1;
+	if (room >= want)
+		return want;
 	log_warn("max.connections %d lowered to %d: RLIMIT_NOFILE is %llu and %llu descriptors "
 		 "stay for log files", want, room, (unsigned long long)rl.rlim_cur,
 		 (unsigned long long)files);

@@ -61,8 +61,10 @@ int http_conns_listen(const char *host, int port, int *bound, struct err *e);
 /* Raise the soft RLIMIT_NOFILE to the hard limit (before the logs open). */
 void http_conns_raise_nofile(void);
 /* Raise it; return how many of want connections fit next to reserve more
- * sockets and the log files. */
-int http_conns_budget(int want, int reserve);
+ * sockets and the log files.  When both do not fit and the segment
+ * descriptor cache has its default size (shrink_files), the cache and the
+ * sockets split what is left evenly. */
+int http_conns_budget(int want, int reserve, int shrink_files);
 
 /* MHD_OPTION_NOTIFY_CONNECTION callback (cls: the http_conns). */
 void http_conns_notify(void *cls, struct MHD_Connection *conn, void **socket_context,

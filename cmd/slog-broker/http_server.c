@@ -664,7 +664,8 @@ static void limits_from_conf(struct http_server *s, struct http_conn_limits *l, 
 
 	l->reserve = HEALTH_RESERVE;
 	l->max = http_conns_budget((int)conf_get_num(c, "max.connections"),
-				   l->reserve + REFUSE_SLACK * threads);
+				   l->reserve + REFUSE_SLACK * threads,
+				   conf_get_num(c, "log.segment.open.files.max") == 0);
 	l->header_ms = conf_get_num(c, "http.request.header.timeout.ms");
 	l->body_ms = conf_get_num(c, "http.request.body.timeout.ms");
 	l->idle_ms = conf_get_num(c, "connections.max.idle.ms");
