@@ -63,7 +63,7 @@ static const struct route routes[] = {
 	{ "POST", "/v1/groups/*/offsets", API_GROUPS, api_group_offsets_commit },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
-#define MAX_SEGS 8
+#define MAX_SEGS HTTP_MAX_ARGS
 
 /* Split "/a/b/c" in place; MAX_SEGS + 1 means "too many". */
 static int split_path(char *p, char **segs)
@@ -105,27 +105,36 @@ static int pattern_match(const char *pattern, char **segs, int n, char **args)
 	return 1;
 }
 
-static int route(struct request *r)
+http_handler http_route(const char *method, char *path, char **args, enum api *api, char *allow,
+			size_t allow_size)
 {
-	char *path = xstrdup(r->path), *segs[MAX_SEGS + 1], *args[MAX_SEGS];
-	int n = split_path(path, segs), rc;
-	char allow[64] = "";
-	const struct route *hit = NULL;
+	char *segs[MAX_SEGS + 1];
+	int n = split_path(path, segs);
 
+	*allow = '\0';
 	for (size_t i = 0; i < NROUTES && n <= MAX_SEGS; i++) {
 		if (!pattern_match(routes[i].pattern, segs, n, args))
 			continue;
-		if (strcmp(routes[i].method, r->method) == 0) {
-			hit = &routes[i];
-			break;
+		if (strcmp(routes[i].method, method) == 0) {
+			*api = routes[i].api;
+			*allow = '\0';
+			return routes[i].fn;
 		}
-		if (strlen(allow) + strlen(routes[i].method) + 3 < sizeof(allow))
-			snprintf(allow + strlen(allow), sizeof(allow) - strlen(allow), "%s%s",
+		if (strlen(allow) + strlen(routes[i].method) + 3 < allow_size)
+			snprintf(allow + strlen(allow), allow_size - strlen(allow), "%s%s",
 				 *allow ? ", " : "", routes[i].method);
 	}
-	if (hit) {
-		r->api = hit->api;
-		rc = hit->fn(r, args);
+	return NULL;
+}
+
+static int route(struct request *r)
+{
+	char *path = xstrdup(r->path), *args[HTTP_MAX_ARGS], allow[64];
+	http_handler fn = http_route(r->method, path, args, &r->api, allow, sizeof(allow));
+	int rc;
+
+	if (fn) {
+		rc = fn(r, args);
 	} else if (*allow) {
 		http_add_header(r, "Allow", allow);
 		rc = http_reply_error(r, SLOG_EMETHOD_NOT_ALLOWED, "%s is not allowed on %s (allowed: %s)",
