@@ -12,7 +12,8 @@
  * a request is what this target runs: http_route() picks the handler and
  * the path's variable segments, which go through the handlers' own
  * argument checks (api_partition_arg(), meta_topic_name_valid(),
- * group_id_check()), and the body goes to the parser its route uses:
+ * group_id_check()), the query's values through the number parser the
+ * handlers use, and the body goes to the parser its route uses:
  * NDJSON lines for a produce, batch_validate() for a batch body, JSON for
  * the others.  Routing's promises are checked: a handler and a 405
  * "Allow" list never both, args point inside the path.
@@ -29,6 +30,7 @@
 #include "group_id.h"
 #include "meta_state.h"
 #include "ndjson.h"
+#include "units.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -84,6 +86,27 @@ static void check_args(enum api api, char **args, int nargs)
 		meta_topic_name_valid(args[0], &e);
 	if (nargs > 1)
 		api_partition_arg(args[1]);
+}
+
+/*
+ * The handlers' numeric query parameters (offset, max_bytes, max_wait_ms,
+ * at) all go through units_parse_int(); each "name=value" of the query
+ * does here, as libmicrohttpd hands it over (already split, not decoded
+ * again).
+ */
+static void parse_query(char *q)
+{
+	int64_t v;
+
+	for (char *pair = q, *next; pair; pair = next) {
+		char *eq;
+		next = strchr(pair, '&');
+		if (next)
+			*next++ = '\0';
+		eq = strchr(pair, '=');
+		if (eq)
+			units_parse_int(eq + 1, 0, INT64_MAX, &v, NULL);
+	}
 }
 
 static void parse_ndjson_line(const char *line, size_t len, void *nr)
@@ -144,6 +167,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (fn) {
 			check_args(api, args, nargs);
+			if (fr.query)
+				parse_query(fr.query);
 			parse_body(&fr, api);
 		}
 	}
