@@ -39,6 +39,16 @@ OPT  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
         -fno-sanitize-recover=undefined
 LDSAN := -fsanitize=address,undefined
 endif
+# FUZZ=1 (with CC=clang): every object carries libFuzzer's coverage
+# instrumentation and ASan+UBSan; `make fuzz` builds this way in build/fuzz.
+# gcc's -Werror judges the code; clang's own extra warnings are shown here,
+# not fatal, so that a fuzz run never waits on them.
+ifneq ($(FUZZ),)
+OPT  := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+        -fno-sanitize-recover=undefined
+WARN := $(filter-out -Werror,$(WARN))
+LDSAN := -fsanitize=address,undefined
+endif
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 CPPFLAGS += -Ilibcommon -include libcommon/banned.h -D_GNU_SOURCE \
@@ -62,14 +72,23 @@ UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 UNIT_HARN  := $(O)/tests/unit/unit.o
 
+# Fuzz targets: tests/fuzz/fuzz_<name>.c each define LLVMFuzzerTestOneInput.
+# With libFuzzer they become $(O)/fuzz_<name> (make fuzz); with a main that
+# feeds every file of tests/fuzz/corpus/<name>/ they become unit tests,
+# $(O)/tests/test_fuzz_<name>, that need no clang.
+FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS    := $(FUZZ_SRC:tests/fuzz/%.c=$(O)/%)
+FUZZ_REGRESS := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(O)/tests/test_fuzz_%)
+FUZZ_MAIN    := $(O)/tests/fuzz/corpus_main.o
+
 BENCH_SRC  := $(wildcard bench/*.c)
 BENCH_BINS := $(BENCH_SRC:bench/%.c=$(O)/bench/%)
 
 ALL_OBJ := $(COMMON_OBJ) $(foreach p,$(PROGRAMS),$(patsubst %.c,$(O)/%.o,$(wildcard cmd/$(p)/*.c))) \
            $(UNIT_SRC:%.c=$(O)/%.o) $(UNIT_HARN) $(BENCH_SRC:%.c=$(O)/%.o) \
-           $(O)/tests/tool/slog-test-tool.o
+           $(O)/tests/tool/slog-test-tool.o $(FUZZ_SRC:%.c=$(O)/%.o) $(FUZZ_MAIN)
 
-.PHONY: all check asan bench bench-peers fuzz install uninstall clean run deps unit-bins \
+.PHONY: all check asan bench bench-peers fuzz fuzz-bins install uninstall clean run deps unit-bins \
         bench-bins test-unit test-bats
 .DEFAULT_GOAL := all
 
@@ -128,7 +147,18 @@ $(TEST_TOOL): $(O)/tests/tool/slog-test-tool.o $(BROKER_LIB) $(COMMON_LIB)
 	$(say) "  LINK    $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-unit-bins: $(UNIT_BINS) $(TEST_TOOL)
+$(O)/tests/test_fuzz_%: $(O)/tests/fuzz/fuzz_%.o $(FUZZ_MAIN) $(BROKER_LIB) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(say) "  LINK    $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/fuzz_%: $(O)/tests/fuzz/fuzz_%.o $(BROKER_LIB) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(say) "  LINK    $@"
+	$(Q)$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+unit-bins: $(UNIT_BINS) $(TEST_TOOL) $(FUZZ_REGRESS)
+fuzz-bins: $(FUZZ_BINS)
 bench-bins: $(BENCH_BINS)
 
 # The peers' own C clients, for bench/compare; built where their libraries
@@ -170,8 +200,12 @@ bench: all
 	@$(MAKE) --no-print-directory -k bench-peers || true
 	@bench/run $(O) $(B)
 
-fuzz: deps
-	@tests/fuzz/run
+# FUZZ_SECONDS per target (default 30); a crash fails the run and leaves
+# its input under build/fuzz/crashes/.
+fuzz:
+	@share/install-deps --fuzz
+	@$(MAKE) --no-print-directory O=build/fuzz CC=clang FUZZ=1 fuzz-bins
+	@tests/fuzz/run build/fuzz
 
 run: all
 	@if [ -x $(B)/slog-broker ]; then exec $(B)/slog-broker; \

@@ -71,6 +71,7 @@ int checkpoint_read(const char *path, int with_name, struct checkpoint_entry **e
 	struct buf data = BUF_INIT;
 	char *p, *line;
 	int64_t version, count;
+	size_t cap = 0;
 	int rc;
 
 	*entries = NULL;
@@ -91,9 +92,14 @@ int checkpoint_read(const char *path, int with_name, struct checkpoint_entry **e
 		rc = err_set(e, SLOG_EIO, "%s:2: bad entry count", path);
 		goto out;
 	}
-	*entries = xcalloc((size_t)count ? (size_t)count : 1, sizeof(**entries));
+	/*
+	 * The count is a claim the lines must back: the array grows with the
+	 * lines actually read, so a file that says 10,000,000 and holds two
+	 * costs two entries, not 2.7 GB, before it is refused.
+	 */
 	for (int64_t i = 0; i < count; i++) {
 		line = next_line(&p);
+		*entries = xgrow(*entries, &cap, (size_t)i + 1, sizeof(**entries));
 		if (!line || parse_entry(line, with_name, &(*entries)[i], NULL)) {
 			rc = err_set(e, SLOG_EIO, "%s:%lld: bad entry", path, (long long)i + 3);
 			goto out;

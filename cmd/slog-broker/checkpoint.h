@@ -29,9 +29,9 @@ struct checkpoint_entry {
 };
 
 /*
- * Read path.  *entries (caller frees) and *n receive the entries; a
- * missing file gives zero entries and returns 0.  with_name says whether
- * lines carry a name before the two numbers.
+ * Read path.  *entries (caller frees; NULL when there are none) and *n
+ * receive the entries; a missing file gives zero entries and returns 0.
+ * with_name says whether lines carry a name before the two numbers.
  */
 int checkpoint_read(const char *path, int with_name, struct checkpoint_entry **entries,
 		    size_t *n, struct err *e);

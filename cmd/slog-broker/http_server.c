@@ -79,7 +79,7 @@ static const struct route routes[] = {
 	{ "POST", "/v1/groups/*/offsets", API_GROUPS, JSON, api_group_offsets_commit },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
-#define MAX_SEGS 8
+#define MAX_SEGS HTTP_MAX_ARGS
 #define URI_MAX 8192
 #define ARGS_MAX 100
 #define HEALTH_RESERVE 16 /* sockets past max.connections, for health checks */
@@ -126,29 +126,56 @@ static int pattern_match(const char *pattern, char **segs, int n, char **args)
 }
 
 /*
+ * The route of method and path: a pure function (the fuzz target calls it
+ * through http_route).  path is split in place; args point into it.  On
+ * no match, allow lists the methods the path takes, if any.
+ */
+static const struct route *find_route(const char *method, char *path, char **args, char *allow,
+				      size_t allow_size)
+{
+	char *segs[MAX_SEGS + 1];
+	int n = split_path(path, segs);
+
+	*allow = '\0';
+	for (size_t i = 0; i < NROUTES && n <= MAX_SEGS; i++) {
+		if (!pattern_match(routes[i].pattern, segs, n, args))
+			continue;
+		if (strcmp(routes[i].method, method) == 0) {
+			*allow = '\0';
+			return &routes[i];
+		}
+		if (strlen(allow) + strlen(routes[i].method) + 3 < allow_size)
+			snprintf(allow + strlen(allow), allow_size - strlen(allow), "%s%s",
+				 *allow ? ", " : "", routes[i].method);
+	}
+	return NULL;
+}
+
+http_handler http_route(const char *method, char *path, char **args, enum api *api, char *allow,
+			size_t allow_size)
+{
+	const struct route *rt = find_route(method, path, args, allow, allow_size);
+
+	if (!rt)
+		return NULL;
+	*api = rt->api;
+	return rt->fn;
+}
+
+/*
  * Find the route when the headers are in, before the body: a request for
  * no route, or the wrong method, is answered without reading its body.
  * Returns 1 when found, 0 when it answered.
  */
 static int route_find(struct request *r)
 {
-	char *segs[MAX_SEGS + 1];
-	int n;
-	char allow[64] = "";
+	char allow[64];
 
 	r->route_path = xstrdup(r->path);
-	n = split_path(r->route_path, segs);
-	for (size_t i = 0; i < NROUTES && n <= MAX_SEGS; i++) {
-		if (!pattern_match(routes[i].pattern, segs, n, r->args))
-			continue;
-		if (strcmp(routes[i].method, r->method) == 0) {
-			r->route = &routes[i];
-			r->api = routes[i].api;
-			return 1;
-		}
-		if (strlen(allow) + strlen(routes[i].method) + 3 < sizeof(allow))
-			snprintf(allow + strlen(allow), sizeof(allow) - strlen(allow), "%s%s",
-				 *allow ? ", " : "", routes[i].method);
+	r->route = find_route(r->method, r->route_path, r->args, allow, sizeof(allow));
+	if (r->route) {
+		r->api = r->route->api;
+		return 1;
 	}
 	if (*allow) {
 		http_add_header(r, "Allow", allow);

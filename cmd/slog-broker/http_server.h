@@ -89,6 +89,21 @@ void http_close_handlers(struct http_server *s);
 void http_abandon(struct http_server *s, int64_t deadline_ms);
 void http_stop(struct http_server *s);
 
+/* ---- routing ---- */
+
+typedef int (*http_handler)(struct request *r, char **args);
+#define HTTP_MAX_ARGS 8 /* path segments a route may have */
+
+/*
+ * The handler for method on path, and its API in *api; NULL when there is
+ * none.  path is split in place and args receives its variable segments
+ * (pointing into path).  When the path exists under other methods, allow
+ * receives them ("GET, DELETE"); otherwise it is "".  Pure: no request,
+ * no connection, so tests and fuzzers call it directly.
+ */
+http_handler http_route(const char *method, char *path, char **args, enum api *api, char *allow,
+			size_t allow_size);
+
 /* ---- for handlers ---- */
 
 const char *http_query(struct request *r, const char *name);
