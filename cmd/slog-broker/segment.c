@@ -553,23 +553,6 @@ int segment_load_indexes(struct segment *s, int writable, struct err *e)
 	return 0;
 }
 
-int segment_cut(struct segment *s, uint64_t pos, struct err *e)
-{
-	int rc;
-
-	if (pos >= s->size)
-		return 0;
-	rc = segment_log_truncate(s, pos, e);
-	if (!rc)
-		rc = segment_datasync(s, e);
-	if (rc)
-		return rc;
-	s->size = pos;
-	if (s->synced_size > pos)
-		s->synced_size = pos;
-	return 0;
-}
-
 /* ---- appending, syncing, sealing ---- */
 
 int segment_append(struct segment *s, const uint8_t *data, size_t len, int64_t now_ms,

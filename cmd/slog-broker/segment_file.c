@@ -54,6 +54,23 @@ int segment_log_truncate(struct segment *s, uint64_t len, struct err *e)
 	return rc;
 }
 
+int segment_cut(struct segment *s, uint64_t pos, struct err *e)
+{
+	int rc;
+
+	if (pos >= s->size)
+		return 0;
+	rc = segment_log_truncate(s, pos, e);
+	if (!rc)
+		rc = segment_datasync(s, e);
+	if (rc)
+		return rc;
+	s->size = pos;
+	if (s->synced_size > pos)
+		s->synced_size = pos;
+	return 0;
+}
+
 int segment_datasync(struct segment *s, struct err *e)
 {
 	int fd = segment_fd_acquire(s, e), rc;
