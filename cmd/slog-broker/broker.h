@@ -177,6 +177,11 @@ struct partition *partition_get(struct partition *p);
  * removing its files if the topic was deleted. */
 void partition_put(struct partition *p);
 
+/* The same for a topic's struct alone (its name, config, sticky counter;
+ * not its partitions array, which grows under meta_lock). */
+struct topic *topic_get(struct topic *t);
+void topic_put(struct topic *t);
+
 /* The node that leads p (with one broker, this one). */
 int32_t partition_leader(struct broker *b, const struct partition *p);
 
