@@ -158,3 +158,25 @@ thaw_and_finish() {
 	assert_line frozen1
 	assert_line frozen2
 }
+
+# A produce keeps its partition by reference, not by meta_lock: the
+# delete goes through at once, the write in progress finishes into the
+# deleted log, the produce waiting for the dir's slot finds its topic
+# gone, and the files go when the last of them lets go.
+@test "a topic deleted while a log dir is frozen goes at once; its produces answer at thaw" {
+	freeze_under_produce 2
+	# One slot per dir with 2 threads: frozen1 has it, frozen2 waits.
+	produce_bg "$slow" frozen2
+	in_time "$BROKER_URL/v1/topics/t" -X DELETE
+	in_time "$BROKER_URL/healthz"
+	in_time "$BROKER_URL/v1/metadata"
+	run cat "$BATS_TEST_TMPDIR/answer"
+	refute_output --partial '"t"'
+	[ -d "$LOOP_MNT/data/t-$slow" ]
+
+	thaw_and_finish frozen1
+	run cat "$BATS_TEST_TMPDIR/bg.frozen2"
+	assert_output 404
+	wait_for 100 bash -c "! ls -d '$LOOP_MNT'/data/t-* 2>/dev/null"
+	in_time "$BROKER_URL/healthz"
+}
