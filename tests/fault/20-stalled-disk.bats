@@ -52,6 +52,16 @@ broker_in_d_state() {
 	grep -q '^State:[[:space:]]*D' /proc/"$BROKER_PID"/task/*/status
 }
 
+# workers_waiting N: at least N request threads of the broker wait on a
+# lock (a futex), as a read does behind an append blocked in its write.
+workers_waiting() {
+	local t n=0
+	for t in /proc/"$BROKER_PID"/task/*; do
+		[ "$(cat "$t/comm")" = MHD-worker ] && grep -q futex "$t/wchan" && n=$((n + 1))
+	done
+	[ "$n" -ge "$1" ]
+}
+
 # freeze_under_produce THREADS: a broker with THREADS request threads and
 # log dirs fast and frozen, topic t with partition $slow in the frozen
 # one (which holds "before") and $fast in the other; the produce of
@@ -68,6 +78,20 @@ freeze_under_produce() {
 	fsfreeze -f "$LOOP_MNT"
 	produce_bg "$slow" frozen1
 	wait_for 200 broker_in_d_state
+}
+
+# create_in_time: topic u, created in the background, is answered 201
+# within 5 s.  Its partition goes to the fast dir (fewer partitions: t
+# has one in each, and ties go to the first), so the create itself needs
+# nothing from the frozen one.
+create_in_time() {
+	curl -s -m 120 -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+		-d '{"name":"u","partitions":1}' "$BROKER_URL/v1/topics" >"$BATS_TEST_TMPDIR/bg.create" 2>&1 &
+	BG_PIDS+=($!)
+	wait_for 100 test -s "$BATS_TEST_TMPDIR/bg.create"
+	run cat "$BATS_TEST_TMPDIR/bg.create"
+	assert_output 201
+	[ -d "$BATS_TEST_TMPDIR/fast/u-0" ]
 }
 
 # thaw_and_finish VALUE...: thaw, wait for every background request, and
@@ -124,16 +148,7 @@ thaw_and_finish() {
 # arrive together on one thread, where they wait behind the first.
 @test "a topic created while a log dir is frozen does not stop health, metadata or the other log dir" {
 	freeze_under_produce 4
-	# The new topic's partition goes to the fast dir (fewer partitions:
-	# t has one in each, and ties go to the first).
-	curl -s -m 120 -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
-		-d '{"name":"u","partitions":1}' "$BROKER_URL/v1/topics" >"$BATS_TEST_TMPDIR/bg.create" 2>&1 &
-	BG_PIDS+=($!)
-	# The create itself needs nothing from the frozen dir: it completes.
-	wait_for 100 test -s "$BATS_TEST_TMPDIR/bg.create"
-	run cat "$BATS_TEST_TMPDIR/bg.create"
-	assert_output 201
-	[ -d "$BATS_TEST_TMPDIR/fast/u-0" ]
+	create_in_time
 
 	in_time "$BROKER_URL/healthz"
 	in_time "$BROKER_URL/v1/metadata"
@@ -179,4 +194,22 @@ thaw_and_finish() {
 	assert_output 404
 	wait_for 100 bash -c "! ls -d '$LOOP_MNT'/data/t-* 2>/dev/null"
 	in_time "$BROKER_URL/healthz"
+}
+
+# A fetch of the frozen dir's partition waits behind the blocked append
+# for the partition log's lock: it must not hold meta_lock meanwhile, or
+# a topic create queues behind it and everything else behind the create.
+@test "a fetch waiting on a frozen log dir does not stop a topic create or metadata" {
+	freeze_under_produce 4
+	curl -s -m 120 -o "$BATS_TEST_TMPDIR/slow-fetch" \
+		"$BROKER_URL/v1/topics/t/partitions/$slow/records?offset=0" &
+	BG_PIDS+=($!)
+	wait_for 200 workers_waiting 1
+	create_in_time
+	in_time "$BROKER_URL/v1/metadata"
+	in_time "$BROKER_URL/v1/topics/t/partitions/$fast/records?offset=0"
+
+	thaw_and_finish frozen1
+	run cat "$BATS_TEST_TMPDIR/slow-fetch"
+	assert_output --partial '"value":"before"'
 }
