@@ -14,7 +14,7 @@
  * topic and take what they need of it: a produce or a group commit
  * copies the config and takes references to the partitions it writes,
  * then checks, appends (a write that blocks on a stalled disk) and
- * flushes without it.  The controller changes the registry under it for
+ * flushes without it; a fetch takes a reference and reads without it.  The controller changes the registry under it for
  * writing, but only to swap in what it prepared without it: nobody does
  * disk I/O that can wait (an append, an fsync, opening logs, a metadata
  * record) while holding meta_lock, because one queued writer parks every
@@ -28,8 +28,9 @@
  * with partition_get() while holding the lock, and gives it back with
  * partition_put() from any thread: a produce for each partition it
  * writes and a group commit for its partition (dropped when the request
- * is freed; a flush request borrows it), the checkpoint and retention
- * jobs, and the cleaner for the compaction it runs.  A produce that finds
+ * is freed; a flush request borrows it), a fetch while it reads, the
+ * checkpoint and retention jobs, and the cleaner for the compaction it
+ * runs.  A produce that finds
  * its partition deleted when it appends appends nothing.  Deleting a topic removes it from the registry,
  * marks its partitions deleted, cancels their compaction, wakes their
  * fetch waiters (who look the topic up again), and drops the registry's
