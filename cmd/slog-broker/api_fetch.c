@@ -237,33 +237,82 @@ static int fetch_again(struct request *r)
 	return do_fetch(r);
 }
 
+/*
+ * The request's partition, with a reference taken under meta_lock and
+ * the lock released: a read may wait behind an append blocked on a
+ * stalled disk, and must not hold the lock meanwhile (broker.h).  NULL
+ * when it does not exist; the answer is then sent.
+ */
+static struct partition *hold_partition(struct request *r)
+{
+	struct fetch_state *fs = r->state;
+	struct broker *b = r->b;
+	struct topic *t;
+	struct partition *p;
+	int32_t n;
+
+	pthread_rwlock_rdlock(&b->meta_lock);
+	t = broker_topic(b, fs->topic);
+	p = t ? topic_partition(t, fs->partition) : NULL;
+	if (p) {
+		partition_get(p);
+		pthread_rwlock_unlock(&b->meta_lock);
+		return p;
+	}
+	n = t ? t->npart : 0;
+	pthread_rwlock_unlock(&b->meta_lock);
+	if (!t)
+		http_reply_error(r, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "topic '%s' does not exist",
+				 fs->topic);
+	else
+		http_reply_error(r, SLOG_EUNKNOWN_TOPIC_OR_PARTITION,
+				 "topic '%s' has no partition %d (it has %d)", fs->topic, fs->partition, n);
+	return NULL;
+}
+
+/*
+ * Nothing to read yet: wait for an append or the deadline.  The waiter is
+ * registered under meta_lock, where a deletion cannot slip in between
+ * (it drops a deleted partition's waiters under the lock for writing);
+ * a partition deleted already is looked up again at once.
+ */
+static int wait_for_data(struct request *r, struct partition *p)
+{
+	struct fetch_state *fs = r->state;
+	struct broker *b = r->b;
+
+	fs->waited = 1;
+	r->wait.part = p;
+	r->wait.offset = fs->offset;
+	r->wait.deadline_ms = clock_mono_ms() + fs->max_wait_ms;
+	r->wait.wake = wake_fetch;
+	r->wait.arg = r;
+	http_suspend(r, fetch_again);
+	pthread_rwlock_rdlock(&b->meta_lock);
+	if (atomic_load(&p->deleted))
+		http_resume(r);
+	else
+		fetch_waits_add(b->waits, &r->wait);
+	pthread_rwlock_unlock(&b->meta_lock);
+	partition_put(p); /* a registered waiter is dropped before p goes */
+	return 1;
+}
+
 static int do_fetch(struct request *r)
 {
 	struct fetch_state *fs = r->state;
 	struct broker *b = r->b;
 	struct plog_region reg;
-	struct topic *t;
-	struct partition *p;
+	struct partition *p = hold_partition(r);
 	int64_t start, hw;
 	struct err e;
 	int rc;
 
-	pthread_rwlock_rdlock(&b->meta_lock);
-	t = broker_topic(b, fs->topic);
-	p = t ? topic_partition(t, fs->partition) : NULL;
-	if (!p) {
-		int32_t n = t ? t->npart : 0;
-		pthread_rwlock_unlock(&b->meta_lock);
-		if (!t)
-			return http_reply_error(r, SLOG_EUNKNOWN_TOPIC_OR_PARTITION,
-						"topic '%s' does not exist", fs->topic);
-		return http_reply_error(r, SLOG_EUNKNOWN_TOPIC_OR_PARTITION,
-					"topic '%s' has no partition %d (it has %d)", fs->topic,
-					fs->partition, n);
-	}
+	if (!p)
+		return 1;
 	/* The read waits behind an append to a stalled disk (dir_gate.h). */
 	if (!api_enter_dirs(r, dir_gate_bit(p->dir), &fs->gate, fetch_again)) {
-		pthread_rwlock_unlock(&b->meta_lock);
+		partition_put(p);
 		return 1;
 	}
 	hw = p->hw;
@@ -273,7 +322,7 @@ static int do_fetch(struct request *r)
 	rc = plog_read(p->log, fs->offset, hw, (size_t)fs->max_bytes, &reg, &e);
 	dir_gate_leave(b->gate, dir_gate_bit(p->dir));
 	if (rc) {
-		pthread_rwlock_unlock(&b->meta_lock);
+		partition_put(p);
 		if (rc == SLOG_EOFFSET_OUT_OF_RANGE)
 			return http_reply_error_with(r, rc, json_pack("{s:I, s:I}", "log_start_offset",
 								      (json_int_t)start, "high_watermark",
@@ -282,24 +331,11 @@ static int do_fetch(struct request *r)
 		return http_reply_err(r, &e);
 	}
 	if (reg.length == 0 && fs->max_wait_ms > 0 && !fs->waited && !b->stopping) {
-		/* Nothing yet: wait for an append or the deadline. */
 		plog_region_release(&reg);
-		fs->waited = 1;
-		r->wait.part = p;
-		r->wait.offset = fs->offset;
-		r->wait.deadline_ms = clock_mono_ms() + fs->max_wait_ms;
-		r->wait.wake = wake_fetch;
-		r->wait.arg = r;
-		http_suspend(r, fetch_again);
-		fetch_waits_add(b->waits, &r->wait);
-		pthread_rwlock_unlock(&b->meta_lock);
-		return 1;
+		return wait_for_data(r, p);
 	}
-	if (!fs->binary) {
-		p = partition_get(p);
-		pthread_rwlock_unlock(&b->meta_lock);
+	if (!fs->binary)
 		return reply_ndjson(r, p, &reg, start, hw);
-	}
 	offsets_headers(r, start, hw, reg.length ? reg.next_offset : fs->offset);
 	int fd = reg.length ? segment_fd_dup(reg.seg, &e) : -1;
 	uint64_t pos = reg.position, len = reg.length;
@@ -309,7 +345,7 @@ static int do_fetch(struct request *r)
 	if (len)
 		p->records_out += (uint64_t)(reg.next_offset - fs->offset);
 	plog_region_release(&reg);
-	pthread_rwlock_unlock(&b->meta_lock);
+	partition_put(p);
 	if (!len)
 		return http_reply(r, 200, "application/x-slog-batch", NULL);
 	if (fd < 0)
@@ -368,21 +404,14 @@ static int do_offsets(struct request *r)
 	struct fetch_state *fs = r->state;
 	struct broker *b = r->b;
 	int64_t start, offset, ts = -1;
-	struct topic *t;
-	struct partition *p;
+	struct partition *p = hold_partition(r);
 	struct err e;
 	json_t *j;
 
-	pthread_rwlock_rdlock(&b->meta_lock);
-	t = broker_topic(b, fs->topic);
-	p = t ? topic_partition(t, fs->partition) : NULL;
-	if (!p) {
-		pthread_rwlock_unlock(&b->meta_lock);
-		return http_reply_error(r, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "%s-%d does not exist",
-					fs->topic, fs->partition);
-	}
+	if (!p)
+		return 1;
 	if (!api_enter_dirs(r, dir_gate_bit(p->dir), &fs->gate, do_offsets)) {
-		pthread_rwlock_unlock(&b->meta_lock);
+		partition_put(p);
 		return 1;
 	}
 	plog_offsets(p->log, &start, NULL);
@@ -391,7 +420,7 @@ static int do_offsets(struct request *r)
 		int rc = plog_find_timestamp(p->log, fs->offset, &offset, &ts, &e);
 		if (rc < 0) {
 			dir_gate_leave(b->gate, dir_gate_bit(p->dir));
-			pthread_rwlock_unlock(&b->meta_lock);
+			partition_put(p);
 			return http_reply_err(r, &e);
 		}
 		if (rc == 0 || offset >= p->hw) {
@@ -400,9 +429,9 @@ static int do_offsets(struct request *r)
 		}
 	}
 	dir_gate_leave(b->gate, dir_gate_bit(p->dir));
-	j = json_pack("{s:s, s:i, s:I, s:I}", "topic", t->name, "partition", fs->partition, "offset",
+	partition_put(p);
+	j = json_pack("{s:s, s:i, s:I, s:I}", "topic", fs->topic, "partition", fs->partition, "offset",
 		      (json_int_t)offset, "timestamp", (json_int_t)ts);
-	pthread_rwlock_unlock(&b->meta_lock);
 	return http_reply_json(r, 200, j);
 }
 

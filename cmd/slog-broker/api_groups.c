@@ -395,6 +395,7 @@ struct write_state {
 	const char *member;      /* a commit's member_id (in body), and epoch */
 	int32_t epoch;
 	int64_t first_log_offset;
+	struct partition *part;  /* a reference while the records go to it */
 	struct flush_req flush;
 	int rc;
 	struct err err;
@@ -404,6 +405,8 @@ static void write_state_free(void *p)
 {
 	struct write_state *s = p;
 
+	if (s->part)
+		partition_put(s->part);
 	free(s->v);
 	json_decref(s->body);
 	free(s);
@@ -435,7 +438,6 @@ static void write_flushed(struct flush_req *fr, int rc, const struct err *e)
 {
 	struct write_state *s = container_of(fr, struct write_state, flush);
 
-	partition_put(fr->part); /* taken in write_records(), under meta_lock */
 	if (rc) {
 		s->rc = rc;
 		s->err = *e;
@@ -443,8 +445,11 @@ static void write_flushed(struct flush_req *fr, int rc, const struct err *e)
 	http_resume(s->r);
 }
 
-/* Append the state's records to p (meta_lock held, released here), then
- * finish once they are durable. */
+/*
+ * Append the state's records to p, then finish once they are durable.
+ * Called with meta_lock held: it takes a reference to p and releases the
+ * lock before the append, which may block on a stalled disk (broker.h).
+ */
 static int write_records(struct request *r, struct write_state *s, struct partition *p)
 {
 	struct plog_append_result res = { 0 };
@@ -456,17 +461,15 @@ static int write_records(struct request *r, struct write_state *s, struct partit
 		pthread_rwlock_unlock(&r->b->meta_lock);
 		return write_finish(r);
 	}
+	s->part = partition_get(p);
+	pthread_rwlock_unlock(&r->b->meta_lock);
 	rc = offsets_store_append(r->b, p, s->group, s->v, s->n, s->tombstones, &res, &s->err);
+	s->first_log_offset = res.base_offset;
 	if (rc || !r->b->flush_on_ack) {
-		pthread_rwlock_unlock(&r->b->meta_lock);
 		s->rc = rc;
-		s->first_log_offset = res.base_offset;
 		return write_finish(r);
 	}
-	/* The flush outlives meta_lock: it holds p (broker.h). */
-	s->flush.part = partition_get(p);
-	pthread_rwlock_unlock(&r->b->meta_lock);
-	s->first_log_offset = res.base_offset;
+	s->flush.part = p; /* borrows s->part, given back after the answer */
 	s->flush.upto = res.last_offset + 1;
 	s->flush.done = write_flushed;
 	http_suspend(r, write_finish);

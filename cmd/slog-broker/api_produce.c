@@ -14,6 +14,17 @@
  * acks=0 and acks=1 are answered once the batches are in the log;
  * acks=all (the default), with log.flush.on.ack, once they are fsynced:
  * the request suspends and the flusher resumes it (flusher.h).
+ *
+ * meta_lock is held only to find the topic, copy its configuration and
+ * take a reference to each partition written (broker.h); checking,
+ * encoding and recompressing the records, the append (a write that
+ * blocks on a stalled disk) and the flush all run without it, so a
+ * topic created or deleted meanwhile never waits for them, nor does
+ * everyone queued behind that change.  A partition whose topic was
+ * deleted before its append gets nothing appended and answers
+ * UNKNOWN_TOPIC_OR_PARTITION; one deleted during its append keeps the
+ * answer of the append, as if the records had come just before the
+ * delete (they go with the topic's files).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +47,7 @@ enum body_kind { BODY_BATCH, BODY_NDJSON, BODY_TEXT, BODY_OTHER };
 /* What one partition of a produce request gets, and its outcome. */
 struct part_out {
 	int32_t partition;
+	struct partition *p;  /* a reference, given back in state_free */
 	struct batch_builder bb;
 	struct buf data;      /* finished batches (NDJSON/text) */
 	int32_t records;
@@ -55,6 +67,12 @@ struct produce_state {
 	int acks;
 	uint8_t *body;         /* the request's own batches, appended as they are */
 	struct dir_gate_wait gate; /* waiting for a log dir's slot */
+	uint64_t dirs;         /* the log dirs written */
+	/* The topic as the request found it, read without meta_lock. */
+	struct topic_config cfg;
+	int32_t npart;
+	struct topic *t;       /* the topic endpoint's reference, until its
+				* partitions are taken (take_partitions) */
 };
 
 static void state_free(void *p)
@@ -63,9 +81,13 @@ static void state_free(void *p)
 
 	dir_gate_forget(&s->gate);
 	for (size_t i = 0; i < s->nparts; i++) {
+		if (s->parts[i].p)
+			partition_put(s->parts[i].p);
 		batch_builder_free(&s->parts[i].bb);
 		buf_free(&s->parts[i].data);
 	}
+	if (s->t)
+		topic_put(s->t);
 	free(s->parts);
 	free(s);
 }
@@ -105,34 +127,38 @@ static int parse_acks(struct request *r)
 	return -2;
 }
 
-static struct part_out *part_for(struct produce_state *s, struct topic *t, int32_t partition)
+static struct part_out *part_for(struct produce_state *s, int32_t partition)
 {
+	const struct topic_config *cfg = &s->cfg;
+
 	for (size_t i = 0; i < s->nparts; i++)
 		if (s->parts[i].partition == partition)
 			return &s->parts[i];
 	s->parts = xrealloc(s->parts, (s->nparts + 1) * sizeof(*s->parts));
 	memset(&s->parts[s->nparts], 0, sizeof(s->parts[0]));
 	s->parts[s->nparts].partition = partition;
-	batch_builder_init(&s->parts[s->nparts].bb, t->cfg.compression < 0 ? CODEC_NONE
-								       : t->cfg.compression, 0);
-	if (t->cfg.log_append_time)
+	batch_builder_init(&s->parts[s->nparts].bb, cfg->compression < 0 ? CODEC_NONE
+								       : cfg->compression, 0);
+	if (cfg->log_append_time)
 		s->parts[s->nparts].bb.attributes_extra = BATCH_ATTR_LOG_APPEND_TIME;
 	return &s->parts[s->nparts++];
 }
 
 /* Add one record to its partition's batches, splitting at max.message.bytes. */
-static int add_record(struct part_out *po, struct topic *t, const struct record *rec,
-		      int64_t line, struct err *e)
+static int add_record(struct part_out *po, const struct produce_state *s,
+		      const struct record *rec, int64_t line, struct err *e)
 {
+	int64_t max = s->cfg.max_message_bytes;
+
 	if (batch_builder_count(&po->bb) &&
-	    (int64_t)batch_builder_size_with(&po->bb, rec) > t->cfg.max_message_bytes &&
+	    (int64_t)batch_builder_size_with(&po->bb, rec) > max &&
 	    batch_builder_finish(&po->bb, &po->data, e))
 		return SLOG_EUNKNOWN;
-	if ((int64_t)batch_builder_size_with(&po->bb, rec) > t->cfg.max_message_bytes)
+	if ((int64_t)batch_builder_size_with(&po->bb, rec) > max)
 		return err_set(e, SLOG_EMESSAGE_TOO_LARGE,
 			       "line %lld: a record of %zu bytes exceeds max.message.bytes (%lld) of topic '%s'",
-			       (long long)line, batch_builder_size_with(&po->bb, rec),
-			       (long long)t->cfg.max_message_bytes, t->name);
+			       (long long)line, batch_builder_size_with(&po->bb, rec), (long long)max,
+			       s->topic);
 	if (batch_builder_add(&po->bb, rec))
 		return err_set(e, SLOG_EINVALID_TIMESTAMP, "line %lld: timestamp out of range", (long long)line);
 	po->records++;
@@ -143,48 +169,49 @@ static int add_record(struct part_out *po, struct topic *t, const struct record 
  * Which partition a record goes to on the topic endpoint.  Keyless
  * records of one request share a partition; the next request moves on.
  */
-static int32_t choose_partition(struct topic *t, const struct record *rec, int32_t asked,
-				int32_t *sticky)
+static int32_t choose_partition(const struct produce_state *s, const struct record *rec,
+				int32_t asked, int32_t *sticky)
 {
 	if (asked >= 0)
 		return asked;
 	if (rec->key)
-		return murmur2_partition(rec->key, (size_t)rec->key_len, t->npart);
+		return murmur2_partition(rec->key, (size_t)rec->key_len, s->npart);
 	if (*sticky < 0)
-		*sticky = (int32_t)(atomic_fetch_add(&t->sticky, 1) % (uint32_t)t->npart);
+		*sticky = (int32_t)(atomic_fetch_add(&s->t->sticky, 1) % (uint32_t)s->npart);
 	return *sticky;
 }
 
 /* Compaction keeps the last record of each key: a record needs one. */
-static int check_key(struct topic *t, const struct record *rec, int64_t line, struct err *e)
+static int check_key(const struct produce_state *s, const struct record *rec, int64_t line,
+		     struct err *e)
 {
-	if (t->cfg.cleanup_policy == CLEANUP_DELETE || rec->key)
+	if (s->cfg.cleanup_policy == CLEANUP_DELETE || rec->key)
 		return 0;
 	if (line > 0)
 		return err_set(e, SLOG_EINVALID_RECORD,
 			       "line %lld: topic '%s' is compacted: every record needs a key",
-			       (long long)line, t->name);
+			       (long long)line, s->topic);
 	return err_set(e, SLOG_EINVALID_RECORD, "topic '%s' is compacted: every record needs a key",
-		       t->name);
+		       s->topic);
 }
 
 /* The topic's timestamp rules, for a record the broker encodes itself. */
-static int check_timestamp(struct topic *t, struct record *rec, int64_t now, int64_t line,
-			   struct err *e)
+static int check_timestamp(const struct topic_config *cfg, struct record *rec, int64_t now,
+			   int64_t line, struct err *e)
 {
 	/* Negative is refused whatever the topic, as in a batch (batch.c). */
 	if (rec->timestamp < 0)
 		return err_set(e, SLOG_EINVALID_TIMESTAMP, "line %lld: timestamp %lld is negative",
 			       (long long)line, (long long)rec->timestamp);
-	if (t->cfg.log_append_time) {
+	if (cfg->log_append_time) {
 		rec->timestamp = now;
 		return 0;
 	}
-	if (t->cfg.ts_after_max_ms >= 0 && rec->timestamp > now + t->cfg.ts_after_max_ms)
+	if (cfg->ts_after_max_ms >= 0 && rec->timestamp > now + cfg->ts_after_max_ms)
 		return err_set(e, SLOG_EINVALID_TIMESTAMP,
 			       "line %lld: timestamp %lld is more than message.timestamp.after.max.ms ahead",
 			       (long long)line, (long long)rec->timestamp);
-	if (t->cfg.ts_before_max_ms >= 0 && rec->timestamp < now - t->cfg.ts_before_max_ms)
+	if (cfg->ts_before_max_ms >= 0 && rec->timestamp < now - cfg->ts_before_max_ms)
 		return err_set(e, SLOG_EINVALID_TIMESTAMP,
 			       "line %lld: timestamp %lld is more than message.timestamp.before.max.ms old",
 			       (long long)line, (long long)rec->timestamp);
@@ -195,8 +222,8 @@ static int check_timestamp(struct topic *t, struct record *rec, int64_t now, int
  * Parse an NDJSON or text body into per-partition batches.  fixed >= 0
  * is the partition endpoint's partition.  On error e names the line.
  */
-static int build_from_lines(struct request *r, struct produce_state *s, struct topic *t,
-			    enum body_kind kind, int32_t fixed, struct err *e)
+static int build_from_lines(struct request *r, struct produce_state *s, enum body_kind kind,
+			    int32_t fixed, struct err *e)
 {
 	struct ndjson_record nr;
 	const char *p = r->body.data ? r->body.data : "", *end = p + r->body.len;
@@ -226,9 +253,9 @@ static int build_from_lines(struct request *r, struct produce_state *s, struct t
 			rec = nr.rec;
 			if (!nr.has_timestamp)
 				rec.timestamp = now;
-			if (nr.topic && strcmp(nr.topic, t->name) != 0) {
+			if (nr.topic && strcmp(nr.topic, s->topic) != 0) {
 				rc = err_set(e, SLOG_EINVALID_RECORD, "line %lld: a record for topic '%s' sent to '%s'",
-					     (long long)line, nr.topic, t->name);
+					     (long long)line, nr.topic, s->topic);
 				break;
 			}
 			if (nr.partition >= 0 && fixed >= 0 && nr.partition != fixed) {
@@ -237,26 +264,26 @@ static int build_from_lines(struct request *r, struct produce_state *s, struct t
 					     (long long)line, nr.partition, fixed);
 				break;
 			}
-			if (nr.partition >= t->npart) {
+			if (nr.partition >= s->npart) {
 				rc = err_set(e, SLOG_EUNKNOWN_TOPIC_OR_PARTITION,
 					     "line %lld: topic '%s' has no partition %d", (long long)line,
-					     t->name, nr.partition);
+					     s->topic, nr.partition);
 				break;
 			}
-			part = choose_partition(t, &rec, fixed >= 0 ? fixed : nr.partition, &sticky);
+			part = choose_partition(s, &rec, fixed >= 0 ? fixed : nr.partition, &sticky);
 		} else {
 			memset(&rec, 0, sizeof(rec));
 			rec.key_len = -1;
 			rec.value = (const uint8_t *)p;
 			rec.value_len = (int32_t)len;
 			rec.timestamp = now;
-			part = choose_partition(t, &rec, fixed, &sticky);
+			part = choose_partition(s, &rec, fixed, &sticky);
 		}
-		rc = check_timestamp(t, &rec, now, line, e);
+		rc = check_timestamp(&s->cfg, &rec, now, line, e);
 		if (!rc)
-			rc = check_key(t, &rec, line, e);
+			rc = check_key(s, &rec, line, e);
 		if (!rc)
-			rc = add_record(part_for(s, t, part), t, &rec, line, e);
+			rc = add_record(part_for(s, part), s, &rec, line, e);
 next:
 		if (!nl)
 			break;
@@ -307,40 +334,42 @@ static int validate_batches(struct request *r, struct err *e)
 }
 
 /* The topic's rules for one valid batch: size, timestamps, keys. */
-static int check_batch(struct topic *t, const uint8_t *p, const struct batch_header *h,
-		       size_t limit, int64_t now, struct buf *scratch, struct err *e)
+static int check_batch(const struct produce_state *s, const uint8_t *p,
+		       const struct batch_header *h, size_t limit, int64_t now, struct buf *scratch,
+		       struct err *e)
 {
+	const struct topic_config *cfg = &s->cfg;
 	struct batch_iter it;
 	struct record rec;
 	int rc = 0;
 
-	if ((int64_t)batch_size(h) > t->cfg.max_message_bytes)
+	if ((int64_t)batch_size(h) > cfg->max_message_bytes)
 		return err_set(e, SLOG_EMESSAGE_TOO_LARGE,
 			       "a batch of %zu bytes exceeds max.message.bytes (%lld) of topic '%s'",
-			       batch_size(h), (long long)t->cfg.max_message_bytes, t->name);
-	if (!t->cfg.log_append_time && t->cfg.ts_after_max_ms >= 0 &&
-	    h->max_timestamp > now + t->cfg.ts_after_max_ms)
+			       batch_size(h), (long long)cfg->max_message_bytes, s->topic);
+	if (!cfg->log_append_time && cfg->ts_after_max_ms >= 0 &&
+	    h->max_timestamp > now + cfg->ts_after_max_ms)
 		return err_set(e, SLOG_EINVALID_TIMESTAMP,
 			       "timestamp %lld is more than message.timestamp.after.max.ms ahead",
 			       (long long)h->max_timestamp);
-	if (!t->cfg.log_append_time && t->cfg.ts_before_max_ms >= 0 &&
-	    h->base_timestamp < now - t->cfg.ts_before_max_ms)
+	if (!cfg->log_append_time && cfg->ts_before_max_ms >= 0 &&
+	    h->base_timestamp < now - cfg->ts_before_max_ms)
 		return err_set(e, SLOG_EINVALID_TIMESTAMP,
 			       "timestamp %lld is more than message.timestamp.before.max.ms old",
 			       (long long)h->base_timestamp);
-	if (t->cfg.cleanup_policy == CLEANUP_DELETE)
+	if (cfg->cleanup_policy == CLEANUP_DELETE)
 		return 0;
 	rc = batch_iter_open(&it, p, batch_size(h), limit, scratch, e);
 	if (rc)
 		return rc;
 	while (!rc && batch_iter_next(&it, &rec, NULL) == 1)
-		rc = check_key(t, &rec, 0, e);
+		rc = check_key(s, &rec, 0, e);
 	batch_iter_close(&it);
 	return rc;
 }
 
 /* Check validated batches against the topic in place; stamp log-append time. */
-static int check_batches(struct request *r, struct topic *t, struct err *e)
+static int check_batches(struct request *r, const struct produce_state *s, struct err *e)
 {
 	uint8_t *p = (uint8_t *)r->body.data;
 	size_t off = 0, len = r->body.len, limit = records_limit(r->b);
@@ -353,8 +382,8 @@ static int check_batches(struct request *r, struct topic *t, struct err *e)
 
 		rc = batch_next_in(p + off, len - off, &h, e);
 		if (!rc)
-			rc = check_batch(t, p + off, &h, limit, now, &scratch, e);
-		if (!rc && t->cfg.log_append_time) {
+			rc = check_batch(s, p + off, &h, limit, now, &scratch, e);
+		if (!rc && s->cfg.log_append_time) {
 			/* Kafka's LogAppendTime: the broker's clock, stamped on the batch. */
 			be16_put(p + off + BATCH_OFF_ATTRIBUTES,
 				 (uint16_t)(h.attributes | BATCH_ATTR_LOG_APPEND_TIME));
@@ -452,21 +481,26 @@ static int reply_result(struct request *r)
 	return http_reply_json(r, status, json_pack("{s:s, s:o}", "topic", s->topic, "partitions", list));
 }
 
-/* Append every partition's batches; count and wake fetchers. */
-static void append_all(struct request *r, struct produce_state *s, struct topic *t,
-		       uint8_t *body_batches, size_t body_len)
+/* Append every partition's batches; count and wake fetchers.  No lock is
+ * held: each part's reference keeps its partition. */
+static void append_all(struct request *r, struct produce_state *s)
 {
 	int64_t now = clock_wall_ms();
 
 	for (size_t i = 0; i < s->nparts; i++) {
 		struct part_out *po = &s->parts[i];
-		struct partition *p = t->parts[po->partition];
+		struct partition *p = po->p;
 		struct plog_append_result res;
-		uint8_t *data = body_batches ? body_batches : (uint8_t *)po->data.data;
-		size_t len = body_batches ? body_len : po->data.len;
+		uint8_t *data = s->body ? s->body : (uint8_t *)po->data.data;
+		size_t len = s->body ? r->body.len : po->data.len;
 
 		if (!len)
 			continue;
+		if (atomic_load(&p->deleted)) {
+			po->rc = err_set(&po->err, SLOG_EUNKNOWN_TOPIC_OR_PARTITION,
+					 "topic '%s' was deleted before the records were appended", s->topic);
+			continue;
+		}
 		po->rc = plog_append(p->log, data, len, p->leader_epoch, now, &res, &po->err);
 		if (po->rc)
 			continue;
@@ -487,7 +521,6 @@ static void flush_done(struct flush_req *fr, int rc, const struct err *e)
 	struct part_out *po = container_of(fr, struct part_out, flush);
 	struct produce_state *s = fr->arg;
 
-	partition_put(fr->part); /* taken in produce(), under meta_lock */
 	if (rc) {
 		po->rc = rc;
 		po->err = *e;
@@ -502,8 +535,8 @@ static int needs_flush(const struct part_out *po)
 	return po->rc == 0 && po->records > 0;
 }
 
-/* Suspend until every appended partition is fsynced.  Each such part's
- * flush.part holds a reference (produce()); the flush drops it. */
+/* Suspend until every appended partition is fsynced.  A flush borrows its
+ * part's reference, which is given back only after the answer. */
 static int wait_for_flush(struct request *r, struct produce_state *s)
 {
 	struct flush_req **todo = xcalloc(s->nparts + 1, sizeof(*todo));
@@ -514,6 +547,7 @@ static int wait_for_flush(struct request *r, struct produce_state *s)
 		struct part_out *po = &s->parts[i];
 		if (!needs_flush(po))
 			continue;
+		po->flush.part = po->p;
 		po->flush.upto = po->last + 1;
 		po->flush.done = flush_done;
 		po->flush.arg = s;
@@ -533,108 +567,155 @@ static int wait_for_flush(struct request *r, struct produce_state *s)
 }
 
 /* The log dirs the request writes to. */
-static uint64_t dirs_of(const struct produce_state *s, const struct topic *t)
+static uint64_t dirs_of(const struct produce_state *s)
 {
 	uint64_t mask = 0;
 
 	for (size_t i = 0; i < s->nparts; i++)
-		mask |= dir_gate_bit(t->parts[s->parts[i].partition]->dir);
+		mask |= dir_gate_bit(s->parts[i].p->dir);
 	return mask;
 }
 
-static int append_again(struct request *r);
-
 /*
- * Append (meta_lock held for reading; released here), then answer or
- * wait for the flush.  A write may block on a stalled disk, so the
- * request first takes a slot of each log dir it writes to (dir_gate.h);
- * when one is full it suspends and comes back through append_again.
+ * Append, then answer or wait for the flush; no lock held.  A write may
+ * block on a stalled disk, so the request first takes a slot of each log
+ * dir it writes to (dir_gate.h); when one is full it suspends, holding
+ * only its references, and the gate brings it back here.
  */
-static int append_locked(struct request *r, struct produce_state *s, struct topic *t)
+static int append_parts(struct request *r)
 {
+	struct produce_state *s = r->state;
 	struct broker *b = r->b;
-	uint64_t dirs = dirs_of(s, t);
 
-	if (!api_enter_dirs(r, dirs, &s->gate, append_again)) {
-		pthread_rwlock_unlock(&b->meta_lock);
+	if (!api_enter_dirs(r, s->dirs, &s->gate, append_parts))
 		return 1;
-	}
-	append_all(r, s, t, s->body, r->body.len);
-	dir_gate_leave(b->gate, dirs);
-	if (s->acks != -1 || !b->flush_on_ack) {
-		pthread_rwlock_unlock(&b->meta_lock);
+	append_all(r, s);
+	dir_gate_leave(b->gate, s->dirs);
+	if (s->acks != -1 || !b->flush_on_ack)
 		return reply_result(r);
-	}
-	/* The flush runs after meta_lock is released: a topic deleted
-	 * meanwhile must not free the partitions under it. */
-	for (size_t i = 0; i < s->nparts; i++)
-		if (needs_flush(&s->parts[i]))
-			s->parts[i].flush.part = partition_get(t->parts[s->parts[i].partition]);
-	pthread_rwlock_unlock(&b->meta_lock);
 	return wait_for_flush(r, s);
 }
 
-/* Back from waiting for a log dir: the topic may have changed meanwhile. */
-static int append_again(struct request *r)
+/* The topic, created if it does not exist and may be, with meta_lock
+ * held for reading; or NULL, e set and no lock held. */
+static struct topic *find_topic(struct request *r, const char *topic, int32_t fixed,
+				struct err *e)
 {
-	struct produce_state *s = r->state;
 	struct broker *b = r->b;
 	struct topic *t;
 
 	pthread_rwlock_rdlock(&b->meta_lock);
-	t = broker_topic(b, s->topic);
-	for (size_t i = 0; t && i < s->nparts; i++)
-		if (s->parts[i].partition >= t->npart)
-			t = NULL;
-	if (!t) {
-		pthread_rwlock_unlock(&b->meta_lock);
-		return http_reply_error(r, SLOG_EUNKNOWN_TOPIC_OR_PARTITION,
-					"topic '%s' was deleted or shrunk while the request waited", s->topic);
-	}
-	return append_locked(r, s, t);
-}
-
-/* The topic into *t, created if it does not exist and may be, with
- * meta_lock held for reading; or *t NULL and the answer sent (returned). */
-static int find_topic(struct request *r, const char *topic, int32_t fixed, struct topic **t)
-{
-	struct broker *b = r->b;
-	struct err e;
-
-	pthread_rwlock_rdlock(&b->meta_lock);
-	*t = broker_topic(b, topic);
-	if (*t)
-		return 0;
+	t = broker_topic(b, topic);
+	if (t)
+		return t;
 	pthread_rwlock_unlock(&b->meta_lock);
-	if (meta_topic_reserved(topic))
-		return http_reply_error(r, SLOG_EINVALID_TOPIC,
-					"topic '%s' does not exist, and names starting with '__' are "
-					"the broker's: it does not create them", topic);
+	if (meta_topic_reserved(topic)) {
+		err_set(e, SLOG_EINVALID_TOPIC, "topic '%s' does not exist, and names starting with '__' "
+			"are the broker's: it does not create them", topic);
+		return NULL;
+	}
 	/* Auto-creation makes num.partitions partitions: a request for
 	 * another partition must not create the topic and then fail. */
 	if (fixed < conf_get_num(&b->conf, "num.partitions")) {
-		if (meta_topic_name_valid(topic, &e) || controller_ensure_topic(b, topic, &e))
-			return http_reply_err(r, &e);
+		if (meta_topic_name_valid(topic, e) || controller_ensure_topic(b, topic, e))
+			return NULL;
 		pthread_rwlock_rdlock(&b->meta_lock);
-		*t = broker_topic(b, topic);
-		if (*t)
-			return 0;
+		t = broker_topic(b, topic);
+		if (t)
+			return t;
 		pthread_rwlock_unlock(&b->meta_lock);
 	}
-	return http_reply_error(r, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "topic '%s' does not exist",
-				topic);
+	err_set(e, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "topic '%s' does not exist", topic);
+	return NULL;
+}
+
+/*
+ * What the request needs of its topic, under meta_lock: the config and
+ * partition count as they are now, and a reference to the partition
+ * endpoint's partition, or to the topic until the records have chosen
+ * their partitions (take_partitions).  Returns 0 or an error in e.
+ */
+static int resolve(struct request *r, struct produce_state *s, int32_t fixed, struct err *e)
+{
+	struct topic *t = find_topic(r, s->topic, fixed, e);
+	int rc = 0;
+
+	if (!t)
+		return e->code ? e->code : SLOG_EUNKNOWN;
+	if (fixed >= t->npart) {
+		rc = err_set(e, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "topic '%s' has no partition %d (it has %d)",
+			     s->topic, fixed, t->npart);
+	} else {
+		s->cfg = t->cfg;
+		s->npart = t->npart;
+		if (fixed >= 0)
+			part_for(s, fixed)->p = partition_get(t->parts[fixed]);
+		else
+			s->t = topic_get(t);
+	}
+	pthread_rwlock_unlock(&r->b->meta_lock);
+	return rc;
+}
+
+/*
+ * A reference to each partition the topic endpoint's records chose.  The
+ * topic must still be the one they were checked against (partitions are
+ * only ever added, so each chosen one is still there).
+ */
+static int take_partitions(struct request *r, struct produce_state *s, struct err *e)
+{
+	struct broker *b = r->b;
+	int rc = 0;
+
+	pthread_rwlock_rdlock(&b->meta_lock);
+	if (broker_topic(b, s->topic) != s->t)
+		rc = err_set(e, SLOG_EUNKNOWN_TOPIC_OR_PARTITION,
+			     "topic '%s' was deleted while the request was read", s->topic);
+	for (size_t i = 0; !rc && i < s->nparts; i++)
+		s->parts[i].p = partition_get(s->t->parts[s->parts[i].partition]);
+	pthread_rwlock_unlock(&b->meta_lock);
+	topic_put(s->t);
+	s->t = NULL;
+	return rc;
+}
+
+/* The request's records, checked and encoded for the topic, without
+ * meta_lock.  *body: a binary body appended as it came, or NULL. */
+static int prepare_records(struct request *r, struct produce_state *s, enum body_kind kind,
+			   int32_t fixed, uint8_t **body, struct err *e)
+{
+	int32_t records = 0;
+	int rc;
+
+	*body = NULL;
+	if (kind == BODY_BATCH) {
+		struct part_out *po = &s->parts[0];
+		rc = check_batches(r, s, e);
+		if (!rc && s->cfg.compression >= 0) {
+			po->data = r->body;
+			memset(&r->body, 0, sizeof(r->body));
+			rc = recompress(&po->data, s->cfg.compression, records_limit(r->b), e);
+		} else if (!rc) {
+			*body = (uint8_t *)r->body.data;
+		}
+		return rc;
+	}
+	rc = build_from_lines(r, s, kind, fixed, e);
+	for (size_t i = 0; i < s->nparts; i++)
+		records += s->parts[i].records;
+	if (!rc && records == 0)
+		rc = err_set(e, SLOG_EINVALID_RECORD, "the request holds no records");
+	if (!rc && fixed < 0)
+		rc = take_partitions(r, s, e);
+	return rc;
 }
 
 static int produce(struct request *r, const char *topic, int32_t fixed)
 {
-	struct broker *b = r->b;
 	enum body_kind kind = body_kind(r);
 	int acks = parse_acks(r);
 	struct produce_state *s;
-	struct topic *t;
-	uint8_t *body = NULL;
 	struct err e;
-	int rc;
 
 	if (acks == -2)
 		return http_reply_error(r, SLOG_EINVALID_REQUEST, "acks must be 0, 1 or all");
@@ -656,40 +737,14 @@ static int produce(struct request *r, const char *topic, int32_t fixed)
 	snprintf(s->topic, sizeof(s->topic), "%s", topic);
 	s->single = fixed >= 0;
 	s->r = r;
+	s->acks = acks;
 	r->state = s;
 	r->free_state = state_free;
 
-	rc = find_topic(r, topic, fixed, &t);
-	if (!t)
-		return rc;
-	if (fixed >= t->npart) {
-		int32_t n = t->npart;
-		pthread_rwlock_unlock(&b->meta_lock);
-		return http_reply_error(r, SLOG_EUNKNOWN_TOPIC_OR_PARTITION,
-					"topic '%s' has no partition %d (it has %d)", topic, fixed, n);
-	}
-	if (kind == BODY_BATCH) {
-		struct part_out *po = part_for(s, t, fixed);
-		rc = check_batches(r, t, &e);
-		if (!rc && t->cfg.compression >= 0) {
-			po->data = r->body;
-			memset(&r->body, 0, sizeof(r->body));
-			rc = recompress(&po->data, t->cfg.compression, records_limit(b), &e);
-		} else if (!rc) {
-			body = (uint8_t *)r->body.data;
-		}
-	} else {
-		rc = build_from_lines(r, s, t, kind, fixed, &e);
-		if (!rc && s->nparts == 0)
-			rc = err_set(&e, SLOG_EINVALID_RECORD, "the request holds no records");
-	}
-	if (rc) {
-		pthread_rwlock_unlock(&b->meta_lock);
+	if (resolve(r, s, fixed, &e) || prepare_records(r, s, kind, fixed, &s->body, &e))
 		return http_reply_err(r, &e);
-	}
-	s->acks = acks;
-	s->body = body;
-	return append_locked(r, s, t);
+	s->dirs = dirs_of(s);
+	return append_parts(r);
 }
 
 int api_produce_partition(struct request *r, char **args)

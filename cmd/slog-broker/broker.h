@@ -9,13 +9,16 @@
  *                         waiters and traffic counters
  *
  * Locking.  meta_lock (a writer-preferring rwlock) guards the metadata
- * state and the topic registry: which topics and partitions exist.
- * Request handlers hold it for reading while they look up and use a topic
- * (an append or a read takes microseconds).  The controller changes the
- * registry under it for writing, but only to swap in what it prepared
- * without it: nobody does disk I/O that can wait (an fsync, opening logs,
- * a metadata record) while holding meta_lock, because one queued writer
- * parks every request thread behind the lock's holder.  Partition logs
+ * state and the topic registry: which topics and partitions exist, and
+ * a topic's config.  Request handlers hold it for reading to look up a
+ * topic and take what they need of it: a produce or a group commit
+ * copies the config and takes references to the partitions it writes,
+ * then checks, appends (a write that blocks on a stalled disk) and
+ * flushes without it; a fetch takes a reference and reads without it.  The controller changes the registry under it for
+ * writing, but only to swap in what it prepared without it: nobody does
+ * disk I/O that can wait (an append, an fsync, opening logs, a metadata
+ * record) while holding meta_lock, because one queued writer parks every
+ * request thread behind the lock's holder.  Partition logs
  * have their own locks (partition_log.h).  Lock order: meta_lock, then a
  * partition log's locks, then the fetch waiters' lock.
  *
@@ -23,10 +26,12 @@
  * holds one reference from topics_add()/topics_grow() until the topic is
  * deleted; anyone who keeps a partition past meta_lock takes their own
  * with partition_get() while holding the lock, and gives it back with
- * partition_put() from any thread: an acks=all produce or a group commit
- * for its flush request (dropped in the done callback, before the request
- * resumes), the checkpoint and retention jobs, and the cleaner for the
- * compaction it runs.  Deleting a topic removes it from the registry,
+ * partition_put() from any thread: a produce for each partition it
+ * writes and a group commit for its partition (dropped when the request
+ * is freed; a flush request borrows it), a fetch while it reads, the
+ * checkpoint and retention jobs, and the cleaner for the compaction it
+ * runs.  A produce that finds
+ * its partition deleted when it appends appends nothing.  Deleting a topic removes it from the registry,
  * marks its partitions deleted, cancels their compaction, wakes their
  * fetch waiters (who look the topic up again), and drops the registry's
  * references; the last partition_put() then closes the log and removes
@@ -176,6 +181,11 @@ struct partition *partition_get(struct partition *p);
 /* Give one back (any thread, no lock needed).  The last closes the log,
  * removing its files if the topic was deleted. */
 void partition_put(struct partition *p);
+
+/* The same for a topic's struct alone (its name, config, sticky counter;
+ * not its partitions array, which grows under meta_lock). */
+struct topic *topic_get(struct topic *t);
+void topic_put(struct topic *t);
 
 /* The node that leads p (with one broker, this one). */
 int32_t partition_leader(struct broker *b, const struct partition *p);

@@ -30,10 +30,10 @@ struct partition;
 struct flusher;
 
 /*
- * part must stay valid until done is called: the submitter holds a
- * reference to it (partition_get(), under meta_lock, before releasing
- * the lock) and done, which runs on the flusher thread, drops it
- * (partition_put()) before resuming the request.  See broker.h.
+ * part must stay valid until done has returned: the submitter holds a
+ * reference to it (partition_get(), taken under meta_lock for the append
+ * before it) and gives it back only after done: a request that done
+ * resumes drops it when it is freed.  See broker.h.
  */
 struct flush_req {
 	struct partition *part;

@@ -218,12 +218,12 @@ static void expire_group(struct broker *b, const char *group, json_t *offsets)
 	rc = offsets_store_partition(b, group, &p, &where, &e);
 	json_decref(where);
 	if (!rc)
-		rc = offsets_store_append(b, p, group, v, n, 1, &res, &e);
-	if (!rc)
-		partition_get(p); /* the fsync runs without meta_lock */
+		partition_get(p); /* the append and fsync run without meta_lock */
 	pthread_rwlock_unlock(&b->meta_lock);
 	if (!rc) {
-		rc = plog_flush(p->log, res.last_offset + 1, &e);
+		rc = offsets_store_append(b, p, group, v, n, 1, &res, &e);
+		if (!rc)
+			rc = plog_flush(p->log, res.last_offset + 1, &e);
 		partition_put(p);
 	}
 	if (rc) {

@@ -44,8 +44,9 @@ int offsets_store_partition(struct broker *b, const char *group, struct partitio
 
 /*
  * Append the commits v[0..n) of a group (tombstones when tombstones is
- * set: only v[i].tp counts) to p (meta_lock held).  res says where they
- * went; the caller makes them durable before it applies them.
+ * set: only v[i].tp counts) to p, which the caller holds a reference to
+ * (meta_lock not held: the write may block on a stalled disk).  res says
+ * where they went; the caller makes them durable before it applies them.
  */
 int offsets_store_append(struct broker *b, struct partition *p, const char *group,
 			 const struct gc_offset *v, size_t n, int tombstones,

@@ -40,7 +40,13 @@ struct partition *topic_partition(struct topic *t, int32_t p)
 
 /* ---- lifetime ---- */
 
-static void topic_put(struct topic *t)
+struct topic *topic_get(struct topic *t)
+{
+	atomic_fetch_add(&t->refs, 1);
+	return t;
+}
+
+void topic_put(struct topic *t)
 {
 	if (atomic_fetch_sub(&t->refs, 1) != 1)
 		return;
