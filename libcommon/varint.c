@@ -59,10 +59,12 @@ size_t varint_len_s64(int64_t v)
 /* Read an unsigned varint of at most max bytes; 0 on truncation/overlong. */
 static size_t get_u64(const uint8_t *p, const uint8_t *end, size_t max, uint64_t *out)
 {
+	/* An empty buffer may be (NULL, NULL): count, never offset a null pointer. */
+	size_t avail = p && end > p ? (size_t)(end - p) : 0;
 	uint64_t u = 0;
 	size_t n = 0;
 
-	while (p + n < end && n < max) {
+	while (n < avail && n < max) {
 		uint8_t b = p[n];
 		u |= (uint64_t)(b & 0x7f) << (7 * n);
 		n++;
