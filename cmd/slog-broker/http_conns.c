@@ -20,7 +20,6 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -73,19 +72,12 @@ static void *reaper_main(void *arg)
 
 	pthread_mutex_lock(&c->lock);
 	while (!c->stop) {
-		struct timespec ts;
 		int64_t now = clock_mono_ms();
 
 		for (struct slot *s = c->head; s; s = s->next)
 			if (s->deadline_ms && s->deadline_ms <= now && !s->cut)
 				cut_locked(c, s);
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += REAP_EVERY_MS * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&c->cond, &c->lock, &ts);
+		clock_cond_wait_until(&c->cond, &c->lock, now + REAP_EVERY_MS);
 	}
 	pthread_mutex_unlock(&c->lock);
 	return NULL;
@@ -97,7 +89,7 @@ struct http_conns *http_conns_new(const struct http_conn_limits *l)
 
 	c->l = *l;
 	pthread_mutex_init(&c->lock, NULL);
-	pthread_cond_init(&c->cond, NULL);
+	clock_cond_init(&c->cond);
 	pthread_create(&c->reaper, NULL, reaper_main, c);
 	return c;
 }
