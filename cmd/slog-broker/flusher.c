@@ -28,10 +28,7 @@
 struct flush_queue {
 	pthread_mutex_t lock;      /* guards the fields down to stop */
 	pthread_cond_t cond;       /* work arrived, or stop */
-	pthread_cond_t idle;       /* a round finished */
 	struct flush_req *head, *tail;
-	struct partition **running; /* partitions of the round in progress */
-	size_t nrunning, running_cap;
 	int stop;
 	pthread_t thread;
 };
@@ -119,7 +116,7 @@ static void run_round(struct round *rd)
 	}
 }
 
-/* Take the queue into rd (lock held) and note its partitions as running. */
+/* Take the queue into rd (lock held). */
 static void take_queue(struct flush_queue *q, struct round *rd)
 {
 	rd->nreq = 0;
@@ -129,10 +126,6 @@ static void take_queue(struct flush_queue *q, struct round *rd)
 	}
 	q->head = q->tail = NULL;
 	group_requests(rd);
-	q->running = xgrow(q->running, &q->running_cap, rd->ngroups, sizeof(*q->running));
-	for (size_t g = 0; g < rd->ngroups; g++)
-		q->running[g] = rd->group[g].part;
-	q->nrunning = rd->ngroups;
 }
 
 static void *queue_main(void *arg)
@@ -150,8 +143,6 @@ static void *queue_main(void *arg)
 		pthread_mutex_unlock(&q->lock);
 		run_round(&rd);
 		pthread_mutex_lock(&q->lock);
-		q->nrunning = 0;
-		pthread_cond_broadcast(&q->idle);
 	}
 	pthread_mutex_unlock(&q->lock);
 	free(rd.req);
@@ -171,7 +162,6 @@ struct flusher *flusher_start(size_t ndirs)
 		struct flush_queue *q = &f->q[i];
 		pthread_mutex_init(&q->lock, NULL);
 		pthread_cond_init(&q->cond, NULL);
-		pthread_cond_init(&q->idle, NULL);
 		pthread_create(&q->thread, NULL, queue_main, q);
 	}
 	return f;
@@ -191,8 +181,6 @@ void flusher_stop(struct flusher *f)
 		pthread_join(q->thread, NULL);
 		pthread_mutex_destroy(&q->lock);
 		pthread_cond_destroy(&q->cond);
-		pthread_cond_destroy(&q->idle);
-		free(q->running);
 	}
 	free(f->q);
 	free(f);
@@ -215,26 +203,5 @@ void flusher_submit(struct flusher *f, struct flush_req *r)
 		q->head = r;
 	q->tail = r;
 	pthread_cond_signal(&q->cond);
-	pthread_mutex_unlock(&q->lock);
-}
-
-static int busy_with(struct flush_queue *q, struct partition *p)
-{
-	for (size_t i = 0; i < q->nrunning; i++)
-		if (q->running[i] == p)
-			return 1;
-	for (struct flush_req *r = q->head; r; r = r->next)
-		if (r->part == p)
-			return 1;
-	return 0;
-}
-
-void flusher_drain_partition(struct flusher *f, struct partition *p)
-{
-	struct flush_queue *q = queue_of(f, p);
-
-	pthread_mutex_lock(&q->lock);
-	while (busy_with(q, p))
-		pthread_cond_wait(&q->idle, &q->lock);
 	pthread_mutex_unlock(&q->lock);
 }

@@ -50,7 +50,4 @@ void flusher_stop(struct flusher *f);
 
 void flusher_submit(struct flusher *f, struct flush_req *r);
 
-/* Wait until no request of this partition is queued or running. */
-void flusher_drain_partition(struct flusher *f, struct partition *p);
-
 #endif

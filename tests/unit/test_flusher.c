@@ -150,10 +150,9 @@ static void test_every_request_is_answered_once(void)
 		flusher_submit(f, &req[i]);
 	}
 	CHECK_EQ(done_wait(&d, NREQ, 10000), NREQ);
-	for (int i = 0; i < NPART; i++) {
-		flusher_drain_partition(f, &p[i]);
+	/* A request is answered after its partition's fsync. */
+	for (int i = 0; i < NPART; i++)
 		CHECK_EQ(plog_recovery_point(p[i].log), 1);
-	}
 	flusher_stop(f);
 	CHECK_EQ(d.calls, NREQ);
 	CHECK_EQ(d.rc, 0);
