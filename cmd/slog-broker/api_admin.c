@@ -214,7 +214,7 @@ static void create_name(void *arg, const char *name, size_t i)
 {
 	struct metadata_ctx *m = arg;
 
-	if (meta_topic_name_valid(name, &m->why[i]) == 0)
+	if (topic_name_check(name, &m->why[i]) == 0)
 		controller_ensure_topic(m->b, name, &m->why[i]);
 }
 

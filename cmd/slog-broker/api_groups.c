@@ -181,7 +181,7 @@ static int parse_owned(struct request *r, json_t *list, struct gc_tp **out, size
 		json_t *parts = json_object_get(item, "partitions");
 		if (!topic || !json_is_array(parts))
 			goto bad;
-		if (meta_topic_name_valid(topic, &e)) {
+		if (topic_name_check(topic, &e)) {
 			free(*out);
 			*out = NULL;
 			return refused(r, &e);
@@ -222,7 +222,7 @@ static int parse_topics(struct request *r, json_t *list, const char ***out, size
 	}
 	*out = xcalloc(json_array_size(list) + 1, sizeof(char *));
 	json_array_foreach(list, i, t) {
-		if (!json_is_string(t) || meta_topic_name_valid(json_string_value(t), &e)) {
+		if (!json_is_string(t) || topic_name_check(json_string_value(t), &e)) {
 			free(*out);
 			*out = NULL;
 			if (!json_is_string(t))

@@ -617,7 +617,7 @@ static struct topic *find_topic(struct request *r, const char *topic, int32_t fi
 	/* Auto-creation makes num.partitions partitions: a request for
 	 * another partition must not create the topic and then fail. */
 	if (fixed < conf_get_num(&b->conf, "num.partitions")) {
-		if (meta_topic_name_valid(topic, e) || controller_ensure_topic(b, topic, e))
+		if (topic_name_check(topic, e) || controller_ensure_topic(b, topic, e))
 			return NULL;
 		pthread_rwlock_rdlock(&b->meta_lock);
 		t = broker_topic(b, topic);

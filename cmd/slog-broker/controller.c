@@ -103,7 +103,7 @@ static int check_create(struct broker *b, const char *name, int32_t *partitions,
 			int internal, struct err *e)
 {
 	int asked = *partitions > 0;
-	int rc = meta_topic_name_valid(name, e);
+	int rc = topic_name_check(name, e);
 
 	if (rc)
 		return rc;

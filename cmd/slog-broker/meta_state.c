@@ -52,24 +52,6 @@ struct meta_topic *meta_find(const struct meta_state *s, const char *name)
 	return found ? s->topics[i] : NULL;
 }
 
-int meta_topic_name_valid(const char *name, struct err *e)
-{
-	size_t n = strlen(name);
-
-	if (n == 0 || n > TOPIC_NAME_MAX)
-		return err_set(e, SLOG_EINVALID_TOPIC, "a topic name has 1 to %d characters", TOPIC_NAME_MAX);
-	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-		return err_set(e, SLOG_EINVALID_TOPIC, "'%s' cannot be a topic name", name);
-	for (size_t i = 0; i < n; i++) {
-		char c = name[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '_' || c == '-'))
-			return err_set(e, SLOG_EINVALID_TOPIC,
-				       "topic names use only letters, digits, '.', '_' and '-'");
-	}
-	return 0;
-}
-
 int meta_topic_internal(const char *name)
 {
 	return strcmp(name, OFFSETS_TOPIC) == 0;
@@ -153,7 +135,7 @@ static int apply_topic(struct meta_state *s, json_t *rec, int dry, struct err *e
 	int found;
 	size_t at;
 
-	if (!name || meta_topic_name_valid(name, NULL) || !id || strlen(id) >= sizeof(t->id) ||
+	if (!name || topic_name_check(name, NULL) || !id || strlen(id) >= sizeof(t->id) ||
 	    parts < 1 || parts > 1000000 || rf < 1 || rf > 100)
 		return bad(e, "malformed topic record");
 	at = locate(s, name, &found);

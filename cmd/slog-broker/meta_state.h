@@ -29,8 +29,7 @@
 #include <stdint.h>
 
 #include "err.h"
-
-#define TOPIC_NAME_MAX 249
+#include "topic_name.h"
 
 /* The internal topic of committed offsets (offsets_store.h). */
 #define OFFSETS_TOPIC "__consumer_offsets"
@@ -59,9 +58,6 @@ int meta_apply(struct meta_state *s, json_t *rec, struct err *e);
 int meta_check(const struct meta_state *s, json_t *rec, struct err *e);
 
 struct meta_topic *meta_find(const struct meta_state *s, const char *name);
-
-/* Kafka's topic name rule: 1-249 of [a-zA-Z0-9._-], not "." or "..". */
-int meta_topic_name_valid(const char *name, struct err *e);
 
 /* Whether the broker owns the topic: clients neither write to it, nor
  * create, delete or grow it. */

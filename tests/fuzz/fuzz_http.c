@@ -11,7 +11,7 @@
  * libmicrohttpd parses the wire format; what the broker itself does with
  * a request is what this target runs: http_route() picks the handler and
  * the path's variable segments, which go through the handlers' own
- * argument checks (api_partition_arg(), meta_topic_name_valid(),
+ * argument checks (api_partition_arg(), topic_name_check(),
  * group_id_check()), the query's values through the number parser the
  * handlers use, and the body goes to the parser its route uses:
  * NDJSON lines for a produce, batch_validate() for a batch body, JSON for
@@ -83,7 +83,7 @@ static void check_args(enum api api, char **args, int nargs)
 	if (api == API_GROUPS && nargs > 0)
 		group_id_check(args[0], &e);
 	else if (nargs > 0)
-		meta_topic_name_valid(args[0], &e);
+		topic_name_check(args[0], &e);
 	if (nargs > 1)
 		api_partition_arg(args[1]);
 }
