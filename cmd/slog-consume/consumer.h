@@ -24,7 +24,7 @@
 #include <stdint.h>
 
 #include "cluster_client.h"
-#include "format.h"
+#include "record_format.h"
 #include "offset_spec.h"
 
 enum commit_mode {

@@ -1,5 +1,6 @@
 /*
- * format.h: slog-consume's -f output format (kcat's tokens, and more).
+ * record_format.h: how a record prints, by a format string of kcat's tokens
+ * and more: slog-consume -f, and slog-produce's delivery report.
  *
  *   %s %v   value              %S   value length (-1 for null)
  *   %k      key                %K   key length (-1 for null)
@@ -15,8 +16,8 @@
  * appends to a buffer and allocates nothing.  A null key or value prints
  * as nothing, or as null_text (-Z) when set.
  */
-#ifndef SLOG_FORMAT_H
-#define SLOG_FORMAT_H
+#ifndef SLOG_RECORD_FORMAT_H
+#define SLOG_RECORD_FORMAT_H
 
 #include <stdint.h>
 

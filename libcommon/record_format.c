@@ -1,7 +1,7 @@
 /*
- * format.c: compile and apply -f formats.  See format.h.
+ * record_format.c: records printed by a format string.  See record_format.h.
  */
-#include "format.h"
+#include "record_format.h"
 
 #include <stdlib.h>
 #include <string.h>
