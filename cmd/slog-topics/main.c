@@ -52,7 +52,8 @@ static void usage(void)
 	       "  -h, --help                show this help\n"
 	       "  -V, --version             show the version\n\n"
 	       "Health filters of describe (exit 1 when anything matches, 0 when nothing does):\n"
-	       "      --under-replicated-partitions  partitions with fewer in-sync replicas than replicas\n"
+	       "      --under-replicated-partitions  partitions with fewer in-sync replicas than\n"
+	       "                            replicas\n"
 	       "      --unavailable-partitions  partitions with no leader or an offline log dir\n"
 	       "      --under-min-isr-partitions  partitions with fewer in-sync replicas than\n"
 	       "                            min.insync.replicas (acks=all writes fail)\n"
@@ -247,7 +248,8 @@ int main(int argc, char **argv)
 	o.del = json_array();
 	parse_options(argc, argv, &o, &brokers, &timeout, used);
 	/* The schema needs no operands and no broker: "offsets --format help". */
-	if (o.format == FORMAT_HELP && optind < argc && topics_print_schema(argv[optind], o.long_list) == 0)
+	if (o.format == FORMAT_HELP && optind < argc &&
+	    topics_print_schema(argv[optind], o.long_list) == 0)
 		return 0;
 	cmd = cli_command_parse(&command_set, argc, argv, optind, used, &args, &nargs);
 	if (o.format == FORMAT_HELP)

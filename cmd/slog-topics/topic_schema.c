@@ -13,7 +13,8 @@
 #define INT "{\"type\":\"integer\"}"
 #define STR "{\"type\":\"string\"}"
 #define BOOL "{\"type\":\"boolean\"}"
-#define TOPICS(item) "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"," \
+#define SCHEMA "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\","
+#define TOPICS(item) SCHEMA \
 	"\"type\":\"object\",\"properties\":{\"topics\":" ARR(item) "},\"required\":[\"topics\"]}\n"
 
 static const char list_schema[] = TOPICS(OBJ(
@@ -44,8 +45,8 @@ static const char describe_schema[] = TOPICS(OBJ(
 		"\"name\",\"value\",\"source\"")),
 	"\"name\",\"id\",\"internal\",\"replication_factor\""));
 
-/* at is there only with --at; -1 where no record is that late. */
-static const char offsets_schema[] = "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\","
+/* at is there only with --at; -1 stands for an offset the broker did not give. */
+static const char offsets_schema[] = SCHEMA
 	"\"type\":\"object\",\"properties\":{\"topic\":" STR ",\"partitions\":" ARR(OBJ(
 		"\"partition\":" INT ",\"earliest\":" INT ",\"latest\":" INT ",\"at\":" INT,
 		"\"partition\",\"earliest\",\"latest\"")) "},\"required\":[\"topic\",\"partitions\"]}\n";
