@@ -98,7 +98,12 @@ _slog_topics()
 		return
 		;;
 	--at)
-		mapfile -t COMPREPLY < <(compgen -W 'earliest latest' -- "$cur")
+		# Or a time: ms, YYYY-MM-DD[THH:MM[:SS]][Z], -1h.
+		mapfile -t COMPREPLY < <(compgen -W 'earliest latest -1h -1d' -- "$cur")
+		return
+		;;
+	--format)
+		mapfile -t COMPREPLY < <(compgen -W 'text json help' -- "$cur")
 		return
 		;;
 	esac

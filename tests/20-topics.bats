@@ -42,7 +42,7 @@ setup() {
 
 @test "bad names and unknown configs are refused with the reason" {
 	run --separate-stderr slog-topics create 'no/slash'
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 2 ]
 	[[ "$stderr" == *"letters, digits"* ]]
 	run --separate-stderr slog-topics create x -c retention.mss=1
 	[ "$status" -eq 1 ]

@@ -111,7 +111,8 @@ int api_cluster(struct request *r, char **args)
 	return http_reply_json(r, 200, j);
 }
 
-/* Leader, epoch, replicas and ISR of each partition (meta_lock held). */
+/* Leader, epoch, replicas and ISR of each partition (meta_lock held); with
+ * offsets, also the offsets, the size and whether it is offline. */
 static json_t *partitions_json(struct broker *b, struct topic *t, int with_offsets)
 {
 	json_t *list = json_array();
@@ -128,6 +129,8 @@ static json_t *partitions_json(struct broker *b, struct topic *t, int with_offse
 			json_object_set_new(o, "high_watermark", json_integer(p->hw));
 			json_object_set_new(o, "log_end_offset", json_integer(end));
 			json_object_set_new(o, "size_bytes", json_integer((json_int_t)plog_size(p->log)));
+			/* Takes no writes: its log dir went offline, or it failed alone. */
+			json_object_set_new(o, "offline", json_boolean(plog_offline(p->log)));
 		}
 		json_array_append_new(list, o);
 	}

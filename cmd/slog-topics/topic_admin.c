@@ -2,13 +2,17 @@
  * topic_admin.c: the commands of slog-topics that change topics:
  * create, delete, alter, add-partitions.  Each names the topic in every
  * message, and --if-exists / --if-not-exists turn "nothing to do" into
- * success so scripts can run them again.
+ * success so scripts can run them again.  Only delete asks first, and
+ * only a person at a terminal: scripts go on as before.
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "topics_cmd.h"
+#include "units.h"
 
 static const char *topic_path(struct buf *b, const char *name, const char *tail)
 {
@@ -50,10 +54,65 @@ int cmd_create(struct cluster *cl, const struct topics_opts *o, char **names, in
 	return status;
 }
 
+static const char *plural(int64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+/* "Topic 'x': 3 partitions, 1200 records, 48.2 KiB" on stderr; 0, or -1 if it is not there. */
+static int say_what_goes(struct cluster *cl, const struct topics_opts *o, const char *name)
+{
+	int64_t records, bytes;
+	char size[32];
+	struct err e;
+	size_t parts;
+	json_t *d;
+
+	if (topic_get(cl, o, name, &d, &e))
+		return -1; /* the delete itself says why */
+	topic_totals(d, &records, &bytes);
+	units_format_bytes(size, sizeof(size), bytes);
+	parts = json_array_size(json_object_get(d, "partitions"));
+	fprintf(stderr, "Topic '%s': %zu partition%s, %lld record%s, %s\n", name, parts,
+		plural((int64_t)parts), (long long)records, plural(records), size);
+	json_decref(d);
+	return 0;
+}
+
+/*
+ * On a terminal (and without -y) say what would be deleted and ask, as
+ * kaf and kafkactl do: a deleted topic cannot be had back.  0 to go on.
+ */
+static int confirm_delete(struct cluster *cl, const struct topics_opts *o, char **names, int n)
+{
+	char answer[16];
+	int found = 0;
+
+	if (o->yes || !isatty(STDIN_FILENO))
+		return 0;
+	for (int i = 0; i < n; i++)
+		found += say_what_goes(cl, o, names[i]) == 0;
+	if (!found)
+		return 0;
+	fprintf(stderr, "Delete %s and all %s records? [y/N] ", found == 1 ? "this topic" : "these topics",
+		found == 1 ? "its" : "their");
+	fflush(stderr);
+	if (fgets(answer, sizeof(answer), stdin)) {
+		answer[strcspn(answer, "\n")] = '\0';
+		if (strcasecmp(answer, "y") == 0 || strcasecmp(answer, "yes") == 0)
+			return 0;
+	}
+	cli_error("nothing deleted");
+	return -1;
+}
+
 int cmd_delete(struct cluster *cl, const struct topics_opts *o, char **names, int n)
 {
 	struct buf path = BUF_INIT;
 	int status = 0;
+
+	if (confirm_delete(cl, o, names, n))
+		return 1;
 
 	for (int i = 0; i < n; i++) {
 		struct err e;

@@ -1,8 +1,9 @@
 /*
  * topic_show.c: the commands of slog-topics that show: list, describe,
- * offsets.  Text for people (aligned tables), --json for programs (the
- * broker's own JSON, one document on one line).
+ * offsets.  Text for people (aligned tables), --format json for programs
+ * (the broker's own JSON, one document on one line).
  */
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,9 +13,115 @@
 #include "units.h"
 #include "table.h"
 
+int topic_get(struct cluster *cl, const struct topics_opts *o, const char *name, json_t **out,
+	      struct err *e)
+{
+	struct buf path = BUF_INIT;
+	int rc;
+
+	buf_adds(&path, "/v1/topics/");
+	http_escape(&path, name);
+	rc = http_json(&cl->boot, "GET", path.data, NULL, o->deadline_ms, out, e);
+	buf_free(&path);
+	return rc;
+}
+
+void topic_totals(json_t *t, int64_t *records, int64_t *bytes)
+{
+	json_t *p;
+	size_t i;
+
+	*records = *bytes = 0;
+	json_array_foreach(json_object_get(t, "partitions"), i, p) {
+		/* Below the high watermark; compaction may have removed some. */
+		*records += json_integer_value(json_object_get(p, "high_watermark")) -
+			    json_integer_value(json_object_get(p, "log_start_offset"));
+		*bytes += json_integer_value(json_object_get(p, "size_bytes"));
+	}
+}
+
+const char *topic_config_value(json_t *t, const char *key)
+{
+	json_t *c;
+	size_t i;
+
+	json_array_foreach(json_object_get(t, "configs"), i, c)
+		if (strcmp(json_string_value(json_object_get(c, "name")), key) == 0)
+			return json_string_value(json_object_get(c, "value"));
+	return NULL;
+}
+
+/* list -l's line of one topic, from its description. */
+static json_t *long_entry(json_t *t)
+{
+	int64_t records, bytes;
+	const char *policy = topic_config_value(t, "cleanup.policy");
+
+	topic_totals(t, &records, &bytes);
+	return json_pack("{s:O, s:O, s:O, s:I, s:O, s:I, s:I, s:s}", "name",
+			 json_object_get(t, "name"), "id", json_object_get(t, "id"), "internal",
+			 json_object_get(t, "internal"), "partitions",
+			 (json_int_t)json_array_size(json_object_get(t, "partitions")),
+			 "replication_factor", json_object_get(t, "replication_factor"), "records",
+			 (json_int_t)records, "size_bytes", (json_int_t)bytes, "cleanup_policy",
+			 policy ? policy : "");
+}
+
+static void print_long(json_t *topics)
+{
+	struct table tab;
+	json_t *t;
+	size_t i;
+
+	table_init(&tab, "NAME", "PARTITIONS", "REPLICAS", "RECORDS", "SIZE", "CLEANUP-POLICY", NULL);
+	json_array_foreach(topics, i, t) {
+		char c[4][32];
+		snprintf(c[0], 32, "%lld", json_integer_value(json_object_get(t, "partitions")));
+		snprintf(c[1], 32, "%lld",
+			 json_integer_value(json_object_get(t, "replication_factor")));
+		snprintf(c[2], 32, "%lld", json_integer_value(json_object_get(t, "records")));
+		units_format_bytes(c[3], 32, json_integer_value(json_object_get(t, "size_bytes")));
+		table_row(&tab, json_string_value(json_object_get(t, "name")), c[0], c[1], c[2], c[3],
+			  json_string_value(json_object_get(t, "cleanup_policy")), NULL);
+	}
+	table_print(&tab, stdout);
+	table_free(&tab);
+}
+
+/*
+ * The topics of the listing that -r keeps; with -l, each described in
+ * full (a topic deleted since the listing is simply gone).
+ */
+static json_t *list_select(struct cluster *cl, const struct topics_opts *o, json_t *listed,
+			   int *status)
+{
+	json_t *kept = json_array(), *t;
+	size_t i;
+
+	json_array_foreach(listed, i, t) {
+		const char *name = json_string_value(json_object_get(t, "name"));
+		json_t *d;
+		struct err e;
+
+		if (o->re && regexec(o->re, name, 0, NULL, 0) != 0)
+			continue;
+		if (!o->long_list) {
+			json_array_append(kept, t);
+		} else if (topic_get(cl, o, name, &d, &e) == 0) {
+			json_array_append_new(kept, long_entry(d));
+			json_decref(d);
+		} else if (e.code != SLOG_EUNKNOWN_TOPIC_OR_PARTITION) {
+			cli_error("cannot describe topic '%s': %s", name, e.msg);
+			*status = 1;
+		}
+	}
+	return kept;
+}
+
 int cmd_list(struct cluster *cl, const struct topics_opts *o)
 {
-	json_t *resp, *t;
+	json_t *resp, *kept, *t;
+	int status = 0;
 	struct err e;
 	size_t i;
 
@@ -22,14 +129,19 @@ int cmd_list(struct cluster *cl, const struct topics_opts *o)
 		cli_error("cannot list topics: %s", e.msg);
 		return 1;
 	}
-	if (o->json) {
-		cli_print_json(resp);
-	} else {
-		json_array_foreach(json_object_get(resp, "topics"), i, t)
-			printf("%s\n", json_string_value(json_object_get(t, "name")));
-		json_decref(resp);
+	kept = list_select(cl, o, json_object_get(resp, "topics"), &status);
+	json_decref(resp);
+	if (o->format == FORMAT_JSON) {
+		cli_print_json(json_pack("{s:o}", "topics", kept));
+		return status;
 	}
-	return 0;
+	if (o->long_list)
+		print_long(kept);
+	else
+		json_array_foreach(kept, i, t)
+			printf("%s\n", json_string_value(json_object_get(t, "name")));
+	json_decref(kept);
+	return status;
 }
 
 static const char *num(char *out, size_t size, json_t *v)
@@ -50,33 +162,51 @@ static const char *int_list(char *out, size_t size, json_t *arr)
 	return out;
 }
 
-static void print_topic(json_t *t)
+static void print_partitions(json_t *parts)
 {
 	struct table tab;
-	json_t *p, *c;
+	json_t *p;
 	size_t i;
 
-	printf("Topic: %s  Id: %s  Partitions: %zu  Replication factor: %lld%s\n",
-	       json_string_value(json_object_get(t, "name")), json_string_value(json_object_get(t, "id")),
-	       json_array_size(json_object_get(t, "partitions")),
-	       (long long)json_integer_value(json_object_get(t, "replication_factor")),
-	       json_is_true(json_object_get(t, "internal")) ? "  (internal)" : "");
 	table_init(&tab, "PARTITION", "LEADER", "EPOCH", "REPLICAS", "ISR", "LOG-START",
 		   "HIGH-WATERMARK", "SIZE", NULL);
 	tab.indent = "  ";
-	json_array_foreach(json_object_get(t, "partitions"), i, p) {
-		char a[32], b[32], c2[32], d[256], e2[256], f[32], g[32], h[32];
+	json_array_foreach(parts, i, p) {
+		char a[32], b[32], c[32], d[256], e[256], f[32], g[32], h[32];
 		units_format_bytes(h, sizeof(h), json_integer_value(json_object_get(p, "size_bytes")));
 		table_row(&tab, num(a, sizeof(a), json_object_get(p, "partition")),
 			  num(b, sizeof(b), json_object_get(p, "leader")),
-			  num(c2, sizeof(c2), json_object_get(p, "leader_epoch")),
+			  num(c, sizeof(c), json_object_get(p, "leader_epoch")),
 			  int_list(d, sizeof(d), json_object_get(p, "replicas")),
-			  int_list(e2, sizeof(e2), json_object_get(p, "isr")),
+			  int_list(e, sizeof(e), json_object_get(p, "isr")),
 			  num(f, sizeof(f), json_object_get(p, "log_start_offset")),
 			  num(g, sizeof(g), json_object_get(p, "high_watermark")), h, NULL);
 	}
 	table_print(&tab, stdout);
 	table_free(&tab);
+}
+
+/*
+ * A description.  Filtered by health, it has only the partitions or the
+ * configs that match, or neither: the header then gives no count.
+ */
+static void print_topic(json_t *t, int filtered)
+{
+	struct table tab;
+	json_t *c;
+	size_t i;
+
+	printf("Topic: %s  Id: %s", json_string_value(json_object_get(t, "name")),
+	       json_string_value(json_object_get(t, "id")));
+	if (!filtered)
+		printf("  Partitions: %zu", json_array_size(json_object_get(t, "partitions")));
+	printf("  Replication factor: %lld%s\n",
+	       (long long)json_integer_value(json_object_get(t, "replication_factor")),
+	       json_is_true(json_object_get(t, "internal")) ? "  (internal)" : "");
+	if (json_object_get(t, "partitions"))
+		print_partitions(json_object_get(t, "partitions"));
+	if (!json_object_get(t, "configs"))
+		return;
 	printf("  Configs:\n");
 	table_init(&tab, "NAME", "VALUE", "SOURCE", NULL);
 	tab.indent = "    ";
@@ -88,63 +218,67 @@ static void print_topic(json_t *t)
 	table_free(&tab);
 }
 
-int cmd_describe(struct cluster *cl, const struct topics_opts *o, char **names, int n)
+/* The descriptions of the topics named, or of every topic when n is 0. */
+static json_t *describe_all(struct cluster *cl, const struct topics_opts *o, char **names, int n,
+			    int *status)
 {
-	json_t *all = json_array(), *list = NULL;
-	struct buf path = BUF_INIT;
-	int status = 0;
+	json_t *all = json_array(), *list = NULL, *t, *d;
 	struct err e;
+	size_t i;
 
 	if (n == 0) {
-		/* Every topic. */
-		json_t *t;
-		size_t i;
 		if (http_json(&cl->boot, "GET", "/v1/topics", NULL, o->deadline_ms, &list, &e)) {
 			cli_error("cannot list topics: %s", e.msg);
-			json_decref(all);
-			return 1;
+			*status = 1;
+			return all;
 		}
 		json_array_foreach(json_object_get(list, "topics"), i, t) {
-			json_t *d;
-			buf_reset(&path);
-			buf_adds(&path, "/v1/topics/");
-			http_escape(&path, json_string_value(json_object_get(t, "name")));
-			if (http_json(&cl->boot, "GET", path.data, NULL, o->deadline_ms, &d, &e) == 0) {
+			const char *name = json_string_value(json_object_get(t, "name"));
+			if (topic_get(cl, o, name, &d, &e) == 0) {
 				json_array_append_new(all, d);
 			} else if (e.code != SLOG_EUNKNOWN_TOPIC_OR_PARTITION) {
 				/* (A topic deleted since the listing is simply gone.) */
-				cli_error("cannot describe topic '%s': %s",
-					  json_string_value(json_object_get(t, "name")), e.msg);
-				status = 1;
+				cli_error("cannot describe topic '%s': %s", name, e.msg);
+				*status = 1;
 			}
 		}
+		json_decref(list);
 	}
-	for (int i = 0; i < n; i++) {
-		json_t *d;
-		buf_reset(&path);
-		buf_adds(&path, "/v1/topics/");
-		http_escape(&path, names[i]);
-		if (http_json(&cl->boot, "GET", path.data, NULL, o->deadline_ms, &d, &e)) {
-			cli_error("cannot describe topic '%s': %s", names[i], e.msg);
-			status = 1;
+	for (int k = 0; k < n; k++) {
+		if (topic_get(cl, o, names[k], &d, &e)) {
+			cli_error("cannot describe topic '%s': %s", names[k], e.msg);
+			*status = 1;
 			continue;
 		}
 		json_array_append_new(all, d);
 	}
-	if (o->json) {
-		cli_print_json(json_pack("{s:O}", "topics", all));
-	} else {
-		json_t *t;
-		size_t i;
-		json_array_foreach(all, i, t) {
-			if (i)
-				printf("\n");
-			print_topic(t);
-		}
+	return all;
+}
+
+int cmd_describe(struct cluster *cl, const struct topics_opts *o, char **names, int n)
+{
+	int status = 0;
+	json_t *all = describe_all(cl, o, names, n, &status), *t;
+	size_t i;
+
+	if (o->health) {
+		/* For cron and monitoring: anything shown is something wrong. */
+		json_t *matched = topics_health_filter(all, o->health);
+		json_decref(all);
+		all = matched;
+		if (json_array_size(all))
+			status = 1;
+	}
+	if (o->format == FORMAT_JSON) {
+		cli_print_json(json_pack("{s:o}", "topics", all));
+		return status;
+	}
+	json_array_foreach(all, i, t) {
+		if (i)
+			printf("\n");
+		print_topic(t, o->health != 0);
 	}
 	json_decref(all);
-	json_decref(list);
-	buf_free(&path);
 	return status;
 }
 
@@ -192,7 +326,7 @@ int cmd_offsets(struct cluster *cl, const struct topics_opts *o, const char *nam
 		snprintf(c[3], 32, "%lld", (long long)v[2]);
 		table_row(&tab, c[0], c[1], c[2], c[3], NULL);
 	}
-	if (o->json)
+	if (o->format == FORMAT_JSON)
 		cli_print_json(json_pack("{s:s, s:o}", "topic", name, "partitions", out));
 	else {
 		table_print(&tab, stdout);
