@@ -122,6 +122,17 @@ make_topics() {
 	assert_failure 2
 }
 
+@test "--format csv is only for a reset-offsets plan, and --lag-only does not go with --members" {
+	run --separate-stderr slog-groups -b 127.0.0.1:1 describe g --format csv
+	assert_failure 2
+	assert_stderr_has "--format csv"
+	run --separate-stderr slog-groups -b 127.0.0.1:1 describe g --format yaml
+	assert_failure 2
+	run --separate-stderr slog-groups -b 127.0.0.1:1 describe g --lag-only --members
+	assert_failure 2
+	assert_stderr_has "--lag-only"
+}
+
 @test "delete-offsets removes a group's offsets for a topic or some partitions, and they stay gone after a restart" {
 	make_topics
 	slog-groups reset-offsets g -t a -t b --to-offset 2 --execute 2>/dev/null
@@ -251,6 +262,4 @@ make_topics() {
 	assert_line --index 1 --regexp '^g +[^ ]+ +[0-9]+ +m-g +127\.0\.0\.1 +2 +a:0,1$'
 	run slog-groups describe g --members --json
 	jq -e '.groups[0].group == "g" and .groups[0].members[0].client_id == "m-g" and .groups[0].members[0].assignment == [{"topic":"a","partitions":[0,1]}] and (.groups[0] | has("partitions") | not)' <<<"$output"
-	run slog-groups describe g --members --lag-only
-	assert_failure 2
 }
