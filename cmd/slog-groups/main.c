@@ -175,6 +175,8 @@ static void read_file(struct groups_opts *o, const char *path)
 	int rc;
 
 	set_target(o, RESET_FILE);
+	if (o->file)
+		cli_usage_error(synopsis, "--from-file is given once");
 	rc = offsets_file_read(path, &o->file, &o->nfile, &e);
 	if (rc == SLOG_EIO) {
 		cli_error("%s", e.msg);
