@@ -2,8 +2,9 @@
 #
 # The options come from `slog-groups --list-options`, and which of them
 # take a value from `slog-groups -h`, so the completion follows the
-# program instead of a copy of its option table.  Group names come from
-# `slog-groups list`, and topic names (after -t) from `slog-topics list`,
+# program instead of a copy of its option table.  Group names (also after
+# --to-group) come from `slog-groups list`, and topic names (after -t)
+# from `slog-topics list`,
 # asked of the brokers named with -b (else $SLOG_BROKERS) with a short
 # timeout, quietly.
 
@@ -103,6 +104,18 @@ _slog_groups()
 		mapfile -t COMPREPLY < <(compgen -W 'Empty Reconciling Stable' -- "$cur")
 		return
 		;;
+	--to-group)
+		_slog_groups_names "$prog" "$cur"
+		return
+		;;
+	--from-file)
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		return
+		;;
+	--format)
+		mapfile -t COMPREPLY < <(compgen -W 'text json csv' -- "$cur")
+		return
+		;;
 	esac
 	# Any other option that takes a value: nothing to offer.
 	[[ $prev == -* && $valopts == *$'\n'"$prev"$'\n'* ]] && return
@@ -137,12 +150,12 @@ _slog_groups()
 	fi
 	case $cmd in
 	'')
-		mapfile -t COMPREPLY < <(compgen -W 'list describe reset-offsets delete' -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W 'list describe reset-offsets delete delete-offsets' -- "$cur")
 		;;
 	describe | delete)
 		_slog_groups_names "$prog" "$cur"
 		;;
-	reset-offsets)
+	reset-offsets | delete-offsets)
 		((nnames == 0)) && _slog_groups_names "$prog" "$cur"
 		;;
 	esac

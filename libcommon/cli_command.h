@@ -13,7 +13,7 @@
 #include <getopt.h>
 #include <stddef.h>
 
-#define CLI_COMMAND_OPTIONS 12
+#define CLI_COMMAND_OPTIONS 16
 #define CLI_OPTION_VALUES 512 /* getopt values are below this */
 
 struct cli_command {

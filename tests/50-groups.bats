@@ -12,11 +12,7 @@ setup() {
 }
 
 teardown() {
-	local pid
-	for pid in "${MEMBER_PIDS[@]}"; do
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null || true
-	done
+	stop_members
 	teardown_brokers
 }
 

@@ -99,6 +99,16 @@ teardown() {
 	teardown_brokers
 }
 
+# stop_members: kill every background consumer whose PID is in MEMBER_PIDS.
+stop_members() {
+	local pid
+	for pid in "${MEMBER_PIDS[@]}"; do
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null || true
+	done
+	MEMBER_PIDS=()
+}
+
 # The number of lines of a file.
 count_lines() {
 	wc -l <"$1" | tr -d ' '

@@ -33,6 +33,7 @@ int api_offsets(struct request *r, char **args);
 
 int api_groups_list(struct request *r, char **args);
 int api_group_describe(struct request *r, char **args);
+int api_group_offsets_delete(struct request *r, char **args);
 int api_group_delete(struct request *r, char **args);
 int api_group_heartbeat(struct request *r, char **args);
 int api_group_leave(struct request *r, char **args);

@@ -4,6 +4,8 @@
  *   GET    /v1/groups                     list
  *   GET    /v1/groups/{g}                 describe: members, assignment, lag
  *   DELETE /v1/groups/{g}                 delete an empty group's offsets
+ *   DELETE /v1/groups/{g}/offsets?topic=T[&partitions=0,1]
+ *                                         delete its offsets of one topic
  *   POST   /v1/groups/{g}/heartbeat       join, heartbeat (long-polled)
  *   POST   /v1/groups/{g}/leave           leave at once
  *   GET    /v1/groups/{g}/offsets         committed offsets
@@ -391,6 +393,7 @@ struct write_state {
 	struct gc_offset *v;
 	size_t n;
 	int tombstones;
+	int whole_group;         /* tombstones: the group is deleted */
 	json_t *body;            /* keeps the metadata strings alive */
 	const char *member;      /* a commit's member_id (in body), and epoch */
 	int32_t epoch;
@@ -420,8 +423,17 @@ static int write_finish(struct request *r)
 	if (s->rc)
 		return http_reply_err(r, &s->err);
 	if (s->tombstones) {
-		for (size_t i = 0; i < s->n; i++)
+		json_t *gone = json_array();
+		for (size_t i = 0; i < s->n; i++) {
 			gc_offset_forget(r->b->groups, s->group, &s->v[i].tp);
+			json_array_append_new(gone, json_pack("{s:s, s:i}", "topic", s->v[i].tp.topic,
+							      "partition", s->v[i].tp.partition));
+		}
+		if (!s->whole_group)
+			return http_reply_json(r, 200, json_pack("{s:s, s:i, s:o}", "group", s->group,
+								 "offsets_deleted", (int)s->n,
+								 "partitions", gone));
+		json_decref(gone);
 		return http_reply_json(r, 200, json_pack("{s:s, s:b, s:i}", "group", s->group, "deleted",
 							 1, "offsets_deleted", (int)s->n));
 	}
@@ -564,24 +576,18 @@ int api_group_offsets_commit(struct request *r, char **args)
 	return write_records(r, s, p);
 }
 
-int api_group_delete(struct request *r, char **args)
+/* Tombstones for the offsets in gone ([{"topic","partition"}]), then the answer. */
+static int write_tombstones(struct request *r, struct partition *p, const char *group,
+			    json_t *gone, int whole_group)
 {
-	struct write_state *s;
-	struct partition *p;
-	json_t *gone, *item;
-	struct err e;
+	struct write_state *s = xcalloc(1, sizeof(*s));
+	json_t *item;
 	size_t i;
 
-	if (coordinate(r, args[0], &p))
-		return 1;
-	if (gc_delete_plan(r->b->groups, args[0], &gone, &e)) {
-		pthread_rwlock_unlock(&r->b->meta_lock);
-		return http_reply_err(r, &e);
-	}
-	s = xcalloc(1, sizeof(*s));
 	s->r = r;
 	s->tombstones = 1;
-	snprintf(s->group, sizeof(s->group), "%s", args[0]);
+	s->whole_group = whole_group;
+	snprintf(s->group, sizeof(s->group), "%s", group);
 	s->v = xcalloc(json_array_size(gone) + 1, sizeof(*s->v));
 	json_array_foreach(gone, i, item) {
 		struct gc_offset *o = &s->v[s->n++];
@@ -592,4 +598,73 @@ int api_group_delete(struct request *r, char **args)
 	}
 	json_decref(gone);
 	return write_records(r, s, p);
+}
+
+int api_group_delete(struct request *r, char **args)
+{
+	struct partition *p;
+	json_t *gone;
+	struct err e;
+
+	if (coordinate(r, args[0], &p))
+		return 1;
+	if (gc_delete_plan(r->b->groups, args[0], &gone, &e)) {
+		pthread_rwlock_unlock(&r->b->meta_lock);
+		return http_reply_err(r, &e);
+	}
+	return write_tombstones(r, p, args[0], gone, 1);
+}
+
+/* ?partitions=0,1 into a list; NULL when absent. */
+static int parse_partition_list(const char *q, int32_t **out, size_t *n, struct err *e)
+{
+	char *copy = xstrdup(q);
+	int rc = 0;
+
+	*out = xcalloc(strlen(q) / 2 + 1, sizeof(**out));
+	*n = 0;
+	for (char *t = copy, *comma; t && !rc; t = comma ? comma + 1 : NULL) {
+		int64_t v;
+		comma = strchr(t, ',');
+		if (comma)
+			*comma = '\0';
+		if (units_parse_int(t, 0, INT32_MAX, &v, NULL))
+			rc = err_set(e, SLOG_EINVALID_REQUEST,
+				     "partitions must be a list of partition numbers: 0,1,2");
+		else
+			(*out)[(*n)++] = (int32_t)v;
+	}
+	free(copy);
+	return rc;
+}
+
+int api_group_offsets_delete(struct request *r, char **args)
+{
+	const char *topic = http_query(r, "topic"), *q = http_query(r, "partitions");
+	int32_t *parts = NULL;
+	size_t nparts = 0;
+	struct partition *p;
+	json_t *gone;
+	struct err e;
+	int rc;
+
+	if (!topic)
+		return http_reply_error(r, SLOG_EINVALID_REQUEST,
+					"deleting offsets needs ?topic=T (and ?partitions=0,1 for some "
+					"of its partitions)");
+	if (topic_name_check(topic, &e) || (q && parse_partition_list(q, &parts, &nparts, &e))) {
+		free(parts);
+		return http_reply_err(r, &e);
+	}
+	if (coordinate(r, args[0], &p)) {
+		free(parts);
+		return 1;
+	}
+	rc = gc_delete_offsets_plan(r->b->groups, args[0], topic, parts, nparts, &gone, &e);
+	free(parts);
+	if (rc) {
+		pthread_rwlock_unlock(&r->b->meta_lock);
+		return http_reply_err(r, &e);
+	}
+	return write_tombstones(r, p, args[0], gone, 0);
 }

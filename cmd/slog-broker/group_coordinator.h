@@ -160,6 +160,17 @@ json_t *gc_describe(struct group_coordinator *gc, const char *group);
 int gc_delete_plan(struct group_coordinator *gc, const char *group, json_t **gone,
 		   struct err *e);
 
+/*
+ * What deleting the group's offsets of topic removes (of the given
+ * partitions only, unless partitions is NULL): [{"topic","partition"}],
+ * maybe empty.  SLOG_EGROUP_SUBSCRIBED_TO_TOPIC while a member subscribes
+ * to the topic, SLOG_EGROUP_ID_NOT_FOUND if there is no such group.  The
+ * caller writes the tombstones, then forgets each offset.
+ */
+int gc_delete_offsets_plan(struct group_coordinator *gc, const char *group, const char *topic,
+			   const int32_t *partitions, size_t npartitions, json_t **gone,
+			   struct err *e);
+
 /* Groups without members whose last commit and last member are older
  * than retention_ms: [{"group","offsets":[{"topic","partition"}]}]. */
 json_t *gc_expired(struct group_coordinator *gc, int64_t retention_ms, int64_t now_ms);

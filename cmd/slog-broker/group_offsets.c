@@ -214,7 +214,7 @@ static const struct member *holder(const struct group *g, const struct gc_tp *tp
 
 /* One partition's line: committed offset, log end, lag, holder. */
 static json_t *partition_json(struct broker *b, const struct group *g, const struct gc_tp *tp,
-			      int64_t *total_lag)
+			      int64_t *total_lag, int *unknown)
 {
 	const struct offset_entry *oe = off_find(g, tp);
 	const struct member *m = holder(g, tp);
@@ -240,6 +240,7 @@ static json_t *partition_json(struct broker *b, const struct group *g, const str
 		*total_lag += lag;
 	} else {
 		json_object_set_new(j, "lag", json_null());
+		(*unknown)++;
 	}
 	json_object_set_new(j, "member_id", m ? json_string(m->id) : json_null());
 	json_object_set_new(j, "client_id", m ? json_string(m->client_id) : json_null());
@@ -251,6 +252,7 @@ json_t *gc_describe(struct group_coordinator *gc, const char *group)
 	json_t *members, *parts, *out = NULL;
 	struct tpl all = { 0 };
 	int64_t total_lag = 0;
+	int unknown = 0;
 	struct group *g;
 
 	pthread_mutex_lock(&gc->lock);
@@ -267,10 +269,14 @@ json_t *gc_describe(struct group_coordinator *gc, const char *group)
 		tpl_add(&all, &g->offs[i].tp);
 	parts = json_array();
 	for (size_t i = 0; i < all.n; i++)
-		json_array_append_new(parts, partition_json(gc->b, g, &all.v[i], &total_lag));
-	out = json_pack("{s:s, s:s, s:i, s:o, s:o, s:I}", "group", g->name, "state", group_state(g),
-			"group_epoch", g->epoch, "members", members, "partitions", parts, "lag",
-			(json_int_t)total_lag);
+		json_array_append_new(parts, partition_json(gc->b, g, &all.v[i], &total_lag, &unknown));
+	/* A partition without a committed offset (or without a log) has a lag
+	 * nobody knows: the total is then unknown, not the sum of the rest,
+	 * which is only a lower bound. */
+	out = json_pack("{s:s, s:s, s:i, s:o, s:o, s:o, s:I, s:i}", "group", g->name, "state",
+			group_state(g), "group_epoch", g->epoch, "members", members, "partitions", parts,
+			"lag", unknown ? json_null() : json_integer(total_lag), "known_lag",
+			(json_int_t)total_lag, "unknown_lag_partitions", unknown);
 out:
 	pthread_mutex_unlock(&gc->lock);
 	tpl_free(&all);
@@ -304,6 +310,57 @@ int gc_delete_plan(struct group_coordinator *gc, const char *group, json_t **gon
 			     g->nmembers);
 	else
 		*gone = tps_json(g);
+	pthread_mutex_unlock(&gc->lock);
+	return rc;
+}
+
+/* A member that subscribes to topic, or NULL. */
+static const struct member *subscriber(const struct group *g, const char *topic)
+{
+	for (size_t k = 0; k < g->nmembers; k++)
+		for (size_t i = 0; i < g->members[k]->ntopics; i++)
+			if (strcmp(g->members[k]->topics[i], topic) == 0)
+				return g->members[k];
+	return NULL;
+}
+
+static int in_list(int32_t p, const int32_t *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == p)
+			return 1;
+	return 0;
+}
+
+int gc_delete_offsets_plan(struct group_coordinator *gc, const char *group, const char *topic,
+			   const int32_t *partitions, size_t npartitions, json_t **gone,
+			   struct err *e)
+{
+	const struct member *m;
+	struct group *g;
+	int rc = 0;
+
+	*gone = NULL;
+	pthread_mutex_lock(&gc->lock);
+	g = group_find(gc, group);
+	m = g ? subscriber(g, topic) : NULL;
+	if (!g) {
+		rc = err_set(e, SLOG_EGROUP_ID_NOT_FOUND, "group %s does not exist", group);
+	} else if (m) {
+		/* Its next commit would bring the offsets back. */
+		rc = err_set(e, SLOG_EGROUP_SUBSCRIBED_TO_TOPIC,
+			     "member %s (client %s) of group %s is subscribed to topic '%s': stop "
+			     "it before deleting the group's offsets of the topic", m->id, m->client_id,
+			     group, topic);
+	} else {
+		*gone = json_array();
+		for (size_t i = 0; i < g->noffs; i++)
+			if (strcmp(g->offs[i].tp.topic, topic) == 0 &&
+			    (!partitions || in_list(g->offs[i].tp.partition, partitions, npartitions)))
+				json_array_append_new(*gone, json_pack("{s:s, s:i}", "topic", topic,
+								       "partition",
+								       g->offs[i].tp.partition));
+	}
 	pthread_mutex_unlock(&gc->lock);
 	return rc;
 }

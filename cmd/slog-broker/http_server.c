@@ -77,6 +77,7 @@ static const struct route routes[] = {
 	{ "POST", "/v1/groups/*/leave", API_GROUPS, JSON, api_group_leave },
 	{ "GET", "/v1/groups/*/offsets", API_GROUPS, NOBODY, api_group_offsets_get },
 	{ "POST", "/v1/groups/*/offsets", API_GROUPS, JSON, api_group_offsets_commit },
+	{ "DELETE", "/v1/groups/*/offsets", API_GROUPS, NOBODY, api_group_offsets_delete },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 #define MAX_SEGS HTTP_MAX_ARGS
