@@ -16,6 +16,7 @@ setup() {
 teardown() {
 	local pid
 	[ -n "${PROD:-}" ] && kill -KILL "$PROD" 2>/dev/null
+	[ -n "${STUB:-}" ] && kill -TERM "$STUB" 2>/dev/null
 	for pid in "${BROKER_PIDS[@]}"; do
 		kill -CONT "$pid" 2>/dev/null || true
 	done
@@ -34,6 +35,18 @@ records_of() {
 	assert_stderr_has "slog-produce: topic 'oders' does not exist; create it with: slog-topics create oders"
 	run slog-topics list
 	refute_listed oders
+}
+
+@test "a broker that answers 404 UNKNOWN_TOPIC_OR_PARTITION gets the same message" {
+	"$SLOG_ROOT/tests/tool/stub-broker.py" UNKNOWN_TOPIC_OR_PARTITION 404 \
+		>"$BATS_TEST_TMPDIR/stub" 2>&1 3>&- &
+	STUB=$!
+	wait_for 200 grep -q 'listening on' "$BATS_TEST_TMPDIR/stub"
+	local port
+	port=$(sed -n 's/listening on //p' "$BATS_TEST_TMPDIR/stub")
+	run --separate-stderr bash -c "echo x | slog-produce -b 127.0.0.1:$port -t oders"
+	[ "$status" -eq 1 ]
+	assert_stderr_has "slog-produce: topic 'oders' does not exist; create it with: slog-topics create oders"
 }
 
 # second_line_fails TOPIC BAD MESSAGE: of -J lines to TOPIC, BAD and BAD
