@@ -84,6 +84,11 @@ _slog_produce()
 		mapfile -t COMPREPLY < <(compgen -W 'murmur2 random roundrobin' -- "$cur")
 		return
 		;;
+	--report-format)
+		# json, or a format of slog-consume -f's tokens such as '%t %p %o\n'.
+		mapfile -t COMPREPLY < <(compgen -W 'json' -- "$cur")
+		return
+		;;
 	esac
 	# Any other option that takes a value: nothing to offer.
 	if _slog_produce_takes_value "$prog" "$prev"; then

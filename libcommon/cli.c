@@ -166,7 +166,9 @@ static volatile sig_atomic_t stop_requested;
 static void on_stop_signal(int sig)
 {
 	(void)sig;
-	stop_requested = 1;
+	/* Counted, so that a program can give up on a second signal. */
+	if (stop_requested < 2)
+		stop_requested++;
 }
 
 volatile sig_atomic_t *cli_stop_on_signals(void)

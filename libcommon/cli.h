@@ -53,7 +53,8 @@ const char *cli_brokers(const char *arg);
 
 /*
  * SIGINT and SIGTERM ask for a clean stop: the returned flag becomes
- * nonzero, for the program's loop to notice.  SIGPIPE is ignored, so a
+ * nonzero, for the program's loop to notice; it counts the signals up
+ * to 2, so that a second one can mean "stop waiting".  SIGPIPE is ignored, so a
  * reader that goes away is an EPIPE the program handles, not a death.
  */
 volatile sig_atomic_t *cli_stop_on_signals(void);

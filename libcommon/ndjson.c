@@ -62,17 +62,29 @@ static void write_bytes_field(struct buf *out, const char *sep, const char *name
 	}
 }
 
+/* {"topic":…,"partition":…,"offset":…,"timestamp":…,"key":… with no closing brace. */
+static void write_head(struct buf *out, const char *topic, int32_t partition, const struct record *r)
+{
+	buf_adds(out, "{\"topic\":");
+	json_write_string(out, topic, strlen(topic));
+	buf_addf(out, ",\"partition\":%d,\"offset\":%lld,\"timestamp\":%lld", partition,
+		 (long long)r->offset, (long long)r->timestamp);
+	write_bytes_field(out, ",", "key", r->key, r->key_len);
+}
+
+void ndjson_write_head(struct buf *out, const char *topic, int32_t partition, const struct record *r)
+{
+	write_head(out, topic, partition, r);
+	buf_adds(out, "}\n");
+}
+
 void ndjson_write(struct buf *out, const char *topic, int32_t partition, const struct record *r)
 {
 	struct header_iter it;
 	struct record_header h;
 	const char *sep = "";
 
-	buf_adds(out, "{\"topic\":");
-	json_write_string(out, topic, strlen(topic));
-	buf_addf(out, ",\"partition\":%d,\"offset\":%lld,\"timestamp\":%lld", partition,
-		 (long long)r->offset, (long long)r->timestamp);
-	write_bytes_field(out, ",", "key", r->key, r->key_len);
+	write_head(out, topic, partition, r);
 	write_bytes_field(out, ",", "value", r->value, r->value_len);
 	buf_adds(out, ",\"headers\":[");
 	record_headers_begin(r, &it);

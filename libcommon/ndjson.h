@@ -29,6 +29,13 @@
 /* Append r as one JSON object and a newline. */
 void ndjson_write(struct buf *out, const char *topic, int32_t partition, const struct record *r);
 
+/*
+ * Append where r is and what identifies it, without its value and
+ * headers: {"topic","partition","offset","timestamp","key"} in the same
+ * shape, and a newline (slog-produce's --report-format json).
+ */
+void ndjson_write_head(struct buf *out, const char *topic, int32_t partition, const struct record *r);
+
 /* Append s[0..n) as a JSON string literal, quotes included. */
 void json_write_string(struct buf *out, const void *s, size_t n);
 

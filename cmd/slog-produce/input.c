@@ -149,6 +149,8 @@ int input_next(struct input *in, struct input_record *r, struct err *e)
 		if (!in->o.json) {
 			plain_record(in, p, len, r);
 			r->line = in->line;
+			r->raw = p;
+			r->raw_len = len;
 			return 1;
 		}
 		/* NDJSON: blank lines are not records. */
@@ -167,6 +169,14 @@ int input_next(struct input *in, struct input_record *r, struct err *e)
 		r->partition = in->nr.partition;
 		r->has_timestamp = in->nr.has_timestamp;
 		r->line = in->line;
+		r->raw = p;
+		r->raw_len = len;
 		return 1;
 	}
+}
+
+void input_copy(const struct input *in, const struct input_record *r, struct buf *out)
+{
+	buf_add(out, r->raw, r->raw_len);
+	buf_add(out, in->o.delim, in->o.delim_len);
 }

@@ -40,6 +40,8 @@ struct input_record {
 	int32_t partition;   /* -J: the line's partition, or -1 */
 	int has_timestamp;
 	int64_t line;
+	const char *raw;     /* the record's bytes as read, without the delimiter */
+	size_t raw_len;
 };
 
 struct input {
@@ -74,5 +76,8 @@ int input_fill(struct input *in, struct err *e);
  * does not parse (e names the line; the producer stops reading there).
  */
 int input_next(struct input *in, struct input_record *r, struct err *e);
+
+/* Append r as it was read, and the delimiter (-T). */
+void input_copy(const struct input *in, const struct input_record *r, struct buf *out);
 
 #endif

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "compress.h"
@@ -20,19 +21,23 @@
 
 static const char synopsis[] =
 	"usage: slog-produce -t TOPIC [-p N] [-k KEY | -K DELIM] [-D DELIM] [-H NAME=VALUE]...\n"
-	"                    [-J] [-Z] [-z CODEC] [--acks 0|1|all] [-O] [-v] [FILE...]\n";
+	"                    [-J] [-Z] [-z CODEC] [--acks 0|1|all] [-O] [--report-format FMT]\n"
+	"                    [-T] [-l] [-v] [FILE...]\n";
 
 static void usage(void)
 {
 	printf("%s\n", synopsis);
 	printf("Send records from standard input, or from FILEs in turn, to a topic.\n\n"
 	       "  -b, --brokers LIST          brokers (default: $SLOG_BROKERS, else 127.0.0.1:9292)\n"
-	       "  -t, --topic TOPIC           the topic (with -J, lines may name their own)\n"
+	       "  -t, --topic TOPIC           the topic (with -J, lines may name their own; -t\n"
+	       "                              replaces only their topic, not their partition)\n"
 	       "  -p, --partition N           send every record to partition N\n"
 	       "  -k, --key KEY               give every record this key\n"
 	       "  -K, --key-delimiter DELIM   split each record into key and value at DELIM\n"
 	       "  -D, --delimiter DELIM       records end with DELIM (default \\n); -D '' makes\n"
 	       "                              each input one record\n"
+	       "  -l, --split-files           read FILEs record by record at DELIM, like stdin\n"
+	       "                              (the default; kcat's -l)\n"
 	       "  -H, --header NAME=VALUE     add a header to every record (repeatable, order kept)\n"
 	       "  -J, --json                  input is NDJSON records, as slog-consume -J prints them\n"
 	       "  -Z, --null-empty            send an empty key or value as null (a tombstone)\n"
@@ -44,18 +49,26 @@ static void usage(void)
 	       "                              max.message.bytes)\n"
 	       "      --buffer-bytes SIZE     stop reading while this much is unacknowledged (default 64MiB)\n"
 	       "      --max-in-flight N       requests on the wire at once, one per partition (default 16)\n"
-	       "      --timeout-ms MS         give up on a record after MS (default 30000)\n"
+	       "      --timeout-ms MS         stop waiting for a record's acknowledgement after MS\n"
+	       "                              (default 30000)\n"
 	       "      --partitioner NAME      murmur2 (by key, Kafka's default), random, roundrobin\n"
 	       "  -c, --count N               stop after N records\n"
-	       "  -O, --report                print \"partition offset\" for each delivered record\n"
+	       "  -O, --report                print \"topic partition offset\" for each acknowledged\n"
+	       "                              record\n"
+	       "      --report-format FMT     the -O line: slog-consume -f's tokens (%%t %%p %%o %%k\n"
+	       "                              %%T ...), or json for one object per record\n"
+	       "  -T, --tee                   also copy each record to stdout as it is read\n"
 	       "  -v, --verbose               print a summary on stderr\n"
 	       "  -h, --help                  show this help\n"
 	       "  -V, --version               show the version\n\n"
-	       "DELIM takes the escapes \\n \\t \\r \\0 \\\\ and \\xNN.  See slog-produce(1).\n");
+	       "DELIM takes the escapes \\n \\t \\r \\0 \\\\ and \\xNN.  A record whose answer does\n"
+	       "not come is \"not acknowledged\": it may have been written, and sending it again\n"
+	       "may write it twice.  A first SIGINT or SIGTERM stops reading and waits for what\n"
+	       "was read; a second gives up.  See slog-produce(1).\n");
 }
 
 enum { OPT_ACKS = 256, OPT_LINGER, OPT_BATCH, OPT_BUFFER, OPT_INFLIGHT, OPT_TIMEOUT,
-       OPT_PARTITIONER, OPT_LIST };
+       OPT_PARTITIONER, OPT_REPORT_FORMAT, OPT_LIST };
 
 static const struct option longopts[] = {
 	{ "brokers", required_argument, NULL, 'b' },
@@ -77,6 +90,9 @@ static const struct option longopts[] = {
 	{ "partitioner", required_argument, NULL, OPT_PARTITIONER },
 	{ "count", required_argument, NULL, 'c' },
 	{ "report", no_argument, NULL, 'O' },
+	{ "report-format", required_argument, NULL, OPT_REPORT_FORMAT },
+	{ "tee", no_argument, NULL, 'T' },
+	{ "split-files", no_argument, NULL, 'l' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -117,6 +133,37 @@ static size_t unescape(const char *opt, char *s)
 	return (size_t)(o - s);
 }
 
+/*
+ * -O takes no value, so "-O json" reads a file named json.  When no such
+ * file exists the user surely meant a format: say where it goes.
+ */
+static void check_report_typo(char **files, int nfiles)
+{
+	for (int i = 0; i < nfiles; i++)
+		if ((strcmp(files[i], "json") == 0 || strchr(files[i], '%')) && access(files[i], F_OK) != 0)
+			cli_usage_error(synopsis, "-O takes no value, and there is no input file '%s'; "
+					"for that report give --report-format %s", files[i], files[i]);
+}
+
+/* The closing lines on stderr; the exit status. */
+static int outcome(const struct producer_stats *st)
+{
+	int64_t lost = st->failed + st->unacked;
+
+	if (st->unacked && st->failed)
+		cli_error("%lld of %lld records were not acknowledged: %lld were not written, and %lld "
+			  "may have been (sending them again may write them twice)", (long long)lost,
+			  (long long)st->read, (long long)st->failed, (long long)st->unacked);
+	else if (st->unacked)
+		cli_error("%lld of %lld records were not acknowledged: they may have been written, and "
+			  "sending them again may write them twice", (long long)lost, (long long)st->read);
+	else if (st->failed)
+		cli_error("%lld of %lld records were not delivered", (long long)lost, (long long)st->read);
+	if (st->interrupted)
+		cli_error("interrupted after %lld records", (long long)st->read);
+	return lost || st->input_error || (st->interrupted && st->delivered < st->read) ? 1 : 0;
+}
+
 static double elapsed_s(const struct timespec *t0)
 {
 	struct timespec t1;
@@ -131,8 +178,8 @@ int main(int argc, char **argv)
 				   .linger_ms = 5, .batch_bytes = 1000000, .buffer_bytes = 64 << 20,
 				   .timeout_ms = 30000, .max_in_flight = 16 };
 	struct input_opts io = { .delim = "\n", .delim_len = 1, .max_record = 256 << 20 };
-	const char *brokers = NULL;
-	int verbose = 0, c, have_partitioner = 0, have_delim = 0;
+	const char *brokers = NULL, *report_format = NULL;
+	int verbose = 0, c, have_partitioner = 0, have_delim = 0, want_report = 0, split_files = 0;
 	const struct producer_stats *st;
 	struct timespec t0;
 	volatile sig_atomic_t *stop;
@@ -144,7 +191,7 @@ int main(int argc, char **argv)
 
 	cli_init(argv[0]);
 	opterr = 0; /* our message, not getopt's */
-	while ((c = getopt_long(argc, argv, ":b:t:p:k:K:D:H:JZz:c:OvhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":b:t:p:k:K:D:H:JZz:c:OTlvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b': brokers = optarg; break;
 		case 't': o.topic = optarg; break;
@@ -205,7 +252,10 @@ int main(int argc, char **argv)
 						optarg);
 			break;
 		case 'c': o.count = cli_int(synopsis, "-c", optarg, 1, INT64_MAX); break;
-		case 'O': o.report = 1; break;
+		case 'O': want_report = 1; break;
+		case OPT_REPORT_FORMAT: report_format = optarg; break;
+		case 'T': o.tee = 1; break;
+		case 'l': split_files = 1; break;
 		case 'v': verbose = 1; break;
 		case 'h': usage(); return 0;
 		case 'V': cli_print_version(); return 0;
@@ -223,18 +273,33 @@ int main(int argc, char **argv)
 		cli_usage_error(synopsis, "cannot use -D with -J (NDJSON is one record per line)");
 	if (have_partitioner && o.partition >= 0)
 		cli_usage_error(synopsis, "cannot use -p with --partitioner");
+	if (o.tee && (want_report || report_format))
+		cli_usage_error(synopsis, "cannot use -T with -O (both write to stdout)");
+	if (split_files && have_delim && io.delim_len == 0)
+		cli_usage_error(synopsis, "cannot use -l with -D '' (-l splits files at the delimiter)");
+	if (o.topic && producer_check_topic(o.topic, &e))
+		cli_usage_error(synopsis, "-t: %s", e.msg);
+	if (want_report && !report_format)
+		check_report_typo(argv + optind, argc - optind);
+	if (want_report || report_format) {
+		o.report = report_new(report_format ? report_format : REPORT_DEFAULT_FORMAT, &e);
+		if (!o.report)
+			cli_usage_error(synopsis, "--report-format: %s", e.msg);
+	}
 
 	stop = cli_stop_on_signals();
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 
 	if (cluster_connect(&cl, cli_brokers(brokers), clock_mono_ms() + o.timeout_ms, &e)) {
 		cli_error("%s", e.msg);
+		report_free(o.report);
 		return 1;
 	}
 	p = producer_new(&cl, &o);
 	if (o.topic && producer_prepare_topic(p, o.topic, &e)) {
 		cli_error("%s", e.msg);
 		producer_free(p);
+		report_free(o.report);
 		cluster_close(&cl);
 		return 1;
 	}
@@ -243,22 +308,14 @@ int main(int argc, char **argv)
 	st = producer_stats(p);
 	if (verbose) {
 		double s = elapsed_s(&t0);
-		fprintf(stderr, "%s: %lld of %lld records delivered (%lld bytes) in %.3f s, %.0f records/s\n",
+		fprintf(stderr, "%s: %lld of %lld records acknowledged (%lld bytes) in %.3f s, %.0f records/s\n",
 			cli_prog(), (long long)st->delivered, (long long)st->read, (long long)st->bytes, s,
 			s > 0 ? (double)st->delivered / s : 0.0);
 	}
-	status = 0;
-	if (st->failed) {
-		cli_error("%lld of %lld records were not delivered", (long long)st->failed,
-			  (long long)st->read);
-		status = 1;
-	}
-	if (st->input_error || (st->interrupted && st->delivered < st->read))
-		status = 1;
-	if (st->interrupted)
-		cli_error("interrupted after %lld records", (long long)st->read);
+	status = outcome(st);
 	input_close(&in);
 	producer_free(p);
+	report_free(o.report);
 	cluster_close(&cl);
 	free(o.headers);
 	return status;

@@ -16,6 +16,7 @@
 #include "compress.h"
 #include "murmur2.h"
 #include "sender.h"
+#include "topic_name.h"
 #include "xalloc.h"
 
 #define MAX_REPORTED_ERRORS 5
@@ -36,6 +37,7 @@ struct ptopic {
 	int32_t sticky;
 	uint32_t rr;
 	int64_t batch_limit;  /* min(--batch-bytes, max.message.bytes) */
+	struct err missing;   /* code set: the topic does not exist (asked once) */
 	struct ptopic *next;
 };
 
@@ -47,8 +49,9 @@ struct producer {
 	int64_t buffered;        /* bytes sealed or open, not yet acknowledged */
 	struct producer_stats st;
 	int errors_reported;
-	struct buf out;          /* -O lines, flushed after each poll */
+	struct buf out;          /* -O lines or -T copies, flushed after each poll */
 	int report_broken;
+	int giving_up;           /* a second signal: failures are only counted */
 	int unreachable;         /* records timed out against a silent broker */
 	struct buf hdrs_scratch;
 	struct record_header *merged;
@@ -69,18 +72,31 @@ static int64_t wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Tell the user once per failure, and only the first few in full. */
-static void report_failure(struct producer *p, int64_t records, int64_t line, const char *topic,
-			   int32_t partition, const struct err *e)
+/*
+ * Tell the user once per failure, and only the first few in full.  A
+ * partition < 0: the record never reached one, and e says why.
+ * maybe_written: sent, and no answer came (sender.h).
+ */
+static void report_failure(struct producer *p, int64_t records, int maybe_written, int64_t line,
+			   const char *topic, int32_t partition, const struct err *e)
 {
-	p->st.failed += records;
-	if (p->errors_reported++ >= MAX_REPORTED_ERRORS)
-		return;
-	if (partition >= 0)
-		cli_error("%lld record%s from line %lld not delivered to %s-%d: %s", (long long)records,
-			  records == 1 ? "" : "s", (long long)line, topic, partition, e->msg);
+	const char *s = records == 1 ? "" : "s";
+
+	if (maybe_written)
+		p->st.unacked += records;
 	else
-		cli_error("line %lld not delivered to %s: %s", (long long)line, topic, e->msg);
+		p->st.failed += records;
+	if (p->giving_up || p->errors_reported++ >= MAX_REPORTED_ERRORS)
+		return;
+	if (maybe_written)
+		cli_error("%lld record%s from line %lld not acknowledged by %s-%d (%s may have been written): %s",
+			  (long long)records, s, (long long)line, topic, partition,
+			  records == 1 ? "it" : "they", e->msg);
+	else if (partition >= 0)
+		cli_error("%lld record%s from line %lld not delivered to %s-%d: %s", (long long)records, s,
+			  (long long)line, topic, partition, e->msg);
+	else
+		cli_error("line %lld: %s", (long long)line, e->msg);
 	if (p->errors_reported == MAX_REPORTED_ERRORS)
 		cli_error("(further failures are only counted)");
 }
@@ -92,15 +108,16 @@ static void on_done(void *arg, struct send_batch *b, int rc, const struct err *e
 
 	p->buffered -= (int64_t)b->data.len;
 	if (rc == 0) {
+		struct err re;
 		p->st.delivered += b->records;
-		if (p->o->report)
-			for (int32_t i = 0; i < b->records; i++)
-				buf_addf(&p->out, "%d %lld\n", pp->id, (long long)(base + i));
+		if (p->o->report && report_batch(p->o->report, &p->out, pp->t->name, pp->id, base,
+						 b->data.data, b->data.len, &re))
+			cli_error("the report of %s-%d: %s", pp->t->name, pp->id, re.msg);
 	} else {
-		report_failure(p, b->records, b->first_line, pp->t->name, pp->id, e);
+		report_failure(p, b->records, b->maybe_written, b->first_line, pp->t->name, pp->id, e);
 		/* Records ran out of time while the broker could not be reached
 		 * or kept failing: more input would only fail the same way. */
-		if (!p->unreachable && (rc == SLOG_ENETWORK || rc == SLOG_EREQUEST_TIMED_OUT || rc == SLOG_ESTORAGE ||
+		if (!p->unreachable && !p->giving_up && (rc == SLOG_ENETWORK || rc == SLOG_EREQUEST_TIMED_OUT || rc == SLOG_ESTORAGE ||
 		    rc == SLOG_ENOT_LEADER || rc == SLOG_ELEADER_NOT_AVAILABLE ||
 		    rc == SLOG_ENOT_ENOUGH_REPLICAS))
 			p->unreachable = 1;
@@ -172,16 +189,49 @@ static struct ptopic *find_topic(struct producer *p, const char *name)
 	return NULL;
 }
 
+int producer_check_topic(const char *name, struct err *e)
+{
+	struct buf shown = BUF_INIT;
+	struct err why;
+	int rc = topic_name_check(name, &why);
+
+	if (!rc)
+		return 0;
+	cli_escape(&shown, name, strlen(name));
+	err_set(e, rc, "invalid topic '%s': %s", shown.data, why.msg);
+	buf_free(&shown);
+	return rc;
+}
+
+/* Remember that a topic does not exist: its other records fail alike, unasked. */
+static void add_missing(struct producer *p, struct ptopic *t, struct err *e)
+{
+	err_set(e, e->code, "topic '%s' does not exist; create it with: slog-topics create %s",
+		t->name, t->name);
+	t->missing = *e;
+	t->next = p->topics;
+	p->topics = t;
+}
+
 int producer_prepare_topic(struct producer *p, const char *name, struct err *e)
 {
-	struct ptopic *t;
+	struct ptopic *t = find_topic(p, name);
 	int rc;
 
-	if (find_topic(p, name))
-		return 0;
+	if (t) {
+		if (t->missing.code)
+			*e = t->missing;
+		return t->missing.code;
+	}
 	t = xcalloc(1, sizeof(*t));
 	snprintf(t->name, sizeof(t->name), "%s", name);
+	/* The broker answers "does not exist" either in the metadata or as a
+	 * 404 UNKNOWN_TOPIC_OR_PARTITION: both come here as the same code. */
 	rc = cluster_topic(p->cl, name, 1, now_ms() + p->o->timeout_ms, &t->meta, e);
+	if (rc == SLOG_EUNKNOWN_TOPIC_OR_PARTITION) {
+		add_missing(p, t, e);
+		return rc;
+	}
 	if (rc) {
 		free(t);
 		return rc;
@@ -227,7 +277,7 @@ static void seal(struct producer *p, struct ppart *pp)
 	buf_grow(&b->data, open_size); /* exactly: thousands of these may wait */
 	if (batch_builder_finish(&pp->bb, &b->data, &e)) {
 		p->buffered -= (int64_t)open_size;
-		report_failure(p, n, b->first_line, pp->t->name, pp->id, &e);
+		report_failure(p, n, 0, b->first_line, pp->t->name, pp->id, &e);
 		free(b);
 		return;
 	}
@@ -246,9 +296,10 @@ static int32_t choose(struct producer *p, struct ptopic *t, const struct input_r
 
 	if (p->o->partition >= 0)
 		return p->o->partition;
-	/* A line's partition is kept only with its topic: -t sends the
-	 * records elsewhere, where that partition may not exist. */
-	if (r->partition >= 0 && !p->o->topic)
+	/* A line's partition is kept even when -t sends it to another topic:
+	 * that is what makes a copy exact.  A topic without that partition is
+	 * an error for the line, never a silent placement elsewhere. */
+	if (r->partition >= 0)
 		return r->partition;
 	switch (p->o->partitioner) {
 	case PART_RANDOM:
@@ -299,64 +350,74 @@ static void shape(struct producer *p, struct input_record *r, int64_t now)
 	}
 }
 
-/* Add one input record; a record that cannot go anywhere is counted failed. */
-static void add(struct producer *p, struct input_record *r, int64_t now)
+/*
+ * The partition a record goes to, its topic looked up (once) on the way.
+ * NULL with the reason in e when it cannot go anywhere.
+ */
+static struct ppart *target(struct producer *p, const struct input_record *r, struct err *e)
 {
 	const char *name = p->o->topic ? p->o->topic : r->topic;
 	struct ptopic *t;
-	struct ppart *pp;
-	struct err e;
 	int32_t part;
 
-	p->st.read++;
 	if (!name) {
-		err_set(&e, SLOG_EINVALID_RECORD, "no topic: give -t, or a \"topic\" field");
-		report_failure(p, 1, r->line, "?", -1, &e);
-		return;
+		err_set(e, SLOG_EINVALID_RECORD, "no topic: give -t, or a \"topic\" field");
+		return NULL;
 	}
+	/* -t was checked before anything was read; a line's topic is checked here. */
+	if (!p->o->topic && producer_check_topic(name, e))
+		return NULL;
+	if (producer_prepare_topic(p, name, e))
+		return NULL;
 	t = find_topic(p, name);
-	if (!t && producer_prepare_topic(p, name, &e) == 0)
-		t = find_topic(p, name);
-	if (!t) {
-		report_failure(p, 1, r->line, name, -1, &e);
-		return;
-	}
-	shape(p, r, wall_ms());
 	part = choose(p, t, r);
 	if (part < 0 || part >= t->meta.partitions) {
-		err_set(&e, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "topic '%s' has no partition %d (it has %d)",
+		err_set(e, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "topic '%s' has no partition %d (it has %d)",
 			name, part, t->meta.partitions);
-		report_failure(p, 1, r->line, name, -1, &e);
+		return NULL;
+	}
+	return &t->parts[part];
+}
+
+/* Add one input record; a record that cannot go anywhere is counted failed. */
+static void add(struct producer *p, struct input_record *r, int64_t now)
+{
+	struct ppart *pp;
+	struct ptopic *t;
+	struct err e;
+	size_t alone, before;
+
+	p->st.read++;
+	shape(p, r, wall_ms());
+	pp = target(p, r, &e);
+	if (!pp) {
+		report_failure(p, 1, 0, r->line, NULL, -1, &e);
 		return;
 	}
-	pp = &t->parts[part];
+	t = pp->t;
 	if (batch_builder_count(&pp->bb) &&
 	    (int64_t)batch_builder_size_with(&pp->bb, &r->rec) > t->batch_limit)
 		seal(p, pp);
-	{
-		size_t alone = batch_builder_size_with(&pp->bb, &r->rec);
-		if (t->meta.max_message_bytes > 0 && (int64_t)alone > t->meta.max_message_bytes) {
-			err_set(&e, SLOG_EMESSAGE_TOO_LARGE,
-				"a record of %zu bytes is over max.message.bytes (%lld) of topic '%s'",
-				alone, (long long)t->meta.max_message_bytes, name);
-			report_failure(p, 1, r->line, name, -1, &e);
-			return;
-		}
+	alone = batch_builder_size_with(&pp->bb, &r->rec);
+	if (t->meta.max_message_bytes > 0 && (int64_t)alone > t->meta.max_message_bytes) {
+		err_set(&e, SLOG_EMESSAGE_TOO_LARGE,
+			"a record of %zu bytes is over max.message.bytes (%lld) of topic '%s'",
+			alone, (long long)t->meta.max_message_bytes, t->name);
+		report_failure(p, 1, 0, r->line, NULL, -1, &e);
+		return;
 	}
 	if (batch_builder_count(&pp->bb) == 0) {
 		pp->opened_ms = now;
 		pp->first_line = r->line;
 	}
-	{
-		size_t before = batch_builder_size(&pp->bb);
-		if (batch_builder_add(&pp->bb, &r->rec)) {
-			err_set(&e, SLOG_EINVALID_TIMESTAMP, "timestamp %lld is out of range",
-				(long long)r->rec.timestamp);
-			report_failure(p, 1, r->line, name, -1, &e);
-			return;
-		}
-		p->buffered += (int64_t)(batch_builder_size(&pp->bb) - before);
+	before = batch_builder_size(&pp->bb);
+	if (batch_builder_add(&pp->bb, &r->rec)) {
+		err_set(&e, SLOG_EINVALID_TIMESTAMP, "timestamp %lld is out of range",
+			(long long)r->rec.timestamp);
+		report_failure(p, 1, 0, r->line, NULL, -1, &e);
+		return;
 	}
+	p->buffered += (int64_t)(batch_builder_size(&pp->bb) - before);
 	if ((int64_t)batch_builder_size(&pp->bb) >= t->batch_limit)
 		seal(p, pp);
 }
@@ -385,9 +446,9 @@ static void flush_report(struct producer *p)
 		return;
 	if (!p->report_broken &&
 	    (fwrite(p->out.data, 1, p->out.len, stdout) != p->out.len || fflush(stdout) != 0)) {
-		/* The reader of -O went away; producing goes on, the exit status tells. */
+		/* The reader of -O or -T went away; producing goes on, the exit status tells. */
 		p->report_broken = 1;
-		cli_error("cannot write the -O report to stdout");
+		cli_error("cannot write the %s to stdout", p->o->tee ? "-T copy" : "-O report");
 	}
 	buf_reset(&p->out);
 }
@@ -419,6 +480,8 @@ static int drain(struct producer *p, struct input *in, int64_t now)
 			in->done = 1;
 			return 0;
 		}
+		if (p->o->tee)
+			input_copy(in, &r, &p->out);
 		add(p, &r, now);
 	}
 }
@@ -446,6 +509,44 @@ static int input_ready(int fd)
 	return poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL));
 }
 
+/* Records read that are neither acknowledged nor failed yet. */
+static int64_t unsettled(const struct producer *p)
+{
+	return p->st.read - p->st.delivered - p->st.failed - p->st.unacked;
+}
+
+/*
+ * A first signal stops the input, sends what was read, and says how long
+ * that may take; a second gives up on it all at once.  Kafka's producer
+ * close() waits the same way; the note is there because a silent wait of
+ * 30 s looks like a hang.
+ */
+static void interrupt(struct producer *p, struct input *in, int signals, int64_t now)
+{
+	int64_t n;
+
+	if (!p->st.interrupted) {
+		p->st.interrupted = 1;
+		in->done = 1;
+		seal_due(p, now, 1);
+		n = unsettled(p);
+		if (n && signals < 2) {
+			int64_t left = sender_last_deadline(p->sender) - now;
+			cli_error("waiting up to %lld s for %lld unacknowledged record%s; interrupt again to give up",
+				  (long long)(left > 0 ? (left + 999) / 1000 : 0), (long long)n, n == 1 ? "" : "s");
+		}
+	}
+	if (signals >= 2 && p->st.interrupted < 2) {
+		p->st.interrupted = 2;
+		n = unsettled(p);
+		p->giving_up = 1;
+		sender_abort(p->sender, "given up at the second interrupt");
+		if (n)
+			cli_error("interrupted again: gave up on %lld unacknowledged record%s", (long long)n,
+				  n == 1 ? "" : "s");
+	}
+}
+
 void producer_run(struct producer *p, struct input *in, volatile sig_atomic_t *stop)
 {
 	for (;;) {
@@ -454,14 +555,12 @@ void producer_run(struct producer *p, struct input *in, volatile sig_atomic_t *s
 		int need_more = 0, timeout;
 		struct err e;
 
-		if (*stop && !p->st.interrupted) {
-			p->st.interrupted = 1;
-			in->done = 1;
-		}
+		if (*stop)
+			interrupt(p, in, *stop, now);
 		if (p->unreachable == 1) {
 			p->unreachable = 2;
 			in->done = 1;
-			abandon(p, "not sent: earlier records could not be delivered in time");
+			abandon(p, "not sent: earlier records were not acknowledged in time");
 		}
 		if (!in->done)
 			need_more = drain(p, in, now);
@@ -477,7 +576,12 @@ void producer_run(struct producer *p, struct input *in, volatile sig_atomic_t *s
 		retry = sender_next_retry(p->sender);
 		if (retry < next)
 			next = retry;
-		timeout = next == INT64_MAX ? 1000 : next <= now ? 0 : (int)(next - now > 1000 ? 1000 : next - now);
+		/* Once interrupted, wake often enough to see a second signal at once. */
+		timeout = p->st.interrupted ? 200 : 1000;
+		if (next <= now)
+			timeout = 0;
+		else if (next - now < timeout)
+			timeout = (int)(next - now);
 		if (need_more)
 			wfd.fd = input_fd(in);
 		if (sender_poll(p->sender, wfd.fd >= 0 ? &wfd : NULL, timeout, &e)) {

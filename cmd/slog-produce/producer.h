@@ -14,8 +14,13 @@
  *
  * The loop polls the input and the network together, so a slow reader
  * never stalls acknowledgements and a slow broker never makes the input
- * pile up.  On SIGINT/SIGTERM it stops reading, gives what is in flight
- * until the timeout, and reports what was not acknowledged.
+ * pile up.  On SIGINT/SIGTERM it stops reading, says how long it will
+ * wait for how many records, and gives what it has read until the
+ * timeout; a second signal gives up on them at once.
+ *
+ * A record that fails is counted one of two ways: "failed" when it was
+ * surely not written (refused, or never sent), "unacked" when its answer
+ * did not come and it may have been written (sender.h).
  */
 #ifndef SLOG_PRODUCER_H
 #define SLOG_PRODUCER_H
@@ -26,6 +31,7 @@
 #include "cluster_client.h"
 #include "input.h"
 #include "record.h"
+#include "report.h"
 
 enum partitioner { PART_MURMUR2, PART_RANDOM, PART_ROUNDROBIN };
 
@@ -44,15 +50,16 @@ struct producer_opts {
 	int64_t timeout_ms;       /* delivery timeout per record */
 	int max_in_flight;
 	enum partitioner partitioner;
-	int report;               /* -O: print "partition offset" per record */
+	struct report *report;    /* -O, --report-format (borrowed), or NULL */
+	int tee;                  /* -T: copy each record read to stdout */
 	int64_t count;            /* -c: stop after this many records (0: all) */
 };
 
 struct producer_stats {
-	int64_t read, delivered, failed;
+	int64_t read, delivered, failed, unacked;
 	int64_t bytes;
 	int input_error;          /* input stopped at a bad line or a read error */
-	int interrupted;
+	int interrupted;          /* by one signal; 2: by a second one */
 };
 
 struct producer;
@@ -60,10 +67,23 @@ struct producer;
 struct producer *producer_new(struct cluster *cl, const struct producer_opts *o);
 void producer_free(struct producer *p);
 
-/* Look up (and, if the broker allows, create) a topic before reading. */
+/*
+ * 0 when topic can name a topic; else SLOG_EINVALID_TOPIC and e says
+ * "invalid topic 'NAME': why", the name's control bytes escaped.
+ */
+int producer_check_topic(const char *topic, struct err *e);
+
+/*
+ * Look up (and, if the broker allows, create) a topic before reading.
+ * A topic that does not exist is SLOG_EUNKNOWN_TOPIC_OR_PARTITION, and e
+ * says how to create it.
+ */
 int producer_prepare_topic(struct producer *p, const char *topic, struct err *e);
 
-/* Run until the input is done and every record is acknowledged or failed. */
+/*
+ * Run until the input is done and every record is acknowledged or failed.
+ * *stop counts the signals received (cli_stop_on_signals()).
+ */
 void producer_run(struct producer *p, struct input *in, volatile sig_atomic_t *stop);
 
 const struct producer_stats *producer_stats(const struct producer *p);

@@ -163,6 +163,21 @@ static void start_ready(struct sender *s, int64_t now)
 	}
 }
 
+/*
+ * Whether a failed request may have written its batches: it reached the
+ * broker and nothing said it was refused.  A connection that could not
+ * be made wrote nothing, and an error answer is a refusal, except a
+ * timeout or a storage error, which can come after the append.
+ */
+static int may_have_written(CURLcode code, int rc)
+{
+	if (code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST)
+		return 0;
+	if (code != CURLE_OK)
+		return 1;
+	return rc == SLOG_EREQUEST_TIMED_OUT || rc == SLOG_ESTORAGE || rc == SLOG_EUNKNOWN;
+}
+
 static int retriable(int rc)
 {
 	return rc == SLOG_ENETWORK || rc == SLOG_EREQUEST_TIMED_OUT || rc == SLOG_ENOT_LEADER ||
@@ -223,6 +238,9 @@ static void finished(struct sender *s, struct send_part *sp, CURLcode code, int6
 		report(s, list, 0, &e, base);
 		return;
 	}
+	if (may_have_written(code, rc))
+		for (b = list; b; b = b->next)
+			b->maybe_written = 1;
 	if (!retriable(rc)) {
 		report(s, list, rc, &e, -1);
 		return;
@@ -340,4 +358,40 @@ void sender_fail_waiting(struct sender *s, int code, const char *why)
 		}
 		sp->tail = NULL;
 	}
+}
+
+int64_t sender_last_deadline(const struct sender *s)
+{
+	int64_t last = INT64_MIN;
+
+	for (size_t i = 0; i < s->nparts; i++) {
+		const struct send_part *sp = s->parts[i];
+		for (const struct send_batch *b = sp->inflight; b; b = b->next)
+			if (b->deadline_ms > last)
+				last = b->deadline_ms;
+		for (const struct send_batch *b = sp->head; b; b = b->next)
+			if (b->deadline_ms > last)
+				last = b->deadline_ms;
+	}
+	return last;
+}
+
+void sender_abort(struct sender *s, const char *why)
+{
+	struct err e;
+
+	err_set(&e, SLOG_EREQUEST_TIMED_OUT, "%s", why);
+	for (size_t i = 0; i < s->nparts; i++) {
+		struct send_part *sp = s->parts[i];
+		struct send_batch *list = sp->inflight;
+		if (!list)
+			continue;
+		curl_multi_remove_handle(s->multi, sp->easy);
+		s->in_flight--;
+		sp->inflight = NULL;
+		for (struct send_batch *b = list; b; b = b->next)
+			b->maybe_written = 1;
+		report(s, list, e.code, &e, -1);
+	}
+	sender_fail_waiting(s, e.code, why);
 }

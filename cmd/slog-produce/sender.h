@@ -14,6 +14,12 @@
  * error that will not pass (MESSAGE_TOO_LARGE, a bad record), its
  * batches are reported failed.  The done callback gets each batch's
  * outcome exactly once.
+ *
+ * A failed batch is not always an unwritten one: a request that timed
+ * out, or whose connection broke after it was sent, may have been
+ * appended with its answer lost.  Such batches carry maybe_written, so
+ * that they are reported "not acknowledged" rather than "not delivered":
+ * sending them again may write them twice.
  */
 #ifndef SLOG_SENDER_H
 #define SLOG_SENDER_H
@@ -33,6 +39,9 @@ struct send_batch {
 	int32_t records;
 	int64_t first_line; /* for messages */
 	int64_t deadline_ms;
+	/* A request carrying it reached the broker and got no clear refusal:
+	 * the records may be written even if no acknowledgement comes. */
+	int maybe_written;
 	struct send_batch *next;
 };
 
@@ -79,7 +88,16 @@ int64_t sender_pending(const struct sender *s);
 /* The earliest retry time of a waiting batch (INT64_MAX if none). */
 int64_t sender_next_retry(const struct sender *s);
 
+/* The latest deadline of a batch waiting or in flight (INT64_MIN if none). */
+int64_t sender_last_deadline(const struct sender *s);
+
 /* Fail every waiting batch (shutdown: give up on what is not in flight). */
 void sender_fail_waiting(struct sender *s, int code, const char *why);
+
+/*
+ * Give up on everything at once, the requests on the wire too: their
+ * batches are reported with maybe_written set (they may have arrived).
+ */
+void sender_abort(struct sender *s, const char *why);
 
 #endif
