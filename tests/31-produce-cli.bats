@@ -181,12 +181,15 @@ stalled_produce_fails() {
 	assert_output --regexp "[23] of 3 records were not acknowledged"
 }
 
-@test "-O prints topic, partition and offset of each record by default" {
+@test "-O prints partition and offset by default, and the topic with --report-format" {
 	slog-topics create ta
 	slog-topics create tb -P 2
 	run --separate-stderr bash -c "printf '%s\n' '{\"topic\":\"ta\",\"value\":\"1\"}' '{\"topic\":\"tb\",\"partition\":1,\"value\":\"2\"}' | slog-produce -J -O"
 	assert_success
-	[ "$(echo "$output" | sort)" = $'ta 0 0\ntb 1 0' ]
+	[ "$(echo "$output" | sort)" = $'0 0\n1 0' ]
+	run --separate-stderr bash -c "printf '%s\n' '{\"topic\":\"ta\",\"value\":\"3\"}' | slog-produce -J -O --report-format '%t %p %o\n'"
+	assert_success
+	assert_output 'ta 0 1'
 }
 
 @test "--report-format prints the tokens of slog-consume -f" {

@@ -2,7 +2,7 @@
  * report.h: slog-produce's delivery report (-O, --report-format).
  *
  * One line per acknowledged record, in the order acknowledgements come:
- * by default "topic partition offset"; with --report-format, a format of
+ * by default "partition offset" (DESIGN §6); with --report-format, a format of
  * slog-consume -f's tokens (record_format.h), or "json" for one NDJSON
  * object per record with its topic, partition, offset, timestamp and key
  * (ndjson_write_head()).
@@ -20,7 +20,7 @@
 #include "buf.h"
 #include "err.h"
 
-#define REPORT_DEFAULT_FORMAT "%t %p %o\n"
+#define REPORT_DEFAULT_FORMAT "%p %o\n"
 
 struct report;
 
