@@ -120,10 +120,12 @@ int client_config_set(struct client_config *cc, const char *key, const char *val
 	if (!k)
 		return err_set(e, SLOG_EINVALID_CONFIG, "unknown key '%s' (-X list shows the keys)", key);
 	if (!(k->programs & cc->prog)) {
-		struct buf who = BUF_INIT;
+		struct buf me = BUF_INIT, who = BUF_INIT;
+		program_names(cc->prog, &me);
 		program_names(k->programs, &who);
-		err_set(e, SLOG_EINVALID_CONFIG, "%s does not take '%s' (%s does)", cli_prog(), key,
+		err_set(e, SLOG_EINVALID_CONFIG, "%s does not take '%s' (%s does)", buf_cstr(&me), key,
 			buf_cstr(&who));
+		buf_free(&me);
 		buf_free(&who);
 		return SLOG_EINVALID_CONFIG;
 	}
