@@ -140,19 +140,25 @@ int client_config_set(struct client_config *cc, const char *key, const char *val
 
 /*
  * Split a config line in place: 1 for a blank or comment line, 0 for
- * "key = value" (both trimmed), -1 otherwise.  A '#' at the start or
- * after whitespace begins a comment, so "brokers = h:1 # lab" is h:1,
- * while a '#' inside a word stays.
+ * "key = value" (both trimmed, one pair of double quotes taken off the
+ * value), -1 otherwise.  As in the broker's file, a '#' at the start or
+ * after whitespace, outside double quotes, begins a comment, so
+ * "brokers = h:1 # lab" is h:1, while a '#' inside a word stays.
  */
 static int split_line(char *line, char **key, char **value)
 {
 	char *eq, *end;
+	int quoted = 0;
+	size_t n;
 
-	for (char *p = line; *p; p++)
-		if (*p == '#' && (p == line || isspace((unsigned char)p[-1]))) {
+	for (char *p = line; *p; p++) {
+		if (*p == '"')
+			quoted = !quoted;
+		else if (*p == '#' && !quoted && (p == line || isspace((unsigned char)p[-1]))) {
 			*p = '\0';
 			break;
 		}
+	}
 	for (end = line + strlen(line); end > line && isspace((unsigned char)end[-1]); end--)
 		*(end - 1) = '\0';
 	while (isspace((unsigned char)*line))
@@ -169,6 +175,11 @@ static int split_line(char *line, char **key, char **value)
 		;
 	*end = '\0';
 	*key = line;
+	n = strlen(*value);
+	if (n >= 2 && (*value)[0] == '"' && (*value)[n - 1] == '"') {
+		(*value)[n - 1] = '\0';
+		(*value)++;
+	}
 	return 0;
 }
 

@@ -35,7 +35,7 @@ static void test_a_file_gives_values_with_their_line(void)
 	struct client_config cc;
 	struct err e;
 	const char *path = write_file("# a comment\n\n  brokers = h1:1,h2  # the lab\n"
-				      "linger.ms=20\nclient.id = a#1\n");
+				      "linger.ms=20\nclient.id = \"a #1\" # quoted\n");
 
 	client_config_init(&cc, CLIENT_PRODUCE);
 	REQUIRE_EQ(client_config_load_file(&cc, path, &e), 0);
@@ -48,7 +48,7 @@ static void test_a_file_gives_values_with_their_line(void)
 	client_config_free(&cc);
 	client_config_init(&cc, CLIENT_CONSUME);
 	REQUIRE_EQ(client_config_load_file(&cc, path, &e), 0);
-	CHECK(strcmp(value_of(&cc, "client.id")->value, "a#1") == 0);
+	CHECK(strcmp(value_of(&cc, "client.id")->value, "a #1") == 0);
 	CHECK(value_of(&cc, "linger.ms")->value == NULL);
 	client_config_free(&cc);
 }
