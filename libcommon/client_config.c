@@ -38,16 +38,20 @@ static const struct client_key keys[] = {
 	{ "compression", PRODUCE, 0, 0, "none", "codec of the batches sent: none or zstd" },
 	{ "acks", PRODUCE, 0, 0, "all", "when the broker answers: 0, 1 or all" },
 	{ "linger.ms", PRODUCE, 0, 0, "5", "wait up to this long to fill a batch" },
-	{ "batch.bytes", PRODUCE, 0, 0, "1000000", "largest batch (the topic's max.message.bytes caps it)" },
+	{ "batch.bytes", PRODUCE, 0, 0, "1000000",
+	  "largest batch (the topic's max.message.bytes caps it)" },
 	{ "buffer.bytes", PRODUCE, 0, 0, "64MiB", "stop reading while this much is unacknowledged" },
 	{ "max.in.flight", PRODUCE, 0, 0, "16", "requests on the wire at once, one per partition" },
 	{ "partitioner", PRODUCE, 0, 'p', "murmur2",
 	  "murmur2 (by key), random or roundrobin; a file's value yields to -p" },
 	{ "max.bytes", CONSUME, 0, 0, "1MiB", "fetch at most this much per partition and request" },
-	{ "commit", CONSUME, 'g', 0, "after", "with -g: commit after writing (at least once) or before" },
+	{ "commit", CONSUME, 'g', 0, "after",
+	  "with -g: commit after writing (at least once) or before" },
 	{ "commit.interval.ms", CONSUME, 'g', 0, "5000", "with -g: commit this often" },
-	{ "session.timeout.ms", CONSUME, 'g', 0, "broker's", "with -g: leave the group when silent this long" },
-	{ "client.id", CONSUME, 'g', 0, "slog-consume", "with -g: this member's name in slog-groups describe" },
+	{ "session.timeout.ms", CONSUME, 'g', 0, "broker's",
+	  "with -g: leave the group when silent this long" },
+	{ "client.id", CONSUME, 'g', 0, "slog-consume",
+	  "with -g: this member's name in slog-groups describe" },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -347,7 +351,10 @@ static const struct option *long_of(const struct option *longopts, int c)
 	return NULL;
 }
 
-/* Read the user's options with the program's table; a bad one is the usage error main() would give. */
+/*
+ * Read the user's options with the program's own table, on a copy of argv
+ * (getopt permutes it); a bad option is the usage error main() would give.
+ */
 static void read_line(const char *synopsis, const struct option *longopts, int argc, char **argv,
 		      struct line *l)
 {

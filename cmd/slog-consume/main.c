@@ -32,7 +32,7 @@ static void usage(void)
 	printf("%s\n", synopsis);
 	printf("Print the records of topics on standard output.\n\n"
 	       "  -b, --brokers LIST      brokers (default: $SLOG_BROKERS, else 127.0.0.1:9292)\n"
-	       "  -X, --set KEY=VALUE     set a config key (-X list: every key, its value and source)\n"
+	       "  -X, --set KEY=VALUE     set a config key; -X list shows them all\n"
 	       "  -F, --config-file FILE  read config keys from FILE (default: $SLOG_CONFIG_FILE,\n"
 	       "                          else ~/.config/slog/slog.conf when it exists)\n"
 	       "  -t, --topic TOPIC       a topic to read (repeatable)\n"

@@ -30,7 +30,7 @@ static void usage(void)
 	printf("%s\n", synopsis);
 	printf("Manage slog topics.\n\n"
 	       "  -b, --brokers LIST        brokers to ask (default: $SLOG_BROKERS, else 127.0.0.1:9292)\n"
-	       "  -X, --set KEY=VALUE       set a config key (-X list: every key, its value and source)\n"
+	       "  -X, --set KEY=VALUE       set a config key; -X list shows them all\n"
 	       "  -F, --config-file FILE    read config keys from FILE (default: $SLOG_CONFIG_FILE,\n"
 	       "                            else ~/.config/slog/slog.conf when it exists)\n"
 	       "  -P, --partitions N        partitions of a new topic; the new total for add-partitions\n"
