@@ -59,6 +59,16 @@ _slog_consume_names()
 		--timeout-ms 1000 list 2>/dev/null)" -- "$cur")
 }
 
+# Client config keys for -X, each followed by '=', from `slog-consume -X list`.
+_slog_consume_config_keys()
+{
+	local key
+	"$1" -X list 2>/dev/null | while read -r key _; do
+		[[ $key == KEY ]] || printf '%s=\n' "$key"
+	done
+	printf 'list\n'
+}
+
 _slog_consume()
 {
 	local prog cur prev offsets='beginning end' w
@@ -76,6 +86,15 @@ _slog_consume()
 	fi
 
 	case $prev in
+	-X | --set)
+		compopt -o nospace 2>/dev/null
+		mapfile -t COMPREPLY < <(compgen -W "$(_slog_consume_config_keys "$prog")" -- "$cur")
+		return
+		;;
+	-F | --config-file)
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		return
+		;;
 	-t | --topic)
 		_slog_consume_names "$prog" "$cur" slog-topics
 		return

@@ -76,6 +76,16 @@ _slog_groups_topics()
 		--timeout-ms 1000 list 2>/dev/null)" -- "$cur")
 }
 
+# Client config keys for -X, each followed by '=', from `slog-groups -X list`.
+_slog_groups_config_keys()
+{
+	local key
+	"$1" -X list 2>/dev/null | while read -r key _; do
+		[[ $key == KEY ]] || printf '%s=\n' "$key"
+	done
+	printf 'list\n'
+}
+
 _slog_groups()
 {
 	local prog cur prev valopts cmd= nnames=0 i w
@@ -96,6 +106,15 @@ _slog_groups()
 	valopts=$'\n'$(_slog_groups_value_options "$prog")$'\n'
 
 	case $prev in
+	-X | --set)
+		compopt -o nospace 2>/dev/null
+		mapfile -t COMPREPLY < <(compgen -W "$(_slog_groups_config_keys "$prog")" -- "$cur")
+		return
+		;;
+	-F | --config-file)
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		return
+		;;
 	-t | --topic)
 		_slog_groups_topics "$prog" "$cur"
 		return

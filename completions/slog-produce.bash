@@ -51,6 +51,16 @@ _slog_produce_topics()
 		--timeout-ms 1000 list 2>/dev/null)" -- "$cur")
 }
 
+# Client config keys for -X, each followed by '=', from `slog-produce -X list`.
+_slog_produce_config_keys()
+{
+	local key
+	"$1" -X list 2>/dev/null | while read -r key _; do
+		[[ $key == KEY ]] || printf '%s=\n' "$key"
+	done
+	printf 'list\n'
+}
+
 _slog_produce()
 {
 	local prog cur prev i
@@ -68,6 +78,15 @@ _slog_produce()
 	fi
 
 	case $prev in
+	-X | --set)
+		compopt -o nospace 2>/dev/null
+		mapfile -t COMPREPLY < <(compgen -W "$(_slog_produce_config_keys "$prog")" -- "$cur")
+		return
+		;;
+	-F | --config-file)
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		return
+		;;
 	-t | --topic)
 		_slog_produce_topics "$prog" "$cur"
 		return

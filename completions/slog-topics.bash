@@ -67,6 +67,16 @@ _slog_topics_config_keys()
 		done
 }
 
+# Client config keys for -X, each followed by '=', from `slog-topics -X list`.
+_slog_topics_config_keys()
+{
+	local key
+	"$1" -X list 2>/dev/null | while read -r key _; do
+		[[ $key == KEY ]] || printf '%s=\n' "$key"
+	done
+	printf 'list\n'
+}
+
 _slog_topics()
 {
 	local prog cur prev valopts cmd= nnames=0 i w
@@ -85,6 +95,15 @@ _slog_topics()
 	valopts=$'\n'$(_slog_topics_value_options "$prog")$'\n'
 
 	case $prev in
+	-X | --set)
+		compopt -o nospace 2>/dev/null
+		mapfile -t COMPREPLY < <(compgen -W "$(_slog_topics_config_keys "$prog")" -- "$cur")
+		return
+		;;
+	-F | --config-file)
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		return
+		;;
 	-c | --config)
 		if [[ $cur != *=* ]]; then
 			compopt -o nospace 2>/dev/null

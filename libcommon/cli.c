@@ -11,6 +11,7 @@
 #include <string.h>
 #include <zstd.h>
 
+#include "client_config.h"
 #include "crc32c.h"
 #include "log.h"
 #include "units.h"
@@ -43,9 +44,15 @@ void cli_error(const char *fmt, ...)
 
 void cli_usage_error(const char *synopsis, const char *fmt, ...)
 {
+	/* Inside an option loop, optarg is the value being judged: name the
+	 * config file line, variable or -X it came from (glibc clears optarg
+	 * when the loop ends, so later errors are not taken for its). */
+	const char *source = client_config_source(optarg);
 	va_list ap;
 
 	fprintf(stderr, "%s: ", prog);
+	if (source)
+		fprintf(stderr, "%s: ", source);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);

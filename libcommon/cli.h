@@ -27,7 +27,11 @@ const char *cli_prog(void);
 /* "prog: message" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* "prog: message", then the synopsis, on stderr; exit 2. */
+/*
+ * "prog: message", then the synopsis, on stderr; exit 2.  When the value
+ * being parsed came from a config file, SLOG_<KEY> or -X, the message
+ * starts with that place (client_config_source()).
+ */
 void cli_usage_error(const char *synopsis, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
 

@@ -87,9 +87,9 @@ static char *leader_url(struct cluster *cl, json_t *brokers, json_int_t node)
 	json_array_foreach(brokers, i, b) {
 		if (json_integer_value(json_object_get(b, "node_id")) != node)
 			continue;
-		snprintf(url, sizeof(url), "http://%s:%lld",
-			 json_string_value(json_object_get(b, "host")),
-			 (long long)json_integer_value(json_object_get(b, "port")));
+		const char *host = json_string_value(json_object_get(b, "host"));
+		http_base_url(url, sizeof(url), host ? host : "",
+			      (long)json_integer_value(json_object_get(b, "port")));
 		return xstrdup(url);
 	}
 	return xstrdup(cl->boot_url);

@@ -147,20 +147,85 @@ int http_response_finish(CURL *h, CURLcode code, const char *url, struct http_re
 	return rc;
 }
 
+void http_base_url(char *out, size_t size, const char *host, long port)
+{
+	int v6 = strchr(host, ':') && host[0] != '[';
+
+	snprintf(out, size, "http://%s%s%s:%ld", v6 ? "[" : "", host, v6 ? "]" : "", port);
+}
+
+/* The port of a broker address: digits, 1 to 65535. */
+static int parse_port(const char *broker, const char *p, size_t n, long *port, struct err *e)
+{
+	*port = 0;
+	for (size_t i = 0; i < n && *port <= 65535; i++) {
+		if (p[i] < '0' || p[i] > '9') {
+			*port = -1;
+			break;
+		}
+		*port = *port * 10 + (p[i] - '0');
+	}
+	if (n == 0 || *port < 1 || *port > 65535)
+		return err_set(e, SLOG_EINVALID_REQUEST, "bad broker address '%s': port '%.*s' is not "
+			       "1 to 65535", broker, (int)n, p);
+	return 0;
+}
+
+/*
+ * host[:port], [v6][:port], or a bare v6 address (its colons are its
+ * own), with or without http://, into "http://host:port".  A host alone
+ * means the default port, as Kafka clients and rpk do, not HTTP's 80.
+ */
+static int broker_base(const char *broker, char *base, size_t size, struct err *e)
+{
+	const char *p = broker, *end, *host_end, *colon;
+	char host[256];
+	size_t path_len;
+	long port = SLOG_DEFAULT_PORT;
+
+	if (strncmp(p, "http://", 7) == 0)
+		p += 7;
+	else if (strstr(p, "://"))
+		return err_set(e, SLOG_EINVALID_REQUEST, "broker '%s': only http:// is supported", broker);
+	end = p + strcspn(p, "/");
+	if (*p == '[') {
+		host_end = memchr(p, ']', (size_t)(end - p));
+		if (!host_end || host_end == p + 1 || (host_end + 1 < end && host_end[1] != ':'))
+			goto bad;
+		colon = ++host_end < end ? host_end : NULL;
+	} else {
+		colon = memchr(p, ':', (size_t)(end - p));
+		if (colon && memchr(colon + 1, ':', (size_t)(end - colon - 1)))
+			colon = NULL; /* a bare IPv6 address */
+		host_end = colon ? colon : end;
+	}
+	if (host_end == p)
+		goto bad;
+	if (colon && parse_port(broker, colon + 1, (size_t)(end - colon - 1), &port, e))
+		return e ? e->code : SLOG_EINVALID_REQUEST;
+	/* A path after the address is kept (a proxy's prefix), less a final '/'. */
+	path_len = strlen(end);
+	if (path_len && end[path_len - 1] == '/')
+		path_len--;
+	snprintf(host, sizeof(host), "%.*s", (int)(host_end - p), p);
+	http_base_url(base, size, host, port);
+	snprintf(base + strlen(base), size - strlen(base), "%.*s", (int)path_len, end);
+	return 0;
+bad:
+	return err_set(e, SLOG_EINVALID_REQUEST, "bad broker address '%s'", broker);
+}
+
 int http_client_init(struct http_client *c, const char *broker, struct err *e)
 {
+	int rc;
+
 	memset(c, 0, sizeof(*c));
 	pthread_once(&curl_once, curl_init_once);
 	if (!*broker || strlen(broker) > 250)
 		return err_set(e, SLOG_EINVALID_REQUEST, "bad broker address '%s'", broker);
-	if (strncmp(broker, "http://", 7) == 0)
-		snprintf(c->base, sizeof(c->base), "%s", broker);
-	else if (strstr(broker, "://"))
-		return err_set(e, SLOG_EINVALID_REQUEST, "broker '%s': only http:// is supported", broker);
-	else
-		snprintf(c->base, sizeof(c->base), "http://%s", broker);
-	if (c->base[strlen(c->base) - 1] == '/')
-		c->base[strlen(c->base) - 1] = '\0';
+	rc = broker_base(broker, c->base, sizeof(c->base), e);
+	if (rc)
+		return rc;
 	c->curl = curl_easy_init();
 	if (!c->curl)
 		return err_set(e, SLOG_ENOMEM, "cannot create a curl handle");
@@ -239,7 +304,7 @@ int http_error_redirect(const struct http_response *r, char *base, size_t len)
 	int found = host && port > 0 && port < 65536;
 
 	if (found)
-		snprintf(base, len, "http://%s:%d", host, (int)port);
+		http_base_url(base, len, host, (long)port);
 	json_decref(j);
 	return found;
 }

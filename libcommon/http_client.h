@@ -41,9 +41,17 @@ struct http_client {
 	struct curl_slist *headers;
 };
 
-/* "host:port" or "http://host:port". */
+#define SLOG_DEFAULT_PORT 9292
+
+/*
+ * broker is host[:port], [IPv6][:port] or a bare IPv6 address, with or
+ * without http://; without a port it is SLOG_DEFAULT_PORT.
+ */
 int http_client_init(struct http_client *c, const char *broker, struct err *e);
 void http_client_free(struct http_client *c);
+
+/* "http://host:port", with an IPv6 host in brackets. */
+void http_base_url(char *out, size_t size, const char *host, long port);
 
 /*
  * One request.  body may be NULL.  r (may be NULL) receives the answer;

@@ -16,6 +16,9 @@ SLOG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PATH="$SLOG_BIN:$PATH"
 export SLOG_TEST_TOOL
 unset SLOG_BROKERS
+# The user's own client config file must not change what a test sees.
+unset SLOG_CONFIG_FILE
+export XDG_CONFIG_HOME=$BATS_RUN_TMPDIR/xdg-config
 
 BROKER_PIDS=()
 

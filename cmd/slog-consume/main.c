@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "client_config.h"
 #include "group_id.h"
 #include "consumer.h"
 #include "http_client.h"
@@ -31,6 +32,9 @@ static void usage(void)
 	printf("%s\n", synopsis);
 	printf("Print the records of topics on standard output.\n\n"
 	       "  -b, --brokers LIST      brokers (default: $SLOG_BROKERS, else 127.0.0.1:9292)\n"
+	       "  -X, --set KEY=VALUE     set a config key; -X list shows them all\n"
+	       "  -F, --config-file FILE  read config keys from FILE (default: $SLOG_CONFIG_FILE,\n"
+	       "                          else ~/.config/slog/slog.conf when it exists)\n"
 	       "  -t, --topic TOPIC       a topic to read (repeatable)\n"
 	       "  -p, --partition N       read partition N (repeatable, or 0,1,2); default all\n"
 	       "  -o, --offset OFFSET     where to start: beginning (default), end, N, -N (N before\n"
@@ -70,6 +74,8 @@ enum {
 
 static const struct option longopts[] = {
 	{ "brokers", required_argument, NULL, 'b' },
+	{ "set", required_argument, NULL, 'X' },          /* -X, -F: client_config_args() */
+	{ "config-file", required_argument, NULL, 'F' },
 	{ "topic", required_argument, NULL, 't' },
 	{ "group", required_argument, NULL, 'g' },
 	{ "commit", required_argument, NULL, OPT_COMMIT },
@@ -137,6 +143,7 @@ int main(int argc, char **argv)
 
 	cli_init(argv[0]);
 	opterr = 0; /* our message, not getopt's */
+	client_config_args(CLIENT_CONSUME, synopsis, longopts, &argc, &argv);
 	while ((c = getopt_long(argc, argv, ":b:t:p:o:g:ec:f:JuZvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b': brokers = optarg; break;

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "client_config.h"
 #include "cli_command.h"
 #include "group_id.h"
 #include "groups_cmd.h"
@@ -36,6 +37,9 @@ static void usage(void)
 	printf("%s\n", synopsis);
 	printf("Manage slog consumer groups.\n\n"
 	       "  -b, --brokers LIST        brokers to ask (default: $SLOG_BROKERS, else 127.0.0.1:9292)\n"
+	       "  -X, --set KEY=VALUE       set a config key; -X list shows them all\n"
+	       "  -F, --config-file FILE    read config keys from FILE (default: $SLOG_CONFIG_FILE,\n"
+	       "                            else ~/.config/slog/slog.conf when it exists)\n"
 	       "      --state STATE         list: only groups in STATE (Empty, Reconciling, Stable)\n"
 	       "      --max-lag N           describe: exit 1 when a group's total lag is above N\n"
 	       "                            or unknown (a partition without a committed offset)\n"
@@ -72,6 +76,8 @@ enum {
 
 static const struct option longopts[] = {
 	{ "brokers", required_argument, NULL, 'b' },
+	{ "set", required_argument, NULL, 'X' },          /* -X, -F: client_config_args() */
+	{ "config-file", required_argument, NULL, 'F' },
 	{ "state", required_argument, NULL, OPT_STATE },
 	{ "max-lag", required_argument, NULL, OPT_MAX_LAG },
 	{ "topic", required_argument, NULL, 't' },
@@ -232,6 +238,7 @@ int main(int argc, char **argv)
 
 	cli_init(argv[0]);
 	opterr = 0; /* our message, not getopt's */
+	client_config_args(CLIENT_GROUPS, synopsis, longopts, &argc, &argv);
 	while ((c = getopt_long(argc, argv, ":b:t:hV", longopts, NULL)) != -1) {
 		used[c & 511] = 1;
 		switch (c) {

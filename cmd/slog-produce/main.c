@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "client_config.h"
 #include "compress.h"
 #include "input.h"
 #include "producer.h"
@@ -29,6 +30,9 @@ static void usage(void)
 	printf("%s\n", synopsis);
 	printf("Send records from standard input, or from FILEs in turn, to a topic.\n\n"
 	       "  -b, --brokers LIST          brokers (default: $SLOG_BROKERS, else 127.0.0.1:9292)\n"
+	       "  -X, --set KEY=VALUE         set a config key; -X list shows them all\n"
+	       "  -F, --config-file FILE      read config keys from FILE (default: $SLOG_CONFIG_FILE,\n"
+	       "                              else ~/.config/slog/slog.conf when it exists)\n"
 	       "  -t, --topic TOPIC           the topic (with -J, lines may name their own; -t\n"
 	       "                              replaces only their topic, not their partition)\n"
 	       "  -p, --partition N           send every record to partition N\n"
@@ -72,6 +76,8 @@ enum { OPT_ACKS = 256, OPT_LINGER, OPT_BATCH, OPT_BUFFER, OPT_INFLIGHT, OPT_TIME
 
 static const struct option longopts[] = {
 	{ "brokers", required_argument, NULL, 'b' },
+	{ "set", required_argument, NULL, 'X' },          /* -X, -F: client_config_args() */
+	{ "config-file", required_argument, NULL, 'F' },
 	{ "topic", required_argument, NULL, 't' },
 	{ "partition", required_argument, NULL, 'p' },
 	{ "key", required_argument, NULL, 'k' },
@@ -191,6 +197,7 @@ int main(int argc, char **argv)
 
 	cli_init(argv[0]);
 	opterr = 0; /* our message, not getopt's */
+	client_config_args(CLIENT_PRODUCE, synopsis, longopts, &argc, &argv);
 	while ((c = getopt_long(argc, argv, ":b:t:p:k:K:D:H:JZz:c:OTlvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b': brokers = optarg; break;

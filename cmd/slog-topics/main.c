@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "client_config.h"
 #include "cli_command.h"
 #include "clock.h"
 #include "topic_name.h"
@@ -33,6 +34,9 @@ static void usage(void)
 	printf("%s\n", synopsis);
 	printf("Manage slog topics.\n\n"
 	       "  -b, --brokers LIST        brokers to ask (default: $SLOG_BROKERS, else 127.0.0.1:9292)\n"
+	       "  -X, --set KEY=VALUE       set a config key; -X list shows them all\n"
+	       "  -F, --config-file FILE    read config keys from FILE (default: $SLOG_CONFIG_FILE,\n"
+	       "                            else ~/.config/slog/slog.conf when it exists)\n"
 	       "  -P, --partitions N        partitions of a new topic; the new total for add-partitions\n"
 	       "  -R, --replicas N          replication factor of a new topic\n"
 	       "  -c, --config KEY=VALUE    a topic config (repeatable), e.g. retention.ms=1d\n"
@@ -68,6 +72,8 @@ enum { OPT_DELETE_CONFIG = 256, OPT_IF_EXISTS, OPT_IF_NOT_EXISTS, OPT_DRY_RUN, O
 
 static const struct option longopts[] = {
 	{ "brokers", required_argument, NULL, 'b' },
+	{ "set", required_argument, NULL, 'X' },          /* -X, -F: client_config_args() */
+	{ "config-file", required_argument, NULL, 'F' },
 	{ "partitions", required_argument, NULL, 'P' },
 	{ "replicas", required_argument, NULL, 'R' },
 	{ "config", required_argument, NULL, 'c' },
@@ -244,6 +250,8 @@ int main(int argc, char **argv)
 	int nargs, status;
 
 	cli_init(argv[0]);
+	opterr = 0; /* our message, not getopt's */
+	client_config_args(CLIENT_TOPICS, synopsis, longopts, &argc, &argv);
 	o.set = json_object();
 	o.del = json_array();
 	parse_options(argc, argv, &o, &brokers, &timeout, used);
