@@ -231,8 +231,11 @@ static int shutdown_broker(struct broker *b)
 	int rc = 0;
 
 	b->stopping = 1;
-	sd_notify_send("STOPPING=1");
-	log_info("shutting down");
+	/* A broker that never served says only why (main), not that it stops. */
+	if (b->ready) {
+		sd_notify_send("STOPPING=1");
+		log_info("shutting down");
+	}
 	if (b->http) {
 		http_quiesce(b->http);
 		/* Answer long polls now, then let requests in flight finish. */
@@ -275,7 +278,8 @@ static int shutdown_broker(struct broker *b)
 	dir_gate_free(b->gate);
 	conf_free(&b->conf);
 	pthread_rwlock_destroy(&b->meta_lock);
-	log_info("stopped%s", rc ? " with errors" : "");
+	if (b->ready)
+		log_info("stopped%s", rc ? " with errors" : "");
 	return rc;
 }
 
@@ -285,7 +289,7 @@ int main(int argc, char **argv)
 	static char *sets[256];
 	struct broker *b = &broker;
 	const char *file = NULL;
-	int nsets = 0, check = 0, c, threads, sig;
+	int nsets = 0, check = 0, c, threads, sig, listen_fd, bound;
 	pthread_rwlockattr_t ra;
 	sigset_t mask;
 	struct err e;
@@ -328,6 +332,19 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
+	/*
+	 * The port before the data: a broker that cannot listen (the port is
+	 * taken, the address is not this host's) must fail before it creates
+	 * or claims a log dir, and leave nothing behind.  Connections made
+	 * while the logs are recovered wait in the backlog.
+	 */
+	listen_fd = http_conns_listen(b->listen_host, b->listen_port, &bound, &e);
+	if (listen_fd < 0) {
+		cli_error("%s", e.msg);
+		conf_free(&b->conf);
+		return 1;
+	}
+
 	/* Signals go to this thread only: block them before any thread starts. */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -345,6 +362,7 @@ int main(int argc, char **argv)
 	b->waits = fetch_waits_start();
 	if (open_storage(b, &e)) {
 		cli_error("%s", e.msg);
+		close(listen_fd);
 		shutdown_broker(b);
 		return 1;
 	}
@@ -357,7 +375,7 @@ int main(int argc, char **argv)
 		threads = default_threads();
 	/* A stalled log dir may hold all threads but one (dir_gate.h). */
 	b->gate = dir_gate_new(threads - 1);
-	b->http = http_start(b, b->listen_host, b->listen_port, threads, &e);
+	b->http = http_start(b, listen_fd, threads, &e);
 	if (!b->http) {
 		cli_error("%s", e.msg);
 		shutdown_broker(b);
