@@ -23,9 +23,9 @@ load helpers
 	SLOG_NUM_PARTITIONS=4 run --separate-stderr slog-broker -c "$BATS_TEST_TMPDIR/b.conf" \
 		--set log.retention.ms=1h --check-config
 	assert_success
-	assert_line "num.partitions = 4  # environment"
-	assert_line "log.retention.ms = 3600000  # command line"
-	assert_line "log.segment.bytes = 67108864  # file"
+	assert_line "num.partitions = 4  # env SLOG_NUM_PARTITIONS"
+	assert_line "log.retention.ms = 3600000  # command line --set"
+	assert_line "log.segment.bytes = 67108864  # file $BATS_TEST_TMPDIR/b.conf:4"
 }
 
 @test "an unknown key or a bad value is an error that names it" {
