@@ -7,7 +7,8 @@
 #   make asan         unit tests and bats suite on an ASan+UBSan build
 #   make bench        benchmarks under bench/, each prints a table
 #   make fuzz         short libFuzzer runs of every target in tests/fuzz/
-#   make install      PREFIX=/usr/local DESTDIR=
+#   make install      PREFIX=/usr/local SYSCONFDIR=/etc DESTDIR=: programs, man
+#                     pages, completions, the systemd unit, the example config
 #   make run          a broker in the foreground on the embedded defaults
 #
 # Variant builds live side by side: O=build (default, binaries in bin/) and
@@ -15,6 +16,10 @@
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
+# The broker's config goes to $(SYSCONFDIR)/slog, the unit to $(UNITDIR)
+# (systemd looks in /usr/local/lib/systemd/system too).
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 O       ?= build
 SANITIZE ?=
 
@@ -229,9 +234,19 @@ install: $(BINS)
 	    [ -e "$$f" ] || continue; \
 	    install -m 644 "$$f" $(DESTDIR)$(PREFIX)/share/zsh/site-functions/; \
 	done
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/share/slog $(DESTDIR)$(SYSCONFDIR)/slog
+	sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    share/systemd/slog-broker.service.in >$(DESTDIR)$(UNITDIR)/slog-broker.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/slog-broker.service
+	install -m 644 share/slog-broker.conf $(DESTDIR)$(PREFIX)/share/slog/slog-broker.conf
+	@# The operator's config is theirs: only a missing one is installed.
+	[ -e $(DESTDIR)$(SYSCONFDIR)/slog/slog-broker.conf ] || \
+	    install -m 644 share/slog-broker.conf $(DESTDIR)$(SYSCONFDIR)/slog/slog-broker.conf
 
+# Leaves $(SYSCONFDIR)/slog/slog-broker.conf, which the operator may have changed.
 uninstall:
-	rm -f $(PROGRAMS:%=$(DESTDIR)$(PREFIX)/bin/%)
+	rm -f $(PROGRAMS:%=$(DESTDIR)$(PREFIX)/bin/%) $(DESTDIR)$(UNITDIR)/slog-broker.service \
+	    $(DESTDIR)$(PREFIX)/share/slog/slog-broker.conf
 
 clean:
 	rm -rf build bin

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # slog-broker's configuration as an operator meets it: --check-config's
 # effective values, comments in the file, where a bad value was set,
-# -X and SLOG_<KEY>, and a port that is taken.
+# -X and SLOG_<KEY>, a port that is taken, and `make install`.
 
 load helpers
 
@@ -132,4 +132,51 @@ check_config() {
 	run --separate-stderr slog-broker --set "listeners=127.0.0.1:$BROKER_PORT"
 	[ "$status" -eq 1 ]
 	[ ! -e "$BATS_TEST_TMPDIR/slog-data" ]
+}
+
+@test "make install puts programs, pages, the systemd unit and the example config under DESTDIR and PREFIX" {
+	local dest=$BATS_TEST_TMPDIR/root
+	run make -C "$SLOG_ROOT" -s install DESTDIR="$dest" PREFIX=/opt/slog
+	assert_success
+	[ -x "$dest/opt/slog/bin/slog-broker" ]
+	[ -x "$dest/opt/slog/bin/slog-produce" ]
+	[ -f "$dest/opt/slog/share/man/man5/slog-broker.conf.5" ]
+	[ -f "$dest/opt/slog/share/slog/slog-broker.conf" ]
+	[ -f "$dest/etc/slog/slog-broker.conf" ]
+	local unit=$dest/opt/slog/lib/systemd/system/slog-broker.service
+	[ -f "$unit" ]
+	grep -qx 'ExecStart=/opt/slog/bin/slog-broker -c /etc/slog/slog-broker.conf' "$unit"
+	grep -qx 'DynamicUser=yes' "$unit"
+	grep -qx 'StateDirectory=slog' "$unit"
+	# Nothing is left with a placeholder, and nothing lands outside DESTDIR.
+	run grep -rIlE '@[A-Z]+@' "$dest"
+	[ -z "$output" ]
+	# The installed config is one the installed broker accepts.
+	run --separate-stderr "$dest/opt/slog/bin/slog-broker" -c "$dest/etc/slog/slog-broker.conf" --check-config
+	assert_success
+	assert_line "log.dirs = /var/lib/slog  # file $dest/etc/slog/slog-broker.conf:7"
+}
+
+@test "make install keeps a config file the operator already has" {
+	local dest=$BATS_TEST_TMPDIR/root
+	mkdir -p "$dest/etc/slog"
+	echo 'num.partitions = 7' >"$dest/etc/slog/slog-broker.conf"
+	run make -C "$SLOG_ROOT" -s install DESTDIR="$dest" PREFIX=/usr
+	assert_success
+	[ "$(cat "$dest/etc/slog/slog-broker.conf")" = 'num.partitions = 7' ]
+	[ -f "$dest/usr/share/slog/slog-broker.conf" ]
+}
+
+@test "the installed systemd unit passes systemd-analyze verify" {
+	command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed"
+	local dest=$BATS_TEST_TMPDIR/root
+	run make -C "$SLOG_ROOT" -s install DESTDIR="$dest" PREFIX=/usr/local
+	assert_success
+	# verify wants ExecStart's program where the unit says; point it there.
+	sed "s|/usr/local/bin/slog-broker|$dest/usr/local/bin/slog-broker|" \
+		"$dest/usr/local/lib/systemd/system/slog-broker.service" >"$BATS_TEST_TMPDIR/slog-broker.service"
+	# --man=no: the pages it names are in DESTDIR, not where man looks.
+	run systemd-analyze verify --man=no "$BATS_TEST_TMPDIR/slog-broker.service"
+	assert_success
+	refute_output --partial slog-broker.service
 }
