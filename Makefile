@@ -93,6 +93,11 @@ ALL_OBJ := $(COMMON_OBJ) $(foreach p,$(PROGRAMS),$(patsubst %.c,$(O)/%.o,$(wildc
            $(UNIT_SRC:%.c=$(O)/%.o) $(UNIT_HARN) $(BENCH_SRC:%.c=$(O)/%.o) \
            $(O)/tests/tool/slog-test-tool.o $(FUZZ_SRC:%.c=$(O)/%.o) $(FUZZ_MAIN)
 
+# The objects of tests, benches and fuzz targets are made only through
+# pattern rules, so make would take them for intermediates and delete them
+# after linking, and a second `make` would rebuild them all.  Keep them.
+.SECONDARY: $(ALL_OBJ)
+
 .PHONY: all check asan bench bench-peers fuzz fuzz-bins install uninstall clean run deps unit-bins \
         bench-bins test-unit test-bats
 .DEFAULT_GOAL := all
