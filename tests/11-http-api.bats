@@ -210,8 +210,7 @@ setup() {
 	assert_success
 }
 
-@test "metadata says why it did not auto-create a topic" {
-	restart_broker --set auto.create.topics.enable=false
+@test "metadata says why it did not auto-create a topic, as auto-create is off by default" {
 	run curl -sf "$BROKER_URL/v1/metadata?topics=off&auto_create=1"
 	[[ "$(echo "$output" | jq -r '.topics[0].error.message')" == *"auto.create.topics.enable is off"* ]]
 	run curl -sf "$BROKER_URL/v1/metadata?topics=bad!name&auto_create=true"
