@@ -7,7 +7,8 @@
 #   make asan         unit tests and bats suite on an ASan+UBSan build
 #   make bench        benchmarks under bench/, each prints a table
 #   make fuzz         short libFuzzer runs of every target in tests/fuzz/
-#   make install      PREFIX=/usr/local DESTDIR=
+#   make install      PREFIX=/usr/local SYSCONFDIR=/etc DESTDIR=: programs, man
+#                     pages, completions, the systemd unit, the example config
 #   make run          a broker in the foreground on the embedded defaults
 #
 # Variant builds live side by side: O=build (default, binaries in bin/) and
@@ -15,6 +16,10 @@
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
+# The broker's config goes to $(SYSCONFDIR)/slog, the unit to $(UNITDIR)
+# (systemd looks in /usr/local/lib/systemd/system too).
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 O       ?= build
 SANITIZE ?=
 
@@ -87,6 +92,11 @@ BENCH_BINS := $(BENCH_SRC:bench/%.c=$(O)/bench/%)
 ALL_OBJ := $(COMMON_OBJ) $(foreach p,$(PROGRAMS),$(patsubst %.c,$(O)/%.o,$(wildcard cmd/$(p)/*.c))) \
            $(UNIT_SRC:%.c=$(O)/%.o) $(UNIT_HARN) $(BENCH_SRC:%.c=$(O)/%.o) \
            $(O)/tests/tool/slog-test-tool.o $(FUZZ_SRC:%.c=$(O)/%.o) $(FUZZ_MAIN)
+
+# The objects of tests, benches and fuzz targets are made only through
+# pattern rules, so make would take them for intermediates and delete them
+# after linking, and a second `make` would rebuild them all.  Keep them.
+.SECONDARY: $(ALL_OBJ)
 
 .PHONY: all check asan bench bench-peers fuzz fuzz-bins install uninstall clean run deps unit-bins \
         bench-bins test-unit test-bats
@@ -229,9 +239,19 @@ install: $(BINS)
 	    [ -e "$$f" ] || continue; \
 	    install -m 644 "$$f" $(DESTDIR)$(PREFIX)/share/zsh/site-functions/; \
 	done
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/share/slog $(DESTDIR)$(SYSCONFDIR)/slog
+	sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    share/systemd/slog-broker.service.in >$(DESTDIR)$(UNITDIR)/slog-broker.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/slog-broker.service
+	install -m 644 share/slog-broker.conf $(DESTDIR)$(PREFIX)/share/slog/slog-broker.conf
+	@# The operator's config is theirs: only a missing one is installed.
+	[ -e $(DESTDIR)$(SYSCONFDIR)/slog/slog-broker.conf ] || \
+	    install -m 644 share/slog-broker.conf $(DESTDIR)$(SYSCONFDIR)/slog/slog-broker.conf
 
+# Leaves $(SYSCONFDIR)/slog/slog-broker.conf, which the operator may have changed.
 uninstall:
-	rm -f $(PROGRAMS:%=$(DESTDIR)$(PREFIX)/bin/%)
+	rm -f $(PROGRAMS:%=$(DESTDIR)$(PREFIX)/bin/%) $(DESTDIR)$(UNITDIR)/slog-broker.service \
+	    $(DESTDIR)$(PREFIX)/share/slog/slog-broker.conf
 
 clean:
 	rm -rf build bin

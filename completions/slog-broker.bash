@@ -2,8 +2,9 @@
 #
 # The options come from `slog-broker --list-options`, and which of them
 # take a value from `slog-broker -h`, so the completion follows the
-# program instead of a copy of its option table.  The keys offered after
-# --set come from `slog-broker --help-config`.
+# program instead of a copy of its option table (plus -X, the short
+# alias of --set, which has no long name to list).  The keys offered
+# after --set and -X come from `slog-broker --help-config`.
 
 # The program as typed on the command line when it runs, else by name.
 _slog_broker_prog()
@@ -61,7 +62,7 @@ _slog_broker()
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return
 		;;
-	-s | --set)
+	-s | --set | -X)
 		# Only the key: the value is the user's.
 		if [[ $cur != *=* ]]; then
 			compopt -o nospace 2>/dev/null
@@ -76,7 +77,7 @@ _slog_broker()
 	fi
 	# slog-broker takes no arguments besides its options.
 	if [[ $cur == -* ]]; then
-		mapfile -t COMPREPLY < <(compgen -W "$("$prog" --list-options 2>/dev/null)" -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W "$("$prog" --list-options 2>/dev/null) -X" -- "$cur")
 	fi
 }
 

@@ -111,30 +111,63 @@ void conf_free(struct conf *c)
 {
 	if (!c->vals)
 		return;
-	for (size_t i = 0; i < c->ndefs; i++)
+	for (size_t i = 0; i < c->ndefs; i++) {
 		free(c->vals[i].str);
+		free(c->vals[i].origin);
+	}
 	free(c->vals);
 	c->vals = NULL;
 }
 
-int conf_set(struct conf *c, const char *key, const char *value, enum conf_source src,
-	     struct err *e)
+/* Prefix e with key and where it was set (conf_wrap_key()). */
+static int wrap_where(struct err *e, const char *key, enum conf_source src, const char *origin)
+{
+	if (!origin)
+		return err_wrap(e, "%s", key);
+	switch (src) {
+	case CONF_SRC_FILE: return err_wrap(e, "%s: %s", origin, key);
+	case CONF_SRC_ENV: return err_wrap(e, "environment %s", origin);
+	case CONF_SRC_CMDLINE: return err_wrap(e, "%s %s", origin, key);
+	default: return err_wrap(e, "%s", key);
+	}
+}
+
+int conf_wrap_key(const struct conf *c, const char *key, struct err *e)
+{
+	const struct conf_def *def = conf_find(c->defs, c->ndefs, key);
+	const struct conf_value *v = def ? &c->vals[def - c->defs] : NULL;
+
+	return wrap_where(e, key, v ? v->source : CONF_SRC_DEFAULT, v ? v->origin : NULL);
+}
+
+int conf_set_from(struct conf *c, const char *key, const char *value, enum conf_source src,
+		  const char *origin, struct err *e)
 {
 	const struct conf_def *def = conf_find(c->defs, c->ndefs, key);
 	struct conf_value *v;
 	int64_t num;
 	char *str;
 
-	if (!def)
-		return err_set(e, SLOG_EINVALID_CONFIG, "unknown config key '%s'", key);
+	if (!def) {
+		err_set(e, SLOG_EINVALID_CONFIG, "unknown config key '%s'", key);
+		return origin ? err_wrap(e, "%s", origin) : SLOG_EINVALID_CONFIG;
+	}
 	if (conf_parse(def, value, &num, &str, e))
-		return err_wrap(e, "%s", key);
+		return wrap_where(e, key, src, origin);
 	v = &c->vals[def - c->defs];
 	free(v->str);
+	free(v->origin);
 	v->num = num;
 	v->str = str;
 	v->source = src;
+	v->origin = origin ? xstrdup(origin) : NULL;
 	return 0;
+}
+
+int conf_set(struct conf *c, const char *key, const char *value, enum conf_source src,
+	     struct err *e)
+{
+	return conf_set_from(c, key, value, src, NULL, e);
 }
 
 static char *trim(char *s)
@@ -168,23 +201,51 @@ static int split_pair(char *line, char **key, char **value)
 	return **key ? 0 : -1;
 }
 
-int conf_set_pair(struct conf *c, const char *pair, enum conf_source src, struct err *e)
+int conf_set_pair_from(struct conf *c, const char *pair, enum conf_source src,
+		       const char *origin, struct err *e)
 {
 	char *copy = xstrdup(pair), *key, *value;
 	int rc;
 
-	if (split_pair(copy, &key, &value))
+	if (split_pair(copy, &key, &value)) {
 		rc = err_set(e, SLOG_EINVALID_CONFIG, "'%s' is not key=value", pair);
-	else
-		rc = conf_set(c, key, value, src, e);
+		if (origin)
+			err_wrap(e, "%s", origin);
+	} else {
+		rc = conf_set_from(c, key, value, src, origin, e);
+	}
 	free(copy);
 	return rc;
+}
+
+int conf_set_pair(struct conf *c, const char *pair, enum conf_source src, struct err *e)
+{
+	return conf_set_pair_from(c, pair, src, NULL, e);
+}
+
+/*
+ * Cut a comment off a line: a '#' after whitespace, outside double
+ * quotes.  A '#' inside a word ("topic#1") or a quoted value stays, so
+ * a path or a value that needs one can have it.
+ */
+static void cut_comment(char *line)
+{
+	int quoted = 0;
+
+	for (char *p = line; *p; p++) {
+		if (*p == '"')
+			quoted = !quoted;
+		else if (*p == '#' && !quoted && (p == line || isspace((unsigned char)p[-1]))) {
+			*p = '\0';
+			return;
+		}
+	}
 }
 
 int conf_load_file(struct conf *c, const char *path, struct err *e)
 {
 	FILE *f = fopen(path, "r");
-	char *line = NULL, *key, *value, *s;
+	char *line = NULL, *key, *value, *s, where[4200];
 	size_t cap = 0;
 	int lineno = 0, rc = 0;
 
@@ -193,19 +254,18 @@ int conf_load_file(struct conf *c, const char *path, struct err *e)
 			       strerror(errno));
 	while (getline(&line, &cap, f) >= 0) {
 		lineno++;
+		cut_comment(line);
 		s = trim(line);
-		if (*s == '\0' || *s == '#')
+		if (*s == '\0')
 			continue;
+		snprintf(where, sizeof(where), "%s:%d", path, lineno);
 		if (split_pair(s, &key, &value)) {
-			rc = err_set(e, SLOG_EINVALID_CONFIG, "%s:%d: expected 'key = value'", path,
-				     lineno);
+			rc = err_set(e, SLOG_EINVALID_CONFIG, "%s: expected 'key = value'", where);
 			break;
 		}
-		rc = conf_set(c, key, value, CONF_SRC_FILE, e);
-		if (rc) {
-			err_wrap(e, "%s:%d", path, lineno);
+		rc = conf_set_from(c, key, value, CONF_SRC_FILE, where, e);
+		if (rc)
 			break;
-		}
 	}
 	free(line);
 	fclose(f);
@@ -225,8 +285,8 @@ int conf_load_env(struct conf *c, const char *prefix, struct err *e)
 		value = getenv(name);
 		if (!value)
 			continue;
-		if (conf_set(c, c->defs[i].key, value, CONF_SRC_ENV, e))
-			return err_wrap(e, "environment %s", name);
+		if (conf_set_from(c, c->defs[i].key, value, CONF_SRC_ENV, name, e))
+			return SLOG_EINVALID_CONFIG;
 	}
 	return 0;
 }
@@ -262,6 +322,39 @@ enum conf_source conf_get_source(const struct conf *c, const char *key)
 	return get(c, key)->source;
 }
 
+/*
+ * A duration kept in ms, as text in the key's unit (log.retention.hours:
+ * 5400000 -> "1.5"), so that it reads as it was written and sets back to
+ * the same value: the parser rounds a fraction down, so the digits are
+ * the fewest (up to 3) that round down to exactly the value; failing
+ * that, "Nms".
+ */
+static void format_duration(int64_t ms, int64_t unit, char *out, size_t size)
+{
+	int64_t whole, rest, pow10 = 1;
+
+	if (unit <= 1 || ms < 0) {
+		snprintf(out, size, "%lld", (long long)ms);
+		return;
+	}
+	whole = ms / unit;
+	rest = ms % unit;
+	if (rest == 0) {
+		snprintf(out, size, "%lld", (long long)whole);
+		return;
+	}
+	for (int digits = 1; digits <= 3; digits++) {
+		__int128 f;
+		pow10 *= 10;
+		f = ((__int128)rest * pow10 + unit - 1) / unit; /* the least that reaches rest */
+		if (f < pow10 && f * unit < ((__int128)rest + 1) * pow10) {
+			snprintf(out, size, "%lld.%0*lld", (long long)whole, digits, (long long)f);
+			return;
+		}
+	}
+	snprintf(out, size, "%lldms", (long long)ms);
+}
+
 void conf_format(const struct conf *c, size_t idx, char *out, size_t size)
 {
 	const struct conf_value *v = &c->vals[idx];
@@ -278,11 +371,7 @@ void conf_format(const struct conf *c, size_t idx, char *out, size_t size)
 		snprintf(out, size, "%g", (double)v->num / 1e6);
 		break;
 	case CONF_DURATION:
-		/* Values are kept in ms; say so where a bare number means another unit. */
-		if (c->defs[idx].unit_ms > 1 && v->num >= 0)
-			snprintf(out, size, "%lldms", (long long)v->num);
-		else
-			snprintf(out, size, "%lld", (long long)v->num);
+		format_duration(v->num, c->defs[idx].unit_ms, out, size);
 		break;
 	default:
 		snprintf(out, size, "%lld", (long long)v->num);
@@ -294,4 +383,18 @@ const char *conf_source_name(enum conf_source src)
 	static const char *const names[] = { "default", "file", "environment", "command line",
 					     "dynamic" };
 	return names[src];
+}
+
+void conf_format_source(const struct conf *c, size_t idx, char *out, size_t size)
+{
+	const struct conf_value *v = &c->vals[idx];
+
+	if (!v->origin)
+		snprintf(out, size, "%s", conf_source_name(v->source));
+	else if (v->source == CONF_SRC_FILE)
+		snprintf(out, size, "file %s", v->origin);
+	else if (v->source == CONF_SRC_ENV)
+		snprintf(out, size, "env %s", v->origin);
+	else
+		snprintf(out, size, "%s %s", conf_source_name(v->source), v->origin);
 }

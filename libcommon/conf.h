@@ -8,14 +8,18 @@
  * style listings print.  Values arrive as text from any source and are
  * parsed and range-checked by the same code:
  *
- *   file         key = value lines, # comments, blank lines ignored
+ *   file         key = value lines, blank lines ignored; a '#' at the
+ *                start of a line, or after whitespace outside double
+ *                quotes, starts a comment ("log.dirs = /d # data" is /d)
  *   environment  SLOG_<KEY> with dots as underscores, upper case
  *                (log.retention.ms -> SLOG_LOG_RETENTION_MS)
- *   command line --set key=value
+ *   command line --set key=value (or a program's alias of it, -X)
  *
  * An unknown key or a value that does not parse is an error naming the
- * key (and the file and line), never a silent default.  Later sources
- * override earlier ones: default < file < environment < command line.
+ * key and where it was set (file and line, variable, option), never a
+ * silent default.  Each value remembers that place, so that a check made
+ * later (two keys that disagree) names it too.  Later sources override
+ * earlier ones: default < file < environment < command line.
  *
  * Getters take a key that must be in the table; asking for a key that is
  * not there is a programming error and aborts.  Not thread-safe while
@@ -61,6 +65,9 @@ struct conf_value {
 	int64_t num;
 	char *str;
 	enum conf_source source;
+	/* Where it was set, owned: "FILE:LINE", "SLOG_KEY", the option
+	 * ("--set", "-X"); NULL for a default or a conf_set() without one. */
+	char *origin;
 };
 
 struct conf {
@@ -86,9 +93,15 @@ int conf_parse(const struct conf_def *def, const char *value, int64_t *num, char
 
 int conf_set(struct conf *c, const char *key, const char *value, enum conf_source src,
 	     struct err *e);
+/* conf_set() remembering origin (copied; may be NULL), as struct conf_value says. */
+int conf_set_from(struct conf *c, const char *key, const char *value, enum conf_source src,
+		  const char *origin, struct err *e);
 
 /* Parse "key=value" (the --set form). */
 int conf_set_pair(struct conf *c, const char *pair, enum conf_source src, struct err *e);
+/* The same, origin the option that gave it ("--set", "-X"). */
+int conf_set_pair_from(struct conf *c, const char *pair, enum conf_source src,
+		       const char *origin, struct err *e);
 
 int conf_load_file(struct conf *c, const char *path, struct err *e);
 int conf_load_env(struct conf *c, const char *prefix, struct err *e);
@@ -98,9 +111,21 @@ int conf_get_bool(const struct conf *c, const char *key);
 const char *conf_get_str(const struct conf *c, const char *key); /* may be NULL */
 enum conf_source conf_get_source(const struct conf *c, const char *key);
 
-/* The current value as text, as a config file would say it. */
+/*
+ * Prefix e's message with key and where its value was set, as every
+ * error about a value reads: "FILE:LINE: key: ", "environment SLOG_KEY: ",
+ * "--set key: ", or "key: " for a default.  Returns e's code.
+ */
+int conf_wrap_key(const struct conf *c, const char *key, struct err *e);
+
+/* The current value as text, as a config file would say it: durations
+ * whose bare number has a unit (log.retention.hours) in that unit. */
 void conf_format(const struct conf *c, size_t idx, char *out, size_t size);
 
 const char *conf_source_name(enum conf_source src);
+
+/* Where value idx came from, for a listing: "default", "file FILE:LINE",
+ * "env SLOG_KEY", "command line --set". */
+void conf_format_source(const struct conf *c, size_t idx, char *out, size_t size);
 
 #endif

@@ -23,9 +23,9 @@ load helpers
 	SLOG_NUM_PARTITIONS=4 run --separate-stderr slog-broker -c "$BATS_TEST_TMPDIR/b.conf" \
 		--set log.retention.ms=1h --check-config
 	assert_success
-	assert_line "num.partitions = 4  # environment"
-	assert_line "log.retention.ms = 3600000  # command line"
-	assert_line "log.segment.bytes = 67108864  # file"
+	assert_line "num.partitions = 4  # env SLOG_NUM_PARTITIONS"
+	assert_line "log.retention.ms = 3600000  # command line --set"
+	assert_line "log.segment.bytes = 67108864  # file $BATS_TEST_TMPDIR/b.conf:4"
 }
 
 @test "an unknown key or a bad value is an error that names it" {
@@ -58,6 +58,7 @@ load helpers
 	assert_output '{"status":"ok"}'
 	run curl -sf "$BROKER_URL/readyz"
 	assert_output '{"status":"ready"}'
+	slog-topics create m
 	echo hello | slog-produce -t m
 	slog-consume -t m -e >/dev/null
 	run curl -sf "$BROKER_URL/metrics"
@@ -82,6 +83,7 @@ load helpers
 
 @test "SIGTERM stops the broker cleanly within 5 seconds" {
 	start_broker
+	slog-topics create t
 	seq 1 1000 | slog-produce -t t
 	local start=$SECONDS
 	stop_broker
@@ -93,6 +95,7 @@ load helpers
 
 @test "SIGINT stops the broker too, answering a waiting fetch" {
 	start_broker
+	slog-topics create t
 	echo x | slog-produce -t t
 	curl -s "$BROKER_URL/v1/topics/t/partitions/0/records?offset=1&max_wait_ms=30000" \
 		>"$BATS_TEST_TMPDIR/fetch.out" 3>&- &
@@ -138,6 +141,7 @@ load helpers
 
 @test "after a crash (kill -9) the broker recovers every acknowledged record" {
 	start_broker
+	slog-topics create crash
 	seq 1 20000 | slog-produce -t crash --acks all
 	kill -KILL "$BROKER_PID"
 	wait "$BROKER_PID" || true
@@ -152,6 +156,7 @@ load helpers
 
 @test "a torn tail left by a crash is cut back to the last whole batch" {
 	start_broker
+	slog-topics create torn
 	seq 1 100 | slog-produce -t torn
 	local seg=$BROKER_DIR/data/torn-0/00000000000000000000.log
 	kill -KILL "$BROKER_PID"

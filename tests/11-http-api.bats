@@ -8,6 +8,7 @@ setup() {
 }
 
 @test "curl produces NDJSON that slog-consume reads back" {
+	slog-topics create web
 	run curl -sf -X POST "$BROKER_URL/v1/topics/web/records" -H 'Content-Type: application/x-ndjson' \
 		--data-binary $'{"key":"k1","value":"one"}\n{"key":"k2","value":"two","headers":{"h":"x"}}\n'
 	assert_success
@@ -19,6 +20,7 @@ setup() {
 }
 
 @test "slog-produce writes what curl fetches as NDJSON, with the offsets headers" {
+	slog-topics create back
 	printf 'a\nb\nc\n' | slog-produce -t back
 	run curl -sf -D "$BATS_TEST_TMPDIR/h" "$BROKER_URL/v1/topics/back/partitions/0/records?offset=1"
 	assert_success
@@ -32,6 +34,7 @@ setup() {
 
 @test "record batches go in and come out byte for byte" {
 	"$SLOG_TEST_TOOL" batch alpha beta >"$BATS_TEST_TMPDIR/in.batch"
+	slog-topics create bin
 	run curl -sf -X POST "$BROKER_URL/v1/topics/bin/partitions/0/records" \
 		-H 'Content-Type: application/x-slog-batch' --data-binary "@$BATS_TEST_TMPDIR/in.batch"
 	assert_success
@@ -70,6 +73,7 @@ setup() {
 }
 
 @test "a fetch past the end is OFFSET_OUT_OF_RANGE with the log's bounds" {
+	slog-topics create r
 	echo x | slog-produce -t r
 	run curl -s "$BROKER_URL/v1/topics/r/partitions/0/records?offset=5"
 	assert_output --partial '"code":"OFFSET_OUT_OF_RANGE"'
@@ -79,6 +83,7 @@ setup() {
 }
 
 @test "a fetch at the end waits for the next record (long poll)" {
+	slog-topics create lp
 	echo first | slog-produce -t lp
 	(sleep 0.5; echo second | slog-produce -t lp) 3>&- &
 	local start=$SECONDS
@@ -89,6 +94,7 @@ setup() {
 }
 
 @test "a fetch at the end with nothing new answers empty after max_wait_ms" {
+	slog-topics create idle
 	echo x | slog-produce -t idle
 	run curl -s -w ' %{http_code} %{time_total}' \
 		"$BROKER_URL/v1/topics/idle/partitions/0/records?offset=1&max_wait_ms=300"
@@ -97,6 +103,7 @@ setup() {
 }
 
 @test "offsets by earliest, latest and time" {
+	slog-topics create times
 	printf '{"value":"old","timestamp":1000}\n{"value":"mid","timestamp":2000}\n{"value":"new","timestamp":3000}\n' |
 		slog-produce -J -t times
 	run curl -sf "$BROKER_URL/v1/topics/times/partitions/0/offsets?at=earliest"
@@ -138,6 +145,7 @@ setup() {
 }
 
 @test "acks=0, 1 and all are each answered; a bad acks is refused" {
+	slog-topics create acks
 	for a in 0 1 all; do
 		run curl -sf -X POST "$BROKER_URL/v1/topics/acks/partitions/0/records?acks=$a" --data-binary x
 		assert_success
@@ -185,8 +193,24 @@ setup() {
 	[[ "$output" == *" 404" ]]
 }
 
-@test "metadata says why it did not auto-create a topic" {
-	restart_broker --set auto.create.topics.enable=false
+@test "a produce to a topic that does not exist is 404 UNKNOWN_TOPIC_OR_PARTITION naming it, and creates nothing" {
+	run curl -s -w ' %{http_code}' -X POST "$BROKER_URL/v1/topics/oders/records" --data-binary x
+	[[ "$output" == *'"code":"UNKNOWN_TOPIC_OR_PARTITION"'*"topic 'oders' does not exist"*" 404" ]]
+	run curl -s -w ' %{http_code}' -X POST "$BROKER_URL/v1/topics/oders/partitions/0/records" --data-binary x
+	[[ "$output" == *'"code":"UNKNOWN_TOPIC_OR_PARTITION"'*"topic 'oders' does not exist"*" 404" ]]
+	run curl -s -w ' %{http_code}' "$BROKER_URL/v1/topics/oders"
+	[[ "$output" == *" 404" ]]
+}
+
+@test "a produce creates its topic when auto.create.topics.enable is set" {
+	restart_broker --set auto.create.topics.enable=true
+	run curl -s -w ' %{http_code}' -X POST "$BROKER_URL/v1/topics/made/records" --data-binary x
+	[[ "$output" == *" 200" ]]
+	run curl -sf "$BROKER_URL/v1/topics/made"
+	assert_success
+}
+
+@test "metadata says why it did not auto-create a topic, as auto-create is off by default" {
 	run curl -sf "$BROKER_URL/v1/metadata?topics=off&auto_create=1"
 	[[ "$(echo "$output" | jq -r '.topics[0].error.message')" == *"auto.create.topics.enable is off"* ]]
 	run curl -sf "$BROKER_URL/v1/metadata?topics=bad!name&auto_create=true"
@@ -194,6 +218,7 @@ setup() {
 }
 
 @test "media types are matched without regard to case" {
+	slog-topics create ci
 	run curl -sf -X POST "$BROKER_URL/v1/topics/ci/partitions/0/records" -H 'Content-Type: TEXT/Plain' --data-binary x
 	assert_success
 }

@@ -28,6 +28,7 @@ crash_restart() {
 
 @test "a fetch of a batch altered on disk answers CORRUPT_MESSAGE instead of its records" {
 	start_broker
+	slog-topics create t
 	post_batch t a0 a1 a2 a3 a4
 	post_batch t b0 b1 b2 b3 b4
 	local seg=$BROKER_DIR/data/t-0/00000000000000000000.log size
@@ -47,6 +48,7 @@ crash_restart() {
 
 @test "after a clean stop, a bad batch added to the tail is cut and a new append is not placed behind it" {
 	start_broker
+	slog-topics create t
 	post_batch t a0 a1 a2 a3 a4
 	post_batch t b0 b1 b2 b3 b4
 	post_batch t c0 c1 c2 c3 c4
@@ -74,6 +76,7 @@ crash_restart() {
 
 @test "a flipped byte in an old segment loses no later segment and no offset is given twice" {
 	start_broker --set log.segment.bytes=1MiB
+	slog-topics create old
 	local i
 	for i in $(seq 1 5000); do printf '%s-%0900d\n' "$i" 0; done |
 		slog-produce -t old --acks all

@@ -52,6 +52,7 @@ fetch_ndjson() {
 @test "a batch within message.max.uncompressed.bytes is accepted, and the key can raise the limit" {
 	"$SLOG_TEST_TOOL" bomb-batch --records 20 --record-bytes 1MiB >"$BATS_TEST_TMPDIR/b20"
 	restart_broker --set message.max.uncompressed.bytes=8MiB
+	slog-topics create small
 	produce_file small "$BATS_TEST_TMPDIR/b20"
 	assert_output --partial '413 '
 	restart_broker --set message.max.uncompressed.bytes=32MiB
@@ -63,6 +64,7 @@ fetch_ndjson() {
 @test "an NDJSON fetch with max_bytes=1 of a compressible batch answers one record, in bounded memory" {
 	# 48 records of 512 KiB of zeros: each renders to about 3 MiB of NDJSON.
 	"$SLOG_TEST_TOOL" bomb-batch --records 48 --record-bytes 512KiB >"$BATS_TEST_TMPDIR/b48"
+	slog-topics create zeros
 	produce_file zeros "$BATS_TEST_TMPDIR/b48"
 	assert_output --partial '200 '
 	before=$(vmhwm)
@@ -83,6 +85,7 @@ fetch_ndjson() {
 
 @test "a record beyond a lowered message.max.uncompressed.bytes is refused as NDJSON and served as a batch" {
 	"$SLOG_TEST_TOOL" bomb-batch --records 3 --record-bytes 2MiB >"$BATS_TEST_TMPDIR/b3"
+	slog-topics create big
 	produce_file big "$BATS_TEST_TMPDIR/b3"
 	assert_output --partial '200 '
 	restart_broker --set message.max.uncompressed.bytes=1MiB
@@ -97,6 +100,7 @@ fetch_ndjson() {
 }
 
 @test "following Slog-Next-Offset with a small max_bytes reads every record exactly once" {
+	slog-topics create walk
 	for i in 1 2 3; do
 		seq -f "text-$i-%g" 1 7 | curl -sf -o /dev/null -X POST \
 			"$BROKER_URL/v1/topics/walk/partitions/0/records" -H 'Content-Type: text/plain' --data-binary @-
@@ -120,6 +124,7 @@ fetch_ndjson() {
 
 @test "a negative timestamp is refused with INVALID_TIMESTAMP in a batch as in NDJSON" {
 	"$SLOG_TEST_TOOL" bomb-batch --records 1 --record-bytes 1 --timestamp -5 >"$BATS_TEST_TMPDIR/neg"
+	slog-topics create ts
 	produce_file ts "$BATS_TEST_TMPDIR/neg"
 	assert_output --partial '400 '
 	assert_output --partial INVALID_TIMESTAMP

@@ -8,6 +8,7 @@ setup() {
 }
 
 @test "lines of stdin become records of the topic, in order" {
+	slog-topics create lines
 	seq 1 1000 | slog-produce -t lines
 	run --separate-stderr slog-consume -t lines -e
 	assert_success
@@ -16,6 +17,7 @@ setup() {
 }
 
 @test "files given as arguments are read in turn" {
+	slog-topics create files
 	printf 'a\nb\n' >"$BATS_TEST_TMPDIR/f1"
 	printf 'c\n' >"$BATS_TEST_TMPDIR/f2"
 	slog-produce -t files "$BATS_TEST_TMPDIR/f1" "$BATS_TEST_TMPDIR/f2"
@@ -38,6 +40,7 @@ setup() {
 }
 
 @test "-k gives every record the key; -K splits key and value" {
+	slog-topics create keys
 	printf 'a\nb\n' | slog-produce -t keys -k fixed
 	printf 'k1:v1\nk2:v2:w\nnokey\n' | slog-produce -t keys -K :
 	run slog-consume -t keys -e -f '%k|%K|%s\n'
@@ -72,6 +75,8 @@ setup() {
 }
 
 @test "-D splits records at any bytes; -D '' makes each file one record" {
+	local t
+	for t in delim nul whole; do slog-topics create "$t"; done
 	printf 'a;;b;;c' | slog-produce -t delim -D ';;'
 	run slog-consume -t delim -e -f '[%s]'
 	assert_output '[a][b][c]'
@@ -85,12 +90,14 @@ setup() {
 }
 
 @test "-H adds headers in order, repeated names kept" {
+	slog-topics create hdr
 	echo v | slog-produce -t hdr -H a=1 -H b=2 -H a=3
 	run slog-consume -t hdr -e -f '%h\n'
 	assert_output 'a=1,b=2,a=3'
 }
 
 @test "-Z sends empty keys and values as null (tombstones)" {
+	slog-topics create tomb
 	printf 'k:\n:v\n' | slog-produce -t tomb -K : -Z
 	run slog-consume -t tomb -e -J
 	[ "$(echo "${lines[0]}" | jq -c '[.key,.value]')" = '["k",null]' ]
@@ -98,6 +105,8 @@ setup() {
 }
 
 @test "-J reads NDJSON: keys, binary values, headers, timestamps and per-line topics" {
+	local t
+	for t in j1 j2; do slog-topics create "$t"; done
 	printf '%s\n' '{"topic":"j1","key":"k","value_b64":"AP8=","timestamp":1234,"headers":[{"key":"h","value":null}]}' \
 		'{"topic":"j2","value":"two"}' | slog-produce -J
 	run slog-consume -t j1 -e -J
@@ -107,6 +116,7 @@ setup() {
 }
 
 @test "a malformed NDJSON line N is named; records before it are delivered, none after" {
+	slog-topics create bad
 	run --separate-stderr bash -c "printf '%s\n' '{\"value\":\"1\"}' '{\"value\":\"2\"}' '{\"value\":3}' '{\"value\":\"4\"}' | slog-produce -J -t bad"
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == *"line 3"* ]]
@@ -116,6 +126,7 @@ setup() {
 }
 
 @test "-z zstd compresses batches that every reader reads" {
+	slog-topics create z
 	seq 1 5000 | slog-produce -t z -z zstd
 	run slog-consume -t z -e
 	[ "$output" = "$(seq 1 5000)" ]
@@ -125,6 +136,8 @@ setup() {
 }
 
 @test "--acks 0, 1 and all all deliver" {
+	local t
+	for t in acks0 acks1 acksall; do slog-topics create "$t"; done
 	for a in 0 1 all; do
 		seq 1 100 | slog-produce -t "acks$a" --acks "$a"
 		run slog-consume -t "acks$a" -e
@@ -133,6 +146,8 @@ setup() {
 }
 
 @test "--batch-bytes and --linger-ms shape the batches" {
+	local t
+	for t in small large; do slog-topics create "$t"; done
 	seq 1 1000 | slog-produce -t small --batch-bytes 200
 	seq 1 1000 | slog-produce -t large --batch-bytes 1MiB --linger-ms 50
 	local small large
@@ -161,14 +176,14 @@ setup() {
 }
 
 @test "-v prints a summary on stderr and nothing on stdout" {
+	slog-topics create v
 	run --separate-stderr bash -c 'seq 1 10 | slog-produce -t v -v'
 	assert_success
 	[ -z "$output" ]
 	[[ "$stderr" == *"10 of 10 records acknowledged"* ]]
 }
 
-@test "a topic that does not exist is an error when auto-create is off" {
-	restart_broker --set auto.create.topics.enable=false
+@test "a topic that does not exist is an error, as auto-create is off by default" {
 	run --separate-stderr bash -c 'echo x | slog-produce -t absent'
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == *"topic 'absent' does not exist"* ]]
@@ -177,7 +192,7 @@ setup() {
 }
 
 @test "a topic is created on first write when auto-create is on" {
-	restart_broker --set num.partitions=3
+	restart_broker --set num.partitions=3 --set auto.create.topics.enable=true
 	echo x | slog-produce -t auto
 	run slog-topics describe auto --json
 	[ "$(echo "$output" | jq '.topics[0].partitions | length')" = 3 ]

@@ -5,6 +5,7 @@ load helpers
 
 setup() {
 	start_broker
+	slog-topics create ten
 	seq 1 10 | slog-produce -t ten
 }
 
@@ -28,6 +29,7 @@ setup() {
 }
 
 @test "-o @TIME starts at the first record that new, @T1:T2 stops before T2" {
+	slog-topics create t3
 	printf '{"value":"a","timestamp":1000}\n{"value":"b","timestamp":2000}\n{"value":"c","timestamp":3000}\n' |
 		slog-produce -J -t t3
 	run slog-consume -t t3 -e -o @1500
@@ -56,6 +58,8 @@ setup() {
 }
 
 @test "-f prints kcat's tokens, %d dates and escapes" {
+	local t
+	for t in fmt dates; do slog-topics create "$t"; done
 	printf 'k\tv\n' | slog-produce -t fmt -K '\t' -H h=x
 	run --separate-stderr slog-consume -t fmt -e -f '%t|%p|%o|%k|%K|%s|%S|%h|%%\t|\n'
 	assert_output $'fmt|0|0|k|1|v|1|h=x|%\t|'
@@ -69,6 +73,7 @@ setup() {
 }
 
 @test "-Z prints null keys and values as NULL" {
+	slog-topics create nulls
 	printf '{"key":null,"value":null}\n' | slog-produce -J -t nulls
 	run slog-consume -t nulls -e -f '%k,%s,%K,%S\n'
 	assert_output ',,-1,-1'
@@ -77,6 +82,7 @@ setup() {
 }
 
 @test "-J prints one NDJSON object per record, binary-safe" {
+	slog-topics create js
 	printf '{"key":"k","value_b64":"/wA=","headers":[{"key":"a","value":"1"}]}\n' | slog-produce -J -t js
 	run --separate-stderr slog-consume -t js -e -J
 	assert_success
@@ -120,6 +126,7 @@ setup() {
 }
 
 @test "| head ends it cleanly with status 0" {
+	slog-topics create many
 	seq 1 200000 | slog-produce -t many
 	run bash -c 'set -o pipefail; slog-consume -t many | head -3'
 	assert_success
@@ -135,6 +142,7 @@ setup() {
 }
 
 @test "--max-bytes bounds each fetch and still reads everything" {
+	slog-topics create mb
 	seq 1 5000 | slog-produce -t mb --batch-bytes 2KiB
 	run slog-consume -t mb -e --max-bytes 4KiB
 	[ "${#lines[@]}" -eq 5000 ]

@@ -100,6 +100,7 @@ has_distinct() {
 }
 
 @test "each group reads every record; a group goes on where it stopped" {
+	slog-topics create t
 	seq 1 100 | slog-produce -t t
 	run --separate-stderr slog-consume -g a -t t -c 10
 	assert_output "$(seq 1 10)"
@@ -123,6 +124,7 @@ has_distinct() {
 }
 
 @test "--commit before and --commit after both commit exactly what was written with -c" {
+	slog-topics create t
 	seq 1 50 | slog-produce -t t
 	run --separate-stderr slog-consume -g early -t t -e --commit before -c 7
 	assert_output "$(seq 1 7)"
@@ -210,6 +212,8 @@ has_distinct() {
 }
 
 @test "reset-offsets plans, applies with --execute, and refuses an active group" {
+	local t
+	for t in t ts; do slog-topics create "$t"; done
 	seq 1 100 | slog-produce -t t
 	printf '%s\n' a b c | slog-produce -t t
 	slog-consume -g g -t t -e >/dev/null 2>&1
@@ -265,6 +269,7 @@ has_distinct() {
 }
 
 @test "slog-groups delete removes an empty group and refuses an active one" {
+	slog-topics create t
 	seq 1 5 | slog-produce -t t
 	slog-consume -g old -t t -e >/dev/null 2>&1
 	start_member busy busy

@@ -8,6 +8,8 @@ setup() {
 }
 
 @test "consume -J | produce -J copies keys, values, headers and timestamps exactly" {
+	local t
+	for t in src dst; do slog-topics create "$t"; done
 	{
 		printf '%s\n' '{"key":"a","value":"text","timestamp":1111,"headers":[{"key":"h","value":"1"},{"key":"h","value":"2"}]}'
 		printf '%s\n' '{"key_b64":"gA==","value_b64":"AAEC/w==","timestamp":2222}'
@@ -19,6 +21,8 @@ setup() {
 }
 
 @test "every byte value survives the round trip" {
+	local t
+	for t in blob blob2; do slog-topics create "$t"; done
 	head -c 4096 /dev/urandom >"$BATS_TEST_TMPDIR/blob"
 	slog-produce -t blob -D '' "$BATS_TEST_TMPDIR/blob"
 	slog-consume -t blob -e -J | slog-produce -J -t blob2
@@ -26,6 +30,8 @@ setup() {
 }
 
 @test "consume | jq | produce transforms a topic" {
+	local t
+	for t in nums tens; do slog-topics create "$t"; done
 	for i in 1 2 3; do echo "{\"n\":$i}"; done | slog-produce -t nums
 	slog-consume -t nums -e | jq -c '{n: (.n * 10)}' | slog-produce -t tens
 	run slog-consume -t tens -e
@@ -33,6 +39,7 @@ setup() {
 }
 
 @test "a pipeline moves a million records and loses none" {
+	slog-topics create big
 	seq 1 1000000 | slog-produce -t big
 	run bash -c 'slog-consume -t big -e | wc -l'
 	assert_output 1000000

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "compress.h"
+#include "meta_log.h"
 
 #define DAY_MS (24LL * 3600 * 1000)
 #define I64MAX INT64_MAX
@@ -34,8 +35,8 @@ const struct conf_def broker_conf_defs[] = {
 	  "replicas of a topic created without a count" },
 	{ "min.insync.replicas", CONF_INT, "1", 1, 100, 0, NULL,
 	  "replicas that must have a batch before acks=all is answered" },
-	{ "auto.create.topics.enable", CONF_BOOL, "true", 0, 1, 0, NULL,
-	  "create a topic when a producer first writes to it" },
+	{ "auto.create.topics.enable", CONF_BOOL, "false", 0, 1, 0, NULL,
+	  "create a topic when a producer first writes to it (off: such a produce answers 404)" },
 	{ "delete.topic.enable", CONF_BOOL, "true", 0, 1, 0, NULL, "allow deleting topics" },
 	{ "log.retention.ms", CONF_DURATION, "7d", -1, I64MAX, 1, NULL,
 	  "default retention.ms: delete segments older than this (-1: keep forever)" },
@@ -333,4 +334,69 @@ json_t *topic_config_describe(const struct conf *broker, json_t *overrides)
 						      td->def.doc));
 	}
 	return list;
+}
+
+/* The key of the three that decides the effective retention.ms. */
+static const char *retention_key(const struct conf *c)
+{
+	if (conf_get_source(c, "log.retention.ms") != CONF_SRC_DEFAULT)
+		return "log.retention.ms";
+	if (conf_get_source(c, "log.retention.minutes") != CONF_SRC_DEFAULT)
+		return "log.retention.minutes";
+	return "log.retention.hours";
+}
+
+/*
+ * A key that was not set but whose effective value another key gives:
+ * its value as text and that key.  Returns 0 when the key is not derived
+ * (set, or a default of its own that nothing overrides).
+ */
+static int derived(const struct conf *c, const char *key, char *out, size_t size,
+		   const char **from)
+{
+	const char *dirs;
+
+	if (conf_get_source(c, key) != CONF_SRC_DEFAULT)
+		return 0;
+	if (strcmp(key, "log.retention.ms") == 0) {
+		*from = retention_key(c);
+		if (strcmp(*from, "log.retention.hours") == 0 &&
+		    conf_get_source(c, *from) == CONF_SRC_DEFAULT)
+			return 0; /* 168 hours is the 7d default */
+		snprintf(out, size, "%lld", (long long)broker_retention_ms(c));
+	} else if (strcmp(key, "log.roll.ms") == 0) {
+		*from = "log.roll.hours";
+		snprintf(out, size, "%lld", (long long)broker_roll_ms(c));
+	} else if (strcmp(key, "advertised.listeners") == 0) {
+		*from = "listeners";
+		snprintf(out, size, "%s", conf_get_str(c, "listeners"));
+	} else if (strcmp(key, "metadata.log.dir") == 0) {
+		*from = "log.dirs";
+		dirs = conf_get_str(c, "log.dirs");
+		dirs += strspn(dirs, " ");
+		snprintf(out, size, "%.*s/%s", (int)strcspn(dirs, ", "), dirs, META_LOG_DIR_NAME);
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+void broker_config_print(const struct conf *c, FILE *out)
+{
+	for (size_t i = 0; i < c->ndefs; i++) {
+		const char *key = c->defs[i].key, *from;
+		char v[512], src[4300];
+
+		if (derived(c, key, v, sizeof(v), &from)) {
+			fprintf(out, "%s = %s  # derived from %s\n", key, v, from);
+			continue;
+		}
+		/* Keys with no value (no default, not set) are left out, so the
+		 * output reads back as a config file. */
+		if (c->vals[i].source == CONF_SRC_DEFAULT && !c->defs[i].def)
+			continue;
+		conf_format(c, i, v, sizeof(v));
+		conf_format_source(c, i, src, sizeof(src));
+		fprintf(out, "%s = %s  # %s\n", key, v, src);
+	}
 }

@@ -13,6 +13,7 @@
 #define SLOG_BROKER_CONFIG_H
 
 #include <jansson.h>
+#include <stdio.h>
 
 #include "conf.h"
 #include "partition_log.h"
@@ -68,5 +69,15 @@ json_t *topic_config_describe(const struct conf *broker, json_t *overrides);
 /* Effective retention.ms: Kafka's log.retention.ms/.minutes/.hours precedence. */
 int64_t broker_retention_ms(const struct conf *c);
 int64_t broker_roll_ms(const struct conf *c);
+
+/*
+ * Print every key with its effective value as a config file says it, and
+ * where the value came from after a '#': "default", "file FILE:LINE",
+ * "env SLOG_KEY", "command line --set", or, for a key that was not set
+ * but that another key gives (log.retention.ms from log.retention.hours,
+ * advertised.listeners from listeners), "derived from KEY".  Keys with no
+ * value are left out, so that the output loads back as it is.
+ */
+void broker_config_print(const struct conf *c, FILE *out);
 
 #endif

@@ -311,13 +311,18 @@ int http_conns_listen(const char *host, int port, int *bound, struct err *e)
 		freeaddrinfo(res);
 		return err_set(e, SLOG_EIO, "cannot listen on %s:%d: %s", host, port, strerror(errnum));
 	}
-	{
-		struct sockaddr_storage ss;
-		socklen_t len = sizeof(ss);
-		getsockname(fd, (struct sockaddr *)&ss, &len);
-		*bound = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-							 : ((struct sockaddr_in *)&ss)->sin_port);
-	}
+	*bound = http_conns_port(fd);
 	freeaddrinfo(res);
 	return fd;
+}
+
+int http_conns_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
+		return -1;
+	return ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+					      : ((struct sockaddr_in *)&ss)->sin_port);
 }

@@ -58,6 +58,8 @@ void http_conns_free(struct http_conns *c);
 /* Listen on host:port (0: any free port); the port bound goes to *bound.
  * Returns the socket, or a negative SLOG_E* code with a message in e. */
 int http_conns_listen(const char *host, int port, int *bound, struct err *e);
+/* The port a listening socket is bound to. */
+int http_conns_port(int fd);
 /* Raise the soft RLIMIT_NOFILE to the hard limit (before the logs open). */
 void http_conns_raise_nofile(void);
 /* Raise it; return how many of want connections fit next to reserve more

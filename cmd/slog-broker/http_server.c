@@ -713,8 +713,7 @@ static void server_free(struct http_server *s)
 	free(s);
 }
 
-struct http_server *http_start(struct broker *b, const char *host, int port, int threads,
-			       struct err *e)
+struct http_server *http_start(struct broker *b, int listen_fd, int threads, struct err *e)
 {
 	struct http_server *s = xcalloc(1, sizeof(*s));
 	unsigned idle_s = (unsigned)(conf_get_num(&b->conf, "connections.max.idle.ms") / 1000);
@@ -723,11 +722,8 @@ struct http_server *http_start(struct broker *b, const char *host, int port, int
 	s->b = b;
 	pthread_mutex_init(&s->lock, NULL);
 	limits_from_conf(s, &l, threads);
-	s->listen_fd = http_conns_listen(host, port, &s->port, e);
-	if (s->listen_fd < 0) {
-		server_free(s);
-		return NULL;
-	}
+	s->listen_fd = listen_fd;
+	s->port = http_conns_port(listen_fd);
 	s->conns = http_conns_new(&l);
 	/* libmicrohttpd's own limit is above ours, so that it keeps accepting
 	 * and we answer (429) rather than leave sockets in the backlog. */
@@ -748,8 +744,8 @@ struct http_server *http_start(struct broker *b, const char *host, int port, int
 				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 				MHD_OPTION_END);
 	if (!s->d) {
+		err_set(e, SLOG_EIO, "cannot start the HTTP server on port %d", s->port);
 		server_free(s);
-		err_set(e, SLOG_EIO, "cannot start the HTTP server on %s:%d", host, port);
 		return NULL;
 	}
 	return s;

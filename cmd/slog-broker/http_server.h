@@ -68,9 +68,9 @@ struct request {
 	struct request *sprev, *snext; /* suspended list, under the server's lock */
 };
 
-/* Listen on host:port (port 0: any free port) with threads threads. */
-struct http_server *http_start(struct broker *b, const char *host, int port, int threads,
-			       struct err *e);
+/* Serve on listen_fd (from http_conns_listen()) with threads threads.
+ * Takes the socket: it is closed with the server, or on failure. */
+struct http_server *http_start(struct broker *b, int listen_fd, int threads, struct err *e);
 /* The port actually bound. */
 int http_port(const struct http_server *s);
 /* Stop accepting connections; requests in flight go on. */

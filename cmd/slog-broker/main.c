@@ -34,7 +34,7 @@
 #include "units.h"
 
 static const char synopsis[] =
-	"usage: slog-broker [-c FILE] [--set KEY=VALUE]... [--check-config]\n"
+	"usage: slog-broker [-c FILE] [--set KEY=VALUE | -X KEY=VALUE]... [--check-config]\n"
 	"       slog-broker --help-config | -h | -V\n";
 
 static void usage(void)
@@ -43,12 +43,14 @@ static void usage(void)
 	printf("The slog server: stores partitions and serves the HTTP API.\n\n"
 	       "  -c, --config FILE       read key = value settings from FILE\n"
 	       "  -s, --set KEY=VALUE     set one key (repeatable; wins over FILE and SLOG_* variables)\n"
+	       "  -X KEY=VALUE            the same as --set\n"
 	       "      --check-config      check the configuration, print the effective values, exit\n"
 	       "      --help-config       list every key with its default and meaning\n"
 	       "  -h, --help              show this help\n"
 	       "  -V, --version           show the version\n\n"
 	       "With no configuration it serves 127.0.0.1:9292 with data in ./slog-data.\n"
-	       "Each key may also come from the environment as SLOG_<KEY> (dots as _).\n"
+	       "Each key may also come from the environment as SLOG_<KEY>, upper case with\n"
+	       "dots as _ (SLOG_LOG_DIRS); --set wins over it, and it over FILE.\n"
 	       "See slog-broker(1) and slog-broker.conf(5).\n");
 }
 
@@ -81,19 +83,6 @@ static void help_config(void)
 	}
 }
 
-static void print_config(const struct conf *c)
-{
-	for (size_t i = 0; i < c->ndefs; i++) {
-		char v[512];
-		/* Keys with no value (no default, not set) are left out, so the
-		 * output reads back as a config file. */
-		if (c->vals[i].source == CONF_SRC_DEFAULT && !c->defs[i].def)
-			continue;
-		conf_format(c, i, v, sizeof(v));
-		printf("%s = %s  # %s\n", c->defs[i].key, v, conf_source_name(c->vals[i].source));
-	}
-}
-
 /* "host:port", "http://host:port", "[::1]:port" -> host and port. */
 static int parse_listener(const char *s, char *host, size_t size, int *port, struct err *e)
 {
@@ -103,26 +92,33 @@ static int parse_listener(const char *s, char *host, size_t size, int *port, str
 	if (strncmp(p, "http://", 7) == 0)
 		p += 7;
 	else if (strstr(p, "://"))
-		return err_set(e, SLOG_EINVALID_CONFIG, "listeners: '%s': only http:// is served", s);
+		return err_set(e, SLOG_EINVALID_CONFIG, "'%s': only http:// is served", s);
 	if (*p == '[') {
 		const char *close = strchr(p, ']');
 		if (!close || close[1] != ':')
-			return err_set(e, SLOG_EINVALID_CONFIG, "listeners: '%s' is not [host]:port", s);
+			return err_set(e, SLOG_EINVALID_CONFIG, "'%s' is not [host]:port", s);
 		snprintf(host, size, "%.*s", (int)(close - p - 1), p + 1);
 		colon = close + 1;
 	} else {
 		colon = strrchr(p, ':');
 		if (!colon)
-			return err_set(e, SLOG_EINVALID_CONFIG, "listeners: '%s' is not host:port", s);
+			return err_set(e, SLOG_EINVALID_CONFIG, "'%s' is not host:port", s);
 		snprintf(host, size, "%.*s", (int)(colon - p), p);
 	}
 	if (units_parse_int(colon + 1, 0, 65535, &v, NULL))
-		return err_set(e, SLOG_EINVALID_CONFIG, "listeners: '%s' has no valid port", s);
+		return err_set(e, SLOG_EINVALID_CONFIG, "'%s' has no valid port", s);
 	*port = (int)v;
 	return 0;
 }
 
-static int load_config(struct broker *b, const char *file, char **sets, int nsets, struct err *e)
+/* One --set or -X, as given. */
+struct set_opt {
+	const char *opt; /* "--set" or "-X" */
+	const char *pair;
+};
+
+static int load_config(struct broker *b, const char *file, const struct set_opt *sets, int nsets,
+		       struct err *e)
 {
 	const char *adv;
 	int rc = conf_init(&b->conf, broker_conf_defs, broker_conf_ndefs, e);
@@ -132,25 +128,30 @@ static int load_config(struct broker *b, const char *file, char **sets, int nset
 	if (!rc)
 		rc = conf_load_env(&b->conf, "SLOG_", e);
 	for (int i = 0; !rc && i < nsets; i++)
-		rc = conf_set_pair(&b->conf, sets[i], CONF_SRC_CMDLINE, e);
+		rc = conf_set_pair_from(&b->conf, sets[i].pair, CONF_SRC_CMDLINE, sets[i].opt, e);
 	if (rc)
 		return rc;
-	rc = parse_listener(conf_get_str(&b->conf, "listeners"), b->listen_host,
-			    sizeof(b->listen_host), &b->listen_port, e);
+	if (parse_listener(conf_get_str(&b->conf, "listeners"), b->listen_host,
+			   sizeof(b->listen_host), &b->listen_port, e))
+		return conf_wrap_key(&b->conf, "listeners", e);
 	adv = conf_get_str(&b->conf, "advertised.listeners");
-	if (!rc && adv)
-		rc = parse_listener(adv, b->host, sizeof(b->host), &b->port, e);
-	if (rc)
-		return rc;
+	if (adv && parse_listener(adv, b->host, sizeof(b->host), &b->port, e))
+		return conf_wrap_key(&b->conf, "advertised.listeners", e);
 	b->node_id = (int32_t)conf_get_num(&b->conf, "node.id");
 	b->flush_on_ack = conf_get_bool(&b->conf, "log.flush.on.ack");
 	b->fetch_max_wait_ms = conf_get_num(&b->conf, "fetch.max.wait.ms");
 	b->request_max_bytes = conf_get_num(&b->conf, "socket.request.max.bytes");
 	log_set_level((enum log_level)conf_get_num(&b->conf, "log.level"));
 	if (conf_get_num(&b->conf, "group.min.session.timeout.ms") >
-	    conf_get_num(&b->conf, "group.max.session.timeout.ms"))
-		return err_set(e, SLOG_EINVALID_CONFIG,
-			       "group.min.session.timeout.ms is larger than group.max.session.timeout.ms");
+	    conf_get_num(&b->conf, "group.max.session.timeout.ms")) {
+		const char *key = conf_get_source(&b->conf, "group.min.session.timeout.ms") !=
+						  CONF_SRC_DEFAULT
+					  ? "group.min.session.timeout.ms"
+					  : "group.max.session.timeout.ms";
+		err_set(e, SLOG_EINVALID_CONFIG,
+			"group.min.session.timeout.ms is larger than group.max.session.timeout.ms");
+		return conf_wrap_key(&b->conf, key, e);
+	}
 	/* Checking every topic default once catches a bad broker-wide default. */
 	{
 		struct topic_config tc;
@@ -231,8 +232,11 @@ static int shutdown_broker(struct broker *b)
 	int rc = 0;
 
 	b->stopping = 1;
-	sd_notify_send("STOPPING=1");
-	log_info("shutting down");
+	/* A broker that never served says only why (main), not that it stops. */
+	if (b->ready) {
+		sd_notify_send("STOPPING=1");
+		log_info("shutting down");
+	}
 	if (b->http) {
 		http_quiesce(b->http);
 		/* Answer long polls now, then let requests in flight finish. */
@@ -275,30 +279,33 @@ static int shutdown_broker(struct broker *b)
 	dir_gate_free(b->gate);
 	conf_free(&b->conf);
 	pthread_rwlock_destroy(&b->meta_lock);
-	log_info("stopped%s", rc ? " with errors" : "");
+	if (b->ready)
+		log_info("stopped%s", rc ? " with errors" : "");
 	return rc;
 }
 
 int main(int argc, char **argv)
 {
 	static struct broker broker;
-	static char *sets[256];
+	static struct set_opt sets[256];
 	struct broker *b = &broker;
 	const char *file = NULL;
-	int nsets = 0, check = 0, c, threads, sig;
+	int nsets = 0, check = 0, c, threads, sig, listen_fd, bound;
 	pthread_rwlockattr_t ra;
 	sigset_t mask;
 	struct err e;
 
 	cli_init(argv[0]);
 	opterr = 0; /* our message, not getopt's */
-	while ((c = getopt_long(argc, argv, ":c:s:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":c:s:X:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': file = optarg; break;
 		case 's':
+		case 'X':
 			if (nsets == (int)(sizeof(sets) / sizeof(sets[0])))
 				cli_usage_error(synopsis, "too many --set options");
-			sets[nsets++] = optarg;
+			sets[nsets].opt = c == 'X' ? "-X" : "--set";
+			sets[nsets++].pair = optarg;
 			break;
 		case OPT_CHECK: check = 1; break;
 		case OPT_HELP_CONFIG: help_config(); return 0;
@@ -323,9 +330,22 @@ int main(int argc, char **argv)
 		b->port = b->listen_port;
 	}
 	if (check) {
-		print_config(&b->conf);
+		broker_config_print(&b->conf, stdout);
 		conf_free(&b->conf);
 		return 0;
+	}
+
+	/*
+	 * The port before the data: a broker that cannot listen (the port is
+	 * taken, the address is not this host's) must fail before it creates
+	 * or claims a log dir, and leave nothing behind.  Connections made
+	 * while the logs are recovered wait in the backlog.
+	 */
+	listen_fd = http_conns_listen(b->listen_host, b->listen_port, &bound, &e);
+	if (listen_fd < 0) {
+		cli_error("%s", e.msg);
+		conf_free(&b->conf);
+		return 1;
 	}
 
 	/* Signals go to this thread only: block them before any thread starts. */
@@ -345,6 +365,7 @@ int main(int argc, char **argv)
 	b->waits = fetch_waits_start();
 	if (open_storage(b, &e)) {
 		cli_error("%s", e.msg);
+		close(listen_fd);
 		shutdown_broker(b);
 		return 1;
 	}
@@ -357,7 +378,7 @@ int main(int argc, char **argv)
 		threads = default_threads();
 	/* A stalled log dir may hold all threads but one (dir_gate.h). */
 	b->gate = dir_gate_new(threads - 1);
-	b->http = http_start(b, b->listen_host, b->listen_port, threads, &e);
+	b->http = http_start(b, listen_fd, threads, &e);
 	if (!b->http) {
 		cli_error("%s", e.msg);
 		shutdown_broker(b);

@@ -64,25 +64,36 @@ static const struct conf_def defs[] = {
 	{ "log.flush.on.ack", CONF_BOOL, "true", 0, 1, 0, NULL, "fsync before acks=all" },
 	{ "cleanup.policy", CONF_ENUM, "delete", 0, 0, 0, "delete|compact|compact,delete", "policy" },
 	{ "log.dirs", CONF_STRING, "./slog-data", 0, 0, 0, NULL, "data directories" },
+	{ "log.retention.hours", CONF_DURATION, "168", -1, INT64_MAX, 3600000, NULL, "in hours" },
 };
+
+/* Write text to the file name in the test's directory and load it into c. */
+static int load_text(struct conf *c, const char *name, const char *text, struct err *e)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", unit_tmpdir(), name);
+	f = fopen(path, "w");
+	if (!f)
+		return err_set(e, SLOG_EIO, "cannot write %s", path);
+	fputs(text, f);
+	fclose(f);
+	return conf_load_file(c, path, e);
+}
 
 static void test_config_file_env_and_command_line_layer(void)
 {
 	struct conf c;
 	struct err e;
-	char path[512];
-	FILE *f;
 
 	REQUIRE(conf_init(&c, defs, sizeof(defs) / sizeof(defs[0]), &e) == 0);
 	CHECK_EQ(conf_get_num(&c, "log.segment.bytes"), 1LL << 30);
 	CHECK_EQ(conf_get_num(&c, "log.retention.ms"), 604800000);
 	CHECK(conf_get_bool(&c, "log.flush.on.ack"));
-	snprintf(path, sizeof(path), "%s/broker.conf", unit_tmpdir());
-	f = fopen(path, "w");
-	fprintf(f, "# a comment\n\nnum.partitions = 3\nlog.segment.bytes=512MiB\n"
-		   "log.dirs = \"/var/lib/slog\"\ncleanup.policy = compact\n");
-	fclose(f);
-	REQUIRE(conf_load_file(&c, path, &e) == 0);
+	REQUIRE(load_text(&c, "broker.conf",
+			  "# a comment\n\nnum.partitions = 3\nlog.segment.bytes=512MiB\n"
+			  "log.dirs = \"/var/lib/slog\"\ncleanup.policy = compact\n", &e) == 0);
 	CHECK_EQ(conf_get_num(&c, "num.partitions"), 3);
 	CHECK_EQ(conf_get_num(&c, "log.segment.bytes"), 512LL << 20);
 	CHECK(strcmp(conf_get_str(&c, "log.dirs"), "/var/lib/slog") == 0);
@@ -102,8 +113,6 @@ static void test_config_errors_name_the_key_and_line(void)
 {
 	struct conf c;
 	struct err e;
-	char path[512];
-	FILE *f;
 
 	REQUIRE(conf_init(&c, defs, sizeof(defs) / sizeof(defs[0]), &e) == 0);
 	CHECK_EQ(conf_set(&c, "num.partitons", "3", CONF_SRC_CMDLINE, &e), SLOG_EINVALID_CONFIG);
@@ -113,14 +122,79 @@ static void test_config_errors_name_the_key_and_line(void)
 	CHECK_EQ(conf_set(&c, "cleanup.policy", "shred", CONF_SRC_CMDLINE, &e), SLOG_EINVALID_CONFIG);
 	CHECK(strstr(e.msg, "delete|compact") != NULL);
 	CHECK_EQ(conf_set_pair(&c, "no-equals-sign", CONF_SRC_CMDLINE, &e), SLOG_EINVALID_CONFIG);
-	snprintf(path, sizeof(path), "%s/bad.conf", unit_tmpdir());
-	f = fopen(path, "w");
-	fprintf(f, "num.partitions = 2\n\nlog.segment.bytes = 1 bushel\n");
-	fclose(f);
-	CHECK_EQ(conf_load_file(&c, path, &e), SLOG_EINVALID_CONFIG);
+	CHECK_EQ(load_text(&c, "bad.conf", "num.partitions = 2\n\nlog.segment.bytes = 1 bushel\n", &e),
+		 SLOG_EINVALID_CONFIG);
 	unit_diag("%s", e.msg);
 	CHECK(strstr(e.msg, ":3:") != NULL && strstr(e.msg, "log.segment.bytes") != NULL);
 	CHECK_EQ(conf_load_file(&c, "/nonexistent/slog.conf", &e), SLOG_EINVALID_CONFIG);
+	conf_free(&c);
+}
+
+static void test_a_hash_after_whitespace_starts_a_comment(void)
+{
+	struct conf c;
+	struct err e;
+	char src[600];
+
+	REQUIRE(conf_init(&c, defs, sizeof(defs) / sizeof(defs[0]), &e) == 0);
+	REQUIRE(load_text(&c, "comments.conf",
+			  "num.partitions = 4 # four\nlog.dirs = /srv/a#1\t# data\n"
+			  "cleanup.policy = \"compact\"  # table\n", &e) == 0);
+	CHECK_EQ(conf_get_num(&c, "num.partitions"), 4);
+	CHECK(strcmp(conf_get_str(&c, "log.dirs"), "/srv/a#1") == 0);
+	CHECK(strcmp(conf_get_str(&c, "cleanup.policy"), "compact") == 0);
+	conf_format_source(&c, 5, src, sizeof(src));
+	CHECK(strstr(src, "file ") == src && strstr(src, "comments.conf:2") != NULL);
+	REQUIRE(load_text(&c, "quoted.conf", "log.dirs = \"/srv/b #2\" # quoted\n", &e) == 0);
+	CHECK(strcmp(conf_get_str(&c, "log.dirs"), "/srv/b #2") == 0);
+	conf_free(&c);
+}
+
+static void test_values_remember_where_they_were_set(void)
+{
+	struct conf c;
+	struct err e;
+	char src[600];
+
+	REQUIRE(conf_init(&c, defs, sizeof(defs) / sizeof(defs[0]), &e) == 0);
+	setenv("SLOG_LOG_DIRS", "/from/env", 1);
+	REQUIRE(conf_load_env(&c, "SLOG_", &e) == 0);
+	unsetenv("SLOG_LOG_DIRS");
+	conf_format_source(&c, 5, src, sizeof(src));
+	CHECK(strcmp(src, "env SLOG_LOG_DIRS") == 0);
+	REQUIRE(conf_set_pair_from(&c, "num.partitions=2", CONF_SRC_CMDLINE, "-X", &e) == 0);
+	conf_format_source(&c, 0, src, sizeof(src));
+	CHECK(strcmp(src, "command line -X") == 0);
+	err_set(&e, SLOG_EINVALID_CONFIG, "too few");
+	conf_wrap_key(&c, "num.partitions", &e);
+	CHECK(strcmp(e.msg, "-X num.partitions: too few") == 0);
+	CHECK_EQ(conf_set_pair_from(&c, "num.partitions=x", CONF_SRC_CMDLINE, "--set", &e),
+		 SLOG_EINVALID_CONFIG);
+	CHECK(strncmp(e.msg, "--set num.partitions: ", 22) == 0);
+	conf_format_source(&c, 1, src, sizeof(src));
+	CHECK(strcmp(src, "default") == 0);
+	conf_free(&c);
+}
+
+static void test_hours_print_in_hours_and_set_back_exactly(void)
+{
+	static const char *const in[] = { "168", "1.5", "20m", "1ms", "0.25", "-1" };
+	static const char *const out[] = { "168", "1.5", "1200000ms", "1ms", "0.25", "-1" };
+	struct conf c;
+	struct err e;
+	char text[64];
+
+	REQUIRE(conf_init(&c, defs, sizeof(defs) / sizeof(defs[0]), &e) == 0);
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		int64_t before;
+		REQUIRE(conf_set(&c, "log.retention.hours", in[i], CONF_SRC_CMDLINE, &e) == 0);
+		before = conf_get_num(&c, "log.retention.hours");
+		conf_format(&c, 6, text, sizeof(text));
+		unit_diag("%s -> %lld ms -> %s", in[i], (long long)before, text);
+		CHECK(strcmp(text, out[i]) == 0);
+		REQUIRE(conf_set(&c, "log.retention.hours", text, CONF_SRC_CMDLINE, &e) == 0);
+		CHECK_EQ(conf_get_num(&c, "log.retention.hours"), before);
+	}
 	conf_free(&c);
 }
 
@@ -132,5 +206,9 @@ int main(void)
 	unit_run("config file, environment and command line layer in order",
 		 test_config_file_env_and_command_line_layer);
 	unit_run("config errors name the key and the line", test_config_errors_name_the_key_and_line);
+	unit_run("a # after whitespace starts a comment", test_a_hash_after_whitespace_starts_a_comment);
+	unit_run("values remember where they were set", test_values_remember_where_they_were_set);
+	unit_run("hours print in hours and set back exactly",
+		 test_hours_print_in_hours_and_set_back_exactly);
 	return unit_done();
 }
