@@ -34,15 +34,13 @@ static int side_offset(const char *s, int64_t now_ms, int64_t *out)
 }
 
 /*
- * s is "T1:T2" (or "N:M"): split it at the one colon where the start is
- * empty or a T1, and the stop is empty, "end" or a T2.  0, or -1 when no
- * colon fits; more than one fitting colon is refused as ambiguous.
+ * s is "T1:T2" (or "N:M"): split it at the colon where the start is empty
+ * or a T1, and the stop is empty, "end" or a T2.  0, or -1 when no colon
+ * fits.  At most one does: a side that reads as a time has a colon only
+ * inside a date and time, which the other side then cannot begin or end.
  */
-static int split_range(const char *s, side_fn side, int64_t now_ms, struct offset_spec *o,
-		       struct err *e)
+static int split_range(const char *s, side_fn side, int64_t now_ms, struct offset_spec *o)
 {
-	int found = 0;
-
 	for (const char *c = strchr(s, ':'); c; c = strchr(c + 1, ':')) {
 		char start[128];
 		int64_t t1 = -1, t2 = -1;
@@ -54,19 +52,15 @@ static int split_range(const char *s, side_fn side, int64_t now_ms, struct offse
 		start[c - s] = '\0';
 		if ((*start && side(start, now_ms, &t1)) || (c[1] && !to_end && side(c + 1, now_ms, &t2)))
 			continue;
-		if (found++)
-			return err_set(e, SLOG_EINVALID_REQUEST,
-				       "'%s' splits into a range at more than one ':'; write each time in "
-				       "full with a Z (@2026-11-30T07:40:00Z:2026-11-30T08:00:00Z), or "
-				       "as seconds since the epoch", s);
 		o->n = t1;
 		o->stop_at_end = to_end;
 		if (side == side_time)
 			o->stop_ts = t2;
 		else
 			o->stop_offset = t2;
+		return 0;
 	}
-	return found ? 0 : -1;
+	return -1;
 }
 
 /* "@T", "@T1:T2", "@T1:", "@:T2", "@T1:end" (t is past the '@'). */
@@ -78,32 +72,22 @@ static int parse_times(const char *t, int64_t now_ms, struct offset_spec *o, str
 		o->kind = OFF_TIME;
 		return 0;
 	}
-	switch (split_range(t, side_time, now_ms, o, e)) {
-	case 0:
+	if (split_range(t, side_time, now_ms, o) == 0) {
 		o->kind = o->n >= 0 ? OFF_TIME : OFF_BEGINNING;
 		return 0;
-	case -1:
-		if (!strchr(t, ':'))
-			return err_set(e, why.code, "%s", why.msg);
-		return err_set(e, SLOG_EINVALID_REQUEST, "'@%s' is neither a time nor a range "
-			       "@T1:T2 of times (seconds or ms since the epoch, "
-			       "YYYY-MM-DD[THH:MM[:SS]][Z], or -DURATION)", t);
-	default:
-		return e->code;
 	}
+	if (!strchr(t, ':'))
+		return err_set(e, why.code, "%s", why.msg);
+	return err_set(e, SLOG_EINVALID_REQUEST, "'@%s' is neither a time nor a range @T1:T2 of "
+		       "times (seconds or ms since the epoch, YYYY-MM-DD[THH:MM[:SS]][Z], or "
+		       "-DURATION)", t);
 }
 
 /* "N:M", "N:", ":M", "N:end", ":end". */
 static int parse_offsets(const char *s, struct offset_spec *o, struct err *e)
 {
-	switch (split_range(s, side_offset, 0, o, e)) {
-	case 0:
-		break;
-	case -1:
+	if (split_range(s, side_offset, 0, o))
 		return err_set(e, SLOG_EINVALID_REQUEST, "'%s' is not an offset (%s)", s, grammar);
-	default:
-		return e->code;
-	}
 	o->kind = o->n >= 0 ? OFF_ABSOLUTE : OFF_BEGINNING;
 	if (o->stop_offset >= 0 && o->n > o->stop_offset)
 		return err_set(e, SLOG_EINVALID_REQUEST, "'%s' stops before it starts", s);

@@ -21,8 +21,9 @@
  * A time T is what units_parse_time() reads: seconds or ms since the
  * epoch, a date and time, or -DURATION before now (@-1h).  A date and
  * time has colons of its own, so @T is first read as one time; only if
- * it is none is it split into T1:T2, at the one colon where both sides
- * read as times.
+ * it is none is it split into T1:T2, at the colon where both sides read
+ * as times.  (Read as a range, @2026-11-30T07:40:10 would end at 10 s
+ * after the epoch, before it starts: whole, it is what was meant.)
  */
 #ifndef SLOG_OFFSET_SPEC_H
 #define SLOG_OFFSET_SPEC_H
