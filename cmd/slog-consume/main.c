@@ -23,9 +23,9 @@
 #include "xalloc.h"
 
 static const char synopsis[] =
-	"usage: slog-consume -t TOPIC... | -r REGEX [-p N]... [-o OFFSET]... [-e] [-c COUNT]\n"
+	"usage: slog-consume {-t TOPIC... | -r REGEX} [-p N]... [-o OFFSET]... [-e] [-c COUNT]\n"
 	"                    [--idle DUR] [-f FORMAT | -J] [-u] [-Z | --null-literal STR] [-q]\n"
-	"       slog-consume -g GROUP -t TOPIC... | -r REGEX [-o beginning|end|stored]\n"
+	"       slog-consume -g GROUP {-t TOPIC... | -r REGEX} [-o beginning|end|stored]\n"
 	"                    [--commit after|before] [-e] [-c COUNT] [--idle DUR]\n"
 	"                    [-f FORMAT | -J] [-u] [-Z | --null-literal STR] [-q]\n";
 
@@ -152,6 +152,22 @@ static void add_offset(struct offsets *o, const char *arg)
 	}
 }
 
+/* -r, once: a POSIX extended regex; a bad one is a usage error. */
+static const char *compile_regex(regex_t *re, const char *before, const char *arg)
+{
+	int rc;
+
+	if (before)
+		cli_usage_error(synopsis, "-r is given twice: join the patterns with |");
+	rc = regcomp(re, arg, REG_EXTENDED | REG_NOSUB);
+	if (rc) {
+		char why[256];
+		regerror(rc, re, why, sizeof(why));
+		cli_usage_error(synopsis, "-r '%s': %s", arg, why);
+	}
+	return arg;
+}
+
 /* -g: only the group-related start rules make sense, and only group options. */
 static void check_group_options(struct consumer_opts *o, int group_only_option)
 {
@@ -229,17 +245,7 @@ int main(int argc, char **argv)
 				cli_usage_error(synopsis, "-t %s", e.msg);
 			o.ntopics = ta.n;
 			break;
-		case 'r':
-			if (pattern)
-				cli_usage_error(synopsis, "-r is given twice: join the patterns with |");
-			c = regcomp(&re, optarg, REG_EXTENDED | REG_NOSUB);
-			if (c) {
-				char why[256];
-				regerror(c, &re, why, sizeof(why));
-				cli_usage_error(synopsis, "-r '%s': %s", optarg, why);
-			}
-			pattern = optarg;
-			break;
+		case 'r': pattern = compile_regex(&re, pattern, optarg); break;
 		case 'p': add_partitions(&o, optarg); break;
 		case 'o': add_offset(&off, optarg); break;
 		case 'g': o.group = optarg; break;
