@@ -2,8 +2,8 @@
 #
 # The options come from `slog-consume --list-options`, and which of them
 # take a value from `slog-consume -h`, so the completion follows the
-# program instead of a copy of its option table.  Topic names come from
-# `slog-topics list`, and group names (after -g) from `slog-groups list`,
+# program instead of a copy of its option table.  Topic names (also in a
+# -t a,b list) come from `slog-topics list`, and group names (after -g) from `slog-groups list`,
 # asked of the brokers named with -b (else $SLOG_BROKERS) with a short
 # timeout, quietly.
 
@@ -96,7 +96,11 @@ _slog_consume()
 		return
 		;;
 	-t | --topic)
-		_slog_consume_names "$prog" "$cur" slog-topics
+		# A comma list: complete its last name.
+		local done=
+		[[ $cur == *,* ]] && done=${cur%,*},
+		_slog_consume_names "$prog" "${cur##*,}" slog-topics
+		COMPREPLY=("${COMPREPLY[@]/#/$done}")
 		return
 		;;
 	-g | --group)

@@ -3,6 +3,7 @@
  */
 #include "record_format.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -10,7 +11,7 @@
 #include "xalloc.h"
 
 enum piece_kind { P_TEXT, P_VALUE, P_VALUE_LEN, P_KEY, P_KEY_LEN, P_TOPIC, P_PARTITION, P_OFFSET,
-		  P_TIMESTAMP, P_HEADERS, P_DATE_ISO, P_DATE_FMT };
+		  P_TIMESTAMP, P_HEADERS, P_DATE_ISO, P_DATE_FMT, P_LAG, P_LOG_START, P_HIGH_WATERMARK };
 
 struct piece {
 	enum piece_kind kind;
@@ -39,23 +40,45 @@ static void literal(struct format *f, char c)
 	f->v[f->n - 1].len++;
 }
 
+static int hex_digit(char c)
+{
+	static const char digits[] = "0123456789abcdef";
+	const char *p = c ? strchr(digits, tolower((unsigned char)c)) : NULL;
+
+	return p ? (int)(p - digits) : -1;
+}
+
+/* The escape at p (past the backslash); the last byte it used, or NULL. */
+static const char *escape(struct format *f, const char *p, struct err *e)
+{
+	switch (*p) {
+	case 'n': literal(f, '\n'); return p;
+	case 't': literal(f, '\t'); return p;
+	case 'r': literal(f, '\r'); return p;
+	case '0': literal(f, '\0'); return p;
+	case '\\': literal(f, '\\'); return p;
+	case 'x':
+		if (hex_digit(p[1]) >= 0 && hex_digit(p[2]) >= 0) {
+			literal(f, (char)(hex_digit(p[1]) * 16 + hex_digit(p[2])));
+			return p + 2;
+		}
+		err_set(e, SLOG_EINVALID_REQUEST, "'\\x' needs two hex digits in the format (\\x41)");
+		return NULL;
+	default:
+		err_set(e, SLOG_EINVALID_REQUEST, "unknown escape '\\%c' in the format", *p ? *p : ' ');
+		return NULL;
+	}
+}
+
 struct format *format_compile(const char *fmt, struct err *e)
 {
 	struct format *f = xcalloc(1, sizeof(*f));
 
 	for (const char *p = fmt; *p; p++) {
 		if (*p == '\\') {
-			switch (*++p) {
-			case 'n': literal(f, '\n'); break;
-			case 't': literal(f, '\t'); break;
-			case 'r': literal(f, '\r'); break;
-			case '0': literal(f, '\0'); break;
-			case '\\': literal(f, '\\'); break;
-			default:
-				err_set(e, SLOG_EINVALID_REQUEST, "unknown escape '\\%c' in the format",
-					*p ? *p : ' ');
+			p = escape(f, p + 1, e);
+			if (!p)
 				goto bad;
-			}
 			continue;
 		}
 		if (*p != '%') {
@@ -72,6 +95,9 @@ struct format *format_compile(const char *fmt, struct err *e)
 		case 'o': push(f, P_OFFSET, 0, 0); break;
 		case 'T': push(f, P_TIMESTAMP, 0, 0); break;
 		case 'h': push(f, P_HEADERS, 0, 0); break;
+		case 'l': push(f, P_LAG, 0, 0); break;
+		case '[': push(f, P_LOG_START, 0, 0); break;
+		case ']': push(f, P_HIGH_WATERMARK, 0, 0); break;
 		case '%': literal(f, '%'); break;
 		case 'd':
 			if (p[1] == '{') {
@@ -142,9 +168,35 @@ static void put_date(struct buf *out, int64_t ts, const char *fmt, size_t fmt_le
 	buf_add(out, text, n);
 }
 
+static void put_headers(struct buf *out, const struct record *r, const char *null_text)
+{
+	struct header_iter it;
+	struct record_header h;
+	int first = 1;
+
+	record_headers_begin(r, &it);
+	while (record_headers_next(&it, &h)) {
+		if (!first)
+			buf_addc(out, ',');
+		first = 0;
+		bytes_or_null(out, h.key, h.key_len, NULL);
+		buf_addc(out, '=');
+		bytes_or_null(out, h.value, h.value_len, null_text);
+	}
+}
+
 void format_record(const struct format *f, struct buf *out, const char *topic, int32_t partition,
 		   const struct record *r, const char *null_text)
 {
+	format_record_marked(f, out, topic, partition, r, null_text, NULL);
+}
+
+void format_record_marked(const struct format *f, struct buf *out, const char *topic,
+			  int32_t partition, const struct record *r, const char *null_text,
+			  const struct format_marks *m)
+{
+	int64_t hw = m ? m->high_watermark : -1, start = m ? m->log_start : -1;
+
 	for (size_t i = 0; i < f->n; i++) {
 		const struct piece *pc = &f->v[i];
 		switch (pc->kind) {
@@ -159,21 +211,10 @@ void format_record(const struct format *f, struct buf *out, const char *topic, i
 		case P_TIMESTAMP: buf_addf(out, "%lld", (long long)r->timestamp); break;
 		case P_DATE_ISO: put_date(out, r->timestamp, NULL, 0); break;
 		case P_DATE_FMT: put_date(out, r->timestamp, f->text.data + pc->off, pc->len); break;
-		case P_HEADERS: {
-			struct header_iter it;
-			struct record_header h;
-			int first = 1;
-			record_headers_begin(r, &it);
-			while (record_headers_next(&it, &h)) {
-				if (!first)
-					buf_addc(out, ',');
-				first = 0;
-				bytes_or_null(out, h.key, h.key_len, NULL);
-				buf_addc(out, '=');
-				bytes_or_null(out, h.value, h.value_len, null_text);
-			}
-			break;
-		}
+		case P_HEADERS: put_headers(out, r, null_text); break;
+		case P_LAG: buf_addf(out, "%lld", hw < 0 ? -1LL : (long long)(hw - r->offset - 1)); break;
+		case P_LOG_START: buf_addf(out, "%lld", (long long)start); break;
+		case P_HIGH_WATERMARK: buf_addf(out, "%lld", (long long)hw); break;
 		}
 	}
 }

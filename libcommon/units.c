@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -208,6 +209,36 @@ static int parse_date(const char *s, int64_t *out)
 	return -1;
 }
 
+/*
+ * A bare number: seconds or milliseconds by its digit count, as rpk tells
+ * them apart.  Ten digits or fewer are seconds (9999999999 s is the year
+ * 2286); eleven or more are ms (10^10 ms is April 1970, so a number that
+ * long meant as seconds would be past the year 2286).  A trailing s or ms
+ * says which outright.  -1 if s is not such a number.
+ */
+static int parse_epoch(const char *s, int64_t *out)
+{
+	size_t digits = strspn(s, "0123456789");
+	const char *unit = s + digits;
+	int64_t v, per;
+
+	if (!digits || digits > 18)
+		return -1;
+	if (!*unit)
+		per = digits <= 10 ? 1000 : 1;
+	else if (!strcmp(unit, "ms"))
+		per = 1;
+	else if (!strcmp(unit, "s"))
+		per = 1000;
+	else
+		return -1;
+	v = strtoll(s, NULL, 10);
+	if (v > INT64_MAX / per)
+		return -1;
+	*out = v * per;
+	return 0;
+}
+
 int units_parse_time(const char *s, int64_t now_ms, int64_t *out, struct err *e)
 {
 	int64_t v;
@@ -218,13 +249,11 @@ int units_parse_time(const char *s, int64_t now_ms, int64_t *out, struct err *e)
 		*out = now_ms - v;
 		return 0;
 	}
-	if (units_parse_int(s, 0, INT64_MAX, &v, NULL) == 0) {
-		*out = v;
+	if (parse_epoch(s, out) == 0)
 		return 0;
-	}
 	if (parse_date(s, out) == 0)
 		return 0;
 	return err_set(e, SLOG_EINVALID_REQUEST,
-		       "'%s' is not a time (ms since the epoch, YYYY-MM-DD[THH:MM[:SS]][Z], or -DURATION)",
-		       s);
+		       "'%s' is not a time (seconds or ms since the epoch, YYYY-MM-DD[THH:MM[:SS]][Z], "
+		       "or -DURATION)", s);
 }

@@ -29,9 +29,11 @@ int units_parse_bool(const char *s, int *out, struct err *e);
 
 /* "1.5 GiB", "512 B": for humans, not for parsing back. */
 /*
- * A point in time, in ms since the epoch: a number of ms, a date
- * YYYY-MM-DD, a date and time YYYY-MM-DDTHH:MM[:SS] (local time, or UTC
- * with a trailing Z), or -DURATION before now_ms (-1h).
+ * A point in time, in ms since the epoch: a number since the epoch
+ * (seconds if it has 10 digits or fewer, ms if 11 or more, as rpk reads
+ * them; 1500ms or 1796021410s say the unit outright), a date YYYY-MM-DD,
+ * a date and time YYYY-MM-DDTHH:MM[:SS] (local time, or UTC with a
+ * trailing Z), or -DURATION before now_ms (-1h).
  */
 int units_parse_time(const char *s, int64_t now_ms, int64_t *out, struct err *e);
 

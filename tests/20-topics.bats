@@ -153,7 +153,7 @@ setup() {
 @test "offsets shows earliest and latest per partition, and at a time" {
 	slog-topics create o
 	printf '{"value":"a","timestamp":1000}\n{"value":"b","timestamp":5000}\n' | slog-produce -J -t o
-	run --separate-stderr slog-topics offsets o --at @4000 --json
+	run --separate-stderr slog-topics offsets o --at @4000ms --json
 	assert_success
 	[ "$(echo "$output" | jq '.partitions[0].earliest')" = 0 ]
 	[ "$(echo "$output" | jq '.partitions[0].latest')" = 2 ]

@@ -32,11 +32,11 @@ setup() {
 	slog-topics create t3
 	printf '{"value":"a","timestamp":1000}\n{"value":"b","timestamp":2000}\n{"value":"c","timestamp":3000}\n' |
 		slog-produce -J -t t3
-	run slog-consume -t t3 -e -o @1500
+	run slog-consume -t t3 -e -o @1500ms
 	assert_output $'b\nc'
-	run slog-consume -t t3 -o @1000:3000
+	run slog-consume -t t3 -o @1000ms:3000ms
 	assert_output $'a\nb'
-	run slog-consume -t t3 -e -o 's@2000'
+	run slog-consume -t t3 -e -o 's@2000ms'
 	assert_output $'b\nc'
 	run slog-consume -t t3 -e -o '@1970-01-01T00:00:02Z'
 	assert_output $'b\nc'

@@ -239,7 +239,7 @@ has_distinct() {
 	assert_output 37
 	printf '%s\n' '{"value":"x","timestamp":1000}' '{"value":"y","timestamp":2000}' \
 		'{"value":"z","timestamp":3000}' | slog-produce -J -t ts
-	slog-groups reset-offsets g -t ts --to-datetime 2000 --execute
+	slog-groups reset-offsets g -t ts --to-datetime 2000ms --execute
 	run --separate-stderr slog-consume -g g -t ts -e
 	assert_output $'y\nz'
 	slog-groups reset-offsets g -t ts --to-datetime 1970-01-01T00:00:03Z --execute

@@ -4,6 +4,9 @@
 #include "consumer_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +24,31 @@
 static int64_t mono(void)
 {
 	return clock_mono_ms();
+}
+
+void consumer_notice(const struct consumer *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->o->quiet)
+		return;
+	fprintf(stderr, "%s: ", cli_prog());
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/*
+ * Has the reader of stdout gone away?  A pipe whose reader closed reports
+ * POLLERR on its write end, a tty or socket that hung up POLLHUP, with no
+ * event asked for; a file never does.  GNU tail -f watches the same way.
+ */
+static int stdout_gone(void)
+{
+	struct pollfd p = { .fd = 1, .events = 0 };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
 }
 
 /*
@@ -77,10 +105,19 @@ static int offset_at(struct consumer *c, const struct cpart *cp, const char *at,
 	return 0;
 }
 
+/* Where partition id starts: its own -o P=START, else -o's. */
+static const struct offset_spec *partition_spec(const struct consumer_opts *o, int32_t id)
+{
+	for (int i = 0; i < o->nstarts; i++)
+		if (o->starts[i].partition == id)
+			return &o->starts[i].spec;
+	return &o->start;
+}
+
 int consumer_start_at(struct consumer *c, struct cpart *cp, int64_t committed, int64_t deadline,
 		      struct err *e)
 {
-	const struct offset_spec *s = &c->o->start;
+	const struct offset_spec *s = partition_spec(c->o, cp->id);
 	int64_t start, hw, at;
 	char ms[32];
 	int rc;
@@ -91,15 +128,17 @@ int consumer_start_at(struct consumer *c, struct cpart *cp, int64_t committed, i
 	if (rc)
 		return rc;
 	cp->end = c->o->exit_at_end ? hw : -1;
+	if (c->o->start.stop_offset >= 0 && (cp->end < 0 || c->o->start.stop_offset < cp->end))
+		cp->end = c->o->start.stop_offset;
 	cp->committed = committed;
 	if (committed >= start && committed <= hw) {
 		cp->next = committed;
 		goto out;
 	}
 	if (committed >= 0)
-		cli_error("%s-%d: the committed offset %lld is outside the log [%lld, %lld]; starting at "
-			  "the %s", cp->topic, cp->id, (long long)committed, (long long)start,
-			  (long long)hw, s->kind == OFF_END ? "end" : "beginning");
+		consumer_notice(c, "%s-%d: the committed offset %lld is outside the log [%lld, %lld]; "
+				"starting at the %s", cp->topic, cp->id, (long long)committed,
+				(long long)start, (long long)hw, s->kind == OFF_END ? "end" : "beginning");
 	switch (s->kind) {
 	case OFF_STORED:
 	case OFF_BEGINNING: cp->next = start; break;
@@ -146,11 +185,14 @@ static void start_fetch(struct consumer *c, struct cpart *cp)
 
 static void print_record(struct consumer *c, struct cpart *cp, const struct record *r)
 {
+	struct format_marks m = { cp->resp.log_start, cp->resp.high_watermark };
+
 	if (c->o->json)
 		ndjson_write(&c->out, cp->topic, cp->id, r);
 	else
-		format_record(c->o->format, &c->out, cp->topic, cp->id, r, c->o->null_text);
+		format_record_marked(c->o->format, &c->out, cp->topic, cp->id, r, c->o->null_text, &m);
 	c->printed++;
+	c->last_record = mono();
 	if (c->o->unbuffered || c->out.len >= (1 << 16))
 		flush_out(c);
 }
@@ -240,9 +282,9 @@ static void fetched(struct consumer *c, struct cpart *cp, CURLcode code)
 		/* Retention took records before we read them: go on from what is left. */
 		int64_t start = answer_log_start(&cp->resp);
 		if (start > cp->next) {
-			cli_error("%s-%d: offsets %lld to %lld were deleted before they were read; "
-				  "continuing at %lld", cp->topic, cp->id, (long long)cp->next,
-				  (long long)start - 1, (long long)start);
+			consumer_notice(c, "%s-%d: offsets %lld to %lld were deleted before they were "
+					"read; continuing at %lld", cp->topic, cp->id,
+					(long long)cp->next, (long long)start - 1, (long long)start);
 			cp->next = start;
 			return;
 		}
@@ -261,6 +303,12 @@ static void fetched(struct consumer *c, struct cpart *cp, CURLcode code)
 	cli_error("%s-%d: %s", cp->topic, cp->id, e.msg);
 	c->status = 1;
 	cp->done = 1;
+	/* A group member cannot go on without a topic it subscribed to: it
+	 * leaves, so the group does not wait on it. */
+	if (c->gm && rc == SLOG_EUNKNOWN_TOPIC_OR_PARTITION) {
+		cp->gone = 1;
+		c->quit = 1;
+	}
 }
 
 const struct topic_meta *consumer_topic(struct consumer *c, const char *topic,
@@ -332,11 +380,14 @@ static int setup(struct consumer *c, struct err *e)
 
 		if (!tm)
 			return e->code;
-		for (int k = 0; k < c->o->npartitions; k++)
-			if (c->o->partitions[k] >= tm->partitions)
+		for (int k = 0; k < c->o->npartitions + c->o->nstarts; k++) {
+			int32_t p = k < c->o->npartitions ? c->o->partitions[k]
+							  : c->o->starts[k - c->o->npartitions].partition;
+			if (p >= tm->partitions)
 				return err_set(e, SLOG_EUNKNOWN_TOPIC_OR_PARTITION,
-					       "topic '%s' has no partition %d (it has %d)", topic,
-					       c->o->partitions[k], tm->partitions);
+					       "topic '%s' has no partition %d (it has %d)", topic, p,
+					       tm->partitions);
+		}
 		for (int32_t i = 0; i < tm->partitions; i++) {
 			int wanted = c->o->npartitions == 0;
 			for (int k = 0; k < c->o->npartitions; k++)
@@ -383,61 +434,102 @@ static int64_t start_fetches(struct consumer *c, int64_t now, int *active)
 	return next_retry;
 }
 
+/*
+ * Wait up to wait ms for fetch answers, or for the reader of stdout to go
+ * away (curl wakes for any event on fd 1, asked for or not), and take
+ * what came.
+ */
+static void wait_and_take(struct consumer *c, int64_t wait)
+{
+	struct curl_waitfd out = { .fd = 1, .events = 0 };
+	int running, numfds, left;
+	CURLMsg *m;
+
+	curl_multi_poll(c->multi, c->watch_stdout ? &out : NULL, c->watch_stdout ? 1 : 0,
+			(int)wait, &numfds);
+	if (c->watch_stdout && stdout_gone())
+		c->stdout_closed = 1;
+	curl_multi_perform(c->multi, &running);
+	while ((m = curl_multi_info_read(c->multi, &left))) {
+		struct cpart *cp;
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&cp);
+		fetched(c, cp, m->data.result);
+	}
+}
+
+/* The group's part of a turn of the loop; 1 to stop. */
+static int group_turn(struct consumer *c)
+{
+	struct err e;
+
+	if (group_follow(c, &e)) {
+		cli_error("%s", e.msg);
+		c->status = 1;
+		return 1;
+	}
+	if (c->o->exit_at_end && group_finished(c))
+		return 1;
+	if (mono() >= c->next_commit)
+		group_commit_written(c, mono() + c->o->timeout_ms);
+	return 0;
+}
+
+/* Write out the rest; a group member commits it and leaves. */
+static void finish(struct consumer *c)
+{
+	flush_out(c);
+	if (c->gm) {
+		if (c->quit)
+			cli_error("group %s: leaving the group, as a topic it reads is gone", c->o->group);
+		for (size_t i = c->nparts; i-- > 0;)
+			if (c->parts[i]->gone)
+				consumer_remove_part(c, i); /* nothing to commit there */
+		group_commit_written(c, mono() + c->o->timeout_ms);
+		group_leave(c);
+	}
+	if (c->o->verbose) {
+		fprintf(stderr, "%s: %lld records from ", cli_prog(), (long long)c->printed);
+		for (int i = 0; i < c->o->ntopics; i++)
+			fprintf(stderr, "%s%s", i ? "," : "", c->o->topics[i]);
+		fputc('\n', stderr);
+	}
+}
+
 int consumer_run(struct cluster *cl, const struct consumer_opts *o, volatile sig_atomic_t *stop)
 {
 	struct consumer c = { .o = o, .cl = cl };
 	struct err e;
 
 	c.multi = curl_multi_init();
+	c.watch_stdout = fcntl(1, F_GETFD) != -1;
 	if (o->group ? group_setup(&c, &e) : setup(&c, &e)) {
 		cli_error("%s", e.msg);
 		teardown(&c);
 		return 1;
 	}
-	while (!*stop && !limit_reached(&c)) {
-		int active, running, numfds, left;
+	c.last_record = mono();
+	while (!*stop && !c.quit && !limit_reached(&c)) {
 		int64_t now, next_retry, wait;
-		CURLMsg *m;
+		int active;
 
-		if (c.gm) {
-			if (group_follow(&c, &e)) {
-				cli_error("%s", e.msg);
-				c.status = 1;
-				break;
-			}
-			if (o->exit_at_end && group_finished(&c))
-				break;
-			if (mono() >= c.next_commit)
-				group_commit_written(&c, mono() + o->timeout_ms);
-		}
+		if (c.gm && group_turn(&c))
+			break;
 		now = mono();
+		if (o->idle_ms && now - c.last_record >= o->idle_ms)
+			break;
 		next_retry = start_fetches(&c, now, &active);
 		if (!active && !c.gm)
 			break;
 		wait = next_retry == INT64_MAX ? 1000 : next_retry - now + 1;
 		if (c.gm && c.next_commit - now < wait)
 			wait = c.next_commit > now ? c.next_commit - now : 0;
-		curl_multi_poll(c.multi, NULL, 0, (int)wait, &numfds);
-		curl_multi_perform(c.multi, &running);
-		while ((m = curl_multi_info_read(c.multi, &left))) {
-			struct cpart *cp;
-			if (m->msg != CURLMSG_DONE)
-				continue;
-			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&cp);
-			fetched(&c, cp, m->data.result);
-		}
+		if (o->idle_ms && c.last_record + o->idle_ms - now < wait)
+			wait = c.last_record + o->idle_ms - now;
+		wait_and_take(&c, wait);
 	}
-	flush_out(&c);
-	if (c.gm) {
-		group_commit_written(&c, mono() + o->timeout_ms);
-		group_leave(&c);
-	}
-	if (o->verbose) {
-		fprintf(stderr, "%s: %lld records from ", cli_prog(), (long long)c.printed);
-		for (int i = 0; i < o->ntopics; i++)
-			fprintf(stderr, "%s%s", i ? "," : "", o->topics[i]);
-		fputc('\n', stderr);
-	}
+	finish(&c);
 	teardown(&c);
 	return c.status;
 }

@@ -16,6 +16,10 @@
  *
  * With -e each partition stops at the high watermark it had when
  * consuming it started; without it, fetches long-poll for new records.
+ * While they wait, stdout is watched too: a reader that went away (| head)
+ * ends the consumer at once, as it ends tail -f, rather than at the next
+ * record, which may never come; a group member then commits what was
+ * written and leaves, so its partitions go to the others.
  */
 #ifndef SLOG_CONSUMER_H
 #define SLOG_CONSUMER_H
@@ -38,8 +42,11 @@ struct consumer_opts {
 	int32_t *partitions;     /* -p list, or NULL for all */
 	int npartitions;
 	struct offset_spec start;
+	const struct partition_start *starts; /* -o P=START */
+	int nstarts;
 	int exit_at_end;         /* -e */
 	int64_t count;           /* -c, 0: no limit */
+	int64_t idle_ms;         /* --idle: stop after this long with no record; 0: never */
 	const struct format *format;
 	int json;                /* -J */
 	int unbuffered;          /* -u */
@@ -47,6 +54,7 @@ struct consumer_opts {
 	int64_t timeout_ms;      /* give up on an unreachable broker after this */
 	int64_t max_bytes;       /* per fetch */
 	int verbose;
+	int quiet;               /* -q: no notices on stderr, errors only */
 	/* -g */
 	const char *group;
 	const char *client_id;

@@ -144,8 +144,8 @@ static void say_fresh(struct consumer *c, const struct gm_tp *v, const int64_t *
 		if (committed[i] < 0)
 			buf_addf(&b, "%s%s-%d", k++ ? ", " : "", v[i].topic, v[i].partition);
 	if (k)
-		cli_error("group %s has no offset for %s: starting at the %s", c->o->group, b.data,
-			  c->o->start.kind == OFF_END ? "end" : "beginning");
+		consumer_notice(c, "group %s has no offset for %s: starting at the %s", c->o->group,
+				b.data, c->o->start.kind == OFF_END ? "end" : "beginning");
 	buf_free(&b);
 }
 

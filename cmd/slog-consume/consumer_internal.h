@@ -20,6 +20,7 @@ struct cpart {
 	int64_t committed;  /* the group's committed offset (-g); -1 none */
 	int64_t end;        /* -e: stop before this offset; -1: follow */
 	int done;
+	int gone;           /* its topic was deleted (-g) */
 	char *url;          /* .../partitions/N/records */
 	CURL *easy;
 	struct curl_slist *headers;
@@ -41,6 +42,9 @@ struct consumer {
 	int64_t printed;
 	int status;
 	int stdout_closed;
+	int watch_stdout;         /* fd 1 is open: wake when its reader goes */
+	int quit;                 /* stop: a group member lost a topic */
+	int64_t last_record;      /* when the last record was printed (--idle) */
 	/* -g */
 	struct group_member *gm;
 	int assigned;             /* the group has answered once */
@@ -62,6 +66,10 @@ struct kept_pos {
 };
 
 /* consumer.c */
+
+/* A notice on stderr ("prog: ..."), unless -q. */
+void consumer_notice(const struct consumer *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* Metadata of a topic with at least min_partitions, from the cache or
  * (when absent or smaller) the cluster; NULL with e set. */

@@ -8,6 +8,7 @@
  * the timeout, a corrupt batch); 2 for a usage error.
  */
 #include <getopt.h>
+#include <regex.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,13 +20,15 @@
 #include "group_id.h"
 #include "consumer.h"
 #include "http_client.h"
+#include "topic_args.h"
 #include "xalloc.h"
 
 static const char synopsis[] =
-	"usage: slog-consume -t TOPIC... [-p N]... [-o OFFSET] [-e] [-c COUNT]\n"
-	"                    [-f FORMAT | -J] [-u] [-Z]\n"
-	"       slog-consume -g GROUP -t TOPIC... [-o beginning|end|stored] [--commit after|before]\n"
-	"                    [-e] [-c COUNT] [-f FORMAT | -J] [-u] [-Z]\n";
+	"usage: slog-consume {-t TOPIC... | -r REGEX} [-p N]... [-o OFFSET]... [-e] [-c COUNT]\n"
+	"                    [--idle DUR] [-f FORMAT | -J] [-u] [-Z | --null-literal STR] [-q]\n"
+	"       slog-consume -g GROUP {-t TOPIC... | -r REGEX} [-o beginning|end|stored]\n"
+	"                    [--commit after|before] [-e] [-c COUNT] [--idle DUR]\n"
+	"                    [-f FORMAT | -J] [-u] [-Z | --null-literal STR] [-q]\n";
 
 static void usage(void)
 {
@@ -35,11 +38,16 @@ static void usage(void)
 	       "  -X, --set KEY=VALUE     set a config key; -X list shows them all\n"
 	       "  -F, --config-file FILE  read config keys from FILE (default: $SLOG_CONFIG_FILE,\n"
 	       "                          else ~/.config/slog/slog.conf when it exists)\n"
-	       "  -t, --topic TOPIC       a topic to read (repeatable)\n"
+	       "  -t, --topic TOPIC       a topic to read (repeatable, or a,b,c)\n"
+	       "  -r, --regex REGEX       also read every topic whose name matches REGEX (POSIX\n"
+	       "                          extended), as the topics are at start\n"
 	       "  -p, --partition N       read partition N (repeatable, or 0,1,2); default all\n"
 	       "  -o, --offset OFFSET     where to start: beginning (default), end, N, -N (N before\n"
-	       "                          the end), +N, @TIME, @T1:T2 (stop at T2); with -g, where\n"
-	       "                          the group has no offset: beginning (or stored), or end\n"
+	       "                          the end), +N, @TIME; where to stop too: N:M (before\n"
+	       "                          offset M), N:end or :end (at the end), @T1:T2, @T1:end;\n"
+	       "                          P=START (repeatable) starts partition P at START;\n"
+	       "                          with -g, where the group has no offset: beginning (or\n"
+	       "                          stored), or end\n"
 	       "  -g, --group GROUP       consume as a member of GROUP: read the partitions it\n"
 	       "                          assigns, from its committed offsets, and commit\n"
 	       "      --commit WHEN       after (default: commit what was written, at least once)\n"
@@ -51,25 +59,30 @@ static void usage(void)
 	       "                          slog-consume)\n"
 	       "  -e, --exit              stop at the end of every partition (as it was at start)\n"
 	       "  -c, --count N           stop after N records\n"
+	       "      --idle DUR          stop when no record came for DUR (500ms, 10s, 1m)\n"
 	       "  -f, --format FORMAT     print each record by FORMAT (default '%%s\\n'):\n"
 	       "                          %%s value, %%S its length, %%k key, %%K its length, %%t topic,\n"
 	       "                          %%p partition, %%o offset, %%T timestamp (ms), %%d date,\n"
-	       "                          %%d{strftime}, %%h headers; \\n \\t \\\\ escapes\n"
+	       "                          %%d{strftime}, %%h headers, %%l lag, %%[ log start, %%]\n"
+	       "                          high watermark; \\n \\t \\\\ \\xNN escapes\n"
 	       "  -J, --json              print NDJSON records (binary-safe; slog-produce -J reads it)\n"
 	       "  -u, --unbuffered        write every record at once\n"
 	       "  -Z, --null              print a null key or value as NULL\n"
+	       "      --null-literal STR  print a null key or value as STR\n"
 	       "      --max-bytes SIZE    fetch at most SIZE per partition and request (default 1MiB)\n"
 	       "      --timeout-ms MS     give up on an unreachable broker after MS (default 30000)\n"
+	       "  -q, --quiet             print no notices on stderr, only errors\n"
 	       "  -v, --verbose           print a summary on stderr\n"
 	       "  -h, --help              show this help\n"
 	       "  -V, --version           show the version\n\n"
-	       "TIME is ms since the epoch, YYYY-MM-DD[THH:MM[:SS]][Z], or -DURATION (@-1h).\n"
+	       "TIME is seconds (10 digits or fewer) or ms (11 or more) since the epoch, or with\n"
+	       "a unit (1500ms, 1796021410s), YYYY-MM-DD[THH:MM[:SS]][Z], or -DURATION (@-1h).\n"
 	       "See slog-consume(1).\n");
 }
 
 enum {
 	OPT_TIMEOUT = 256, OPT_MAX_BYTES, OPT_LIST, OPT_COMMIT, OPT_COMMIT_INTERVAL, OPT_SESSION,
-	OPT_CLIENT_ID,
+	OPT_CLIENT_ID, OPT_IDLE, OPT_NULL_LITERAL,
 };
 
 static const struct option longopts[] = {
@@ -77,6 +90,7 @@ static const struct option longopts[] = {
 	{ "set", required_argument, NULL, 'X' },          /* -X, -F: client_config_args() */
 	{ "config-file", required_argument, NULL, 'F' },
 	{ "topic", required_argument, NULL, 't' },
+	{ "regex", required_argument, NULL, 'r' },
 	{ "group", required_argument, NULL, 'g' },
 	{ "commit", required_argument, NULL, OPT_COMMIT },
 	{ "commit-interval-ms", required_argument, NULL, OPT_COMMIT_INTERVAL },
@@ -86,12 +100,15 @@ static const struct option longopts[] = {
 	{ "offset", required_argument, NULL, 'o' },
 	{ "exit", no_argument, NULL, 'e' },
 	{ "count", required_argument, NULL, 'c' },
+	{ "idle", required_argument, NULL, OPT_IDLE },
 	{ "format", required_argument, NULL, 'f' },
 	{ "json", no_argument, NULL, 'J' },
 	{ "unbuffered", no_argument, NULL, 'u' },
 	{ "null", no_argument, NULL, 'Z' },
+	{ "null-literal", required_argument, NULL, OPT_NULL_LITERAL },
 	{ "max-bytes", required_argument, NULL, OPT_MAX_BYTES },
 	{ "timeout-ms", required_argument, NULL, OPT_TIMEOUT },
+	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -111,6 +128,52 @@ static void add_partitions(struct consumer_opts *o, char *arg)
 	}
 }
 
+/* -o, repeatable: one start for every partition, and P=START ones. */
+struct offsets {
+	const char *all;
+	struct partition_start *v;
+	int n;
+};
+
+static void add_offset(struct offsets *o, const char *arg)
+{
+	struct partition_start ps;
+	struct err e;
+
+	switch (offset_spec_parse_partition(arg, clock_wall_ms(), &ps, &e)) {
+	case 1:
+		for (int i = 0; i < o->n; i++)
+			if (o->v[i].partition == ps.partition)
+				cli_usage_error(synopsis, "-o: partition %d is given two starts", ps.partition);
+		o->v = xrealloc(o->v, (size_t)(o->n + 1) * sizeof(*o->v));
+		o->v[o->n++] = ps;
+		return;
+	case -1:
+		cli_usage_error(synopsis, "-o: %s", e.msg);
+	default:
+		if (o->all)
+			cli_usage_error(synopsis, "-o is given twice ('%s' and '%s'); only P=START may "
+						  "repeat", o->all, arg);
+		o->all = arg;
+	}
+}
+
+/* -r, once: a POSIX extended regex; a bad one is a usage error. */
+static const char *compile_regex(regex_t *re, const char *before, const char *arg)
+{
+	int rc;
+
+	if (before)
+		cli_usage_error(synopsis, "-r is given twice: join the patterns with |");
+	rc = regcomp(re, arg, REG_EXTENDED | REG_NOSUB);
+	if (rc) {
+		char why[256];
+		regerror(rc, re, why, sizeof(why));
+		cli_usage_error(synopsis, "-r '%s': %s", arg, why);
+	}
+	return arg;
+}
+
 /* -g: only the group-related start rules make sense, and only group options. */
 static void check_group_options(struct consumer_opts *o, int group_only_option)
 {
@@ -125,41 +188,82 @@ static void check_group_options(struct consumer_opts *o, int group_only_option)
 	if (o->npartitions)
 		cli_usage_error(synopsis, "-p cannot be used with -g: the group assigns partitions");
 	if ((o->start.kind != OFF_BEGINNING && o->start.kind != OFF_END &&
-	     o->start.kind != OFF_STORED) || o->start.stop_ts >= 0)
+	     o->start.kind != OFF_STORED) || offset_spec_stops(&o->start) || o->nstarts)
 		cli_usage_error(synopsis, "-o with -g is beginning, end or stored: where to start "
 					  "the partitions the group has no offset for");
+}
+
+/* Everything that is not an option's own value: checked before any request. */
+static void check_args(struct consumer_opts *o, struct offsets *off, int have_regex, int have_format)
+{
+	struct err e;
+
+	if (!o->ntopics && !have_regex)
+		cli_usage_error(synopsis, "a topic is needed: -t TOPIC or -r REGEX");
+	if (o->group && group_id_check(o->group, &e))
+		cli_usage_error(synopsis, "-g: %s", e.msg);
+	if (have_format && o->json)
+		cli_usage_error(synopsis, "cannot use -f with -J");
+	if (offset_spec_parse(off->all ? off->all : "beginning", clock_wall_ms(), &o->start, &e))
+		cli_usage_error(synopsis, "-o: %s", e.msg);
+	o->starts = off->v;
+	o->nstarts = off->n;
+	if (o->start.stop_at_end)
+		o->exit_at_end = 1;
+}
+
+/* After connecting: -r's topics join -t's. */
+static int match_topics(struct cluster *cl, struct topic_args *ta, const char *pattern,
+			const regex_t *re, struct consumer_opts *o)
+{
+	struct err e;
+
+	if (pattern && topic_args_match(ta, cl, re, pattern, clock_mono_ms() + o->timeout_ms, &e)) {
+		cli_error("%s", e.msg);
+		return 1;
+	}
+	o->topics = ta->names;
+	o->ntopics = ta->n;
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	struct consumer_opts o = { .timeout_ms = 30000, .max_bytes = 1 << 20,
 				   .commit_interval_ms = 5000, .client_id = "slog-consume" };
-	const char *brokers = NULL, *fmt = "%s\\n", *offset = "beginning";
-	int c, have_format = 0, group_only = 0, status;
+	const char *brokers = NULL, *fmt = "%s\\n", *pattern = NULL;
+	int c, have_format = 0, group_only = 0, status = 1;
+	struct topic_args ta = { 0 };
+	struct offsets off = { 0 };
 	volatile sig_atomic_t *stop;
 	struct cluster cl;
 	struct format *f;
 	struct err e;
+	regex_t re;
 
 	cli_init(argv[0]);
 	opterr = 0; /* our message, not getopt's */
 	client_config_args(CLIENT_CONSUME, synopsis, longopts, &argc, &argv);
-	while ((c = getopt_long(argc, argv, ":b:t:p:o:g:ec:f:JuZvhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":b:t:r:p:o:g:ec:f:JuZqvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b': brokers = optarg; break;
 		case 't':
-			o.topics = xrealloc(o.topics, (size_t)(o.ntopics + 1) * sizeof(char *));
-			o.topics[o.ntopics++] = optarg;
+			if (topic_args_add(&ta, optarg, &e))
+				cli_usage_error(synopsis, "-t %s", e.msg);
+			o.ntopics = ta.n;
 			break;
+		case 'r': pattern = compile_regex(&re, pattern, optarg); break;
 		case 'p': add_partitions(&o, optarg); break;
-		case 'o': offset = optarg; break;
+		case 'o': add_offset(&off, optarg); break;
 		case 'g': o.group = optarg; break;
 		case 'e': o.exit_at_end = 1; break;
 		case 'c': o.count = cli_int(synopsis, "-c", optarg, 1, INT64_MAX); break;
+		case OPT_IDLE: o.idle_ms = cli_ms(synopsis, "--idle", optarg, 1, 86400000LL * 365); break;
 		case 'f': fmt = optarg; have_format = 1; break;
 		case 'J': o.json = 1; break;
 		case 'u': o.unbuffered = 1; break;
 		case 'Z': o.null_text = "NULL"; break;
+		case OPT_NULL_LITERAL: o.null_text = optarg; break;
 		case OPT_MAX_BYTES: o.max_bytes = cli_bytes(synopsis, "--max-bytes", optarg, 1024, 64 << 20); break;
 		case OPT_TIMEOUT: o.timeout_ms = cli_ms(synopsis, "--timeout-ms", optarg, 1, 86400000LL * 7); break;
 		case OPT_COMMIT:
@@ -185,6 +289,7 @@ int main(int argc, char **argv)
 			o.client_id = optarg;
 			group_only = 1;
 			break;
+		case 'q': o.quiet = 1; break;
 		case 'v': o.verbose = 1; break;
 		case 'h': usage(); return 0;
 		case 'V': cli_print_version(); return 0;
@@ -194,14 +299,7 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		cli_usage_error(synopsis, "unexpected argument '%s'", argv[optind]);
-	if (!o.ntopics)
-		cli_usage_error(synopsis, "a topic is needed: -t TOPIC");
-	if (o.group && group_id_check(o.group, &e))
-		cli_usage_error(synopsis, "-g: %s", e.msg);
-	if (have_format && o.json)
-		cli_usage_error(synopsis, "cannot use -f with -J");
-	if (offset_spec_parse(offset, clock_wall_ms(), &o.start, &e))
-		cli_usage_error(synopsis, "-o: %s", e.msg);
+	check_args(&o, &off, pattern != NULL, have_format);
 	check_group_options(&o, group_only);
 	f = format_compile(fmt, &e);
 	if (!f)
@@ -212,13 +310,16 @@ int main(int argc, char **argv)
 
 	if (cluster_connect(&cl, cli_brokers(brokers), clock_mono_ms() + o.timeout_ms, &e)) {
 		cli_error("%s", e.msg);
-		format_free(f);
-		return 1;
+	} else {
+		if (!match_topics(&cl, &ta, pattern, &re, &o))
+			status = consumer_run(&cl, &o, stop);
+		cluster_close(&cl);
 	}
-	status = consumer_run(&cl, &o, stop);
-	cluster_close(&cl);
+	if (pattern)
+		regfree(&re);
 	format_free(f);
+	topic_args_free(&ta);
+	free(off.v);
 	free(o.partitions);
-	free(o.topics);
 	return status;
 }
