@@ -17,12 +17,13 @@
 #include "batch_builder.h"
 #include "broker.h"
 #include "compress.h"
-#include "controller.h"
-#include "fetch_wait.h"
-#include "fileio.h"
-#include "flusher.h"
 #include "log.h"
-#include "scheduler.h"
+#include "meta/controller.h"
+#include "replica/fetch_wait.h"
+#include "replica/registry.h"
+#include "replica/scheduler.h"
+#include "storage/fileio.h"
+#include "storage/flusher.h"
 #include "unit.h"
 
 static struct broker *hooked;
@@ -50,7 +51,7 @@ static int start(struct broker *b, const char *data)
 	b->flusher = flusher_start(b->dirs.n);
 	if (meta_log_locate(NULL, b->dirs.v[0].path, mdir, sizeof(mdir), &e) ||
 	    meta_log_open(&b->mlog, mdir, 0, &b->meta, &e) ||
-	    controller_bootstrap(b, cluster, &e) || topics_open_all(b, &e))
+	    controller_bootstrap(b, cluster, &e) || registry_open_all(b, &e))
 		goto fail;
 	return 0;
 fail:
@@ -62,7 +63,7 @@ static void stop(struct broker *b)
 {
 	flusher_stop(b->flusher);
 	fetch_waits_stop(b->waits);
-	topics_close_all(b, NULL);
+	registry_close_all(b, NULL);
 	meta_log_close(&b->mlog, NULL);
 	log_dirs_close(&b->dirs, 1);
 	meta_state_free(&b->meta);

@@ -12,9 +12,9 @@
 #include "batch_builder.h"
 #include "broker.h"
 #include "compress.h"
-#include "fileio.h"
-#include "flusher.h"
-#include "partition_log.h"
+#include "storage/fileio.h"
+#include "storage/flusher.h"
+#include "storage/partition_log.h"
 #include "unit.h"
 
 struct done {

@@ -15,10 +15,10 @@
 
 #include "batch_builder.h"
 #include "compress.h"
-#include "fd_cache.h"
-#include "fileio.h"
 #include "log.h"
-#include "log_dirs.h"
+#include "storage/fd_cache.h"
+#include "storage/fileio.h"
+#include "storage/log_dirs.h"
 #include "unit.h"
 
 struct fixture {
