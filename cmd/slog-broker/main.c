@@ -22,6 +22,7 @@
 #include "http/http_server.h"
 #include "log.h"
 #include "meta/controller.h"
+#include "meta/meta_state.h"
 #include "metrics.h"
 #include "replica/fetch_wait.h"
 #include "replica/log_cleaner.h"
@@ -171,13 +172,15 @@ static int keep_partition(void *arg, const char *topic, int32_t partition)
 /* Logs, metadata, topics: everything before the port opens. */
 static int open_storage(struct broker *b, struct err *e)
 {
-	char cluster_id[24] = "", mdir[4200];
+	char cluster_id[24] = "", new_id[24], mdir[4200];
 	int rc;
 
 	fio_faults_from_env(); /* a test hook; see fileio.h */
+	meta_new_id(new_id); /* the cluster's, if these dirs are fresh */
 	if (conf_get_num(&b->conf, "log.segment.open.files.max") > 0)
 		fd_cache_set_max((size_t)conf_get_num(&b->conf, "log.segment.open.files.max"));
-	rc = log_dirs_open(&b->dirs, conf_get_str(&b->conf, "log.dirs"), b->node_id, cluster_id, e);
+	rc = log_dirs_open(&b->dirs, conf_get_str(&b->conf, "log.dirs"), b->node_id, new_id,
+			   cluster_id, e);
 	if (rc)
 		return rc;
 	meta_state_init(&b->meta);

@@ -482,7 +482,8 @@ static int write_records(struct request *r, struct write_state *s, struct partit
 		s->rc = rc;
 		return write_finish(r);
 	}
-	s->flush.part = p; /* borrows s->part, given back after the answer */
+	s->flush.log = p->log; /* borrows s->part, given back after the answer */
+	s->flush.dir = p->dir;
 	s->flush.upto = res.last_offset + 1;
 	s->flush.done = write_flushed;
 	http_suspend(r, write_finish);

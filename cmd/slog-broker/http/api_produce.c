@@ -548,7 +548,8 @@ static int wait_for_flush(struct request *r, struct produce_state *s)
 		struct part_out *po = &s->parts[i];
 		if (!needs_flush(po))
 			continue;
-		po->flush.part = po->p;
+		po->flush.log = po->p->log;
+		po->flush.dir = po->p->dir;
 		po->flush.upto = po->last + 1;
 		po->flush.done = flush_done;
 		po->flush.arg = s;

@@ -6,10 +6,10 @@
  * thread per dir, a disk that hangs (or is merely slow) delays only the
  * acknowledgements of its own partitions.
  *
- * A round takes the dir's whole queue, groups its requests by partition
+ * A round takes the dir's whole queue, groups its requests by log
  * with a hash table (linear in the number of requests, however many
- * partitions there are), fsyncs each partition once to the largest
- * offset asked, and answers the partition's requests.  A done callback
+ * logs there are), fsyncs each log once to the largest
+ * offset asked, and answers the log's requests.  A done callback
  * resumes a connection whose request (and the flush_req inside it)
  * another thread may free at once, so a round never touches a request
  * after answering it: the grouping lives in arrays of its own.
@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "broker.h"
+#include "storage/partition_log.h"
 #include "xalloc.h"
 
 /* One log dir's queue and thread. */
@@ -38,9 +38,9 @@ struct flusher {
 	struct flush_queue *q;
 };
 
-/* One partition's requests in a round. */
+/* One log's requests in a round. */
 struct flush_group {
-	struct partition *part;
+	struct plog *log;
 	int64_t upto;
 	size_t first;              /* index of its first request */
 };
@@ -50,7 +50,7 @@ struct round {
 	struct flush_req **req;    /* the queue, in order */
 	size_t *next;              /* next request of the same group, or SIZE_MAX */
 	struct flush_group *group;
-	size_t *slot;              /* hash of partition -> group index + 1 */
+	size_t *slot;              /* hash of log -> group index + 1 */
 	size_t req_cap, next_cap, group_cap, slot_cap;
 	size_t nreq, ngroups;
 };
@@ -65,7 +65,7 @@ static size_t hash_ptr(const void *p, size_t mask)
 	return (size_t)x & mask;
 }
 
-/* Group rd->req by partition, in O(nreq).  Fills group, next, ngroups. */
+/* Group rd->req by log, in O(nreq).  Fills group, next, ngroups. */
 static void group_requests(struct round *rd)
 {
 	size_t nslots = 16, *tail;
@@ -80,15 +80,15 @@ static void group_requests(struct round *rd)
 	rd->ngroups = 0;
 	for (size_t i = 0; i < rd->nreq; i++) {
 		struct flush_req *r = rd->req[i];
-		size_t h = hash_ptr(r->part, nslots - 1), g;
+		size_t h = hash_ptr(r->log, nslots - 1), g;
 
-		while (rd->slot[h] && rd->group[rd->slot[h] - 1].part != r->part)
+		while (rd->slot[h] && rd->group[rd->slot[h] - 1].log != r->log)
 			h = (h + 1) & (nslots - 1);
 		rd->next[i] = SIZE_MAX;
 		if (!rd->slot[h]) {
 			g = rd->ngroups++;
 			rd->slot[h] = g + 1;
-			rd->group[g] = (struct flush_group){ r->part, r->upto, i };
+			rd->group[g] = (struct flush_group){ r->log, r->upto, i };
 		} else {
 			g = rd->slot[h] - 1;
 			if (r->upto > rd->group[g].upto)
@@ -100,7 +100,7 @@ static void group_requests(struct round *rd)
 	free(tail);
 }
 
-/* Flush each partition of the round once and answer its requests. */
+/* Flush each log of the round once and answer its requests. */
 static void run_round(struct round *rd)
 {
 	for (size_t g = 0; g < rd->ngroups; g++) {
@@ -108,7 +108,7 @@ static void run_round(struct round *rd)
 		int rc;
 
 		err_clear(&e);
-		rc = plog_flush(rd->group[g].part->log, rd->group[g].upto, &e);
+		rc = plog_flush(rd->group[g].log, rd->group[g].upto, &e);
 		for (size_t i = rd->group[g].first; i != SIZE_MAX; i = rd->next[i]) {
 			struct flush_req *r = rd->req[i];
 			r->done(r, rc, &e); /* r may be gone after this */
@@ -186,14 +186,14 @@ void flusher_stop(struct flusher *f)
 	free(f);
 }
 
-static struct flush_queue *queue_of(struct flusher *f, const struct partition *p)
+static struct flush_queue *queue_of(struct flusher *f, int dir)
 {
-	return &f->q[p->dir >= 0 ? (size_t)p->dir % f->n : 0];
+	return &f->q[dir >= 0 ? (size_t)dir % f->n : 0];
 }
 
 void flusher_submit(struct flusher *f, struct flush_req *r)
 {
-	struct flush_queue *q = queue_of(f, r->part);
+	struct flush_queue *q = queue_of(f, r->dir);
 
 	r->next = NULL;
 	pthread_mutex_lock(&q->lock);

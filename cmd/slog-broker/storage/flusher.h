@@ -14,9 +14,11 @@
  * requests that asked for durability, and only those whose partitions
  * live on it: a hung disk does not hold up acknowledgements on another.
  *
- * A request's partition must stay alive until its done callback has
- * returned; done runs on the flusher thread of the partition's log dir
- * (part->dir), and the flush_req may be freed from inside it.
+ * A request's log must stay open until its done callback has returned;
+ * done runs on the flusher thread of the log's dir (r->dir), and the
+ * flush_req may be freed from inside it.  The flusher knows logs and dirs
+ * only, not the partitions that own them, so storage does not depend on
+ * the registry.
  */
 #ifndef SLOG_FLUSHER_H
 #define SLOG_FLUSHER_H
@@ -26,17 +28,18 @@
 
 #include "err.h"
 
-struct partition;
 struct flusher;
+struct plog;
 
 /*
- * part must stay valid until done has returned: the submitter holds a
- * reference to it (partition_get(), taken under meta_lock for the append
- * before it) and gives it back only after done: a request that done
- * resumes drops it when it is freed.  See broker.h.
+ * log must stay open until done has returned: the submitter holds a
+ * reference to the partition that owns it (partition_get(), taken under
+ * meta_lock for the append before it) and gives it back only after done:
+ * a request that done resumes drops it when it is freed.  See broker.h.
  */
 struct flush_req {
-	struct partition *part;
+	struct plog *log;
+	int dir;      /* the log's dir, which picks the flusher thread */
 	int64_t upto; /* offsets below this must be durable */
 	void (*done)(struct flush_req *r, int rc, const struct err *e);
 	void *arg;

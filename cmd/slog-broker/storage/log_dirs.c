@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "meta/meta_state.h"
 #include "storage/fileio.h"
 #include "units.h"
 #include "xalloc.h"
@@ -162,8 +161,8 @@ static int take_clean_marker(struct log_dir *ld, struct err *e)
 	return fio_fsync_dir(ld->path, e);
 }
 
-int log_dirs_open(struct log_dirs *d, const char *csv, int32_t node_id, char cluster_id[24],
-		  struct err *e)
+int log_dirs_open(struct log_dirs *d, const char *csv, int32_t node_id, const char *new_id,
+		  char cluster_id[24], struct err *e)
 {
 	char *copy = xstrdup(csv), *p = copy;
 	int need_props[64] = { 0 };
@@ -207,7 +206,7 @@ int log_dirs_open(struct log_dirs *d, const char *csv, int32_t node_id, char clu
 	for (size_t i = 0; i < d->n; i++)
 		dir_health_init(&d->v[i].health, d->v[i].path);
 	if (!rc && !*cluster_id)
-		meta_new_id(cluster_id);
+		snprintf(cluster_id, 24, "%s", new_id);
 	for (size_t i = 0; i < d->n && !rc; i++)
 		if (need_props[i])
 			rc = write_meta_properties(&d->v[i], node_id, cluster_id, e);

@@ -50,11 +50,12 @@ struct log_dirs {
 
 /*
  * Open the comma-separated dirs.  cluster_id is read from the first
- * meta.properties that has one, or kept (a fresh cluster's new id) and
- * written to all of them.
+ * meta.properties that has one; if none has, a fresh cluster takes new_id
+ * (the caller's, meta_new_id(): storage makes no ids of its own).  It is
+ * then written to every dir that lacks it.
  */
-int log_dirs_open(struct log_dirs *d, const char *csv, int32_t node_id, char cluster_id[24],
-		  struct err *e);
+int log_dirs_open(struct log_dirs *d, const char *csv, int32_t node_id, const char *new_id,
+		  char cluster_id[24], struct err *e);
 
 /* Where <topic>-<partition> lives, or -1. */
 int log_dirs_find(const struct log_dirs *d, const char *topic, int32_t partition);
