@@ -68,9 +68,12 @@ COMMON_LIB := $(O)/libcommon.a
 
 PROGRAMS := $(patsubst cmd/%/main.c,%,$(wildcard cmd/*/main.c))
 BINS     := $(PROGRAMS:%=$(B)/%)
+# A program's sources: its folder, and one level of subfolders (the
+# broker's layers: storage/, replica/, meta/, groups/, http/).
+prog_src = $(wildcard cmd/$(1)/*.c cmd/$(1)/*/*.c)
 
 # The broker's modules other than main.c, as a library the unit tests link.
-BROKER_SRC := $(filter-out cmd/slog-broker/main.c,$(wildcard cmd/slog-broker/*.c))
+BROKER_SRC := $(filter-out cmd/slog-broker/main.c,$(call prog_src,slog-broker))
 BROKER_LIB := $(O)/libbroker.a
 
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
@@ -89,7 +92,7 @@ FUZZ_MAIN    := $(O)/tests/fuzz/corpus_main.o
 BENCH_SRC  := $(wildcard bench/*.c)
 BENCH_BINS := $(BENCH_SRC:bench/%.c=$(O)/bench/%)
 
-ALL_OBJ := $(COMMON_OBJ) $(foreach p,$(PROGRAMS),$(patsubst %.c,$(O)/%.o,$(wildcard cmd/$(p)/*.c))) \
+ALL_OBJ := $(COMMON_OBJ) $(foreach p,$(PROGRAMS),$(patsubst %.c,$(O)/%.o,$(call prog_src,$(p)))) \
            $(UNIT_SRC:%.c=$(O)/%.o) $(UNIT_HARN) $(BENCH_SRC:%.c=$(O)/%.o) \
            $(O)/tests/tool/slog-test-tool.o $(FUZZ_SRC:%.c=$(O)/%.o) $(FUZZ_MAIN)
 
@@ -118,7 +121,9 @@ $(O)/%.o: %.c
 	$(say) "  CC      $@"
 	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
 
-# Tests and benchmarks reach into the broker's modules and the harness.
+# The broker's headers are included by path from its folder
+# ("storage/segment.h"); tests and benchmarks reach into its modules too.
+$(O)/cmd/slog-broker/%.o: CPPFLAGS += -Icmd/slog-broker
 $(O)/tests/%.o: CPPFLAGS += -Icmd/slog-broker -Itests/unit
 $(O)/bench/%.o: CPPFLAGS += -Icmd/slog-broker
 
@@ -134,7 +139,7 @@ $(BROKER_LIB): $(BROKER_SRC:%.c=$(O)/%.o)
 
 # One link rule per program: its own folder's objects, then libcommon.
 define program_rule
-$(B)/$(1): $(patsubst %.c,$(O)/%.o,$(wildcard cmd/$(1)/*.c)) $(COMMON_LIB)
+$(B)/$(1): $(patsubst %.c,$(O)/%.o,$(call prog_src,$(1))) $(COMMON_LIB)
 	@mkdir -p $$(@D)
 	$$(say) "  LINK    $$@"
 	$$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)

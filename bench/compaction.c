@@ -21,9 +21,9 @@
 #include "batch_builder.h"
 #include "clock.h"
 #include "compress.h"
-#include "fileio.h"
 #include "log.h"
-#include "partition_log.h"
+#include "storage/fileio.h"
+#include "storage/partition_log.h"
 #include "units.h"
 
 #define REPEAT 3

@@ -26,9 +26,9 @@
 
 #include "batch_builder.h"
 #include "compress.h"
-#include "fileio.h"
 #include "log.h"
-#include "partition_log.h"
+#include "storage/fileio.h"
+#include "storage/partition_log.h"
 #include "units.h"
 #include "xalloc.h"
 

@@ -23,7 +23,7 @@
  * partition log's locks, then the fetch waiters' lock.
  *
  * Partition lifetime.  A partition is reference counted.  The registry
- * holds one reference from topics_add()/topics_grow() until the topic is
+ * holds one reference from registry_add()/registry_grow_commit() until the topic is
  * deleted; anyone who keeps a partition past meta_lock takes their own
  * with partition_get() while holding the lock, and gives it back with
  * partition_put() from any thread: a produce for each partition it
@@ -50,10 +50,10 @@
 #include "broker_config.h"
 #include "clock.h"
 #include "conf.h"
-#include "log_dirs.h"
-#include "meta_log.h"
-#include "meta_state.h"
-#include "partition_log.h"
+#include "meta/meta_log.h"
+#include "meta/meta_state.h"
+#include "storage/log_dirs.h"
+#include "storage/partition_log.h"
 
 struct fetch_wait;
 struct flusher;
@@ -126,74 +126,5 @@ struct broker {
 	_Atomic int stopping;
 	int64_t started_ms;
 };
-
-/* ---- topics.c: the registry (callers hold meta_lock as stated) ---- */
-
-/* Open the logs of every topic in the metadata state (startup). */
-int topics_open_all(struct broker *b, struct err *e);
-
-/*
- * A topic's runtime, its logs opened, not yet in the registry: the
- * controller builds it without meta_lock, then either inserts it
- * (meta_lock held for writing) or discards it, removing its files.
- */
-struct topic *topics_prepare(struct broker *b, const struct meta_topic *mt, struct err *e);
-void topics_insert(struct broker *b, struct topic *t);
-void topics_discard(struct broker *b, struct topic *t);
-
-/* Runtime for a topic of the state (startup: prepare and insert). */
-int topics_add(struct broker *b, const struct meta_topic *mt, struct err *e);
-
-/*
- * More partitions for t, in two steps like a new topic: open the logs of
- * partitions [t->npart, count) into *parts (without meta_lock), then
- * either topics_grow_commit() (meta_lock held for writing) or
- * topics_grow_discard().
- */
-int topics_grow_prepare(struct broker *b, struct topic *t, int32_t count,
-			struct partition ***parts, struct err *e);
-void topics_grow_commit(struct topic *t, int32_t count, struct partition **parts);
-void topics_grow_discard(struct broker *b, struct topic *t, int32_t count,
-			 struct partition **parts);
-
-/* Resolve the topic's configuration again and hand it to its logs. */
-int topics_reconfigure(struct broker *b, struct topic *t, json_t *overrides, struct err *e);
-
-/*
- * Take a topic out of the registry (meta_lock held for writing): its
- * partitions are marked deleted, their compaction cancelled and their
- * waiters woken.  Returns it, or NULL; hand it to topics_release().
- */
-struct topic *topics_detach(struct broker *b, const char *name);
-
-/* Drop the registry's references to a detached topic (without meta_lock). */
-void topics_release(struct topic *t);
-
-/* Close every log (shutdown).  Returns the first error. */
-int topics_close_all(struct broker *b, struct err *e);
-
-/* Lookup (meta_lock held, for reading or writing). */
-struct topic *broker_topic(struct broker *b, const char *name);
-struct partition *topic_partition(struct topic *t, int32_t p);
-
-/* Take a reference (meta_lock held, or holding one already); returns p. */
-struct partition *partition_get(struct partition *p);
-/* Give one back (any thread, no lock needed).  The last closes the log,
- * removing its files if the topic was deleted. */
-void partition_put(struct partition *p);
-
-/* The same for a topic's struct alone (its name, config, sticky counter;
- * not its partitions array, which grows under meta_lock). */
-struct topic *topic_get(struct topic *t);
-void topic_put(struct topic *t);
-
-/* The node that leads p (with one broker, this one). */
-int32_t partition_leader(struct broker *b, const struct partition *p);
-
-/* {"node_id","host","port"} of a broker of the cluster, for redirects. */
-json_t *broker_address(struct broker *b, int32_t node);
-
-/* After an append: advance the high watermark and wake fetchers. */
-void partition_appended(struct broker *b, struct partition *p, int64_t log_end);
 
 #endif

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "compress.h"
-#include "meta_log.h"
+#include "meta/meta_log.h"
 
 #define DAY_MS (24LL * 3600 * 1000)
 #define I64MAX INT64_MAX

@@ -16,7 +16,7 @@
 #include <stdio.h>
 
 #include "conf.h"
-#include "partition_log.h"
+#include "storage/partition_log.h"
 
 extern const struct conf_def broker_conf_defs[];
 extern const size_t broker_conf_ndefs;

@@ -16,21 +16,23 @@
 
 #include "broker.h"
 #include "cli.h"
-#include "controller.h"
-#include "dir_gate.h"
-#include "fd_cache.h"
-#include "fetch_wait.h"
-#include "fileio.h"
-#include "flusher.h"
-#include "http_conns.h"
-#include "http_server.h"
+#include "groups/group_coordinator.h"
+#include "groups/offsets_store.h"
+#include "http/http_conns.h"
+#include "http/http_server.h"
 #include "log.h"
-#include "group_coordinator.h"
-#include "log_cleaner.h"
+#include "meta/controller.h"
+#include "meta/meta_state.h"
 #include "metrics.h"
-#include "offsets_store.h"
-#include "scheduler.h"
+#include "replica/fetch_wait.h"
+#include "replica/log_cleaner.h"
+#include "replica/registry.h"
+#include "replica/scheduler.h"
 #include "sd_notify.h"
+#include "storage/dir_gate.h"
+#include "storage/fd_cache.h"
+#include "storage/fileio.h"
+#include "storage/flusher.h"
 #include "units.h"
 
 static const char synopsis[] =
@@ -170,13 +172,15 @@ static int keep_partition(void *arg, const char *topic, int32_t partition)
 /* Logs, metadata, topics: everything before the port opens. */
 static int open_storage(struct broker *b, struct err *e)
 {
-	char cluster_id[24] = "", mdir[4200];
+	char cluster_id[24] = "", new_id[24], mdir[4200];
 	int rc;
 
 	fio_faults_from_env(); /* a test hook; see fileio.h */
+	meta_new_id(new_id); /* the cluster's, if these dirs are fresh */
 	if (conf_get_num(&b->conf, "log.segment.open.files.max") > 0)
 		fd_cache_set_max((size_t)conf_get_num(&b->conf, "log.segment.open.files.max"));
-	rc = log_dirs_open(&b->dirs, conf_get_str(&b->conf, "log.dirs"), b->node_id, cluster_id, e);
+	rc = log_dirs_open(&b->dirs, conf_get_str(&b->conf, "log.dirs"), b->node_id, new_id,
+			   cluster_id, e);
 	if (rc)
 		return rc;
 	meta_state_init(&b->meta);
@@ -195,7 +199,7 @@ static int open_storage(struct broker *b, struct err *e)
 	if (rc)
 		return rc;
 	log_dirs_remove_orphans(&b->dirs, keep_partition, &b->meta);
-	rc = topics_open_all(b, e);
+	rc = registry_open_all(b, e);
 	if (rc)
 		return rc;
 	b->groups = gc_start(b);
@@ -264,7 +268,7 @@ static int shutdown_broker(struct broker *b)
 	stop_waiters(b);
 	if (b->mlog.log)
 		scheduler_checkpoint(b);
-	if (topics_close_all(b, &e)) {
+	if (registry_close_all(b, &e)) {
 		log_error("%s", e.msg);
 		rc = 1;
 	}

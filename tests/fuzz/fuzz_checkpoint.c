@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "checkpoint.h"
 #include "fuzz.h"
-#include "leader_epoch.h"
+#include "storage/checkpoint.h"
+#include "storage/leader_epoch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -24,11 +24,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include "api.h"
 #include "batch.h"
 #include "fuzz.h"
 #include "group_id.h"
-#include "meta_state.h"
+#include "http/api.h"
+#include "meta/meta_state.h"
 #include "ndjson.h"
 #include "units.h"
 

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "buf.h"
-#include "checkpoint.h"
 #include "err.h"
+#include "storage/checkpoint.h"
 #include "unit.h"
 
 static void test_buf_grows_and_stays_terminated(void)

@@ -9,8 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "checkpoint.h"
-#include "fileio.h"
+#include "storage/checkpoint.h"
+#include "storage/fileio.h"
 #include "unit.h"
 
 static void write_text(const char *path, const char *text)

@@ -17,19 +17,20 @@
 #include "batch_builder.h"
 #include "broker.h"
 #include "compress.h"
-#include "controller.h"
-#include "fetch_wait.h"
-#include "fileio.h"
-#include "flusher.h"
 #include "log.h"
-#include "scheduler.h"
+#include "meta/controller.h"
+#include "replica/fetch_wait.h"
+#include "replica/registry.h"
+#include "replica/scheduler.h"
+#include "storage/fileio.h"
+#include "storage/flusher.h"
 #include "unit.h"
 
 static struct broker *hooked;
 
 static int start(struct broker *b, const char *data)
 {
-	char sets[4200], cluster[24] = "", mdir[4300];
+	char sets[4200], cluster[24] = "", new_id[24], mdir[4300];
 	pthread_rwlockattr_t ra;
 	struct err e;
 
@@ -45,12 +46,13 @@ static int start(struct broker *b, const char *data)
 	b->flush_on_ack = 1;
 	b->waits = fetch_waits_start();
 	meta_state_init(&b->meta);
-	if (log_dirs_open(&b->dirs, data, 1, cluster, &e))
+	meta_new_id(new_id);
+	if (log_dirs_open(&b->dirs, data, 1, new_id, cluster, &e))
 		goto fail;
 	b->flusher = flusher_start(b->dirs.n);
 	if (meta_log_locate(NULL, b->dirs.v[0].path, mdir, sizeof(mdir), &e) ||
 	    meta_log_open(&b->mlog, mdir, 0, &b->meta, &e) ||
-	    controller_bootstrap(b, cluster, &e) || topics_open_all(b, &e))
+	    controller_bootstrap(b, cluster, &e) || registry_open_all(b, &e))
 		goto fail;
 	return 0;
 fail:
@@ -62,7 +64,7 @@ static void stop(struct broker *b)
 {
 	flusher_stop(b->flusher);
 	fetch_waits_stop(b->waits);
-	topics_close_all(b, NULL);
+	registry_close_all(b, NULL);
 	meta_log_close(&b->mlog, NULL);
 	log_dirs_close(&b->dirs, 1);
 	meta_state_free(&b->meta);
@@ -162,6 +164,7 @@ struct waiter {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	int done;
+	struct partition *part; /* the reference the flush holds */
 };
 
 static void flushed(struct flush_req *r, int rc, const struct err *e)
@@ -170,7 +173,7 @@ static void flushed(struct flush_req *r, int rc, const struct err *e)
 
 	(void)rc;
 	(void)e;
-	partition_put(r->part);
+	partition_put(w->part);
 	pthread_mutex_lock(&w->lock);
 	w->done = 1;
 	pthread_cond_signal(&w->cond);
@@ -181,7 +184,7 @@ static void flushed(struct flush_req *r, int rc, const struct err *e)
  * release it, then submit the flush; the topic is deleted in between. */
 static void test_a_flush_after_its_topic_was_deleted(void)
 {
-	struct waiter w = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0 };
+	struct waiter w = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, NULL };
 	struct flush_req fr = { .upto = 1, .done = flushed, .arg = &w };
 	struct broker b;
 	struct err e;
@@ -189,9 +192,11 @@ static void test_a_flush_after_its_topic_was_deleted(void)
 	REQUIRE(start(&b, unit_tmpdir()) == 0);
 	REQUIRE(controller_create_topic(&b, "t", 1, 1, NULL, 0, &e) == 0);
 	pthread_rwlock_rdlock(&b.meta_lock);
-	fr.part = broker_topic(&b, "t")->parts[0];
-	CHECK(append_one(fr.part) == 0);
-	partition_get(fr.part);
+	w.part = broker_topic(&b, "t")->parts[0];
+	CHECK(append_one(w.part) == 0);
+	partition_get(w.part);
+	fr.log = w.part->log;
+	fr.dir = w.part->dir;
 	pthread_rwlock_unlock(&b.meta_lock);
 	CHECK(controller_delete_topic(&b, "t", &e) == 0);
 	/* Still held: its files stay until the flush lets go. */

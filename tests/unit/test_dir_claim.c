@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "partition_log.h"
+#include "storage/partition_log.h"
 #include "unit.h"
 
 static int open_log(const char *dir, struct plog **l, struct err *e)

@@ -3,7 +3,7 @@
  */
 #include <pthread.h>
 
-#include "dir_gate.h"
+#include "storage/dir_gate.h"
 #include "unit.h"
 
 struct waiter {

@@ -17,10 +17,10 @@
 
 #include "batch_builder.h"
 #include "compress.h"
-#include "fd_cache.h"
-#include "fileio.h"
 #include "log.h"
-#include "partition_log.h"
+#include "storage/fd_cache.h"
+#include "storage/fileio.h"
+#include "storage/partition_log.h"
 #include "unit.h"
 
 #define NFILES 6

@@ -12,9 +12,9 @@
 #include "batch_builder.h"
 #include "broker.h"
 #include "compress.h"
-#include "fileio.h"
-#include "flusher.h"
-#include "partition_log.h"
+#include "storage/fileio.h"
+#include "storage/flusher.h"
+#include "storage/partition_log.h"
 #include "unit.h"
 
 struct done {
@@ -114,8 +114,10 @@ static void test_a_stalled_dir_does_not_delay_another_dirs_flush(void)
 	f = flusher_start(2);
 	snprintf(prefix, sizeof(prefix), "%s/dir0/", unit_tmpdir());
 	fio_stall_syncs(prefix);
-	rs = (struct flush_req){ .part = &slow, .upto = 1, .done = on_done, .arg = &ds };
-	rf = (struct flush_req){ .part = &fast, .upto = 1, .done = on_done, .arg = &df };
+	rs = (struct flush_req){ .log = slow.log, .dir = slow.dir, .upto = 1, .done = on_done,
+				 .arg = &ds };
+	rf = (struct flush_req){ .log = fast.log, .dir = fast.dir, .upto = 1, .done = on_done,
+				 .arg = &df };
 	flusher_submit(f, &rs);
 	flusher_submit(f, &rf);
 	CHECK_EQ(done_wait(&df, 1, 5000), 1);
@@ -145,8 +147,10 @@ static void test_every_request_is_answered_once(void)
 		REQUIRE(open_partition(&p[i], unit_tmpdir(), i % 3, i) == 0);
 	f = flusher_start(3);
 	for (int i = 0; i < NREQ; i++) {
-		req[i] = (struct flush_req){ .part = &p[i % NPART], .upto = 1, .done = on_done,
-					     .arg = &d };
+		struct partition *pi = &p[i % NPART];
+
+		req[i] = (struct flush_req){ .log = pi->log, .dir = pi->dir, .upto = 1,
+					     .done = on_done, .arg = &d };
 		flusher_submit(f, &req[i]);
 	}
 	CHECK_EQ(done_wait(&d, NREQ, 10000), NREQ);

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "group_assignor.h"
+#include "groups/group_assignor.h"
 #include "unit.h"
 #include "xalloc.h"
 

@@ -4,7 +4,7 @@
  */
 #include <string.h>
 
-#include "http_policy.h"
+#include "http/http_policy.h"
 #include "unit.h"
 
 static void test_hosts_are_addresses_or_the_brokers_names(void)

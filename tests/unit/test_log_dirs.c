@@ -15,10 +15,10 @@
 
 #include "batch_builder.h"
 #include "compress.h"
-#include "fd_cache.h"
-#include "fileio.h"
 #include "log.h"
-#include "log_dirs.h"
+#include "storage/fd_cache.h"
+#include "storage/fileio.h"
+#include "storage/log_dirs.h"
 #include "unit.h"
 
 struct fixture {
@@ -38,7 +38,7 @@ static int open_fixture(struct fixture *fx)
 	snprintf(fx->a, sizeof(fx->a), "%s/a", unit_tmpdir());
 	snprintf(fx->b, sizeof(fx->b), "%s/b", unit_tmpdir());
 	snprintf(csv, sizeof(csv), "%s,%s", fx->a, fx->b);
-	if (log_dirs_open(&fx->d, csv, 1, cluster, &e) ||
+	if (log_dirs_open(&fx->d, csv, 1, "unit-cluster", cluster, &e) ||
 	    log_dirs_open_partition(&fx->d, 0, "t", 0, &cfg, &fx->a0, &e) ||
 	    log_dirs_open_partition(&fx->d, 0, "t", 1, &cfg, &fx->a1, &e) ||
 	    log_dirs_open_partition(&fx->d, 1, "t", 2, &cfg, &fx->b0, &e)) {

@@ -19,10 +19,10 @@
 #include "batch.h"
 #include "batch_builder.h"
 #include "compress.h"
-#include "fileio.h"
 #include "log.h"
-#include "log_internal.h"
-#include "partition_log.h"
+#include "storage/fileio.h"
+#include "storage/log_internal.h"
+#include "storage/partition_log.h"
 #include "unit.h"
 
 #define RECS 5 /* records per batch */

@@ -18,10 +18,10 @@
 #include "batch_builder.h"
 #include "batch_iter.h"
 #include "compress.h"
-#include "fileio.h"
 #include "log.h"
-#include "log_internal.h"
-#include "partition_log.h"
+#include "storage/fileio.h"
+#include "storage/log_internal.h"
+#include "storage/partition_log.h"
 #include "unit.h"
 #include "xalloc.h"
 

@@ -1,0 +1,252 @@
+/*
+ * offsets_store.c: __consumer_offsets.  See offsets_store.h.
+ */
+#include "groups/offsets_store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch_builder.h"
+#include "broker.h"
+#include "compress.h"
+#include "log.h"
+#include "meta/controller.h"
+#include "replica/registry.h"
+#include "xalloc.h"
+
+/* Batches of the topic stay well under its max.message.bytes. */
+#define BATCH_TARGET (256 << 10)
+
+/* ---- reading back ---- */
+
+struct load_ctx {
+	struct broker *b;
+	const char *where;
+	long applied, skipped;
+};
+
+/* The key's fields; 0 if it is one of ours. */
+static int parse_key(const struct record *r, char *group, size_t glen, struct gc_tp *tp)
+{
+	json_t *k = json_loadb((const char *)r->key, r->key_len > 0 ? (size_t)r->key_len : 0, 0, NULL);
+	const char *g = json_string_value(json_object_get(k, "group"));
+	const char *t = json_string_value(json_object_get(k, "topic"));
+	json_t *p = json_object_get(k, "partition");
+	int rc = -1;
+
+	if (g && t && json_is_integer(p) && strlen(g) < glen && strlen(t) < sizeof(tp->topic) &&
+	    json_integer_value(p) >= 0 && json_integer_value(p) <= INT32_MAX) {
+		snprintf(group, glen, "%s", g);
+		snprintf(tp->topic, sizeof(tp->topic), "%s", t);
+		tp->partition = (int32_t)json_integer_value(p);
+		rc = 0;
+	}
+	json_decref(k);
+	return rc;
+}
+
+static int load_record(void *arg, const struct record *r, struct err *e)
+{
+	struct load_ctx *c = arg;
+	char group[GC_GROUP_MAX + 1];
+	struct gc_offset o = { 0 };
+	json_t *v, *off;
+
+	(void)e;
+	if (!r->key || parse_key(r, group, sizeof(group), &o.tp)) {
+		c->skipped++;
+		return 0;
+	}
+	if (!r->value) {
+		gc_offset_forget(c->b->groups, group, &o.tp);
+		c->applied++;
+		return 0;
+	}
+	v = json_loadb((const char *)r->value, r->value_len > 0 ? (size_t)r->value_len : 0, 0, NULL);
+	off = json_object_get(v, "offset");
+	if (!json_is_integer(off) || json_integer_value(off) < 0) {
+		c->skipped++;
+	} else {
+		o.offset = json_integer_value(off);
+		o.metadata = json_string_value(json_object_get(v, "metadata"));
+		o.commit_ms = json_integer_value(json_object_get(v, "commit_timestamp"));
+		gc_commit_apply(c->b->groups, group, &o, 1, r->offset);
+		c->applied++;
+	}
+	json_decref(v);
+	return 0;
+}
+
+int offsets_store_load(struct broker *b, struct err *e)
+{
+	struct load_ctx c = { .b = b };
+	struct topic *t;
+	int rc = 0;
+
+	pthread_rwlock_rdlock(&b->meta_lock);
+	t = broker_topic(b, OFFSETS_TOPIC);
+	for (int32_t i = 0; t && !rc && i < t->npart; i++) {
+		rc = plog_replay(t->parts[i]->log, 0, load_record, &c, e);
+		if (rc)
+			err_wrap(e, "%s-%d", OFFSETS_TOPIC, i);
+	}
+	pthread_rwlock_unlock(&b->meta_lock);
+	if (!rc && t)
+		log_info("loaded %ld committed offsets from %s%s", c.applied, OFFSETS_TOPIC,
+			 c.skipped ? " (some records were not offsets and were skipped)" : "");
+	return rc;
+}
+
+/* ---- writing ---- */
+
+int offsets_store_ensure(struct broker *b, struct err *e)
+{
+	json_t *configs;
+	int exists, rc;
+
+	pthread_rwlock_rdlock(&b->meta_lock);
+	exists = broker_topic(b, OFFSETS_TOPIC) != NULL;
+	pthread_rwlock_unlock(&b->meta_lock);
+	if (exists)
+		return 0;
+	configs = json_pack("{s:s, s:I}", "cleanup.policy", "compact", "segment.bytes",
+			    (json_int_t)conf_get_num(&b->conf, "offsets.topic.segment.bytes"));
+	rc = controller_create_internal_topic(
+		b, OFFSETS_TOPIC, (int32_t)conf_get_num(&b->conf, "offsets.topic.num.partitions"),
+		configs, e);
+	json_decref(configs);
+	if (rc == SLOG_ETOPIC_ALREADY_EXISTS)
+		rc = 0; /* another request made it first */
+	return rc;
+}
+
+int offsets_store_partition(struct broker *b, const char *group, struct partition **p,
+			    json_t **where, struct err *e)
+{
+	struct topic *t = broker_topic(b, OFFSETS_TOPIC);
+	int32_t leader;
+
+	*p = NULL;
+	*where = NULL;
+	if (!t || t->npart == 0)
+		return err_set(e, SLOG_ECOORDINATOR_NOT_AVAILABLE, "%s does not exist yet", OFFSETS_TOPIC);
+	*p = t->parts[gc_partition_for(group, t->npart)];
+	leader = partition_leader(b, *p);
+	if (leader != b->node_id) {
+		*where = broker_address(b, leader);
+		return err_set(e, SLOG_ENOT_COORDINATOR, "the coordinator of group %s is broker %d",
+			       group, leader);
+	}
+	return 0;
+}
+
+static int add_one(struct batch_builder *bb, const char *group, const struct gc_offset *o,
+		   int tombstone, struct err *e)
+{
+	json_t *k = json_pack("{s:s, s:s, s:i}", "group", group, "topic", o->tp.topic, "partition",
+			      o->tp.partition);
+	json_t *v = tombstone ? NULL
+			      : json_pack("{s:I, s:s?, s:I}", "offset", (json_int_t)o->offset,
+					  "metadata", o->metadata, "commit_timestamp",
+					  (json_int_t)o->commit_ms);
+	char *ks = json_dumps(k, JSON_COMPACT), *vs = v ? json_dumps(v, JSON_COMPACT) : NULL;
+	struct record r = { 0 };
+	int rc;
+
+	r.timestamp = o->commit_ms;
+	r.key = (const uint8_t *)ks;
+	r.key_len = (int32_t)strlen(ks);
+	r.value = (const uint8_t *)vs;
+	r.value_len = vs ? (int32_t)strlen(vs) : -1;
+	rc = batch_builder_add(bb, &r);
+	if (rc)
+		err_set(e, rc, "cannot encode the offset of %s-%d", o->tp.topic, o->tp.partition);
+	free(ks);
+	free(vs);
+	json_decref(k);
+	json_decref(v);
+	return rc;
+}
+
+int offsets_store_append(struct broker *b, struct partition *p, const char *group,
+			 const struct gc_offset *v, size_t n, int tombstones,
+			 struct plog_append_result *res, struct err *e)
+{
+	struct batch_builder bb;
+	struct buf out = BUF_INIT;
+	int rc = 0;
+
+	batch_builder_init(&bb, CODEC_NONE, 0);
+	for (size_t i = 0; !rc && i < n; i++) {
+		rc = add_one(&bb, group, &v[i], tombstones, e);
+		if (!rc && (batch_builder_size(&bb) >= BATCH_TARGET || i + 1 == n))
+			rc = batch_builder_finish(&bb, &out, e);
+	}
+	batch_builder_free(&bb);
+	if (!rc && out.len)
+		rc = plog_append(p->log, (uint8_t *)out.data, out.len, p->leader_epoch, clock_wall_ms(),
+				 res, e);
+	if (!rc && out.len) {
+		p->bytes_in += out.len;
+		p->records_in += n;
+		partition_appended(b, p, res->last_offset + 1);
+	}
+	buf_free(&out);
+	return rc;
+}
+
+/* ---- expiry ---- */
+
+/* Tombstones for one expired group, made durable, then forgotten. */
+static void expire_group(struct broker *b, const char *group, json_t *offsets)
+{
+	size_t n = json_array_size(offsets);
+	struct gc_offset *v = xcalloc(n + 1, sizeof(*v));
+	struct plog_append_result res;
+	struct partition *p;
+	json_t *where;
+	struct err e;
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_array_get(offsets, i);
+		snprintf(v[i].tp.topic, sizeof(v[i].tp.topic), "%s",
+			 json_string_value(json_object_get(o, "topic")));
+		v[i].tp.partition = (int32_t)json_integer_value(json_object_get(o, "partition"));
+		v[i].commit_ms = clock_wall_ms();
+	}
+	pthread_rwlock_rdlock(&b->meta_lock);
+	rc = offsets_store_partition(b, group, &p, &where, &e);
+	json_decref(where);
+	if (!rc)
+		partition_get(p); /* the append and fsync run without meta_lock */
+	pthread_rwlock_unlock(&b->meta_lock);
+	if (!rc) {
+		rc = offsets_store_append(b, p, group, v, n, 1, &res, &e);
+		if (!rc)
+			rc = plog_flush(p->log, res.last_offset + 1, &e);
+		partition_put(p);
+	}
+	if (rc) {
+		log_warn("group %s: cannot expire its offsets: %s", group, e.msg);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			gc_offset_forget(b->groups, group, &v[i].tp);
+		log_info("group %s: offsets expired (no member and no commit for %lld minutes)", group,
+			 (long long)conf_get_num(&b->conf, "offsets.retention.minutes") / 60000);
+	}
+	free(v);
+}
+
+void offsets_store_expire(struct broker *b)
+{
+	json_t *gone = gc_expired(b->groups, conf_get_num(&b->conf, "offsets.retention.minutes"),
+				  clock_wall_ms());
+	size_t i;
+	json_t *g;
+
+	json_array_foreach(gone, i, g)
+		expire_group(b, json_string_value(json_object_get(g, "group")),
+			     json_object_get(g, "offsets"));
+	json_decref(gone);
+}

@@ -1,0 +1,72 @@
+/*
+ * api.h: the HTTP API's handlers (docs/http-api.md is their reference).
+ *
+ * Each takes the request and the path's variable segments (topic,
+ * partition) and answers, or suspends to answer later.  They are grouped
+ * by what they serve: api_admin.c (cluster, metadata, topics, health,
+ * metrics), api_produce.c (records in), api_fetch.c (records and
+ * offsets out), api_groups.c (consumer groups).
+ */
+#ifndef SLOG_API_H
+#define SLOG_API_H
+
+#include "http/http_server.h"
+
+int api_healthz(struct request *r, char **args);
+int api_readyz(struct request *r, char **args);
+int api_metrics(struct request *r, char **args);
+int api_cluster(struct request *r, char **args);
+int api_metadata(struct request *r, char **args);
+int api_topics_list(struct request *r, char **args);
+int api_topics_create(struct request *r, char **args);
+int api_topic_describe(struct request *r, char **args);
+int api_topic_delete(struct request *r, char **args);
+int api_topic_configs_get(struct request *r, char **args);
+int api_topic_configs_alter(struct request *r, char **args);
+int api_partitions_add(struct request *r, char **args);
+
+int api_produce_topic(struct request *r, char **args);
+int api_produce_partition(struct request *r, char **args);
+
+int api_fetch(struct request *r, char **args);
+int api_offsets(struct request *r, char **args);
+
+int api_groups_list(struct request *r, char **args);
+int api_group_describe(struct request *r, char **args);
+int api_group_offsets_delete(struct request *r, char **args);
+int api_group_delete(struct request *r, char **args);
+int api_group_heartbeat(struct request *r, char **args);
+int api_group_leave(struct request *r, char **args);
+int api_group_offsets_get(struct request *r, char **args);
+int api_group_offsets_commit(struct request *r, char **args);
+
+/* ---- shared by the handlers (api_admin.c) ---- */
+
+/* Parse a partition number from a path segment; -1 if it is not one. */
+int32_t api_partition_arg(const char *s);
+
+/* The request body as a JSON object (an empty body is {} unless
+ * required), or NULL after answering 400. */
+json_t *api_body_object(struct request *r, int required);
+
+/* Answer 400 and return 1 if body has a field not in known (NULL-ended):
+ * a typo must not pass as a default. */
+int api_unknown_field(struct request *r, json_t *body, const char *const *known);
+
+/* ---- log dir admission (api_dir_gate.c) ---- */
+
+struct dir_gate_wait;
+
+/*
+ * Take a slot in each log dir of dirs (a dir_gate_bit mask) before
+ * storage calls that may block on a stalled disk.  1: entered; call
+ * dir_gate_leave(r->b->gate, dirs) after those calls.  0: the request is
+ * suspended and cont runs when it may try again (w must live as long as
+ * the request: dir_gate_forget(w) when it is freed), or, once the broker
+ * is stopping and the dirs are still full, answered with 507.  Either way
+ * the handler returns 1.
+ */
+int api_enter_dirs(struct request *r, uint64_t dirs, struct dir_gate_wait *w,
+		   int (*cont)(struct request *r));
+
+#endif

@@ -1,0 +1,183 @@
+/*
+ * scheduler.c: periodic retention, flushing and checkpoints.  See
+ * scheduler.h.
+ */
+#include "replica/scheduler.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "broker.h"
+#include "groups/offsets_store.h"
+#include "log.h"
+#include "replica/registry.h"
+#include "xalloc.h"
+
+struct scheduler {
+	struct broker *b;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int stop;
+	pthread_t thread;
+};
+
+/* Every partition, each with a reference taken under meta_lock, so that
+ * the jobs do their disk I/O without it.  *n is the count; *compacted
+ * (if not NULL) says for each whether its topic is compacted. */
+static struct partition **hold_all(struct broker *b, size_t *n, int **compacted)
+{
+	struct partition **v;
+
+	pthread_rwlock_rdlock(&b->meta_lock);
+	*n = 0;
+	for (size_t i = 0; i < b->ntopics; i++)
+		*n += (size_t)b->topics[i]->npart;
+	v = xcalloc(*n + 1, sizeof(*v));
+	if (compacted)
+		*compacted = xcalloc(*n + 1, sizeof(**compacted));
+	*n = 0;
+	for (size_t i = 0; i < b->ntopics; i++) {
+		struct topic *t = b->topics[i];
+		for (int32_t p = 0; p < t->npart; p++) {
+			if (compacted)
+				(*compacted)[*n] = t->cfg.cleanup_policy != CLEANUP_DELETE;
+			v[(*n)++] = partition_get(t->parts[p]);
+		}
+	}
+	pthread_rwlock_unlock(&b->meta_lock);
+	return v;
+}
+
+static void put_all(struct partition **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		partition_put(v[i]);
+	free(v);
+}
+
+static void run_retention(struct broker *b)
+{
+	int64_t now = clock_wall_ms();
+	size_t n;
+	struct partition **v = hold_all(b, &n, NULL);
+
+	for (size_t i = 0; i < n; i++) {
+		struct partition *p = v[i];
+		struct err e;
+		int deleted = 0;
+
+		if (atomic_load(&p->deleted))
+			continue;
+		if (plog_apply_retention(p->log, now, &deleted, &e))
+			log_warn("%s-%d: retention: %s", p->topic->name, p->id, e.msg);
+		else if (deleted)
+			log_info("%s-%d: retention deleted %d segments", p->topic->name, p->id, deleted);
+	}
+	put_all(v, n);
+}
+
+int scheduler_checkpoint(struct broker *b)
+{
+	struct log_dirs_entry *v;
+	size_t n, k = 0;
+	int *compacted;
+	struct partition **parts = hold_all(b, &n, &compacted);
+	struct err e;
+	int rc;
+
+	v = xcalloc(n + 1, sizeof(*v));
+	for (size_t i = 0; i < n; i++) {
+		struct partition *p = parts[i];
+		int64_t end;
+
+		if (atomic_load(&p->deleted))
+			continue;
+		/* Flush everything appended so far: the recovery point moves to
+		 * the end, and a restart after a crash rescans only what came
+		 * after. */
+		plog_offsets(p->log, NULL, &end);
+		/* An offline log was reported once, when it failed. */
+		if (!plog_offline(p->log) && plog_flush(p->log, end, &e))
+			log_warn("%s-%d: %s", p->topic->name, p->id, e.msg);
+		v[k++] = (struct log_dirs_entry){ p->dir, p->topic->name, p->id, p->log,
+						  compacted[i] ? p->first_dirty : -1 };
+	}
+	rc = log_dirs_checkpoint(&b->dirs, v, k, &e);
+	if (rc)
+		log_warn("writing checkpoints: %s", e.msg);
+	free(v);
+	free(compacted);
+	put_all(parts, n);
+	return rc;
+}
+
+static void run_checkpoint(struct broker *b)
+{
+	scheduler_checkpoint(b);
+}
+
+/* The jobs, each run every interval (a broker key) after the last run ended. */
+static const struct job {
+	const char *interval_key;
+	void (*run)(struct broker *b);
+} jobs[] = {
+	{ "log.retention.check.interval.ms", run_retention },
+	{ "log.flush.offset.checkpoint.interval.ms", run_checkpoint },
+	{ "offsets.retention.check.interval.ms", offsets_store_expire },
+};
+#define NJOBS (sizeof(jobs) / sizeof(jobs[0]))
+
+static void *scheduler_main(void *arg)
+{
+	struct scheduler *s = arg;
+	struct broker *b = s->b;
+	int64_t next[NJOBS];
+
+	for (size_t i = 0; i < NJOBS; i++)
+		next[i] = clock_mono_ms() + conf_get_num(&b->conf, jobs[i].interval_key);
+	pthread_mutex_lock(&s->lock);
+	while (!s->stop) {
+		int64_t now = clock_mono_ms(), at = INT64_MAX;
+		size_t due = NJOBS;
+
+		for (size_t i = 0; i < NJOBS; i++) {
+			if (next[i] <= now && due == NJOBS)
+				due = i;
+			if (next[i] < at)
+				at = next[i];
+		}
+		if (due < NJOBS) {
+			pthread_mutex_unlock(&s->lock);
+			jobs[due].run(b);
+			pthread_mutex_lock(&s->lock);
+			next[due] = clock_mono_ms() + conf_get_num(&b->conf, jobs[due].interval_key);
+			continue;
+		}
+		clock_cond_wait_until(&s->cond, &s->lock, at);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+struct scheduler *scheduler_start(struct broker *b)
+{
+	struct scheduler *s = xcalloc(1, sizeof(*s));
+
+	s->b = b;
+	pthread_mutex_init(&s->lock, NULL);
+	clock_cond_init(&s->cond);
+	pthread_create(&s->thread, NULL, scheduler_main, s);
+	return s;
+}
+
+void scheduler_stop(struct scheduler *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->stop = 1;
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	pthread_join(s->thread, NULL);
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->cond);
+	free(s);
+}

@@ -1,0 +1,58 @@
+/*
+ * log_internal.h: the partition log's state, shared by its two halves:
+ * partition_log.c (append, flush, read, retention) and log_recovery.c
+ * (open, recovery, close, truncation).  Nothing else includes this.
+ */
+#ifndef SLOG_LOG_INTERNAL_H
+#define SLOG_LOG_INTERNAL_H
+
+#include <pthread.h>
+
+#include "storage/dir_health.h"
+#include "storage/leader_epoch.h"
+#include "storage/log_damage.h"
+#include "storage/partition_log.h"
+
+struct plog {
+	char *dir;
+	struct dir_health *health;   /* the log dir's (plog_open_opts), or own_health */
+	struct dir_health own_health;
+
+	pthread_mutex_t lock;    /* guards the fields down to flush_lock */
+	struct plog_config cfg;
+	struct segment **segs;   /* oldest first; the last is active */
+	size_t nsegs, segs_cap;
+	/* Written under lock; atomic so that plog_offsets reads them without
+	 * it: an append blocked on a stalled disk holds the lock, and health
+	 * and metadata answers must not wait for it. */
+	_Atomic int64_t log_start; /* first offset readers may ask for */
+	_Atomic int64_t log_end;   /* the next offset to assign */
+	struct leader_epochs epochs;
+	int dir_dirty;           /* a segment file was created since the last flush */
+	_Atomic int failed;      /* no segment to append to: refuse appends */
+	_Atomic uint64_t size_seen; /* plog_size's last answer */
+	struct log_damage damage; /* ranges recovery found damaged */
+	_Atomic size_t damaged_seen; /* plog_damaged's last count */
+
+	pthread_mutex_t flush_lock; /* guards the group-commit fields below */
+	pthread_cond_t flush_cond;
+	int64_t flushed;         /* the recovery point: offsets below are durable */
+	int flushing;            /* a thread is running a flush round */
+};
+
+void plog_free(struct plog *l);
+void plog_push_segment(struct plog *l, struct segment *s);
+/* Take the log lock if it comes within 50 ms (1), else 0: for gauges that
+ * must answer while an append is stalled on its disk. */
+int plog_lock_briefly(struct plog *l);
+
+/*
+ * rc came from a step that had to be durable (a sync, an epoch-cache
+ * write).  When the fsync itself failed the log dir goes offline
+ * (dir_health.h); a failure that lost nothing (EMFILE, ENOSPC) only
+ * fails this request.  Call right after the failing fio_* call, which
+ * filled e; returns rc.
+ */
+int plog_durability_failed(struct plog *l, int rc, struct err *e);
+
+#endif
