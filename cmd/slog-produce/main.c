@@ -178,142 +178,162 @@ static double elapsed_s(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-int main(int argc, char **argv)
+/* What the command line asks for, beyond the producer's and the input's options. */
+struct invocation {
+	struct producer_opts o;
+	struct input_opts io;
+	const char *brokers, *report_format;
+	int verbose, have_partitioner, have_delim, want_report, split_files;
+};
+
+/* -H NAME=VALUE: one more header on every record. */
+static void add_header(struct producer_opts *o, char *arg)
 {
-	struct producer_opts o = { .partition = -1, .codec = CODEC_NONE, .acks = "all",
-				   .linger_ms = 5, .batch_bytes = 1000000, .buffer_bytes = 64 << 20,
-				   .timeout_ms = 30000, .max_in_flight = 16 };
-	struct input_opts io = { .delim = "\n", .delim_len = 1, .max_record = 256 << 20 };
-	const char *brokers = NULL, *report_format = NULL;
-	int verbose = 0, c, have_partitioner = 0, have_delim = 0, want_report = 0, split_files = 0;
+	char *eq = strchr(arg, '=');
+	struct record_header *h;
+
+	if (!eq || eq == arg)
+		cli_usage_error(synopsis, "-H: '%s' is not NAME=VALUE", arg);
+	o->headers = xrealloc(o->headers, (o->nheaders + 1) * sizeof(*o->headers));
+	h = &o->headers[o->nheaders++];
+	h->key = (const uint8_t *)arg;
+	h->key_len = (int32_t)(eq - arg);
+	h->value = (const uint8_t *)eq + 1;
+	h->value_len = (int32_t)strlen(eq + 1);
+}
+
+static const char *parse_acks(const char *arg)
+{
+	if (strcmp(arg, "0") && strcmp(arg, "1") && strcmp(arg, "all") && strcmp(arg, "-1"))
+		cli_usage_error(synopsis, "--acks: '%s' is not 0, 1 or all", arg);
+	return strcmp(arg, "-1") == 0 ? "all" : arg;
+}
+
+static enum partitioner parse_partitioner(const char *arg)
+{
+	if (strcmp(arg, "murmur2") == 0)
+		return PART_MURMUR2;
+	if (strcmp(arg, "random") == 0)
+		return PART_RANDOM;
+	if (strcmp(arg, "roundrobin") == 0)
+		return PART_ROUNDROBIN;
+	cli_usage_error(synopsis, "--partitioner: '%s' is not murmur2, random or roundrobin", arg);
+}
+
+/* One option; returns 1 when the program is done (-h, -V, --list-options). */
+static int take_option(struct invocation *v, int c, char **argv)
+{
+	struct producer_opts *o = &v->o;
+	struct input_opts *io = &v->io;
+
+	switch (c) {
+	case 'b': v->brokers = optarg; break;
+	case 't': o->topic = optarg; break;
+	case 'p': o->partition = (int32_t)cli_int(synopsis, "-p", optarg, 0, INT32_MAX); break;
+	case 'k': o->key = optarg; break;
+	case 'K':
+		io->key_delim_len = unescape("-K", optarg);
+		io->key_delim = optarg;
+		if (!io->key_delim_len)
+			cli_usage_error(synopsis, "-K: the key delimiter cannot be empty");
+		break;
+	case 'D':
+		io->delim_len = unescape("-D", optarg);
+		io->delim = optarg;
+		v->have_delim = 1;
+		break;
+	case 'H': add_header(o, optarg); break;
+	case 'J': io->json = 1; break;
+	case 'Z': o->null_empty = 1; break;
+	case 'z':
+		o->codec = codec_from_name(optarg);
+		if (o->codec != CODEC_NONE && o->codec != CODEC_ZSTD)
+			cli_usage_error(synopsis, "-z: '%s' is not none or zstd", optarg);
+		break;
+	case OPT_ACKS: o->acks = parse_acks(optarg); break;
+	case OPT_LINGER: o->linger_ms = cli_ms(synopsis, "--linger-ms", optarg, 0, 3600000); break;
+	case OPT_BATCH: o->batch_bytes = cli_bytes(synopsis, "--batch-bytes", optarg, 100, 1 << 30); break;
+	case OPT_BUFFER: o->buffer_bytes = cli_bytes(synopsis, "--buffer-bytes", optarg, 1 << 16, INT64_MAX); break;
+	case OPT_INFLIGHT: o->max_in_flight = (int)cli_int(synopsis, "--max-in-flight", optarg, 1, 1024); break;
+	case OPT_TIMEOUT: o->timeout_ms = cli_ms(synopsis, "--timeout-ms", optarg, 1, 86400000LL * 7); break;
+	case OPT_PARTITIONER:
+		v->have_partitioner = 1;
+		o->partitioner = parse_partitioner(optarg);
+		break;
+	case 'c': o->count = cli_int(synopsis, "-c", optarg, 1, INT64_MAX); break;
+	case 'O': v->want_report = 1; break;
+	case OPT_REPORT_FORMAT: v->report_format = optarg; break;
+	case 'T': o->tee = 1; break;
+	case 'l': v->split_files = 1; break;
+	case 'v': v->verbose = 1; break;
+	case 'h': usage(); return 1;
+	case 'V': cli_print_version(); return 1;
+	case OPT_LIST: cli_list_options(longopts); return 1;
+	default: cli_option_error(synopsis, argv, c);
+	}
+	return 0;
+}
+
+/* Options that cannot go together, and the topic; then the report. */
+static void check_options(struct invocation *v, char **files, int nfiles)
+{
+	struct producer_opts *o = &v->o;
+	struct input_opts *io = &v->io;
+	struct err e;
+
+	if (!o->topic && !io->json)
+		cli_usage_error(synopsis, "a topic is needed: -t TOPIC");
+	if (o->key && io->key_delim_len)
+		cli_usage_error(synopsis, "cannot use -k with -K");
+	if (io->json && (o->key || io->key_delim_len))
+		cli_usage_error(synopsis, "cannot use -k or -K with -J (lines carry their keys)");
+	if (io->json && v->have_delim)
+		cli_usage_error(synopsis, "cannot use -D with -J (NDJSON is one record per line)");
+	if (v->have_partitioner && o->partition >= 0)
+		cli_usage_error(synopsis, "cannot use -p with --partitioner");
+	if (o->tee && (v->want_report || v->report_format))
+		cli_usage_error(synopsis, "cannot use -T with -O (both write to stdout)");
+	if (v->split_files && v->have_delim && io->delim_len == 0)
+		cli_usage_error(synopsis, "cannot use -l with -D '' (-l splits files at the delimiter)");
+	if (o->topic && producer_check_topic(o->topic, &e))
+		cli_usage_error(synopsis, "-t: %s", e.msg);
+	if (v->want_report && !v->report_format)
+		check_report_typo(files, nfiles);
+	if (v->want_report || v->report_format) {
+		o->report = report_new(v->report_format ? v->report_format : REPORT_DEFAULT_FORMAT, &e);
+		if (!o->report)
+			cli_usage_error(synopsis, "--report-format: %s", e.msg);
+	}
+}
+
+/* Send the input; the exit status. */
+static int run(struct invocation *v, char **files, int nfiles)
+{
 	const struct producer_stats *st;
+	volatile sig_atomic_t *stop = cli_stop_on_signals();
 	struct timespec t0;
-	volatile sig_atomic_t *stop;
 	struct producer *p;
 	struct cluster cl;
 	struct input in;
 	struct err e;
 	int status;
 
-	cli_init(argv[0]);
-	opterr = 0; /* our message, not getopt's */
-	client_config_args(CLIENT_PRODUCE, synopsis, longopts, &argc, &argv);
-	while ((c = getopt_long(argc, argv, ":b:t:p:k:K:D:H:JZz:c:OTlvhV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'b': brokers = optarg; break;
-		case 't': o.topic = optarg; break;
-		case 'p': o.partition = (int32_t)cli_int(synopsis, "-p", optarg, 0, INT32_MAX); break;
-		case 'k': o.key = optarg; break;
-		case 'K':
-			io.key_delim_len = unescape("-K", optarg);
-			io.key_delim = optarg;
-			if (!io.key_delim_len)
-				cli_usage_error(synopsis, "-K: the key delimiter cannot be empty");
-			break;
-		case 'D':
-			io.delim_len = unescape("-D", optarg);
-			io.delim = optarg;
-			have_delim = 1;
-			break;
-		case 'H': {
-			char *eq = strchr(optarg, '=');
-			struct record_header *h;
-			if (!eq || eq == optarg)
-				cli_usage_error(synopsis, "-H: '%s' is not NAME=VALUE", optarg);
-			o.headers = xrealloc(o.headers, (o.nheaders + 1) * sizeof(*o.headers));
-			h = &o.headers[o.nheaders++];
-			h->key = (const uint8_t *)optarg;
-			h->key_len = (int32_t)(eq - optarg);
-			h->value = (const uint8_t *)eq + 1;
-			h->value_len = (int32_t)strlen(eq + 1);
-			break;
-		}
-		case 'J': io.json = 1; break;
-		case 'Z': o.null_empty = 1; break;
-		case 'z':
-			o.codec = codec_from_name(optarg);
-			if (o.codec != CODEC_NONE && o.codec != CODEC_ZSTD)
-				cli_usage_error(synopsis, "-z: '%s' is not none or zstd", optarg);
-			break;
-		case OPT_ACKS:
-			if (strcmp(optarg, "0") && strcmp(optarg, "1") && strcmp(optarg, "all") &&
-			    strcmp(optarg, "-1"))
-				cli_usage_error(synopsis, "--acks: '%s' is not 0, 1 or all", optarg);
-			o.acks = strcmp(optarg, "-1") == 0 ? "all" : optarg;
-			break;
-		case OPT_LINGER: o.linger_ms = cli_ms(synopsis, "--linger-ms", optarg, 0, 3600000); break;
-		case OPT_BATCH: o.batch_bytes = cli_bytes(synopsis, "--batch-bytes", optarg, 100, 1 << 30); break;
-		case OPT_BUFFER: o.buffer_bytes = cli_bytes(synopsis, "--buffer-bytes", optarg, 1 << 16, INT64_MAX); break;
-		case OPT_INFLIGHT: o.max_in_flight = (int)cli_int(synopsis, "--max-in-flight", optarg, 1, 1024); break;
-		case OPT_TIMEOUT: o.timeout_ms = cli_ms(synopsis, "--timeout-ms", optarg, 1, 86400000LL * 7); break;
-		case OPT_PARTITIONER:
-			have_partitioner = 1;
-			if (strcmp(optarg, "murmur2") == 0)
-				o.partitioner = PART_MURMUR2;
-			else if (strcmp(optarg, "random") == 0)
-				o.partitioner = PART_RANDOM;
-			else if (strcmp(optarg, "roundrobin") == 0)
-				o.partitioner = PART_ROUNDROBIN;
-			else
-				cli_usage_error(synopsis, "--partitioner: '%s' is not murmur2, random or roundrobin",
-						optarg);
-			break;
-		case 'c': o.count = cli_int(synopsis, "-c", optarg, 1, INT64_MAX); break;
-		case 'O': want_report = 1; break;
-		case OPT_REPORT_FORMAT: report_format = optarg; break;
-		case 'T': o.tee = 1; break;
-		case 'l': split_files = 1; break;
-		case 'v': verbose = 1; break;
-		case 'h': usage(); return 0;
-		case 'V': cli_print_version(); return 0;
-		case OPT_LIST: cli_list_options(longopts); return 0;
-		default: cli_option_error(synopsis, argv, c);
-		}
-	}
-	if (!o.topic && !io.json)
-		cli_usage_error(synopsis, "a topic is needed: -t TOPIC");
-	if (o.key && io.key_delim_len)
-		cli_usage_error(synopsis, "cannot use -k with -K");
-	if (io.json && (o.key || io.key_delim_len))
-		cli_usage_error(synopsis, "cannot use -k or -K with -J (lines carry their keys)");
-	if (io.json && have_delim)
-		cli_usage_error(synopsis, "cannot use -D with -J (NDJSON is one record per line)");
-	if (have_partitioner && o.partition >= 0)
-		cli_usage_error(synopsis, "cannot use -p with --partitioner");
-	if (o.tee && (want_report || report_format))
-		cli_usage_error(synopsis, "cannot use -T with -O (both write to stdout)");
-	if (split_files && have_delim && io.delim_len == 0)
-		cli_usage_error(synopsis, "cannot use -l with -D '' (-l splits files at the delimiter)");
-	if (o.topic && producer_check_topic(o.topic, &e))
-		cli_usage_error(synopsis, "-t: %s", e.msg);
-	if (want_report && !report_format)
-		check_report_typo(argv + optind, argc - optind);
-	if (want_report || report_format) {
-		o.report = report_new(report_format ? report_format : REPORT_DEFAULT_FORMAT, &e);
-		if (!o.report)
-			cli_usage_error(synopsis, "--report-format: %s", e.msg);
-	}
-
-	stop = cli_stop_on_signals();
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-
-	if (cluster_connect(&cl, cli_brokers(brokers), clock_mono_ms() + o.timeout_ms, &e)) {
+	if (cluster_connect(&cl, cli_brokers(v->brokers), clock_mono_ms() + v->o.timeout_ms, &e)) {
 		cli_error("%s", e.msg);
-		report_free(o.report);
 		return 1;
 	}
-	p = producer_new(&cl, &o);
-	if (o.topic && producer_prepare_topic(p, o.topic, &e)) {
+	p = producer_new(&cl, &v->o);
+	if (v->o.topic && producer_prepare_topic(p, v->o.topic, &e)) {
 		cli_error("%s", e.msg);
 		producer_free(p);
-		report_free(o.report);
 		cluster_close(&cl);
 		return 1;
 	}
-	input_open(&in, &io, argv + optind, argc - optind, &e);
+	input_open(&in, &v->io, files, nfiles, &e);
 	producer_run(p, &in, stop);
 	st = producer_stats(p);
-	if (verbose) {
+	if (v->verbose) {
 		double s = elapsed_s(&t0);
 		fprintf(stderr, "%s: %lld of %lld records acknowledged (%lld bytes) in %.3f s, %.0f records/s\n",
 			cli_prog(), (long long)st->delivered, (long long)st->read, (long long)st->bytes, s,
@@ -322,8 +342,29 @@ int main(int argc, char **argv)
 	status = outcome(st);
 	input_close(&in);
 	producer_free(p);
-	report_free(o.report);
 	cluster_close(&cl);
-	free(o.headers);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct invocation v = {
+		.o = { .partition = -1, .codec = CODEC_NONE, .acks = "all", .linger_ms = 5,
+		       .batch_bytes = 1000000, .buffer_bytes = 64 << 20, .timeout_ms = 30000,
+		       .max_in_flight = 16 },
+		.io = { .delim = "\n", .delim_len = 1, .max_record = 256 << 20 },
+	};
+	int c, status;
+
+	cli_init(argv[0]);
+	opterr = 0; /* our message, not getopt's */
+	client_config_args(CLIENT_PRODUCE, synopsis, longopts, &argc, &argv);
+	while ((c = getopt_long(argc, argv, ":b:t:p:k:K:D:H:JZz:c:OTlvhV", longopts, NULL)) != -1)
+		if (take_option(&v, c, argv))
+			return 0;
+	check_options(&v, argv + optind, argc - optind);
+	status = run(&v, argv + optind, argc - optind);
+	report_free(v.o.report);
+	free(v.o.headers);
 	return status;
 }
