@@ -174,6 +174,31 @@ static const char *compile_regex(regex_t *re, const char *before, const char *ar
 	return arg;
 }
 
+/* The options that only a group member (-g) takes. */
+static void take_group_option(struct consumer_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_COMMIT:
+		if (strcmp(arg, "after") == 0)
+			o->commit = COMMIT_AFTER;
+		else if (strcmp(arg, "before") == 0)
+			o->commit = COMMIT_BEFORE;
+		else
+			cli_usage_error(synopsis, "--commit is after or before, not '%s'", arg);
+		break;
+	case OPT_COMMIT_INTERVAL:
+		o->commit_interval_ms = cli_ms(synopsis, "--commit-interval-ms", arg, 1, 86400000LL);
+		break;
+	case OPT_SESSION:
+		o->session_ms = cli_ms(synopsis, "--session-timeout-ms", arg, 1, INT32_MAX);
+		break;
+	default: /* OPT_CLIENT_ID */
+		if (!*arg || strlen(arg) > 127)
+			cli_usage_error(synopsis, "--client-id has 1 to 127 characters");
+		o->client_id = arg;
+	}
+}
+
 /* -g: only the group-related start rules make sense, and only group options. */
 static void check_group_options(struct consumer_opts *o, int group_only_option)
 {
@@ -267,28 +292,9 @@ int main(int argc, char **argv)
 		case OPT_MAX_BYTES: o.max_bytes = cli_bytes(synopsis, "--max-bytes", optarg, 1024, 64 << 20); break;
 		case OPT_TIMEOUT: o.timeout_ms = cli_ms(synopsis, "--timeout-ms", optarg, 1, 86400000LL * 7); break;
 		case OPT_COMMIT:
-			if (strcmp(optarg, "after") == 0)
-				o.commit = COMMIT_AFTER;
-			else if (strcmp(optarg, "before") == 0)
-				o.commit = COMMIT_BEFORE;
-			else
-				cli_usage_error(synopsis, "--commit is after or before, not '%s'", optarg);
-			group_only = 1;
-			break;
 		case OPT_COMMIT_INTERVAL:
-			o.commit_interval_ms = cli_ms(synopsis, "--commit-interval-ms", optarg, 1, 86400000LL);
-			group_only = 1;
-			break;
 		case OPT_SESSION:
-			o.session_ms = cli_ms(synopsis, "--session-timeout-ms", optarg, 1, INT32_MAX);
-			group_only = 1;
-			break;
-		case OPT_CLIENT_ID:
-			if (!*optarg || strlen(optarg) > 127)
-				cli_usage_error(synopsis, "--client-id has 1 to 127 characters");
-			o.client_id = optarg;
-			group_only = 1;
-			break;
+		case OPT_CLIENT_ID: take_group_option(&o, c, optarg); group_only = 1; break;
 		case 'q': o.quiet = 1; break;
 		case 'v': o.verbose = 1; break;
 		case 'h': usage(); return 0;
