@@ -193,6 +193,39 @@ static void read_file(struct groups_opts *o, const char *path)
 		cli_usage_error(synopsis, "--from-file %s", e.msg);
 }
 
+/* One of reset-offsets' targets: --to-earliest ... --from-file. */
+static void take_target(struct groups_opts *o, int c, const char *arg)
+{
+	struct err e;
+
+	switch (c) {
+	case OPT_EARLIEST: set_target(o, RESET_EARLIEST); break;
+	case OPT_LATEST: set_target(o, RESET_LATEST); break;
+	case OPT_OFFSET:
+		set_target(o, RESET_OFFSET);
+		o->value = cli_int(synopsis, "--to-offset", arg, 0, INT64_MAX);
+		break;
+	case OPT_SHIFT:
+		set_target(o, RESET_SHIFT);
+		o->value = cli_int(synopsis, "--shift-by", arg, INT64_MIN + 1, INT64_MAX);
+		break;
+	case OPT_DATETIME:
+		set_target(o, RESET_TIME);
+		if (units_parse_time(arg, clock_wall_ms(), &o->value, &e))
+			cli_usage_error(synopsis, "--to-datetime: %s", e.msg);
+		break;
+	case OPT_CURRENT: set_target(o, RESET_CURRENT); break;
+	case OPT_TO_GROUP:
+		set_target(o, RESET_GROUP);
+		if (group_id_check(arg, &e))
+			cli_usage_error(synopsis, "--to-group '%s': %s", arg, e.msg);
+		o->from_group = arg;
+		break;
+	default: /* OPT_FROM_FILE */
+		read_file(o, arg);
+	}
+}
+
 static enum out_format format_of(const char *arg)
 {
 	if (strcmp(arg, "text") == 0)
@@ -252,29 +285,14 @@ int main(int argc, char **argv)
 			o.state = optarg;
 			break;
 		case OPT_MAX_LAG: o.max_lag = cli_int(synopsis, "--max-lag", optarg, 0, INT64_MAX); break;
-		case OPT_EARLIEST: set_target(&o, RESET_EARLIEST); break;
-		case OPT_LATEST: set_target(&o, RESET_LATEST); break;
+		case OPT_EARLIEST:
+		case OPT_LATEST:
 		case OPT_OFFSET:
-			set_target(&o, RESET_OFFSET);
-			o.value = cli_int(synopsis, "--to-offset", optarg, 0, INT64_MAX);
-			break;
 		case OPT_SHIFT:
-			set_target(&o, RESET_SHIFT);
-			o.value = cli_int(synopsis, "--shift-by", optarg, INT64_MIN + 1, INT64_MAX);
-			break;
 		case OPT_DATETIME:
-			set_target(&o, RESET_TIME);
-			if (units_parse_time(optarg, clock_wall_ms(), &o.value, &e))
-				cli_usage_error(synopsis, "--to-datetime: %s", e.msg);
-			break;
-		case OPT_CURRENT: set_target(&o, RESET_CURRENT); break;
+		case OPT_CURRENT:
 		case OPT_TO_GROUP:
-			set_target(&o, RESET_GROUP);
-			if (group_id_check(optarg, &e))
-				cli_usage_error(synopsis, "--to-group '%s': %s", optarg, e.msg);
-			o.from_group = optarg;
-			break;
-		case OPT_FROM_FILE: read_file(&o, optarg); break;
+		case OPT_FROM_FILE: take_target(&o, c, optarg); break;
 		case OPT_ALL_TOPICS: o.all_topics = 1; break;
 		case OPT_LAG_ONLY: o.lag_only = 1; break;
 		case OPT_MEMBERS: o.members = 1; break;
