@@ -228,6 +228,34 @@ static int parse_headers(struct ndjson_record *nr, json_t *h, struct span *spans
 	return 0;
 }
 
+/* The fields that say where and when: topic, partition, timestamp, offset. */
+static int parse_place(struct ndjson_record *nr, json_t *root, struct err *e)
+{
+	json_t *v;
+
+	if ((v = json_object_get(root, "topic"))) {
+		if (!json_is_string(v) || json_string_length(v) == 0)
+			return field_err(e, "topic", "must be a non-empty string");
+		buf_reset(&nr->topic_buf);
+		buf_add(&nr->topic_buf, json_string_value(v), json_string_length(v));
+		nr->topic = nr->topic_buf.data;
+	}
+	if ((v = json_object_get(root, "partition")) && !json_is_null(v)) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > INT32_MAX)
+			return field_err(e, "partition", "must be a partition number");
+		nr->partition = (int32_t)json_integer_value(v);
+	}
+	if ((v = json_object_get(root, "timestamp")) && !json_is_null(v)) {
+		if (!json_is_integer(v))
+			return field_err(e, "timestamp", "must be milliseconds since the epoch");
+		nr->rec.timestamp = json_integer_value(v);
+		nr->has_timestamp = 1;
+	}
+	if ((v = json_object_get(root, "offset")) && !json_is_null(v) && !json_is_integer(v))
+		return field_err(e, "offset", "must be an integer");
+	return 0;
+}
+
 int ndjson_parse(struct ndjson_record *nr, const char *line, size_t len, struct err *e)
 {
 	static const char *const known[] = { "topic", "partition", "offset", "timestamp", "key",
@@ -253,34 +281,9 @@ int ndjson_parse(struct ndjson_record *nr, const char *line, size_t len, struct 
 	rc = check_fields(root, known, "", e);
 	if (rc)
 		goto out;
-	if ((v = json_object_get(root, "topic"))) {
-		if (!json_is_string(v) || json_string_length(v) == 0) {
-			rc = field_err(e, "topic", "must be a non-empty string");
-			goto out;
-		}
-		buf_reset(&nr->topic_buf);
-		buf_add(&nr->topic_buf, json_string_value(v), json_string_length(v));
-		nr->topic = nr->topic_buf.data;
-	}
-	if ((v = json_object_get(root, "partition")) && !json_is_null(v)) {
-		if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > INT32_MAX) {
-			rc = field_err(e, "partition", "must be a partition number");
-			goto out;
-		}
-		nr->partition = (int32_t)json_integer_value(v);
-	}
-	if ((v = json_object_get(root, "timestamp")) && !json_is_null(v)) {
-		if (!json_is_integer(v)) {
-			rc = field_err(e, "timestamp", "must be milliseconds since the epoch");
-			goto out;
-		}
-		nr->rec.timestamp = json_integer_value(v);
-		nr->has_timestamp = 1;
-	}
-	if ((v = json_object_get(root, "offset")) && !json_is_null(v) && !json_is_integer(v)) {
-		rc = field_err(e, "offset", "must be an integer");
+	rc = parse_place(nr, root, e);
+	if (rc)
 		goto out;
-	}
 	rc = take_bytes(nr, root, "key", &key, 1, e);
 	if (!rc)
 		rc = take_bytes(nr, root, "value", &value, 1, e);
