@@ -23,6 +23,7 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "conf.h"
 #include "table.h"
 #include "xalloc.h"
 
@@ -142,57 +143,12 @@ int client_config_set(struct client_config *cc, const char *key, const char *val
 	return 0;
 }
 
-/*
- * Split a config line in place: 1 for a blank or comment line, 0 for
- * "key = value" (both trimmed, one pair of double quotes taken off the
- * value), -1 otherwise.  As in the broker's file, a '#' at the start or
- * after whitespace, outside double quotes, begins a comment, so
- * "brokers = h:1 # lab" is h:1, while a '#' inside a word stays.
- */
-static int split_line(char *line, char **key, char **value)
-{
-	char *eq, *end;
-	int quoted = 0;
-	size_t n;
-
-	for (char *p = line; *p; p++) {
-		if (*p == '"')
-			quoted = !quoted;
-		else if (*p == '#' && !quoted && (p == line || isspace((unsigned char)p[-1]))) {
-			*p = '\0';
-			break;
-		}
-	}
-	for (end = line + strlen(line); end > line && isspace((unsigned char)end[-1]); end--)
-		*(end - 1) = '\0';
-	while (isspace((unsigned char)*line))
-		line++;
-	if (!*line)
-		return 1;
-	eq = strchr(line, '=');
-	if (!eq || eq == line)
-		return -1;
-	*value = eq + 1;
-	while (isspace((unsigned char)**value))
-		(*value)++;
-	for (end = eq; end > line && isspace((unsigned char)end[-1]); end--)
-		;
-	*end = '\0';
-	*key = line;
-	n = strlen(*value);
-	if (n >= 2 && (*value)[0] == '"' && (*value)[n - 1] == '"') {
-		(*value)[n - 1] = '\0';
-		(*value)++;
-	}
-	return 0;
-}
-
 /* One line of a config file; where is "FILE:LINE". */
 static int load_line(struct client_config *cc, char *line, const char *where, struct err *e)
 {
 	const struct client_key *k;
 	char *key, *value;
-	int rc = split_line(line, &key, &value);
+	int rc = conf_split_line(line, &key, &value);
 
 	if (rc > 0)
 		return 0;

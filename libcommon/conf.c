@@ -242,10 +242,21 @@ static void cut_comment(char *line)
 	}
 }
 
+int conf_split_line(char *line, char **key, char **value)
+{
+	char *s;
+
+	cut_comment(line);
+	s = trim(line);
+	if (*s == '\0')
+		return 1;
+	return split_pair(s, key, value) ? -1 : 0;
+}
+
 int conf_load_file(struct conf *c, const char *path, struct err *e)
 {
 	FILE *f = fopen(path, "r");
-	char *line = NULL, *key, *value, *s, where[4200];
+	char *line = NULL, *key, *value, where[4200];
 	size_t cap = 0;
 	int lineno = 0, rc = 0;
 
@@ -254,12 +265,13 @@ int conf_load_file(struct conf *c, const char *path, struct err *e)
 			       strerror(errno));
 	while (getline(&line, &cap, f) >= 0) {
 		lineno++;
-		cut_comment(line);
-		s = trim(line);
-		if (*s == '\0')
+		rc = conf_split_line(line, &key, &value);
+		if (rc > 0) {
+			rc = 0;
 			continue;
+		}
 		snprintf(where, sizeof(where), "%s:%d", path, lineno);
-		if (split_pair(s, &key, &value)) {
+		if (rc) {
 			rc = err_set(e, SLOG_EINVALID_CONFIG, "%s: expected 'key = value'", where);
 			break;
 		}

@@ -103,6 +103,15 @@ int conf_set_pair(struct conf *c, const char *pair, enum conf_source src, struct
 int conf_set_pair_from(struct conf *c, const char *pair, enum conf_source src,
 		       const char *origin, struct err *e);
 
+/*
+ * Split one line of a config file in place: 1 for a blank or comment
+ * line, 0 for "key = value" (both trimmed, one pair of double quotes taken
+ * off the value), -1 otherwise.  A '#' at the start or after whitespace,
+ * outside double quotes, begins a comment; a '#' inside a word stays.
+ * The broker's file and the clients' slog.conf read alike.
+ */
+int conf_split_line(char *line, char **key, char **value);
+
 int conf_load_file(struct conf *c, const char *path, struct err *e);
 int conf_load_env(struct conf *c, const char *prefix, struct err *e);
 
