@@ -13,6 +13,7 @@
 
 #include "client_config.h"
 #include "crc32c.h"
+#include "http_client.h"
 #include "log.h"
 #include "units.h"
 
@@ -133,15 +134,24 @@ int64_t cli_ms(const char *synopsis, const char *opt, const char *arg, int64_t m
 	return cli_num(parse_ms, synopsis, opt, arg, min, max);
 }
 
-const char *cli_brokers(const char *arg)
+const char *cli_brokers(const char *synopsis, const char *arg)
 {
 	const char *env = getenv("SLOG_BROKERS");
+	const char *list = arg && *arg ? arg : env && *env ? env : SLOG_DEFAULT_BROKERS;
+	const char *from = list == arg ? "-b" : list == env ? "SLOG_BROKERS" : "the default";
+	char one[256], base[300];
+	struct err e;
 
-	if (arg && *arg)
-		return arg;
-	if (env && *env)
-		return env;
-	return SLOG_DEFAULT_BROKERS;
+	/* Every address is checked now: a typo is a usage error, not "cannot connect". */
+	for (const char *b = list, *end; b; b = *end ? end + 1 : NULL) {
+		end = b + strcspn(b, ",");
+		if ((size_t)(end - b) >= sizeof(one))
+			cli_usage_error(synopsis, "%s: bad broker address '%.*s...'", from, 40, b);
+		snprintf(one, sizeof(one), "%.*s", (int)(end - b), b);
+		if (http_broker_base(one, base, sizeof(base), &e))
+			cli_usage_error(synopsis, "%s: %s", from, e.msg);
+	}
+	return list;
 }
 
 void cli_escape(struct buf *out, const char *s, size_t n)

@@ -52,8 +52,11 @@ int64_t cli_int(const char *synopsis, const char *opt, const char *arg, int64_t 
 int64_t cli_bytes(const char *synopsis, const char *opt, const char *arg, int64_t min, int64_t max);
 int64_t cli_ms(const char *synopsis, const char *opt, const char *arg, int64_t min, int64_t max);
 
-/* -b's value, else $SLOG_BROKERS, else the default. */
-const char *cli_brokers(const char *arg);
+/*
+ * -b's value, else $SLOG_BROKERS, else the default; an address in it that
+ * is not one (a bad port, another scheme) is a usage error.
+ */
+const char *cli_brokers(const char *synopsis, const char *arg);
 
 /*
  * SIGINT and SIGTERM ask for a clean stop: the returned flag becomes

@@ -172,17 +172,18 @@ static int parse_port(const char *broker, const char *p, size_t n, long *port, s
 }
 
 /*
- * host[:port], [v6][:port], or a bare v6 address (its colons are its
- * own), with or without http://, into "http://host:port".  A host alone
- * means the default port, as Kafka clients and rpk do, not HTTP's 80.
+ * A host alone means the default port, as Kafka clients and rpk do, not
+ * HTTP's 80.  A bare v6 address's colons are its own.
  */
-static int broker_base(const char *broker, char *base, size_t size, struct err *e)
+int http_broker_base(const char *broker, char *base, size_t size, struct err *e)
 {
 	const char *p = broker, *end, *host_end, *colon;
 	char host[256];
 	size_t path_len;
 	long port = SLOG_DEFAULT_PORT;
 
+	if (!*broker || strlen(broker) > 250)
+		goto bad;
 	if (strncmp(p, "http://", 7) == 0)
 		p += 7;
 	else if (strstr(p, "://"))
@@ -221,9 +222,7 @@ int http_client_init(struct http_client *c, const char *broker, struct err *e)
 
 	memset(c, 0, sizeof(*c));
 	pthread_once(&curl_once, curl_init_once);
-	if (!*broker || strlen(broker) > 250)
-		return err_set(e, SLOG_EINVALID_REQUEST, "bad broker address '%s'", broker);
-	rc = broker_base(broker, c->base, sizeof(c->base), e);
+	rc = http_broker_base(broker, c->base, sizeof(c->base), e);
 	if (rc)
 		return rc;
 	c->curl = curl_easy_init();

@@ -48,6 +48,12 @@ struct http_client {
  * without http://; without a port it is SLOG_DEFAULT_PORT.
  */
 int http_client_init(struct http_client *c, const char *broker, struct err *e);
+
+/*
+ * broker (as http_client_init takes it) into "http://host:port[/path]" in
+ * base; SLOG_EINVALID_REQUEST naming the address when it is not one.
+ */
+int http_broker_base(const char *broker, char *base, size_t size, struct err *e);
 void http_client_free(struct http_client *c);
 
 /* "http://host:port", with an IPv6 host in brackets. */

@@ -205,6 +205,17 @@ setup_broker_and_topic() {
 	[ "$status" -eq 0 ] || assert_stderr_has "http://127.0.0.3:9292/"
 }
 
+@test "a bad broker address is a usage error before any request, in every client" {
+	local cmd
+	for cmd in "slog-produce -t t" "slog-consume -t t -e" "slog-topics list" "slog-groups list"; do
+		# shellcheck disable=SC2086
+		run -2 --separate-stderr $cmd -b 127.0.0.1:0 </dev/null
+		assert_stderr_has "port '0' is not 1 to 65535"
+	done
+	SLOG_BROKERS='h:1,[::1' run -2 --separate-stderr slog-topics list
+	assert_stderr_has "bad broker address '[::1'"
+}
+
 @test "every key of the example config file is one a client takes" {
 	# Uncomment every key: each program reads the whole file without error.
 	sed 's/^#\([a-z]\)/\1/' "$SLOG_ROOT/share/slog.conf.example" >"$BATS_TEST_TMPDIR/all.conf"

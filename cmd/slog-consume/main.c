@@ -314,7 +314,7 @@ int main(int argc, char **argv)
 
 	stop = cli_stop_on_signals();
 
-	if (cluster_connect(&cl, cli_brokers(brokers), clock_mono_ms() + o.timeout_ms, &e)) {
+	if (cluster_connect(&cl, cli_brokers(synopsis, brokers), clock_mono_ms() + o.timeout_ms, &e)) {
 		cli_error("%s", e.msg);
 	} else {
 		if (!match_topics(&cl, &ta, pattern, &re, &o))

@@ -311,7 +311,7 @@ int main(int argc, char **argv)
 	check_command(cmd, &o, args, nargs);
 
 	o.deadline_ms = clock_mono_ms() + timeout;
-	if (cluster_connect(&cl, cli_brokers(brokers), o.deadline_ms, &e)) {
+	if (cluster_connect(&cl, cli_brokers(synopsis, brokers), o.deadline_ms, &e)) {
 		cli_error("%s", e.msg);
 		return 1;
 	}

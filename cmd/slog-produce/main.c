@@ -319,7 +319,7 @@ static int run(struct invocation *v, char **files, int nfiles)
 	int status;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (cluster_connect(&cl, cli_brokers(v->brokers), clock_mono_ms() + v->o.timeout_ms, &e)) {
+	if (cluster_connect(&cl, cli_brokers(synopsis, v->brokers), clock_mono_ms() + v->o.timeout_ms, &e)) {
 		cli_error("%s", e.msg);
 		return 1;
 	}
