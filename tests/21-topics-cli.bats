@@ -95,6 +95,20 @@ produce_at() {
 	refute_listed quiet
 }
 
+@test "delete -r deletes the topics whose names match, and says so when none does" {
+	slog-topics create app.a
+	slog-topics create app.b
+	slog-topics create other
+	run -0 --separate-stderr slog-topics delete -r '^app\.' </dev/null
+	run -0 slog-topics list
+	assert_output other
+	run -1 --separate-stderr slog-topics delete -r '^app\.' </dev/null
+	assert_stderr_has "no topic matches '^app\.'"
+	run -0 --separate-stderr slog-topics delete -r '^app\.' --if-exists </dev/null
+	run -2 --separate-stderr slog-topics delete
+	assert_stderr_has "delete needs a topic name or -r REGEX"
+}
+
 @test "list -l shows partitions, replication factor, records, size and cleanup policy" {
 	slog-topics create big -P 3 -c cleanup.policy=compact
 	slog-topics create small

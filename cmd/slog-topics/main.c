@@ -26,7 +26,7 @@ static const char synopsis[] =
 	"  describe [NAME...] [HEALTH-FILTER]... [--format text|json|help]\n"
 	"  alter NAME [-c KEY=VALUE]... [--delete-config KEY]... [--dry-run]\n"
 	"  add-partitions NAME -P TOTAL [--dry-run]\n"
-	"  delete NAME... [--if-exists] [-y]\n"
+	"  delete NAME... | -r REGEX [--if-exists] [-y]\n"
 	"  offsets NAME [--at earliest|latest|TIME] [--format text|json|help]\n";
 
 static void usage(void)
@@ -46,7 +46,8 @@ static void usage(void)
 	       "      --dry-run             check the request, change nothing\n"
 	       "  -y, --yes                 delete: do not ask on a terminal\n"
 	       "  -l, --long                list: partitions, replicas, records, size, cleanup policy\n"
-	       "  -r, --regex REGEX         list: only names matching REGEX (extended, like grep -E)\n"
+	       "  -r, --regex REGEX         list: only names matching REGEX (extended, like grep -E);\n"
+	       "                            delete: every topic whose name matches\n"
 	       "      --at TIME             offsets: earliest, latest, or a time: ms since the epoch,\n"
 	       "                            YYYY-MM-DD[THH:MM[:SS]][Z], or -DURATION (-1h); '@' optional\n"
 	       "      --format FORMAT       text (default), json (one document per line), or help\n"
@@ -107,7 +108,7 @@ static const struct cli_command commands[] = {
 			       OPT_UNDER_MIN_ISR, OPT_AT_MIN_ISR, OPT_OVERRIDES } },
 	{ "alter", 1, 1, { 'c', OPT_DELETE_CONFIG, OPT_DRY_RUN } },
 	{ "add-partitions", 1, 1, { 'P', OPT_DRY_RUN } },
-	{ "delete", 1, -1, { OPT_IF_EXISTS, 'y' } },
+	{ "delete", 0, -1, { OPT_IF_EXISTS, 'y', 'r' } },
 	{ "offsets", 1, 1, { OPT_AT, OPT_FORMAT, OPT_JSON } },
 };
 
@@ -201,7 +202,10 @@ static void parse_options(int argc, char **argv, struct topics_opts *o, const ch
 		case OPT_DRY_RUN: o->dry_run = 1; break;
 		case 'y': o->yes = 1; break;
 		case 'l': o->long_list = 1; break;
-		case 'r': o->re = parse_regex(optarg); break;
+		case 'r':
+			o->re = parse_regex(optarg);
+			o->re_text = optarg;
+			break;
 		case OPT_FORMAT: o->format = parse_format(optarg); break;
 		case OPT_JSON: o->format = FORMAT_JSON; break;
 		case OPT_AT: o->at = parse_at(optarg); break;
@@ -264,6 +268,8 @@ int main(int argc, char **argv)
 		cli_usage_error(synopsis, "--format help: %s prints no JSON", cmd->name);
 	if (cli_command_is(cmd, "add-partitions") && !o.partitions)
 		cli_usage_error(synopsis, "add-partitions needs -P TOTAL");
+	if (cli_command_is(cmd, "delete") && !nargs && !o.re)
+		cli_usage_error(synopsis, "delete needs a topic name or -r REGEX");
 	if (cli_command_is(cmd, "alter") && !json_object_size(o.set) && !json_array_size(o.del))
 		cli_usage_error(synopsis, "alter needs -c KEY=VALUE or --delete-config KEY");
 	check_names(args, nargs);

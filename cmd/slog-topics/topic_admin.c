@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "topics_cmd.h"
 #include "units.h"
+#include "xalloc.h"
 
 static const char *topic_path(struct buf *b, const char *name, const char *tail)
 {
@@ -106,13 +107,46 @@ static int confirm_delete(struct cluster *cl, const struct topics_opts *o, char 
 	return -1;
 }
 
-int cmd_delete(struct cluster *cl, const struct topics_opts *o, char **names, int n)
+/*
+ * delete -r: the names given, then every topic whose name matches (the
+ * broker's own "__" topics never do).  In *names, owned by the caller;
+ * 0, or 1 after saying why.
+ */
+static int names_to_delete(struct cluster *cl, const struct topics_opts *o, char **given,
+			   int ngiven, char ***names, int *n)
+{
+	json_t *resp, *t;
+	struct err e;
+	size_t i;
+
+	*names = xcalloc((size_t)ngiven + 1, sizeof(**names));
+	for (*n = 0; *n < ngiven; (*n)++)
+		(*names)[*n] = xstrdup(given[*n]);
+	if (!o->re)
+		return 0;
+	if (http_json(&cl->boot, "GET", "/v1/topics", NULL, o->deadline_ms, &resp, &e)) {
+		cli_error("cannot list topics: %s", e.msg);
+		return 1;
+	}
+	json_array_foreach(json_object_get(resp, "topics"), i, t) {
+		const char *name = json_string_value(json_object_get(t, "name"));
+		if (!name || strncmp(name, "__", 2) == 0 || regexec(o->re, name, 0, NULL, 0) != 0)
+			continue;
+		*names = xrealloc(*names, ((size_t)*n + 1) * sizeof(**names));
+		(*names)[(*n)++] = xstrdup(name);
+	}
+	json_decref(resp);
+	if (*n == 0 && !o->if_exists) {
+		cli_error("no topic matches '%s'", o->re_text);
+		return 1;
+	}
+	return 0;
+}
+
+static int delete_each(struct cluster *cl, const struct topics_opts *o, char **names, int n)
 {
 	struct buf path = BUF_INIT;
 	int status = 0;
-
-	if (confirm_delete(cl, o, names, n))
-		return 1;
 
 	for (int i = 0; i < n; i++) {
 		struct err e;
@@ -126,6 +160,20 @@ int cmd_delete(struct cluster *cl, const struct topics_opts *o, char **names, in
 		}
 	}
 	buf_free(&path);
+	return status;
+}
+
+int cmd_delete(struct cluster *cl, const struct topics_opts *o, char **given, int ngiven)
+{
+	char **names;
+	int n, status;
+
+	status = names_to_delete(cl, o, given, ngiven, &names, &n);
+	if (!status)
+		status = confirm_delete(cl, o, names, n) ? 1 : delete_each(cl, o, names, n);
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
 	return status;
 }
 

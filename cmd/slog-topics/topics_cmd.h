@@ -30,7 +30,8 @@ struct topics_opts {
 	int if_exists, if_not_exists, dry_run, yes, long_list;
 	enum topics_format format;
 	unsigned health;     /* HEALTH_* filters of describe; 0 = none */
-	const regex_t *re;   /* list -r; NULL = every name */
+	const regex_t *re;   /* -r: list only, or delete every, name that matches; NULL: none */
+	const char *re_text; /* -r as given, for messages */
 	const char *at;      /* --at for the broker: earliest, latest or ms */
 	int64_t deadline_ms;
 };
