@@ -95,6 +95,17 @@ PROGRAMS=(slog-broker slog-produce slog-consume slog-topics slog-groups)
 	done
 }
 
+@test "the zsh completions parse, and define their completion function" {
+	local root=$SLOG_ROOT
+	for p in "${PROGRAMS[@]}"; do
+		run zsh -n "$root/completions/_$p"
+		assert_success
+		# Loaded as compinit would, the file defines _<program>.
+		run zsh -fc "autoload -Uz compinit && compinit -u -d /dev/null; source '$root/completions/_$p' 2>/dev/null; (( \$+functions[_$p] ))"
+		assert_success
+	done
+}
+
 @test "a broker that cannot be reached is an error within the timeout, not a hang" {
 	run --separate-stderr timeout 20 slog-topics -b 127.0.0.1:1 --timeout-ms 2000 list
 	[ "$status" -eq 1 ]
