@@ -23,7 +23,7 @@
  * partition log's locks, then the fetch waiters' lock.
  *
  * Partition lifetime.  A partition is reference counted.  The registry
- * holds one reference from registry_add()/registry_grow_commit() until the topic is
+ * holds one reference from registry_insert()/registry_grow_commit() until the topic is
  * deleted; anyone who keeps a partition past meta_lock takes their own
  * with partition_get() while holding the lock, and gives it back with
  * partition_put() from any thread: a produce for each partition it

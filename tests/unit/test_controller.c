@@ -31,6 +31,7 @@ static struct broker *hooked;
 static int start(struct broker *b, const char *data)
 {
 	char sets[4200], cluster[24] = "", new_id[24], mdir[4300];
+	struct meta_state replayed;
 	pthread_rwlockattr_t ra;
 	struct err e;
 
@@ -46,13 +47,14 @@ static int start(struct broker *b, const char *data)
 	b->flush_on_ack = 1;
 	b->waits = fetch_waits_start();
 	meta_state_init(&b->meta);
+	meta_state_init(&replayed);
 	meta_new_id(new_id);
 	if (log_dirs_open(&b->dirs, data, 1, new_id, cluster, &e))
 		goto fail;
 	b->flusher = flusher_start(b->dirs.n);
 	if (meta_log_locate(NULL, b->dirs.v[0].path, mdir, sizeof(mdir), &e) ||
-	    meta_log_open(&b->mlog, mdir, 0, &b->meta, &e) ||
-	    controller_bootstrap(b, cluster, &e) || registry_open_all(b, &e))
+	    meta_log_open(&b->mlog, mdir, 0, &replayed, &e) ||
+	    controller_start(b, &replayed, &e) || controller_bootstrap(b, cluster, &e))
 		goto fail;
 	return 0;
 fail:

@@ -19,9 +19,6 @@ struct meta_topic;
 struct partition;
 struct topic;
 
-/* Open the logs of every topic in the metadata state (startup). */
-int registry_open_all(struct broker *b, struct err *e);
-
 /*
  * A topic's runtime, its logs opened, not yet in the registry: the
  * controller builds it without meta_lock, then either inserts it
@@ -30,9 +27,6 @@ int registry_open_all(struct broker *b, struct err *e);
 struct topic *registry_prepare(struct broker *b, const struct meta_topic *mt, struct err *e);
 void registry_insert(struct broker *b, struct topic *t);
 void registry_discard(struct broker *b, struct topic *t);
-
-/* Runtime for a topic of the state (startup: prepare and insert). */
-int registry_add(struct broker *b, const struct meta_topic *mt, struct err *e);
 
 /*
  * More partitions for t, in two steps like a new topic: open the logs of
