@@ -195,7 +195,7 @@ static void add_partitions(struct meta_topic *t, int32_t to, int version, int32_
 	t->partitions = to;
 }
 
-static int apply_topic(struct meta_state *s, json_t *rec, int version, int dry, struct err *e)
+static int apply_topic(struct meta_state *s, json_t *rec, int version, struct err *e)
 {
 	const char *name = str_field(rec, "name"), *id = str_field(rec, "id");
 	json_int_t parts = int_field(rec, "partitions", 0);
@@ -211,8 +211,6 @@ static int apply_topic(struct meta_state *s, json_t *rec, int version, int dry, 
 	at = locate(s, name, &found);
 	if (found)
 		return bad(e, "topic '%s' exists already", name);
-	if (dry)
-		return 0;
 	t = xcalloc(1, sizeof(*t));
 	snprintf(t->name, sizeof(t->name), "%s", name);
 	snprintf(t->id, sizeof(t->id), "%s", id);
@@ -226,8 +224,7 @@ static int apply_topic(struct meta_state *s, json_t *rec, int version, int dry, 
 	return 0;
 }
 
-static int apply_partitions(struct meta_state *s, json_t *rec, int version, int dry,
-			    struct err *e)
+static int apply_partitions(struct meta_state *s, json_t *rec, int version, struct err *e)
 {
 	const char *name = str_field(rec, "name");
 	json_int_t count = int_field(rec, "count", 0);
@@ -237,8 +234,7 @@ static int apply_partitions(struct meta_state *s, json_t *rec, int version, int 
 		return bad(e, "partitions record for unknown topic '%s'", name ? name : "");
 	if (count <= t->partitions || count > 1000000)
 		return bad(e, "partition count of '%s' can only grow", name);
-	if (!dry)
-		add_partitions(t, (int32_t)count, version, s->v0_node);
+	add_partitions(t, (int32_t)count, version, s->v0_node);
 	return 0;
 }
 
@@ -301,7 +297,7 @@ malformed:
  * newer partition epoch and no older leader epoch, so that a record that
  * lost a race against another change does not undo it.
  */
-static int apply_partition(struct meta_state *s, json_t *rec, int dry, struct err *e)
+static int apply_partition(struct meta_state *s, json_t *rec, struct err *e)
 {
 	const char *name = str_field(rec, "topic"), *id = str_field(rec, "topic_id");
 	json_int_t idx = int_field(rec, "partition", -1);
@@ -322,10 +318,6 @@ static int apply_partition(struct meta_state *s, json_t *rec, int dry, struct er
 		partition_clear(&p);
 		return bad(e, "partition record for %s-%lld is older than its placement", name,
 			   (long long)idx);
-	}
-	if (dry) {
-		partition_clear(&p);
-		return 0;
 	}
 	partition_clear(cur);
 	*cur = p;
@@ -348,7 +340,7 @@ static int endpoints_ok(json_t *v)
 }
 
 /* A broker registers at each start: a new incarnation replaces the old. */
-static int apply_broker(struct meta_state *s, json_t *rec, int dry, struct err *e)
+static int apply_broker(struct meta_state *s, json_t *rec, struct err *e)
 {
 	json_int_t id = int_field(rec, "id", -1);
 	const char *inc = str_field(rec, "incarnation");
@@ -361,8 +353,6 @@ static int apply_broker(struct meta_state *s, json_t *rec, int dry, struct err *
 	if (id < 0 || id > INT32_MAX || !inc || strlen(inc) >= sizeof(m->incarnation) ||
 	    !endpoints_ok(ep))
 		return bad(e, "malformed broker record");
-	if (dry)
-		return 0;
 	at = sorted_locate(s->brokers, s->nbrokers, sizeof(*s->brokers), &key, node_cmp, &found);
 	if (!found) {
 		s->brokers = xgrow(s->brokers, &s->brokers_cap, s->nbrokers + 1, sizeof(*s->brokers));
@@ -378,7 +368,7 @@ static int apply_broker(struct meta_state *s, json_t *rec, int dry, struct err *
 	return 0;
 }
 
-static int apply_configs(struct meta_state *s, json_t *rec, int dry, struct err *e)
+static int apply_configs(struct meta_state *s, json_t *rec, struct err *e)
 {
 	const char *name = str_field(rec, "name");
 	struct meta_topic *t = name ? meta_find(s, name) : NULL;
@@ -388,8 +378,6 @@ static int apply_configs(struct meta_state *s, json_t *rec, int dry, struct err 
 
 	if (!t)
 		return bad(e, "configs record for unknown topic '%s'", name ? name : "");
-	if (dry)
-		return 0;
 	json_array_foreach(del, i, v)
 		if (json_is_string(v))
 			json_object_del(t->configs, json_string_value(v));
@@ -399,7 +387,7 @@ static int apply_configs(struct meta_state *s, json_t *rec, int dry, struct err 
 	return 0;
 }
 
-static int apply_remove(struct meta_state *s, json_t *rec, int dry, struct err *e)
+static int apply_remove(struct meta_state *s, json_t *rec, struct err *e)
 {
 	const char *name = str_field(rec, "name"), *id = str_field(rec, "id");
 	int found;
@@ -409,22 +397,19 @@ static int apply_remove(struct meta_state *s, json_t *rec, int dry, struct err *
 		return bad(e, "remove record for unknown topic '%s'", name ? name : "");
 	if (id && strcmp(id, s->topics[at]->id) != 0)
 		return bad(e, "remove record for another incarnation of '%s'", name);
-	if (dry)
-		return 0;
 	topic_free(s->topics[at]);
 	memmove(s->topics + at, s->topics + at + 1, (s->ntopics - at - 1) * sizeof(*s->topics));
 	s->ntopics--;
 	return 0;
 }
 
-static int apply_cluster(struct meta_state *s, json_t *rec, int dry, struct err *e)
+static int apply_cluster(struct meta_state *s, json_t *rec, struct err *e)
 {
 	const char *id = str_field(rec, "cluster_id");
 
 	if (!id || strlen(id) >= sizeof(s->cluster_id))
 		return bad(e, "malformed cluster record");
-	if (!dry)
-		snprintf(s->cluster_id, sizeof(s->cluster_id), "%s", id);
+	snprintf(s->cluster_id, sizeof(s->cluster_id), "%s", id);
 	return 0;
 }
 
@@ -448,7 +433,7 @@ static int record_version(json_t *rec, struct err *e)
 	return (int)json_integer_value(v);
 }
 
-static int apply(struct meta_state *s, json_t *rec, int dry, struct err *e)
+int meta_state_apply(struct meta_state *s, json_t *rec, struct err *e)
 {
 	int version = record_version(rec, e);
 	const char *type = str_field(rec, "type");
@@ -458,32 +443,22 @@ static int apply(struct meta_state *s, json_t *rec, int dry, struct err *e)
 	if (!type)
 		return unreadable(e, "metadata record without a type");
 	if (strcmp(type, "cluster") == 0)
-		return apply_cluster(s, rec, dry, e);
+		return apply_cluster(s, rec, e);
 	if (strcmp(type, "topic") == 0)
-		return apply_topic(s, rec, version, dry, e);
+		return apply_topic(s, rec, version, e);
 	if (strcmp(type, "partitions") == 0)
-		return apply_partitions(s, rec, version, dry, e);
+		return apply_partitions(s, rec, version, e);
 	if (strcmp(type, "configs") == 0)
-		return apply_configs(s, rec, dry, e);
+		return apply_configs(s, rec, e);
 	if (strcmp(type, "remove_topic") == 0)
-		return apply_remove(s, rec, dry, e);
+		return apply_remove(s, rec, e);
 	if (version >= 1 && strcmp(type, "partition") == 0)
-		return apply_partition(s, rec, dry, e);
+		return apply_partition(s, rec, e);
 	if (version >= 1 && strcmp(type, "broker") == 0)
-		return apply_broker(s, rec, dry, e);
+		return apply_broker(s, rec, e);
 	return unreadable(e, "unknown metadata record type '%s' of version %d", type, version);
 }
 
-int meta_state_apply(struct meta_state *s, json_t *rec, struct err *e)
-{
-	return apply(s, rec, 0, e);
-}
-
-int meta_check(const struct meta_state *s, json_t *rec, struct err *e)
-{
-	/* The dry run reads the state only. */
-	return apply((struct meta_state *)s, rec, 1, e);
-}
 
 /* ---- snapshot: the records that build the state from nothing ---- */
 

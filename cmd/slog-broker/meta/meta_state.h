@@ -93,9 +93,6 @@ void meta_state_free(struct meta_state *s);
  */
 int meta_state_apply(struct meta_state *s, json_t *rec, struct err *e);
 
-/* Whether rec would apply, without changing s. */
-int meta_check(const struct meta_state *s, json_t *rec, struct err *e);
-
 /*
  * The whole state as one JSON value (new reference), and back into s
  * (initialised, empty): {"v":1,"records":[...]}, the records that build
