@@ -3,8 +3,9 @@
  *
  * Which locks are held while the disk syncs (a hook in fileio), what a
  * failed metadata write leaves behind, partitions that outlive their
- * topic's deletion while a flush holds them, and a topic created again
- * that must not adopt its predecessor's files.
+ * topic's deletion while a flush holds them, a topic created again
+ * that must not adopt its predecessor's files, and a broker's
+ * registration.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -191,6 +192,33 @@ static void test_a_topic_created_again_does_not_adopt_old_files(void)
 	fixture_stop(&b);
 }
 
+/* Each start registers the broker again, with a new incarnation. */
+static void test_a_broker_registers_itself(void)
+{
+	char first[24];
+	struct meta_broker *mb;
+	struct broker b;
+	struct err e;
+
+	REQUIRE(fixture_start(&b, unit_tmpdir()) == 0);
+	REQUIRE(controller_register_broker(&b, "h1", 9092, &e) == 0);
+	mb = meta_find_broker(&b.meta, 1);
+	REQUIRE(mb != NULL);
+	CHECK(strcmp(json_string_value(json_object_get(json_array_get(mb->endpoints, 0), "host")),
+		     "h1") == 0);
+	snprintf(first, sizeof(first), "%s", mb->incarnation);
+	fixture_stop(&b);
+	REQUIRE(fixture_start(&b, unit_tmpdir()) == 0);
+	REQUIRE(meta_find_broker(&b.meta, 1) != NULL);
+	CHECK(strcmp(meta_find_broker(&b.meta, 1)->incarnation, first) == 0);
+	REQUIRE(controller_register_broker(&b, "h2", 9093, &e) == 0);
+	mb = meta_find_broker(&b.meta, 1);
+	CHECK(strcmp(mb->incarnation, first) != 0);
+	CHECK_EQ(json_integer_value(json_object_get(json_array_get(mb->endpoints, 0), "port")), 9093);
+	CHECK_EQ(b.meta.nbrokers, 1);
+	fixture_stop(&b);
+}
+
 int main(void)
 {
 	log_set_level(LOG_LEVEL_ERROR);
@@ -201,5 +229,7 @@ int main(void)
 		 test_a_flush_after_its_topic_was_deleted);
 	unit_run("a topic created again does not adopt the old topic's files",
 		 test_a_topic_created_again_does_not_adopt_old_files);
+	unit_run("a broker registers itself, a new incarnation at each start",
+		 test_a_broker_registers_itself);
 	return unit_done();
 }

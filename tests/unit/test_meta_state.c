@@ -408,6 +408,28 @@ static void test_a_newer_record_in_the_log_stops_the_replay(void)
 	meta_state_free(&s);
 }
 
+/* An await for records the log has not committed ends at its deadline. */
+static void test_an_await_ends_at_its_deadline(void)
+{
+	static const char *one[] = { "{\"v\":1,\"type\":\"cluster\",\"cluster_id\":\"c1\"}" };
+	char dir[4200];
+	struct meta_log ml;
+	struct meta_state s;
+	int64_t start;
+	struct err e;
+
+	snprintf(dir, sizeof(dir), "%s/await", unit_tmpdir());
+	write_log(dir, one, 1);
+	meta_state_init(&s);
+	REQUIRE(meta_log_open(&ml, dir, 0, &s, &e) == 0);
+	CHECK_EQ(meta_log_await(&ml, 1, clock_mono_ms() + 1000, &e), 0);
+	start = clock_mono_ms();
+	CHECK_EQ(meta_log_await(&ml, 2, start + 50, &e), SLOG_EREQUEST_TIMED_OUT);
+	CHECK(clock_mono_ms() - start >= 50);
+	meta_log_close(&ml, NULL);
+	meta_state_free(&s);
+}
+
 int main(void)
 {
 	log_set_level(LOG_LEVEL_ERROR);
@@ -425,5 +447,7 @@ int main(void)
 		 test_an_old_log_still_replays);
 	unit_run("a record of a newer version in the log stops the replay",
 		 test_a_newer_record_in_the_log_stops_the_replay);
+	unit_run("an await for records not committed ends at its deadline",
+		 test_an_await_ends_at_its_deadline);
 	return unit_done();
 }
