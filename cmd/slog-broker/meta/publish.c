@@ -47,6 +47,7 @@ static int plan_topic(struct broker *b, struct publish_plan *pl, const struct me
 	if (o && strcmp(o->id, nt->id) == 0 && t) {
 		if (!topic_here(nt, b->node_id)) {
 			add_name(&pl->removed, &pl->nremoved, nt->name);
+			pl->topics_changed = 1;
 			return 0;
 		}
 		if (!json_equal(o->configs, nt->configs))
@@ -75,6 +76,7 @@ static int plan_topic(struct broker *b, struct publish_plan *pl, const struct me
 		return e ? e->code : SLOG_ESTORAGE;
 	pl->opened = xrealloc(pl->opened, (pl->nopened + 1) * sizeof(*pl->opened));
 	pl->opened[pl->nopened++] = t;
+	pl->topics_changed = 1;
 	return 0;
 }
 
