@@ -21,7 +21,7 @@ struct topic;
 
 /*
  * A topic's runtime, its logs opened, not yet in the registry: the
- * controller builds it without meta_lock, then either inserts it
+ * metadata publisher builds it without meta_lock, then either inserts it
  * (meta_lock held for writing) or discards it, removing its files.
  */
 struct topic *registry_prepare(struct broker *b, const struct meta_topic *mt, struct err *e);
