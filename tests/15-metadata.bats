@@ -88,3 +88,42 @@ load helpers
 	[ ! -e "$BROKER_DIR/data/t-0.AAAAAAAAAAAAAAAAAAAAAA-delete" ]
 	[ -d "$BROKER_DIR/data/t-0" ]
 }
+
+# The cluster id the broker wrote into its data dir's meta.properties.
+cluster_id() {
+	sed -n 's/^cluster.id=//p' "$BROKER_DIR/data/meta.properties"
+}
+
+@test "a metadata log written before records had versions still starts the broker" {
+	start_broker
+	local id
+	id=$(cluster_id)
+	stop_broker
+	rm -r "$BROKER_DIR/data/__cluster_metadata"
+	run -0 "$SLOG_TEST_TOOL" metadata-append "$BROKER_DIR/data/__cluster_metadata" \
+		"{\"type\":\"cluster\",\"cluster_id\":\"$id\"}" \
+		'{"type":"topic","name":"old","id":"AAAAAAAAAAAAAAAAAAAAAA","partitions":2,"replication_factor":1,"configs":{"retention.ms":"86400000"}}' \
+		'{"type":"partitions","name":"old","count":3}'
+	restart_broker
+	run --separate-stderr slog-topics describe old --json
+	assert_success
+	[ "$(echo "$output" | jq '.topics[0].partitions | length')" = 3 ]
+	[ "$(echo "$output" | jq -r '.topics[0].configs[]|select(.name=="retention.ms").value')" = 86400000 ]
+	run curl -s -X POST "$BROKER_URL/v1/topics/old/partitions/2/records" --data-binary 'kept'
+	assert_output --partial '"base_offset":0'
+	restart_broker
+	run -0 curl -s "$BROKER_URL/v1/topics/old/partitions/2/records?offset=0"
+	assert_output --partial kept
+}
+
+@test "a metadata record of a newer version stops the broker, naming the version" {
+	start_broker
+	run -0 slog-topics create kept
+	stop_broker
+	run -0 "$SLOG_TEST_TOOL" metadata-append "$BROKER_DIR/data/__cluster_metadata" \
+		'{"v":99,"type":"fence","id":1}'
+	run -1 slog-broker --set listeners=127.0.0.1:0 --set "log.dirs=$BROKER_DIR/data"
+	assert_output --partial "version 99"
+	assert_output --partial "upgrade"
+	assert_output --partial "$BROKER_DIR/data/__cluster_metadata"
+}

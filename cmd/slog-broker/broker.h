@@ -14,7 +14,7 @@
  * topic and take what they need of it: a produce or a group commit
  * copies the config and takes references to the partitions it writes,
  * then checks, appends (a write that blocks on a stalled disk) and
- * flushes without it; a fetch takes a reference and reads without it.  The controller changes the registry under it for
+ * flushes without it; a fetch takes a reference and reads without it.  The metadata publisher (meta/publish.h) changes the state and the registry under it for
  * writing, but only to swap in what it prepared without it: nobody does
  * disk I/O that can wait (an append, an fsync, opening logs, a metadata
  * record) while holding meta_lock, because one queued writer parks every
@@ -23,7 +23,7 @@
  * partition log's locks, then the fetch waiters' lock.
  *
  * Partition lifetime.  A partition is reference counted.  The registry
- * holds one reference from registry_add()/registry_grow_commit() until the topic is
+ * holds one reference from registry_insert()/registry_grow_commit() until the topic is
  * deleted; anyone who keeps a partition past meta_lock takes their own
  * with partition_get() while holding the lock, and gives it back with
  * partition_put() from any thread: a produce for each partition it

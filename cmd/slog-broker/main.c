@@ -173,6 +173,7 @@ static int keep_partition(void *arg, const char *topic, int32_t partition)
 static int open_storage(struct broker *b, struct err *e)
 {
 	char cluster_id[24] = "", new_id[24], mdir[4200];
+	struct meta_state replayed;
 	int rc;
 
 	fio_faults_from_env(); /* a test hook; see fileio.h */
@@ -183,23 +184,28 @@ static int open_storage(struct broker *b, struct err *e)
 			   cluster_id, e);
 	if (rc)
 		return rc;
+	/* Records written before they had versions placed every partition
+	 * on the one broker that wrote them: this one. */
 	meta_state_init(&b->meta);
+	meta_state_init(&replayed);
+	b->meta.v0_node = replayed.v0_node = b->node_id;
 	rc = meta_log_locate(conf_get_str(&b->conf, "metadata.log.dir"), b->dirs.v[0].path, mdir,
 			     sizeof(mdir), e);
 	if (!rc)
-		rc = meta_log_open(&b->mlog, mdir, b->dirs.v[0].clean, &b->meta, e);
-	if (rc)
-		return rc;
-	if (!b->meta.cluster_id[0])
-		rc = controller_bootstrap(b, cluster_id, e);
-	else if (strcmp(b->meta.cluster_id, cluster_id) != 0)
+		rc = meta_log_open(&b->mlog, mdir, b->dirs.v[0].clean, &replayed, e);
+	if (!rc && replayed.cluster_id[0] && strcmp(replayed.cluster_id, cluster_id) != 0)
 		rc = err_set(e, SLOG_EINVALID_CONFIG,
 			     "metadata log belongs to cluster %s, meta.properties to %s",
-			     b->meta.cluster_id, cluster_id);
-	if (rc)
-		return rc;
-	log_dirs_remove_orphans(&b->dirs, keep_partition, &b->meta);
-	rc = registry_open_all(b, e);
+			     replayed.cluster_id, cluster_id);
+	if (!rc)
+		log_dirs_remove_orphans(&b->dirs, keep_partition, &replayed);
+	if (!rc)
+		rc = controller_start(b, &replayed, e);
+	meta_state_free(&replayed);
+	if (!rc && !b->meta.cluster_id[0])
+		rc = controller_bootstrap(b, cluster_id, e);
+	if (!rc)
+		rc = controller_register_broker(b, b->host, b->port, e);
 	if (rc)
 		return rc;
 	b->groups = gc_start(b);
@@ -351,6 +357,9 @@ int main(int argc, char **argv)
 		conf_free(&b->conf);
 		return 1;
 	}
+	/* The port this broker registers and redirects to. */
+	if (b->listen_port == 0 && b->port == 0)
+		b->port = bound;
 
 	/* Signals go to this thread only: block them before any thread starts. */
 	sigemptyset(&mask);
@@ -388,8 +397,6 @@ int main(int argc, char **argv)
 		shutdown_broker(b);
 		return 1;
 	}
-	if (b->listen_port == 0 && b->port == 0)
-		b->port = http_port(b->http);
 	b->ready = 1;
 	log_info("listening on http://%s:%d (node %d, cluster %s, %zu topics, data in %s)",
 		 b->listen_host, http_port(b->http), b->node_id, b->meta.cluster_id, b->ntopics,

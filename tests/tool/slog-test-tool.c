@@ -12,6 +12,11 @@
  *                                values are B zero bytes each, on stdout: a
  *                                few KiB that expand to N * B bytes (the
  *                                frame does not declare its size)
+ *   metadata-append DIR RECORD...
+ *                                append each RECORD (JSON, as given: no
+ *                                version is added) to the metadata log in
+ *                                DIR, a batch each, as a broker of the
+ *                                release that wrote that format did
  */
 #include <poll.h>
 #include <stdio.h>
@@ -28,6 +33,7 @@
 #include "batch_builder.h"
 #include "compress.h"
 #include "endian_io.h"
+#include "meta/meta_log.h"
 #include "murmur2.h"
 #include "units.h"
 
@@ -175,6 +181,33 @@ static int bomb_batch(int argc, char **argv)
 	return rc ? 1 : 0;
 }
 
+static int metadata_append(const char *dir, int n, char **texts)
+{
+	struct meta_log ml = { .log = NULL };
+	struct meta_state s;
+	struct err e;
+	int64_t end;
+	int rc;
+
+	meta_state_init(&s);
+	rc = meta_log_open(&ml, dir, 0, &s, &e);
+	for (int i = 0; i < n && !rc; i++) {
+		json_error_t je;
+		json_t *rec = json_loads(texts[i], 0, &je), *one = json_pack("[o]", rec);
+		if (!rec)
+			rc = err_set(&e, SLOG_EINVALID_REQUEST, "%s: %s", texts[i], je.text);
+		else
+			rc = meta_log_propose(&ml, one, &end, &e);
+		json_decref(one);
+	}
+	if (ml.log && meta_log_close(&ml, rc ? NULL : &e))
+		rc = -1;
+	meta_state_free(&s);
+	if (rc)
+		fprintf(stderr, "slog-test-tool: %s\n", e.msg);
+	return rc ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	int64_t n;
@@ -191,7 +224,10 @@ int main(int argc, char **argv)
 		return batch(argc - 2, argv + 2);
 	if (argc >= 2 && strcmp(argv[1], "bomb-batch") == 0)
 		return bomb_batch(argc - 2, argv + 2);
+	if (argc >= 4 && strcmp(argv[1], "metadata-append") == 0)
+		return metadata_append(argv[2], argc - 3, argv + 3);
 	fprintf(stderr, "usage: slog-test-tool notify-listen PATH SECONDS | partition KEY COUNT | "
-			"batch VALUE... | bomb-batch --records N --record-bytes B\n");
+			"batch VALUE... | bomb-batch --records N --record-bytes B | "
+			"metadata-append DIR RECORD...\n");
 	return 2;
 }

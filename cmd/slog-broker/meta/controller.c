@@ -9,9 +9,9 @@
 #include <string.h>
 
 #include "broker.h"
-#include "groups/group_coordinator.h"
+#include "clock.h"
 #include "log.h"
-#include "replica/registry.h"
+#include "meta/publish.h"
 
 /* Config values arrive as strings, numbers or booleans; store text. */
 static int normalize_configs(json_t *in, json_t **out, struct err *e)
@@ -49,17 +49,57 @@ static int normalize_configs(json_t *in, json_t **out, struct err *e)
 
 /*
  * One change at a time.  With ctl held, the metadata state and the topic
- * registry change only here, so the controller reads them without
- * meta_lock; it takes meta_lock for writing only to swap in a result
- * whose disk work (opening logs, the record's fsync) is already done.
+ * registry change only through this controller's publisher, so the
+ * controller reads them without meta_lock, and validates a request
+ * against the committed state.
  */
 static pthread_mutex_t ctl = PTHREAD_MUTEX_INITIALIZER;
 
-/* Groups subscribed to a topic that came, went or grew assign again. */
-static void topics_changed(struct broker *b)
+/* How long a change waits for its records to commit. */
+#define COMMIT_TIMEOUT_MS 30000
+
+/*
+ * Propose recs (a JSON array; consumed) and publish them once committed.
+ * The publisher opens the logs they place here before the proposal, so
+ * that a disk that refuses them leaves no record behind.  No lock but
+ * ctl is held while the records are written and awaited.
+ */
+static int change(struct broker *b, json_t *recs, struct err *e)
 {
-	if (b->groups)
-		gc_topics_changed(b->groups);
+	struct publish_plan pl;
+	int64_t end;
+	int rc = publish_prepare(b, recs, &pl, e);
+
+	if (rc) {
+		json_decref(recs);
+		return rc;
+	}
+	rc = meta_log_propose(&b->mlog, recs, &end, e);
+	if (!rc)
+		rc = meta_log_await(&b->mlog, end, clock_mono_ms() + COMMIT_TIMEOUT_MS, e);
+	if (rc)
+		publish_abort(b, &pl);
+	else
+		publish_commit(b, &pl);
+	json_decref(recs);
+	return rc;
+}
+
+/* The partition records placing partitions [from, to) of a topic on this
+ * broker alone, appended to recs. */
+static void place_here(struct broker *b, json_t *recs, const char *name, const char *id,
+		       int32_t from, int32_t to)
+{
+	struct meta_topic mt;
+	int32_t node = b->node_id;
+	struct meta_partition p = { .replicas = &node, .isr = &node, .nreplicas = 1, .nisr = 1,
+				    .leader = node };
+
+	memset(&mt, 0, sizeof(mt));
+	snprintf(mt.name, sizeof(mt.name), "%s", name);
+	snprintf(mt.id, sizeof(mt.id), "%s", id);
+	for (int32_t i = from; i < to; i++)
+		json_array_append_new(recs, meta_partition_record(&mt, i, &p));
 }
 
 /* A count a client asked for: more than max.partitions.per.request opens
@@ -75,29 +115,6 @@ static int check_partitions(struct broker *b, int32_t n, int32_t adding, struct 
 			       "a request may add at most %lld partitions (max.partitions.per.request), "
 			       "not %d", (long long)cap, adding);
 	return 0;
-}
-
-/* Make rec durable (no lock held), then apply it under meta_lock with
- * swap(arg), which brings the registry in line.  Returns what the write
- * returned: nothing is applied when it failed. */
-static int commit(struct broker *b, json_t *rec, void (*swap)(struct broker *b, void *arg),
-		  void *arg, struct err *e)
-{
-	int rc = meta_log_write(&b->mlog, &b->meta, rec, e);
-
-	if (rc)
-		return rc;
-	pthread_rwlock_wrlock(&b->meta_lock);
-	meta_log_applied(&b->meta, rec, NULL);
-	if (swap)
-		swap(b, arg);
-	pthread_rwlock_unlock(&b->meta_lock);
-	return 0;
-}
-
-static void swap_insert(struct broker *b, void *arg)
-{
-	registry_insert(b, arg);
 }
 
 static int check_create(struct broker *b, const char *name, int32_t *partitions, int32_t *rf,
@@ -131,9 +148,8 @@ static int create_ctl(struct broker *b, const char *name, int32_t partitions, in
 		      json_t *configs, int validate_only, int internal, struct err *e)
 {
 	struct topic_config cfg;
-	struct meta_topic mt;
-	struct topic *t;
-	json_t *norm = NULL, *rec;
+	char id[24];
+	json_t *norm = NULL, *recs;
 	int rc;
 
 	rc = check_create(b, name, &partitions, &rf, internal, e);
@@ -145,25 +161,14 @@ static int create_ctl(struct broker *b, const char *name, int32_t partitions, in
 		json_decref(norm);
 		return rc;
 	}
-	memset(&mt, 0, sizeof(mt));
-	snprintf(mt.name, sizeof(mt.name), "%s", name);
-	meta_new_id(mt.id);
-	mt.partitions = partitions;
-	mt.replication_factor = rf;
-	mt.configs = norm;
-	rec = json_pack("{s:s, s:s, s:s, s:i, s:i, s:O}", "type", "topic", "name", name, "id", mt.id,
-			"partitions", partitions, "replication_factor", rf, "configs", norm);
-	/* Open the logs first: if the disk says no, no record is written. */
-	t = registry_prepare(b, &mt, e);
-	rc = t ? commit(b, rec, swap_insert, t, e) : (e ? e->code : SLOG_ESTORAGE);
-	if (rc && t)
-		registry_discard(b, t);
-	json_decref(rec);
-	json_decref(norm);
-	if (!rc) {
+	meta_new_id(id);
+	recs = json_pack("[{s:i, s:s, s:s, s:s, s:i, s:i, s:o}]", "v", META_RECORD_VERSION, "type",
+			 "topic", "name", name, "id", id, "partitions", partitions,
+			 "replication_factor", rf, "configs", norm);
+	place_here(b, recs, name, id, 0, partitions);
+	rc = change(b, recs, e);
+	if (!rc)
 		log_info("created topic %s with %d partitions", name, partitions);
-		topics_changed(b);
-	}
 	return rc;
 }
 
@@ -206,23 +211,9 @@ int controller_ensure_topic(struct broker *b, const char *name, struct err *e)
 	return rc;
 }
 
-struct detach {
-	const char *name;
-	struct topic *t;
-};
-
-static void swap_detach(struct broker *b, void *arg)
-{
-	struct detach *d = arg;
-
-	d->t = registry_detach(b, d->name);
-}
-
 int controller_delete_topic(struct broker *b, const char *name, struct err *e)
 {
-	struct detach d = { name, NULL };
 	struct meta_topic *mt;
-	json_t *rec;
 	int rc;
 
 	pthread_mutex_lock(&ctl);
@@ -234,18 +225,11 @@ int controller_delete_topic(struct broker *b, const char *name, struct err *e)
 	} else if (!conf_get_bool(&b->conf, "delete.topic.enable")) {
 		rc = err_set(e, SLOG_EPOLICY_VIOLATION, "deleting topics is disabled (delete.topic.enable)");
 	} else {
-		rec = json_pack("{s:s, s:s, s:s}", "type", "remove_topic", "name", name, "id", mt->id);
-		rc = commit(b, rec, swap_detach, &d, e);
-		json_decref(rec);
+		rc = change(b, json_pack("[{s:i, s:s, s:s, s:s}]", "v", META_RECORD_VERSION, "type",
+					 "remove_topic", "name", name, "id", mt->id), e);
 	}
-	if (!rc) {
-		/* Files go with the last reference: here, or when the last
-		 * flush or compaction in flight lets go of its partition. */
-		if (d.t)
-			registry_release(d.t);
+	if (!rc)
 		log_info("deleted topic %s", name);
-		topics_changed(b);
-	}
 	pthread_mutex_unlock(&ctl);
 	return rc;
 }
@@ -279,22 +263,12 @@ static int check_delete(json_t *del, struct err *e)
 	return 0;
 }
 
-static void swap_configs(struct broker *b, void *arg)
-{
-	struct topic *t = broker_topic(b, arg);
-	struct err e;
-
-	/* The record was checked by topic_config_resolve() before it was written. */
-	if (registry_reconfigure(b, t, meta_find(&b->meta, t->name)->configs, &e))
-		log_error("topic %s: %s", t->name, e.msg);
-}
-
 int controller_alter_configs(struct broker *b, const char *name, json_t *set, json_t *del,
 			     int validate_only, json_t **configs, struct err *e)
 {
 	struct meta_topic *mt;
 	struct topic_config cfg;
-	json_t *norm = NULL, *merged = NULL, *rec, *v;
+	json_t *norm = NULL, *merged = NULL, *v;
 	size_t i;
 	int rc;
 
@@ -328,31 +302,18 @@ int controller_alter_configs(struct broker *b, const char *name, json_t *set, js
 			*configs = topic_config_describe(&b->conf, merged);
 		goto out;
 	}
-	rec = json_pack("{s:s, s:s, s:O, s:o}", "type", "configs", "name", name, "set", norm,
-			"delete", del ? json_incref(del) : json_array());
-	rc = commit(b, rec, swap_configs, (void *)name, e);
-	json_decref(rec);
-	if (!rc && configs)
+	rc = change(b, json_pack("[{s:i, s:s, s:s, s:O, s:o}]", "v", META_RECORD_VERSION, "type",
+				 "configs", "name", name, "set", norm, "delete",
+				 del ? json_incref(del) : json_array()), e);
+	/* The publisher swapped in a new state: look the topic up again. */
+	mt = meta_find(&b->meta, name);
+	if (!rc && configs && mt)
 		*configs = topic_config_describe(&b->conf, mt->configs);
 out:
 	json_decref(norm);
 	json_decref(merged);
 	pthread_mutex_unlock(&ctl);
 	return rc;
-}
-
-struct grow {
-	struct topic *t;
-	int32_t count;
-	struct partition **parts;
-};
-
-static void swap_grow(struct broker *b, void *arg)
-{
-	struct grow *g = arg;
-
-	(void)b;
-	registry_grow_commit(g->t, g->count, g->parts);
 }
 
 static int check_grow(struct broker *b, const char *name, int32_t total, struct err *e)
@@ -375,29 +336,21 @@ static int check_grow(struct broker *b, const char *name, int32_t total, struct 
 int controller_add_partitions(struct broker *b, const char *name, int32_t total,
 			      int validate_only, struct err *e)
 {
-	struct grow g = { NULL, total, NULL };
-	json_t *rec;
+	struct meta_topic *mt;
+	json_t *recs;
 	int rc;
 
 	pthread_mutex_lock(&ctl);
 	rc = check_grow(b, name, total, e);
 	if (rc || validate_only)
 		goto out;
-	g.t = broker_topic(b, name);
-	/* The new logs are opened first and become visible only with the
-	 * record: a failure on either side leaves no partition behind. */
-	rc = registry_grow_prepare(b, g.t, total, &g.parts, e);
-	if (rc)
-		goto out;
-	rec = json_pack("{s:s, s:s, s:i}", "type", "partitions", "name", name, "count", total);
-	rc = commit(b, rec, swap_grow, &g, e);
-	json_decref(rec);
-	if (rc) {
-		registry_grow_discard(b, g.t, total, g.parts);
-		goto out;
-	}
-	log_info("topic %s now has %d partitions", name, total);
-	topics_changed(b);
+	mt = meta_find(&b->meta, name);
+	recs = json_pack("[{s:i, s:s, s:s, s:i}]", "v", META_RECORD_VERSION, "type", "partitions",
+			 "name", name, "count", total);
+	place_here(b, recs, name, mt->id, mt->partitions, total);
+	rc = change(b, recs, e);
+	if (!rc)
+		log_info("topic %s now has %d partitions", name, total);
 out:
 	pthread_mutex_unlock(&ctl);
 	return rc;
@@ -405,12 +358,39 @@ out:
 
 int controller_bootstrap(struct broker *b, const char *cluster_id, struct err *e)
 {
-	json_t *rec = json_pack("{s:s, s:s}", "type", "cluster", "cluster_id", cluster_id);
 	int rc;
 
 	pthread_mutex_lock(&ctl);
-	rc = commit(b, rec, NULL, NULL, e);
+	rc = change(b, json_pack("[{s:i, s:s, s:s}]", "v", META_RECORD_VERSION, "type", "cluster",
+				 "cluster_id", cluster_id), e);
 	pthread_mutex_unlock(&ctl);
-	json_decref(rec);
+	return rc;
+}
+
+int controller_register_broker(struct broker *b, const char *host, int port, struct err *e)
+{
+	char incarnation[24];
+	int rc;
+
+	meta_new_id(incarnation);
+	pthread_mutex_lock(&ctl);
+	rc = change(b, json_pack("[{s:i, s:s, s:i, s:s, s:[{s:s, s:s, s:i}]}]", "v",
+				 META_RECORD_VERSION, "type", "broker", "id", b->node_id,
+				 "incarnation", incarnation, "endpoints", "name", "http", "host",
+				 host, "port", port), e);
+	pthread_mutex_unlock(&ctl);
+	return rc;
+}
+
+int controller_start(struct broker *b, struct meta_state *replayed, struct err *e)
+{
+	struct publish_plan pl;
+	int rc;
+
+	pthread_mutex_lock(&ctl);
+	rc = publish_prepare_state(b, replayed, &pl, e);
+	if (!rc)
+		publish_commit(b, &pl);
+	pthread_mutex_unlock(&ctl);
 	return rc;
 }

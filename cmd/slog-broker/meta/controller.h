@@ -2,14 +2,18 @@
  * controller.h: changes to the cluster's metadata.
  *
  * Every change follows the same path, on one broker as in a cluster:
- * check the request against the current state, write a metadata record
- * to the metadata log durably, apply it to the state, and bring the
- * runtime (partition logs) in line.  For a new topic or more partitions
- * the logs are created first, so a failure to create them leaves no
- * record behind; for a deletion the record comes first, so a crash
- * before the files are gone leaves orphans that the next start removes.
+ * validate the request against the committed state, propose its records
+ * to the metadata log (meta_log_propose), await their commit with a
+ * deadline holding no lock that readers need (meta_log_await), and let
+ * the publisher (publish.h) apply them to the state and bring this
+ * broker's replicas in line.  For a new topic or more partitions the
+ * publisher opens the logs before the proposal, so a failure to create
+ * them leaves no record behind; for a deletion the record comes first,
+ * so a crash before the files are gone leaves orphans that the next
+ * start removes.
  *
- * Each function takes the broker's metadata lock for writing itself.
+ * The functions serialize among themselves; none holds meta_lock but
+ * the publisher, for the swap.
  */
 #ifndef SLOG_CONTROLLER_H
 #define SLOG_CONTROLLER_H
@@ -20,6 +24,7 @@
 #include "err.h"
 
 struct broker;
+struct meta_state;
 
 /*
  * Create a topic.  partitions/replication_factor <= 0 take the broker's
@@ -58,5 +63,13 @@ int controller_ensure_topic(struct broker *b, const char *name, struct err *e);
 
 /* Write the first record of a new cluster (its id). */
 int controller_bootstrap(struct broker *b, const char *cluster_id, struct err *e);
+
+/* Register this broker (b->node_id) with a new incarnation id and its
+ * HTTP endpoint: each start does. */
+int controller_register_broker(struct broker *b, const char *host, int port, struct err *e);
+
+/* Publish the state the metadata log's replay built (taken over) to an
+ * empty broker: open the replicas it places here (start-up). */
+int controller_start(struct broker *b, struct meta_state *replayed, struct err *e);
 
 #endif

@@ -18,8 +18,19 @@ void meta_state_init(struct meta_state *s)
 	memset(s, 0, sizeof(*s));
 }
 
+static void partition_clear(struct meta_partition *p)
+{
+	free(p->replicas);
+	free(p->isr);
+	memset(p, 0, sizeof(*p));
+	p->leader = -1;
+}
+
 static void topic_free(struct meta_topic *t)
 {
+	for (int32_t i = 0; i < t->partitions; i++)
+		partition_clear(&t->parts[i]);
+	free(t->parts);
 	json_decref(t->configs);
 	free(t);
 }
@@ -29,6 +40,9 @@ void meta_state_free(struct meta_state *s)
 	for (size_t i = 0; i < s->ntopics; i++)
 		topic_free(s->topics[i]);
 	free(s->topics);
+	for (size_t i = 0; i < s->nbrokers; i++)
+		json_decref(s->brokers[i].endpoints);
+	free(s->brokers);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -116,7 +130,10 @@ void meta_new_id(char out[24])
 	out[k] = '\0';
 }
 
+/* A record that does not fit the state: every broker skips it alike. */
 #define bad(e, ...) err_set((e), SLOG_EINVALID_REQUEST, __VA_ARGS__)
+/* Bytes this broker cannot read: it must stop rather than guess. */
+#define unreadable(e, ...) err_set((e), SLOG_ECORRUPT_MESSAGE, __VA_ARGS__)
 
 static const char *str_field(json_t *rec, const char *key)
 {
@@ -125,11 +142,64 @@ static const char *str_field(json_t *rec, const char *key)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-static int apply_topic(struct meta_state *s, json_t *rec, int dry, struct err *e)
+static json_int_t int_field(json_t *rec, const char *key, json_int_t absent)
+{
+	json_t *v = json_object_get(rec, key);
+
+	return json_is_integer(v) ? json_integer_value(v) : absent;
+}
+
+static int node_cmp(const void *key, const void *elem)
+{
+	int32_t a = *(const int32_t *)key, b = ((const struct meta_broker *)elem)->id;
+
+	return (a > b) - (a < b);
+}
+
+struct meta_broker *meta_find_broker(const struct meta_state *s, int32_t id)
+{
+	int found;
+	size_t i = sorted_locate(s->brokers, s->nbrokers, sizeof(*s->brokers), &id, node_cmp, &found);
+
+	return found ? &s->brokers[i] : NULL;
+}
+
+int meta_partition_on(const struct meta_partition *p, int32_t node)
+{
+	for (int32_t i = 0; i < p->nreplicas; i++)
+		if (p->replicas[i] == node)
+			return 1;
+	return 0;
+}
+
+/* Placement of a version 0 record's partition: the broker that wrote it. */
+static void place_v0(struct meta_partition *p, int32_t node)
+{
+	p->replicas = xmalloc(sizeof(*p->replicas));
+	p->isr = xmalloc(sizeof(*p->isr));
+	p->replicas[0] = p->isr[0] = p->leader = node;
+	p->nreplicas = p->nisr = 1;
+	p->leader_epoch = p->partition_epoch = 0;
+}
+
+/* Partitions [from, to) of t, placed only for a version 0 record. */
+static void add_partitions(struct meta_topic *t, int32_t to, int version, int32_t v0_node)
+{
+	t->parts = xrealloc(t->parts, (size_t)to * sizeof(*t->parts));
+	for (int32_t i = t->partitions; i < to; i++) {
+		memset(&t->parts[i], 0, sizeof(t->parts[i]));
+		t->parts[i].leader = -1;
+		if (version == 0)
+			place_v0(&t->parts[i], v0_node);
+	}
+	t->partitions = to;
+}
+
+static int apply_topic(struct meta_state *s, json_t *rec, int version, struct err *e)
 {
 	const char *name = str_field(rec, "name"), *id = str_field(rec, "id");
-	json_int_t parts = json_integer_value(json_object_get(rec, "partitions"));
-	json_int_t rf = json_integer_value(json_object_get(rec, "replication_factor"));
+	json_int_t parts = int_field(rec, "partitions", 0);
+	json_int_t rf = int_field(rec, "replication_factor", 0);
 	json_t *configs = json_object_get(rec, "configs");
 	struct meta_topic *t;
 	int found;
@@ -141,14 +211,12 @@ static int apply_topic(struct meta_state *s, json_t *rec, int dry, struct err *e
 	at = locate(s, name, &found);
 	if (found)
 		return bad(e, "topic '%s' exists already", name);
-	if (dry)
-		return 0;
 	t = xcalloc(1, sizeof(*t));
 	snprintf(t->name, sizeof(t->name), "%s", name);
 	snprintf(t->id, sizeof(t->id), "%s", id);
-	t->partitions = (int32_t)parts;
 	t->replication_factor = (int32_t)rf;
 	t->configs = json_is_object(configs) ? json_deep_copy(configs) : json_object();
+	add_partitions(t, (int32_t)parts, version, s->v0_node);
 	s->topics = xgrow(s->topics, &s->cap, s->ntopics + 1, sizeof(*s->topics));
 	memmove(s->topics + at + 1, s->topics + at, (s->ntopics - at) * sizeof(*s->topics));
 	s->topics[at] = t;
@@ -156,23 +224,151 @@ static int apply_topic(struct meta_state *s, json_t *rec, int dry, struct err *e
 	return 0;
 }
 
-static int apply_partitions(struct meta_state *s, json_t *rec, int dry, struct err *e)
+static int apply_partitions(struct meta_state *s, json_t *rec, int version, struct err *e)
 {
 	const char *name = str_field(rec, "name");
-	json_int_t count = json_integer_value(json_object_get(rec, "count"));
+	json_int_t count = int_field(rec, "count", 0);
 	struct meta_topic *t = name ? meta_find(s, name) : NULL;
 
 	if (!t)
 		return bad(e, "partitions record for unknown topic '%s'", name ? name : "");
 	if (count <= t->partitions || count > 1000000)
 		return bad(e, "partition count of '%s' can only grow", name);
-	if (dry)
-		return 0;
-	t->partitions = (int32_t)count;
+	add_partitions(t, (int32_t)count, version, s->v0_node);
 	return 0;
 }
 
-static int apply_configs(struct meta_state *s, json_t *rec, int dry, struct err *e)
+/* A list of node ids into a new array (*n of them), or -1 if malformed. */
+static int node_list(json_t *v, int32_t **out, int32_t *n)
+{
+	json_t *x;
+	size_t i;
+
+	*out = NULL;
+	*n = 0;
+	if (!json_is_array(v) || json_array_size(v) > 100)
+		return -1;
+	json_array_foreach(v, i, x)
+		if (!json_is_integer(x) || json_integer_value(x) < 0 ||
+		    json_integer_value(x) > INT32_MAX)
+			return -1;
+	*out = xmalloc((json_array_size(v) + 1) * sizeof(**out));
+	json_array_foreach(v, i, x)
+		(*out)[(*n)++] = (int32_t)json_integer_value(x);
+	return 0;
+}
+
+static int contains(const int32_t *v, int32_t n, int32_t x)
+{
+	for (int32_t i = 0; i < n; i++)
+		if (v[i] == x)
+			return 1;
+	return 0;
+}
+
+/* The fields of a partition record, checked against each other. */
+static int read_placement(json_t *rec, struct meta_partition *p, struct err *e)
+{
+	json_int_t leader = int_field(rec, "leader", -2);
+	json_int_t le = int_field(rec, "leader_epoch", -1), pe = int_field(rec, "partition_epoch", -1);
+
+	memset(p, 0, sizeof(*p));
+	if (node_list(json_object_get(rec, "replicas"), &p->replicas, &p->nreplicas) ||
+	    node_list(json_object_get(rec, "isr"), &p->isr, &p->nisr) || p->nreplicas < 1 ||
+	    leader < -1 || leader > INT32_MAX || le < 0 || le > INT32_MAX || pe < 0 ||
+	    pe > INT32_MAX)
+		goto malformed;
+	for (int32_t i = 0; i < p->nisr; i++)
+		if (!contains(p->replicas, p->nreplicas, p->isr[i]))
+			goto malformed;
+	if (leader >= 0 && !contains(p->isr, p->nisr, (int32_t)leader))
+		goto malformed;
+	p->leader = (int32_t)leader;
+	p->leader_epoch = (int32_t)le;
+	p->partition_epoch = (int32_t)pe;
+	return 0;
+malformed:
+	partition_clear(p);
+	return bad(e, "malformed partition record");
+}
+
+/*
+ * Place a partition, or change its placement: a change must come with a
+ * newer partition epoch and no older leader epoch, so that a record that
+ * lost a race against another change does not undo it.
+ */
+static int apply_partition(struct meta_state *s, json_t *rec, struct err *e)
+{
+	const char *name = str_field(rec, "topic"), *id = str_field(rec, "topic_id");
+	json_int_t idx = int_field(rec, "partition", -1);
+	struct meta_topic *t = name ? meta_find(s, name) : NULL;
+	struct meta_partition p, *cur;
+	int rc;
+
+	if (!t || (id && strcmp(id, t->id) != 0))
+		return bad(e, "partition record for unknown topic '%s'", name ? name : "");
+	if (idx < 0 || idx >= t->partitions)
+		return bad(e, "partition record for unknown partition %s-%lld", name, (long long)idx);
+	rc = read_placement(rec, &p, e);
+	if (rc)
+		return rc;
+	cur = &t->parts[idx];
+	if (cur->nreplicas > 0 && (p.partition_epoch <= cur->partition_epoch ||
+				   p.leader_epoch < cur->leader_epoch)) {
+		partition_clear(&p);
+		return bad(e, "partition record for %s-%lld is older than its placement", name,
+			   (long long)idx);
+	}
+	partition_clear(cur);
+	*cur = p;
+	return 0;
+}
+
+/* A broker's endpoints: an array of {"name","host","port"}. */
+static int endpoints_ok(json_t *v)
+{
+	json_t *x;
+	size_t i;
+
+	if (!json_is_array(v))
+		return 0;
+	json_array_foreach(v, i, x)
+		if (!str_field(x, "name") || !str_field(x, "host") || int_field(x, "port", -1) < 0 ||
+		    int_field(x, "port", -1) > 65535)
+			return 0;
+	return 1;
+}
+
+/* A broker registers at each start: a new incarnation replaces the old. */
+static int apply_broker(struct meta_state *s, json_t *rec, struct err *e)
+{
+	json_int_t id = int_field(rec, "id", -1);
+	const char *inc = str_field(rec, "incarnation");
+	json_t *ep = json_object_get(rec, "endpoints");
+	struct meta_broker *m;
+	int32_t key = (int32_t)id;
+	int found;
+	size_t at;
+
+	if (id < 0 || id > INT32_MAX || !inc || strlen(inc) >= sizeof(m->incarnation) ||
+	    !endpoints_ok(ep))
+		return bad(e, "malformed broker record");
+	at = sorted_locate(s->brokers, s->nbrokers, sizeof(*s->brokers), &key, node_cmp, &found);
+	if (!found) {
+		s->brokers = xgrow(s->brokers, &s->brokers_cap, s->nbrokers + 1, sizeof(*s->brokers));
+		memmove(s->brokers + at + 1, s->brokers + at, (s->nbrokers - at) * sizeof(*s->brokers));
+		s->nbrokers++;
+		s->brokers[at].endpoints = NULL;
+	}
+	m = &s->brokers[at];
+	m->id = key;
+	snprintf(m->incarnation, sizeof(m->incarnation), "%s", inc);
+	json_decref(m->endpoints);
+	m->endpoints = json_deep_copy(ep);
+	return 0;
+}
+
+static int apply_configs(struct meta_state *s, json_t *rec, struct err *e)
 {
 	const char *name = str_field(rec, "name");
 	struct meta_topic *t = name ? meta_find(s, name) : NULL;
@@ -182,8 +378,6 @@ static int apply_configs(struct meta_state *s, json_t *rec, int dry, struct err 
 
 	if (!t)
 		return bad(e, "configs record for unknown topic '%s'", name ? name : "");
-	if (dry)
-		return 0;
 	json_array_foreach(del, i, v)
 		if (json_is_string(v))
 			json_object_del(t->configs, json_string_value(v));
@@ -193,7 +387,7 @@ static int apply_configs(struct meta_state *s, json_t *rec, int dry, struct err 
 	return 0;
 }
 
-static int apply_remove(struct meta_state *s, json_t *rec, int dry, struct err *e)
+static int apply_remove(struct meta_state *s, json_t *rec, struct err *e)
 {
 	const char *name = str_field(rec, "name"), *id = str_field(rec, "id");
 	int found;
@@ -203,46 +397,153 @@ static int apply_remove(struct meta_state *s, json_t *rec, int dry, struct err *
 		return bad(e, "remove record for unknown topic '%s'", name ? name : "");
 	if (id && strcmp(id, s->topics[at]->id) != 0)
 		return bad(e, "remove record for another incarnation of '%s'", name);
-	if (dry)
-		return 0;
 	topic_free(s->topics[at]);
 	memmove(s->topics + at, s->topics + at + 1, (s->ntopics - at - 1) * sizeof(*s->topics));
 	s->ntopics--;
 	return 0;
 }
 
-static int apply(struct meta_state *s, json_t *rec, int dry, struct err *e)
+static int apply_cluster(struct meta_state *s, json_t *rec, struct err *e)
 {
+	const char *id = str_field(rec, "cluster_id");
+
+	if (!id || strlen(id) >= sizeof(s->cluster_id))
+		return bad(e, "malformed cluster record");
+	snprintf(s->cluster_id, sizeof(s->cluster_id), "%s", id);
+	return 0;
+}
+
+/* The record's version: absent is 0, the format before versions. */
+static int record_version(json_t *rec, struct err *e)
+{
+	json_t *v = json_object_get(rec, "v");
+
+	if (!json_is_object(rec))
+		return unreadable(e, "a metadata record is a JSON object");
+	if (!v)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return unreadable(e, "metadata record with a malformed version");
+	if (json_integer_value(v) > META_RECORD_VERSION)
+		return unreadable(e, "metadata record of version %lld, newer than version %d that "
+				     "this broker reads: upgrade this broker to a release that knows "
+				     "version %lld",
+				  (long long)json_integer_value(v), META_RECORD_VERSION,
+				  (long long)json_integer_value(v));
+	return (int)json_integer_value(v);
+}
+
+int meta_state_apply(struct meta_state *s, json_t *rec, struct err *e)
+{
+	int version = record_version(rec, e);
 	const char *type = str_field(rec, "type");
 
+	if (version < 0)
+		return version;
 	if (!type)
-		return bad(e, "metadata record without a type");
-	if (strcmp(type, "cluster") == 0) {
-		const char *id = str_field(rec, "cluster_id");
-		if (!id || strlen(id) >= sizeof(s->cluster_id))
-			return bad(e, "malformed cluster record");
-		if (!dry)
-			snprintf(s->cluster_id, sizeof(s->cluster_id), "%s", id);
-		return 0;
-	}
+		return unreadable(e, "metadata record without a type");
+	if (strcmp(type, "cluster") == 0)
+		return apply_cluster(s, rec, e);
 	if (strcmp(type, "topic") == 0)
-		return apply_topic(s, rec, dry, e);
+		return apply_topic(s, rec, version, e);
 	if (strcmp(type, "partitions") == 0)
-		return apply_partitions(s, rec, dry, e);
+		return apply_partitions(s, rec, version, e);
 	if (strcmp(type, "configs") == 0)
-		return apply_configs(s, rec, dry, e);
+		return apply_configs(s, rec, e);
 	if (strcmp(type, "remove_topic") == 0)
-		return apply_remove(s, rec, dry, e);
-	return bad(e, "unknown metadata record type '%s'", type);
+		return apply_remove(s, rec, e);
+	if (version >= 1 && strcmp(type, "partition") == 0)
+		return apply_partition(s, rec, e);
+	if (version >= 1 && strcmp(type, "broker") == 0)
+		return apply_broker(s, rec, e);
+	return unreadable(e, "unknown metadata record type '%s' of version %d", type, version);
 }
 
-int meta_apply(struct meta_state *s, json_t *rec, struct err *e)
+
+/* ---- snapshot: the records that build the state from nothing ---- */
+
+static json_t *id_list(const int32_t *v, int32_t n)
 {
-	return apply(s, rec, 0, e);
+	json_t *a = json_array();
+
+	for (int32_t i = 0; i < n; i++)
+		json_array_append_new(a, json_integer(v[i]));
+	return a;
 }
 
-int meta_check(const struct meta_state *s, json_t *rec, struct err *e)
+json_t *meta_partition_record(const struct meta_topic *t, int32_t idx,
+			      const struct meta_partition *p)
 {
-	/* The dry run reads the state only. */
-	return apply((struct meta_state *)s, rec, 1, e);
+	return json_pack("{s:i, s:s, s:s, s:s, s:i, s:o, s:o, s:i, s:i, s:i}", "v",
+			 META_RECORD_VERSION, "type", "partition", "topic", t->name, "topic_id", t->id,
+			 "partition", idx, "replicas", id_list(p->replicas, p->nreplicas), "isr",
+			 id_list(p->isr, p->nisr), "leader", p->leader, "leader_epoch",
+			 p->leader_epoch, "partition_epoch", p->partition_epoch);
+}
+
+static void encode_topic(json_t *out, const struct meta_topic *t)
+{
+	json_array_append_new(out, json_pack("{s:i, s:s, s:s, s:s, s:i, s:i, s:O}", "v",
+					     META_RECORD_VERSION, "type", "topic", "name", t->name,
+					     "id", t->id, "partitions", t->partitions,
+					     "replication_factor", t->replication_factor,
+					     "configs", t->configs));
+	for (int32_t i = 0; i < t->partitions; i++)
+		if (t->parts[i].nreplicas > 0)
+			json_array_append_new(out, meta_partition_record(t, i, &t->parts[i]));
+}
+
+json_t *meta_state_encode(const struct meta_state *s)
+{
+	json_t *recs = json_array();
+
+	if (s->cluster_id[0])
+		json_array_append_new(recs, json_pack("{s:i, s:s, s:s}", "v", META_RECORD_VERSION,
+						      "type", "cluster", "cluster_id",
+						      s->cluster_id));
+	for (size_t i = 0; i < s->nbrokers; i++)
+		json_array_append_new(recs, json_pack("{s:i, s:s, s:i, s:s, s:O}", "v",
+						      META_RECORD_VERSION, "type", "broker", "id",
+						      s->brokers[i].id, "incarnation",
+						      s->brokers[i].incarnation, "endpoints",
+						      s->brokers[i].endpoints));
+	for (size_t i = 0; i < s->ntopics; i++)
+		encode_topic(recs, s->topics[i]);
+	return json_pack("{s:i, s:o}", "v", META_RECORD_VERSION, "records", recs);
+}
+
+int meta_state_decode(struct meta_state *s, json_t *snap, struct err *e)
+{
+	json_t *recs = json_object_get(snap, "records"), *rec;
+	int version = record_version(snap, e);
+	size_t i;
+
+	if (version < 0)
+		return err_wrap(e, "metadata snapshot");
+	if (!json_is_array(recs))
+		return unreadable(e, "metadata snapshot without records");
+	json_array_foreach(recs, i, rec) {
+		/* A snapshot is a state: every record in it applies. */
+		int rc = meta_state_apply(s, rec, e);
+		if (rc) {
+			meta_state_free(s);
+			err_wrap(e, "metadata snapshot, record %zu", i);
+			if (e)
+				e->code = SLOG_ECORRUPT_MESSAGE;
+			return SLOG_ECORRUPT_MESSAGE;
+		}
+	}
+	return 0;
+}
+
+int meta_state_copy(struct meta_state *to, const struct meta_state *from, struct err *e)
+{
+	json_t *snap = meta_state_encode(from);
+	int rc;
+
+	meta_state_init(to);
+	to->v0_node = from->v0_node;
+	rc = meta_state_decode(to, snap, e);
+	json_decref(snap);
+	return rc;
 }

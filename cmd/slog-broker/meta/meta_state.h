@@ -1,23 +1,36 @@
 /*
  * meta_state.h: the cluster's metadata as a state machine.
  *
- * Everything the cluster knows about itself (its id, its topics, their
- * partition counts, replica sets and config overrides) changes only by
- * applying a metadata record, a small JSON object:
+ * Everything the cluster knows about itself (its id, its brokers, its
+ * topics, their partitions' placement and config overrides) changes only
+ * by applying a metadata record, a small JSON object with a version "v"
+ * and a "type" (docs/design-notes.md lists every type and its fields):
  *
- *   {"type":"cluster","cluster_id":"..."}
- *   {"type":"topic","name":"t","id":"...","partitions":3,"replication_factor":1,
+ *   {"v":1,"type":"cluster","cluster_id":"..."}
+ *   {"v":1,"type":"broker","id":1,"incarnation":"...","endpoints":[{"name":"http",
+ *    "host":"h","port":9092}]}
+ *   {"v":1,"type":"topic","name":"t","id":"...","partitions":3,"replication_factor":1,
  *    "configs":{"retention.ms":"1d"}}
- *   {"type":"partitions","name":"t","count":6}
- *   {"type":"configs","name":"t","set":{"k":"v"},"delete":["k2"]}
- *   {"type":"remove_topic","name":"t","id":"..."}
+ *   {"v":1,"type":"partition","topic":"t","topic_id":"...","partition":0,"replicas":[1],
+ *    "isr":[1],"leader":1,"leader_epoch":0,"partition_epoch":0}
+ *   {"v":1,"type":"partitions","name":"t","count":6}
+ *   {"v":1,"type":"configs","name":"t","set":{"k":"v"},"delete":["k2"]}
+ *   {"v":1,"type":"remove_topic","name":"t","id":"..."}
  *
- * meta_apply() is a pure function of the state and the record: replaying
- * the same records gives the same state, on this broker after a restart
- * or on another broker of a cluster (the metadata log is what a Raft
- * quorum will replicate).  It refuses a record that does not fit the
- * state (a topic that exists already, fewer partitions than now), so a
- * damaged log cannot silently produce a different state.
+ * A topic or partitions record makes partitions without placement; the
+ * partition records committed with it place them.  Records without "v"
+ * (version 0, written before placement was recorded) place a new
+ * partition on v0_node, the one broker that wrote them.
+ *
+ * meta_state_apply() is a pure function of the state and the record:
+ * replaying the same records gives the same state, on this broker after
+ * a restart or on another broker of a cluster (the metadata log is what
+ * a Raft quorum will replicate).  What it refuses falls in two kinds:
+ * bytes it cannot read (not a record, an unknown type, a version newer
+ * than META_RECORD_VERSION), which must stop a broker rather than be
+ * misread; and a readable record that does not fit the state (a topic
+ * that exists already: two proposals that raced), which every broker
+ * skips alike.
  *
  * Not thread-safe: the broker's metadata lock guards a state.
  */
@@ -34,30 +47,74 @@
 /* The internal topic of committed offsets (offsets_store.h). */
 #define OFFSETS_TOPIC "__consumer_offsets"
 
+/* The newest record version this broker reads. */
+#define META_RECORD_VERSION 1
+
+/* A partition's placement; nreplicas 0 until a partition record. */
+struct meta_partition {
+	int32_t *replicas, *isr; /* owned */
+	int32_t nreplicas, nisr;
+	int32_t leader;          /* a node id, or -1 */
+	int32_t leader_epoch;    /* + 1 at each new leader */
+	int32_t partition_epoch; /* + 1 at each change of the record */
+};
+
 struct meta_topic {
 	char name[TOPIC_NAME_MAX + 1];
 	char id[24];
 	int32_t partitions;
 	int32_t replication_factor;
-	json_t *configs; /* object: key -> string value; owned */
+	json_t *configs;              /* object: key -> string value; owned */
+	struct meta_partition *parts; /* [partitions] */
+};
+
+struct meta_broker {
+	int32_t id;
+	char incarnation[24]; /* new at each start of the broker process */
+	json_t *endpoints;    /* array of {"name","host","port"}; owned */
 };
 
 struct meta_state {
 	char cluster_id[24];
 	struct meta_topic **topics; /* sorted by name */
 	size_t ntopics, cap;
+	struct meta_broker *brokers; /* sorted by id */
+	size_t nbrokers, brokers_cap;
+	int32_t v0_node; /* where records of version 0 place partitions */
 };
 
 void meta_state_init(struct meta_state *s);
 void meta_state_free(struct meta_state *s);
 
-/* Apply one record (borrowed).  0, or SLOG_EINVALID_REQUEST with why. */
-int meta_apply(struct meta_state *s, json_t *rec, struct err *e);
+/*
+ * Apply one record (borrowed).  0; SLOG_EINVALID_REQUEST (with why) for a
+ * record that does not fit the state, which leaves s as it was; or
+ * SLOG_ECORRUPT_MESSAGE for one this broker cannot read.
+ */
+int meta_state_apply(struct meta_state *s, json_t *rec, struct err *e);
 
-/* Whether rec would apply, without changing s. */
-int meta_check(const struct meta_state *s, json_t *rec, struct err *e);
+/*
+ * The whole state as one JSON value (new reference), and back into s
+ * (initialised, empty): {"v":1,"records":[...]}, the records that build
+ * the state from nothing.  A snapshot for the quorum's log compaction,
+ * and for meta_state_copy().
+ */
+json_t *meta_state_encode(const struct meta_state *s);
+int meta_state_decode(struct meta_state *s, json_t *snap, struct err *e);
+
+/* A deep copy of from into to (uninitialised); fails only if from holds
+ * what no record could have made. */
+int meta_state_copy(struct meta_state *to, const struct meta_state *from, struct err *e);
+
+/* The partition record that places t's partition idx as p is (new reference). */
+json_t *meta_partition_record(const struct meta_topic *t, int32_t idx,
+			      const struct meta_partition *p);
 
 struct meta_topic *meta_find(const struct meta_state *s, const char *name);
+struct meta_broker *meta_find_broker(const struct meta_state *s, int32_t id);
+
+/* Whether node holds a replica of p. */
+int meta_partition_on(const struct meta_partition *p, int32_t node);
 
 /* Whether the broker owns the topic: clients neither write to it, nor
  * create, delete or grow it. */

@@ -185,26 +185,6 @@ void registry_discard(struct broker *b, struct topic *t)
 	topic_put(t);
 }
 
-int registry_add(struct broker *b, const struct meta_topic *mt, struct err *e)
-{
-	struct topic *t = registry_prepare(b, mt, e);
-
-	if (!t)
-		return e ? e->code : SLOG_ESTORAGE;
-	registry_insert(b, t);
-	return 0;
-}
-
-int registry_open_all(struct broker *b, struct err *e)
-{
-	for (size_t i = 0; i < b->meta.ntopics; i++) {
-		int rc = registry_add(b, b->meta.topics[i], e);
-		if (rc)
-			return rc;
-	}
-	return 0;
-}
-
 int registry_grow_prepare(struct broker *b, struct topic *t, int32_t count,
 			struct partition ***parts, struct err *e)
 {

@@ -19,20 +19,14 @@ struct meta_topic;
 struct partition;
 struct topic;
 
-/* Open the logs of every topic in the metadata state (startup). */
-int registry_open_all(struct broker *b, struct err *e);
-
 /*
  * A topic's runtime, its logs opened, not yet in the registry: the
- * controller builds it without meta_lock, then either inserts it
+ * metadata publisher builds it without meta_lock, then either inserts it
  * (meta_lock held for writing) or discards it, removing its files.
  */
 struct topic *registry_prepare(struct broker *b, const struct meta_topic *mt, struct err *e);
 void registry_insert(struct broker *b, struct topic *t);
 void registry_discard(struct broker *b, struct topic *t);
-
-/* Runtime for a topic of the state (startup: prepare and insert). */
-int registry_add(struct broker *b, const struct meta_topic *mt, struct err *e);
 
 /*
  * More partitions for t, in two steps like a new topic: open the logs of

@@ -1,0 +1,18 @@
+/*
+ * broker_fixture.h: a broker without its HTTP side, for unit tests of
+ * the modules that change its topics (controller, publisher).
+ *
+ * It has a node id of 1, its data in one log dir, flushes on every
+ * acknowledgement, and its metadata log replayed and published as at
+ * start-up; its cluster is bootstrapped.
+ */
+#ifndef SLOG_BROKER_FIXTURE_H
+#define SLOG_BROKER_FIXTURE_H
+
+struct broker;
+
+/* Start b with its data in the directory data: 0, or -1 (said why). */
+int fixture_start(struct broker *b, const char *data);
+void fixture_stop(struct broker *b);
+
+#endif

@@ -1,0 +1,453 @@
+/*
+ * test_meta_state.c: the metadata state machine and its log.
+ *
+ * Records apply, a record of a newer version is refused rather than
+ * misread, a record that does not fit the state is a no-op, a snapshot
+ * (encode, decode) equals the replay it stands for, and a metadata log in
+ * the format before versions still replays.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "meta/meta_log.h"
+#include "meta/meta_state.h"
+#include "unit.h"
+
+static json_t *rec(const char *text)
+{
+	json_error_t je;
+	json_t *r = json_loads(text, 0, &je);
+
+	if (!r)
+		unit_diag("bad test record %s: %s", text, je.text);
+	return r;
+}
+
+/* Apply one record given as text; its return code. */
+static int apply_text(struct meta_state *s, const char *text, struct err *e)
+{
+	json_t *r = rec(text);
+	int rc = meta_state_apply(s, r, e);
+
+	json_decref(r);
+	return rc;
+}
+
+static int ids_equal(const int32_t *a, int32_t na, const int32_t *b, int32_t nb)
+{
+	return na == nb && (na == 0 || memcmp(a, b, (size_t)na * sizeof(*a)) == 0);
+}
+
+static int partitions_equal(const struct meta_topic *a, const struct meta_topic *b)
+{
+	for (int32_t i = 0; i < a->partitions; i++) {
+		const struct meta_partition *p = &a->parts[i], *q = &b->parts[i];
+		if (!ids_equal(p->replicas, p->nreplicas, q->replicas, q->nreplicas) ||
+		    !ids_equal(p->isr, p->nisr, q->isr, q->nisr) || p->leader != q->leader ||
+		    p->leader_epoch != q->leader_epoch || p->partition_epoch != q->partition_epoch)
+			return 0;
+	}
+	return 1;
+}
+
+/* Field by field, not through the encoding that is under test. */
+static int states_equal(const struct meta_state *a, const struct meta_state *b)
+{
+	if (strcmp(a->cluster_id, b->cluster_id) != 0 || a->ntopics != b->ntopics ||
+	    a->nbrokers != b->nbrokers)
+		return 0;
+	for (size_t i = 0; i < a->nbrokers; i++)
+		if (a->brokers[i].id != b->brokers[i].id ||
+		    strcmp(a->brokers[i].incarnation, b->brokers[i].incarnation) != 0 ||
+		    !json_equal(a->brokers[i].endpoints, b->brokers[i].endpoints))
+			return 0;
+	for (size_t i = 0; i < a->ntopics; i++) {
+		const struct meta_topic *x = a->topics[i], *y = b->topics[i];
+		if (strcmp(x->name, y->name) != 0 || strcmp(x->id, y->id) != 0 ||
+		    x->partitions != y->partitions || x->replication_factor != y->replication_factor ||
+		    !json_equal(x->configs, y->configs) || !partitions_equal(x, y))
+			return 0;
+	}
+	return 1;
+}
+
+static void test_records_apply(void)
+{
+	struct meta_state s;
+	struct meta_topic *t;
+	struct err e;
+
+	meta_state_init(&s);
+	CHECK_EQ(apply_text(&s, "{\"v\":1,\"type\":\"cluster\",\"cluster_id\":\"c1\"}", &e), 0);
+	CHECK_EQ(apply_text(&s, "{\"v\":1,\"type\":\"topic\",\"name\":\"t\",\"id\":\"i1\","
+				"\"partitions\":2,\"replication_factor\":1,\"configs\":{}}", &e), 0);
+	t = meta_find(&s, "t");
+	REQUIRE(t != NULL);
+	/* Without its partition records a topic's partitions are not placed. */
+	CHECK_EQ(t->parts[0].nreplicas, 0);
+	CHECK_EQ(t->parts[0].leader, -1);
+	CHECK_EQ(apply_text(&s, "{\"v\":1,\"type\":\"partition\",\"topic\":\"t\",\"topic_id\":\"i1\","
+				"\"partition\":1,\"replicas\":[3,4],\"isr\":[4],\"leader\":4,"
+				"\"leader_epoch\":2,\"partition_epoch\":5}", &e), 0);
+	CHECK(meta_partition_on(&t->parts[1], 3));
+	CHECK(!meta_partition_on(&t->parts[1], 1));
+	CHECK_EQ(t->parts[1].leader, 4);
+	CHECK_EQ(t->parts[1].leader_epoch, 2);
+	CHECK_EQ(t->parts[1].partition_epoch, 5);
+	CHECK_EQ(apply_text(&s, "{\"v\":1,\"type\":\"partitions\",\"name\":\"t\",\"count\":3}", &e), 0);
+	CHECK_EQ(t->partitions, 3);
+	CHECK_EQ(apply_text(&s, "{\"v\":1,\"type\":\"configs\",\"name\":\"t\","
+				"\"set\":{\"retention.ms\":\"1h\"},\"delete\":[]}", &e), 0);
+	CHECK(strcmp(json_string_value(json_object_get(t->configs, "retention.ms")), "1h") == 0);
+	CHECK_EQ(apply_text(&s, "{\"v\":1,\"type\":\"broker\",\"id\":7,\"incarnation\":\"x\","
+				"\"endpoints\":[{\"name\":\"http\",\"host\":\"h\",\"port\":9092}]}", &e), 0);
+	REQUIRE(meta_find_broker(&s, 7) != NULL);
+	CHECK(strcmp(meta_find_broker(&s, 7)->incarnation, "x") == 0);
+	CHECK_EQ(apply_text(&s, "{\"v\":1,\"type\":\"remove_topic\",\"name\":\"t\",\"id\":\"i1\"}", &e), 0);
+	CHECK(meta_find(&s, "t") == NULL);
+	meta_state_free(&s);
+}
+
+/* Records without "v" were written by one broker: it holds everything. */
+static void test_version_0_places_on_its_node(void)
+{
+	struct meta_state s;
+	struct meta_topic *t;
+	struct err e;
+
+	meta_state_init(&s);
+	s.v0_node = 5;
+	CHECK_EQ(apply_text(&s, "{\"type\":\"topic\",\"name\":\"t\",\"id\":\"i1\",\"partitions\":2,"
+				"\"replication_factor\":1}", &e), 0);
+	CHECK_EQ(apply_text(&s, "{\"type\":\"partitions\",\"name\":\"t\",\"count\":3}", &e), 0);
+	t = meta_find(&s, "t");
+	REQUIRE(t != NULL);
+	for (int32_t i = 0; i < 3; i++) {
+		CHECK(meta_partition_on(&t->parts[i], 5));
+		CHECK_EQ(t->parts[i].leader, 5);
+		CHECK_EQ(t->parts[i].nisr, 1);
+		CHECK_EQ(t->parts[i].leader_epoch, 0);
+	}
+	/* Types that came with versions do not exist at version 0. */
+	CHECK_EQ(apply_text(&s, "{\"type\":\"broker\",\"id\":1,\"incarnation\":\"x\","
+				"\"endpoints\":[]}", &e), SLOG_ECORRUPT_MESSAGE);
+	meta_state_free(&s);
+}
+
+static void test_a_newer_version_is_refused(void)
+{
+	struct meta_state s;
+	json_t *before, *after;
+	struct err e;
+
+	meta_state_init(&s);
+	before = meta_state_encode(&s);
+	CHECK_EQ(apply_text(&s, "{\"v\":2,\"type\":\"topic\",\"name\":\"t\",\"id\":\"i1\","
+				"\"partitions\":1,\"replication_factor\":1}", &e),
+		 SLOG_ECORRUPT_MESSAGE);
+	CHECK(strstr(e.msg, "version 2") != NULL);
+	CHECK(strstr(e.msg, "upgrade") != NULL);
+	after = meta_state_encode(&s);
+	CHECK(json_equal(before, after));
+	CHECK(meta_find(&s, "t") == NULL);
+	json_decref(before);
+	json_decref(after);
+	meta_state_free(&s);
+}
+
+/* Two proposals that raced: the second does not fit what the first made. */
+static void test_a_record_that_does_not_fit_is_a_no_op(void)
+{
+	static const char *losers[] = {
+		"{\"v\":1,\"type\":\"topic\",\"name\":\"t\",\"id\":\"i2\",\"partitions\":9,"
+		"\"replication_factor\":1}",
+		"{\"v\":1,\"type\":\"partitions\",\"name\":\"t\",\"count\":1}",
+		"{\"v\":1,\"type\":\"remove_topic\",\"name\":\"t\",\"id\":\"i2\"}",
+		"{\"v\":1,\"type\":\"partition\",\"topic\":\"t\",\"topic_id\":\"i1\",\"partition\":0,"
+		"\"replicas\":[1],\"isr\":[1],\"leader\":1,\"leader_epoch\":0,\"partition_epoch\":0}",
+		"{\"v\":1,\"type\":\"partition\",\"topic\":\"t\",\"topic_id\":\"i1\",\"partition\":4,"
+		"\"replicas\":[1],\"isr\":[1],\"leader\":1,\"leader_epoch\":1,\"partition_epoch\":1}",
+		"{\"v\":1,\"type\":\"configs\",\"name\":\"gone\",\"set\":{}}",
+	};
+	struct meta_log ml = { .dir = "/test/metadata" };
+	struct meta_state s, ref;
+	struct err e;
+
+	meta_state_init(&s);
+	REQUIRE(apply_text(&s, "{\"v\":1,\"type\":\"topic\",\"name\":\"t\",\"id\":\"i1\","
+			       "\"partitions\":2,\"replication_factor\":1}", &e) == 0);
+	REQUIRE(apply_text(&s, "{\"v\":1,\"type\":\"partition\",\"topic\":\"t\",\"topic_id\":\"i1\","
+			       "\"partition\":0,\"replicas\":[1],\"isr\":[1],\"leader\":1,"
+			       "\"leader_epoch\":0,\"partition_epoch\":0}", &e) == 0);
+	REQUIRE(meta_state_copy(&ref, &s, &e) == 0);
+	for (size_t i = 0; i < sizeof(losers) / sizeof(losers[0]); i++) {
+		json_t *r = rec(losers[i]);
+		CHECK_EQ(meta_state_apply(&s, r, &e), SLOG_EINVALID_REQUEST);
+		/* Committed: skipped, and the replay goes on. */
+		CHECK_EQ(meta_log_apply(&ml, &s, r, 10 + (int64_t)i, &e), 0);
+		CHECK(states_equal(&s, &ref));
+		json_decref(r);
+	}
+	meta_state_free(&ref);
+	meta_state_free(&s);
+}
+
+/* ---- random histories ---- */
+
+static const char *const names[] = { "a", "b", "c", "d" };
+static const char *const ids[] = { "i0", "i1", "i2" };
+
+static const char *pick(const char *const *v, size_t n)
+{
+	return v[unit_rand_below(n)];
+}
+
+static json_t *random_partition(void)
+{
+	json_t *replicas = json_array(), *isr = json_array();
+	int32_t n = 1 + (int32_t)unit_rand_below(3), leader = -1;
+
+	for (int32_t i = 0; i < n; i++) {
+		json_array_append_new(replicas, json_integer(i + 1));
+		if (unit_rand_below(2) || i == 0) {
+			json_array_append_new(isr, json_integer(i + 1));
+			leader = i + 1;
+		}
+	}
+	return json_pack("{s:i, s:s, s:s, s:s, s:i, s:o, s:o, s:i, s:i, s:i}", "v", 1, "type",
+			 "partition", "topic", pick(names, 4), "topic_id", pick(ids, 3), "partition",
+			 (int)unit_rand_below(5), "replicas", replicas, "isr", isr, "leader", leader,
+			 "leader_epoch", (int)unit_rand_below(4), "partition_epoch",
+			 (int)unit_rand_below(6));
+}
+
+/* Any record a cluster could commit, fitting the state or not. */
+static json_t *random_record(void)
+{
+	switch (unit_rand_below(8)) {
+	case 0:
+		return json_pack("{s:s, s:s, s:s, s:i, s:i}", "type", "topic", "name",
+				 pick(names, 4), "id", pick(ids, 3), "partitions",
+				 1 + (int)unit_rand_below(3), "replication_factor", 1);
+	case 1:
+		return json_pack("{s:i, s:s, s:s, s:s, s:i, s:i, s:{s:s}}", "v", 1, "type", "topic",
+				 "name", pick(names, 4), "id", pick(ids, 3), "partitions",
+				 1 + (int)unit_rand_below(3), "replication_factor", 1, "configs",
+				 "retention.ms", "1h");
+	case 2:
+		return random_partition();
+	case 3:
+		return json_pack("{s:i, s:s, s:s, s:i}", "v", (int)unit_rand_below(2), "type",
+				 "partitions", "name", pick(names, 4), "count",
+				 1 + (int)unit_rand_below(5));
+	case 4:
+		return json_pack("{s:i, s:s, s:s, s:{s:s}, s:[s]}", "v", 1, "type", "configs", "name",
+				 pick(names, 4), "set", "segment.ms", pick(ids, 3), "delete",
+				 "retention.ms");
+	case 5:
+		return json_pack("{s:i, s:s, s:s, s:s}", "v", 1, "type", "remove_topic", "name",
+				 pick(names, 4), "id", pick(ids, 3));
+	case 6:
+		return json_pack("{s:i, s:s, s:i, s:s, s:[{s:s, s:s, s:i}]}", "v", 1, "type",
+				 "broker", "id", (int)unit_rand_below(3), "incarnation", pick(ids, 3),
+				 "endpoints", "name", "http", "host", pick(names, 4), "port",
+				 (int)unit_rand_below(65536));
+	default:
+		return json_pack("{s:i, s:s, s:s}", "v", 1, "type", "cluster", "cluster_id",
+				 pick(ids, 3));
+	}
+}
+
+/* Apply recs[from, to) as a replay does, skipping what does not fit. */
+static void replay(struct meta_state *s, json_t *recs, size_t from, size_t to)
+{
+	struct meta_log ml = { .dir = "/test/metadata" };
+	struct err e;
+
+	for (size_t i = from; i < to; i++)
+		if (meta_log_apply(&ml, s, json_array_get(recs, i), (int64_t)i, &e))
+			unit_diag("record %zu: %s", i, e.msg);
+}
+
+/* One random history: its snapshot equals its replay, at the end and
+ * as a starting point for the rest. */
+static void check_history(size_t n)
+{
+	json_t *recs = json_array(), *snap;
+	struct meta_state full, decoded, half;
+	size_t cut = unit_rand_below(n + 1);
+	struct err e;
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(recs, random_record());
+	meta_state_init(&full);
+	full.v0_node = 1;
+	replay(&full, recs, 0, n);
+	snap = meta_state_encode(&full);
+	meta_state_init(&decoded);
+	CHECK_EQ(meta_state_decode(&decoded, snap, &e), 0);
+	CHECK(states_equal(&full, &decoded));
+	json_decref(snap);
+
+	meta_state_init(&half);
+	half.v0_node = 1;
+	replay(&half, recs, 0, cut);
+	snap = meta_state_encode(&half);
+	meta_state_free(&half);
+	meta_state_init(&half);
+	half.v0_node = 1;
+	CHECK_EQ(meta_state_decode(&half, snap, &e), 0);
+	replay(&half, recs, cut, n);
+	CHECK(states_equal(&full, &half));
+	json_decref(snap);
+
+	meta_state_free(&half);
+	meta_state_free(&decoded);
+	meta_state_free(&full);
+	json_decref(recs);
+}
+
+static void test_a_snapshot_equals_replay(void)
+{
+	for (int i = 0; i < 300; i++)
+		check_history(1 + unit_rand_below(60));
+}
+
+static void test_a_snapshot_of_a_newer_version_is_refused(void)
+{
+	struct meta_state s;
+	json_t *snap = rec("{\"v\":3,\"records\":[]}");
+	struct err e;
+
+	meta_state_init(&s);
+	CHECK_EQ(meta_state_decode(&s, snap, &e), SLOG_ECORRUPT_MESSAGE);
+	CHECK(strstr(e.msg, "version 3") != NULL);
+	json_decref(snap);
+	meta_state_free(&s);
+}
+
+/* ---- the log on disk ---- */
+
+/* Write records (given as text) to the metadata log in dir, each in a
+ * batch of its own as the broker wrote them before versions. */
+static void write_log(const char *dir, const char *const *texts, size_t n)
+{
+	struct meta_log ml;
+	struct meta_state s;
+	int64_t end;
+	struct err e;
+
+	meta_state_init(&s);
+	REQUIRE(meta_log_open(&ml, dir, 0, &s, &e) == 0);
+	for (size_t i = 0; i < n; i++) {
+		json_t *one = json_pack("[o]", rec(texts[i]));
+		REQUIRE(meta_log_propose(&ml, one, &end, &e) == 0);
+		json_decref(one);
+	}
+	REQUIRE(meta_log_close(&ml, &e) == 0);
+	meta_state_free(&s);
+}
+
+static void test_an_old_log_still_replays(void)
+{
+	static const char *old[] = {
+		"{\"type\":\"cluster\",\"cluster_id\":\"c1\"}",
+		"{\"type\":\"topic\",\"name\":\"t\",\"id\":\"i1\",\"partitions\":2,"
+		"\"replication_factor\":1,\"configs\":{\"retention.ms\":\"1d\"}}",
+		"{\"type\":\"partitions\",\"name\":\"t\",\"count\":3}",
+		"{\"type\":\"topic\",\"name\":\"gone\",\"id\":\"i2\",\"partitions\":1,"
+		"\"replication_factor\":1}",
+		"{\"type\":\"remove_topic\",\"name\":\"gone\",\"id\":\"i2\"}",
+		/* Refused when it was written today; a no-op when replayed. */
+		"{\"type\":\"partitions\",\"name\":\"t\",\"count\":2}",
+	};
+	char dir[4200];
+	struct meta_log ml;
+	struct meta_state s;
+	struct meta_topic *t;
+	struct err e;
+
+	snprintf(dir, sizeof(dir), "%s/old", unit_tmpdir());
+	write_log(dir, old, sizeof(old) / sizeof(old[0]));
+	meta_state_init(&s);
+	s.v0_node = 4;
+	REQUIRE(meta_log_open(&ml, dir, 0, &s, &e) == 0);
+	CHECK(strcmp(s.cluster_id, "c1") == 0);
+	CHECK_EQ(s.ntopics, 1);
+	t = meta_find(&s, "t");
+	REQUIRE(t != NULL);
+	CHECK_EQ(t->partitions, 3);
+	for (int32_t i = 0; i < 3; i++)
+		CHECK(meta_partition_on(&t->parts[i], 4));
+	CHECK(strcmp(json_string_value(json_object_get(t->configs, "retention.ms")), "1d") == 0);
+	meta_log_close(&ml, NULL);
+	meta_state_free(&s);
+}
+
+/* Bytes this broker cannot read stop the replay, naming where they are. */
+static void test_a_newer_record_in_the_log_stops_the_replay(void)
+{
+	static const char *newer[] = {
+		"{\"v\":1,\"type\":\"cluster\",\"cluster_id\":\"c1\"}",
+		"{\"v\":9,\"type\":\"fence\",\"id\":1}",
+	};
+	char dir[4200];
+	struct meta_log ml;
+	struct meta_state s;
+	struct err e;
+
+	snprintf(dir, sizeof(dir), "%s/newer", unit_tmpdir());
+	write_log(dir, newer, 2);
+	meta_state_init(&s);
+	CHECK_EQ(meta_log_open(&ml, dir, 0, &s, &e), SLOG_ECORRUPT_MESSAGE);
+	CHECK(strstr(e.msg, dir) != NULL);
+	CHECK(strstr(e.msg, "offset 1") != NULL);
+	CHECK(strstr(e.msg, "version 9") != NULL);
+	meta_state_free(&s);
+}
+
+/* An await for records the log has not committed ends at its deadline. */
+static void test_an_await_ends_at_its_deadline(void)
+{
+	static const char *one[] = { "{\"v\":1,\"type\":\"cluster\",\"cluster_id\":\"c1\"}" };
+	char dir[4200];
+	struct meta_log ml;
+	struct meta_state s;
+	int64_t start;
+	struct err e;
+
+	snprintf(dir, sizeof(dir), "%s/await", unit_tmpdir());
+	write_log(dir, one, 1);
+	meta_state_init(&s);
+	REQUIRE(meta_log_open(&ml, dir, 0, &s, &e) == 0);
+	CHECK_EQ(meta_log_await(&ml, 1, clock_mono_ms() + 1000, &e), 0);
+	start = clock_mono_ms();
+	CHECK_EQ(meta_log_await(&ml, 2, start + 50, &e), SLOG_EREQUEST_TIMED_OUT);
+	CHECK(clock_mono_ms() - start >= 50);
+	meta_log_close(&ml, NULL);
+	meta_state_free(&s);
+}
+
+int main(void)
+{
+	log_set_level(LOG_LEVEL_ERROR);
+	unit_run("records apply", test_records_apply);
+	unit_run("records of version 0 place partitions on their node",
+		 test_version_0_places_on_its_node);
+	unit_run("a record of a newer version is refused", test_a_newer_version_is_refused);
+	unit_run("a record that does not fit the state is a no-op",
+		 test_a_record_that_does_not_fit_is_a_no_op);
+	unit_run("a snapshot equals replay, and snapshot + tail equals replay",
+		 test_a_snapshot_equals_replay);
+	unit_run("a snapshot of a newer version is refused",
+		 test_a_snapshot_of_a_newer_version_is_refused);
+	unit_run("a metadata log of the format before versions still replays",
+		 test_an_old_log_still_replays);
+	unit_run("a record of a newer version in the log stops the replay",
+		 test_a_newer_record_in_the_log_stops_the_replay);
+	unit_run("an await for records not committed ends at its deadline",
+		 test_an_await_ends_at_its_deadline);
+	return unit_done();
+}
