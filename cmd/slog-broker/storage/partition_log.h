@@ -105,6 +105,21 @@ int plog_append(struct plog *l, uint8_t *data, size_t len, int32_t leader_epoch,
 		struct plog_append_result *res, struct err *e);
 
 /*
+ * Append a replica's data, as its leader wrote it: whole batches that
+ * batch_validate passed, with the leader's offsets and leader epochs,
+ * which are kept (nothing in data is rewritten).  The first batch must
+ * start at the log end (SLOG_EUNEXPECTED_APPEND_OFFSET otherwise: the
+ * replica must truncate or fetch from its log end), each later one after
+ * the one before (gaps a compaction on the leader left are kept); an
+ * epoch older than the log's latest is SLOG_EINVALID_RECORD.  Nothing is
+ * written on a refusal.  Each new epoch goes into the epoch cache, durably,
+ * before its data is written.  The data becomes durable as plog_append's
+ * does: plog_flush (or the flusher) covers it.
+ */
+int plog_append_replica(struct plog *l, const uint8_t *data, size_t len, int64_t now_ms,
+			struct plog_append_result *res, struct err *e);
+
+/*
  * Block until every offset below upto is durable (group commit).  Returns
  * 0, or SLOG_ESTORAGE once the log dir is offline (a fsync failed, here
  * or in another log of the directory), or an error that lost nothing
@@ -178,13 +193,31 @@ size_t plog_damaged(struct plog *l, int64_t *first, int64_t *last, size_t max);
 void plog_report_damage(struct plog *l, const struct segment *s, uint64_t pos,
 			const struct batch_header *h, const char *why);
 
+/* ---- truncation (log_truncate.c) ---- */
+
 /*
- * Remove every record at or after offset (a replica's divergent tail).
- * Durable when it returns: the cut is fdatasynced, later segments are
- * unlinked and the directory fsynced, the epoch cache saved, and the
- * recovery point lowered to the cut (on disk too, until a clean close).
+ * Remove every record at or after offset (a replica's divergent tail);
+ * the log ends at the start of the batch holding offset.  Epoch cache
+ * entries starting at or after the new end go, even when offset is at or
+ * past the log end (an epoch assigned with nothing written under it).
+ * An offset at or below the log start empties the log, which keeps its
+ * log start.  Durable when it returns: the cut is fdatasynced, later
+ * segments and stale index files unlinked and the directory fsynced, the
+ * epoch cache saved, and the recovery point lowered to the cut (on disk
+ * too, until a clean close).  On failure the log refuses appends until
+ * it is reopened; SLOG_ESTORAGE once the log dir is offline.
  */
 int plog_truncate(struct plog *l, int64_t offset, int64_t now_ms, struct err *e);
+
+/*
+ * Remove every segment and restart the log empty at offset: log start =
+ * log end = offset, whether offset is below, inside or past the old log
+ * (a replica whose log end is behind its leader's log start).  The epoch
+ * cache is emptied: the leader's epochs come with its batches.  Durable
+ * when it returns, as plog_truncate; the same failures.
+ */
+int plog_truncate_fully_and_start_at(struct plog *l, int64_t offset, int64_t now_ms,
+				     struct err *e);
 
 /* ---- reading records in the broker (log_reader.c) ---- */
 
