@@ -10,6 +10,8 @@
 #include "batch_builder.h"
 #include "batch_iter.h"
 #include "buf.h"
+#include "storage/fileio.h"
+#include "storage/log_internal.h"
 #include "unit.h"
 
 struct plog_config small_config(void)
@@ -127,4 +129,32 @@ void close_log(struct plog *l)
 
 	if (l && !CHECK(plog_close(l, &e) == 0))
 		unit_diag("close: %s", e.msg);
+}
+
+int64_t append_epoch(struct plog *l, int nrec, int32_t epoch)
+{
+	struct buf b = BUF_INIT;
+	struct plog_append_result res;
+	struct err e;
+	int64_t base = -1;
+
+	make_batch(&b, nrec, 1000, 0, CODEC_NONE, 20, NULL);
+	if (CHECK(plog_append(l, (uint8_t *)b.data, b.len, epoch, 1000, &res, &e) == 0))
+		base = res.base_offset;
+	else
+		unit_diag("append: %s", e.msg);
+	buf_free(&b);
+	return base;
+}
+
+struct plog *crash_and_reopen(struct plog *l, const char *dir, const struct plog_config *cfg,
+			      int64_t rp)
+{
+	struct fio_faults f = { .track = 1 };
+
+	fio_sim_crash(0, 0);
+	fio_faults_clear();
+	plog_free(l); /* the process is gone: no further write */
+	fio_faults_set(&f);
+	return open_log(dir, cfg, rp, 0, NULL);
 }

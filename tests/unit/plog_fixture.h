@@ -29,6 +29,14 @@ size_t make_batch(struct buf *out, int nrec, int64_t ts, int jitter, int codec,
 /* Append one batch under epoch 0; returns its base offset, -1 on failure. */
 int64_t append_one(struct plog *l, int nrec, int64_t ts, size_t value_size);
 
+/* Append one batch of nrec small records under epoch; its base offset or -1. */
+int64_t append_epoch(struct plog *l, int nrec, int32_t epoch);
+
+/* Power loss (fio_sim_crash, tracking was on), then open the log again
+ * with recovery point rp and no clean shutdown; tracking goes on. */
+struct plog *crash_and_reopen(struct plog *l, const char *dir, const struct plog_config *cfg,
+			      int64_t rp);
+
 /* Records readable from the log start to the end, every batch CRC-checked. */
 int64_t count_records(struct plog *l, int64_t *batches);
 

@@ -155,19 +155,6 @@ static int64_t readable_prefix(struct plog *l, int64_t upto)
 
 /* Power loss: unsynced bytes vanish; reopen from the recovery point,
  * tracking the files again for the next one. */
-static struct plog *crash_and_reopen(struct plog *l, const char *dir,
-				     const struct plog_config *cfg)
-{
-	struct fio_faults f = { .track = 1 };
-	int64_t rp = plog_recovery_point(l);
-
-	fio_sim_crash(0, 0);
-	fio_faults_clear();
-	plog_free(l); /* the process is gone: no further write */
-	fio_faults_set(&f);
-	return open_log(dir, cfg, rp, 0, NULL);
-}
-
 static void test_flush_after_a_failed_roll_syncs_the_sealed_segment(void)
 {
 	struct plog_config cfg = small_config();
@@ -197,7 +184,7 @@ static void test_flush_after_a_failed_roll_syncs_the_sealed_segment(void)
 	/* An acks=all request for B is answered after this flush. */
 	CHECK_EQ(plog_flush(l, end, &e), 0);
 	CHECK_EQ(plog_recovery_point(l), 12);
-	REQUIRE((l = crash_and_reopen(l, dir, &cfg)) != NULL);
+	REQUIRE((l = crash_and_reopen(l, dir, &cfg, plog_recovery_point(l))) != NULL);
 	CHECK_EQ(readable_prefix(l, 12), 12);
 	fio_faults_clear();
 	close_log(l);
@@ -230,7 +217,7 @@ static void test_rolls_of_an_idle_segment_keep_the_recovery_point_honest(void)
 	/* New records, acknowledged with acks=all. */
 	CHECK_EQ(append_one(l, 3, 200000, 10), 6);
 	CHECK_EQ(plog_flush(l, 9, &e), 0);
-	REQUIRE((l = crash_and_reopen(l, dir, &cfg)) != NULL);
+	REQUIRE((l = crash_and_reopen(l, dir, &cfg, plog_recovery_point(l))) != NULL);
 	plog_offsets(l, &start, &end);
 	CHECK_EQ(start, 6);
 	CHECK_EQ(end, 9);
@@ -251,7 +238,7 @@ static void test_rolls_of_an_idle_segment_keep_the_recovery_point_honest(void)
 		buf_free(&b);
 	}
 	CHECK_EQ(plog_flush(l, 11, &e), 0);
-	REQUIRE((l = crash_and_reopen(l, dir, &cfg)) != NULL);
+	REQUIRE((l = crash_and_reopen(l, dir, &cfg, plog_recovery_point(l))) != NULL);
 	CHECK_EQ(readable_prefix(l, 11), 11);
 	fio_faults_clear();
 	close_log(l);
