@@ -633,6 +633,16 @@ int32_t plog_latest_epoch(struct plog *l)
 	return v;
 }
 
+int64_t plog_epoch_end_offset(struct plog *l, int32_t epoch, int32_t *found_epoch)
+{
+	int64_t v;
+
+	pthread_mutex_lock(&l->lock);
+	v = leader_epochs_end_offset(&l->epochs, epoch, l->log_end, found_epoch);
+	pthread_mutex_unlock(&l->lock);
+	return v;
+}
+
 /* Remove segs[0..n) from the list; return them for deletion.  lock held. */
 static struct segment **take_oldest(struct plog *l, size_t n)
 {

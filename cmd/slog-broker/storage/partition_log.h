@@ -168,6 +168,10 @@ uint64_t plog_size(struct plog *l);
 size_t plog_segment_count(struct plog *l);
 int32_t plog_latest_epoch(struct plog *l);
 
+/* leader_epochs_end_offset() of the log's epoch cache, the log end for
+ * the latest epoch: where epoch ended, -1 when undefined. */
+int64_t plog_epoch_end_offset(struct plog *l, int32_t epoch, int32_t *found_epoch);
+
 /*
  * Delete the oldest segments that retention.ms or retention.bytes rule
  * out, or that lie wholly before the log start offset.  The active
