@@ -209,7 +209,7 @@ static void test_rolls_of_an_idle_segment_keep_the_recovery_point_honest(void)
 	cfg.retention_ms = 1000;
 	plog_set_config(l, &cfg);
 	/* The idle segment is rolled and removed: the new one is empty. */
-	CHECK_EQ(plog_apply_retention(l, 100000, &deleted, &e), 0);
+	CHECK_EQ(plog_apply_retention(l, 100000, INT64_MAX, &deleted, &e), 0);
 	CHECK_EQ(deleted, 1);
 	plog_offsets(l, &start, &end);
 	CHECK_EQ(start, 6);

@@ -12,6 +12,22 @@
 #include "unit.h"
 #include "plog_fixture.h"
 
+/* A log of n segments (cfg: 4 KiB segments); segment k holds timestamps
+ * around 1000 * k and starts at seg_start[k].  NULL if it cannot be made. */
+static struct plog *segments(const char *dir, const struct plog_config *cfg, int n,
+			     int64_t *seg_start)
+{
+	struct plog *l = open_log(dir, cfg, 0, 0, NULL);
+
+	for (int k = 0; l && k < n; k++)
+		seg_start[k] = append_one(l, 30, 1000 * k, 100); /* ~3.9 KiB: one segment */
+	if (l && !CHECK(plog_segment_count(l) == (size_t)n)) {
+		close_log(l);
+		return NULL;
+	}
+	return l;
+}
+
 static void test_retention_removes_exactly_expired_segments(void)
 {
 	struct plog_config cfg = small_config();
@@ -22,19 +38,14 @@ static void test_retention_removes_exactly_expired_segments(void)
 
 	cfg.segment_bytes = 4096;
 	snprintf(dir, sizeof(dir), "%s/log", unit_tmpdir());
-	REQUIRE((l = open_log(dir, &cfg, 0, 0, NULL)) != NULL);
-	/* Eight segments; segment k holds timestamps around 1000 * k. */
-	for (int k = 0; k < 8; k++) {
-		seg_start[k] = append_one(l, 30, 1000 * k, 100); /* ~3.9 KiB: one segment */
-	}
-	REQUIRE(plog_segment_count(l) == 8);
+	REQUIRE((l = segments(dir, &cfg, 8, seg_start)) != NULL);
 	/* Nothing expires with infinite retention. */
-	CHECK_EQ(plog_apply_retention(l, 1000000, &deleted, NULL), 0);
+	CHECK_EQ(plog_apply_retention(l, 1000000, INT64_MAX, &deleted, NULL), 0);
 	CHECK_EQ(deleted, 0);
 	/* By time: segments whose newest record is older than now - 2500. */
 	cfg.retention_ms = 2500;
 	plog_set_config(l, &cfg);
-	CHECK_EQ(plog_apply_retention(l, 5000, &deleted, NULL), 0);
+	CHECK_EQ(plog_apply_retention(l, 5000, INT64_MAX, &deleted, NULL), 0);
 	/* Segment k's max is 1000k + 29: expired when 1000k + 29 < 2500 (k <= 2). */
 	CHECK_EQ(deleted, 3);
 	plog_offsets(l, &start, &end);
@@ -44,7 +55,7 @@ static void test_retention_removes_exactly_expired_segments(void)
 	cfg.retention_ms = -1;
 	cfg.retention_bytes = (int64_t)(plog_size(l) / 5 * 3);
 	plog_set_config(l, &cfg);
-	CHECK_EQ(plog_apply_retention(l, 5000, &deleted, NULL), 0);
+	CHECK_EQ(plog_apply_retention(l, 5000, INT64_MAX, &deleted, NULL), 0);
 	CHECK_EQ(deleted, 2);
 	plog_offsets(l, &start, NULL);
 	CHECK_EQ(start, seg_start[5]);
@@ -53,7 +64,7 @@ static void test_retention_removes_exactly_expired_segments(void)
 	cfg.retention_bytes = -1;
 	cfg.retention_ms = 1000;
 	plog_set_config(l, &cfg);
-	CHECK_EQ(plog_apply_retention(l, 100000, &deleted, NULL), 0);
+	CHECK_EQ(plog_apply_retention(l, 100000, INT64_MAX, &deleted, NULL), 0);
 	CHECK_EQ(deleted, 3);
 	plog_offsets(l, &start, &end);
 	CHECK_EQ(start, end);
@@ -66,10 +77,48 @@ static void test_retention_removes_exactly_expired_segments(void)
 	close_log(l);
 }
 
+/* Retention never deletes a segment that reaches the bound (the high
+ * watermark), nor rolls the active segment to delete it. */
+static void test_retention_stays_below_the_bound(void)
+{
+	int64_t seg_start[6], start, end;
+	struct plog_config cfg = small_config();
+	char dir[512];
+	int deleted;
+	struct plog *l;
+
+	snprintf(dir, sizeof(dir), "%s/log", unit_tmpdir());
+	cfg.segment_bytes = 4096;
+	cfg.retention_ms = 10; /* everything is past it */
+	REQUIRE((l = segments(dir, &cfg, 6, seg_start)) != NULL);
+	CHECK_EQ(plog_apply_retention(l, 100000, 0, &deleted, NULL), 0);
+	CHECK_EQ(deleted, 0);
+	/* Segments 0-2 end at seg_start[3]: below a bound there, and no more. */
+	CHECK_EQ(plog_apply_retention(l, 100000, seg_start[3], &deleted, NULL), 0);
+	CHECK_EQ(deleted, 3);
+	CHECK_EQ(plog_apply_retention(l, 100000, seg_start[4] - 1, &deleted, NULL), 0);
+	CHECK_EQ(deleted, 0);
+	plog_offsets(l, &start, &end);
+	CHECK_EQ(start, seg_start[3]);
+	/* Below the log end, the idle active segment is not rolled away. */
+	CHECK_EQ(plog_apply_retention(l, 100000, end - 1, &deleted, NULL), 0);
+	CHECK_EQ(deleted, 2);
+	CHECK_EQ(plog_segment_count(l), 1);
+	plog_offsets(l, &start, NULL);
+	CHECK_EQ(start, seg_start[5]);
+	CHECK_EQ(plog_apply_retention(l, 100000, end, &deleted, NULL), 0);
+	CHECK_EQ(deleted, 1);
+	plog_offsets(l, &start, NULL);
+	CHECK_EQ(start, end);
+	close_log(l);
+}
+
 int main(void)
 {
 	log_set_level(LOG_LEVEL_ERROR);
 	unit_run("retention removes exactly the expired segments and moves the log start",
 		 test_retention_removes_exactly_expired_segments);
+	unit_run("retention stays below the high watermark it is given",
+		 test_retention_stays_below_the_bound);
 	return unit_done();
 }

@@ -672,15 +672,16 @@ static int remove_segments(struct plog *l, struct segment **v, size_t n, struct 
 	return rc;
 }
 
-/* How many of the oldest segments retention removes.  lock held. */
-static size_t count_expired(struct plog *l, int64_t now_ms, int use_rules)
+/* How many of the oldest segments retention removes: only segments
+ * wholly below max_offset.  lock held. */
+static size_t count_expired(struct plog *l, int64_t now_ms, int use_rules, int64_t max_offset)
 {
 	uint64_t total = 0;
 	size_t n = 0;
 
 	for (size_t i = 0; i < l->nsegs; i++)
 		total += l->segs[i]->size;
-	for (; n + 1 < l->nsegs; n++) {
+	for (; n + 1 < l->nsegs && l->segs[n + 1]->base <= max_offset; n++) {
 		struct segment *s = l->segs[n];
 		int before_start = l->segs[n + 1]->base <= l->log_start;
 		int by_time = use_rules && l->cfg.retention_ms >= 0 &&
@@ -695,7 +696,8 @@ static size_t count_expired(struct plog *l, int64_t now_ms, int use_rules)
 	return n;
 }
 
-static int expire(struct plog *l, int64_t now_ms, int use_rules, int *deleted, struct err *e)
+static int expire(struct plog *l, int64_t now_ms, int use_rules, int64_t max_offset, int *deleted,
+		  struct err *e)
 {
 	struct segment **v;
 	size_t n;
@@ -710,14 +712,16 @@ static int expire(struct plog *l, int64_t now_ms, int use_rules, int *deleted, s
 		pthread_mutex_unlock(&l->lock);
 		return 0;
 	}
-	n = count_expired(l, now_ms, use_rules);
+	n = count_expired(l, now_ms, use_rules, max_offset);
 	/* An idle partition whose only data is past retention.ms: roll, so
-	 * that the old active segment can go too. */
+	 * that the old active segment can go too (once all of it is below
+	 * the bound). */
 	if (use_rules && n + 1 == l->nsegs && l->cfg.retention_ms >= 0 && active(l)->size > 0 &&
-	    active(l)->max_ts < now_ms - l->cfg.retention_ms && !l->failed) {
+	    active(l)->max_ts < now_ms - l->cfg.retention_ms && !l->failed &&
+	    l->log_end <= max_offset) {
 		rc = roll_locked(l, now_ms, e);
 		if (!rc)
-			n = count_expired(l, now_ms, use_rules);
+			n = count_expired(l, now_ms, use_rules, max_offset);
 	}
 	v = take_oldest(l, n);
 	if (n) {
@@ -735,9 +739,10 @@ static int expire(struct plog *l, int64_t now_ms, int use_rules, int *deleted, s
 	return remove_segments(l, v, n, e);
 }
 
-int plog_apply_retention(struct plog *l, int64_t now_ms, int *deleted, struct err *e)
+int plog_apply_retention(struct plog *l, int64_t now_ms, int64_t max_offset, int *deleted,
+			 struct err *e)
 {
-	return expire(l, now_ms, 1, deleted, e);
+	return expire(l, now_ms, 1, max_offset, deleted, e);
 }
 
 int plog_delete_before(struct plog *l, int64_t offset, struct err *e)
@@ -757,5 +762,5 @@ int plog_delete_before(struct plog *l, int64_t offset, struct err *e)
 	if (offset > l->log_start)
 		l->log_start = offset;
 	pthread_mutex_unlock(&l->lock);
-	return expire(l, 0, 0, NULL, e);
+	return expire(l, 0, 0, INT64_MAX, NULL, e);
 }

@@ -174,16 +174,21 @@ int64_t plog_epoch_end_offset(struct plog *l, int32_t epoch, int32_t *found_epoc
 
 /*
  * Delete the oldest segments that retention.ms or retention.bytes rule
- * out, or that lie wholly before the log start offset.  The active
- * segment is rolled first when it alone is past retention.ms, so an idle
- * partition empties too.  *deleted (may be NULL) counts segments removed.
- * Once the log dir is offline it deletes nothing (and reports nothing: the
- * failure was reported when it happened).
+ * out, or that lie wholly before the log start offset, but only segments
+ * wholly below max_offset: the high watermark, so that no record a
+ * replica may still need to fetch, or a leader change may still keep,
+ * goes (INT64_MAX: no bound).  The active segment is rolled first when it
+ * alone is past retention.ms and below the bound, so an idle partition
+ * empties too.  *deleted (may be NULL) counts segments removed.  Once the
+ * log dir is offline it deletes nothing (and reports nothing: the failure
+ * was reported when it happened).
  */
-int plog_apply_retention(struct plog *l, int64_t now_ms, int *deleted, struct err *e);
+int plog_apply_retention(struct plog *l, int64_t now_ms, int64_t max_offset, int *deleted,
+			 struct err *e);
 
 /* Move the log start offset up to offset (<= log end); drop whole segments.
- * SLOG_ESTORAGE once the log dir is offline. */
+ * SLOG_ESTORAGE once the log dir is offline.  The caller bounds offset
+ * (Kafka's DeleteRecords: at most the high watermark). */
 int plog_delete_before(struct plog *l, int64_t offset, struct err *e);
 
 /* The damaged offset ranges recovery kept (log_damage.h): up to max into
@@ -240,6 +245,8 @@ int plog_replay(struct plog *l, int64_t from, plog_record_fn fn, void *arg, stru
 
 struct plog_compact_opts {
 	int64_t first_dirty;         /* offsets below were compacted before */
+	int64_t max_offset;          /* only segments wholly below are cleaned: the
+				      * high watermark (INT64_MAX: no bound) */
 	double min_dirty_ratio;      /* clean only when dirty / cleanable reaches this */
 	int64_t min_lag_ms;          /* segments with records younger than this wait */
 	int64_t delete_retention_ms; /* tombstones older than this are removed */
@@ -259,9 +266,9 @@ struct plog_compact_result {
 };
 
 /*
- * Compact the closed segments: keep only the newest record of each key
- * (and drop tombstones older than delete_retention_ms), never moving a
- * record to another offset.  Reads and writes without the log's lock; the
+ * Compact the closed segments wholly below o->max_offset: keep only the
+ * newest record of each key (and drop tombstones older than
+ * delete_retention_ms), never moving a record to another offset.  Reads and writes without the log's lock; the
  * lock is held only to swap the rewritten segments in, which takes
  * renames.  A crash at any point leaves the old segments or the new.
  */
