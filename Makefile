@@ -79,8 +79,10 @@ BROKER_LIB := $(O)/libbroker.a
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 UNIT_HARN  := $(O)/tests/unit/unit.o
-# Unit tests that run a broker without its HTTP side share its start-up.
-BROKER_FIXTURE := $(O)/tests/unit/broker_fixture.o
+# Helpers several unit tests share (tests/unit/*_fixture.c), as a library:
+# a test links only what it calls.
+UNIT_FIX_SRC := $(wildcard tests/unit/*_fixture.c)
+UNIT_FIX   := $(O)/tests/libfixture.a
 
 # Fuzz targets: tests/fuzz/fuzz_<name>.c each define LLVMFuzzerTestOneInput.
 # With libFuzzer they become $(O)/fuzz_<name> (make fuzz); with a main that
@@ -95,7 +97,7 @@ BENCH_SRC  := $(wildcard bench/*.c)
 BENCH_BINS := $(BENCH_SRC:bench/%.c=$(O)/bench/%)
 
 ALL_OBJ := $(COMMON_OBJ) $(foreach p,$(PROGRAMS),$(patsubst %.c,$(O)/%.o,$(call prog_src,$(p)))) \
-           $(UNIT_SRC:%.c=$(O)/%.o) $(UNIT_HARN) $(BROKER_FIXTURE) $(BENCH_SRC:%.c=$(O)/%.o) \
+           $(UNIT_SRC:%.c=$(O)/%.o) $(UNIT_HARN) $(UNIT_FIX_SRC:%.c=$(O)/%.o) $(BENCH_SRC:%.c=$(O)/%.o) \
            $(O)/tests/tool/slog-test-tool.o $(FUZZ_SRC:%.c=$(O)/%.o) $(FUZZ_MAIN)
 
 # The objects of tests, benches and fuzz targets are made only through
@@ -148,11 +150,15 @@ $(B)/$(1): $(patsubst %.c,$(O)/%.o,$(call prog_src,$(1))) $(COMMON_LIB)
 endef
 $(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
 
-$(O)/tests/test_%: $(O)/tests/unit/test_%.o $(UNIT_HARN) $(BROKER_LIB) $(COMMON_LIB)
+$(UNIT_FIX): $(UNIT_FIX_SRC:%.c=$(O)/%.o)
+	@rm -f $@
+	$(say) "  AR      $@"
+	$(Q)$(AR) rcs $@ $^
+
+$(O)/tests/test_%: $(O)/tests/unit/test_%.o $(UNIT_HARN) $(UNIT_FIX) $(BROKER_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(say) "  LINK    $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(LDLIBS)
-$(O)/tests/test_controller $(O)/tests/test_publish: $(BROKER_FIXTURE)
 
 $(O)/bench/%: $(O)/bench/%.o $(BROKER_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)

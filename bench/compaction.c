@@ -73,7 +73,8 @@ static int run_once(const char *path, int64_t total, int64_t keys, struct run *o
 {
 	struct plog_config cfg;
 	struct plog_open_opts oo = { .now_ms = clock_wall_ms() };
-	struct plog_compact_opts co = { .min_dirty_ratio = 0.0, .map_bytes = 256u << 20 };
+	struct plog_compact_opts co = { .min_dirty_ratio = 0.0, .map_bytes = 256u << 20,
+					.max_offset = INT64_MAX };
 	struct plog *l;
 	struct err e;
 	int64_t next = 0, bytes = 0, t0;

@@ -57,7 +57,8 @@
 	X(THROTTLING_QUOTA_EXCEEDED, "THROTTLING_QUOTA_EXCEEDED", 429)    \
 	X(NETWORK_EXCEPTION, "NETWORK_EXCEPTION", 503)                    \
 	X(LOG_DIR_LOCKED, "LOG_DIR_LOCKED", 500)                          \
-	X(IO, "IO_ERROR", 500)
+	X(IO, "IO_ERROR", 500)                                            \
+	X(UNEXPECTED_APPEND_OFFSET, "UNEXPECTED_APPEND_OFFSET", 500)
 
 #define SLOG_OK 0
 
@@ -110,6 +111,8 @@ enum {
 #define SLOG_ENETWORK SLOG_ERR_CODE(NETWORK_EXCEPTION)
 #define SLOG_ELOG_DIR_LOCKED SLOG_ERR_CODE(LOG_DIR_LOCKED)
 #define SLOG_EIO SLOG_ERR_CODE(IO)
+/* A replica's batches do not start at its log end (plog_append_replica). */
+#define SLOG_EUNEXPECTED_APPEND_OFFSET SLOG_ERR_CODE(UNEXPECTED_APPEND_OFFSET)
 
 /* A filled-in error: the code and a message naming what failed. */
 struct err {

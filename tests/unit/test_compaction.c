@@ -160,7 +160,8 @@ static int read_all(struct plog *l, struct scan *s)
 static struct plog_compact_opts opts(int64_t now)
 {
 	struct plog_compact_opts o = { .min_dirty_ratio = 0.5, .delete_retention_ms = 86400000,
-				       .map_bytes = 16 << 20, .now_ms = now };
+				       .map_bytes = 16 << 20, .now_ms = now,
+				       .max_offset = INT64_MAX };
 	return o;
 }
 
@@ -187,6 +188,21 @@ static void close_active(struct plog *l)
 	plog_set_config(l, &c);
 	batch_builder_free(&bb);
 	buf_free(&out);
+}
+
+/* A new log of rounds rounds of every key at ts, all in closed segments. */
+static struct plog *closed_log(int rounds, int64_t ts)
+{
+	char dir[512];
+	struct plog *l;
+
+	snprintf(dir, sizeof(dir), "%s/log", unit_tmpdir());
+	l = open_log(dir, 0);
+	if (l) {
+		fill(l, rounds, 0, ts);
+		close_active(l);
+	}
+	return l;
 }
 
 static void test_compaction_keeps_the_last_value_of_each_key_at_its_offset(void)
@@ -294,12 +310,8 @@ static void test_lag_and_dirty_ratio_hold_compaction_back(void)
 	struct plog_compact_opts o = opts(5000);
 	struct plog_compact_result r;
 	struct plog *l;
-	char dir[512];
 
-	snprintf(dir, sizeof(dir), "%s/log", unit_tmpdir());
-	REQUIRE((l = open_log(dir, 0)) != NULL);
-	fill(l, 20, 0, 4000);
-	close_active(l);
+	REQUIRE((l = closed_log(20, 4000)) != NULL);
 	o.min_lag_ms = 2000; /* records at 4000 are 1 s old at 5000: too young */
 	REQUIRE(plog_compact(l, &o, &r, NULL) == 0);
 	CHECK(!r.cleaned);
@@ -311,6 +323,50 @@ static void test_lag_and_dirty_ratio_hold_compaction_back(void)
 	REQUIRE(plog_compact(l, &o, &r, NULL) == 0);
 	CHECK(!r.cleaned);
 	CHECK(r.dirty_ratio < 0.5);
+	plog_close(l, NULL);
+}
+
+static int count_one(void *arg, const struct record *r, struct err *e)
+{
+	(void)r;
+	(void)e;
+	(*(int64_t *)arg)++;
+	return 0;
+}
+
+/* Records at or after from. */
+static int64_t records_from(struct plog *l, int64_t from)
+{
+	int64_t n = 0;
+
+	CHECK_EQ(plog_replay(l, from, count_one, &n, NULL), 0);
+	return n;
+}
+
+/* Records at or above the high watermark are never compacted: a leader
+ * change may still cut them, and followers must fetch them as written. */
+static void test_compaction_stays_below_the_bound(void)
+{
+	struct plog_compact_opts o = opts(2000);
+	struct plog_compact_result r;
+	int64_t end, bound, above;
+	struct plog *l;
+
+	REQUIRE((l = closed_log(20, 1000)) != NULL);
+	plog_offsets(l, NULL, &end);
+	REQUIRE(plog_segment_count(l) > 3);
+	o.max_offset = 0;
+	REQUIRE(plog_compact(l, &o, &r, NULL) == 0);
+	CHECK(!r.cleaned);
+	CHECK_EQ(records_from(l, 0), end);
+	bound = end / 2;
+	above = records_from(l, bound);
+	o.max_offset = bound;
+	REQUIRE(plog_compact(l, &o, &r, NULL) == 0);
+	CHECK(r.cleaned);
+	CHECK(r.first_dirty <= bound);
+	CHECK(records_from(l, 0) < end);
+	CHECK_EQ(records_from(l, bound), above);
 	plog_close(l, NULL);
 }
 
@@ -535,6 +591,8 @@ int main(void)
 		 test_a_cancelled_compaction_stops_before_mapping);
 	unit_run("the lag and the dirty ratio hold compaction back",
 		 test_lag_and_dirty_ratio_hold_compaction_back);
+	unit_run("compaction stays below the high watermark it is given",
+		 test_compaction_stays_below_the_bound);
 	unit_run("a small map cleans in several passes", test_a_small_map_cleans_in_several_passes);
 	unit_run("a failed fsync during compaction takes the log offline",
 		 test_a_failed_fsync_during_compaction_takes_the_log_offline);

@@ -124,7 +124,7 @@ static void test_a_failed_fsync_takes_the_whole_log_dir_offline(void)
 	CHECK_EQ(plog_read(fx.a1, 3, 5, 1 << 20, &r, &e), SLOG_ESTORAGE);
 	{
 		int deleted = -1;
-		CHECK_EQ(plog_apply_retention(fx.a1, 1LL << 50, &deleted, &e), 0);
+		CHECK_EQ(plog_apply_retention(fx.a1, 1LL << 50, INT64_MAX, &deleted, &e), 0);
 		CHECK_EQ(deleted, 0); /* nothing more is written there */
 	}
 	/* A partition in the other directory goes on. */

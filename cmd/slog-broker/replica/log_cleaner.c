@@ -68,6 +68,7 @@ static void clean_one(struct broker *b, struct log_cleaner *c, const struct cand
 		return;
 	}
 	o.first_dirty = p->first_dirty;
+	o.max_offset = atomic_load(&p->hw);
 	o.min_dirty_ratio = t->cfg.min_cleanable_ratio;
 	o.min_lag_ms = t->cfg.min_compaction_lag_ms;
 	o.delete_retention_ms = t->cfg.delete_retention_ms;

@@ -68,7 +68,7 @@ static void run_retention(struct broker *b)
 
 		if (atomic_load(&p->deleted))
 			continue;
-		if (plog_apply_retention(p->log, now, &deleted, &e))
+		if (plog_apply_retention(p->log, now, atomic_load(&p->hw), &deleted, &e))
 			log_warn("%s-%d: retention: %s", p->topic->name, p->id, e.msg);
 		else if (deleted)
 			log_info("%s-%d: retention deleted %d segments", p->topic->name, p->id, deleted);

@@ -6,6 +6,12 @@
  * furthest byte written.  Only append-style files need this; files
  * replaced with fio_write_atomic() are fsynced before they become
  * visible, so they never hold unsynced bytes under their final name.
+ *
+ * Two changes are undone by a crash until something makes them durable:
+ * a file shrunk below its synced length gets the cut bytes back until it
+ * is fsynced again, and an unlinked file comes back, with what it held,
+ * until its directory is fsynced.  The bytes are kept in memory: tracking
+ * is for tests.
  */
 #include "storage/fileio.h"
 
@@ -33,9 +39,19 @@ struct tracked {
 	char *path;
 	uint64_t synced;  /* length durable at the last fsync */
 	uint64_t written; /* furthest byte written */
+	struct buf cut;   /* synced bytes from cut_from that a truncation removed */
+	uint64_t cut_from;
 };
 static struct tracked *tracked;
 static size_t ntracked, tracked_cap;
+
+/* Files unlinked since their directory was last fsynced, with their durable bytes. */
+struct unlinked {
+	char *path;
+	struct buf data;
+};
+static struct unlinked *unlinked;
+static size_t nunlinked, unlinked_cap;
 
 static int sys_err(struct err *e, const char *op, const char *what, int errnum)
 {
@@ -110,6 +126,8 @@ static void track_open(int fd, const char *path, int flags)
 	t->fd = fd;
 	t->path = xstrdup(path);
 	t->synced = t->written = fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+	t->cut = (struct buf)BUF_INIT;
+	t->cut_from = 0;
 	pthread_mutex_unlock(&faults_lock);
 }
 
@@ -127,6 +145,7 @@ static void track_update(int fd, uint64_t written_end, int synced)
 		if (synced) {
 			struct stat st;
 			t->synced = fstat(fd, &st) == 0 ? (uint64_t)st.st_size : t->written;
+			buf_free(&t->cut);
 		}
 	}
 	pthread_mutex_unlock(&faults_lock);
@@ -281,20 +300,37 @@ int fio_fsync(int fd, const char *what, struct err *e)
 	return do_sync(fd, 0, what, e);
 }
 
+/* Keep the synced bytes a truncation to len removes, for a crash to put
+ * back; they join those an earlier truncation kept.  faults_lock held. */
+static void track_cut(struct tracked *t, int fd, uint64_t len)
+{
+	uint64_t upto = t->cut.len ? t->cut_from : t->synced;
+	struct buf b = BUF_INIT;
+	ssize_t r;
+
+	if (len >= upto)
+		return;
+	r = pread(fd, buf_reserve(&b, upto - len), upto - len, (off_t)len);
+	buf_commit(&b, r > 0 ? (size_t)r : 0);
+	buf_add(&b, t->cut.data, t->cut.len);
+	buf_free(&t->cut);
+	t->cut = b;
+	t->cut_from = len;
+}
+
 int fio_ftruncate(int fd, off_t len, const char *what, struct err *e)
 {
-	if (ftruncate(fd, len) < 0)
-		return sys_err(e, "truncate", what, errno);
 	if (faults_on && faults.track) {
 		pthread_mutex_lock(&faults_lock);
 		struct tracked *t = track_find(fd);
 		if (t) {
+			track_cut(t, fd, (uint64_t)len);
 			t->written = (uint64_t)len;
-			if (t->synced > (uint64_t)len)
-				t->synced = (uint64_t)len;
 		}
 		pthread_mutex_unlock(&faults_lock);
 	}
+	if (ftruncate(fd, len) < 0)
+		return sys_err(e, "truncate", what, errno);
 	return 0;
 }
 
@@ -319,8 +355,62 @@ int fio_rename(const char *from, const char *to, struct err *e)
 	return 0;
 }
 
+static void drop_saved(char *path, struct buf *bytes)
+{
+	free(path);
+	buf_free(bytes);
+}
+
+/* Remember path's durable bytes before an unlink, and stop tracking it. */
+static void track_unlink(const char *path)
+{
+	struct unlinked *u;
+	struct buf b = BUF_INIT;
+
+	if (!faults_on || !faults.track || fio_read_file(path, SIZE_MAX, &b, NULL))
+		return;
+	pthread_mutex_lock(&faults_lock);
+	for (size_t i = ntracked; i-- > 0;) {
+		struct tracked *t = &tracked[i];
+		if (strcmp(t->path, path) != 0)
+			continue;
+		if (b.len > t->synced)
+			b.len = t->synced;
+		if (t->cut.len && t->cut_from <= b.len) {
+			b.len = t->cut_from;
+			buf_add(&b, t->cut.data, t->cut.len);
+		}
+		drop_saved(t->path, &t->cut);
+		tracked[i] = tracked[--ntracked];
+	}
+	unlinked = xgrow(unlinked, &unlinked_cap, nunlinked + 1, sizeof(*unlinked));
+	u = &unlinked[nunlinked++];
+	u->path = xstrdup(path);
+	u->data = b;
+	pthread_mutex_unlock(&faults_lock);
+}
+
+/* dir was fsynced: the unlinks in it are durable. */
+static void track_dir_synced(const char *dir)
+{
+	char d[4096];
+
+	if (!faults_on || !faults.track)
+		return;
+	pthread_mutex_lock(&faults_lock);
+	for (size_t i = nunlinked; i-- > 0;) {
+		fio_dirname(unlinked[i].path, d, sizeof(d));
+		if (strcmp(d, dir) != 0)
+			continue;
+		drop_saved(unlinked[i].path, &unlinked[i].data);
+		unlinked[i] = unlinked[--nunlinked];
+	}
+	pthread_mutex_unlock(&faults_lock);
+}
+
 int fio_unlink(const char *path, struct err *e)
 {
+	track_unlink(path);
 	if (unlink(path) < 0 && errno != ENOENT)
 		return sys_err(e, "unlink", path, errno);
 	return 0;
@@ -382,6 +472,8 @@ int fio_fsync_dir(const char *dir, struct err *e)
 		return sys_err(e, "open", dir, errno);
 	rc = do_sync(fd, 0, dir, e);
 	close(fd);
+	if (!rc)
+		track_dir_synced(dir);
 	return rc;
 }
 
@@ -470,13 +562,18 @@ void fio_faults_from_env(void)
 		env_fail_sync = xstrdup(v);
 }
 
+/* Forget every tracked file and unlink.  faults_lock held. */
 static void tracked_free(void)
 {
 	for (size_t i = 0; i < ntracked; i++)
-		free(tracked[i].path);
+		drop_saved(tracked[i].path, &tracked[i].cut);
+	for (size_t i = 0; i < nunlinked; i++)
+		drop_saved(unlinked[i].path, &unlinked[i].data);
 	free(tracked);
+	free(unlinked);
 	tracked = NULL;
-	ntracked = tracked_cap = 0;
+	unlinked = NULL;
+	ntracked = tracked_cap = nunlinked = unlinked_cap = 0;
 }
 
 void fio_faults_clear(void)
@@ -488,6 +585,38 @@ void fio_faults_clear(void)
 	pthread_mutex_unlock(&faults_lock);
 }
 
+/* Write data as the whole of path; 0 or -1. */
+static int put_file(const char *path, const struct buf *data)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int rc = 0;
+
+	if (fd < 0)
+		return -1;
+	if (data->len && pwrite(fd, data->data, data->len, 0) != (ssize_t)data->len)
+		rc = -1;
+	close(fd);
+	return rc;
+}
+
+/* Cut one tracked file back to what its last fsync made durable, plus
+ * (keep beyond synced) a torn piece of what followed.  1 if it changed. */
+static int crash_file(const struct tracked *t, uint64_t keep)
+{
+	int fd;
+
+	if (t->cut.len) {
+		/* The truncation was never synced: the cut bytes come back. */
+		fd = open(t->path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			return 0;
+		if (pwrite(fd, t->cut.data, t->cut.len, (off_t)t->cut_from) < 0)
+			keep = t->cut_from;
+		close(fd);
+	}
+	return truncate(t->path, (off_t)keep) == 0;
+}
+
 int fio_sim_crash(int tear, uint64_t seed)
 {
 	int cut = 0;
@@ -497,20 +626,20 @@ int fio_sim_crash(int tear, uint64_t seed)
 		struct tracked *t = &tracked[i];
 		uint64_t keep = t->synced;
 
-		if (t->written <= t->synced)
+		if (t->written <= t->synced && !t->cut.len)
 			continue;
-		if (tear) {
+		if (tear && t->written > t->synced) {
 			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
 			keep += (seed >> 33) % (t->written - t->synced + 1);
 		}
-		if (truncate(t->path, (off_t)keep) == 0)
-			cut++;
+		cut += crash_file(t, keep);
 	}
+	/* Unlinks whose directory was never synced are undone. */
+	for (size_t i = 0; i < nunlinked; i++)
+		cut += put_file(unlinked[i].path, &unlinked[i].data) == 0;
 	/* Descriptors that were open now refer to files a real crash would
 	 * have closed; forget them all and start over. */
-	for (size_t i = 0; i < ntracked; i++)
-		free(tracked[i].path);
-	ntracked = 0;
+	tracked_free();
 	pthread_mutex_unlock(&faults_lock);
 	return cut;
 }

@@ -115,8 +115,12 @@ void fio_faults_from_env(void);
 /*
  * Simulate power loss for every file written since tracking began: each
  * is cut back to its length at its last fsync, plus (when tear is set) a
- * random part of the bytes written after it.  Afterwards tracking starts
- * afresh.  Returns how many files were cut.
+ * random part of the bytes written after it.  A file shrunk
+ * (fio_ftruncate) below that length and not fsynced since gets the cut
+ * bytes back; a file unlinked (fio_unlink) while tracking, whose
+ * directory was not fsynced since (fio_fsync_dir), comes back with what
+ * it durably held.  Afterwards tracking starts afresh.  Returns how many
+ * files were changed.
  */
 int fio_sim_crash(int tear, uint64_t seed);
 

@@ -109,15 +109,22 @@ int32_t leader_epochs_latest(const struct leader_epochs *le)
 int64_t leader_epochs_end_offset(const struct leader_epochs *le, int32_t epoch, int64_t log_end,
 				 int32_t *found_epoch)
 {
-	/* The largest entry with epoch <= the one asked about. */
-	for (size_t i = le->n; i-- > 0;) {
-		if (le->v[i].epoch > epoch)
-			continue;
-		if (found_epoch)
-			*found_epoch = le->v[i].epoch;
-		return i + 1 < le->n ? le->v[i + 1].start_offset : log_end;
-	}
+	size_t i = le->n;
+
 	if (found_epoch)
 		*found_epoch = -1;
-	return -1;
+	if (le->n == 0 || epoch > le->v[le->n - 1].epoch)
+		return -1;
+	if (epoch < le->v[0].epoch) {
+		/* Older than everything kept: it ended where what we hold starts. */
+		if (found_epoch)
+			*found_epoch = epoch;
+		return le->v[0].start_offset;
+	}
+	/* The largest entry with epoch <= the one asked about. */
+	while (le->v[i - 1].epoch > epoch)
+		i--;
+	if (found_epoch)
+		*found_epoch = le->v[i - 1].epoch;
+	return i < le->n ? le->v[i].start_offset : log_end;
 }

@@ -54,8 +54,12 @@ int leader_epochs_truncate_before(struct leader_epochs *le, int64_t start, struc
 int32_t leader_epochs_latest(const struct leader_epochs *le);
 
 /*
- * The end offset of epoch: the start of the first larger epoch, or
- * log_end for the latest.  -1 when epoch is older than every entry.
+ * Where epoch ended, as a leader answers a follower (KIP-101/279): for
+ * the largest known epoch <= epoch (into *found_epoch), the start of the
+ * next larger one, or log_end for the latest.  An epoch older than every
+ * entry ended at the first entry's start (*found_epoch = epoch: retention
+ * removed what it held); one newer than every entry, or an empty cache,
+ * is undefined: -1, and *found_epoch = -1.
  */
 int64_t leader_epochs_end_offset(const struct leader_epochs *le, int32_t epoch, int64_t log_end,
 				 int32_t *found_epoch);

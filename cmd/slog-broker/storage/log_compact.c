@@ -71,8 +71,10 @@ static void release(struct cseg *v, int n)
 
 /*
  * The closed segments that may be cleaned, with references; their bytes
- * below and above first_dirty.  Stops at the active segment and at the
- * first segment holding records younger than min_lag_ms.
+ * below and above first_dirty.  Stops at the active segment, at the first
+ * segment reaching max_offset (records at or above the high watermark may
+ * still be truncated away, and a follower must see them as written), and
+ * at the first segment holding records younger than min_lag_ms.
  */
 static int snapshot(struct plog *l, const struct plog_compact_opts *o, struct cseg **out,
 		    uint64_t *clean, uint64_t *dirty)
@@ -83,7 +85,7 @@ static int snapshot(struct plog *l, const struct plog_compact_opts *o, struct cs
 	*clean = *dirty = 0;
 	pthread_mutex_lock(&l->lock);
 	v = xcalloc(l->nsegs + 1, sizeof(*v));
-	for (size_t i = 0; i + 1 < l->nsegs; i++) {
+	for (size_t i = 0; i + 1 < l->nsegs && l->segs[i + 1]->base <= o->max_offset; i++) {
 		struct segment *s = l->segs[i];
 		if (o->min_lag_ms > 0 && s->max_ts != INT64_MIN && s->max_ts > o->now_ms - o->min_lag_ms)
 			break;

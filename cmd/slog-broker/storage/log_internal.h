@@ -1,7 +1,8 @@
 /*
- * log_internal.h: the partition log's state, shared by its two halves:
- * partition_log.c (append, flush, read, retention) and log_recovery.c
- * (open, recovery, close, truncation).  Nothing else includes this.
+ * log_internal.h: the partition log's state, shared by its parts:
+ * partition_log.c (append, flush, read, retention), log_recovery.c
+ * (open, recovery, close) and log_truncate.c (truncation).  Nothing else
+ * includes this.
  */
 #ifndef SLOG_LOG_INTERNAL_H
 #define SLOG_LOG_INTERNAL_H
@@ -54,5 +55,19 @@ int plog_lock_briefly(struct plog *l);
  * filled e; returns rc.
  */
 int plog_durability_failed(struct plog *l, int rc, struct err *e);
+
+/* SLOG_ESTORAGE when the log takes no writes, else 0.  lock held. */
+int plog_refuse_writes(struct plog *l, struct err *e);
+
+/* Remove segs[keep..] from the list and their files; the first failure
+ * goes into e (may be NULL).  The caller fsyncs the directory.  lock held. */
+int plog_remove_tail_locked(struct plog *l, size_t keep, struct err *e);
+
+/* The recovery point to use on open: rp, or lower when a truncation left
+ * a ceiling (log_truncate.c). */
+int64_t plog_recovery_ceiling(const char *dir, int64_t rp);
+
+/* A clean close: the checkpoint is exact again, the ceiling goes. */
+void plog_drop_ceiling(const char *dir);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * log_recovery.c: opening a partition log (finding its segments and
- * recovering what a crash may have left half-written), closing it, and
- * truncating it.
+ * recovering what a crash may have left half-written) and closing it.
+ * Truncation is in log_truncate.c.
  *
  * Recovery follows Kafka's rule: segments wholly below the recovery point
  * were fsynced and only need their index files checked, and the batches
@@ -196,16 +196,19 @@ static void note_epoch(void *arg, const struct batch_header *h)
 	}
 }
 
-/* Remove segments from the list's end or all of it; files go at once.  lock held. */
-static int remove_tail_locked(struct plog *l, size_t keep)
+int plog_remove_tail_locked(struct plog *l, size_t keep, struct err *e)
 {
-	struct err e;
+	struct err ee;
 	int rc = 0;
 
 	for (size_t i = keep; i < l->nsegs; i++) {
-		if (segment_remove_files(l->segs[i], &e)) {
-			log_warn("%s", e.msg);
-			rc = rc ? rc : e.code;
+		if (segment_remove_files(l->segs[i], &ee)) {
+			log_warn("%s", ee.msg);
+			if (!rc) {
+				rc = ee.code;
+				if (e)
+					*e = ee;
+			}
 		}
 		segment_unref(l->segs[i]);
 	}
@@ -319,7 +322,7 @@ static int settle_damage(struct plog *l, const struct seg_recovery *r, const cha
 		log_warn("%s: deleting %zu segments after offset %lld: they follow the torn tail",
 			 l->dir, l->nsegs - t - 1, (long long)s->next_offset);
 		rec->segments_deleted += (long)(l->nsegs - t - 1);
-		remove_tail_locked(l, t + 1);
+		plog_remove_tail_locked(l, t + 1, NULL);
 		rc = fio_fsync_dir(l->dir, e);
 	}
 	return rc;
@@ -357,7 +360,7 @@ static int recover_segments(struct plog *l, const struct plog_open_opts *o,
 				/* Segments overlap: the later one is the bad one. */
 				log_warn("%s: base below the previous segment's end; deleting from here",
 					 s->path);
-				remove_tail_locked(l, i);
+				plog_remove_tail_locked(l, i, NULL);
 				break;
 			}
 			min_base = s->next_offset;
@@ -384,64 +387,6 @@ static int recover_segments(struct plog *l, const struct plog_open_opts *o,
 	free(r);
 	free(scanned);
 	return rc;
-}
-
-/*
- * A truncation lowers the recovery point below what the log directory's
- * checkpoint may still say, and new appends past the cut are not durable
- * yet: this file holds the lower value until a clean close, so that a
- * crash in between checks everything from the cut.
- */
-#define CEILING_FILE "recovery-point-ceiling"
-
-/* The ceiling a truncation left, INT64_MAX if none, 0 if unreadable. */
-static int64_t read_ceiling(const char *dir)
-{
-	char path[4200];
-	struct buf b = BUF_INIT;
-	int64_t v = 0; /* unreadable: check everything */
-
-	snprintf(path, sizeof(path), "%s/" CEILING_FILE, dir);
-	if (access(path, F_OK) != 0)
-		return INT64_MAX;
-	if (fio_read_file(path, 64, &b, NULL) == 0) {
-		buf_add(&b, "", 1);
-		if (units_parse_int(b.data, 0, INT64_MAX, &v, NULL))
-			v = 0;
-	}
-	buf_free(&b);
-	return v;
-}
-
-static int64_t recovery_point(const char *dir, int64_t rp)
-{
-	int64_t v = read_ceiling(dir);
-
-	if (v >= rp)
-		return rp;
-	log_info("%s: recovery point %lld, lowered by a truncation", dir, (long long)v);
-	return v;
-}
-
-/* Lower the ceiling to offset (never raise it: what lay between may not be synced). */
-static int write_ceiling(const char *dir, int64_t offset, struct err *e)
-{
-	char path[4200], v[32];
-	int n;
-
-	if (read_ceiling(dir) <= offset)
-		return 0;
-	n = snprintf(v, sizeof(v), "%lld", (long long)offset);
-	snprintf(path, sizeof(path), "%s/" CEILING_FILE, dir);
-	return fio_write_atomic(path, v, (size_t)n, e);
-}
-
-static void remove_ceiling(const char *dir)
-{
-	char path[4200];
-
-	snprintf(path, sizeof(path), "%s/" CEILING_FILE, dir);
-	fio_unlink(path, NULL); /* if the unlink is lost, a later start checks more */
 }
 
 static struct plog *plog_new(const char *dir, const struct plog_config *cfg)
@@ -486,7 +431,7 @@ int plog_open(const char *dir, const struct plog_config *cfg, const struct plog_
 		log_warn("%s: %s; rebuilding it from the log", dir, ee.msg);
 	if (log_damage_load(&l->damage, dir, &ee))
 		log_warn("%s: %s", dir, ee.msg);
-	opts.recovery_point = recovery_point(dir, o->recovery_point);
+	opts.recovery_point = plog_recovery_ceiling(dir, o->recovery_point);
 	rc = finish_compaction(l, e);
 	if (!rc)
 		rc = list_segments(dir, &bases, &n, e);
@@ -542,7 +487,7 @@ int plog_close(struct plog *l, struct err *e)
 	if (!rc)
 		rc = segment_write_indexes(l->segs[l->nsegs - 1], e);
 	if (!rc)
-		remove_ceiling(l->dir);
+		plog_drop_ceiling(l->dir);
 	plog_free(l);
 	return rc;
 }
@@ -560,67 +505,6 @@ int plog_destroy(struct plog *l, struct err *e)
 		fio_dirname(dir, parent, sizeof(parent));
 		rc = fio_fsync_dir(parent, e);
 	}
-	return rc;
-}
-
-/* Cut the segment list and files at offset.  lock held. */
-static int cut_locked(struct plog *l, int64_t offset, int64_t now_ms, struct err *e)
-{
-	size_t keep = l->nsegs;
-	struct segment *s;
-	int64_t base;
-	int rc;
-
-	/* Segments that start at or after offset go entirely.  Truncation is
-	 * rare (a replica rejoining a new leader), so the files are removed
-	 * under the lock rather than handed out of it. */
-	while (keep > 0 && l->segs[keep - 1]->base >= offset)
-		keep--;
-	if (keep > 0 && offset > l->log_start) {
-		rc = remove_tail_locked(l, keep);
-		return rc ? rc : segment_truncate(l->segs[keep - 1], offset, e);
-	}
-	base = offset > l->log_start ? offset : l->log_start;
-	rc = remove_tail_locked(l, 0);
-	if (!rc)
-		rc = segment_create(l->dir, base, now_ms, &s, e);
-	if (rc)
-		return rc;
-	plog_push_segment(l, s);
-	l->log_start = base;
-	return 0;
-}
-
-int plog_truncate(struct plog *l, int64_t offset, int64_t now_ms, struct err *e)
-{
-	int rc = 0;
-
-	pthread_mutex_lock(&l->lock);
-	if (offset >= l->log_end)
-		goto out;
-	/* Replication rule D4: the cut, the unlinks and the epoch cache are
-	 * durable before anything is written past the cut, or the old bytes
-	 * could come back behind new ones after a power loss. */
-	rc = write_ceiling(l->dir, offset, e);
-	if (!rc)
-		rc = cut_locked(l, offset, now_ms, e);
-	if (!rc)
-		rc = fio_fsync_dir(l->dir, e);
-	if (l->nsegs == 0 || rc) {
-		l->failed = 1; /* what is on disk is not known: take no appends */
-		goto out;
-	}
-	l->log_end = l->segs[l->nsegs - 1]->next_offset;
-	rc = leader_epochs_truncate_after(&l->epochs, l->log_end, e);
-	log_damage_drop_from(&l->damage, l->log_end);
-	if (!rc)
-		rc = log_damage_save(&l->damage, l->dir, e);
-	pthread_mutex_lock(&l->flush_lock);
-	if (l->flushed > l->log_end)
-		l->flushed = l->log_end;
-	pthread_mutex_unlock(&l->flush_lock);
-out:
-	pthread_mutex_unlock(&l->lock);
 	return rc;
 }
 

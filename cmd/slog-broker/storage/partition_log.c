@@ -79,8 +79,7 @@ int plog_offline(struct plog *l)
 	return atomic_load(&l->failed) || dir_health_offline(l->health);
 }
 
-/* SLOG_ESTORAGE when the log takes no writes, else 0.  lock held. */
-static int refuse_writes(struct plog *l, struct err *e)
+int plog_refuse_writes(struct plog *l, struct err *e)
 {
 	if (dir_health_offline(l->health))
 		return dir_health_error(l->health, e);
@@ -95,11 +94,11 @@ static int refuse_writes(struct plog *l, struct err *e)
  * changes.  An entry that could not be written is not kept, and the
  * append fails with it.  lock held.
  */
-static int record_epoch(struct plog *l, int32_t epoch, struct err *e)
+static int record_epoch(struct plog *l, int32_t epoch, int64_t start, struct err *e)
 {
 	if (epoch <= leader_epochs_latest(&l->epochs))
 		return 0;
-	return plog_durability_failed(l, leader_epochs_assign(&l->epochs, epoch, l->log_end, e), e);
+	return plog_durability_failed(l, leader_epochs_assign(&l->epochs, epoch, start, e), e);
 }
 
 /* Seal the active segment and start a new one at the log end.  lock held. */
@@ -131,49 +130,138 @@ static int needs_roll(const struct plog *l, const struct segment *s, size_t len,
 	       l->log_end + offsets - s->base > (int64_t)UINT32_MAX;
 }
 
-int plog_append(struct plog *l, uint8_t *data, size_t len, int32_t leader_epoch, int64_t now_ms,
-		struct plog_append_result *res, struct err *e)
+/* Offsets in data, validated batches; SLOG_ECORRUPT_MESSAGE if they do not parse. */
+static int count_offsets(const uint8_t *data, size_t len, int64_t *offsets, struct err *e)
 {
 	struct batch_header h;
-	int64_t offsets = 0, next;
-	size_t off;
-	int rc = 0;
 
-	/* Count offsets first: the roll decision needs them. */
-	for (off = 0; off < len; off += batch_size(&h)) {
+	*offsets = 0;
+	for (size_t off = 0; off < len; off += batch_size(&h)) {
 		if (batch_next_in(data + off, len - off, &h, e))
 			return SLOG_ECORRUPT_MESSAGE;
-		offsets += (int64_t)h.last_offset_delta + 1;
+		*offsets += (int64_t)h.last_offset_delta + 1;
 	}
-	pthread_mutex_lock(&l->lock);
-	rc = refuse_writes(l, e);
-	if (rc)
-		goto out;
-	if (needs_roll(l, active(l), len, offsets, now_ms)) {
+	return 0;
+}
+
+/* Refuse, or roll when due, before writing len bytes that span offsets.  lock held. */
+static int prepare_write(struct plog *l, size_t len, int64_t offsets, int64_t now_ms,
+			 struct err *e)
+{
+	int rc = plog_refuse_writes(l, e);
+
+	if (!rc && needs_roll(l, active(l), len, offsets, now_ms))
 		rc = roll_locked(l, now_ms, e);
-		if (rc)
-			goto out;
-	}
-	rc = record_epoch(l, leader_epoch, e);
+	return rc;
+}
+
+/* Write data at the log end; the log then ends at next.  lock held. */
+static int write_locked(struct plog *l, const uint8_t *data, size_t len, int64_t next,
+			int64_t now_ms, struct plog_append_result *res, struct err *e)
+{
+	int rc = segment_append(active(l), data, len, now_ms, e);
+
 	if (rc)
-		goto out;
-	next = l->log_end;
-	for (off = 0; off < len; off += batch_size(&h)) {
-		batch_header_parse(data + off, len - off, &h, NULL);
-		batch_set_base_offset(data + off, next);
-		batch_set_leader_epoch(data + off, leader_epoch);
-		next += (int64_t)h.last_offset_delta + 1;
-	}
-	rc = segment_append(active(l), data, len, now_ms, e);
-	if (rc)
-		goto out;
+		return rc;
 	if (res) {
 		res->base_offset = l->log_end;
 		res->last_offset = next - 1;
 		res->bytes = len;
 	}
 	l->log_end = next;
+	return 0;
+}
+
+int plog_append(struct plog *l, uint8_t *data, size_t len, int32_t leader_epoch, int64_t now_ms,
+		struct plog_append_result *res, struct err *e)
+{
+	struct batch_header h;
+	int64_t offsets, next;
+	int rc;
+
+	/* Count offsets first: the roll decision needs them. */
+	if (count_offsets(data, len, &offsets, e))
+		return SLOG_ECORRUPT_MESSAGE;
+	pthread_mutex_lock(&l->lock);
+	rc = prepare_write(l, len, offsets, now_ms, e);
+	if (!rc)
+		rc = record_epoch(l, leader_epoch, l->log_end, e);
+	if (rc)
+		goto out;
+	next = l->log_end;
+	for (size_t off = 0; off < len; off += batch_size(&h)) {
+		batch_header_parse(data + off, len - off, &h, NULL);
+		batch_set_base_offset(data + off, next);
+		batch_set_leader_epoch(data + off, leader_epoch);
+		next += (int64_t)h.last_offset_delta + 1;
+	}
+	rc = write_locked(l, data, len, next, now_ms, res, e);
 out:
+	pthread_mutex_unlock(&l->lock);
+	return rc;
+}
+
+/*
+ * A replica's batches continue the log: the first starts at the log end,
+ * each later one after the one before (compaction on the leader may have
+ * left gaps between them), and leader epochs never go back.  *next gets
+ * the offset after the last.  lock held.
+ */
+static int check_replica_batches(struct plog *l, const uint8_t *data, size_t len, int64_t *next,
+				 struct err *e)
+{
+	struct batch_header h;
+	int64_t expect = l->log_end;
+	int32_t epoch = leader_epochs_latest(&l->epochs);
+
+	for (size_t off = 0; off < len; off += batch_size(&h)) {
+		batch_header_parse(data + off, len - off, &h, NULL);
+		if (off == 0 ? h.base_offset != expect : h.base_offset < expect)
+			return err_set(e, SLOG_EUNEXPECTED_APPEND_OFFSET,
+				       "%s: a replica's batch at offset %lld, expected %s%lld",
+				       l->dir, (long long)h.base_offset, off ? ">= " : "",
+				       (long long)expect);
+		if (h.leader_epoch < epoch)
+			return err_set(e, SLOG_EINVALID_RECORD,
+				       "%s: a replica's batch at offset %lld has leader epoch %d, "
+				       "older than %d", l->dir, (long long)h.base_offset,
+				       h.leader_epoch, epoch);
+		epoch = h.leader_epoch;
+		expect = batch_last_offset(&h) + 1;
+	}
+	*next = expect;
+	return 0;
+}
+
+/* The epoch cache learns each new epoch of data before it is written.  lock held. */
+static int record_replica_epochs(struct plog *l, const uint8_t *data, size_t len, struct err *e)
+{
+	struct batch_header h;
+	int rc = 0;
+
+	for (size_t off = 0; off < len && !rc; off += batch_size(&h)) {
+		batch_header_parse(data + off, len - off, &h, NULL);
+		rc = record_epoch(l, h.leader_epoch, h.base_offset, e);
+	}
+	return rc;
+}
+
+int plog_append_replica(struct plog *l, const uint8_t *data, size_t len, int64_t now_ms,
+			struct plog_append_result *res, struct err *e)
+{
+	int64_t offsets, next = 0;
+	int rc;
+
+	if (count_offsets(data, len, &offsets, e))
+		return SLOG_ECORRUPT_MESSAGE;
+	pthread_mutex_lock(&l->lock);
+	rc = check_replica_batches(l, data, len, &next, e);
+	if (!rc)
+		rc = prepare_write(l, len, next - l->log_end, now_ms, e);
+	if (!rc)
+		rc = record_replica_epochs(l, data, len, e);
+	if (!rc)
+		rc = write_locked(l, data, len, next, now_ms, res, e);
 	pthread_mutex_unlock(&l->lock);
 	return rc;
 }
@@ -545,6 +633,16 @@ int32_t plog_latest_epoch(struct plog *l)
 	return v;
 }
 
+int64_t plog_epoch_end_offset(struct plog *l, int32_t epoch, int32_t *found_epoch)
+{
+	int64_t v;
+
+	pthread_mutex_lock(&l->lock);
+	v = leader_epochs_end_offset(&l->epochs, epoch, l->log_end, found_epoch);
+	pthread_mutex_unlock(&l->lock);
+	return v;
+}
+
 /* Remove segs[0..n) from the list; return them for deletion.  lock held. */
 static struct segment **take_oldest(struct plog *l, size_t n)
 {
@@ -574,15 +672,16 @@ static int remove_segments(struct plog *l, struct segment **v, size_t n, struct 
 	return rc;
 }
 
-/* How many of the oldest segments retention removes.  lock held. */
-static size_t count_expired(struct plog *l, int64_t now_ms, int use_rules)
+/* How many of the oldest segments retention removes: only segments
+ * wholly below max_offset.  lock held. */
+static size_t count_expired(struct plog *l, int64_t now_ms, int use_rules, int64_t max_offset)
 {
 	uint64_t total = 0;
 	size_t n = 0;
 
 	for (size_t i = 0; i < l->nsegs; i++)
 		total += l->segs[i]->size;
-	for (; n + 1 < l->nsegs; n++) {
+	for (; n + 1 < l->nsegs && l->segs[n + 1]->base <= max_offset; n++) {
 		struct segment *s = l->segs[n];
 		int before_start = l->segs[n + 1]->base <= l->log_start;
 		int by_time = use_rules && l->cfg.retention_ms >= 0 &&
@@ -597,7 +696,8 @@ static size_t count_expired(struct plog *l, int64_t now_ms, int use_rules)
 	return n;
 }
 
-static int expire(struct plog *l, int64_t now_ms, int use_rules, int *deleted, struct err *e)
+static int expire(struct plog *l, int64_t now_ms, int use_rules, int64_t max_offset, int *deleted,
+		  struct err *e)
 {
 	struct segment **v;
 	size_t n;
@@ -612,14 +712,16 @@ static int expire(struct plog *l, int64_t now_ms, int use_rules, int *deleted, s
 		pthread_mutex_unlock(&l->lock);
 		return 0;
 	}
-	n = count_expired(l, now_ms, use_rules);
+	n = count_expired(l, now_ms, use_rules, max_offset);
 	/* An idle partition whose only data is past retention.ms: roll, so
-	 * that the old active segment can go too. */
+	 * that the old active segment can go too (once all of it is below
+	 * the bound). */
 	if (use_rules && n + 1 == l->nsegs && l->cfg.retention_ms >= 0 && active(l)->size > 0 &&
-	    active(l)->max_ts < now_ms - l->cfg.retention_ms && !l->failed) {
+	    active(l)->max_ts < now_ms - l->cfg.retention_ms && !l->failed &&
+	    l->log_end <= max_offset) {
 		rc = roll_locked(l, now_ms, e);
 		if (!rc)
-			n = count_expired(l, now_ms, use_rules);
+			n = count_expired(l, now_ms, use_rules, max_offset);
 	}
 	v = take_oldest(l, n);
 	if (n) {
@@ -637,9 +739,10 @@ static int expire(struct plog *l, int64_t now_ms, int use_rules, int *deleted, s
 	return remove_segments(l, v, n, e);
 }
 
-int plog_apply_retention(struct plog *l, int64_t now_ms, int *deleted, struct err *e)
+int plog_apply_retention(struct plog *l, int64_t now_ms, int64_t max_offset, int *deleted,
+			 struct err *e)
 {
-	return expire(l, now_ms, 1, deleted, e);
+	return expire(l, now_ms, 1, max_offset, deleted, e);
 }
 
 int plog_delete_before(struct plog *l, int64_t offset, struct err *e)
@@ -659,5 +762,5 @@ int plog_delete_before(struct plog *l, int64_t offset, struct err *e)
 	if (offset > l->log_start)
 		l->log_start = offset;
 	pthread_mutex_unlock(&l->lock);
-	return expire(l, 0, 0, NULL, e);
+	return expire(l, 0, 0, INT64_MAX, NULL, e);
 }

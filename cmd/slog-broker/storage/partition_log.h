@@ -105,6 +105,21 @@ int plog_append(struct plog *l, uint8_t *data, size_t len, int32_t leader_epoch,
 		struct plog_append_result *res, struct err *e);
 
 /*
+ * Append a replica's data, as its leader wrote it: whole batches that
+ * batch_validate passed, with the leader's offsets and leader epochs,
+ * which are kept (nothing in data is rewritten).  The first batch must
+ * start at the log end (SLOG_EUNEXPECTED_APPEND_OFFSET otherwise: the
+ * replica must truncate or fetch from its log end), each later one after
+ * the one before (gaps a compaction on the leader left are kept); an
+ * epoch older than the log's latest is SLOG_EINVALID_RECORD.  Nothing is
+ * written on a refusal.  Each new epoch goes into the epoch cache, durably,
+ * before its data is written.  The data becomes durable as plog_append's
+ * does: plog_flush (or the flusher) covers it.
+ */
+int plog_append_replica(struct plog *l, const uint8_t *data, size_t len, int64_t now_ms,
+			struct plog_append_result *res, struct err *e);
+
+/*
  * Block until every offset below upto is durable (group commit).  Returns
  * 0, or SLOG_ESTORAGE once the log dir is offline (a fsync failed, here
  * or in another log of the directory), or an error that lost nothing
@@ -153,18 +168,27 @@ uint64_t plog_size(struct plog *l);
 size_t plog_segment_count(struct plog *l);
 int32_t plog_latest_epoch(struct plog *l);
 
+/* leader_epochs_end_offset() of the log's epoch cache, the log end for
+ * the latest epoch: where epoch ended, -1 when undefined. */
+int64_t plog_epoch_end_offset(struct plog *l, int32_t epoch, int32_t *found_epoch);
+
 /*
  * Delete the oldest segments that retention.ms or retention.bytes rule
- * out, or that lie wholly before the log start offset.  The active
- * segment is rolled first when it alone is past retention.ms, so an idle
- * partition empties too.  *deleted (may be NULL) counts segments removed.
- * Once the log dir is offline it deletes nothing (and reports nothing: the
- * failure was reported when it happened).
+ * out, or that lie wholly before the log start offset, but only segments
+ * wholly below max_offset: the high watermark, so that no record a
+ * replica may still need to fetch, or a leader change may still keep,
+ * goes (INT64_MAX: no bound).  The active segment is rolled first when it
+ * alone is past retention.ms and below the bound, so an idle partition
+ * empties too.  *deleted (may be NULL) counts segments removed.  Once the
+ * log dir is offline it deletes nothing (and reports nothing: the failure
+ * was reported when it happened).
  */
-int plog_apply_retention(struct plog *l, int64_t now_ms, int *deleted, struct err *e);
+int plog_apply_retention(struct plog *l, int64_t now_ms, int64_t max_offset, int *deleted,
+			 struct err *e);
 
 /* Move the log start offset up to offset (<= log end); drop whole segments.
- * SLOG_ESTORAGE once the log dir is offline. */
+ * SLOG_ESTORAGE once the log dir is offline.  The caller bounds offset
+ * (Kafka's DeleteRecords: at most the high watermark). */
 int plog_delete_before(struct plog *l, int64_t offset, struct err *e);
 
 /* The damaged offset ranges recovery kept (log_damage.h): up to max into
@@ -178,13 +202,31 @@ size_t plog_damaged(struct plog *l, int64_t *first, int64_t *last, size_t max);
 void plog_report_damage(struct plog *l, const struct segment *s, uint64_t pos,
 			const struct batch_header *h, const char *why);
 
+/* ---- truncation (log_truncate.c) ---- */
+
 /*
- * Remove every record at or after offset (a replica's divergent tail).
- * Durable when it returns: the cut is fdatasynced, later segments are
- * unlinked and the directory fsynced, the epoch cache saved, and the
- * recovery point lowered to the cut (on disk too, until a clean close).
+ * Remove every record at or after offset (a replica's divergent tail);
+ * the log ends at the start of the batch holding offset.  Epoch cache
+ * entries starting at or after the new end go, even when offset is at or
+ * past the log end (an epoch assigned with nothing written under it).
+ * An offset at or below the log start empties the log, which keeps its
+ * log start.  Durable when it returns: the cut is fdatasynced, later
+ * segments and stale index files unlinked and the directory fsynced, the
+ * epoch cache saved, and the recovery point lowered to the cut (on disk
+ * too, until a clean close).  On failure the log refuses appends until
+ * it is reopened; SLOG_ESTORAGE once the log dir is offline.
  */
 int plog_truncate(struct plog *l, int64_t offset, int64_t now_ms, struct err *e);
+
+/*
+ * Remove every segment and restart the log empty at offset: log start =
+ * log end = offset, whether offset is below, inside or past the old log
+ * (a replica whose log end is behind its leader's log start).  The epoch
+ * cache is emptied: the leader's epochs come with its batches.  Durable
+ * when it returns, as plog_truncate; the same failures.
+ */
+int plog_truncate_fully_and_start_at(struct plog *l, int64_t offset, int64_t now_ms,
+				     struct err *e);
 
 /* ---- reading records in the broker (log_reader.c) ---- */
 
@@ -203,6 +245,8 @@ int plog_replay(struct plog *l, int64_t from, plog_record_fn fn, void *arg, stru
 
 struct plog_compact_opts {
 	int64_t first_dirty;         /* offsets below were compacted before */
+	int64_t max_offset;          /* only segments wholly below are cleaned: the
+				      * high watermark (INT64_MAX: no bound) */
 	double min_dirty_ratio;      /* clean only when dirty / cleanable reaches this */
 	int64_t min_lag_ms;          /* segments with records younger than this wait */
 	int64_t delete_retention_ms; /* tombstones older than this are removed */
@@ -222,9 +266,9 @@ struct plog_compact_result {
 };
 
 /*
- * Compact the closed segments: keep only the newest record of each key
- * (and drop tombstones older than delete_retention_ms), never moving a
- * record to another offset.  Reads and writes without the log's lock; the
+ * Compact the closed segments wholly below o->max_offset: keep only the
+ * newest record of each key (and drop tombstones older than
+ * delete_retention_ms), never moving a record to another offset.  Reads and writes without the log's lock; the
  * lock is held only to swap the rewritten segments in, which takes
  * renames.  A crash at any point leaves the old segments or the new.
  */

@@ -686,8 +686,16 @@ int segment_truncate(struct segment *s, int64_t offset, struct err *e)
 	uint64_t cut = 0;
 	int rc;
 
-	if (offset >= s->next_offset)
+	if (offset >= s->next_offset) {
+		/* Cut at its end: the segment becomes the active one again, so
+		 * its index returns to memory to take appends.  The files on
+		 * disk still describe it exactly. */
+		if (s->sealed) {
+			trim_indexes(s, s->size);
+			s->sealed = 0;
+		}
 		return 0;
+	}
 	if (offset > s->base) {
 		rc = segment_seek(s, offset, segment_index_floor(s, offset), s->size, &cut, &h, e);
 		if (rc < 0)

@@ -191,7 +191,8 @@ int segment_seal(struct segment *s, struct err *e);
  * Remove every batch whose last offset is >= offset, durably (the .log is
  * fdatasynced and the stale index files unlinked; the caller fsyncs the
  * directory).  Only the index entries past the cut are dropped: the rest
- * of the segment is not read again.
+ * of the segment is not read again.  The segment takes appends after it,
+ * sealed or not.
  */
 int segment_truncate(struct segment *s, int64_t offset, struct err *e);
 
