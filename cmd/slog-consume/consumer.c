@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "batch.h"
+#include "batch_check.h"
 #include "batch_iter.h"
 #include "cli.h"
 #include "ndjson.h"
