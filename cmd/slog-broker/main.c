@@ -192,6 +192,12 @@ static struct group_coordinator *start_groups(struct broker *b)
 	return gc_start(&cfg);
 }
 
+/* The groups' periodic work, run by the scheduler (replica/), which does
+ * not know groups/. */
+static const struct scheduler_job group_jobs[] = {
+	{ "offsets.retention.check.interval.ms", offsets_store_expire },
+};
+
 /* Logs, metadata, topics: everything before the port opens. */
 static int open_storage(struct broker *b, struct err *e)
 {
@@ -397,7 +403,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	b->flusher = flusher_start(b->dirs.n);
-	b->sched = scheduler_start(b);
+	b->sched = scheduler_start(b, group_jobs, sizeof(group_jobs) / sizeof(group_jobs[0]));
 	if (conf_get_bool(&b->conf, "log.cleaner.enable"))
 		b->cleaner = log_cleaner_start(b);
 	threads = (int)conf_get_num(&b->conf, "num.network.threads");
