@@ -16,15 +16,20 @@
  * rebalance reaches every member in one round trip rather than at its
  * next heartbeat.
  *
- * Committed offsets live here in memory, and durably in the
- * __consumer_offsets topic (offsets_store.h), which rebuilds them when
- * the broker starts.  Membership is not persisted: after a restart,
- * members are told they are unknown and join again.
+ * Committed offsets live here in memory, one offset_table per group
+ * (offset_table.h), and durably in the __consumer_offsets topic
+ * (offsets_store.h), which rebuilds them when the broker starts.
+ * Membership is not persisted: after a restart, members are told they
+ * are unknown and join again.
+ *
+ * The coordinator knows the broker only through struct gc_config (its
+ * settings, meta_lock, a partition count per topic) and, for describe,
+ * the caller's gc_log_range_fn.  Its answers are C structs, the caller's
+ * to free; http/group_json.h renders them.
  *
  * Locking: one mutex guards every group.  Calls that need partition
- * counts or high watermarks (marked) are made with the broker's
- * meta_lock held for reading; the lock order is meta_lock, then the
- * coordinator's.
+ * counts or high watermarks (marked) are made with meta_lock held for
+ * reading; the lock order is meta_lock, then the coordinator's.
  */
 #ifndef SLOG_GROUP_COORDINATOR_H
 #define SLOG_GROUP_COORDINATOR_H
