@@ -23,8 +23,9 @@
  * The fields before the CRC are outside it on purpose: the broker stamps
  * offsets and epochs on accepted batches without recomputing anything.
  *
- * batch_validate() is the one place where a batch from outside (network
- * or disk) is checked; everything downstream may trust what it passed.
+ * batch_validate() (batch_check.h) is the one place where a batch from
+ * outside (network or disk) is checked; everything downstream may trust
+ * what it passed.
  */
 #ifndef SLOG_BATCH_H
 #define SLOG_BATCH_H
@@ -115,39 +116,6 @@ uint32_t batch_crc_compute(const uint8_t *p, size_t len);
 /* Stamp the broker-assigned fields (outside the CRC). */
 void batch_set_base_offset(uint8_t *p, int64_t base_offset);
 void batch_set_leader_epoch(uint8_t *p, int32_t epoch);
-
-/* How much batch_validate() checks. */
-enum batch_check {
-	/* Header and CRC only: recovery, where the body was checked on append. */
-	BATCH_CHECK_CRC = 1,
-	/* Everything: CRC, decompression, every record within bounds, record
-	 * count, offset deltas strictly increasing up to lastOffsetDelta,
-	 * maxTimestamp equal to the largest record timestamp. */
-	BATCH_CHECK_FULL = 2,
-	/* FULL, plus what a producer's batch must be: at least one record,
-	 * offset deltas exactly 0..count-1, no control or transaction bits. */
-	BATCH_CHECK_PRODUCE = 3,
-};
-
-/*
- * Check the batch in p[0..len): len must be exactly its size.  On success
- * fills h (if not NULL) and returns 0; otherwise returns
- * SLOG_ECORRUPT_MESSAGE (CRC, bounds, structure),
- * SLOG_EUNSUPPORTED_COMPRESSION_TYPE, SLOG_EMESSAGE_TOO_LARGE (records
- * expand beyond BATCH_MAX_RECORDS_BYTES) or, at BATCH_CHECK_PRODUCE,
- * SLOG_EINVALID_RECORD or SLOG_EINVALID_TIMESTAMP (a negative record
- * timestamp), with the reason in e.  Records are decompressed in steps
- * into scratch (reused across calls, may be NULL), which holds about one
- * record at a time.
- */
-int batch_validate(const uint8_t *p, size_t len, enum batch_check level,
-		   struct batch_header *h, struct buf *scratch, struct err *e);
-
-/* The same, with the records' decompressed size bounded by
- * max_records_bytes: the work and memory spent on a batch stay within it. */
-int batch_validate_within(const uint8_t *p, size_t len, enum batch_check level,
-			  size_t max_records_bytes, struct batch_header *h, struct buf *scratch,
-			  struct err *e);
 
 /*
  * Walk a region of back-to-back batches: the size of the first one,

@@ -10,7 +10,7 @@
  * The iterator checks every length it reads (a truncated or lying record
  * is an error, never an overread) and, at the end, that the batch held
  * exactly recordCount records and no stray bytes.  It does not check the
- * CRC; batch_validate() does that (and uses this iterator for the rest).
+ * CRC; batch_validate() (batch_check.h) does that (and uses this iterator for the rest).
  *
  * A compressed batch is decompressed once, into scratch, which the caller
  * owns and may reuse across batches so that reading allocates nothing per

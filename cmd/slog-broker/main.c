@@ -169,6 +169,35 @@ static int keep_partition(void *arg, const char *topic, int32_t partition)
 	return mt && partition < mt->partitions;
 }
 
+/* A topic's partition count for the group coordinator (meta_lock held). */
+static int32_t topic_partitions(void *arg, const char *topic)
+{
+	struct topic *t = broker_topic(arg, topic);
+
+	return t ? t->npart : 0;
+}
+
+static struct group_coordinator *start_groups(struct broker *b)
+{
+	struct gc_config cfg = {
+		.default_session_ms = conf_get_num(&b->conf, "group.consumer.session.timeout.ms"),
+		.min_session_ms = conf_get_num(&b->conf, "group.min.session.timeout.ms"),
+		.max_session_ms = conf_get_num(&b->conf, "group.max.session.timeout.ms"),
+		.interval_ms = conf_get_num(&b->conf, "group.consumer.heartbeat.interval.ms"),
+		.meta_lock = &b->meta_lock,
+		.partitions = topic_partitions,
+		.arg = b,
+	};
+
+	return gc_start(&cfg);
+}
+
+/* The groups' periodic work, run by the scheduler (replica/), which does
+ * not know groups/. */
+static const struct scheduler_job group_jobs[] = {
+	{ "offsets.retention.check.interval.ms", offsets_store_expire },
+};
+
 /* Logs, metadata, topics: everything before the port opens. */
 static int open_storage(struct broker *b, struct err *e)
 {
@@ -208,7 +237,7 @@ static int open_storage(struct broker *b, struct err *e)
 		rc = controller_register_broker(b, b->host, b->port, e);
 	if (rc)
 		return rc;
-	b->groups = gc_start(b);
+	b->groups = start_groups(b);
 	return offsets_store_load(b, e);
 }
 
@@ -383,7 +412,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	b->flusher = flusher_start(b->dirs.n);
-	b->sched = scheduler_start(b);
+	b->sched = scheduler_start(b, group_jobs, sizeof(group_jobs) / sizeof(group_jobs[0]));
 	if (conf_get_bool(&b->conf, "log.cleaner.enable"))
 		b->cleaner = log_cleaner_start(b);
 	threads = (int)conf_get_num(&b->conf, "num.network.threads");

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "batch.h"
+#include "batch_check.h"
 #include "batch_iter.h"
 #include "cli.h"
 #include "ndjson.h"
@@ -26,7 +27,9 @@ static int64_t mono(void)
 	return clock_mono_ms();
 }
 
-void consumer_notice(const struct consumer *c, const char *fmt, ...)
+/* A notice on stderr ("prog: ..."), unless -q. */
+static void __attribute__((format(printf, 2, 3)))
+consumer_notice(const struct consumer *c, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -114,8 +117,10 @@ static const struct offset_spec *partition_spec(const struct consumer_opts *o, i
 	return &o->start;
 }
 
-int consumer_start_at(struct consumer *c, struct cpart *cp, int64_t committed, int64_t deadline,
-		      struct err *e)
+/* Where a partition starts: at committed if it is an offset of the log,
+ * else where -o says; with -e, where it ends. */
+static int consumer_start_at(struct consumer *c, struct cpart *cp, int64_t committed,
+			     int64_t deadline, struct err *e)
 {
 	const struct offset_spec *s = partition_spec(c->o, cp->id);
 	int64_t start, hw, at;
@@ -311,8 +316,11 @@ static void fetched(struct consumer *c, struct cpart *cp, CURLcode code)
 	}
 }
 
-const struct topic_meta *consumer_topic(struct consumer *c, const char *topic,
-					int32_t min_partitions, int64_t deadline, struct err *e)
+/* Metadata of a topic with at least min_partitions, from the cache or
+ * (when absent or smaller) the cluster; NULL with e set. */
+static const struct topic_meta *consumer_topic(struct consumer *c, const char *topic,
+					       int32_t min_partitions, int64_t deadline,
+					       struct err *e)
 {
 	struct topic_meta tm;
 	size_t i;
@@ -332,8 +340,8 @@ const struct topic_meta *consumer_topic(struct consumer *c, const char *topic,
 	return &c->tms[i];
 }
 
-struct cpart *consumer_add_part(struct consumer *c, const char *topic, int32_t id,
-				const char *leader)
+static struct cpart *consumer_add_part(struct consumer *c, const char *topic, int32_t id,
+				       const char *leader)
 {
 	struct cpart *cp = xcalloc(1, sizeof(*cp));
 	struct buf url = BUF_INIT;
@@ -353,7 +361,7 @@ struct cpart *consumer_add_part(struct consumer *c, const char *topic, int32_t i
 	return cp;
 }
 
-void consumer_remove_part(struct consumer *c, size_t i)
+static void consumer_remove_part(struct consumer *c, size_t i)
 {
 	struct cpart *cp = c->parts[i];
 
@@ -459,12 +467,89 @@ static void wait_and_take(struct consumer *c, int64_t wait)
 	}
 }
 
+/* With -g: the topics must exist, as without it; then join. */
+static int group_join(struct consumer *c, struct err *e)
+{
+	int64_t deadline = mono() + c->o->timeout_ms;
+
+	for (int t = 0; t < c->o->ntopics; t++)
+		if (!consumer_topic(c, c->o->topics[t], 0, deadline, e))
+			return e->code;
+	group_setup(c);
+	return 0;
+}
+
+/* Say on stderr which partitions -o started, as the group had no offset. */
+static void say_fresh(struct consumer *c, const struct group_diff *d)
+{
+	struct buf b = BUF_INIT;
+	size_t k = 0;
+
+	for (size_t i = 0; i < d->nadded; i++)
+		if (d->added[i].resume < 0)
+			buf_addf(&b, "%s%s-%d", k++ ? ", " : "", d->added[i].tp.topic,
+				 d->added[i].tp.partition);
+	if (k)
+		consumer_notice(c, "group %s has no offset for %s: starting at the %s", c->o->group,
+				b.data, c->o->start.kind == OFF_END ? "end" : "beginning");
+	buf_free(&b);
+}
+
+/* Start one partition the group added. */
+static int start_added(struct consumer *c, const struct group_added *a, int64_t deadline,
+		       struct err *e)
+{
+	const struct topic_meta *tm = consumer_topic(c, a->tp.topic, a->tp.partition + 1, deadline, e);
+	struct cpart *cp;
+	int rc;
+
+	if (!tm)
+		return e->code;
+	if (a->tp.partition >= tm->partitions)
+		return err_set(e, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "%s-%d does not exist",
+			       a->tp.topic, a->tp.partition);
+	cp = consumer_add_part(c, a->tp.topic, a->tp.partition, tm->leader[a->tp.partition]);
+	rc = consumer_start_at(c, cp, a->resume, deadline, e);
+	cp->committed = a->committed;
+	if (!rc && c->o->verbose)
+		cli_error("group %s: reading %s-%d from offset %lld", c->o->group, cp->topic, cp->id,
+			  (long long)cp->next);
+	return rc;
+}
+
+/* Give up and start what the group's assignment moved; rc is
+ * group_follow's, and the result the first error. */
+static int apply_diff(struct consumer *c, const struct group_diff *d, int rc, struct err *e)
+{
+	int64_t deadline = mono() + c->o->timeout_ms;
+
+	for (size_t k = d->nrevoked; k-- > 0;) {
+		size_t i = d->revoked[k];
+		if (c->o->verbose)
+			cli_error("group %s: %s %s-%d", c->o->group, d->lost ? "lost" : "released",
+				  c->parts[i]->topic, c->parts[i]->id);
+		consumer_remove_part(c, i);
+	}
+	for (size_t i = 0; !rc && i < d->nadded; i++)
+		rc = start_added(c, &d->added[i], deadline, e);
+	if (!rc)
+		say_fresh(c, d);
+	group_report_owned(c);
+	return rc;
+}
+
 /* The group's part of a turn of the loop; 1 to stop. */
 static int group_turn(struct consumer *c)
 {
+	struct group_diff d;
 	struct err e;
+	int rc;
 
-	if (group_follow(c, &e)) {
+	rc = group_follow(c, &d, &e);
+	if (d.changed)
+		rc = apply_diff(c, &d, rc, &e);
+	group_diff_free(&d);
+	if (rc) {
 		cli_error("%s", e.msg);
 		c->status = 1;
 		return 1;
@@ -504,7 +589,7 @@ int consumer_run(struct cluster *cl, const struct consumer_opts *o, volatile sig
 
 	c.multi = curl_multi_init();
 	c.watch_stdout = fcntl(1, F_GETFD) != -1;
-	if (o->group ? group_setup(&c, &e) : setup(&c, &e)) {
+	if (o->group ? group_join(&c, &e) : setup(&c, &e)) {
 		cli_error("%s", e.msg);
 		teardown(&c);
 		return 1;

@@ -17,15 +17,10 @@
 #include "consumer_internal.h"
 #include "xalloc.h"
 
-int group_setup(struct consumer *c, struct err *e)
+void group_setup(struct consumer *c)
 {
-	int64_t deadline = clock_mono_ms() + c->o->timeout_ms;
 	struct gm_opts go = { 0 };
 
-	/* A topic that does not exist is an error here, as without -g. */
-	for (int t = 0; t < c->o->ntopics; t++)
-		if (!consumer_topic(c, c->o->topics[t], 0, deadline, e))
-			return e->code;
 	go.broker = c->cl->boot_url;
 	go.cl = c->cl;
 	go.group = c->o->group;
@@ -37,7 +32,6 @@ int group_setup(struct consumer *c, struct err *e)
 	go.wake = c->multi;
 	c->gm = gm_start(&go);
 	c->next_commit = clock_mono_ms() + c->o->commit_interval_ms;
-	return 0;
 }
 
 static int in_list(const struct gm_tp *v, size_t n, const struct cpart *cp)
@@ -134,21 +128,6 @@ int group_commit_before_write(struct consumer *c)
 	return -1;
 }
 
-/* Say on stderr which partitions -o started, as the group had no offset. */
-static void say_fresh(struct consumer *c, const struct gm_tp *v, const int64_t *committed, size_t n)
-{
-	struct buf b = BUF_INIT;
-	size_t k = 0;
-
-	for (size_t i = 0; i < n; i++)
-		if (committed[i] < 0)
-			buf_addf(&b, "%s%s-%d", k++ ? ", " : "", v[i].topic, v[i].partition);
-	if (k)
-		consumer_notice(c, "group %s has no offset for %s: starting at the %s", c->o->group,
-				b.data, c->o->start.kind == OFF_END ? "end" : "beginning");
-	buf_free(&b);
-}
-
 /*
  * The group forgot us (the broker restarted, or our session expired) and
  * took the partition away without a commit: keep where we were.  Records
@@ -193,87 +172,85 @@ static int64_t resume_at(struct consumer *c, const struct gm_tp *tp, int64_t com
 	return at;
 }
 
-/* Start partitions the assignment added, from the group's offsets. */
-static int take(struct consumer *c, const struct gm_tp *v, size_t n, struct err *e)
+/*
+ * The partitions of v that the consumer does not read yet, each with the
+ * group's committed offset and where to go on (resume_at).
+ */
+static int added(struct consumer *c, const struct gm_tp *v, size_t n, struct group_diff *d,
+		 struct err *e)
 {
 	int64_t deadline = clock_mono_ms() + c->o->timeout_ms;
-	struct gm_tp *add = xcalloc(n + 1, sizeof(*add));
+	struct gm_tp *tps = xcalloc(n + 1, sizeof(*tps));
 	int64_t *committed = xcalloc(n + 1, sizeof(int64_t));
 	size_t na = 0;
 	int rc;
 
 	for (size_t i = 0; i < n; i++)
 		if (!find_part(c, &v[i]))
-			add[na++] = v[i];
-	rc = na ? gm_committed(c->gm, add, na, committed, deadline, e) : 0;
-	for (size_t i = 0; !rc && i < na; i++) {
-		const struct topic_meta *tm = consumer_topic(c, add[i].topic, add[i].partition + 1,
-							     deadline, e);
-		struct cpart *cp;
-		int64_t at;
-		if (!tm) {
-			rc = e->code;
-			break;
-		}
-		if (add[i].partition >= tm->partitions) {
-			rc = err_set(e, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "%s-%d does not exist",
-				     add[i].topic, add[i].partition);
-			break;
-		}
-		cp = consumer_add_part(c, add[i].topic, add[i].partition, tm->leader[add[i].partition]);
-		at = resume_at(c, &add[i], committed[i]);
-		rc = consumer_start_at(c, cp, at, deadline, e);
-		cp->committed = committed[i];
-		committed[i] = at; /* a kept position is not "no offset" to say_fresh */
-		if (!rc && c->o->verbose)
-			cli_error("group %s: reading %s-%d from offset %lld", c->o->group, cp->topic, cp->id,
-				  (long long)cp->next);
+			tps[na++] = v[i];
+	rc = na ? gm_committed(c->gm, tps, na, committed, deadline, e) : 0;
+	if (!rc) {
+		d->added = xcalloc(na + 1, sizeof(*d->added));
+		for (size_t i = 0; i < na; i++)
+			d->added[i] = (struct group_added){ tps[i], committed[i],
+							    resume_at(c, &tps[i], committed[i]) };
+		d->nadded = na;
 	}
-	if (!rc)
-		say_fresh(c, add, committed, na);
-	free(add);
+	free(tps);
 	free(committed);
 	return rc;
 }
 
-int group_follow(struct consumer *c, struct err *e)
+int group_follow(struct consumer *c, struct group_diff *d, struct err *e)
 {
 	struct assignment a;
-	struct gm_tp *v, *owned;
+	struct gm_tp *v;
 	size_t n;
-	int lost, rc;
+	int rc;
 
-	rc = gm_poll(c->gm, &v, &n, &lost, &c->settled, e);
+	memset(d, 0, sizeof(*d));
+	rc = gm_poll(c->gm, &v, &n, &d->lost, &c->settled, e);
 	if (rc <= 0)
 		return rc;
 	c->assigned = 1;
+	d->changed = 1;
 	a.v = v;
 	a.n = n;
-	/* Give up what left the assignment, its positions committed first
-	 * (unless the group took it away already). */
-	if (!lost && c->o->commit == COMMIT_AFTER &&
+	/* What left the assignment is given up with its positions committed
+	 * first (unless the group took it away already), or kept when lost. */
+	if (!d->lost && c->o->commit == COMMIT_AFTER &&
 	    commit_where(c, want_revoked, &a, pos_written, clock_mono_ms() + c->o->timeout_ms, e))
 		cli_error("group %s: commit failed: %s", c->o->group, e->msg);
-	for (size_t i = c->nparts; i-- > 0;) {
+	d->revoked = xcalloc(c->nparts + 1, sizeof(*d->revoked));
+	for (size_t i = 0; i < c->nparts; i++) {
 		if (in_list(v, n, c->parts[i]))
 			continue;
-		if (c->o->verbose)
-			cli_error("group %s: %s %s-%d", c->o->group, lost ? "lost" : "released",
-				  c->parts[i]->topic, c->parts[i]->id);
-		if (lost)
+		if (d->lost)
 			keep_pos(c, c->parts[i]);
-		consumer_remove_part(c, i);
+		d->revoked[d->nrevoked++] = i;
 	}
-	rc = take(c, v, n, e);
-	owned = xcalloc(c->nparts + 1, sizeof(*owned));
+	rc = added(c, v, n, d, e);
+	free(v);
+	return rc;
+}
+
+void group_diff_free(struct group_diff *d)
+{
+	free(d->revoked);
+	free(d->added);
+	memset(d, 0, sizeof(*d));
+}
+
+void group_report_owned(struct consumer *c)
+{
+	struct gm_tp *owned = xcalloc(c->nparts + 1, sizeof(*owned));
+
 	for (size_t i = 0; i < c->nparts; i++) {
 		snprintf(owned[i].topic, sizeof(owned[i].topic), "%s", c->parts[i]->topic);
 		owned[i].partition = c->parts[i]->id;
 	}
 	gm_set_owned(c->gm, owned, c->nparts);
 	free(owned);
-	free(v);
-	return rc;
 }
 
 int group_finished(struct consumer *c)

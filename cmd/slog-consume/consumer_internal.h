@@ -1,6 +1,8 @@
 /*
  * consumer_internal.h: the consumer's state, shared by consumer.c (fetch
- * and output) and consumer_group.c (group assignment and commits).
+ * and output) and consumer_group.c (group assignment and commits), and
+ * consumer_group.c's functions, which consumer.c calls (never the other
+ * way round).
  */
 #ifndef SLOG_CONSUMER_INTERNAL_H
 #define SLOG_CONSUMER_INTERNAL_H
@@ -65,28 +67,41 @@ struct kept_pos {
 	int64_t committed;
 };
 
-/* consumer.c */
+/*
+ * consumer_group.c.  It reads and commits the positions in struct
+ * consumer; consumer.c alone adds, starts and removes partitions, as
+ * group_follow() tells it to.
+ */
 
-/* A notice on stderr ("prog: ..."), unless -q. */
-void consumer_notice(const struct consumer *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+/* A partition the group gave the consumer: the group's committed offset
+ * (-1: none) and where to go on reading (-1: where -o says). */
+struct group_added {
+	struct gm_tp tp;
+	int64_t committed;
+	int64_t resume;
+};
 
-/* Metadata of a topic with at least min_partitions, from the cache or
- * (when absent or smaller) the cluster; NULL with e set. */
-const struct topic_meta *consumer_topic(struct consumer *c, const char *topic,
-					int32_t min_partitions, int64_t deadline, struct err *e);
-/* Where a partition starts: at committed if it is an offset of the log,
- * else where -o says; with -e, where it ends. */
-int consumer_start_at(struct consumer *c, struct cpart *cp, int64_t committed, int64_t deadline,
-		      struct err *e);
-struct cpart *consumer_add_part(struct consumer *c, const char *topic, int32_t id,
-				const char *leader);
-void consumer_remove_part(struct consumer *c, size_t i);
+/* How the assignment changed. */
+struct group_diff {
+	int changed;                /* apply it, then group_report_owned() */
+	int lost;                   /* the group took the revoked away, uncommitted */
+	size_t *revoked;            /* indexes into consumer.parts, ascending */
+	size_t nrevoked;
+	struct group_added *added;
+	size_t nadded;
+};
 
-/* consumer_group.c */
-int group_setup(struct consumer *c, struct err *e);
-/* Take the group's latest assignment, if it changed.  0, or SLOG_E*. */
-int group_follow(struct consumer *c, struct err *e);
+/* Join the group (the topics were checked to exist). */
+void group_setup(struct consumer *c);
+/*
+ * Take the group's latest assignment, if it changed: what to give up
+ * (its positions committed first) and what to start.  0, or SLOG_E*; d
+ * may hold what to give up even then, and is freed with group_diff_free.
+ */
+int group_follow(struct consumer *c, struct group_diff *d, struct err *e);
+void group_diff_free(struct group_diff *d);
+/* Tell the group which partitions the consumer reads now. */
+void group_report_owned(struct consumer *c);
 /* Commit every position written out and not committed yet. */
 void group_commit_written(struct consumer *c, int64_t deadline);
 /* --commit before: commit what is about to be written; 0 if it may go. */

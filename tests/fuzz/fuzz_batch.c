@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "batch.h"
+#include "batch_check.h"
 #include "buf.h"
 #include "endian_io.h"
 

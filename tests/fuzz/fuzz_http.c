@@ -25,6 +25,7 @@
 #include <strings.h>
 
 #include "batch.h"
+#include "batch_check.h"
 #include "fuzz.h"
 #include "group_id.h"
 #include "http/api.h"

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "batch_builder.h"
+#include "batch_check.h"
 #include "batch_iter.h"
 #include "compress.h"
 #include "fuzz.h"

@@ -21,6 +21,7 @@
 
 #include "batch.h"
 #include "batch_builder.h"
+#include "batch_check.h"
 #include "compress.h"
 #include "endian_io.h"
 #include "fuzz.h"

@@ -15,6 +15,7 @@
 
 #include "batch.h"
 #include "batch_builder.h"
+#include "batch_check.h"
 #include "batch_iter.h"
 #include "compress.h"
 #include "endian_io.h"

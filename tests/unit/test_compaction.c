@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "batch_builder.h"
+#include "batch_check.h"
 #include "batch_iter.h"
 #include "compress.h"
 #include "log.h"

@@ -39,83 +39,120 @@ static void give(struct ga_member *m, size_t *cap, int t, int32_t p)
 	m->ntarget++;
 }
 
+/* The work of one group_assign(). */
+struct deal {
+	struct ga_member *m;
+	size_t nm;
+	const struct ga_topic *t;
+	size_t nt;
+	size_t *first;  /* per topic: the slot of its partition 0 */
+	size_t *quota;  /* per member */
+	size_t *caps;   /* per member: its target's capacity */
+	int *owner;     /* per partition: member index, -1 unassigned */
+};
+
+/* 1. Quotas: each partition to the eligible member with the least, its
+ *    previous owner first among equals. */
+static void deal_quotas(struct deal *d)
+{
+	for (size_t ti = 0; ti < d->nt; ti++) {
+		for (int32_t p = 0; p < d->t[ti].partitions; p++) {
+			int best = -1;
+			for (size_t k = 0; k < d->nm; k++) {
+				if (!subscribes(&d->m[k], (int)ti))
+					continue;
+				if (best < 0 || d->quota[k] < d->quota[best] ||
+				    (d->quota[k] == d->quota[best] && had(&d->m[k], (int)ti, p) &&
+				     !had(&d->m[best], (int)ti, p)))
+					best = (int)k;
+			}
+			if (best >= 0)
+				d->quota[best]++;
+		}
+	}
+}
+
+/* 2. Keep what was had, up to the quota. */
+static void keep_previous(struct deal *d)
+{
+	for (size_t k = 0; k < d->nm; k++) {
+		struct ga_member *m = &d->m[k];
+		for (size_t i = 0; i < m->nprev && m->ntarget < d->quota[k]; i++) {
+			const struct ga_tp *tp = &m->prev[i];
+			size_t s;
+			if (tp->topic < 0 || (size_t)tp->topic >= d->nt || tp->partition < 0 ||
+			    tp->partition >= d->t[tp->topic].partitions || !subscribes(m, tp->topic))
+				continue;
+			s = slot(d->first, tp->topic, tp->partition);
+			if (d->owner[s] >= 0)
+				continue;
+			d->owner[s] = (int)k;
+			give(m, &d->caps[k], tp->topic, tp->partition);
+		}
+	}
+}
+
+/* The eligible member with room and the fewest; when every eligible
+ * member is full (unlike subscriptions), the fewest; -1 if nobody
+ * subscribes to topic ti. */
+static int taker(const struct deal *d, size_t ti)
+{
+	int best = -1, best_any = -1;
+
+	for (size_t k = 0; k < d->nm; k++) {
+		const struct ga_member *m = &d->m[k];
+		if (!subscribes(m, (int)ti))
+			continue;
+		if (best_any < 0 || m->ntarget < d->m[best_any].ntarget)
+			best_any = (int)k;
+		if (m->ntarget < d->quota[k] && (best < 0 || m->ntarget < d->m[best].ntarget))
+			best = (int)k;
+	}
+	return best >= 0 ? best : best_any;
+}
+
+/* 3. The rest to eligible members with room, fewest first. */
+static void place_rest(struct deal *d)
+{
+	for (size_t ti = 0; ti < d->nt; ti++) {
+		for (int32_t p = 0; p < d->t[ti].partitions; p++) {
+			size_t s = slot(d->first, (int)ti, p);
+			int best;
+			if (d->owner[s] >= 0)
+				continue;
+			best = taker(d, ti);
+			if (best < 0)
+				continue; /* nobody subscribes */
+			d->owner[s] = best;
+			give(&d->m[best], &d->caps[best], (int)ti, p);
+		}
+	}
+}
+
 void group_assign(struct ga_member *m, size_t nm, const struct ga_topic *t, size_t nt)
 {
-	size_t *first = xcalloc(nt + 1, sizeof(size_t)), total = 0;
-	size_t *quota = xcalloc(nm + 1, sizeof(size_t)), *caps = xcalloc(nm + 1, sizeof(size_t));
-	int *owner; /* per partition: member index, -1 unassigned */
+	struct deal d = { .m = m, .nm = nm, .t = t, .nt = nt };
+	size_t total = 0;
 
+	d.first = xcalloc(nt + 1, sizeof(size_t));
+	d.quota = xcalloc(nm + 1, sizeof(size_t));
+	d.caps = xcalloc(nm + 1, sizeof(size_t));
 	for (size_t i = 0; i < nt; i++) {
-		first[i] = total;
+		d.first[i] = total;
 		total += (size_t)(t[i].partitions > 0 ? t[i].partitions : 0);
 	}
-	owner = xcalloc(total + 1, sizeof(int));
+	d.owner = xcalloc(total + 1, sizeof(int));
 	for (size_t i = 0; i < total; i++)
-		owner[i] = -1;
+		d.owner[i] = -1;
 	for (size_t k = 0; k < nm; k++) {
 		m[k].target = NULL;
 		m[k].ntarget = 0;
 	}
-
-	/* 1. Quotas: each partition to the eligible member with the least,
-	 *    its previous owner first among equals. */
-	for (size_t ti = 0; ti < nt; ti++) {
-		for (int32_t p = 0; p < t[ti].partitions; p++) {
-			int best = -1;
-			for (size_t k = 0; k < nm; k++) {
-				if (!subscribes(&m[k], (int)ti))
-					continue;
-				if (best < 0 || quota[k] < quota[best] ||
-				    (quota[k] == quota[best] && had(&m[k], (int)ti, p) &&
-				     !had(&m[best], (int)ti, p)))
-					best = (int)k;
-			}
-			if (best >= 0)
-				quota[best]++;
-		}
-	}
-	/* 2. Keep what was had, up to the quota. */
-	for (size_t k = 0; k < nm; k++) {
-		for (size_t i = 0; i < m[k].nprev && m[k].ntarget < quota[k]; i++) {
-			const struct ga_tp *tp = &m[k].prev[i];
-			size_t s;
-			if (tp->topic < 0 || (size_t)tp->topic >= nt || tp->partition < 0 ||
-			    tp->partition >= t[tp->topic].partitions || !subscribes(&m[k], tp->topic))
-				continue;
-			s = slot(first, tp->topic, tp->partition);
-			if (owner[s] >= 0)
-				continue;
-			owner[s] = (int)k;
-			give(&m[k], &caps[k], tp->topic, tp->partition);
-		}
-	}
-	/* 3. The rest to eligible members with room, fewest first; when every
-	 *    eligible member is full (unlike subscriptions), to the fewest. */
-	for (size_t ti = 0; ti < nt; ti++) {
-		for (int32_t p = 0; p < t[ti].partitions; p++) {
-			size_t s = slot(first, (int)ti, p);
-			int best = -1, best_any = -1;
-			if (owner[s] >= 0)
-				continue;
-			for (size_t k = 0; k < nm; k++) {
-				if (!subscribes(&m[k], (int)ti))
-					continue;
-				if (best_any < 0 || m[k].ntarget < m[best_any].ntarget)
-					best_any = (int)k;
-				if (m[k].ntarget < quota[k] &&
-				    (best < 0 || m[k].ntarget < m[best].ntarget))
-					best = (int)k;
-			}
-			if (best < 0)
-				best = best_any;
-			if (best < 0)
-				continue; /* nobody subscribes */
-			owner[s] = best;
-			give(&m[best], &caps[best], (int)ti, p);
-		}
-	}
-	free(first);
-	free(quota);
-	free(caps);
-	free(owner);
+	deal_quotas(&d);
+	keep_previous(&d);
+	place_rest(&d);
+	free(d.first);
+	free(d.quota);
+	free(d.caps);
+	free(d.owner);
 }

@@ -16,29 +16,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "broker.h"
+#include "clock.h"
 #include "group_id.h"
 #include "groups/group_assignor.h"
 #include "log.h"
-#include "replica/registry.h"
+#include "meta/meta_state.h"
 #include "sorted.h"
 #include "xalloc.h"
 
 /* ---- partition sets ---- */
 
-int tp_cmp(const struct gc_tp *a, const struct gc_tp *b)
-{
-	int c = strcmp(a->topic, b->topic);
-
-	if (c)
-		return c;
-	return a->partition < b->partition ? -1 : a->partition > b->partition;
-}
-
-/* tp_cmp for sorted_locate: key is a gc_tp, the element too. */
+/* gc_tp_cmp for sorted_locate: key is a gc_tp, the element too. */
 static int tp_key_cmp(const void *key, const void *elem)
 {
-	return tp_cmp(key, elem);
+	return gc_tp_cmp(key, elem);
 }
 
 static size_t tpl_locate(const struct tpl *l, const struct gc_tp *tp, int *found)
@@ -78,25 +69,24 @@ static int tpl_equal(const struct tpl *a, const struct tpl *b)
 	if (a->n != b->n)
 		return 0;
 	for (size_t i = 0; i < a->n; i++)
-		if (tp_cmp(&a->v[i], &b->v[i]))
+		if (gc_tp_cmp(&a->v[i], &b->v[i]))
 			return 0;
 	return 1;
 }
 
-json_t *tpl_json(const struct tpl *l)
+void tpl_copy(const struct tpl *l, struct gc_tp_list *out)
 {
-	json_t *out = json_array(), *parts = NULL;
-	const char *topic = NULL;
+	out->v = xcalloc(l->n + 1, sizeof(*l->v));
+	if (l->n)
+		memcpy(out->v, l->v, l->n * sizeof(*l->v));
+	out->n = l->n;
+}
 
-	for (size_t i = 0; i < l->n; i++) {
-		if (!topic || strcmp(topic, l->v[i].topic) != 0) {
-			topic = l->v[i].topic;
-			parts = json_array();
-			json_array_append_new(out, json_pack("{s:s, s:o}", "topic", topic, "partitions", parts));
-		}
-		json_array_append_new(parts, json_integer(l->v[i].partition));
-	}
-	return out;
+void gc_tp_list_free(struct gc_tp_list *l)
+{
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
 }
 
 /* ---- groups and members ---- */
@@ -154,22 +144,29 @@ static void member_free(struct member *m)
 	free(m);
 }
 
+static void group_free(struct group *g)
+{
+	for (size_t k = 0; k < g->nmembers; k++)
+		member_free(g->members[k]);
+	free(g->members);
+	free(g->counts);
+	offtab_free(&g->offsets);
+	free(g);
+}
+
 void group_drop_if_unused(struct group_coordinator *gc, struct group *g)
 {
 	int found;
 	size_t at;
 
-	if (g->nmembers || g->noffs)
+	if (g->nmembers || g->offsets.n)
 		return;
 	at = group_locate(gc, g->name, &found);
 	if (!found)
 		return;
 	memmove(gc->groups + at, gc->groups + at + 1, (gc->ngroups - at - 1) * sizeof(*gc->groups));
 	gc->ngroups--;
-	group_offsets_free(g);
-	free(g->members);
-	free(g->counts);
-	free(g);
+	group_free(g);
 }
 
 static int member_id_cmp(const void *key, const void *elem)
@@ -227,18 +224,16 @@ static void changed(struct group_coordinator *gc, struct group *g)
 
 /* ---- assignment ---- */
 
-static int32_t partition_count(struct broker *b, const char *topic)
+static int32_t partition_count(struct group_coordinator *gc, const char *topic)
 {
-	struct topic *t = broker_topic(b, topic);
-
-	return t ? t->npart : 0;
+	return gc->cfg.partitions(gc->cfg.arg, topic);
 }
 
 /* Have the subscribed topics' partition counts moved since the targets? */
 static int counts_moved(struct group_coordinator *gc, const struct group *g)
 {
 	for (size_t i = 0; i < g->ncounts; i++)
-		if (partition_count(gc->b, g->counts[i].topic) != g->counts[i].partitions)
+		if (partition_count(gc, g->counts[i].topic) != g->counts[i].partitions)
 			return 1;
 	return 0;
 }
@@ -269,7 +264,7 @@ static void reassign(struct group_coordinator *gc, struct group *g)
 				continue;
 			g->counts = xgrow(g->counts, &cap, g->ncounts + 1, sizeof(*g->counts));
 			snprintf(g->counts[g->ncounts].topic, sizeof(g->counts[0].topic), "%s", m->topics[i]);
-			g->counts[g->ncounts].partitions = partition_count(gc->b, m->topics[i]);
+			g->counts[g->ncounts].partitions = partition_count(gc, m->topics[i]);
 			g->ncounts++;
 		}
 	}
@@ -352,7 +347,7 @@ static void fill_answer(const struct group *g, const struct member *m, struct gc
 	a->member_epoch = m->epoch;
 	a->interval_ms = m->interval_ms;
 	a->session_ms = m->session_ms;
-	a->assignment = tpl_json(&m->answer);
+	tpl_copy(&m->answer, &a->assignment);
 	a->pending = 0;
 	for (size_t i = 0; i < m->target.n; i++)
 		a->pending += !tpl_has(&m->answer, &m->target.v[i]);
@@ -412,18 +407,18 @@ static void remove_member(struct group_coordinator *gc, struct group *g, struct 
 static int check_session(struct group_coordinator *gc, int64_t asked, int64_t *out, struct err *e)
 {
 	if (asked == 0) {
-		asked = gc->default_session_ms;
-		if (asked < gc->min_session_ms)
-			asked = gc->min_session_ms;
-		if (asked > gc->max_session_ms)
-			asked = gc->max_session_ms;
+		asked = gc->cfg.default_session_ms;
+		if (asked < gc->cfg.min_session_ms)
+			asked = gc->cfg.min_session_ms;
+		if (asked > gc->cfg.max_session_ms)
+			asked = gc->cfg.max_session_ms;
 	}
-	if (asked < gc->min_session_ms || asked > gc->max_session_ms)
+	if (asked < gc->cfg.min_session_ms || asked > gc->cfg.max_session_ms)
 		return err_set(e, SLOG_EINVALID_SESSION_TIMEOUT,
 			       "session timeout %lld ms is outside the broker's range [%lld, %lld] "
 			       "(group.min.session.timeout.ms, group.max.session.timeout.ms)",
-			       (long long)asked, (long long)gc->min_session_ms,
-			       (long long)gc->max_session_ms);
+			       (long long)asked, (long long)gc->cfg.min_session_ms,
+			       (long long)gc->cfg.max_session_ms);
 	*out = asked;
 	return 0;
 }
@@ -431,7 +426,7 @@ static int check_session(struct group_coordinator *gc, int64_t asked, int64_t *o
 /* A third of the session, so that two lost heartbeats do not expire it. */
 static int64_t interval_for(const struct group_coordinator *gc, int64_t session_ms)
 {
-	int64_t v = gc->interval_ms < session_ms / 3 ? gc->interval_ms : session_ms / 3;
+	int64_t v = gc->cfg.interval_ms < session_ms / 3 ? gc->cfg.interval_ms : session_ms / 3;
 
 	return v < 1 ? 1 : v;
 }
@@ -456,51 +451,85 @@ static struct member *join(struct group_coordinator *gc, struct group *g, int64_
 	return m;
 }
 
-int gc_heartbeat(struct group_coordinator *gc, const struct gc_heartbeat *hb,
-		 struct gc_answer *a, struct err *e)
+/* The member a heartbeat names, at an epoch it may be at. */
+static int known_member(struct group_coordinator *gc, const struct gc_heartbeat *hb,
+			struct group **g, struct member **m, struct err *e)
+{
+	*g = group_find(gc, hb->group);
+	*m = *g ? member_find(*g, hb->member_id) : NULL;
+	if (!*m)
+		return err_set(e, SLOG_EUNKNOWN_MEMBER_ID,
+			       "member %s is not in group %s (its session expired, or the broker "
+			       "restarted): join again", hb->member_id, hb->group);
+	if (hb->member_epoch > (*m)->epoch)
+		return err_set(e, SLOG_EFENCED_MEMBER_EPOCH,
+			       "member %s of group %s is at epoch %d, not %d: join again", (*m)->id,
+			       (*g)->name, (*m)->epoch, hb->member_epoch);
+	return 0;
+}
+
+/* What the member says it owns.  A member can only still hold what it
+ * held or was given: a partition it was never given must not keep it
+ * from another. */
+static void take_owned(struct group_coordinator *gc, struct group *g, struct member *m,
+		       const struct gc_tp *v, size_t n)
+{
+	struct tpl owned = { 0 };
+
+	for (size_t i = 0; i < n; i++)
+		if (tpl_has(&m->owned, &v[i]) || tpl_has(&m->answer, &v[i]))
+			tpl_add(&owned, &v[i]);
+	if (!tpl_equal(&owned, &m->owned)) {
+		tpl_free(&m->owned);
+		m->owned = owned;
+		changed(gc, g); /* what it released may be another's now */
+	} else {
+		tpl_free(&owned);
+	}
+}
+
+/* The checks of a heartbeat that need no lock; the session it asks for. */
+static int check_heartbeat(struct group_coordinator *gc, const struct gc_heartbeat *hb,
+			   int64_t *session_ms, struct err *e)
 {
 	int joining = hb->member_id[0] == '\0';
-	int64_t session_ms = 0;
-	struct group *g;
-	struct member *m;
-	int rc = 0, again = 0;
 
-	memset(a, 0, sizeof(*a));
+	*session_ms = 0;
 	if (gc_group_name_valid(hb->group, e))
 		return SLOG_EINVALID_GROUP_ID;
 	if (joining && hb->member_epoch != 0)
 		return err_set(e, SLOG_EINVALID_REQUEST, "a member joins with member_epoch 0");
 	if (joining && (!hb->has_topics || hb->ntopics == 0))
 		return err_set(e, SLOG_EINVALID_REQUEST, "a member joins with the topics it subscribes to");
-	if ((joining || hb->session_ms) && check_session(gc, hb->session_ms, &session_ms, e))
+	if ((joining || hb->session_ms) && check_session(gc, hb->session_ms, session_ms, e))
 		return SLOG_EINVALID_SESSION_TIMEOUT;
+	return 0;
+}
 
+int gc_heartbeat(struct group_coordinator *gc, const struct gc_heartbeat *hb,
+		 struct gc_answer *a, struct err *e)
+{
+	int64_t session_ms;
+	struct group *g;
+	struct member *m;
+	int rc, again = 0;
+
+	memset(a, 0, sizeof(*a));
+	rc = check_heartbeat(gc, hb, &session_ms, e);
+	if (rc)
+		return rc;
 	pthread_mutex_lock(&gc->lock);
-	if (joining) {
+	if (hb->member_id[0] == '\0') {
 		g = group_get(gc, hb->group);
 		m = join(gc, g, session_ms);
 		again = 1;
 		log_info("group %s: member %s (%s, %s) joined", g->name, m->id,
 			 hb->client_id ? hb->client_id : "-", hb->host ? hb->host : "-");
-	} else {
-		g = group_find(gc, hb->group);
-		m = g ? member_find(g, hb->member_id) : NULL;
-		if (!m) {
-			rc = err_set(e, SLOG_EUNKNOWN_MEMBER_ID,
-				     "member %s is not in group %s (its session expired, or the broker "
-				     "restarted): join again", hb->member_id, hb->group);
-			goto out;
-		}
-		if (hb->member_epoch > m->epoch) {
-			rc = err_set(e, SLOG_EFENCED_MEMBER_EPOCH,
-				     "member %s of group %s is at epoch %d, not %d: join again",
-				     m->id, g->name, m->epoch, hb->member_epoch);
-			goto out;
-		}
-		if (session_ms && session_ms != m->session_ms) {
-			m->session_ms = session_ms;
-			m->interval_ms = interval_for(gc, session_ms);
-		}
+	} else if ((rc = known_member(gc, hb, &g, &m, e)) != 0) {
+		goto out;
+	} else if (session_ms && session_ms != m->session_ms) {
+		m->session_ms = session_ms;
+		m->interval_ms = interval_for(gc, session_ms);
 	}
 	if (hb->client_id)
 		snprintf(m->client_id, sizeof(m->client_id), "%s", hb->client_id);
@@ -511,21 +540,8 @@ int gc_heartbeat(struct group_coordinator *gc, const struct gc_heartbeat *hb,
 		set_subscription(m, hb->topics, hb->ntopics);
 		again = 1;
 	}
-	if (hb->has_owned) {
-		/* A member can only still hold what it held or was given: a
-		 * partition it was never given must not keep it from another. */
-		struct tpl owned = { 0 };
-		for (size_t i = 0; i < hb->nowned; i++)
-			if (tpl_has(&m->owned, &hb->owned[i]) || tpl_has(&m->answer, &hb->owned[i]))
-				tpl_add(&owned, &hb->owned[i]);
-		if (!tpl_equal(&owned, &m->owned)) {
-			tpl_free(&m->owned);
-			m->owned = owned;
-			changed(gc, g); /* what it released may be another's now */
-		} else {
-			tpl_free(&owned);
-		}
-	}
+	if (hb->has_owned)
+		take_owned(gc, g, m, hb->owned, hb->nowned);
 	if (again || counts_moved(gc, g))
 		reassign(gc, g);
 	update_answer(gc, g, m);
@@ -655,21 +671,20 @@ static int64_t expire(struct group_coordinator *gc, int64_t now)
 static void *expiry_main(void *arg)
 {
 	struct group_coordinator *gc = arg;
-	struct broker *b = gc->b;
 
 	for (;;) {
 		int64_t next;
 
 		/* Reassignment reads partition counts: meta_lock first. */
-		pthread_rwlock_rdlock(&b->meta_lock);
+		pthread_rwlock_rdlock(gc->cfg.meta_lock);
 		pthread_mutex_lock(&gc->lock);
 		if (gc->stop) {
 			pthread_mutex_unlock(&gc->lock);
-			pthread_rwlock_unlock(&b->meta_lock);
+			pthread_rwlock_unlock(gc->cfg.meta_lock);
 			break;
 		}
 		next = expire(gc, clock_mono_ms());
-		pthread_rwlock_unlock(&b->meta_lock);
+		pthread_rwlock_unlock(gc->cfg.meta_lock);
 		if (!gc->stop)
 			clock_cond_wait_until(&gc->cond, &gc->lock, next);
 		pthread_mutex_unlock(&gc->lock);
@@ -677,15 +692,16 @@ static void *expiry_main(void *arg)
 	return NULL;
 }
 
-struct group_coordinator *gc_start(struct broker *b)
+void gc_answer_free(struct gc_answer *a)
+{
+	gc_tp_list_free(&a->assignment);
+}
+
+struct group_coordinator *gc_start(const struct gc_config *cfg)
 {
 	struct group_coordinator *gc = xcalloc(1, sizeof(*gc));
 
-	gc->b = b;
-	gc->default_session_ms = conf_get_num(&b->conf, "group.consumer.session.timeout.ms");
-	gc->min_session_ms = conf_get_num(&b->conf, "group.min.session.timeout.ms");
-	gc->max_session_ms = conf_get_num(&b->conf, "group.max.session.timeout.ms");
-	gc->interval_ms = conf_get_num(&b->conf, "group.consumer.heartbeat.interval.ms");
+	gc->cfg = *cfg;
 	pthread_mutex_init(&gc->lock, NULL);
 	clock_cond_init(&gc->cond);
 	pthread_create(&gc->thread, NULL, expiry_main, gc);
@@ -705,15 +721,8 @@ void gc_stop(struct group_coordinator *gc)
 {
 	gc_quiesce(gc);
 	pthread_join(gc->thread, NULL);
-	for (size_t i = 0; i < gc->ngroups; i++) {
-		struct group *g = gc->groups[i];
-		for (size_t k = 0; k < g->nmembers; k++)
-			member_free(g->members[k]);
-		free(g->members);
-		free(g->counts);
-		group_offsets_free(g);
-		free(g);
-	}
+	for (size_t i = 0; i < gc->ngroups; i++)
+		group_free(gc->groups[i]);
 	free(gc->groups);
 	pthread_mutex_destroy(&gc->lock);
 	pthread_cond_destroy(&gc->cond);

@@ -1,8 +1,11 @@
 /*
- * group_internal.h: the coordinator's state, shared by its two files:
- * group_coordinator.c (membership, assignment, waiting, expiry) and
- * group_offsets.c (committed offsets, listing and describing groups).
- * Everything here is guarded by group_coordinator.lock.
+ * group_internal.h: the coordinator's state, shared by
+ * group_coordinator.c (membership, assignment, waiting, expiry), which
+ * owns it, and the files built on it: group_offsets.c (commits) and
+ * group_admin.c (list, describe, delete, expiry).  They call
+ * group_coordinator.c; it calls neither of them, and keeps each group's
+ * offsets in an offset_table (offset_table.h), which knows nothing of
+ * members.  Everything here is guarded by group_coordinator.lock.
  */
 #ifndef SLOG_GROUP_INTERNAL_H
 #define SLOG_GROUP_INTERNAL_H
@@ -31,14 +34,6 @@ struct member {
 	int64_t expires_ms;      /* monotonic */
 };
 
-struct offset_entry {
-	struct gc_tp tp;
-	int64_t offset;
-	int64_t commit_ms;       /* wall clock */
-	int64_t log_offset;      /* of its record in __consumer_offsets: the later wins */
-	char *metadata;          /* NULL: none */
-};
-
 /* A topic's partition count, as the current targets were computed. */
 struct topic_count {
 	char topic[GC_TOPIC_MAX + 1];
@@ -52,14 +47,13 @@ struct group {
 	int32_t epoch;           /* grows each time the targets are computed */
 	struct topic_count *counts;
 	size_t ncounts;
-	struct offset_entry *offs; /* sorted by partition */
-	size_t noffs, offs_cap;
+	struct offset_table offsets;
 	int64_t empty_since_ms;  /* wall clock: when it last had no member */
 	uint64_t version;        /* grows on every change a waiting member may care about */
 };
 
 struct group_coordinator {
-	struct broker *b;
+	struct gc_config cfg;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;     /* the expiry thread's */
 	struct group **groups;   /* sorted by name */
@@ -67,15 +61,15 @@ struct group_coordinator {
 	struct gc_waiter *waiters;
 	int stop;
 	pthread_t thread;
-	int64_t default_session_ms, min_session_ms, max_session_ms, interval_ms;
 };
 
 /* ---- partition sets (group_coordinator.c) ---- */
 
-int tp_cmp(const struct gc_tp *a, const struct gc_tp *b);
 int tpl_has(const struct tpl *l, const struct gc_tp *tp);
 void tpl_add(struct tpl *l, const struct gc_tp *tp); /* keeps it sorted */
 void tpl_free(struct tpl *l);
+/* A copy of l, for a view. */
+void tpl_copy(const struct tpl *l, struct gc_tp_list *out);
 
 /* ---- groups (group_coordinator.c) ---- */
 
@@ -86,11 +80,5 @@ void group_drop_if_unused(struct group_coordinator *gc, struct group *g);
 struct member *member_find(struct group *g, const char *id);
 /* "Empty", "Reconciling" or "Stable". */
 const char *group_state(const struct group *g);
-/* The partitions of a member's answer as [{"topic","partitions":[..]}]. */
-json_t *tpl_json(const struct tpl *l);
-
-/* ---- offsets (group_offsets.c) ---- */
-
-void group_offsets_free(struct group *g);
 
 #endif

@@ -198,9 +198,10 @@ int offsets_store_append(struct broker *b, struct partition *p, const char *grou
 /* ---- expiry ---- */
 
 /* Tombstones for one expired group, made durable, then forgotten. */
-static void expire_group(struct broker *b, const char *group, json_t *offsets)
+static void expire_group(struct broker *b, const struct gc_expired_group *x)
 {
-	size_t n = json_array_size(offsets);
+	const char *group = x->group;
+	size_t n = x->offsets.n;
 	struct gc_offset *v = xcalloc(n + 1, sizeof(*v));
 	struct plog_append_result res;
 	struct partition *p;
@@ -209,10 +210,7 @@ static void expire_group(struct broker *b, const char *group, json_t *offsets)
 	int rc;
 
 	for (size_t i = 0; i < n; i++) {
-		json_t *o = json_array_get(offsets, i);
-		snprintf(v[i].tp.topic, sizeof(v[i].tp.topic), "%s",
-			 json_string_value(json_object_get(o, "topic")));
-		v[i].tp.partition = (int32_t)json_integer_value(json_object_get(o, "partition"));
+		v[i].tp = x->offsets.v[i];
 		v[i].commit_ms = clock_wall_ms();
 	}
 	pthread_rwlock_rdlock(&b->meta_lock);
@@ -240,13 +238,12 @@ static void expire_group(struct broker *b, const char *group, json_t *offsets)
 
 void offsets_store_expire(struct broker *b)
 {
-	json_t *gone = gc_expired(b->groups, conf_get_num(&b->conf, "offsets.retention.minutes"),
-				  clock_wall_ms());
-	size_t i;
-	json_t *g;
+	struct gc_expired_group *gone;
+	size_t n;
 
-	json_array_foreach(gone, i, g)
-		expire_group(b, json_string_value(json_object_get(g, "group")),
-			     json_object_get(g, "offsets"));
-	json_decref(gone);
+	gc_expired(b->groups, conf_get_num(&b->conf, "offsets.retention.minutes"), clock_wall_ms(),
+		   &gone, &n);
+	for (size_t i = 0; i < n; i++)
+		expire_group(b, &gone[i]);
+	gc_expired_free(gone, n);
 }

@@ -53,7 +53,8 @@ int offsets_store_append(struct broker *b, struct partition *p, const char *grou
 			 struct plog_append_result *res, struct err *e);
 
 /* Forget the groups past offsets.retention.minutes, tombstones first
- * (the scheduler's thread; meta_lock not held). */
+ * (a scheduler job, every offsets.retention.check.interval.ms; meta_lock
+ * not held). */
 void offsets_store_expire(struct broker *b);
 
 #endif

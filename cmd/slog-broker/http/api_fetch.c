@@ -24,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "batch_check.h"
 #include "batch_iter.h"
 #include "broker.h"
 #include "http/api.h"

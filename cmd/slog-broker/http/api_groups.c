@@ -24,6 +24,7 @@
 #include "groups/group_coordinator.h"
 #include "groups/offsets_store.h"
 #include "http/api.h"
+#include "http/group_json.h"
 #include "replica/registry.h"
 #include "units.h"
 #include "xalloc.h"
@@ -73,23 +74,47 @@ static int coordinate(struct request *r, const char *group, struct partition **p
 
 int api_groups_list(struct request *r, char **args)
 {
+	struct gc_summary *v;
+	json_t *list;
+	size_t n;
+
 	(void)args;
-	return http_reply_json(r, 200, json_pack("{s:o}", "groups", gc_list(r->b->groups)));
+	gc_list(r->b->groups, &v, &n);
+	list = group_json_summaries(v, n);
+	free(v);
+	return http_reply_json(r, 200, json_pack("{s:o}", "groups", list));
+}
+
+/* gc_log_range_fn over the registry (meta_lock held). */
+static int log_range(void *arg, const struct gc_tp *tp, int64_t *start, int64_t *end)
+{
+	struct topic *t = broker_topic(arg, tp->topic);
+	struct partition *p = t ? topic_partition(t, tp->partition) : NULL;
+
+	if (!p)
+		return -1;
+	plog_offsets(p->log, start, NULL);
+	*end = (int64_t)p->hw;
+	return 0;
 }
 
 int api_group_describe(struct request *r, char **args)
 {
+	struct gc_group_view v;
 	struct partition *p;
+	struct err e;
 	json_t *j;
 
 	if (coordinate(r, args[0], &p))
 		return 1;
-	j = gc_describe(r->b->groups, args[0]);
-	if (j)
-		json_object_set_new(j, "coordinator", broker_address(r->b, partition_leader(r->b, p)));
+	if (gc_describe(r->b->groups, args[0], log_range, r->b, &v, &e)) {
+		pthread_rwlock_unlock(&r->b->meta_lock);
+		return http_reply_err(r, &e);
+	}
+	j = group_json_view(&v);
+	gc_group_view_free(&v);
+	json_object_set_new(j, "coordinator", broker_address(r->b, partition_leader(r->b, p)));
 	pthread_rwlock_unlock(&r->b->meta_lock);
-	if (!j)
-		return http_reply_error(r, SLOG_EGROUP_ID_NOT_FOUND, "group %s does not exist", args[0]);
 	return http_reply_json(r, 200, j);
 }
 
@@ -101,14 +126,13 @@ struct hb_state {
 	char member_id[GC_MEMBER_ID_MAX + 1];
 };
 
+/* The answer, which it frees. */
 static int reply_answer(struct request *r, struct gc_answer *a)
 {
-	return http_reply_json(r, 200, json_pack("{s:s, s:i, s:I, s:I, s:o, s:i}", "member_id",
-						 a->member_id, "member_epoch", a->member_epoch,
-						 "heartbeat_interval_ms", (json_int_t)a->interval_ms,
-						 "session_timeout_ms", (json_int_t)a->session_ms,
-						 "assignment", a->assignment, "pending_partitions",
-						 a->pending));
+	json_t *j = group_json_answer(a);
+
+	gc_answer_free(a);
+	return http_reply_json(r, 200, j);
 }
 
 static void hb_wake(struct gc_waiter *w)
@@ -237,22 +261,71 @@ static int parse_topics(struct request *r, json_t *list, const char ***out, size
 	return 0;
 }
 
-int api_group_heartbeat(struct request *r, char **args)
+/*
+ * The heartbeat's body into hb; *topics and *owned are the caller's to
+ * free, and hb borrows from body.  Answers the request and returns
+ * nonzero when the body is wrong.
+ */
+static int parse_heartbeat(struct request *r, json_t *body, struct gc_heartbeat *hb,
+			   const char ***topics, struct gc_tp **owned)
 {
 	static const char *const known[] = { "member_id", "member_epoch", "client_id", "topics",
 					     "owned", "session_timeout_ms", NULL };
+	int64_t epoch, session;
+
+	if (api_unknown_field(r, body, known) ||
+	    str_field(r, body, "member_id", "", GC_MEMBER_ID_MAX, &hb->member_id) ||
+	    str_field(r, body, "client_id", NULL, 127, &hb->client_id) ||
+	    int_field(r, body, "member_epoch", 0, INT32_MAX, 0, &epoch) ||
+	    int_field(r, body, "session_timeout_ms", 1, INT32_MAX, 0, &session) ||
+	    (json_object_get(body, "topics") &&
+	     parse_topics(r, json_object_get(body, "topics"), topics, &hb->ntopics)) ||
+	    (json_object_get(body, "owned") &&
+	     parse_owned(r, json_object_get(body, "owned"), owned, &hb->nowned)))
+		return 1;
+	hb->member_epoch = (int32_t)epoch;
+	hb->session_ms = session;
+	hb->topics = *topics;
+	hb->has_topics = *topics != NULL;
+	hb->owned = *owned;
+	hb->has_owned = json_object_get(body, "owned") != NULL;
+	return 0;
+}
+
+/* Nothing to do for the member until the group changes: wait for that,
+ * at most until it must heartbeat again (or wait_ms). */
+static int hb_wait(struct request *r, const char *group, struct gc_answer *a, int64_t wait_ms)
+{
+	struct hb_state *s = xcalloc(1, sizeof(*s));
+
+	s->r = r;
+	snprintf(s->member_id, sizeof(s->member_id), "%s", a->member_id);
+	snprintf(s->w.group, sizeof(s->w.group), "%s", group);
+	s->w.wake = hb_wake;
+	s->w.arg = s;
+	s->w.version = a->version;
+	s->w.deadline_ms = clock_mono_ms() + (wait_ms < a->interval_ms ? wait_ms : a->interval_ms);
+	gc_answer_free(a);
+	r->state = s;
+	r->free_state = free;
+	http_suspend(r, hb_answer);
+	gc_wait(r->b->groups, &s->w);
+	return 1;
+}
+
+int api_group_heartbeat(struct request *r, char **args)
+{
 	struct gc_heartbeat hb = { .group = args[0] };
 	struct gc_tp *owned = NULL;
 	const char **topics = NULL;
-	int64_t epoch, session, wait = 0;
 	const char *q = http_query(r, "max_wait_ms");
+	int64_t wait = 0;
 	char host[64];
 	struct partition *p;
 	struct gc_answer a;
-	struct hb_state *s;
 	json_t *body;
 	struct err e;
-	int rc;
+	int rc = 1;
 
 	if (q && units_parse_int(q, 0, 3600000, &wait, NULL))
 		return http_reply_error(r, SLOG_EINVALID_REQUEST,
@@ -260,57 +333,20 @@ int api_group_heartbeat(struct request *r, char **args)
 	body = api_body_object(r, 1);
 	if (!body)
 		return 1;
-	if (api_unknown_field(r, body, known) ||
-	    str_field(r, body, "member_id", "", GC_MEMBER_ID_MAX, &hb.member_id) ||
-	    str_field(r, body, "client_id", NULL, 127, &hb.client_id) ||
-	    int_field(r, body, "member_epoch", 0, INT32_MAX, 0, &epoch) ||
-	    int_field(r, body, "session_timeout_ms", 1, INT32_MAX, 0, &session) ||
-	    (json_object_get(body, "topics") &&
-	     parse_topics(r, json_object_get(body, "topics"), &topics, &hb.ntopics)) ||
-	    (json_object_get(body, "owned") &&
-	     parse_owned(r, json_object_get(body, "owned"), &owned, &hb.nowned))) {
-		json_decref(body);
-		return 1;
-	}
-	hb.member_epoch = (int32_t)epoch;
-	hb.session_ms = session;
-	hb.topics = topics;
-	hb.has_topics = topics != NULL;
-	hb.owned = owned;
-	hb.has_owned = json_object_get(body, "owned") != NULL;
+	if (parse_heartbeat(r, body, &hb, &topics, &owned))
+		goto out;
 	http_peer(r, host, sizeof(host));
 	hb.host = host;
-
-	if (coordinate(r, args[0], &p)) {
-		rc = 1;
+	if (coordinate(r, args[0], &p))
 		goto out;
-	}
 	rc = gc_heartbeat(r->b->groups, &hb, &a, &e);
 	pthread_rwlock_unlock(&r->b->meta_lock);
-	if (rc) {
+	if (rc)
 		rc = http_reply_err(r, &e);
-		goto out;
-	}
-	if (!a.settled || wait == 0) {
+	else if (!a.settled || wait == 0)
 		rc = reply_answer(r, &a);
-		goto out;
-	}
-	/* Nothing to do for the member until the group changes: wait for that,
-	 * at most until it must heartbeat again. */
-	json_decref(a.assignment);
-	s = xcalloc(1, sizeof(*s));
-	s->r = r;
-	snprintf(s->member_id, sizeof(s->member_id), "%s", a.member_id);
-	snprintf(s->w.group, sizeof(s->w.group), "%s", args[0]);
-	s->w.wake = hb_wake;
-	s->w.arg = s;
-	s->w.version = a.version;
-	s->w.deadline_ms = clock_mono_ms() + (wait < a.interval_ms ? wait : a.interval_ms);
-	r->state = s;
-	r->free_state = free;
-	http_suspend(r, hb_answer);
-	gc_wait(r->b->groups, &s->w);
-	rc = 1;
+	else
+		rc = hb_wait(r, args[0], &a, wait);
 out:
 	json_decref(body);
 	free(owned);
@@ -361,6 +397,7 @@ int api_group_offsets_get(struct request *r, char **args)
 	char *copy = q ? xstrdup(q) : NULL;
 	const char **topics = NULL;
 	size_t n = 0;
+	struct gc_offset_list l;
 	struct partition *p;
 	json_t *j;
 
@@ -381,9 +418,11 @@ int api_group_offsets_get(struct request *r, char **args)
 		return 1;
 	}
 	pthread_rwlock_unlock(&r->b->meta_lock);
-	j = gc_offsets(r->b->groups, args[0], topics, topics ? n : 0);
+	gc_offsets(r->b->groups, args[0], topics, topics ? n : 0, &l);
 	free(topics);
 	free(copy);
+	j = group_json_offsets(&l);
+	gc_offset_list_free(&l);
 	return http_reply_json(r, 200, json_pack("{s:s, s:o}", "group", args[0], "offsets", j));
 }
 
@@ -424,17 +463,12 @@ static int write_finish(struct request *r)
 	if (s->rc)
 		return http_reply_err(r, &s->err);
 	if (s->tombstones) {
-		json_t *gone = json_array();
-		for (size_t i = 0; i < s->n; i++) {
+		for (size_t i = 0; i < s->n; i++)
 			gc_offset_forget(r->b->groups, s->group, &s->v[i].tp);
-			json_array_append_new(gone, json_pack("{s:s, s:i}", "topic", s->v[i].tp.topic,
-							      "partition", s->v[i].tp.partition));
-		}
 		if (!s->whole_group)
 			return http_reply_json(r, 200, json_pack("{s:s, s:i, s:o}", "group", s->group,
-								 "offsets_deleted", (int)s->n,
-								 "partitions", gone));
-		json_decref(gone);
+								 "offsets_deleted", (int)s->n, "partitions",
+								 group_json_offset_tps(s->v, s->n)));
 		return http_reply_json(r, 200, json_pack("{s:s, s:b, s:i}", "group", s->group, "deleted",
 							 1, "offsets_deleted", (int)s->n));
 	}
@@ -578,34 +612,27 @@ int api_group_offsets_commit(struct request *r, char **args)
 	return write_records(r, s, p);
 }
 
-/* Tombstones for the offsets in gone ([{"topic","partition"}]), then the answer. */
+/* Tombstones for the offsets in gone (taken over), then the answer. */
 static int write_tombstones(struct request *r, struct partition *p, const char *group,
-			    json_t *gone, int whole_group)
+			    struct gc_tp_list *gone, int whole_group)
 {
 	struct write_state *s = xcalloc(1, sizeof(*s));
-	json_t *item;
-	size_t i;
 
 	s->r = r;
 	s->tombstones = 1;
 	s->whole_group = whole_group;
 	snprintf(s->group, sizeof(s->group), "%s", group);
-	s->v = xcalloc(json_array_size(gone) + 1, sizeof(*s->v));
-	json_array_foreach(gone, i, item) {
-		struct gc_offset *o = &s->v[s->n++];
-		snprintf(o->tp.topic, sizeof(o->tp.topic), "%s",
-			 json_string_value(json_object_get(item, "topic")));
-		o->tp.partition = (int32_t)json_integer_value(json_object_get(item, "partition"));
-		o->commit_ms = clock_wall_ms();
-	}
-	json_decref(gone);
+	s->v = xcalloc(gone->n + 1, sizeof(*s->v));
+	for (size_t i = 0; i < gone->n; i++)
+		s->v[s->n++] = (struct gc_offset){ .tp = gone->v[i], .commit_ms = clock_wall_ms() };
+	gc_tp_list_free(gone);
 	return write_records(r, s, p);
 }
 
 int api_group_delete(struct request *r, char **args)
 {
+	struct gc_tp_list gone;
 	struct partition *p;
-	json_t *gone;
 	struct err e;
 
 	if (coordinate(r, args[0], &p))
@@ -614,7 +641,7 @@ int api_group_delete(struct request *r, char **args)
 		pthread_rwlock_unlock(&r->b->meta_lock);
 		return http_reply_err(r, &e);
 	}
-	return write_tombstones(r, p, args[0], gone, 1);
+	return write_tombstones(r, p, args[0], &gone, 1);
 }
 
 /* ?partitions=0,1 into a list; NULL when absent. */
@@ -645,8 +672,8 @@ int api_group_offsets_delete(struct request *r, char **args)
 	const char *topic = http_query(r, "topic"), *q = http_query(r, "partitions");
 	int32_t *parts = NULL;
 	size_t nparts = 0;
+	struct gc_tp_list gone;
 	struct partition *p;
-	json_t *gone;
 	struct err e;
 	int rc;
 
@@ -668,5 +695,5 @@ int api_group_offsets_delete(struct request *r, char **args)
 		pthread_rwlock_unlock(&r->b->meta_lock);
 		return http_reply_err(r, &e);
 	}
-	return write_tombstones(r, p, args[0], gone, 0);
+	return write_tombstones(r, p, args[0], &gone, 0);
 }

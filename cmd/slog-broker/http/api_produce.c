@@ -31,6 +31,7 @@
 #include <strings.h>
 
 #include "batch_builder.h"
+#include "batch_check.h"
 #include "batch_iter.h"
 #include "broker.h"
 #include "compress.h"

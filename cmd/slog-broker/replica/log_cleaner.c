@@ -157,9 +157,3 @@ void log_cleaner_stop(struct log_cleaner *c)
 	pthread_cond_destroy(&c->wake);
 	free(c);
 }
-
-void log_cleaner_release(struct log_cleaner *c, struct partition *p)
-{
-	(void)c; /* the flag is the partition's, cleaner or not */
-	atomic_store(&p->clean_cancel, 1);
-}

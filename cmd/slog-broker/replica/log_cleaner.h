@@ -10,20 +10,18 @@
  * records are read again.
  *
  * The cleaner holds a reference to the partition it compacts (broker.h),
- * so deleting a topic does not wait for it: log_cleaner_release() asks it
- * to stop, and the cleaner's last reference removes the files.
+ * so deleting a topic does not wait for it: registry_detach() sets the
+ * partition's clean_cancel, which stops the compaction at its next batch,
+ * and the cleaner's last reference removes the files.  The cleaner calls
+ * the registry; the registry knows nothing of the cleaner.
  */
 #ifndef SLOG_LOG_CLEANER_H
 #define SLOG_LOG_CLEANER_H
 
 struct broker;
-struct partition;
 struct log_cleaner;
 
 struct log_cleaner *log_cleaner_start(struct broker *b);
 void log_cleaner_stop(struct log_cleaner *c);
-
-/* Stop compacting p soon, if it is (p's topic is being deleted); does not wait. */
-void log_cleaner_release(struct log_cleaner *c, struct partition *p);
 
 #endif

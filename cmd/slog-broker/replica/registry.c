@@ -11,7 +11,6 @@
 #include "broker.h"
 #include "log.h"
 #include "replica/fetch_wait.h"
-#include "replica/log_cleaner.h"
 #include "sorted.h"
 #include "storage/partition_dir.h"
 #include "xalloc.h"
@@ -248,7 +247,9 @@ struct topic *registry_detach(struct broker *b, const char *name)
 
 		atomic_store(&p->deleted, 1);
 		fetch_waits_drop_partition(b->waits, p);
-		log_cleaner_release(b->cleaner, p);
+		/* Stops a compaction of p at its next batch: the cleaner's
+		 * reference keeps p until then, and its put removes the files. */
+		atomic_store(&p->clean_cancel, 1);
 		b->dirs.v[p->dir].partitions--;
 	}
 	return t;

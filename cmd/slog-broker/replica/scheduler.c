@@ -6,15 +6,17 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "broker.h"
-#include "groups/offsets_store.h"
 #include "log.h"
 #include "replica/registry.h"
 #include "xalloc.h"
 
 struct scheduler {
 	struct broker *b;
+	struct scheduler_job *jobs; /* the scheduler's own, then the caller's */
+	size_t njobs;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	int stop;
@@ -116,54 +118,56 @@ static void run_checkpoint(struct broker *b)
 	scheduler_checkpoint(b);
 }
 
-/* The jobs, each run every interval (a broker key) after the last run ended. */
-static const struct job {
-	const char *interval_key;
-	void (*run)(struct broker *b);
-} jobs[] = {
+/* The scheduler's own jobs. */
+static const struct scheduler_job own_jobs[] = {
 	{ "log.retention.check.interval.ms", run_retention },
 	{ "log.flush.offset.checkpoint.interval.ms", run_checkpoint },
-	{ "offsets.retention.check.interval.ms", offsets_store_expire },
 };
-#define NJOBS (sizeof(jobs) / sizeof(jobs[0]))
+#define NOWN (sizeof(own_jobs) / sizeof(own_jobs[0]))
 
 static void *scheduler_main(void *arg)
 {
 	struct scheduler *s = arg;
 	struct broker *b = s->b;
-	int64_t next[NJOBS];
+	int64_t *next = xcalloc(s->njobs + 1, sizeof(*next));
 
-	for (size_t i = 0; i < NJOBS; i++)
-		next[i] = clock_mono_ms() + conf_get_num(&b->conf, jobs[i].interval_key);
+	for (size_t i = 0; i < s->njobs; i++)
+		next[i] = clock_mono_ms() + conf_get_num(&b->conf, s->jobs[i].interval_key);
 	pthread_mutex_lock(&s->lock);
 	while (!s->stop) {
 		int64_t now = clock_mono_ms(), at = INT64_MAX;
-		size_t due = NJOBS;
+		size_t due = s->njobs;
 
-		for (size_t i = 0; i < NJOBS; i++) {
-			if (next[i] <= now && due == NJOBS)
+		for (size_t i = 0; i < s->njobs; i++) {
+			if (next[i] <= now && due == s->njobs)
 				due = i;
 			if (next[i] < at)
 				at = next[i];
 		}
-		if (due < NJOBS) {
+		if (due < s->njobs) {
 			pthread_mutex_unlock(&s->lock);
-			jobs[due].run(b);
+			s->jobs[due].run(b);
 			pthread_mutex_lock(&s->lock);
-			next[due] = clock_mono_ms() + conf_get_num(&b->conf, jobs[due].interval_key);
+			next[due] = clock_mono_ms() + conf_get_num(&b->conf, s->jobs[due].interval_key);
 			continue;
 		}
 		clock_cond_wait_until(&s->cond, &s->lock, at);
 	}
 	pthread_mutex_unlock(&s->lock);
+	free(next);
 	return NULL;
 }
 
-struct scheduler *scheduler_start(struct broker *b)
+struct scheduler *scheduler_start(struct broker *b, const struct scheduler_job *jobs, size_t n)
 {
 	struct scheduler *s = xcalloc(1, sizeof(*s));
 
 	s->b = b;
+	s->njobs = NOWN + n;
+	s->jobs = xcalloc(s->njobs, sizeof(*s->jobs));
+	memcpy(s->jobs, own_jobs, sizeof(own_jobs));
+	if (n)
+		memcpy(s->jobs + NOWN, jobs, n * sizeof(*jobs));
 	pthread_mutex_init(&s->lock, NULL);
 	clock_cond_init(&s->cond);
 	pthread_create(&s->thread, NULL, scheduler_main, s);
@@ -179,5 +183,6 @@ void scheduler_stop(struct scheduler *s)
 	pthread_join(s->thread, NULL);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->cond);
+	free(s->jobs);
 	free(s);
 }

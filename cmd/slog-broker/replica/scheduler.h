@@ -7,9 +7,9 @@
  *                                           write the recovery-point and
  *                                           log-start checkpoints, so a
  *                                           crash rescans little
- *   every offsets.retention.check.interval.ms
- *                                           forget the offsets of groups
- *                                           idle past offsets.retention
+ *
+ * and the jobs its caller adds (main.c: the group offsets' expiry, which
+ * lives in groups/, above this layer).
  *
  * The thread sleeps on a condition variable between runs and wakes at
  * once when the broker stops.
@@ -17,10 +17,20 @@
 #ifndef SLOG_SCHEDULER_H
 #define SLOG_SCHEDULER_H
 
+#include <stddef.h>
+
 struct broker;
 struct scheduler;
 
-struct scheduler *scheduler_start(struct broker *b);
+/* A job, run every interval (a broker key, read again after each run)
+ * after its last run ended, on the scheduler's thread. */
+struct scheduler_job {
+	const char *interval_key;
+	void (*run)(struct broker *b);
+};
+
+/* Start the thread with the scheduler's jobs and jobs[0..n) (copied). */
+struct scheduler *scheduler_start(struct broker *b, const struct scheduler_job *jobs, size_t n);
 void scheduler_stop(struct scheduler *s);
 
 /* Write the checkpoints now (shutdown, tests).  meta_lock not held. */

@@ -4,6 +4,7 @@
  * at start).  See plog_replay() in partition_log.h.
  */
 #include "batch.h"
+#include "batch_check.h"
 #include "batch_iter.h"
 #include "storage/fileio.h"
 #include "storage/partition_log.h"

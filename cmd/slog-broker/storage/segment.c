@@ -20,6 +20,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "batch_check.h"
 #include "batch_iter.h"
 #include "endian_io.h"
 #include "storage/fd_cache.h"

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "batch_check.h"
 #include "crc32c.h"
 #include "endian_io.h"
 #include "storage/segment.h"
