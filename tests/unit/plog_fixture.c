@@ -8,6 +8,7 @@
 
 #include "batch.h"
 #include "batch_builder.h"
+#include "batch_check.h"
 #include "batch_iter.h"
 #include "buf.h"
 #include "storage/fileio.h"

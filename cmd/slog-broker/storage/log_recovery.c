@@ -196,26 +196,6 @@ static void note_epoch(void *arg, const struct batch_header *h)
 	}
 }
 
-int plog_remove_tail_locked(struct plog *l, size_t keep, struct err *e)
-{
-	struct err ee;
-	int rc = 0;
-
-	for (size_t i = keep; i < l->nsegs; i++) {
-		if (segment_remove_files(l->segs[i], &ee)) {
-			log_warn("%s", ee.msg);
-			if (!rc) {
-				rc = ee.code;
-				if (e)
-					*e = ee;
-			}
-		}
-		segment_unref(l->segs[i]);
-	}
-	l->nsegs = keep;
-	return rc;
-}
-
 /* Segments before the first one that may hold unflushed data. */
 static size_t trusted_count(const struct plog *l, const struct plog_open_opts *o)
 {

@@ -185,3 +185,24 @@ out:
 	pthread_mutex_unlock(&l->lock);
 	return rc;
 }
+
+/* Recovery cuts a torn tail with this too. */
+int plog_remove_tail_locked(struct plog *l, size_t keep, struct err *e)
+{
+	struct err ee;
+	int rc = 0;
+
+	for (size_t i = keep; i < l->nsegs; i++) {
+		if (segment_remove_files(l->segs[i], &ee)) {
+			log_warn("%s", ee.msg);
+			if (!rc) {
+				rc = ee.code;
+				if (e)
+					*e = ee;
+			}
+		}
+		segment_unref(l->segs[i]);
+	}
+	l->nsegs = keep;
+	return rc;
+}
