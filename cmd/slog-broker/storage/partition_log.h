@@ -141,6 +141,15 @@ void plog_region_release(struct plog_region *r);
 int plog_find_timestamp(struct plog *l, int64_t ts, int64_t *offset, int64_t *found_ts,
 			struct err *e);
 
+/*
+ * The end offset of leader epoch epoch in this log (Kafka's
+ * OffsetsForLeaderEpoch): the start of the first larger epoch, or the log
+ * end for the latest; *found_epoch is the largest epoch <= epoch.  -1 and
+ * *found_epoch -1 when epoch is older than every entry.  Takes the log
+ * lock (the epoch cache lives under it).
+ */
+int64_t plog_epoch_end_offset(struct plog *l, int32_t epoch, int32_t *found_epoch);
+
 /* Never waits for the log lock (a stalled append holds it). */
 void plog_offsets(struct plog *l, int64_t *log_start, int64_t *log_end);
 int64_t plog_recovery_point(struct plog *l);
