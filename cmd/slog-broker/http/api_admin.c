@@ -8,6 +8,7 @@
 #include "broker.h"
 #include "http/api.h"
 #include "meta/controller.h"
+#include "replica/ops.h"
 #include "replica/registry.h"
 #include "units.h"
 #include "xalloc.h"
@@ -19,6 +20,15 @@ int32_t api_partition_arg(const char *s)
 	if (units_parse_int(s, 0, INT32_MAX, &v, NULL))
 		return -1;
 	return (int32_t)v;
+}
+
+void api_ops_ctx(struct request *r, struct ops_ctx *ctx)
+{
+	const char *agent = http_header(r, "User-Agent");
+
+	ctx->principal = "";
+	ctx->client_id = agent ? agent : "";
+	ctx->deadline_ms = INT64_MAX;
 }
 
 json_t *api_body_object(struct request *r, int required)

@@ -25,6 +25,7 @@
 #include "groups/offsets_store.h"
 #include "http/api.h"
 #include "replica/registry.h"
+#include "storage/flusher.h"
 #include "units.h"
 #include "xalloc.h"
 

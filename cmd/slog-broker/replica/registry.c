@@ -267,7 +267,7 @@ struct topic *registry_detach(struct broker *b, const char *name)
 		struct partition *p = t->parts[i];
 
 		atomic_store(&p->deleted, 1);
-		fetch_waits_drop_partition(b->waits, p);
+		fetch_waits_drop_partition(b->waits, &p->waiters);
 		log_cleaner_release(b->cleaner, p);
 		b->dirs.v[p->dir].partitions--;
 	}
@@ -328,5 +328,5 @@ void partition_appended(struct broker *b, struct partition *p, int64_t log_end)
 	/* Appends finish out of order across threads: only ever move forward. */
 	while (log_end > hw && !atomic_compare_exchange_weak(&p->hw, &hw, log_end))
 		;
-	fetch_waits_notify(b->waits, p);
+	fetch_waits_notify(b->waits, &p->waiters);
 }
