@@ -78,7 +78,7 @@ BROKER_LIB := $(O)/libbroker.a
 
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
-UNIT_HARN  := $(O)/tests/unit/unit.o
+UNIT_HARN  := $(O)/tests/unit/unit.o $(O)/tests/unit/broker_fixture.o
 
 # Fuzz targets: tests/fuzz/fuzz_<name>.c each define LLVMFuzzerTestOneInput.
 # With libFuzzer they become $(O)/fuzz_<name> (make fuzz); with a main that

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "batch_builder.h"
-#include "broker.h"
+#include "broker_fixture.h"
 #include "compress.h"
 #include "log.h"
 #include "meta/controller.h"
@@ -27,50 +27,6 @@
 #include "unit.h"
 
 static struct broker *hooked;
-
-static int start(struct broker *b, const char *data)
-{
-	char sets[4200], cluster[24] = "", new_id[24], mdir[4300];
-	pthread_rwlockattr_t ra;
-	struct err e;
-
-	memset(b, 0, sizeof(*b));
-	snprintf(sets, sizeof(sets), "log.dirs=%s", data);
-	if (conf_init(&b->conf, broker_conf_defs, broker_conf_ndefs, &e) ||
-	    conf_set_pair(&b->conf, sets, CONF_SRC_CMDLINE, &e))
-		goto fail;
-	pthread_rwlockattr_init(&ra);
-	pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-	pthread_rwlock_init(&b->meta_lock, &ra);
-	pthread_rwlockattr_destroy(&ra);
-	b->flush_on_ack = 1;
-	b->waits = fetch_waits_start();
-	meta_state_init(&b->meta);
-	meta_new_id(new_id);
-	if (log_dirs_open(&b->dirs, data, 1, new_id, cluster, &e))
-		goto fail;
-	b->flusher = flusher_start(b->dirs.n);
-	if (meta_log_locate(NULL, b->dirs.v[0].path, mdir, sizeof(mdir), &e) ||
-	    meta_log_open(&b->mlog, mdir, 0, &b->meta, &e) ||
-	    controller_bootstrap(b, cluster, &e) || registry_open_all(b, &e))
-		goto fail;
-	return 0;
-fail:
-	unit_diag("broker: %s", e.msg);
-	return -1;
-}
-
-static void stop(struct broker *b)
-{
-	flusher_stop(b->flusher);
-	fetch_waits_stop(b->waits);
-	registry_close_all(b, NULL);
-	meta_log_close(&b->mlog, NULL);
-	log_dirs_close(&b->dirs, 1);
-	meta_state_free(&b->meta);
-	conf_free(&b->conf);
-	pthread_rwlock_destroy(&b->meta_lock);
-}
 
 static int held_during_sync;
 
@@ -93,7 +49,7 @@ static void test_no_sync_runs_under_meta_lock(void)
 	json_t *set = json_pack("{s:s}", "retention.ms", "1h");
 	struct err e;
 
-	REQUIRE(start(&b, unit_tmpdir()) == 0);
+	REQUIRE(fixture_broker_start(&b, unit_tmpdir()) == 0);
 	hooked = &b;
 	held_during_sync = 0;
 	fio_faults_set(&f);
@@ -105,7 +61,7 @@ static void test_no_sync_runs_under_meta_lock(void)
 	fio_faults_clear();
 	CHECK_EQ(held_during_sync, 0);
 	json_decref(set);
-	stop(&b);
+	fixture_broker_stop(&b);
 }
 
 static int fail_metadata(const char *what)
@@ -128,7 +84,7 @@ static void test_a_failed_partitions_record_leaves_no_partition(void)
 	struct broker b;
 	struct err e;
 
-	REQUIRE(start(&b, unit_tmpdir()) == 0);
+	REQUIRE(fixture_broker_start(&b, unit_tmpdir()) == 0);
 	REQUIRE(controller_create_topic(&b, "t", 2, 1, NULL, 0, &e) == 0);
 	fio_faults_set(&f);
 	CHECK(controller_add_partitions(&b, "t", 4, 0, &e) != 0);
@@ -138,7 +94,7 @@ static void test_a_failed_partitions_record_leaves_no_partition(void)
 	CHECK(exists(unit_tmpdir(), "t-1"));
 	CHECK(!exists(unit_tmpdir(), "t-2"));
 	CHECK(!exists(unit_tmpdir(), "t-3"));
-	stop(&b);
+	fixture_broker_stop(&b);
 }
 
 static int append_one(struct partition *p)
@@ -189,7 +145,7 @@ static void test_a_flush_after_its_topic_was_deleted(void)
 	struct broker b;
 	struct err e;
 
-	REQUIRE(start(&b, unit_tmpdir()) == 0);
+	REQUIRE(fixture_broker_start(&b, unit_tmpdir()) == 0);
 	REQUIRE(controller_create_topic(&b, "t", 1, 1, NULL, 0, &e) == 0);
 	pthread_rwlock_rdlock(&b.meta_lock);
 	w.part = broker_topic(&b, "t")->parts[0];
@@ -207,7 +163,7 @@ static void test_a_flush_after_its_topic_was_deleted(void)
 		pthread_cond_wait(&w.cond, &w.lock);
 	pthread_mutex_unlock(&w.lock);
 	CHECK(!exists(unit_tmpdir(), "t-0"));
-	stop(&b);
+	fixture_broker_stop(&b);
 }
 
 static void test_a_topic_created_again_does_not_adopt_old_files(void)
@@ -218,7 +174,7 @@ static void test_a_topic_created_again_does_not_adopt_old_files(void)
 	int64_t end = -1;
 	struct err e;
 
-	REQUIRE(start(&b, unit_tmpdir()) == 0);
+	REQUIRE(fixture_broker_start(&b, unit_tmpdir()) == 0);
 	REQUIRE(controller_create_topic(&b, "t", 1, 1, NULL, 0, &e) == 0);
 	p = broker_topic(&b, "t")->parts[0];
 	REQUIRE(append_one(p) == 0);
@@ -232,7 +188,7 @@ static void test_a_topic_created_again_does_not_adopt_old_files(void)
 	REQUIRE(controller_create_topic(&b, "t", 1, 1, NULL, 0, &e) == 0);
 	plog_offsets(broker_topic(&b, "t")->parts[0]->log, NULL, &end);
 	CHECK_EQ(end, 0);
-	stop(&b);
+	fixture_broker_stop(&b);
 }
 
 int main(void)
