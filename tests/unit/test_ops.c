@@ -271,6 +271,42 @@ static void test_a_fetch_wait_ends_at_its_deadline(void)
 	fixture_broker_stop(&b);
 }
 
+/* A fetch that finds its log dir full parks, holding no reference, and
+ * reads once a slot frees. */
+static void test_a_full_log_dir_parks_the_fetch(void)
+{
+	struct broker b;
+	struct front f;
+	struct ops_fetch req;
+	struct ops_fetch_part part;
+	struct partition *p;
+	uint64_t dir;
+	int held = 0;
+
+	REQUIRE(start(&b, &f, 1) == 0);
+	CHECK_EQ(produce(&b, "t", 0, 1, 3, &f), 0);
+	p = broker_topic(&b, "t")->parts[0];
+	dir = dir_gate_bit(p->dir);
+	while (dir_gate_try(b.gate, dir, NULL) == 1)
+		held++;
+	ops_fetch_part_init(&part, "t", 0, 0, 1 << 20);
+	fetch_init(&req, &part, 1, &f);
+	REQUIRE_EQ(ops_fetch(&b, &ctx, &req), OPS_PENDING);
+	CHECK_EQ(f.parks, 1);
+	CHECK(part.p == NULL);
+	CHECK_EQ(f.wakes, 0);
+	dir_gate_leave(b.gate, dir);
+	held--;
+	CHECK(woken_within(&f, 5000));
+	REQUIRE_EQ(ops_fetch(&b, &ctx, &req), 0);
+	CHECK_EQ(part.rc, 0);
+	CHECK(part.reg.length > 0);
+	ops_fetch_release(&req);
+	while (held-- > 0)
+		dir_gate_leave(b.gate, dir);
+	fixture_broker_stop(&b);
+}
+
 static void test_list_offsets(void)
 {
 	struct broker b;
@@ -397,6 +433,7 @@ int main(void)
 	unit_run("a fetch waits for min_bytes on every partition and wakes once",
 		 test_a_fetch_waits_for_min_bytes_on_every_partition);
 	unit_run("a fetch's wait ends at its deadline", test_a_fetch_wait_ends_at_its_deadline);
+	unit_run("a full log dir parks a fetch until a slot frees", test_a_full_log_dir_parks_the_fetch);
 	unit_run("list offsets: earliest, latest, by time", test_list_offsets);
 	unit_run("leader epochs: fenced, unknown, diverged, offsets for an epoch", test_leader_epochs);
 	unit_run("metadata: placement, offsets, absent topics", test_metadata);

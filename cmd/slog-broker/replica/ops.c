@@ -16,20 +16,14 @@ static void gate_wake(struct dir_gate_wait *w)
 	rs->wake(rs->arg);
 }
 
-int ops_enter_dirs(struct broker *b, uint64_t dirs, struct dir_gate_wait *w,
-		   const struct ops_resume *rs, struct err *e)
+int ops_park_for_dirs(struct broker *b, uint64_t dirs, struct dir_gate_wait *w,
+		      const struct ops_resume *rs)
 {
-	int in = dir_gate_try(b->gate, dirs, w);
+	int in;
 
-	if (in == 1)
-		return 1;
-	if (in < 0)
-		return err_set(e, SLOG_ESTORAGE,
-			       "the partition's log dir did not answer before the broker stopped");
 	/*
-	 * Full: park first, then queue.  A wake can come from another thread
-	 * as soon as the waiter is queued, and must never come before its
-	 * park.
+	 * Park first, then queue.  A wake can come from another thread as
+	 * soon as the waiter is queued, and must never come before its park.
 	 */
 	w->wake = gate_wake;
 	w->arg = (void *)rs;
@@ -39,7 +33,26 @@ int ops_enter_dirs(struct broker *b, uint64_t dirs, struct dir_gate_wait *w,
 		dir_gate_leave(b->gate, dirs); /* a slot freed meanwhile: give it back */
 	if (in != 0)
 		rs->wake(rs->arg);             /* and let the caller try again at once */
+	return OPS_PENDING;
+}
+
+int ops_enter_dirs(struct broker *b, uint64_t dirs, struct dir_gate_wait *w,
+		   const struct ops_resume *rs, struct err *e)
+{
+	int in = dir_gate_try(b->gate, dirs, w);
+
+	if (in == 1)
+		return 1;
+	if (in < 0)
+		return ops_dirs_closed(e);
+	ops_park_for_dirs(b, dirs, w, rs);
 	return 0;
+}
+
+int ops_dirs_closed(struct err *e)
+{
+	return err_set(e, SLOG_ESTORAGE,
+		       "the partition's log dir did not answer before the broker stopped");
 }
 
 struct partition *ops_find_partition(struct broker *b, const char *topic, int32_t partition,

@@ -216,16 +216,19 @@ int ops_fetch(struct broker *b, const struct ops_ctx *ctx, struct ops_fetch *req
 			fetch_waits_cancel(b->waits, &req->parts[i].wait);
 	hold_all(b, req);
 	dirs = dirs_of(req);
-	in = ops_enter_dirs(b, dirs, &req->gate, &req->resume, &e);
-	if (in < 0)
+	in = dir_gate_try(b->gate, dirs, &req->gate);
+	if (in < 0) {
+		ops_dirs_closed(&e);
 		fail_held(req, &e);
+		return 0;
+	}
 	if (in == 0) {
+		/* The references go first: once queued, the fetch may run again
+		 * on another thread. */
 		for (size_t i = 0; i < req->nparts; i++)
 			ops_fetch_part_release(&req->parts[i]);
-		return OPS_PENDING;
+		return ops_park_for_dirs(b, dirs, &req->gate, &req->resume);
 	}
-	if (in < 0)
-		return 0;
 	for (size_t i = 0; i < req->nparts; i++)
 		read_part(req, &req->parts[i], &room);
 	dir_gate_leave(b->gate, dirs);
