@@ -325,24 +325,26 @@ static int prepare_records(struct request *r, struct produce_state *s, enum body
 	return rc;
 }
 
-/* A request the route can take at all: 0, or answered. */
-static int refuse(struct request *r, enum body_kind kind, int acks, const char *topic,
-		  int32_t fixed)
+/* Whether the route can take the request at all: 1, or 0 once answered. */
+static int acceptable(struct request *r, enum body_kind kind, int acks, const char *topic,
+		      int32_t fixed)
 {
 	if (acks == -2)
-		return http_reply_error(r, SLOG_EINVALID_REQUEST, "acks must be 0, 1 or all");
-	if (kind == BODY_OTHER)
-		return http_reply_error(r, SLOG_EUNSUPPORTED_MEDIA_TYPE,
-					"Content-Type %s is not one of application/x-slog-batch, "
-					"application/x-ndjson, text/plain",
-					http_header(r, "Content-Type"));
-	if (kind == BODY_BATCH && fixed < 0)
-		return http_reply_error(r, SLOG_EUNSUPPORTED_MEDIA_TYPE,
-					"record batches go to a partition: POST /v1/topics/%s/partitions/N/records",
-					topic);
-	if (meta_topic_internal(topic))
-		return http_reply_error(r, SLOG_EINVALID_TOPIC,
-					"topic '%s' is internal: only the broker writes to it", topic);
+		http_reply_error(r, SLOG_EINVALID_REQUEST, "acks must be 0, 1 or all");
+	else if (kind == BODY_OTHER)
+		http_reply_error(r, SLOG_EUNSUPPORTED_MEDIA_TYPE,
+				 "Content-Type %s is not one of application/x-slog-batch, "
+				 "application/x-ndjson, text/plain",
+				 http_header(r, "Content-Type"));
+	else if (kind == BODY_BATCH && fixed < 0)
+		http_reply_error(r, SLOG_EUNSUPPORTED_MEDIA_TYPE,
+				 "record batches go to a partition: POST /v1/topics/%s/partitions/N/records",
+				 topic);
+	else if (meta_topic_internal(topic))
+		http_reply_error(r, SLOG_EINVALID_TOPIC,
+				 "topic '%s' is internal: only the broker writes to it", topic);
+	else
+		return 1;
 	return 0;
 }
 
@@ -353,7 +355,7 @@ static int produce(struct request *r, const char *topic, int32_t fixed)
 	struct produce_state *s;
 	struct err e;
 
-	if (refuse(r, kind, acks, topic, fixed))
+	if (!acceptable(r, kind, acks, topic, fixed))
 		return 1;
 	if (kind == BODY_BATCH &&
 	    ops_produce_validate(r->b, (const uint8_t *)r->body.data, r->body.len, &e))
