@@ -23,8 +23,10 @@
  * Ownership: the request structs are the caller's and must stay put while
  * an operation is pending; what the operation takes into them (partition
  * references, regions, batches) is given back by the matching _free or
- * _release call.  Every function may be called from any request thread;
- * none holds meta_lock on return or blocks on a disk, except as noted.
+ * _release call.  Every function may be called from any request thread
+ * and returns with no lock held; storage calls that can block on a
+ * stalled disk run inside the log dir's slots (dir_gate.h), except where
+ * a function says otherwise.
  */
 #ifndef SLOG_OPS_H
 #define SLOG_OPS_H
