@@ -58,7 +58,9 @@
 	X(NETWORK_EXCEPTION, "NETWORK_EXCEPTION", 503)                    \
 	X(LOG_DIR_LOCKED, "LOG_DIR_LOCKED", 500)                          \
 	X(IO, "IO_ERROR", 500)                                            \
-	X(UNEXPECTED_APPEND_OFFSET, "UNEXPECTED_APPEND_OFFSET", 500)
+	X(UNEXPECTED_APPEND_OFFSET, "UNEXPECTED_APPEND_OFFSET", 500)    \
+	X(FENCED_LEADER_EPOCH, "FENCED_LEADER_EPOCH", 409)                \
+	X(UNKNOWN_LEADER_EPOCH, "UNKNOWN_LEADER_EPOCH", 409)
 
 #define SLOG_OK 0
 
@@ -113,6 +115,8 @@ enum {
 #define SLOG_EIO SLOG_ERR_CODE(IO)
 /* A replica's batches do not start at its log end (plog_append_replica). */
 #define SLOG_EUNEXPECTED_APPEND_OFFSET SLOG_ERR_CODE(UNEXPECTED_APPEND_OFFSET)
+#define SLOG_EFENCED_LEADER_EPOCH SLOG_ERR_CODE(FENCED_LEADER_EPOCH)
+#define SLOG_EUNKNOWN_LEADER_EPOCH SLOG_ERR_CODE(UNKNOWN_LEADER_EPOCH)
 
 /* A filled-in error: the code and a message naming what failed. */
 struct err {

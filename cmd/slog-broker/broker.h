@@ -52,12 +52,11 @@
 #include "conf.h"
 #include "meta/meta_log.h"
 #include "meta/meta_state.h"
+#include "replica/fetch_wait.h"
 #include "storage/log_dirs.h"
 #include "storage/partition_log.h"
 
-struct fetch_wait;
 struct flusher;
-struct fetch_waits;
 struct scheduler;
 struct log_cleaner;
 struct group_coordinator;
@@ -71,8 +70,7 @@ struct partition {
 	int dir;                 /* index of its log directory */
 	int32_t leader_epoch;
 	_Atomic int64_t hw;      /* high watermark: readers see offsets below it */
-	struct fetch_wait *waiters; /* guarded by the fetch waiters' lock */
-	_Atomic int nwaiters;
+	struct fetch_wait_list waiters;
 	_Atomic uint64_t bytes_in, records_in, bytes_out, records_out;
 	/* compaction (log_cleaner.c) */
 	_Atomic int64_t first_dirty;  /* offsets below are compacted */

@@ -11,6 +11,7 @@
 #include "meta/controller.h"
 #include "replica/fetch_wait.h"
 #include "replica/registry.h"
+#include "storage/dir_gate.h"
 #include "storage/flusher.h"
 #include "unit.h"
 
@@ -33,6 +34,7 @@ int fixture_start(struct broker *b, const char *data)
 	b->node_id = 1;
 	b->flush_on_ack = 1;
 	b->waits = fetch_waits_start();
+	b->gate = dir_gate_new(4);
 	meta_state_init(&b->meta);
 	meta_state_init(&replayed);
 	b->meta.v0_node = replayed.v0_node = b->node_id;
@@ -58,6 +60,7 @@ void fixture_stop(struct broker *b)
 	meta_log_close(&b->mlog, NULL);
 	log_dirs_close(&b->dirs, 1);
 	meta_state_free(&b->meta);
+	dir_gate_free(b->gate);
 	conf_free(&b->conf);
 	pthread_rwlock_destroy(&b->meta_lock);
 }

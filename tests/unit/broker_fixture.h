@@ -1,6 +1,7 @@
 /*
- * broker_fixture.h: a broker without its HTTP side, for unit tests of
- * the modules that change its topics (controller, publisher).
+ * broker_fixture.h: a broker without its HTTP side, for unit tests that
+ * drive the controller, the publisher, the registry or the operations
+ * directly.
  *
  * It has a node id of 1, its data in one log dir, flushes on every
  * acknowledgement, and its metadata log replayed and published as at
@@ -9,7 +10,7 @@
 #ifndef SLOG_BROKER_FIXTURE_H
 #define SLOG_BROKER_FIXTURE_H
 
-struct broker;
+#include "broker.h"
 
 /* Start b with its data in the directory data: 0, or -1 (said why). */
 int fixture_start(struct broker *b, const char *data);

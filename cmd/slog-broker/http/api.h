@@ -53,20 +53,10 @@ json_t *api_body_object(struct request *r, int required);
  * a typo must not pass as a default. */
 int api_unknown_field(struct request *r, json_t *body, const char *const *known);
 
-/* ---- log dir admission (api_dir_gate.c) ---- */
+struct ops_ctx;
 
-struct dir_gate_wait;
-
-/*
- * Take a slot in each log dir of dirs (a dir_gate_bit mask) before
- * storage calls that may block on a stalled disk.  1: entered; call
- * dir_gate_leave(r->b->gate, dirs) after those calls.  0: the request is
- * suspended and cont runs when it may try again (w must live as long as
- * the request: dir_gate_forget(w) when it is freed), or, once the broker
- * is stopping and the dirs are still full, answered with 507.  Either way
- * the handler returns 1.
- */
-int api_enter_dirs(struct request *r, uint64_t dirs, struct dir_gate_wait *w,
-		   int (*cont)(struct request *r));
+/* The context of the operations a request calls (replica/ops.h): the
+ * HTTP API has no authentication yet, and no deadline of its own. */
+void api_ops_ctx(struct request *r, struct ops_ctx *ctx);
 
 #endif

@@ -8,6 +8,7 @@
 #include "broker.h"
 #include "http/api.h"
 #include "meta/controller.h"
+#include "replica/ops.h"
 #include "replica/registry.h"
 #include "units.h"
 #include "xalloc.h"
@@ -19,6 +20,15 @@ int32_t api_partition_arg(const char *s)
 	if (units_parse_int(s, 0, INT32_MAX, &v, NULL))
 		return -1;
 	return (int32_t)v;
+}
+
+void api_ops_ctx(struct request *r, struct ops_ctx *ctx)
+{
+	const char *agent = http_header(r, "User-Agent");
+
+	ctx->principal = "";
+	ctx->client_id = agent ? agent : "";
+	ctx->deadline_ms = INT64_MAX;
 }
 
 json_t *api_body_object(struct request *r, int required)
@@ -94,58 +104,86 @@ int api_metrics(struct request *r, char **args)
 	return http_reply(r, 200, "text/plain; version=0.0.4", &out);
 }
 
-static json_t *brokers_json(struct broker *b)
+static json_t *brokers_json(const struct ops_metadata *m)
 {
-	return json_pack("[o]", broker_address(b, b->node_id));
+	json_t *list = json_array();
+
+	for (size_t i = 0; i < m->nbrokers; i++)
+		json_array_append_new(list, json_pack("{s:i, s:s, s:i}", "node_id", m->brokers[i].node_id,
+						      "host", m->brokers[i].host, "port",
+						      m->brokers[i].port));
+	return list;
+}
+
+/* The cluster and the topics named (every topic when names is NULL). */
+static void read_metadata(struct request *r, const char *const *names, size_t n,
+			  int with_offsets, struct ops_metadata *m)
+{
+	struct ops_ctx ctx;
+
+	api_ops_ctx(r, &ctx);
+	ops_metadata(r->b, &ctx, names, n, with_offsets, m);
 }
 
 int api_cluster(struct request *r, char **args)
 {
-	struct broker *b = r->b;
+	static const char *const none[] = { NULL };
+	struct ops_metadata m;
 	json_t *j;
 
 	(void)args;
-	pthread_rwlock_rdlock(&b->meta_lock);
-	j = json_pack("{s:s, s:i, s:o}", "cluster_id", b->meta.cluster_id, "controller", b->node_id,
-		      "brokers", brokers_json(b));
-	pthread_rwlock_unlock(&b->meta_lock);
+	read_metadata(r, none, 0, 0, &m);
+	j = json_pack("{s:s, s:i, s:o}", "cluster_id", m.cluster_id, "controller", m.controller,
+		      "brokers", brokers_json(&m));
+	ops_metadata_free(&m);
 	return http_reply_json(r, 200, j);
 }
 
-/* Leader, epoch, replicas and ISR of each partition (meta_lock held); with
- * offsets, also the offsets, the size and whether it is offline. */
-static json_t *partitions_json(struct broker *b, struct topic *t, int with_offsets)
+static json_t *ids_json(const int32_t *v, size_t n)
+{
+	json_t *list = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(list, json_integer(v[i]));
+	return list;
+}
+
+/* Leader, epoch, replicas and ISR of each partition; with offsets, also
+ * the offsets, the size and whether it is offline. */
+static json_t *partitions_json(const struct ops_topic_view *t, int with_offsets)
 {
 	json_t *list = json_array();
 
 	for (int32_t i = 0; i < t->npart; i++) {
-		struct partition *p = t->parts[i];
-		json_t *o = json_pack("{s:i, s:i, s:i, s:[i], s:[i]}", "partition", i, "leader",
-				      b->node_id, "leader_epoch", p->leader_epoch, "replicas",
-				      b->node_id, "isr", b->node_id);
+		const struct ops_partition_view *p = &t->parts[i];
+		json_t *o = json_pack("{s:i, s:i, s:i, s:o, s:o}", "partition", p->partition, "leader",
+				      p->leader, "leader_epoch", p->leader_epoch, "replicas",
+				      ids_json(p->replicas, p->nreplicas), "isr",
+				      ids_json(p->isr, p->nisr));
 		if (with_offsets) {
-			int64_t start, end;
-			plog_offsets(p->log, &start, &end);
-			json_object_set_new(o, "log_start_offset", json_integer(start));
+			json_object_set_new(o, "log_start_offset", json_integer(p->log_start));
 			json_object_set_new(o, "high_watermark", json_integer(p->hw));
-			json_object_set_new(o, "log_end_offset", json_integer(end));
-			json_object_set_new(o, "size_bytes", json_integer((json_int_t)plog_size(p->log)));
-			/* Takes no writes: its log dir went offline, or it failed alone. */
-			json_object_set_new(o, "offline", json_boolean(plog_offline(p->log)));
+			json_object_set_new(o, "log_end_offset", json_integer(p->log_end));
+			json_object_set_new(o, "size_bytes", json_integer((json_int_t)p->size_bytes));
+			json_object_set_new(o, "offline", json_boolean(p->offline));
 		}
 		json_array_append_new(list, o);
 	}
 	return list;
 }
 
-static json_t *describe_json(struct broker *b, struct topic *t)
+/* The topic's configuration, described; NULL when it is gone. */
+static json_t *configs_json(struct broker *b, const char *name)
 {
-	struct meta_topic *mt = meta_find(&b->meta, t->name);
+	struct meta_topic *mt;
+	json_t *j = NULL;
 
-	return json_pack("{s:s, s:s, s:b, s:i, s:o, s:o}", "name", t->name, "id", t->id, "internal",
-			 t->internal, "replication_factor", t->replication_factor, "partitions",
-			 partitions_json(b, t, 1), "configs",
-			 topic_config_describe(&b->conf, mt ? mt->configs : NULL));
+	pthread_rwlock_rdlock(&b->meta_lock);
+	mt = meta_find(&b->meta, name);
+	if (mt)
+		j = topic_config_describe(&b->conf, mt->configs);
+	pthread_rwlock_unlock(&b->meta_lock);
+	return j;
 }
 
 static int unknown_topic(struct request *r, const char *name)
@@ -153,80 +191,53 @@ static int unknown_topic(struct request *r, const char *name)
 	return http_reply_error(r, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "topic '%s' does not exist", name);
 }
 
-/* Answer with the topic's description (or 404), taking the read lock. */
+/* Answer with the topic's description (or 404). */
 static int reply_describe(struct request *r, const char *name, int status)
 {
-	struct broker *b = r->b;
-	struct topic *t;
-	json_t *j = NULL;
+	struct ops_metadata m;
+	const struct ops_topic_view *t;
+	json_t *j = NULL, *configs = NULL;
 
-	pthread_rwlock_rdlock(&b->meta_lock);
-	t = broker_topic(b, name);
-	if (t)
-		j = describe_json(b, t);
-	pthread_rwlock_unlock(&b->meta_lock);
+	read_metadata(r, &name, 1, 1, &m);
+	t = &m.topics[0];
+	if (!t->rc)
+		configs = configs_json(r->b, name);
+	if (configs)
+		j = json_pack("{s:s, s:s, s:b, s:i, s:o, s:o}", "name", t->name, "id", t->id,
+			      "internal", t->internal, "replication_factor", t->replication_factor,
+			      "partitions", partitions_json(t, 1), "configs", configs);
+	ops_metadata_free(&m);
 	return j ? http_reply_json(r, status, j) : unknown_topic(r, name);
 }
 
-static void add_metadata_topic(struct broker *b, json_t *list, const char *name,
-			       const struct err *why)
+/* One topic of a metadata answer; why: its auto-creation's error. */
+static json_t *metadata_topic_json(const struct ops_topic_view *t, const struct err *why)
 {
-	struct topic *t = broker_topic(b, name);
-
-	if (!t) {
-		int code = why && why->code ? why->code : SLOG_EUNKNOWN_TOPIC_OR_PARTITION;
-		json_array_append_new(list, json_pack("{s:s, s:{s:s, s:s}}", "name", name, "error",
-						      "code", err_name(code), "message",
-						      why && why->code ? why->msg : "topic does not exist"));
-		return;
+	if (t->rc) {
+		int code = why && why->code ? why->code : t->rc;
+		return json_pack("{s:s, s:{s:s, s:s}}", "name", t->name, "error", "code", err_name(code),
+				 "message", why && why->code ? why->msg : "topic does not exist");
 	}
-	json_array_append_new(list, json_pack("{s:s, s:s, s:b, s:I, s:o}", "name", t->name, "id",
-					      t->id, "internal", t->internal, "max_message_bytes",
-					      (json_int_t)t->cfg.max_message_bytes, "partitions",
-					      partitions_json(b, t, 0)));
+	return json_pack("{s:s, s:s, s:b, s:I, s:o}", "name", t->name, "id", t->id, "internal",
+			 t->internal, "max_message_bytes", (json_int_t)t->max_message_bytes,
+			 "partitions", partitions_json(t, 0));
 }
 
-/* Call fn for each name of a comma-separated list (s is modified and restored). */
-static void each_name(char *s, void (*fn)(void *arg, const char *name, size_t i), void *arg)
+/* Split a comma-separated list in place; *n names (empty ones too). */
+static char **split_names(char *s, size_t *n)
 {
-	size_t i = 0;
+	char **v = NULL;
+	size_t cap = 0;
 
-	for (char *p = s, *c; p && *p; p = c ? c + 1 : NULL, i++) {
+	*n = 0;
+	for (char *p = s, *c; p && *p; p = c ? c + 1 : NULL) {
 		c = strchr(p, ',');
 		if (c)
 			*c = '\0';
-		fn(arg, p, i);
-		if (c)
-			*c = ',';
+		v = xgrow(v, &cap, *n + 1, sizeof(*v));
+		v[(*n)++] = p;
 	}
-}
-
-struct metadata_ctx {
-	struct broker *b;
-	json_t *list;
-	struct err *why; /* per name, from auto-creation */
-	size_t n;
-};
-
-static void count_name(void *arg, const char *name, size_t i)
-{
-	(void)name;
-	((struct metadata_ctx *)arg)->n = i + 1;
-}
-
-static void create_name(void *arg, const char *name, size_t i)
-{
-	struct metadata_ctx *m = arg;
-
-	if (topic_name_check(name, &m->why[i]) == 0)
-		controller_ensure_topic(m->b, name, &m->why[i]);
-}
-
-static void describe_name(void *arg, const char *name, size_t i)
-{
-	struct metadata_ctx *m = arg;
-
-	add_metadata_topic(m->b, m->list, name, m->why ? &m->why[i] : NULL);
+	return v;
 }
 
 int api_metadata(struct request *r, char **args)
@@ -235,47 +246,46 @@ int api_metadata(struct request *r, char **args)
 	const char *topics = http_query(r, "topics");
 	const char *create = http_query(r, "auto_create");
 	char *copy = topics ? xstrdup(topics) : NULL;
-	struct metadata_ctx m = { .b = b, .list = json_array() };
-	json_t *j;
+	size_t n = 0;
+	char **names = copy ? split_names(copy, &n) : NULL;
+	struct err *why = xcalloc(n + 1, sizeof(*why));
+	struct ops_metadata m;
+	json_t *list = json_array(), *j;
 
 	(void)args;
-	if (copy) {
-		each_name(copy, count_name, &m);
-		m.why = xcalloc(m.n + 1, sizeof(*m.why));
-		/* Auto-creation takes the write lock: do it before reading. */
-		if (create && (strcmp(create, "true") == 0 || strcmp(create, "1") == 0))
-			each_name(copy, create_name, &m);
-	}
-	pthread_rwlock_rdlock(&b->meta_lock);
-	if (copy) {
-		each_name(copy, describe_name, &m);
-	} else {
-		for (size_t i = 0; i < b->ntopics; i++)
-			add_metadata_topic(b, m.list, b->topics[i]->name, NULL);
-	}
-	j = json_pack("{s:s, s:i, s:o, s:o}", "cluster_id", b->meta.cluster_id, "controller",
-		      b->node_id, "brokers", brokers_json(b), "topics", m.list);
-	pthread_rwlock_unlock(&b->meta_lock);
-	free(m.why);
+	/* Auto-creation takes the write lock: do it before reading. */
+	if (create && (strcmp(create, "true") == 0 || strcmp(create, "1") == 0))
+		for (size_t i = 0; i < n; i++)
+			if (topic_name_check(names[i], &why[i]) == 0)
+				controller_ensure_topic(b, names[i], &why[i]);
+	/* "?topics=" names none: every topic is asked without the parameter. */
+	read_metadata(r, copy ? (const char *const *)(names ? names : &copy) : NULL, n, 0, &m);
+	for (size_t i = 0; i < m.ntopics; i++)
+		json_array_append_new(list, metadata_topic_json(&m.topics[i], names ? &why[i] : NULL));
+	j = json_pack("{s:s, s:i, s:o, s:o}", "cluster_id", m.cluster_id, "controller", m.controller,
+		      "brokers", brokers_json(&m), "topics", list);
+	ops_metadata_free(&m);
+	free(why);
+	free(names);
 	free(copy);
 	return http_reply_json(r, 200, j);
 }
 
 int api_topics_list(struct request *r, char **args)
 {
-	struct broker *b = r->b;
+	struct ops_metadata m;
 	json_t *list = json_array();
 
 	(void)args;
-	pthread_rwlock_rdlock(&b->meta_lock);
-	for (size_t i = 0; i < b->ntopics; i++) {
-		struct topic *t = b->topics[i];
+	read_metadata(r, NULL, 0, 0, &m);
+	for (size_t i = 0; i < m.ntopics; i++) {
+		const struct ops_topic_view *t = &m.topics[i];
 		json_array_append_new(list, json_pack("{s:s, s:s, s:i, s:i, s:b}", "name", t->name,
 						      "id", t->id, "partitions", t->npart,
 						      "replication_factor", t->replication_factor,
 						      "internal", t->internal));
 	}
-	pthread_rwlock_unlock(&b->meta_lock);
+	ops_metadata_free(&m);
 	return http_reply_json(r, 200, json_pack("{s:o}", "topics", list));
 }
 
@@ -372,17 +382,11 @@ int api_topic_delete(struct request *r, char **args)
 
 static int reply_configs(struct request *r, const char *name)
 {
-	struct broker *b = r->b;
-	struct meta_topic *mt;
-	json_t *j = NULL;
+	json_t *configs = configs_json(r->b, name);
 
-	pthread_rwlock_rdlock(&b->meta_lock);
-	mt = meta_find(&b->meta, name);
-	if (mt)
-		j = json_pack("{s:s, s:o}", "name", name, "configs",
-			      topic_config_describe(&b->conf, mt->configs));
-	pthread_rwlock_unlock(&b->meta_lock);
-	return j ? http_reply_json(r, 200, j) : unknown_topic(r, name);
+	if (!configs)
+		return unknown_topic(r, name);
+	return http_reply_json(r, 200, json_pack("{s:s, s:o}", "name", name, "configs", configs));
 }
 
 int api_topic_configs_get(struct request *r, char **args)

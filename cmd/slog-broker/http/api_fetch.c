@@ -17,7 +17,10 @@
  * is released; the region's segment reference keeps the file readable.
  *
  * At the high watermark with max_wait_ms > 0 the request suspends until
- * an append passes its offset or the wait runs out (fetch_wait.h).
+ * an append passes its offset or the wait runs out (ops_fetch, fetch_wait.h).
+ *
+ * The fetch itself is ops_fetch (replica/ops.h); this file parses the
+ * query, and renders the answer.
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -29,8 +32,7 @@
 #include "broker.h"
 #include "http/api.h"
 #include "ndjson.h"
-#include "replica/registry.h"
-#include "storage/dir_gate.h"
+#include "replica/ops.h"
 #include "storage/fileio.h"
 #include "units.h"
 #include "xalloc.h"
@@ -40,21 +42,19 @@
 
 struct fetch_state {
 	char topic[TOPIC_NAME_MAX + 1];
-	int32_t partition;
-	int64_t offset;
-	int64_t max_bytes;
-	int64_t max_wait_ms;
 	int binary;
-	int waited;
-	int at;                /* offsets: AT_*; AT_TIME's time is in offset */
-	struct dir_gate_wait gate; /* waiting for a log dir's slot */
+	struct ops_ctx ctx;
+	struct ops_fetch op;        /* one partition */
+	struct ops_fetch_part part;
+	struct ops_list_offsets offsets;
 };
 
 static void fetch_state_free(void *p)
 {
 	struct fetch_state *fs = p;
 
-	dir_gate_forget(&fs->gate);
+	ops_fetch_release(&fs->op);
+	dir_gate_forget(&fs->offsets.gate);
 	free(fs);
 }
 
@@ -90,7 +90,7 @@ static int check_stored(struct partition *p, const struct plog_region *reg, size
 
 /* An NDJSON answer in the making: where it stands against max_bytes. */
 struct ndjson_answer {
-	const struct fetch_state *fs;
+	const struct ops_fetch_part *fp;
 	size_t record_limit;  /* message.max.uncompressed.bytes */
 	struct buf out;
 	int64_t next;         /* the first offset not rendered */
@@ -116,7 +116,7 @@ static int too_large(struct ndjson_answer *a, const struct record *rec, struct e
 }
 
 /*
- * Render one batch's records from fs->offset on, read in steps (a record's
+ * Render one batch's records from fp->offset on, read in steps (a record's
  * worth of scratch: a batch of a few KiB may expand to hundreds of MiB).
  * Stops before a record that would take the answer past max_bytes, unless
  * the answer is still empty: a reader always makes progress.
@@ -134,7 +134,7 @@ static int render_batch(struct ndjson_answer *a, const uint8_t *p, const struct 
 	while ((rc = batch_iter_next(&it, &rec, e)) == 1) {
 		size_t mark = a->out.len;
 
-		if (rec.offset < a->fs->offset)
+		if (rec.offset < a->fp->offset)
 			continue;
 		if (record_bytes(&rec) > a->record_limit) {
 			/* Stored before the limit was lowered (or by an older broker):
@@ -146,8 +146,8 @@ static int render_batch(struct ndjson_answer *a, const uint8_t *p, const struct 
 				rc = too_large(a, &rec, e);
 			break;
 		}
-		ndjson_write(&a->out, a->fs->topic, a->fs->partition, &rec);
-		if (a->records && a->out.len > (size_t)a->fs->max_bytes) {
+		ndjson_write(&a->out, a->fp->topic, a->fp->partition, &rec);
+		if (a->records && a->out.len > (size_t)a->fp->max_bytes) {
 			buf_setlen(&a->out, mark);
 			a->full = 1;
 			a->next = rec.offset;
@@ -197,25 +197,23 @@ static int region_ndjson(struct partition *p, const struct plog_region *reg,
 }
 
 /*
- * The NDJSON answer, rendered after the metadata lock is released; p is a
- * reference the caller took (partition_get), given back here.
+ * The NDJSON answer, rendered after the metadata lock is released, from
+ * the part's region; the part's reference keeps the partition.
  */
-static int reply_ndjson(struct request *r, struct partition *p, struct plog_region *reg,
-			int64_t start, int64_t hw)
+static int reply_ndjson(struct request *r, struct ops_fetch_part *fp)
 {
-	struct fetch_state *fs = r->state;
-	struct ndjson_answer a = { .fs = fs, .out = BUF_INIT, .next = fs->offset, .too_large = -1 };
+	struct ndjson_answer a = { .fp = fp, .out = BUF_INIT, .next = fp->offset, .too_large = -1 };
+	struct partition *p = fp->p;
 	struct err e;
 	int rc;
 
 	a.record_limit = (size_t)conf_get_num(&r->b->conf, "message.max.uncompressed.bytes");
-	rc = reg->length ? region_ndjson(p, reg, &a, &e) : 0;
-	plog_region_release(reg);
+	rc = fp->reg.length ? region_ndjson(p, &fp->reg, &a, &e) : 0;
 	if (!rc) {
 		p->bytes_out += a.out.len;
 		p->records_out += a.records;
 	}
-	partition_put(p);
+	ops_fetch_part_release(fp);
 	if (rc) {
 		buf_free(&a.out);
 		if (a.too_large < 0)
@@ -223,136 +221,58 @@ static int reply_ndjson(struct request *r, struct partition *p, struct plog_regi
 		return http_reply_error_with(r, rc, json_pack("{s:I}", "offset", (json_int_t)a.too_large),
 					     "%s", e.msg);
 	}
-	offsets_headers(r, start, hw, a.next);
+	offsets_headers(r, fp->log_start, fp->hw, a.next);
 	return http_reply(r, 200, "application/x-ndjson", &a.out);
 }
 
-static void wake_fetch(struct fetch_wait *w)
+/* The binary answer: the region, sent by the kernel. */
+static int reply_region(struct request *r, struct ops_fetch_part *fp)
 {
-	http_resume(w->arg);
-}
-
-static int do_fetch(struct request *r);
-
-static int fetch_again(struct request *r)
-{
-	return do_fetch(r);
-}
-
-/*
- * The request's partition, with a reference taken under meta_lock and
- * the lock released: a read may wait behind an append blocked on a
- * stalled disk, and must not hold the lock meanwhile (broker.h).  NULL
- * when it does not exist; the answer is then sent.
- */
-static struct partition *hold_partition(struct request *r)
-{
-	struct fetch_state *fs = r->state;
-	struct broker *b = r->b;
-	struct topic *t;
-	struct partition *p;
-	int32_t n;
-
-	pthread_rwlock_rdlock(&b->meta_lock);
-	t = broker_topic(b, fs->topic);
-	p = t ? topic_partition(t, fs->partition) : NULL;
-	if (p) {
-		partition_get(p);
-		pthread_rwlock_unlock(&b->meta_lock);
-		return p;
-	}
-	n = t ? t->npart : 0;
-	pthread_rwlock_unlock(&b->meta_lock);
-	if (!t)
-		http_reply_error(r, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "topic '%s' does not exist",
-				 fs->topic);
-	else
-		http_reply_error(r, SLOG_EUNKNOWN_TOPIC_OR_PARTITION,
-				 "topic '%s' has no partition %d (it has %d)", fs->topic, fs->partition, n);
-	return NULL;
-}
-
-/*
- * Nothing to read yet: wait for an append or the deadline.  The waiter is
- * registered under meta_lock, where a deletion cannot slip in between
- * (it drops a deleted partition's waiters under the lock for writing);
- * a partition deleted already is looked up again at once.
- */
-static int wait_for_data(struct request *r, struct partition *p)
-{
-	struct fetch_state *fs = r->state;
-	struct broker *b = r->b;
-
-	fs->waited = 1;
-	r->wait.part = p;
-	r->wait.offset = fs->offset;
-	r->wait.deadline_ms = clock_mono_ms() + fs->max_wait_ms;
-	r->wait.wake = wake_fetch;
-	r->wait.arg = r;
-	http_suspend(r, fetch_again);
-	pthread_rwlock_rdlock(&b->meta_lock);
-	if (atomic_load(&p->deleted))
-		http_resume(r);
-	else
-		fetch_waits_add(b->waits, &r->wait);
-	pthread_rwlock_unlock(&b->meta_lock);
-	partition_put(p); /* a registered waiter is dropped before p goes */
-	return 1;
-}
-
-static int do_fetch(struct request *r)
-{
-	struct fetch_state *fs = r->state;
-	struct broker *b = r->b;
-	struct plog_region reg;
-	struct partition *p = hold_partition(r);
-	int64_t start, hw;
+	struct partition *p = fp->p;
+	uint64_t pos = fp->reg.position, len = fp->reg.length;
 	struct err e;
-	int rc;
+	int fd = len ? segment_fd_dup(fp->reg.seg, &e) : -1;
 
-	if (!p)
-		return 1;
-	/* The read waits behind an append to a stalled disk (dir_gate.h). */
-	if (!api_enter_dirs(r, dir_gate_bit(p->dir), &fs->gate, fetch_again)) {
-		partition_put(p);
-		return 1;
-	}
-	hw = p->hw;
-	plog_offsets(p->log, &start, NULL);
-	if (fs->offset < 0)
-		fs->offset = start;
-	rc = plog_read(p->log, fs->offset, hw, (size_t)fs->max_bytes, &reg, &e);
-	dir_gate_leave(b->gate, dir_gate_bit(p->dir));
-	if (rc) {
-		partition_put(p);
-		if (rc == SLOG_EOFFSET_OUT_OF_RANGE)
-			return http_reply_error_with(r, rc, json_pack("{s:I, s:I}", "log_start_offset",
-								      (json_int_t)start, "high_watermark",
-								      (json_int_t)hw),
-						     "%s", e.msg);
-		return http_reply_err(r, &e);
-	}
-	if (reg.length == 0 && fs->max_wait_ms > 0 && !fs->waited && !b->stopping) {
-		plog_region_release(&reg);
-		return wait_for_data(r, p);
-	}
-	if (!fs->binary)
-		return reply_ndjson(r, p, &reg, start, hw);
-	offsets_headers(r, start, hw, reg.length ? reg.next_offset : fs->offset);
-	int fd = reg.length ? segment_fd_dup(reg.seg, &e) : -1;
-	uint64_t pos = reg.position, len = reg.length;
-
+	offsets_headers(r, fp->log_start, fp->hw, len ? fp->reg.next_offset : fp->offset);
 	p->bytes_out += len;
 	/* Offsets served: the records, less any compaction left out. */
 	if (len)
-		p->records_out += (uint64_t)(reg.next_offset - fs->offset);
-	plog_region_release(&reg);
-	partition_put(p);
+		p->records_out += (uint64_t)(fp->reg.next_offset - fp->offset);
+	ops_fetch_part_release(fp);
 	if (!len)
 		return http_reply(r, 200, "application/x-slog-batch", NULL);
 	if (fd < 0)
 		return http_reply_error(r, SLOG_ESTORAGE, "cannot duplicate a segment descriptor");
 	return http_reply_fd(r, 200, "application/x-slog-batch", fd, pos, len);
+}
+
+static void park(void *arg);
+
+static void resume(void *arg)
+{
+	http_resume(arg);
+}
+
+static int do_fetch(struct request *r)
+{
+	struct fetch_state *fs = r->state;
+	struct ops_fetch_part *fp = &fs->part;
+
+	if (ops_fetch(r->b, &fs->ctx, &fs->op) == OPS_PENDING)
+		return 1;
+	if (fp->rc == SLOG_EOFFSET_OUT_OF_RANGE)
+		return http_reply_error_with(r, fp->rc, json_pack("{s:I, s:I}", "log_start_offset",
+								  (json_int_t)fp->log_start,
+								  "high_watermark", (json_int_t)fp->hw),
+					     "%s", fp->err.msg);
+	if (fp->rc)
+		return http_reply_err(r, &fp->err);
+	return fs->binary ? reply_region(r, fp) : reply_ndjson(r, fp);
+}
+
+static void park(void *arg)
+{
+	http_suspend(arg, do_fetch);
 }
 
 /* A numeric query parameter in [min, max], or dflt when absent. */
@@ -372,92 +292,90 @@ static int query_num(struct request *r, const char *name, int64_t min, int64_t m
 	return 0;
 }
 
-int api_fetch(struct request *r, char **args)
+/* The request's state, with its context and hooks; NULL after answering
+ * for a path that names no partition. */
+static struct fetch_state *new_state(struct request *r, char **args)
 {
 	struct fetch_state *fs = xcalloc(1, sizeof(*fs));
-	const char *accept = http_header(r, "Accept");
-	const char *isolation = http_query(r, "isolation");
+	int32_t partition = api_partition_arg(args[1]);
 
 	r->state = fs;
 	r->free_state = fetch_state_free;
 	snprintf(fs->topic, sizeof(fs->topic), "%s", args[0]);
-	fs->partition = api_partition_arg(args[1]);
-	if (fs->partition < 0)
+	api_ops_ctx(r, &fs->ctx);
+	ops_fetch_part_init(&fs->part, fs->topic, partition, -1, FETCH_DEFAULT_BYTES);
+	fs->op.parts = &fs->part;
+	fs->op.nparts = 1;
+	fs->op.replica_id = -1;
+	fs->op.min_bytes = 1;
+	fs->op.resume = (struct ops_resume){ .park = park, .wake = resume, .arg = r };
+	return fs;
+}
+
+int api_fetch(struct request *r, char **args)
+{
+	struct fetch_state *fs = new_state(r, args);
+	const char *accept = http_header(r, "Accept");
+	const char *isolation = http_query(r, "isolation");
+
+	if (fs->part.partition < 0)
 		return http_reply_error(r, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "'%s' is not a partition number",
 					args[1]);
-	if (query_num(r, "offset", 0, INT64_MAX, -1, &fs->offset) ||
-	    query_num(r, "max_bytes", 1, FETCH_MAX_BYTES, FETCH_DEFAULT_BYTES, &fs->max_bytes) ||
-	    query_num(r, "max_wait_ms", 0, INT64_MAX, 0, &fs->max_wait_ms))
+	if (query_num(r, "offset", 0, INT64_MAX, -1, &fs->part.offset) ||
+	    query_num(r, "max_bytes", 1, FETCH_MAX_BYTES, FETCH_DEFAULT_BYTES, &fs->part.max_bytes) ||
+	    query_num(r, "max_wait_ms", 0, INT64_MAX, 0, &fs->op.max_wait_ms))
 		return 1;
 	if (isolation && strcmp(isolation, "read_uncommitted") != 0 &&
 	    strcmp(isolation, "read_committed") != 0)
 		return http_reply_error(r, SLOG_EINVALID_REQUEST,
 					"isolation must be read_committed or read_uncommitted");
-	if (fs->max_wait_ms > r->b->fetch_max_wait_ms)
-		fs->max_wait_ms = r->b->fetch_max_wait_ms;
+	if (fs->op.max_wait_ms > r->b->fetch_max_wait_ms)
+		fs->op.max_wait_ms = r->b->fetch_max_wait_ms;
+	fs->op.max_bytes = fs->part.max_bytes;
 	fs->binary = accept && strstr(accept, "application/x-slog-batch") != NULL;
 	return do_fetch(r);
 }
 
-enum { AT_EARLIEST, AT_LATEST, AT_TIME };
-
 static int do_offsets(struct request *r)
 {
 	struct fetch_state *fs = r->state;
-	struct broker *b = r->b;
-	int64_t start, offset, ts = -1;
-	struct partition *p = hold_partition(r);
+	struct ops_list_offsets *lo = &fs->offsets;
 	struct err e;
+	int rc = ops_list_offsets(r->b, &fs->ctx, lo, &e);
 	json_t *j;
 
-	if (!p)
+	if (rc == OPS_PENDING)
 		return 1;
-	if (!api_enter_dirs(r, dir_gate_bit(p->dir), &fs->gate, do_offsets)) {
-		partition_put(p);
-		return 1;
-	}
-	plog_offsets(p->log, &start, NULL);
-	offset = fs->at == AT_EARLIEST ? start : p->hw;
-	if (fs->at == AT_TIME) {
-		int rc = plog_find_timestamp(p->log, fs->offset, &offset, &ts, &e);
-		if (rc < 0) {
-			dir_gate_leave(b->gate, dir_gate_bit(p->dir));
-			partition_put(p);
-			return http_reply_err(r, &e);
-		}
-		if (rc == 0 || offset >= p->hw) {
-			offset = p->hw; /* every record is older: the end */
-			ts = -1;
-		}
-	}
-	dir_gate_leave(b->gate, dir_gate_bit(p->dir));
-	partition_put(p);
-	j = json_pack("{s:s, s:i, s:I, s:I}", "topic", fs->topic, "partition", fs->partition, "offset",
-		      (json_int_t)offset, "timestamp", (json_int_t)ts);
+	if (rc)
+		return http_reply_err(r, &e);
+	j = json_pack("{s:s, s:i, s:I, s:I}", "topic", fs->topic, "partition", lo->partition, "offset",
+		      (json_int_t)lo->offset, "timestamp", (json_int_t)lo->timestamp);
 	return http_reply_json(r, 200, j);
+}
+
+static void park_offsets(void *arg)
+{
+	http_suspend(arg, do_offsets);
 }
 
 int api_offsets(struct request *r, char **args)
 {
 	const char *at = http_query(r, "at");
-	struct fetch_state *fs = xcalloc(1, sizeof(*fs));
+	struct fetch_state *fs = new_state(r, args);
+	struct ops_list_offsets *lo = &fs->offsets;
 
-	r->state = fs;
-	r->free_state = fetch_state_free;
-	snprintf(fs->topic, sizeof(fs->topic), "%s", args[0]);
-	fs->partition = api_partition_arg(args[1]);
-	if (fs->partition < 0)
+	lo->topic = fs->topic;
+	lo->partition = fs->part.partition;
+	lo->resume = (struct ops_resume){ .park = park_offsets, .wake = resume, .arg = r };
+	if (lo->partition < 0)
 		return http_reply_error(r, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "%s-%s does not exist",
 					args[0], args[1]);
-	if (!at || strcmp(at, "latest") == 0) {
-		fs->at = AT_LATEST;
-	} else if (strcmp(at, "earliest") == 0) {
-		fs->at = AT_EARLIEST;
-	} else {
-		if (units_parse_int(at, 0, INT64_MAX, &fs->offset, NULL))
-			return http_reply_error(r, SLOG_EINVALID_REQUEST,
-						"at must be earliest, latest or a time in ms since the epoch");
-		fs->at = AT_TIME;
-	}
+	if (!at || strcmp(at, "latest") == 0)
+		lo->at = OPS_AT_LATEST;
+	else if (strcmp(at, "earliest") == 0)
+		lo->at = OPS_AT_EARLIEST;
+	else if (units_parse_int(at, 0, INT64_MAX, &lo->at, NULL))
+		return http_reply_error(r, SLOG_EINVALID_REQUEST,
+					"at must be earliest, latest or a time in ms since the epoch");
 	return do_offsets(r);
 }

@@ -26,6 +26,7 @@
 #include "http/api.h"
 #include "http/group_json.h"
 #include "replica/registry.h"
+#include "storage/flusher.h"
 #include "units.h"
 #include "xalloc.h"
 

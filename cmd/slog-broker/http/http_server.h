@@ -28,8 +28,6 @@
 #include "buf.h"
 #include "err.h"
 #include "metrics.h"
-#include "replica/fetch_wait.h"
-#include "storage/flusher.h"
 
 struct broker;
 struct http_server;
@@ -56,9 +54,6 @@ struct request {
 	int status;
 	int phase;
 	int (*resume)(struct request *r); /* continuation after http_resume */
-	/* What a suspended request waits with (one at a time). */
-	struct fetch_wait wait;
-	struct flush_req flush;
 	/* Handler state kept across a suspension; freed with the request. */
 	void *state;
 	void (*free_state)(void *state);

@@ -12,7 +12,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "broker.h"
+#include "clock.h"
 #include "xalloc.h"
 
 struct fetch_waits {
@@ -70,19 +70,26 @@ static void heap_remove(struct fetch_waits *fw, struct fetch_wait *w)
 	}
 }
 
-/* Unlink w from its partition and the heap, then wake it.  lock held. */
-static void wake_locked(struct fetch_waits *fw, struct fetch_wait *w)
+/* Unlink w from its partition and the heap.  lock held. */
+static void unlink_locked(struct fetch_waits *fw, struct fetch_wait *w)
 {
-	struct partition *p = w->part;
+	struct fetch_wait_list *l = w->list;
 
+	w->queued = 0;
 	if (w->prev)
 		w->prev->next = w->next;
 	else
-		p->waiters = w->next;
+		l->head = w->next;
 	if (w->next)
 		w->next->prev = w->prev;
-	p->nwaiters--;
+	l->n--;
 	heap_remove(fw, w);
+}
+
+/* Unlink w, then wake it.  lock held. */
+static void wake_locked(struct fetch_waits *fw, struct fetch_wait *w)
+{
+	unlink_locked(fw, w);
 	w->wake(w);
 }
 
@@ -141,20 +148,21 @@ void fetch_waits_stop(struct fetch_waits *fw)
 
 void fetch_waits_add(struct fetch_waits *fw, struct fetch_wait *w)
 {
-	struct partition *p = w->part;
+	struct fetch_wait_list *l = w->list;
 
 	pthread_mutex_lock(&fw->lock);
-	if (p->hw > w->offset || fw->stop) {
+	if (*w->hw > w->offset || fw->stop) {
 		pthread_mutex_unlock(&fw->lock);
 		w->wake(w);
 		return;
 	}
+	w->queued = 1;
 	w->prev = NULL;
-	w->next = p->waiters;
-	if (p->waiters)
-		p->waiters->prev = w;
-	p->waiters = w;
-	p->nwaiters++;
+	w->next = l->head;
+	if (l->head)
+		l->head->prev = w;
+	l->head = w;
+	l->n++;
 	fw->heap = xgrow(fw->heap, &fw->cap, fw->n + 1, sizeof(*fw->heap));
 	w->heap_idx = fw->n;
 	fw->heap[fw->n++] = w;
@@ -164,25 +172,33 @@ void fetch_waits_add(struct fetch_waits *fw, struct fetch_wait *w)
 	pthread_mutex_unlock(&fw->lock);
 }
 
-void fetch_waits_notify(struct fetch_waits *fw, struct partition *p)
+void fetch_waits_cancel(struct fetch_waits *fw, struct fetch_wait *w)
+{
+	pthread_mutex_lock(&fw->lock);
+	if (w->queued)
+		unlink_locked(fw, w);
+	pthread_mutex_unlock(&fw->lock);
+}
+
+void fetch_waits_notify(struct fetch_waits *fw, struct fetch_wait_list *l)
 {
 	struct fetch_wait *w, *next;
 
-	if (p->nwaiters == 0)
+	if (l->n == 0)
 		return;
 	pthread_mutex_lock(&fw->lock);
-	for (w = p->waiters; w; w = next) {
+	for (w = l->head; w; w = next) {
 		next = w->next;
-		if (p->hw > w->offset)
+		if (*w->hw > w->offset)
 			wake_locked(fw, w);
 	}
 	pthread_mutex_unlock(&fw->lock);
 }
 
-void fetch_waits_drop_partition(struct fetch_waits *fw, struct partition *p)
+void fetch_waits_drop_partition(struct fetch_waits *fw, struct fetch_wait_list *l)
 {
 	pthread_mutex_lock(&fw->lock);
-	while (p->waiters)
-		wake_locked(fw, p->waiters);
+	while (l->head)
+		wake_locked(fw, l->head);
 	pthread_mutex_unlock(&fw->lock);
 }

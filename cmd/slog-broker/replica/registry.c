@@ -246,7 +246,7 @@ struct topic *registry_detach(struct broker *b, const char *name)
 		struct partition *p = t->parts[i];
 
 		atomic_store(&p->deleted, 1);
-		fetch_waits_drop_partition(b->waits, p);
+		fetch_waits_drop_partition(b->waits, &p->waiters);
 		/* Stops a compaction of p at its next batch: the cleaner's
 		 * reference keeps p until then, and its put removes the files. */
 		atomic_store(&p->clean_cancel, 1);
@@ -309,5 +309,5 @@ void partition_appended(struct broker *b, struct partition *p, int64_t log_end)
 	/* Appends finish out of order across threads: only ever move forward. */
 	while (log_end > hw && !atomic_compare_exchange_weak(&p->hw, &hw, log_end))
 		;
-	fetch_waits_notify(b->waits, p);
+	fetch_waits_notify(b->waits, &p->waiters);
 }

@@ -567,6 +567,16 @@ int plog_find_timestamp(struct plog *l, int64_t ts, int64_t *offset, int64_t *fo
 	}
 }
 
+int64_t plog_epoch_end_offset(struct plog *l, int32_t epoch, int32_t *found_epoch)
+{
+	int64_t end;
+
+	pthread_mutex_lock(&l->lock);
+	end = leader_epochs_end_offset(&l->epochs, epoch, l->log_end, found_epoch);
+	pthread_mutex_unlock(&l->lock);
+	return end;
+}
+
 void plog_offsets(struct plog *l, int64_t *log_start, int64_t *log_end)
 {
 	if (log_start)
@@ -629,16 +639,6 @@ int32_t plog_latest_epoch(struct plog *l)
 
 	pthread_mutex_lock(&l->lock);
 	v = leader_epochs_latest(&l->epochs);
-	pthread_mutex_unlock(&l->lock);
-	return v;
-}
-
-int64_t plog_epoch_end_offset(struct plog *l, int32_t epoch, int32_t *found_epoch)
-{
-	int64_t v;
-
-	pthread_mutex_lock(&l->lock);
-	v = leader_epochs_end_offset(&l->epochs, epoch, l->log_end, found_epoch);
 	pthread_mutex_unlock(&l->lock);
 	return v;
 }

@@ -1,0 +1,96 @@
+/*
+ * ops.c: what the operations share (ops_internal.h): log dir admission
+ * without a thread, partition lookup, the leader epoch check.  The
+ * operations themselves are in ops_produce.c, ops_fetch.c and
+ * ops_metadata.c; ops.h describes them.
+ */
+#include "replica/ops_internal.h"
+
+#include "broker.h"
+#include "replica/registry.h"
+
+static void gate_wake(struct dir_gate_wait *w)
+{
+	const struct ops_resume *rs = w->arg;
+
+	rs->wake(rs->arg);
+}
+
+int ops_park_for_dirs(struct broker *b, uint64_t dirs, struct dir_gate_wait *w,
+		      const struct ops_resume *rs)
+{
+	int in;
+
+	/*
+	 * Park first, then queue.  A wake can come from another thread as
+	 * soon as the waiter is queued, and must never come before its park.
+	 */
+	w->wake = gate_wake;
+	w->arg = (void *)rs;
+	rs->park(rs->arg);
+	in = dir_gate_enter(b->gate, dirs, w);
+	if (in == 1)
+		dir_gate_leave(b->gate, dirs); /* a slot freed meanwhile: give it back */
+	if (in != 0)
+		rs->wake(rs->arg);             /* and let the caller try again at once */
+	return OPS_PENDING;
+}
+
+int ops_enter_dirs(struct broker *b, uint64_t dirs, struct dir_gate_wait *w,
+		   const struct ops_resume *rs, struct err *e)
+{
+	int in = dir_gate_try(b->gate, dirs, w);
+
+	if (in == 1)
+		return 1;
+	if (in < 0)
+		return ops_dirs_closed(e);
+	ops_park_for_dirs(b, dirs, w, rs);
+	return 0;
+}
+
+int ops_dirs_closed(struct err *e)
+{
+	return err_set(e, SLOG_ESTORAGE,
+		       "the partition's log dir did not answer before the broker stopped");
+}
+
+struct partition *ops_find_partition(struct broker *b, const char *topic, int32_t partition,
+				     struct err *e)
+{
+	struct topic *t = broker_topic(b, topic);
+	struct partition *p = t ? topic_partition(t, partition) : NULL;
+
+	if (p)
+		return partition_get(p);
+	if (!t)
+		err_set(e, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "topic '%s' does not exist", topic);
+	else
+		err_set(e, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "topic '%s' has no partition %d (it has %d)",
+			topic, partition, t->npart);
+	return NULL;
+}
+
+struct partition *ops_hold_partition(struct broker *b, const char *topic, int32_t partition,
+				     struct err *e)
+{
+	struct partition *p;
+
+	pthread_rwlock_rdlock(&b->meta_lock);
+	p = ops_find_partition(b, topic, partition, e);
+	pthread_rwlock_unlock(&b->meta_lock);
+	return p;
+}
+
+int ops_check_epoch(const struct partition *p, int32_t current_leader_epoch, struct err *e)
+{
+	if (current_leader_epoch < 0 || current_leader_epoch == p->leader_epoch)
+		return 0;
+	if (current_leader_epoch < p->leader_epoch)
+		return err_set(e, SLOG_EFENCED_LEADER_EPOCH,
+			       "leader epoch %d of %s-%d is older than the partition's (%d)",
+			       current_leader_epoch, p->topic->name, p->id, p->leader_epoch);
+	return err_set(e, SLOG_EUNKNOWN_LEADER_EPOCH,
+		       "leader epoch %d of %s-%d is newer than the partition's (%d)",
+		       current_leader_epoch, p->topic->name, p->id, p->leader_epoch);
+}

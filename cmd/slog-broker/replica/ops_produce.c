@@ -1,0 +1,474 @@
+/*
+ * ops_produce.c: records in (ops.h), for any front end.
+ *
+ * A produce goes through steps the front end calls in order, because a
+ * front end that encodes records itself (HTTP's NDJSON) needs the topic's
+ * rules between them: validate the batches (no lock: the costly part),
+ * open the topic (meta_lock, briefly: copy its config, take references),
+ * check the batches against the topic or encode records under its rules,
+ * take the partitions the records chose, then ops_produce: append, and
+ * for acks=all wait for the fsync.  Nothing is appended unless every step
+ * before passed, so an invalid request leaves the topic untouched.
+ *
+ * A batch's bytes are copied once, from the request into the log: a body
+ * of batches is appended in place, unless the topic's compression.type
+ * asks for another codec and the batches are re-encoded.
+ *
+ * meta_lock is held only to find the topic and take references; the
+ * checks, the append (a write that blocks on a stalled disk) and the flush
+ * run without it.  A partition whose topic was deleted before its append
+ * gets nothing appended and answers UNKNOWN_TOPIC_OR_PARTITION; one
+ * deleted during its append keeps the append's answer, as if the records
+ * had come just before the delete (they go with the topic's files).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch_check.h"
+#include "batch_iter.h"
+#include "broker.h"
+#include "endian_io.h"
+#include "replica/ops_internal.h"
+#include "replica/registry.h"
+#include "xalloc.h"
+
+enum { PHASE_APPEND, PHASE_FLUSH, PHASE_DONE };
+
+void ops_produce_init(struct ops_produce *req, const char *topic, int32_t fixed, int acks)
+{
+	memset(req, 0, sizeof(*req));
+	snprintf(req->topic, sizeof(req->topic), "%s", topic);
+	req->fixed = fixed;
+	req->acks = acks;
+}
+
+void ops_produce_free(struct ops_produce *req)
+{
+	dir_gate_forget(&req->gate);
+	for (size_t i = 0; i < req->nparts; i++) {
+		if (req->parts[i].p)
+			partition_put(req->parts[i].p);
+		batch_builder_free(&req->parts[i].bb);
+		buf_free(&req->parts[i].data);
+	}
+	if (req->t)
+		topic_put(req->t);
+	free(req->parts);
+	req->parts = NULL;
+	req->nparts = 0;
+	req->t = NULL;
+}
+
+struct ops_produce_part *ops_produce_part(struct ops_produce *req, int32_t partition)
+{
+	const struct topic_config *cfg = &req->cfg;
+	struct ops_produce_part *po;
+
+	for (size_t i = 0; i < req->nparts; i++)
+		if (req->parts[i].partition == partition)
+			return &req->parts[i];
+	req->parts = xrealloc(req->parts, (req->nparts + 1) * sizeof(*req->parts));
+	po = &req->parts[req->nparts++];
+	memset(po, 0, sizeof(*po));
+	po->partition = partition;
+	po->req = req;
+	batch_builder_init(&po->bb, cfg->compression < 0 ? CODEC_NONE : cfg->compression, 0);
+	if (cfg->log_append_time)
+		po->bb.attributes_extra = BATCH_ATTR_LOG_APPEND_TIME;
+	return po;
+}
+
+int32_t ops_produce_sticky(struct ops_produce *req)
+{
+	return (int32_t)(atomic_fetch_add(&req->t->sticky, 1) % (uint32_t)req->npart);
+}
+
+/* ---- the topic's rules ---- */
+
+/* Compaction keeps the last record of each key: a record needs one. */
+static int check_key(const struct ops_produce *req, const struct record *rec, int64_t line,
+		     struct err *e)
+{
+	if (req->cfg.cleanup_policy == CLEANUP_DELETE || rec->key)
+		return 0;
+	if (line > 0)
+		return err_set(e, SLOG_EINVALID_RECORD,
+			       "line %lld: topic '%s' is compacted: every record needs a key",
+			       (long long)line, req->topic);
+	return err_set(e, SLOG_EINVALID_RECORD, "topic '%s' is compacted: every record needs a key",
+		       req->topic);
+}
+
+/* The topic's timestamp rules, for a record the broker encodes itself. */
+static int check_timestamp(const struct topic_config *cfg, struct record *rec, int64_t now,
+			   int64_t line, struct err *e)
+{
+	/* Negative is refused whatever the topic, as in a batch (batch.c). */
+	if (rec->timestamp < 0)
+		return err_set(e, SLOG_EINVALID_TIMESTAMP, "line %lld: timestamp %lld is negative",
+			       (long long)line, (long long)rec->timestamp);
+	if (cfg->log_append_time) {
+		rec->timestamp = now;
+		return 0;
+	}
+	if (cfg->ts_after_max_ms >= 0 && rec->timestamp > now + cfg->ts_after_max_ms)
+		return err_set(e, SLOG_EINVALID_TIMESTAMP,
+			       "line %lld: timestamp %lld is more than message.timestamp.after.max.ms ahead",
+			       (long long)line, (long long)rec->timestamp);
+	if (cfg->ts_before_max_ms >= 0 && rec->timestamp < now - cfg->ts_before_max_ms)
+		return err_set(e, SLOG_EINVALID_TIMESTAMP,
+			       "line %lld: timestamp %lld is more than message.timestamp.before.max.ms old",
+			       (long long)line, (long long)rec->timestamp);
+	return 0;
+}
+
+int ops_produce_check_record(const struct ops_produce *req, struct record *rec, int64_t now,
+			     int64_t line, struct err *e)
+{
+	int rc = check_timestamp(&req->cfg, rec, now, line, e);
+
+	return rc ? rc : check_key(req, rec, line, e);
+}
+
+/* The broker's bound on a produced batch's decompressed records. */
+static size_t records_limit(const struct broker *b)
+{
+	return (size_t)conf_get_num(&b->conf, "message.max.uncompressed.bytes");
+}
+
+int ops_produce_validate(struct broker *b, const uint8_t *body, size_t len, struct err *e)
+{
+	size_t off = 0, limit = records_limit(b);
+	struct buf scratch = BUF_INIT;
+	int rc = 0;
+
+	/* Records are read in steps and bounded by the limit, so a bomb is
+	 * refused after at most that much work and a record's memory. */
+	if (len == 0)
+		return err_set(e, SLOG_EINVALID_RECORD, "the request holds no record batch");
+	while (off < len && !rc) {
+		struct batch_header h;
+
+		rc = batch_next_in(body + off, len - off, &h, e);
+		if (!rc)
+			rc = batch_validate_within(body + off, batch_size(&h), BATCH_CHECK_PRODUCE, limit,
+						   &h, &scratch, e);
+		if (rc == SLOG_EMESSAGE_TOO_LARGE)
+			rc = err_set(e, rc, "a batch's records expand beyond message.max.uncompressed.bytes "
+				     "(%zu bytes) of the broker", limit);
+		off += rc ? 0 : batch_size(&h);
+	}
+	buf_free(&scratch);
+	return rc;
+}
+
+/* The topic's rules for one valid batch: size, timestamps, keys. */
+static int check_batch(const struct ops_produce *req, const uint8_t *p,
+		       const struct batch_header *h, size_t limit, int64_t now, struct buf *scratch,
+		       struct err *e)
+{
+	const struct topic_config *cfg = &req->cfg;
+	struct batch_iter it;
+	struct record rec;
+	int rc = 0;
+
+	if ((int64_t)batch_size(h) > cfg->max_message_bytes)
+		return err_set(e, SLOG_EMESSAGE_TOO_LARGE,
+			       "a batch of %zu bytes exceeds max.message.bytes (%lld) of topic '%s'",
+			       batch_size(h), (long long)cfg->max_message_bytes, req->topic);
+	if (!cfg->log_append_time && cfg->ts_after_max_ms >= 0 &&
+	    h->max_timestamp > now + cfg->ts_after_max_ms)
+		return err_set(e, SLOG_EINVALID_TIMESTAMP,
+			       "timestamp %lld is more than message.timestamp.after.max.ms ahead",
+			       (long long)h->max_timestamp);
+	if (!cfg->log_append_time && cfg->ts_before_max_ms >= 0 &&
+	    h->base_timestamp < now - cfg->ts_before_max_ms)
+		return err_set(e, SLOG_EINVALID_TIMESTAMP,
+			       "timestamp %lld is more than message.timestamp.before.max.ms old",
+			       (long long)h->base_timestamp);
+	if (cfg->cleanup_policy == CLEANUP_DELETE)
+		return 0;
+	rc = batch_iter_open(&it, p, batch_size(h), limit, scratch, e);
+	if (rc)
+		return rc;
+	while (!rc && batch_iter_next(&it, &rec, NULL) == 1)
+		rc = check_key(req, &rec, 0, e);
+	batch_iter_close(&it);
+	return rc;
+}
+
+/* Check validated batches against the topic in place; stamp log-append time. */
+static int check_batches(struct broker *b, struct ops_produce *req, struct err *e)
+{
+	uint8_t *p = req->body;
+	size_t off = 0, len = req->body_len, limit = records_limit(b);
+	struct buf scratch = BUF_INIT;
+	int64_t now = clock_wall_ms();
+	int rc = 0;
+
+	while (off < len && !rc) {
+		struct batch_header h;
+
+		rc = batch_next_in(p + off, len - off, &h, e);
+		if (!rc)
+			rc = check_batch(req, p + off, &h, limit, now, &scratch, e);
+		if (!rc && req->cfg.log_append_time) {
+			/* Kafka's LogAppendTime: the broker's clock, stamped on the batch. */
+			be16_put(p + off + BATCH_OFF_ATTRIBUTES,
+				 (uint16_t)(h.attributes | BATCH_ATTR_LOG_APPEND_TIME));
+			be64_put(p + off + BATCH_OFF_MAX_TIMESTAMP, (uint64_t)now);
+			be32_put(p + off + BATCH_OFF_CRC, batch_crc_compute(p + off, batch_size(&h)));
+		}
+		off += rc ? 0 : batch_size(&h);
+	}
+	buf_free(&scratch);
+	return rc;
+}
+
+/* One batch re-encoded with codec, added to out. */
+static int recompress_batch(const uint8_t *p, const struct batch_header *h, int codec,
+			    size_t limit, struct buf *out, struct buf *scratch, struct err *e)
+{
+	struct batch_iter it;
+	struct batch_builder bb;
+	struct record rec;
+	int rc;
+
+	batch_builder_init(&bb, codec, 0);
+	bb.attributes_extra = h->attributes & ~BATCH_ATTR_CODEC_MASK;
+	batch_builder_set_producer(&bb, h->producer_id, h->producer_epoch, h->base_sequence);
+	rc = batch_iter_open(&it, p, batch_size(h), limit, scratch, e);
+	if (!rc) {
+		while ((rc = batch_iter_next(&it, &rec, e)) == 1 && !batch_builder_add(&bb, &rec))
+			;
+		if (rc == 1)
+			rc = err_set(e, SLOG_EINVALID_TIMESTAMP, "a record's timestamp cannot be re-encoded");
+		batch_iter_close(&it);
+	}
+	if (rc >= 0)
+		rc = batch_builder_finish(&bb, out, e);
+	batch_builder_free(&bb);
+	return rc;
+}
+
+/*
+ * Re-encode the batches whose codec is not the topic's compression.type
+ * into *out.  Records are read in steps; the new batch holds them whole,
+ * which ops_produce_validate bounded by message.max.uncompressed.bytes.
+ */
+static int recompress(const uint8_t *data, size_t len, int codec, size_t limit, struct buf *out,
+		      struct err *e)
+{
+	struct buf scratch = BUF_INIT;
+	size_t off = 0;
+	int rc = 0;
+
+	while (off < len && !rc) {
+		struct batch_header h;
+
+		batch_next_in(data + off, len - off, &h, NULL);
+		if (batch_codec(&h) == codec)
+			buf_add(out, data + off, batch_size(&h));
+		else
+			rc = recompress_batch(data + off, &h, codec, limit, out, &scratch, e);
+		off += batch_size(&h);
+	}
+	buf_free(&scratch);
+	return rc;
+}
+
+int ops_produce_check(struct broker *b, struct ops_produce *req, struct err *e)
+{
+	struct ops_produce_part *po = &req->parts[0];
+	int rc = check_batches(b, req, e);
+
+	if (rc || req->cfg.compression < 0)
+		return rc;
+	rc = recompress(req->body, req->body_len, req->cfg.compression, records_limit(b), &po->data, e);
+	req->body = NULL; /* the re-encoded batches are appended instead */
+	req->body_len = 0;
+	return rc;
+}
+
+/* ---- the topic and its partitions ---- */
+
+int ops_produce_open(struct broker *b, const struct ops_ctx *ctx, struct ops_produce *req,
+		     struct err *e)
+{
+	struct topic *t;
+	int rc = 0;
+
+	(void)ctx;
+	pthread_rwlock_rdlock(&b->meta_lock);
+	t = broker_topic(b, req->topic);
+	if (!t) {
+		req->npart = 0;
+		rc = err_set(e, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "topic '%s' does not exist", req->topic);
+	} else if (req->fixed >= t->npart) {
+		rc = err_set(e, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "topic '%s' has no partition %d (it has %d)",
+			     req->topic, req->fixed, t->npart);
+	} else {
+		req->cfg = t->cfg;
+		req->npart = t->npart;
+		if (req->fixed >= 0)
+			ops_produce_part(req, req->fixed)->p = partition_get(t->parts[req->fixed]);
+		else
+			req->t = topic_get(t);
+	}
+	pthread_rwlock_unlock(&b->meta_lock);
+	return rc;
+}
+
+/*
+ * The topic must still be the one the records were checked against
+ * (partitions are only ever added, so each chosen one is still there).
+ */
+int ops_produce_take(struct broker *b, struct ops_produce *req, struct err *e)
+{
+	int rc = 0;
+
+	pthread_rwlock_rdlock(&b->meta_lock);
+	if (broker_topic(b, req->topic) != req->t)
+		rc = err_set(e, SLOG_EUNKNOWN_TOPIC_OR_PARTITION,
+			     "topic '%s' was deleted while the request was read", req->topic);
+	for (size_t i = 0; !rc && i < req->nparts; i++)
+		req->parts[i].p = partition_get(req->t->parts[req->parts[i].partition]);
+	pthread_rwlock_unlock(&b->meta_lock);
+	topic_put(req->t);
+	req->t = NULL;
+	return rc;
+}
+
+/* ---- append and flush ---- */
+
+/* Append every part's batches; count and wake fetchers.  No lock is held:
+ * each part's reference keeps its partition. */
+static void append_all(struct broker *b, struct ops_produce *req)
+{
+	int64_t now = clock_wall_ms();
+
+	for (size_t i = 0; i < req->nparts; i++) {
+		struct ops_produce_part *po = &req->parts[i];
+		struct partition *p = po->p;
+		struct plog_append_result res;
+		uint8_t *data = req->body ? req->body : (uint8_t *)po->data.data;
+		size_t len = req->body ? req->body_len : po->data.len;
+
+		if (!len)
+			continue;
+		if (atomic_load(&p->deleted)) {
+			po->rc = err_set(&po->err, SLOG_EUNKNOWN_TOPIC_OR_PARTITION,
+					 "topic '%s' was deleted before the records were appended", req->topic);
+			continue;
+		}
+		po->rc = plog_append(p->log, data, len, p->leader_epoch, now, &res, &po->err);
+		if (po->rc)
+			continue;
+		po->base = res.base_offset;
+		po->last = res.last_offset;
+		po->records = (int32_t)(res.last_offset - res.base_offset + 1);
+		p->bytes_in += len;
+		p->records_in += (uint64_t)po->records;
+		partition_appended(b, p, res.last_offset + 1);
+	}
+}
+
+static int first_error(const struct ops_produce *req)
+{
+	for (size_t i = 0; i < req->nparts; i++)
+		if (req->parts[i].rc)
+			return req->parts[i].rc;
+	return 0;
+}
+
+/* A partition's fsync finished (flusher thread).  The last one is done. */
+static void flush_done(struct flush_req *fr, int rc, const struct err *e)
+{
+	struct ops_produce_part *po = fr->arg;
+	struct ops_produce *req = po->req;
+
+	if (rc) {
+		po->rc = rc;
+		po->err = *e;
+	}
+	if (--req->pending == 0) {
+		req->phase = PHASE_DONE;
+		req->done(req->resume.arg, first_error(req), req->parts, req->nparts);
+	}
+}
+
+/* Park until every appended part is fsynced; 0 when none needs it.  A
+ * flush borrows its part's reference, given back by ops_produce_free. */
+static int wait_for_flush(struct broker *b, struct ops_produce *req)
+{
+	struct flush_req **todo = xcalloc(req->nparts + 1, sizeof(*todo));
+	int n = 0;
+
+	for (size_t i = 0; i < req->nparts; i++) {
+		struct ops_produce_part *po = &req->parts[i];
+		if (po->rc || po->records == 0)
+			continue;
+		po->flush.log = po->p->log;
+		po->flush.dir = po->p->dir;
+		po->flush.upto = po->last + 1;
+		po->flush.done = flush_done;
+		po->flush.arg = po;
+		todo[n++] = &po->flush;
+	}
+	if (n == 0) {
+		free(todo);
+		return 0;
+	}
+	req->pending = n;
+	req->phase = PHASE_FLUSH;
+	req->resume.park(req->resume.arg);
+	/* The last submit may finish the request: only locals after. */
+	for (int i = 0; i < n; i++)
+		flusher_submit(b->flusher, todo[i]);
+	free(todo);
+	return OPS_PENDING;
+}
+
+/* The log dirs the request writes to. */
+static uint64_t dirs_of(const struct ops_produce *req)
+{
+	uint64_t mask = 0;
+
+	for (size_t i = 0; i < req->nparts; i++)
+		mask |= dir_gate_bit(req->parts[i].p->dir);
+	return mask;
+}
+
+/*
+ * A write may block on a stalled disk, so the request first takes a slot
+ * of each log dir it writes to (dir_gate.h); when one is full it parks,
+ * holding only its references, and is called again on wake.
+ */
+int ops_produce(struct broker *b, const struct ops_ctx *ctx, struct ops_produce *req)
+{
+	struct err e;
+	int in;
+
+	(void)ctx;
+	if (req->phase != PHASE_APPEND)
+		return req->phase == PHASE_DONE ? 0 : OPS_PENDING;
+	if (!req->dirs)
+		req->dirs = dirs_of(req);
+	in = ops_enter_dirs(b, req->dirs, &req->gate, &req->resume, &e);
+	if (in < 0) {
+		for (size_t i = 0; i < req->nparts; i++) {
+			req->parts[i].rc = in;
+			req->parts[i].err = e;
+		}
+		req->phase = PHASE_DONE;
+		return in;
+	}
+	if (in == 0)
+		return OPS_PENDING;
+	append_all(b, req);
+	dir_gate_leave(b->gate, req->dirs);
+	req->phase = PHASE_DONE;
+	if (req->acks != -1 || !b->flush_on_ack)
+		return 0;
+	return wait_for_flush(b, req);
+}
