@@ -323,44 +323,97 @@ static int shutdown_broker(struct broker *b)
 	return rc;
 }
 
-int main(int argc, char **argv)
-{
-	static struct broker broker;
-	static struct set_opt sets[256];
-	struct broker *b = &broker;
-	const char *file = NULL;
-	int nsets = 0, check = 0, c, threads, sig, listen_fd, bound;
-	pthread_rwlockattr_t ra;
-	sigset_t mask;
-	struct err e;
+/* What the command line asks for besides the configuration's keys. */
+struct args {
+	const char *file;
+	struct set_opt sets[256];
+	int nsets, check;
+};
 
-	cli_init(argv[0]);
+/* 1 when the program is done: -h, -V, --help-config, --list-options. */
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	int c;
+
 	opterr = 0; /* our message, not getopt's */
 	while ((c = getopt_long(argc, argv, ":c:s:X:hV", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'c': file = optarg; break;
+		case 'c': a->file = optarg; break;
 		case 's':
 		case 'X':
-			if (nsets == (int)(sizeof(sets) / sizeof(sets[0])))
+			if (a->nsets == (int)(sizeof(a->sets) / sizeof(a->sets[0])))
 				cli_usage_error(synopsis, "too many --set options");
-			sets[nsets].opt = c == 'X' ? "-X" : "--set";
-			sets[nsets++].pair = optarg;
+			a->sets[a->nsets].opt = c == 'X' ? "-X" : "--set";
+			a->sets[a->nsets++].pair = optarg;
 			break;
-		case OPT_CHECK: check = 1; break;
-		case OPT_HELP_CONFIG: help_config(); return 0;
-		case 'h': usage(); return 0;
+		case OPT_CHECK: a->check = 1; break;
+		case OPT_HELP_CONFIG: help_config(); return 1;
+		case 'h': usage(); return 1;
 		case 'V':
 			cli_print_version();
 			printf("libmicrohttpd %s\n", MHD_get_version());
-			return 0;
-		case OPT_LIST: cli_list_options(longopts); return 0;
+			return 1;
+		case OPT_LIST: cli_list_options(longopts); return 1;
 		default: cli_option_error(synopsis, argv, c);
 		}
 	}
 	if (optind < argc)
 		cli_usage_error(synopsis, "unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
+/*
+ * Before any thread starts: SIGTERM and SIGINT blocked (main() waits for
+ * them), the metadata lock, and room in the descriptor table, which
+ * sockets and segment files share.
+ */
+static void prepare_process(struct broker *b, sigset_t *mask)
+{
+	pthread_rwlockattr_t ra;
+
+	sigemptyset(mask);
+	sigaddset(mask, SIGTERM);
+	sigaddset(mask, SIGINT);
+	pthread_sigmask(SIG_BLOCK, mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	pthread_rwlockattr_init(&ra);
+	pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&b->meta_lock, &ra);
+	pthread_rwlockattr_destroy(&ra);
+	http_conns_raise_nofile();
+}
+
+/* After the storage is open: the threads that serve, HTTP last. */
+static int start_serving(struct broker *b, int listen_fd, struct err *e)
+{
+	int threads = (int)conf_get_num(&b->conf, "num.network.threads");
+
+	b->flusher = flusher_start(b->dirs.n);
+	b->sched = scheduler_start(b, group_jobs, sizeof(group_jobs) / sizeof(group_jobs[0]));
+	if (conf_get_bool(&b->conf, "log.cleaner.enable"))
+		b->cleaner = log_cleaner_start(b);
+	if (threads == 0)
+		threads = default_threads();
+	/* A stalled log dir may hold all threads but one (dir_gate.h). */
+	b->gate = dir_gate_new(threads - 1);
+	b->http = http_start(b, listen_fd, threads, e);
+	return b->http ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+	static struct broker broker;
+	static struct args a;
+	struct broker *b = &broker;
+	int sig, listen_fd, bound;
+	sigset_t mask;
+	struct err e;
+
+	cli_init(argv[0]);
+	if (parse_args(argc, argv, &a))
+		return 0;
 	b->started_ms = clock_wall_ms();
-	if (load_config(b, file, sets, nsets, &e)) {
+	if (load_config(b, a.file, a.sets, a.nsets, &e)) {
 		cli_error("%s", e.msg);
 		return 1;
 	}
@@ -368,7 +421,7 @@ int main(int argc, char **argv)
 		memcpy(b->host, b->listen_host, sizeof(b->host));
 		b->port = b->listen_port;
 	}
-	if (check) {
+	if (a.check) {
 		broker_config_print(&b->conf, stdout);
 		conf_free(&b->conf);
 		return 0;
@@ -390,19 +443,7 @@ int main(int argc, char **argv)
 	if (b->listen_port == 0 && b->port == 0)
 		b->port = bound;
 
-	/* Signals go to this thread only: block them before any thread starts. */
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	pthread_rwlockattr_init(&ra);
-	pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-	pthread_rwlock_init(&b->meta_lock, &ra);
-	pthread_rwlockattr_destroy(&ra);
-	/* Sockets and segment files share one descriptor table. */
-	http_conns_raise_nofile();
+	prepare_process(b, &mask);
 	b->metrics = metrics_new();
 	b->waits = fetch_waits_start();
 	if (open_storage(b, &e)) {
@@ -411,17 +452,7 @@ int main(int argc, char **argv)
 		shutdown_broker(b);
 		return 1;
 	}
-	b->flusher = flusher_start(b->dirs.n);
-	b->sched = scheduler_start(b, group_jobs, sizeof(group_jobs) / sizeof(group_jobs[0]));
-	if (conf_get_bool(&b->conf, "log.cleaner.enable"))
-		b->cleaner = log_cleaner_start(b);
-	threads = (int)conf_get_num(&b->conf, "num.network.threads");
-	if (threads == 0)
-		threads = default_threads();
-	/* A stalled log dir may hold all threads but one (dir_gate.h). */
-	b->gate = dir_gate_new(threads - 1);
-	b->http = http_start(b, listen_fd, threads, &e);
-	if (!b->http) {
+	if (start_serving(b, listen_fd, &e)) {
 		cli_error("%s", e.msg);
 		shutdown_broker(b);
 		return 1;
