@@ -197,7 +197,6 @@ static void print_record(struct consumer *c, struct cpart *cp, const struct reco
 	else
 		format_record_marked(c->o->format, &c->out, cp->topic, cp->id, r, c->o->null_text, &m);
 	c->printed++;
-	c->last_record = mono();
 	if (c->o->unbuffered || c->out.len >= (1 << 16))
 		flush_out(c);
 }
@@ -273,6 +272,7 @@ static void fetched(struct consumer *c, struct cpart *cp, CURLcode code)
 	cp->inflight = 0;
 	rc = http_response_finish(cp->easy, code, cp->url, &cp->resp, &e);
 	if (!rc) {
+		int64_t printed = c->printed;
 		cp->failing_since = 0;
 		cp->backoff = 0;
 		if (take_batches(c, cp, &e)) {
@@ -280,6 +280,10 @@ static void fetched(struct consumer *c, struct cpart *cp, CURLcode code)
 			c->status = 1;
 			cp->done = 1;
 		}
+		/* --idle counts from the last answer that brought records: the
+		 * clock is read once an answer, not once a record. */
+		if (c->printed > printed)
+			c->last_record = mono();
 		flush_out(c);
 		return;
 	}
