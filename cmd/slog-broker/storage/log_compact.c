@@ -104,12 +104,8 @@ static int snapshot(struct plog *l, const struct plog_compact_opts *o, struct cs
 	return n;
 }
 
-/* ---- map ---- */
-
-struct map_ctx {
-	struct offset_map *m;
-	int64_t from;
-	int64_t full_at; /* the first offset not recorded, INT64_MAX if all were */
+/* What both passes, map and clean, share: one runs after the other. */
+struct pass {
 	struct buf scratch;
 	struct plog_compact_result *r;
 	struct throttle *t;
@@ -117,14 +113,28 @@ struct map_ctx {
 	struct err *e;
 };
 
-/* Checked before each batch: deleting a topic or stopping the broker
- * must not wait for a whole pass over a large log. */
-static int cancelled(const atomic_int *cancel, struct err *e)
+/*
+ * Every batch either pass reads: cancelled yet? (deleting a topic or
+ * stopping the broker must not wait for a whole pass over a large log),
+ * throttled, counted, and opened.
+ */
+static int pass_batch(struct pass *ps, const uint8_t *p, size_t len, struct batch_iter *it)
 {
-	if (cancel && atomic_load(cancel))
-		return err_set(e, SLOG_EREQUEST_TIMED_OUT, "compaction cancelled");
-	return 0;
+	if (ps->cancel && atomic_load(ps->cancel))
+		return err_set(ps->e, SLOG_EREQUEST_TIMED_OUT, "compaction cancelled");
+	throttle(ps->t, len);
+	ps->r->bytes_read += len;
+	return batch_iter_init(it, p, len, &ps->scratch, ps->e);
 }
+
+/* ---- map ---- */
+
+struct map_ctx {
+	struct offset_map *m;
+	int64_t from;
+	int64_t full_at; /* the first offset not recorded, INT64_MAX if all were */
+	struct pass *ps;
+};
 
 static int map_batch(void *arg, const uint8_t *p, size_t len, uint64_t pos)
 {
@@ -134,16 +144,12 @@ static int map_batch(void *arg, const uint8_t *p, size_t len, uint64_t pos)
 	int rc;
 
 	(void)pos;
-	if (cancelled(c->cancel, c->e))
-		return SLOG_EREQUEST_TIMED_OUT;
-	throttle(c->t, len);
-	c->r->bytes_read += len;
-	rc = batch_iter_init(&it, p, len, &c->scratch, c->e);
+	rc = pass_batch(c->ps, p, len, &it);
 	if (rc)
 		return rc;
 	if (batch_last_offset(&it.h) < c->from)
 		return 0;
-	while ((rc = batch_iter_next(&it, &rec, c->e)) == 1) {
+	while ((rc = batch_iter_next(&it, &rec, c->ps->e)) == 1) {
 		if (rec.offset < c->from || !rec.key)
 			continue;
 		if (offset_map_put(c->m, rec.key, (size_t)rec.key_len, rec.offset)) {
@@ -163,10 +169,9 @@ struct clean_ctx {
 	uint64_t last_end;              /* its last batch is never dropped whole */
 	const struct segment *cur;
 	int64_t tombstones_before; /* tombstones stamped earlier are removed */
-	struct buf scratch, rebuilt;
+	struct buf rebuilt;
+	struct pass *ps;
 	struct plog_compact_result *r;
-	struct throttle *t;
-	const atomic_int *cancel;
 	struct err *e;
 	int64_t now_ms;
 };
@@ -192,11 +197,7 @@ static int clean_batch(void *arg, const uint8_t *p, size_t len, uint64_t pos)
 	int rc;
 
 	(void)pos;
-	if (cancelled(c->cancel, c->e))
-		return SLOG_EREQUEST_TIMED_OUT;
-	throttle(c->t, len);
-	c->r->bytes_read += len;
-	rc = batch_iter_init(&it, p, len, &c->scratch, c->e);
+	rc = pass_batch(c->ps, p, len, &it);
 	if (rc)
 		return rc;
 	while ((rc = batch_iter_next(&it, &rec, c->e)) == 1) {
@@ -234,7 +235,7 @@ static int clean_batch(void *arg, const uint8_t *p, size_t len, uint64_t pos)
 	batch_builder_init(&bb, batch_codec(&it.h), 0);
 	bb.attributes_extra = (int16_t)(it.h.attributes & ~BATCH_ATTR_CODEC_MASK);
 	batch_builder_set_producer(&bb, it.h.producer_id, it.h.producer_epoch, it.h.base_sequence);
-	batch_iter_init(&it, p, len, &c->scratch, NULL);
+	batch_iter_init(&it, p, len, &c->ps->scratch, NULL);
 	while (!rc && batch_iter_next(&it, &rec, NULL) == 1)
 		if (keep(c, &rec))
 			rc = batch_builder_add_at(&bb, &rec);
@@ -362,8 +363,9 @@ int plog_compact(struct plog *l, const struct plog_compact_opts *o,
 {
 	struct offset_map m;
 	struct throttle t = { .rate = o->max_bytes_per_sec, .start_ns = clock_mono_ns() };
-	struct map_ctx mc = { 0 };
-	struct clean_ctx cc = { 0 };
+	struct pass ps = { .r = r, .t = &t, .cancel = o->cancel, .e = e };
+	struct map_ctx mc = { .ps = &ps };
+	struct clean_ctx cc = { .ps = &ps, .r = r, .e = e };
 	uint64_t clean, dirty;
 	struct cseg *v;
 	int n, limit, rc = 0;
@@ -385,10 +387,6 @@ int plog_compact(struct plog *l, const struct plog_compact_opts *o,
 	mc.m = &m;
 	mc.from = o->first_dirty;
 	mc.full_at = INT64_MAX;
-	mc.r = r;
-	mc.t = &t;
-	mc.cancel = o->cancel;
-	mc.e = e;
 	for (int i = 0; i < n && !rc && mc.full_at == INT64_MAX; i++)
 		if (v[i].next_base > o->first_dirty)
 			rc = segment_scan(v[i].seg, 0, v[i].size, map_batch, &mc, e);
@@ -409,10 +407,6 @@ int plog_compact(struct plog *l, const struct plog_compact_opts *o,
 
 	cc.m = &m;
 	cc.tombstones_before = o->now_ms - o->delete_retention_ms;
-	cc.r = r;
-	cc.t = &t;
-	cc.cancel = o->cancel;
-	cc.e = e;
 	cc.now_ms = o->now_ms;
 	for (int from = 0; from < limit && !rc;) {
 		int to = next_group(l, v, from, limit);
@@ -437,8 +431,7 @@ int plog_compact(struct plog *l, const struct plog_compact_opts *o,
 			r->first_dirty = v[limit - 1].next_base;
 	}
 out:
-	buf_free(&mc.scratch);
-	buf_free(&cc.scratch);
+	buf_free(&ps.scratch);
 	buf_free(&cc.rebuilt);
 	offset_map_free(&m);
 	release(v, n);
