@@ -3,11 +3,11 @@
  */
 #include "record_format.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "escape.h"
 #include "xalloc.h"
 
 enum piece_kind { P_TEXT, P_VALUE, P_VALUE_LEN, P_KEY, P_KEY_LEN, P_TOPIC, P_PARTITION, P_OFFSET,
@@ -40,28 +40,17 @@ static void literal(struct format *f, char c)
 	f->v[f->n - 1].len++;
 }
 
-static int hex_digit(char c)
-{
-	static const char digits[] = "0123456789abcdef";
-	const char *p = c ? strchr(digits, tolower((unsigned char)c)) : NULL;
-
-	return p ? (int)(p - digits) : -1;
-}
-
 /* The escape at p (past the backslash); the last byte it used, or NULL. */
 static const char *escape(struct format *f, const char *p, struct err *e)
 {
-	switch (*p) {
-	case 'n': literal(f, '\n'); return p;
-	case 't': literal(f, '\t'); return p;
-	case 'r': literal(f, '\r'); return p;
-	case '0': literal(f, '\0'); return p;
-	case '\\': literal(f, '\\'); return p;
-	case 'x':
-		if (hex_digit(p[1]) >= 0 && hex_digit(p[2]) >= 0) {
-			literal(f, (char)(hex_digit(p[1]) * 16 + hex_digit(p[2])));
-			return p + 2;
-		}
+	char byte;
+	int used;
+
+	switch (escape_decode(p, &byte, &used)) {
+	case ESCAPE_OK:
+		literal(f, byte);
+		return p + used - 1;
+	case ESCAPE_BAD_HEX:
 		err_set(e, SLOG_EINVALID_REQUEST, "'\\x' needs two hex digits in the format (\\x41)");
 		return NULL;
 	default:

@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "client_config.h"
 #include "compress.h"
+#include "escape.h"
 #include "input.h"
 #include "producer.h"
 #include "xalloc.h"
@@ -106,35 +107,25 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* Turn \n \t \r \0 \\ \xNN into bytes; returns the length. */
+/* Turn the escapes of escape.h into bytes, in place; returns the length. */
 static size_t unescape(const char *opt, char *s)
 {
 	char *o = s;
 
 	for (const char *p = s; *p; p++) {
+		int used;
+
 		if (*p != '\\') {
 			*o++ = *p;
 			continue;
 		}
-		switch (*++p) {
-		case 'n': *o++ = '\n'; break;
-		case 't': *o++ = '\t'; break;
-		case 'r': *o++ = '\r'; break;
-		case '0': *o++ = '\0'; break;
-		case '\\': *o++ = '\\'; break;
-		case 'x': {
-			char hex[3] = { p[1], p[1] ? p[2] : 0, 0 };
-			char *end;
-			long v = strtol(hex, &end, 16);
-			if (!hex[0] || !hex[1] || *end)
-				cli_usage_error(synopsis, "%s: \\x needs two hex digits", opt);
-			*o++ = (char)v;
-			p += 2;
-			break;
+		switch (escape_decode(++p, o, &used)) {
+		case ESCAPE_OK: break;
+		case ESCAPE_BAD_HEX: cli_usage_error(synopsis, "%s: \\x needs two hex digits", opt);
+		default: cli_usage_error(synopsis, "%s: unknown escape '\\%c'", opt, *p ? *p : ' ');
 		}
-		default:
-			cli_usage_error(synopsis, "%s: unknown escape '\\%c'", opt, *p ? *p : ' ');
-		}
+		o++;
+		p += used - 1;
 	}
 	return (size_t)(o - s);
 }

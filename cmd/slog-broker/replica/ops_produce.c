@@ -401,7 +401,7 @@ static void flush_done(struct flush_req *fr, int rc, const struct err *e)
  * flush borrows its part's reference, given back by ops_produce_free. */
 static int wait_for_flush(struct broker *b, struct ops_produce *req)
 {
-	struct flush_req **todo = xcalloc(req->nparts + 1, sizeof(*todo));
+	struct flush_req **submit = xcalloc(req->nparts + 1, sizeof(*submit));
 	int n = 0;
 
 	for (size_t i = 0; i < req->nparts; i++) {
@@ -413,10 +413,10 @@ static int wait_for_flush(struct broker *b, struct ops_produce *req)
 		po->flush.upto = po->last + 1;
 		po->flush.done = flush_done;
 		po->flush.arg = po;
-		todo[n++] = &po->flush;
+		submit[n++] = &po->flush;
 	}
 	if (n == 0) {
-		free(todo);
+		free(submit);
 		return 0;
 	}
 	req->pending = n;
@@ -424,8 +424,8 @@ static int wait_for_flush(struct broker *b, struct ops_produce *req)
 	req->resume.park(req->resume.arg);
 	/* The last submit may finish the request: only locals after. */
 	for (int i = 0; i < n; i++)
-		flusher_submit(b->flusher, todo[i]);
-	free(todo);
+		flusher_submit(b->flusher, submit[i]);
+	free(submit);
 	return OPS_PENDING;
 }
 
