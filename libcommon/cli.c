@@ -134,6 +134,17 @@ int64_t cli_ms(const char *synopsis, const char *opt, const char *arg, int64_t m
 	return cli_num(parse_ms, synopsis, opt, arg, min, max);
 }
 
+void cli_regex(const char *synopsis, const char *opt, const char *arg, regex_t *re)
+{
+	int rc = regcomp(re, arg, REG_EXTENDED | REG_NOSUB);
+	char why[256];
+
+	if (rc == 0)
+		return;
+	regerror(rc, re, why, sizeof(why));
+	cli_usage_error(synopsis, "%s: '%s' is not an extended regular expression: %s", opt, arg, why);
+}
+
 const char *cli_brokers(const char *synopsis, const char *arg)
 {
 	const char *env = getenv("SLOG_BROKERS");

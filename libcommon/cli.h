@@ -14,6 +14,7 @@
 
 #include <getopt.h>
 #include <jansson.h>
+#include <regex.h>
 #include <signal.h>
 #include <stdint.h>
 
@@ -51,6 +52,12 @@ void cli_list_options(const struct option *longopts);
 int64_t cli_int(const char *synopsis, const char *opt, const char *arg, int64_t min, int64_t max);
 int64_t cli_bytes(const char *synopsis, const char *opt, const char *arg, int64_t min, int64_t max);
 int64_t cli_ms(const char *synopsis, const char *opt, const char *arg, int64_t min, int64_t max);
+
+/*
+ * Compile an option's POSIX extended regular expression into re (matches
+ * only, no submatches); a bad one is a usage error naming opt.
+ */
+void cli_regex(const char *synopsis, const char *opt, const char *arg, regex_t *re);
 
 /*
  * -b's value, else $SLOG_BROKERS, else the default; an address in it that

@@ -161,16 +161,9 @@ static void add_offset(struct offsets *o, const char *arg)
 /* -r, once: a POSIX extended regex; a bad one is a usage error. */
 static const char *compile_regex(regex_t *re, const char *before, const char *arg)
 {
-	int rc;
-
 	if (before)
 		cli_usage_error(synopsis, "-r is given twice: join the patterns with |");
-	rc = regcomp(re, arg, REG_EXTENDED | REG_NOSUB);
-	if (rc) {
-		char why[256];
-		regerror(rc, re, why, sizeof(why));
-		cli_usage_error(synopsis, "-r '%s': %s", arg, why);
-	}
+	cli_regex(synopsis, "-r", arg, re);
 	return arg;
 }
 

@@ -153,13 +153,9 @@ static enum topics_format parse_format(const char *arg)
 static const regex_t *parse_regex(const char *arg)
 {
 	static regex_t re;
-	int rc = regcomp(&re, arg, REG_EXTENDED | REG_NOSUB);
-	char why[256];
 
-	if (rc == 0)
-		return &re;
-	regerror(rc, &re, why, sizeof(why));
-	cli_usage_error(synopsis, "-r: '%s' is not an extended regular expression: %s", arg, why);
+	cli_regex(synopsis, "-r", arg, &re);
+	return &re;
 }
 
 /* Every operand of a command but list names a topic: check each before asking. */
