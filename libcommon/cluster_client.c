@@ -95,6 +95,37 @@ static char *leader_url(struct cluster *cl, json_t *brokers, json_int_t node)
 	return xstrdup(cl->boot_url);
 }
 
+int cluster_topic_names(struct cluster *cl, const regex_t *re, int64_t deadline_ms, char ***names,
+			size_t *n, struct err *e)
+{
+	json_t *j, *item;
+	size_t i;
+	int rc;
+
+	*names = NULL;
+	*n = 0;
+	rc = http_json(&cl->boot, "GET", "/v1/topics", NULL, deadline_ms, &j, e);
+	if (rc)
+		return rc;
+	json_array_foreach(json_object_get(j, "topics"), i, item) {
+		const char *name = json_string_value(json_object_get(item, "name"));
+		if (!name || json_is_true(json_object_get(item, "internal")) ||
+		    (re && regexec(re, name, 0, NULL, 0) != 0))
+			continue;
+		*names = xrealloc(*names, (*n + 1) * sizeof(**names));
+		(*names)[(*n)++] = xstrdup(name);
+	}
+	json_decref(j);
+	return 0;
+}
+
+void cluster_names_free(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
 int cluster_topic(struct cluster *cl, const char *topic, int auto_create, int64_t deadline_ms,
 		  struct topic_meta *out, struct err *e)
 {

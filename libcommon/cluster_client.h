@@ -10,6 +10,8 @@
 #ifndef SLOG_CLUSTER_CLIENT_H
 #define SLOG_CLUSTER_CLIENT_H
 
+#include <regex.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -41,6 +43,15 @@ void cluster_close(struct cluster *cl);
 int cluster_topic(struct cluster *cl, const char *topic, int auto_create, int64_t deadline_ms,
 		  struct topic_meta *out, struct err *e);
 void topic_meta_free(struct topic_meta *m);
+
+/*
+ * The names of the topics whose name re matches (every topic when re is
+ * NULL), less the broker's own internal ones, as a list the caller frees
+ * with cluster_names_free().  0, or the error of the request.
+ */
+int cluster_topic_names(struct cluster *cl, const regex_t *re, int64_t deadline_ms, char ***names,
+			size_t *n, struct err *e);
+void cluster_names_free(char **names, size_t n);
 
 /*
  * A JSON call about a group: METHOD /v1/groups/{group}{suffix}, sent to

@@ -43,23 +43,16 @@ int topic_args_add(struct topic_args *t, const char *arg, struct err *e)
 int topic_args_match(struct topic_args *t, struct cluster *cl, const regex_t *re,
 		     const char *pattern, int64_t deadline, struct err *e)
 {
-	json_t *j, *item;
-	size_t i;
-	int found = 0, rc;
+	char **names;
+	size_t n;
+	int rc = cluster_topic_names(cl, re, deadline, &names, &n, e);
 
-	rc = http_json(&cl->boot, "GET", "/v1/topics", NULL, deadline, &j, e);
 	if (rc)
 		return rc;
-	json_array_foreach(json_object_get(j, "topics"), i, item) {
-		const char *name = json_string_value(json_object_get(item, "name"));
-		if (!name || json_is_true(json_object_get(item, "internal")) ||
-		    regexec(re, name, 0, NULL, 0) != 0)
-			continue;
-		add_name(t, name, strlen(name));
-		found++;
-	}
-	json_decref(j);
-	if (!found)
+	for (size_t i = 0; i < n; i++)
+		add_name(t, names[i], strlen(names[i]));
+	cluster_names_free(names, n);
+	if (!n)
 		return err_set(e, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "no topic matches -r '%s'", pattern);
 	return 0;
 }

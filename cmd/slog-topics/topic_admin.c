@@ -109,33 +109,27 @@ static int confirm_delete(struct cluster *cl, const struct topics_opts *o, char 
 
 /*
  * delete -r: the names given, then every topic whose name matches (the
- * broker's own "__" topics never do).  In *names, owned by the caller;
- * 0, or 1 after saying why.
+ * broker's own internal topics never do).  In *names, owned by the
+ * caller (cluster_names_free); 0, or 1 after saying why.
  */
 static int names_to_delete(struct cluster *cl, const struct topics_opts *o, char **given,
-			   int ngiven, char ***names, int *n)
+			   int ngiven, char ***names, size_t *n)
 {
-	json_t *resp, *t;
+	char **matched = NULL;
+	size_t nmatched = 0;
 	struct err e;
-	size_t i;
 
-	*names = xcalloc((size_t)ngiven + 1, sizeof(**names));
-	for (*n = 0; *n < ngiven; (*n)++)
-		(*names)[*n] = xstrdup(given[*n]);
-	if (!o->re)
-		return 0;
-	if (http_json(&cl->boot, "GET", "/v1/topics", NULL, o->deadline_ms, &resp, &e)) {
+	if (o->re && cluster_topic_names(cl, o->re, o->deadline_ms, &matched, &nmatched, &e)) {
 		cli_error("cannot list topics: %s", e.msg);
 		return 1;
 	}
-	json_array_foreach(json_object_get(resp, "topics"), i, t) {
-		const char *name = json_string_value(json_object_get(t, "name"));
-		if (!name || strncmp(name, "__", 2) == 0 || regexec(o->re, name, 0, NULL, 0) != 0)
-			continue;
-		*names = xrealloc(*names, ((size_t)*n + 1) * sizeof(**names));
-		(*names)[(*n)++] = xstrdup(name);
-	}
-	json_decref(resp);
+	*n = 0;
+	*names = xcalloc((size_t)ngiven + nmatched + 1, sizeof(**names));
+	for (int i = 0; i < ngiven; i++)
+		(*names)[(*n)++] = xstrdup(given[i]);
+	for (size_t i = 0; i < nmatched; i++)
+		(*names)[(*n)++] = matched[i];
+	free(matched);
 	if (*n == 0 && !o->if_exists) {
 		cli_error("no topic matches '%s'", o->re_text);
 		return 1;
@@ -165,15 +159,14 @@ static int delete_each(struct cluster *cl, const struct topics_opts *o, char **n
 
 int cmd_delete(struct cluster *cl, const struct topics_opts *o, char **given, int ngiven)
 {
-	char **names;
-	int n, status;
+	char **names = NULL;
+	size_t n = 0;
+	int status;
 
 	status = names_to_delete(cl, o, given, ngiven, &names, &n);
 	if (!status)
-		status = confirm_delete(cl, o, names, n) ? 1 : delete_each(cl, o, names, n);
-	for (int i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+		status = confirm_delete(cl, o, names, (int)n) ? 1 : delete_each(cl, o, names, (int)n);
+	cluster_names_free(names, n);
 	return status;
 }
 
