@@ -521,12 +521,46 @@ static int start_added(struct consumer *c, const struct group_added *a, int64_t 
 	return rc;
 }
 
+/*
+ * Was a revoked partition taken away because its topic was deleted?  The
+ * group drops a deleted topic's partitions from the assignment, and that
+ * answer can come before a fetch meets the deletion: ask the cluster
+ * afresh (not the cache) for each topic a partition was revoked from.
+ * 1, with the reason in e, when one is gone.
+ */
+static int revoked_topic_gone(struct consumer *c, const struct group_diff *d, int64_t deadline,
+			      struct err *e)
+{
+	for (size_t k = 0; k < d->nrevoked; k++) {
+		const char *topic = c->parts[d->revoked[k]]->topic;
+		struct topic_meta tm;
+		int seen = 0;
+
+		for (size_t j = 0; j < k && !seen; j++)
+			seen = strcmp(c->parts[d->revoked[j]]->topic, topic) == 0;
+		if (seen)
+			continue;
+		if (cluster_topic(c->cl, topic, 0, deadline, &tm, e) == SLOG_EUNKNOWN_TOPIC_OR_PARTITION)
+			return 1;
+		topic_meta_free(&tm);
+	}
+	return 0;
+}
+
 /* Give up and start what the group's assignment moved; rc is
  * group_follow's, and the result the first error. */
 static int apply_diff(struct consumer *c, const struct group_diff *d, int rc, struct err *e)
 {
 	int64_t deadline = mono() + c->o->timeout_ms;
+	struct err gone;
 
+	/* A member cannot go on without a topic it subscribed to: it leaves,
+	 * as when a fetch finds the topic gone (fetched()). */
+	if (!rc && revoked_topic_gone(c, d, deadline, &gone)) {
+		cli_error("%s", gone.msg);
+		c->status = 1;
+		c->quit = 1;
+	}
 	for (size_t k = d->nrevoked; k-- > 0;) {
 		size_t i = d->revoked[k];
 		if (c->o->verbose)
