@@ -30,7 +30,7 @@ B := $(O)/bin
 endif
 
 CC      ?= cc
-PKGS    := libcurl jansson libzstd libmicrohttpd
+PKGS    := libcurl jansson libzstd libmicrohttpd raft libuv
 # Recursive (=) on purpose: pkg-config runs only when a compile needs it, so
 # `make check` can install the packages first and then build in a sub-make.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))

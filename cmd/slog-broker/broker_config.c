@@ -19,6 +19,22 @@
 
 const struct conf_def broker_conf_defs[] = {
 	{ "node.id", CONF_INT, "1", 0, INT32_MAX, 0, NULL, "this broker's id in the cluster" },
+	{ "process.roles", CONF_ENUM, "broker,controller", 0, 0, 0,
+	  "broker|controller|broker,controller|controller,broker",
+	  "what this node does: serve partitions (broker), vote in the metadata quorum (controller), or both" },
+	{ "controller.quorum.voters", CONF_STRING, NULL, 0, 0, 0, NULL,
+	  "the metadata quorum: id@host:port of each voter, comma-separated (the Raft address); "
+	  "unset: this node alone" },
+	{ "controller.quorum.election.timeout.ms", CONF_DURATION, "500ms", 50, 60000, 1, NULL,
+	  "a voter that hears nothing from a controller this long (to twice as long) calls an election" },
+	{ "controller.quorum.request.timeout.ms", CONF_DURATION, "10s", 100, 3600000, 1, NULL,
+	  "how long a metadata change waits for the quorum to commit it" },
+	{ "metadata.snapshot.records", CONF_INT, "4096", 16, 1000000, 0, NULL,
+	  "committed metadata records between snapshots of the metadata log" },
+	{ "broker.heartbeat.interval.ms", CONF_DURATION, "500ms", 10, 60000, 1, NULL,
+	  "how often a broker tells the controller it is alive" },
+	{ "broker.session.timeout.ms", CONF_DURATION, "3s", 50, 3600000, 1, NULL,
+	  "a broker silent this long is fenced: it leads nothing and gets no new replicas" },
 	{ "listeners", CONF_STRING, "127.0.0.1:9292", 0, 0, 0, NULL,
 	  "address and port the HTTP API listens on (host:port, or http://host:port)" },
 	{ "advertised.listeners", CONF_STRING, NULL, 0, 0, 0, NULL,
