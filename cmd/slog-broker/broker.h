@@ -50,6 +50,8 @@
 #include "broker_config.h"
 #include "clock.h"
 #include "conf.h"
+#include "cluster/quorum.h"
+#include "meta/meta_image.h"
 #include "meta/meta_log.h"
 #include "meta/meta_state.h"
 #include "replica/fetch_wait.h"
@@ -62,6 +64,13 @@ struct log_cleaner;
 struct group_coordinator;
 struct metrics;
 struct http_server;
+struct meta_publisher;
+struct meta_follower;
+struct broker_heartbeat;
+struct broker_lifecycle;
+
+#define BROKER_ROLE_BROKER 1
+#define BROKER_ROLE_CONTROLLER 2
 
 struct partition {
 	struct topic *topic;
@@ -106,8 +115,20 @@ struct broker {
 
 	struct log_dirs dirs;
 
+	/* The cluster (cluster/, docs/cluster.md). */
+	int roles;               /* BROKER_ROLE_* of process.roles */
+	char incarnation[24];    /* new at each start */
+	struct quorum_voter voters[QUORUM_MAX_VOTERS]; /* controller.quorum.voters */
+	size_t nvoters;
+	struct quorum *quorum;   /* this node's vote; NULL when not a controller */
+	struct meta_image image; /* the committed metadata, as this node has it */
+	struct meta_publisher *publisher;   /* image -> meta + replicas */
+	struct meta_follower *follower;     /* an observer's fetch of the image */
+	struct broker_heartbeat *heartbeat; /* this broker's, to the controller */
+	struct broker_lifecycle *lifecycle; /* the controller's view of brokers */
+
 	pthread_rwlock_t meta_lock;
-	struct meta_state meta;
+	struct meta_state meta;  /* the published state: what the registry holds */
 	struct meta_log mlog;
 	struct topic **topics;   /* sorted by name, as meta.topics */
 	size_t ntopics, topics_cap;

@@ -233,8 +233,14 @@ static int open_storage(struct broker *b, struct err *e)
 	meta_state_free(&replayed);
 	if (!rc && !b->meta.cluster_id[0])
 		rc = controller_bootstrap(b, cluster_id, e);
-	if (!rc)
-		rc = controller_register_broker(b, b->host, b->port, e);
+	if (!rc) {
+		json_t *endpoints = json_pack("[{s:s, s:s, s:i}]", "name", "http", "host", b->host,
+					      "port", b->port);
+
+		meta_new_id(b->incarnation);
+		rc = controller_register_broker(b, b->node_id, b->incarnation, endpoints, e);
+		json_decref(endpoints);
+	}
 	if (rc)
 		return rc;
 	b->groups = start_groups(b);

@@ -193,27 +193,40 @@ static void test_a_topic_created_again_does_not_adopt_old_files(void)
 }
 
 /* Each start registers the broker again, with a new incarnation. */
+/* A registration as a broker sends it: a new incarnation at each start. */
+static int register_as(struct broker *b, const char *host, int port, char incarnation[24])
+{
+	json_t *endpoints = json_pack("[{s:s, s:s, s:i}]", "name", "http", "host", host, "port",
+				      port);
+	struct err e;
+	int rc;
+
+	meta_new_id(incarnation);
+	rc = controller_register_broker(b, 1, incarnation, endpoints, &e);
+	json_decref(endpoints);
+	return rc;
+}
+
 static void test_a_broker_registers_itself(void)
 {
-	char first[24];
+	char first[24], second[24];
 	struct meta_broker *mb;
 	struct broker b;
-	struct err e;
 
 	REQUIRE(fixture_start(&b, unit_tmpdir()) == 0);
-	REQUIRE(controller_register_broker(&b, "h1", 9092, &e) == 0);
+	REQUIRE(register_as(&b, "h1", 9092, first) == 0);
 	mb = meta_find_broker(&b.meta, 1);
 	REQUIRE(mb != NULL);
 	CHECK(strcmp(json_string_value(json_object_get(json_array_get(mb->endpoints, 0), "host")),
 		     "h1") == 0);
-	snprintf(first, sizeof(first), "%s", mb->incarnation);
+	CHECK(strcmp(mb->incarnation, first) == 0);
 	fixture_stop(&b);
 	REQUIRE(fixture_start(&b, unit_tmpdir()) == 0);
 	REQUIRE(meta_find_broker(&b.meta, 1) != NULL);
 	CHECK(strcmp(meta_find_broker(&b.meta, 1)->incarnation, first) == 0);
-	REQUIRE(controller_register_broker(&b, "h2", 9093, &e) == 0);
+	REQUIRE(register_as(&b, "h2", 9093, second) == 0);
 	mb = meta_find_broker(&b.meta, 1);
-	CHECK(strcmp(mb->incarnation, first) != 0);
+	CHECK(strcmp(mb->incarnation, second) == 0);
 	CHECK_EQ(json_integer_value(json_object_get(json_array_get(mb->endpoints, 0), "port")), 9093);
 	CHECK_EQ(b.meta.nbrokers, 1);
 	fixture_stop(&b);

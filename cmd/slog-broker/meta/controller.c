@@ -367,17 +367,18 @@ int controller_bootstrap(struct broker *b, const char *cluster_id, struct err *e
 	return rc;
 }
 
-int controller_register_broker(struct broker *b, const char *host, int port, struct err *e)
+int controller_register_broker(struct broker *b, int32_t id, const char *incarnation,
+			       json_t *endpoints, struct err *e)
 {
-	char incarnation[24];
-	int rc;
+	struct meta_broker *mb;
+	int rc = 0;
 
-	meta_new_id(incarnation);
 	pthread_mutex_lock(&ctl);
-	rc = change(b, json_pack("[{s:i, s:s, s:i, s:s, s:[{s:s, s:s, s:i}]}]", "v",
-				 META_RECORD_VERSION, "type", "broker", "id", b->node_id,
-				 "incarnation", incarnation, "endpoints", "name", "http", "host",
-				 host, "port", port), e);
+	mb = meta_find_broker(&b->meta, id);
+	if (!mb || strcmp(mb->incarnation, incarnation) != 0)
+		rc = change(b, json_pack("[{s:i, s:s, s:i, s:s, s:O}]", "v", META_RECORD_VERSION,
+					 "type", "broker", "id", id, "incarnation", incarnation,
+					 "endpoints", endpoints), e);
 	pthread_mutex_unlock(&ctl);
 	return rc;
 }

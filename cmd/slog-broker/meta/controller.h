@@ -24,7 +24,7 @@
 #include "err.h"
 
 struct broker;
-struct meta_state;
+#include "meta/meta_state.h"
 
 /*
  * Create a topic.  partitions/replication_factor <= 0 take the broker's
@@ -64,9 +64,26 @@ int controller_ensure_topic(struct broker *b, const char *name, struct err *e);
 /* Write the first record of a new cluster (its id). */
 int controller_bootstrap(struct broker *b, const char *cluster_id, struct err *e);
 
-/* Register this broker (b->node_id) with a new incarnation id and its
- * HTTP endpoint: each start does. */
-int controller_register_broker(struct broker *b, const char *host, int port, struct err *e);
+/*
+ * Register a broker: a broker record with its id, incarnation (new at
+ * each start of its process) and endpoints (borrowed: an array of
+ * {"name","host","port"}).  It starts fenced.  The same incarnation
+ * registered again is a success that writes nothing.
+ */
+int controller_register_broker(struct broker *b, int32_t id, const char *incarnation,
+			       json_t *endpoints, struct err *e);
+
+/* Set a registered broker's state (that incarnation's; another is
+ * SLOG_ESTALE_BROKER_EPOCH).  The state it has already writes nothing. */
+int controller_set_broker_state(struct broker *b, int32_t id, const char *incarnation,
+				enum meta_broker_state state, struct err *e);
+
+/*
+ * Whether this node is the active controller: the quorum's leader, with
+ * everything before its term applied.  If not, *controller_id (may be
+ * NULL) receives the controller's id as this node knows it (0: none).
+ */
+int controller_active(struct broker *b, int32_t *controller_id);
 
 /* Publish the state the metadata log's replay built (taken over) to an
  * empty broker: open the replicas it places here (start-up). */

@@ -8,7 +8,9 @@
  *
  *   {"v":1,"type":"cluster","cluster_id":"..."}
  *   {"v":1,"type":"broker","id":1,"incarnation":"...","endpoints":[{"name":"http",
- *    "host":"h","port":9092}]}
+ *    "host":"h","port":9092}]}                       (registers it, fenced)
+ *   {"v":1,"type":"broker_state","id":1,"incarnation":"...","state":"alive"}
+ *    (or "fenced", "shutting_down"; applies only to that incarnation)
  *   {"v":1,"type":"topic","name":"t","id":"...","partitions":3,"replication_factor":1,
  *    "configs":{"retention.ms":"1d"}}
  *   {"v":1,"type":"partition","topic":"t","topic_id":"...","partition":0,"replicas":[1],
@@ -68,10 +70,18 @@ struct meta_topic {
 	struct meta_partition *parts; /* [partitions] */
 };
 
+/* A registered broker's state, as the controller decided it. */
+enum meta_broker_state {
+	META_BROKER_FENCED,        /* registered, not caught up, or silent: leads nothing */
+	META_BROKER_ALIVE,         /* heartbeating and caught up */
+	META_BROKER_SHUTTING_DOWN, /* stopping on purpose */
+};
+
 struct meta_broker {
 	int32_t id;
 	char incarnation[24]; /* new at each start of the broker process */
 	json_t *endpoints;    /* array of {"name","host","port"}; owned */
+	enum meta_broker_state state;
 };
 
 struct meta_state {
