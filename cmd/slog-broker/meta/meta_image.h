@@ -56,7 +56,8 @@ struct meta_image {
 void meta_image_init(struct meta_image *img, size_t ring_entries, int32_t v0_node);
 void meta_image_free(struct meta_image *img);
 
-/* records (a JSON array, borrowed) as an entry: malloc()ed text, *len. */
+/* records (a JSON array, borrowed) as an entry: malloc()ed text, *len;
+ * NULL if records is not an array. */
 char *meta_entry_encode(json_t *records, size_t *len);
 
 /*
