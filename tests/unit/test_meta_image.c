@@ -307,6 +307,55 @@ static void test_a_follower_ends_equal(void)
 	meta_image_free(&voter);
 }
 
+/* A random entry of 1 to 3 records over a few names, fitting or not. */
+static void apply_random_entry(struct meta_image *img)
+{
+	static const char *const names[] = { "a", "b", "c" };
+	json_t *recs = json_array();
+	int n = 1 + (int)unit_rand_below(3), status;
+	size_t len;
+	char *text;
+	struct err e;
+
+	for (int i = 0; i < n; i++) {
+		const char *name = names[unit_rand_below(3)];
+		json_t *r;
+		if (unit_rand_below(2))
+			r = json_pack("{s:i, s:s, s:s, s:s, s:i, s:i}", "v", 1, "type", "topic",
+				      "name", name, "id", names[unit_rand_below(3)], "partitions",
+				      1 + (int)unit_rand_below(3), "replication_factor", 1);
+		else
+			r = json_pack("{s:i, s:s, s:s, s:{s:s}}", "v", 1, "type", "configs", "name",
+				      name, "set", "retention.ms", names[unit_rand_below(3)]);
+		json_array_append_new(recs, r);
+	}
+	text = meta_entry_encode(recs, &len);
+	CHECK_EQ(meta_image_apply(img, text, len, &status, &e), 0);
+	free(text);
+	json_decref(recs);
+}
+
+/* An observer polling now and then, with a small ring and small answers,
+ * through snapshots and entries, ends where the voter is. */
+static void test_a_follower_of_a_random_history_ends_equal(void)
+{
+	for (int round = 0; round < 50; round++) {
+		struct meta_image voter, observer;
+		meta_image_init(&voter, 1 + unit_rand_below(4), 0);
+		meta_image_init(&observer, 1 + unit_rand_below(4), 0);
+		for (int i = 0; i < 30; i++) {
+			apply_random_entry(&voter);
+			if (unit_rand_below(4) == 0)
+				CHECK(follow(&observer, &voter, 1 + unit_rand_below(3)) >= 0);
+		}
+		CHECK(follow(&observer, &voter, 1 + unit_rand_below(3)) >= 0);
+		CHECK_EQ(observer.offset, voter.offset);
+		CHECK(same_state(&voter, &observer));
+		meta_image_free(&observer);
+		meta_image_free(&voter);
+	}
+}
+
 /* Entries it has already are passed over; a gap is refused whole. */
 static void test_fetched_entries_must_follow_the_image(void)
 {
@@ -468,6 +517,8 @@ int main(void)
 		 test_since_past_the_end_is_out_of_range);
 	unit_run("an image fed with what another answers ends in the same state",
 		 test_a_follower_ends_equal);
+	unit_run("an observer of a random history ends in the voter's state",
+		 test_a_follower_of_a_random_history_ends_equal);
 	unit_run("fetched entries must follow the image", test_fetched_entries_must_follow_the_image);
 	unit_run("a snapshot restores the image", test_a_snapshot_restores_the_image);
 	unit_run("an unreadable snapshot changes nothing", test_an_unreadable_snapshot_changes_nothing);
