@@ -126,6 +126,7 @@ struct broker {
 	struct meta_follower *follower;     /* an observer's fetch of the image */
 	struct broker_heartbeat *heartbeat; /* this broker's, to the controller */
 	struct broker_lifecycle *lifecycle; /* the controller's view of brokers */
+	struct fetch_wait_list meta_waiters; /* polls of GET /v1/meta/records */
 
 	pthread_rwlock_t meta_lock;
 	struct meta_state meta;  /* the published state: what the registry holds */
