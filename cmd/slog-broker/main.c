@@ -284,6 +284,11 @@ static int join_cluster(struct broker *b, const char *cluster_id, struct err *e)
 		return 0;
 	while (!controller_active(b, NULL) && clock_mono_ms() < deadline)
 		usleep(5000);
+	if (!controller_active(b, NULL))
+		return err_set(e, SLOG_ENOT_CONTROLLER,
+			       "the metadata quorum in %s did not become ready in %lld ms: can it "
+			       "write there? (its log preallocates segments of 8 MiB)", b->mlog.dir,
+			       (long long)conf_get_num(&b->conf, "controller.quorum.request.timeout.ms"));
 	pthread_mutex_lock(&b->image.lock);
 	if (!b->image.state.cluster_id[0])
 		rc = 1;

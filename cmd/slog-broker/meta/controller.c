@@ -115,6 +115,9 @@ static int require_active(struct broker *b, struct err *e)
 
 	if (controller_active(b, &id))
 		return 0;
+	if (id == b->node_id && b->quorum)
+		return err_set(e, SLOG_ENOT_CONTROLLER,
+			       "this node leads the metadata quorum but is not ready to change it yet");
 	if (id > 0)
 		return err_set(e, SLOG_ENOT_CONTROLLER,
 			       "this node is not the controller: node %d is", id);
