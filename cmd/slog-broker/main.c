@@ -254,13 +254,28 @@ static int check_image(struct broker *b, const char *cluster_id, struct err *e)
 	return rc;
 }
 
-/* Publish the image before serving: the topics it holds are opened. */
-static void publish_image(struct broker *b)
+/* The image changed, on the thread that feeds it: wake whoever follows. */
+static void image_changed(void *arg)
+{
+	struct broker *b = arg;
+
+	meta_publisher_wake(b->publisher);
+}
+
+/* The publisher, before anything feeds the image. */
+static void start_publisher(struct broker *b)
+{
+	b->publisher = meta_publisher_start(b);
+	b->image.change_arg = b;
+	b->image.on_change = image_changed;
+}
+
+/* The image published before serving: the topics it holds are opened. */
+static void await_publisher(struct broker *b)
 {
 	int64_t wait = conf_get_num(&b->conf, "controller.quorum.request.timeout.ms");
 	struct err e;
 
-	b->publisher = meta_publisher_start(b);
 	if (meta_publisher_await(b->publisher, atomic_load(&b->image.offset),
 				 clock_mono_ms() + wait, &e))
 		log_warn("serving before every topic is open (they are tried again): %s", e.msg);
@@ -315,13 +330,15 @@ static int open_storage(struct broker *b, struct err *e)
 		fd_cache_set_max((size_t)conf_get_num(&b->conf, "log.segment.open.files.max"));
 	rc = log_dirs_open(&b->dirs, conf_get_str(&b->conf, "log.dirs"), b->node_id, new_id,
 			   cluster_id, e);
-	if (!rc)
-		rc = open_metadata(b, cluster_id, e);
+	if (rc)
+		return rc;
+	start_publisher(b);
+	rc = open_metadata(b, cluster_id, e);
 	if (!rc)
 		rc = check_image(b, cluster_id, e);
 	if (rc)
 		return rc;
-	publish_image(b);
+	await_publisher(b);
 	rc = join_cluster(b, cluster_id, e);
 	if (rc)
 		return rc;
@@ -394,6 +411,7 @@ static int shutdown_broker(struct broker *b)
 	meta_log_close(&b->mlog);
 	b->quorum = NULL;
 	if (b->publisher) {
+		b->image.on_change = NULL;
 		meta_publisher_stop(b->publisher);
 		b->publisher = NULL;
 		scheduler_checkpoint(b);

@@ -42,11 +42,13 @@ static int start_metadata(struct broker *b, const char *cluster, struct err *e)
 	int64_t deadline = clock_mono_ms() + 10000;
 
 	snprintf(b->mlog.cluster_id, sizeof(b->mlog.cluster_id), "%s", cluster);
+	b->publisher = meta_publisher_start(b);
+	b->image.change_arg = b->publisher;
+	b->image.on_change = meta_publisher_wake;
 	if (meta_log_locate(NULL, b->dirs.v[0].path, mdir, sizeof(mdir), e) ||
 	    meta_log_open(&b->mlog, &mc, &b->image, e))
 		return -1;
 	b->quorum = b->mlog.quorum;
-	b->publisher = meta_publisher_start(b);
 	if (meta_publisher_await(b->publisher, atomic_load(&b->image.offset), deadline, e))
 		return -1;
 	while (!controller_active(b, NULL) && clock_mono_ms() < deadline)

@@ -90,7 +90,11 @@ static int publish_step(struct meta_publisher *p, int64_t published, struct err 
 	rc = meta_image_since(&p->b->image, published, BATCH_ENTRIES, &answer, e);
 	if (rc)
 		return rc;
-	if (json_object_get(answer, "snapshot"))
+	/* Behind by a snapshot, or by a full batch or more (a start that
+	 * replays the log): the whole state at once is one diff, not one a
+	 * batch of entries. */
+	if (json_object_get(answer, "snapshot") ||
+	    json_array_size(json_object_get(answer, "entries")) >= BATCH_ENTRIES)
 		rc = publish_whole(p, e);
 	else
 		rc = publish_entries(p, json_object_get(answer, "entries"), e);
@@ -165,8 +169,6 @@ struct meta_publisher *meta_publisher_start(struct broker *b)
 	pthread_mutex_init(&p->lock, NULL);
 	clock_cond_init(&p->wake);
 	clock_cond_init(&p->progress);
-	b->image.change_arg = p;
-	b->image.on_change = meta_publisher_wake;
 	pthread_create(&p->thread, NULL, publisher_main, p);
 	return p;
 }
@@ -180,10 +182,6 @@ void meta_publisher_stop(struct meta_publisher *p)
 	pthread_cond_signal(&p->wake);
 	pthread_mutex_unlock(&p->lock);
 	pthread_join(p->thread, NULL);
-	if (p->b->image.change_arg == p) {
-		p->b->image.on_change = NULL;
-		p->b->image.change_arg = NULL;
-	}
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->wake);
 	pthread_cond_destroy(&p->progress);

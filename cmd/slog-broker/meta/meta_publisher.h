@@ -26,13 +26,16 @@
 struct broker;
 struct meta_publisher;
 
-/* Start publishing b->image to b; it becomes the image's on_change. */
+/*
+ * Start publishing b->image to b.  The image's on_change must call
+ * meta_publisher_wake(): set it before anything feeds the image.
+ */
 struct meta_publisher *meta_publisher_start(struct broker *b);
 
-/* Stop and free (NULL is fine); the image must no longer change. */
+/* Stop and free (NULL is fine); nothing feeds the image any more. */
 void meta_publisher_stop(struct meta_publisher *p);
 
-/* Wake the publisher: the image changed (any thread, never blocks). */
+/* Wake the publisher: the image changed (any thread; waits for no I/O). */
 void meta_publisher_wake(void *p);
 
 /*
