@@ -581,5 +581,10 @@ int main(int argc, char **argv)
 	while (sigwait(&mask, &sig) != 0 && errno == EINTR)
 		;
 	log_info("received %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	/* Stopped by its publisher: this node's data is another cluster's. */
+	if (b->mlog.refused) {
+		shutdown_broker(b);
+		return 1;
+	}
 	return shutdown_broker(b);
 }

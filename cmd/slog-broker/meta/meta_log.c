@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "buf.h"
 #include "clock.h"
 #include "log.h"
 #include "meta/meta_migrate.h"
@@ -156,6 +158,69 @@ static int start_quorum(struct meta_log *ml, const struct meta_log_config *cfg,
 	return 0;
 }
 
+static int refuse_cluster(struct meta_log *ml, const char *theirs, const char *ours,
+			  struct err *e)
+{
+	ml->refused = 1;
+	return err_set(e, SLOG_EINCONSISTENT_CLUSTER_ID,
+		       "the metadata log %s belongs to cluster %s, meta.properties to %s", ml->dir,
+		       theirs, ours);
+}
+
+/* The cluster this node joined, if it did: dir/cluster.id. */
+static int read_joined(struct meta_log *ml, struct err *e)
+{
+	char path[4300];
+	struct buf text = BUF_INIT;
+	size_t n;
+	int rc = 0;
+
+	ml->joined[0] = 0;
+	snprintf(path, sizeof(path), "%s/" META_LOG_CLUSTER_FILE, ml->dir);
+	if (access(path, F_OK) != 0)
+		return 0;
+	rc = fio_read_file(path, 256, &text, e);
+	n = rc ? 0 : strcspn(buf_cstr(&text), "\r\n");
+	if (!rc && (n == 0 || n >= sizeof(ml->joined)))
+		rc = err_set(e, SLOG_EINVALID_CONFIG, "%s: malformed cluster id", path);
+	if (!rc)
+		snprintf(ml->joined, sizeof(ml->joined), "%.*s", (int)n, buf_cstr(&text));
+	buf_free(&text);
+	if (!rc && strcmp(ml->joined, ml->cluster_id) != 0)
+		rc = refuse_cluster(ml, ml->joined, ml->cluster_id, e);
+	return rc;
+}
+
+int meta_log_join(struct meta_log *ml, const char *image_id, struct log_dirs *dirs,
+		  int32_t node_id, struct err *e)
+{
+	char path[4300], text[32];
+	int rc;
+
+	if (ml->joined[0])
+		return strcmp(ml->joined, image_id) == 0 ? 0
+							 : refuse_cluster(ml, image_id, ml->joined, e);
+	/* meta.properties first: a crash between the two writes leaves a node
+	 * that has not joined yet, and joins again. */
+	if (strcmp(image_id, ml->cluster_id) != 0) {
+		rc = log_dirs_set_cluster_id(dirs, node_id, image_id, e);
+		if (rc)
+			return rc;
+		log_info("joined cluster %s (this node had made cluster id %s before it joined)",
+			 image_id, ml->cluster_id);
+		snprintf(ml->cluster_id, sizeof(ml->cluster_id), "%s", image_id);
+	}
+	snprintf(path, sizeof(path), "%s/" META_LOG_CLUSTER_FILE, ml->dir);
+	snprintf(text, sizeof(text), "%s\n", image_id);
+	rc = fio_mkdir_p(ml->dir, e);
+	if (!rc)
+		rc = fio_write_atomic(path, text, strlen(text), e);
+	if (rc)
+		return err_wrap(e, "recording the cluster this node joined");
+	snprintf(ml->joined, sizeof(ml->joined), "%s", image_id);
+	return 0;
+}
+
 int meta_log_open(struct meta_log *ml, const struct meta_log_config *cfg, struct meta_image *img,
 		  struct err *e)
 {
@@ -163,9 +228,12 @@ int meta_log_open(struct meta_log *ml, const struct meta_log_config *cfg, struct
 	int rc;
 
 	ml->quorum = NULL;
+	ml->refused = 0;
 	snprintf(ml->dir, sizeof(ml->dir), "%s", cfg->dir);
 	snprintf(migrated, sizeof(migrated), "%s" META_LOG_MIGRATED_SUFFIX, cfg->dir);
-	rc = set_old_log_aside(cfg, migrated, e);
+	rc = read_joined(ml, e);
+	if (!rc)
+		rc = set_old_log_aside(cfg, migrated, e);
 	if (rc || !cfg->voter)
 		return rc;
 	rc = start_quorum(ml, cfg, img, e);

@@ -25,6 +25,7 @@
 #define SLOG_META_LOG_H
 
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,6 +33,7 @@
 #include "err.h"
 #include "meta/meta_image.h"
 #include "meta/meta_state.h"
+#include "storage/log_dirs.h"
 
 #define META_LOG_DIR_NAME "__cluster_metadata"
 #define META_LOG_MIGRATED_SUFFIX ".migrated"
@@ -40,8 +42,17 @@ struct meta_log {
 	char dir[4200];         /* the quorum's directory, for messages */
 	char cluster_id[24];    /* this node's, from meta.properties: a new
 				 * cluster's first record, if this node makes it */
+	char joined[24];        /* the cluster recorded in dir/cluster.id when
+				 * this node first saw it; "" before */
+	_Atomic int refused;    /* the image is another cluster's: stop */
 	struct quorum *quorum;  /* NULL on a node that is only a broker */
 };
+
+/* The file in the metadata directory that records which cluster the
+ * node joined: meta.properties alone cannot tell a node that never
+ * joined (whose id is its own, made at its first start) from one whose
+ * meta.properties came from elsewhere. */
+#define META_LOG_CLUSTER_FILE "cluster.id"
 
 struct meta_log_config {
 	int32_t node_id;
@@ -66,6 +77,8 @@ int meta_log_locate(const char *configured, const char *first_log_dir, char *out
 /*
  * Start this node's part of the metadata log: its quorum with img as
  * the state machine (a voter), after importing a log of the old format.
+ * A dir/cluster.id that is not ml->cluster_id (meta.properties') is
+ * SLOG_EINCONSISTENT_CLUSTER_ID naming both.
  * Returns once the quorum runs; a voter alone has applied everything it
  * committed before.
  */
@@ -80,6 +93,15 @@ int meta_log_open(struct meta_log *ml, const struct meta_log_config *cfg, struct
  */
 int meta_log_apply(const struct meta_log *ml, struct meta_state *s, json_t *rec, int64_t offset,
 		   struct err *e);
+
+/*
+ * The image has cluster image_id.  A node that never joined a cluster
+ * takes it: recorded in dir/cluster.id, and in every meta.properties of
+ * dirs when it is not the node's own id yet.  A node that joined another
+ * is SLOG_EINCONSISTENT_CLUSTER_ID naming both (and ml->refused is set).
+ */
+int meta_log_join(struct meta_log *ml, const char *image_id, struct log_dirs *dirs,
+		  int32_t node_id, struct err *e);
 
 /* Stop the quorum (pending proposals fail); safe when never opened. */
 void meta_log_close(struct meta_log *ml);

@@ -4,9 +4,11 @@
 #include "meta/meta_publisher.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "broker.h"
 #include "clock.h"
@@ -119,6 +121,26 @@ static void note_round(struct meta_publisher *p, int rc, const struct err *e)
 		  (long long)p->published, e->msg, (long long)p->retry_ms);
 }
 
+/*
+ * The first cluster id published is the one this node joins (recorded
+ * for its next start); another one later means this node's data belongs
+ * to another cluster: the broker stops (main exits 1 on refused), since
+ * serving would mix two clusters' data.
+ */
+static void join_cluster(struct meta_publisher *p)
+{
+	struct broker *b = p->b;
+	struct err e;
+
+	if (!b->meta.cluster_id[0] || strcmp(b->meta.cluster_id, b->mlog.joined) == 0)
+		return;
+	if (!meta_log_join(&b->mlog, b->meta.cluster_id, &b->dirs, b->node_id, &e))
+		return;
+	log_error("%s", e.msg);
+	if (b->mlog.refused)
+		kill(getpid(), SIGTERM);
+}
+
 static int behind(struct meta_publisher *p)
 {
 	return p->published < 0 || p->published < atomic_load(&p->b->image.offset);
@@ -144,6 +166,8 @@ static void *publisher_main(void *arg)
 		}
 		pthread_mutex_unlock(&p->lock);
 		rc = publish_step(p, published, &e);
+		if (!rc)
+			join_cluster(p);
 		pthread_mutex_lock(&p->lock);
 		note_round(p, rc, &e);
 	}

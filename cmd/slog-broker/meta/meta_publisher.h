@@ -11,6 +11,10 @@
  * its start, or when it fell behind what the image keeps, it publishes
  * the image's whole state at once instead (publish_prepare_state).
  *
+ * The first cluster id it publishes is the one the node joins
+ * (meta_log_join: recorded, and taken into meta.properties by a node that
+ * never joined); an image of another cluster stops the broker.
+ *
  * Nothing is skipped: a change whose logs cannot be opened (a disk that
  * refuses them) is logged and tried again with a growing pause, and the
  * broker serves the state before it meanwhile.  One publisher per node;
