@@ -16,6 +16,9 @@
 
 #include "broker.h"
 #include "cli.h"
+#include "cluster/broker_heartbeat.h"
+#include "cluster/broker_lifecycle.h"
+#include "cluster/meta_follower.h"
 #include "groups/group_coordinator.h"
 #include "groups/offsets_store.h"
 #include "http/http_conns.h"
@@ -254,12 +257,46 @@ static int check_image(struct broker *b, const char *cluster_id, struct err *e)
 	return rc;
 }
 
-/* The image changed, on the thread that feeds it: wake whoever follows. */
+/*
+ * The image changed, on the thread that feeds it: wake whoever follows.
+ * The publisher; the polls of GET /v1/meta/records (none is registered
+ * once the waiters stopped, so the list is not touched then); and this
+ * broker's heartbeat, so that the controller learns the new offset now.
+ */
 static void image_changed(void *arg)
 {
 	struct broker *b = arg;
 
 	meta_publisher_wake(b->publisher);
+	fetch_waits_notify(b->waits, &b->meta_waiters);
+	broker_heartbeat_nudge(b->heartbeat);
+}
+
+/* The controller's calls that the brokers' lifecycle makes. */
+static const struct lc_controller lifecycle_controller = {
+	controller_active, controller_register_broker, controller_set_broker_state,
+};
+
+/* The controller has this broker alive: systemd may count on it now. */
+static void broker_alive(void *arg)
+{
+	(void)arg;
+	sd_notify_send("READY=1");
+}
+
+/*
+ * The cluster's threads, before HTTP serves: a voter's view of the
+ * brokers, an observer's fetch of the metadata log, and this broker's
+ * heartbeat.
+ */
+static void start_membership(struct broker *b)
+{
+	if (b->quorum)
+		b->lifecycle = broker_lifecycle_start(b, &lifecycle_controller);
+	else
+		b->follower = meta_follower_start(b);
+	if (b->roles & BROKER_ROLE_BROKER)
+		b->heartbeat = broker_heartbeat_start(b, broker_alive, b);
 }
 
 /* The publisher, before anything feeds the image. */
@@ -375,6 +412,11 @@ static int shutdown_broker(struct broker *b)
 	struct err e;
 	int rc = 0;
 
+	/* Controlled shutdown while everything still serves: the controller
+	 * (maybe this node) marks this broker shutting_down. */
+	broker_heartbeat_stop(b->heartbeat);
+	meta_follower_stop(b->follower);
+	b->follower = NULL;
 	b->stopping = 1;
 	/* A broker that never served says only why (main), not that it stops. */
 	if (b->ready) {
@@ -399,6 +441,9 @@ static int shutdown_broker(struct broker *b)
 		http_abandon(b->http, clock_mono_ms() + 2000);
 		http_stop(b->http);
 	}
+	/* A change in flight ends by its deadline (controller.h). */
+	broker_lifecycle_stop(b->lifecycle);
+	b->lifecycle = NULL;
 	if (b->groups)
 		gc_stop(b->groups);
 	if (b->cleaner)
@@ -416,6 +461,9 @@ static int shutdown_broker(struct broker *b)
 		b->publisher = NULL;
 		scheduler_checkpoint(b);
 	}
+	/* The image changes no more: nothing nudges the heartbeat now. */
+	broker_heartbeat_free(b->heartbeat);
+	b->heartbeat = NULL;
 	if (registry_close_all(b, &e)) {
 		log_error("%s", e.msg);
 		rc = 1;
@@ -567,6 +615,7 @@ int main(int argc, char **argv)
 		shutdown_broker(b);
 		return 1;
 	}
+	start_membership(b);
 	if (start_serving(b, listen_fd, &e)) {
 		cli_error("%s", e.msg);
 		shutdown_broker(b);
@@ -576,7 +625,9 @@ int main(int argc, char **argv)
 	log_info("listening on http://%s:%d (node %d, cluster %s, %zu topics, data in %s)",
 		 b->listen_host, http_port(b->http), b->node_id, b->meta.cluster_id, b->ntopics,
 		 conf_get_str(&b->conf, "log.dirs"));
-	sd_notify_send("READY=1");
+	/* A broker is ready once the controller has it alive (broker_alive). */
+	if (!b->heartbeat)
+		sd_notify_send("READY=1");
 
 	while (sigwait(&mask, &sig) != 0 && errno == EINTR)
 		;
