@@ -122,8 +122,11 @@ logged() {
 	# The controller's answer is not what this test is about.
 	curl -s -o /dev/null -H 'Content-Type: application/json' -d '{"name":"seen","partitions":2}' \
 		"${NODE_URL[$(cluster_controller)]}/v1/topics"
-	wait_for 100 bash -c "curl -sf '${NODE_URL[4]}/v1/metadata?topics=seen' |
-		jq -e '.topics[0].partitions | length == 2'"
+	wait_for 400 bash -c "curl -sf '${NODE_URL[4]}/v1/metadata?topics=seen' |
+		jq -e '.topics[0].partitions | length == 2'" || {
+		cat "$BATS_TEST_TMPDIR/node4/broker.log"
+		false
+	}
 	run -0 cluster_json 4
 	[ "$(jq -r '.brokers[] | select(.id == 4) | .state' <<<"$output")" = alive ]
 }
@@ -142,4 +145,25 @@ logged() {
 	wait_for 200 state_is "$c" "$f" alive
 	[ "$(incarnation "$c" "$f")" != "$before" ]
 	wait_for 100 curl -sf "${NODE_URL[$f]}/readyz"
+}
+
+@test "after the controller is killed, the new one keeps the others alive and fences it" {
+	start_cluster 3 broker.session.timeout.ms=2s
+	wait_cluster_alive
+	local c n i
+	c=$(cluster_controller)
+	kill -KILL "${NODE_PID[$c]}"
+	for ((i = 1; i <= 3; i++)); do
+		[ "$i" != "$c" ] && n=$i
+	done
+	new_controller() {
+		local id
+		id=$(cluster_json "$n" | jq -r '.controller.id // empty')
+		[ -n "$id" ] && [ "$id" != "$c" ]
+	}
+	wait_for 400 new_controller
+	wait_for 200 state_is "$n" "$c" fenced
+	for ((i = 1; i <= 3; i++)); do
+		[ "$i" = "$c" ] || state_is "$n" "$i" alive
+	done
 }
