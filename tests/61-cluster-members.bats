@@ -119,16 +119,21 @@ logged() {
 @test "an observer follows the topics created on the controllers" {
 	start_cluster 3 --observers 1
 	wait_cluster_alive
-	# The controller's answer is not what this test is about.
-	curl -s -o /dev/null -H 'Content-Type: application/json' -d '{"name":"seen","partitions":2}' \
+	# One partition per broker, the observer's included.  The controller's
+	# answer is not what this test is about.
+	curl -s -o /dev/null -H 'Content-Type: application/json' -d '{"name":"seen","partitions":4}' \
 		"${NODE_URL[$(cluster_controller)]}/v1/topics"
 	wait_for 400 bash -c "curl -sf '${NODE_URL[4]}/v1/metadata?topics=seen' |
-		jq -e '.topics[0].partitions | length == 2'" || {
+		jq -e '.topics[0].partitions | length == 4'" || {
 		cat "$BATS_TEST_TMPDIR/node4/broker.log"
 		false
 	}
-	run -0 cluster_json 4
-	[ "$(jq -r '.brokers[] | select(.id == 4) | .state' <<<"$output")" = alive ]
+	# Its own image, not the controller's answer: every broker alive.
+	run -0 curl -sf -H 'Slog-Forwarded: 1' "${NODE_URL[4]}/v1/cluster"
+	[ "$(jq '[.brokers[] | select(.state == "alive")] | length' <<<"$output")" = 4 ]
+	[ "$(jq '.quorum' <<<"$output")" = null ]
+	# Its long poll does not hold up its shutdown.
+	stop_broker "${NODE_PID[4]}"
 }
 
 @test "a broker restarted comes back alive with a new incarnation" {
