@@ -218,8 +218,10 @@ int meta_publisher_await(struct meta_publisher *p, int64_t offset, int64_t deadl
 	int rc = 0;
 
 	pthread_mutex_lock(&p->lock);
-	while (p->published < offset && !p->stop && clock_mono_ms() < deadline_ms)
-		clock_cond_wait_until(&p->progress, &p->lock, deadline_ms);
+	while (p->published < offset && !p->stop &&
+	       (!p->retry_ms || clock_mono_ms() < deadline_ms))
+		clock_cond_wait_until(&p->progress, &p->lock,
+				      p->retry_ms ? deadline_ms : clock_mono_ms() + 100);
 	if (p->published < offset)
 		rc = err_set(e, SLOG_EREQUEST_TIMED_OUT,
 			     "the metadata change is committed, but this broker has not applied it "
