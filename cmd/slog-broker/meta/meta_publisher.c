@@ -87,7 +87,9 @@ static int publish_step(struct meta_publisher *p, int64_t published, struct err 
 	json_t *answer;
 	int rc;
 
-	if (published < 0)
+	/* An image restored behind what was published (not from a leader,
+	 * which is ahead) is published whole too. */
+	if (published < 0 || published > atomic_load(&p->b->image.offset))
 		return publish_whole(p, e);
 	rc = meta_image_since(&p->b->image, published, BATCH_ENTRIES, &answer, e);
 	if (rc)
@@ -143,7 +145,7 @@ static void join_cluster(struct meta_publisher *p)
 
 static int behind(struct meta_publisher *p)
 {
-	return p->published < 0 || p->published < atomic_load(&p->b->image.offset);
+	return p->published < 0 || p->published != atomic_load(&p->b->image.offset);
 }
 
 static void *publisher_main(void *arg)
