@@ -406,11 +406,40 @@ static void stop_waiters(struct broker *b)
 	b->waits = NULL;
 }
 
+/* The metadata and the logs, once nothing serves: 0, or 1 if a log
+ * did not close cleanly. */
+static int close_storage(struct broker *b)
+{
+	struct err e;
+	int rc = 0;
+
+	/* The quorum first: pending proposals fail, and the image changes no
+	 * more, so the publisher stops between two changes. */
+	meta_log_close(&b->mlog);
+	b->quorum = NULL;
+	if (b->publisher) {
+		b->image.on_change = NULL;
+		meta_publisher_stop(b->publisher);
+		b->publisher = NULL;
+		scheduler_checkpoint(b);
+	}
+	/* The image changes no more: nothing nudges the heartbeat now. */
+	broker_heartbeat_free(b->heartbeat);
+	b->heartbeat = NULL;
+	if (registry_close_all(b, &e)) {
+		log_error("%s", e.msg);
+		rc = 1;
+	}
+	log_dirs_close(&b->dirs, rc == 0);
+	meta_image_free(&b->image);
+	meta_state_free(&b->meta);
+	return rc;
+}
+
 static int shutdown_broker(struct broker *b)
 {
 	int64_t deadline = clock_mono_ms() + 4000;
-	struct err e;
-	int rc = 0;
+	int rc;
 
 	/* Controlled shutdown while everything still serves: the controller
 	 * (maybe this node) marks this broker shutting_down. */
@@ -451,26 +480,7 @@ static int shutdown_broker(struct broker *b)
 	if (b->sched)
 		scheduler_stop(b->sched);
 	stop_waiters(b);
-	/* The quorum first: pending proposals fail, and the image changes no
-	 * more, so the publisher stops between two changes. */
-	meta_log_close(&b->mlog);
-	b->quorum = NULL;
-	if (b->publisher) {
-		b->image.on_change = NULL;
-		meta_publisher_stop(b->publisher);
-		b->publisher = NULL;
-		scheduler_checkpoint(b);
-	}
-	/* The image changes no more: nothing nudges the heartbeat now. */
-	broker_heartbeat_free(b->heartbeat);
-	b->heartbeat = NULL;
-	if (registry_close_all(b, &e)) {
-		log_error("%s", e.msg);
-		rc = 1;
-	}
-	log_dirs_close(&b->dirs, rc == 0);
-	meta_image_free(&b->image);
-	meta_state_free(&b->meta);
+	rc = close_storage(b);
 	if (b->metrics)
 		metrics_free(b->metrics);
 	dir_gate_free(b->gate);
@@ -632,10 +642,6 @@ int main(int argc, char **argv)
 	while (sigwait(&mask, &sig) != 0 && errno == EINTR)
 		;
 	log_info("received %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
-	/* Stopped by its publisher: this node's data is another cluster's. */
-	if (b->mlog.refused) {
-		shutdown_broker(b);
-		return 1;
-	}
-	return shutdown_broker(b);
+	/* Stopped by its publisher (refused): its data is another cluster's. */
+	return shutdown_broker(b) || b->mlog.refused ? 1 : 0;
 }

@@ -72,7 +72,9 @@ int controller_bootstrap(struct broker *b, const char *cluster_id, struct err *e
  * Register a broker: a broker record with its id, incarnation (new at
  * each start of its process) and endpoints (borrowed: an array of
  * {"name","host","port"}).  It starts fenced.  The same incarnation
- * registered again is a success that writes nothing.
+ * registered again is a success that writes nothing.  The first
+ * registration of a new cluster (no cluster record yet) carries that
+ * record too, with this node's cluster id.
  */
 int controller_register_broker(struct broker *b, int32_t id, const char *incarnation,
 			       json_t *endpoints, struct err *e);

@@ -16,8 +16,9 @@
 #include "meta/meta_migrate.h"
 #include "storage/fileio.h"
 
-int meta_log_apply(const struct meta_log *ml, struct meta_state *s, json_t *rec, int64_t offset,
-		   struct err *e)
+/* meta_log_apply() for the log in dir. */
+static int apply_in(const char *dir, struct meta_state *s, json_t *rec, int64_t offset,
+		    struct err *e)
 {
 	struct err why;
 	char where[64] = "a proposed record";
@@ -26,12 +27,31 @@ int meta_log_apply(const struct meta_log *ml, struct meta_state *s, json_t *rec,
 	if (offset >= 0)
 		snprintf(where, sizeof(where), "record at offset %lld", (long long)offset);
 	if (rc == SLOG_EINVALID_REQUEST) {
-		log_warn("metadata log %s, %s does not apply, skipped: %s", ml->dir, where, why.msg);
+		log_warn("metadata log %s, %s does not apply, skipped: %s", dir, where, why.msg);
 		return 0;
 	}
 	if (rc)
-		return err_set(e, rc, "metadata log %s, %s: %s", ml->dir, where, why.msg);
+		return err_set(e, rc, "metadata log %s, %s: %s", dir, where, why.msg);
 	return 0;
+}
+
+int meta_log_apply(const struct meta_log *ml, struct meta_state *s, json_t *rec, int64_t offset,
+		   struct err *e)
+{
+	return apply_in(ml->dir, s, rec, offset, e);
+}
+
+/* The old log's records, applied as they always were. */
+struct replay {
+	const char *dir;
+	struct meta_state *s;
+};
+
+static int replay_record(void *arg, json_t *rec, int64_t offset, struct err *e)
+{
+	struct replay *rp = arg;
+
+	return apply_in(rp->dir, rp->s, rec, offset, e);
 }
 
 static int is_dir(const char *path)
@@ -114,7 +134,7 @@ static int import_old_log(struct meta_log *ml, const struct meta_log_config *cfg
 
 	meta_state_init(&s);
 	s.v0_node = cfg->node_id; /* records before versions were its own */
-	rc = meta_migrate_replay(migrated, &s, e);
+	rc = meta_migrate_read(migrated, replay_record, &(struct replay){ migrated, &s }, e);
 	if (rc) {
 		meta_state_free(&s);
 		return rc;

@@ -13,7 +13,6 @@
 #include "clock.h"
 #include "compress.h"
 #include "log.h"
-#include "meta/meta_log.h"
 #include "storage/fileio.h"
 #include "storage/partition_log.h"
 #include "xalloc.h"
@@ -65,14 +64,15 @@ static int open_old(const char *dir, struct plog **out, struct err *e)
 	return 0;
 }
 
-struct replay {
-	struct meta_log ml; /* names the dir in messages */
-	struct meta_state *s;
+struct reader {
+	const char *dir;
+	int (*fn)(void *arg, json_t *rec, int64_t offset, struct err *e);
+	void *arg;
 };
 
-static int replay_record(void *arg, const struct record *r, struct err *e)
+static int read_record(void *arg, const struct record *r, struct err *e)
 {
-	struct replay *rp = arg;
+	struct reader *rd = arg;
 	json_error_t je;
 	json_t *rec = json_loadb((const char *)r->value, r->value_len > 0 ? (size_t)r->value_len : 0,
 				 0, &je);
@@ -80,26 +80,25 @@ static int replay_record(void *arg, const struct record *r, struct err *e)
 
 	if (!rec)
 		return err_set(e, SLOG_ECORRUPT_MESSAGE,
-			       "metadata log %s, record at offset %lld is not JSON: %s", rp->ml.dir,
+			       "metadata log %s, record at offset %lld is not JSON: %s", rd->dir,
 			       (long long)r->offset, je.text);
-	rc = meta_log_apply(&rp->ml, rp->s, rec, r->offset, e);
+	rc = rd->fn(rd->arg, rec, r->offset, e);
 	json_decref(rec);
 	return rc;
 }
 
-int meta_migrate_replay(const char *dir, struct meta_state *s, struct err *e)
+int meta_migrate_read(const char *dir,
+		      int (*fn)(void *arg, json_t *rec, int64_t offset, struct err *e), void *arg,
+		      struct err *e)
 {
-	struct replay *rp = xcalloc(1, sizeof(*rp));
+	struct reader rd = { dir, fn, arg };
 	struct plog *l;
 	int rc = open_old(dir, &l, e);
 
-	snprintf(rp->ml.dir, sizeof(rp->ml.dir), "%s", dir);
-	rp->s = s;
 	if (!rc) {
-		rc = plog_replay(l, 0, replay_record, rp, e);
+		rc = plog_replay(l, 0, read_record, &rd, e);
 		plog_close(l, NULL);
 	}
-	free(rp);
 	return rc;
 }
 

@@ -14,9 +14,9 @@
 #define SLOG_META_MIGRATE_H
 
 #include <jansson.h>
+#include <stdint.h>
 
 #include "err.h"
-#include "meta/meta_state.h"
 
 /* Whether dir holds a partition log's segments: a log of the old format. */
 int meta_migrate_is_old(const char *dir);
@@ -25,11 +25,15 @@ int meta_migrate_is_old(const char *dir);
 int meta_migrate_move(const char *dir, const char *to, struct err *e);
 
 /*
- * Replay the old log in dir into s (initialised): records that do not fit
- * the state are skipped, as they always were; bytes that cannot be read
- * are SLOG_ECORRUPT_MESSAGE naming dir and the offset.
+ * Read the old log in dir: fn(arg, record, offset) for each record in
+ * order (the record borrowed for the call), until fn fails.  A value
+ * that is not JSON is SLOG_ECORRUPT_MESSAGE naming dir and the offset.
+ * (The caller applies them: meta_log.c, with the checks every committed
+ * record gets.)
  */
-int meta_migrate_replay(const char *dir, struct meta_state *s, struct err *e);
+int meta_migrate_read(const char *dir,
+		      int (*fn)(void *arg, json_t *rec, int64_t offset, struct err *e), void *arg,
+		      struct err *e);
 
 /*
  * Append recs (a JSON array, borrowed, as given: no version is added) to

@@ -87,7 +87,9 @@ static int publish_step(struct meta_publisher *p, int64_t published, struct err 
 	json_t *answer;
 	int rc;
 
-	if (published < 0)
+	/* An image restored behind what was published (not from a leader,
+	 * which is ahead) is published whole too. */
+	if (published < 0 || published > atomic_load(&p->b->image.offset))
 		return publish_whole(p, e);
 	rc = meta_image_since(&p->b->image, published, BATCH_ENTRIES, &answer, e);
 	if (rc)
@@ -143,7 +145,7 @@ static void join_cluster(struct meta_publisher *p)
 
 static int behind(struct meta_publisher *p)
 {
-	return p->published < 0 || p->published < atomic_load(&p->b->image.offset);
+	return p->published < 0 || p->published != atomic_load(&p->b->image.offset);
 }
 
 static void *publisher_main(void *arg)
@@ -218,8 +220,10 @@ int meta_publisher_await(struct meta_publisher *p, int64_t offset, int64_t deadl
 	int rc = 0;
 
 	pthread_mutex_lock(&p->lock);
-	while (p->published < offset && !p->stop && clock_mono_ms() < deadline_ms)
-		clock_cond_wait_until(&p->progress, &p->lock, deadline_ms);
+	while (p->published < offset && !p->stop &&
+	       (!p->retry_ms || clock_mono_ms() < deadline_ms))
+		clock_cond_wait_until(&p->progress, &p->lock,
+				      p->retry_ms ? deadline_ms : clock_mono_ms() + 100);
 	if (p->published < offset)
 		rc = err_set(e, SLOG_EREQUEST_TIMED_OUT,
 			     "the metadata change is committed, but this broker has not applied it "

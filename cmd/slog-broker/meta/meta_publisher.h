@@ -43,9 +43,12 @@ void meta_publisher_stop(struct meta_publisher *p);
 void meta_publisher_wake(void *p);
 
 /*
- * Wait until every record below offset is published, or the monotonic
- * clock reaches deadline_ms: then SLOG_EREQUEST_TIMED_OUT, naming the
- * publisher's last failure if there is one.
+ * Wait until every record below offset is published.  A publisher that
+ * is failing (and retrying) is waited for until the monotonic clock
+ * reaches deadline_ms: then SLOG_EREQUEST_TIMED_OUT, naming its last
+ * failure.  One that is only slow (thousands of logs to create) is
+ * waited for to the end, as its work is what the caller asked for; so is
+ * one that a stalled disk holds up.
  */
 int meta_publisher_await(struct meta_publisher *p, int64_t offset, int64_t deadline_ms,
 			 struct err *e);
