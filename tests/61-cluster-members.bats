@@ -172,3 +172,18 @@ logged() {
 		[ "$i" = "$c" ] || state_is "$n" "$i" alive
 	done
 }
+
+@test "a topic is served by every broker as soon as its creation is answered" {
+	start_cluster 3
+	wait_cluster_alive
+	local c i
+	c=$(cluster_controller)
+	# One partition on each broker: each serves the topic once it has
+	# published the change.
+	run -0 curl -sf -H 'Content-Type: application/json' -d '{"name":"everywhere","partitions":3}' \
+		"${NODE_URL[$c]}/v1/topics"
+	for i in 1 2 3; do
+		run -0 curl -sf "${NODE_URL[$i]}/v1/metadata?topics=everywhere"
+		[ "$(jq '.topics[0].partitions | length' <<<"$output")" = 3 ]
+	done
+}

@@ -18,11 +18,13 @@
 #include "cluster/cluster_peers.h"
 #include "cluster/peer_client.h"
 #include "log.h"
+#include "meta/meta_publisher.h"
 #include "xalloc.h"
 
 #define STARTING_INTERVAL_MS 100 /* until alive */
 #define SHUTDOWN_WAIT_MS 2000
 #define MAX_REDIRECTS 3
+#define PUBLISH_WAIT_MS 200
 
 struct broker_heartbeat {
 	struct broker *b;
@@ -55,13 +57,28 @@ int broker_heartbeat_alive(struct broker *b)
 	return alive;
 }
 
+/*
+ * The metadata offset this broker serves: what its publisher has applied
+ * (Kafka's broker reports the offset its metadata publishers reached),
+ * given a moment to catch up with the image, which was just nudged.
+ */
+static int64_t served_offset(struct broker *b)
+{
+	int64_t image = atomic_load(&b->image.offset);
+
+	if (!b->publisher)
+		return image;
+	meta_publisher_await(b->publisher, image, clock_mono_ms() + PUBLISH_WAIT_MS, NULL);
+	return meta_publisher_offset(b->publisher);
+}
+
 static json_t *heartbeat_body(struct broker_heartbeat *hb, int want_shutdown)
 {
 	struct broker *b = hb->b;
 
 	return json_pack("{s:i, s:s, s:[{s:s, s:s, s:i}], s:I, s:b}", "id", b->node_id,
 			 "incarnation", b->incarnation, "endpoints", "name", "http", "host", b->host,
-			 "port", b->port, "meta_offset", (json_int_t)b->image.offset,
+			 "port", b->port, "meta_offset", (json_int_t)served_offset(b),
 			 "want_shutdown", want_shutdown);
 }
 

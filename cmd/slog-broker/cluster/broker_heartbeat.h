@@ -4,7 +4,7 @@
  *
  * A thread POSTs /v1/cluster/heartbeat every broker.heartbeat.interval.ms
  * on a kept-alive connection, with this process's incarnation, its
- * endpoint and its image's metadata offset.  The first heartbeat of an
+ * endpoint and the metadata offset it serves (its publisher's).  The first heartbeat of an
  * incarnation registers it; the controller marks it alive once its
  * image holds the registration (broker_lifecycle.h).  A node that is
  * not the controller answers NOT_CONTROLLER naming the one it knows,
