@@ -83,7 +83,7 @@ logged() {
 	c=$(cluster_controller)
 	kill -KILL "${NODE_PID[$f]}"
 	wait_for 60 state_is "$c" "$f" fenced
-	logged "$c" "broker $f (incarnation .*) fenced: its heartbeat connection closed"
+	wait_for 60 logged "$c" "broker $f (incarnation .*) fenced: its heartbeat connection closed"
 }
 
 @test "a broker that stops heartbeating is fenced after the session timeout" {
@@ -133,7 +133,10 @@ logged() {
 	[ "$(jq '[.brokers[] | select(.state == "alive")] | length' <<<"$output")" = 4 ]
 	[ "$(jq '.quorum' <<<"$output")" = null ]
 	# Its long poll does not hold up its shutdown.
-	stop_broker "${NODE_PID[4]}"
+	stop_broker "${NODE_PID[4]}" || {
+		cat "$BATS_TEST_TMPDIR/node4/broker.log"
+		false
+	}
 }
 
 @test "a broker restarted comes back alive with a new incarnation" {

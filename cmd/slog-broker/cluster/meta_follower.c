@@ -79,7 +79,7 @@ static void note(struct meta_follower *f, int rc, const struct err *e)
 		f->failures = 0;
 		return;
 	}
-	if (f->failures == 0 && !f->b->stopping)
+	if (f->failures == 0)
 		log_warn("metadata from %s: %s (trying the other controllers)", f->url, e->msg);
 	f->failures++;
 	f->url[0] = '\0';
@@ -101,6 +101,10 @@ static void *follower_main(void *arg)
 				"controller.quorum.bootstrap.servers");
 		else
 			rc = poll_once(f, &e);
+		pthread_mutex_lock(&f->lock);
+		if (f->stop)
+			break; /* a poll cut short by the stop is no failure */
+		pthread_mutex_unlock(&f->lock);
 		note(f, rc, &e);
 		pthread_mutex_lock(&f->lock);
 		if (rc && f->failures > 1 && !f->stop)

@@ -229,10 +229,11 @@ static json_t *brokers_json(struct broker *b)
 static json_t *quorum_json(struct broker *b)
 {
 	struct quorum_view v;
-	json_t *voters = json_array();
+	json_t *voters;
 
 	if (!b->quorum)
 		return json_null();
+	voters = json_array();
 	quorum_view(b->quorum, &v);
 	for (size_t i = 0; i < v.nvoters; i++) {
 		json_t *o = json_pack("{s:i, s:s}", "id", v.voters[i].id, "address",
