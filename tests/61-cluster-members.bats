@@ -97,7 +97,7 @@ logged() {
 	run -1 wait_for 10 state_is "$c" "$f" fenced
 	wait_for 100 state_is "$c" "$f" fenced
 	kill -CONT "${NODE_PID[$f]}"
-	logged "$c" "broker $f (incarnation .*) fenced: no heartbeat for over 1500 ms"
+	wait_for 60 logged "$c" "broker $f (incarnation .*) fenced: no heartbeat for over 1500 ms"
 	wait_for 200 state_is "$c" "$f" alive
 }
 
