@@ -109,6 +109,7 @@ logged() {
 	c=$(cluster_controller)
 	stop_broker "${NODE_PID[$f]}"
 	wait_for 100 state_is "$c" "$f" fenced
+	wait_for 60 logged "$c" "broker $f (incarnation .*) fenced"
 	run -0 grep -E "broker $f \(incarnation [^)]*\) (shutting down|fenced)" \
 		"$BATS_TEST_TMPDIR/node$c/broker.log"
 	[ "${#lines[@]}" = 2 ]
