@@ -4,10 +4,13 @@
  * through elections and partitions is test_quorum_fixture.c's, on
  * libraft's deterministic fixture.)
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -170,14 +173,23 @@ static int await_sum(struct node *nodes, int n, int except, long sum, int64_t de
 	return 0;
 }
 
+/* Free loopback ports, each found by binding port 0: fixed ones would
+ * meet whatever else runs on this machine. */
 static void voters_on_loopback(struct quorum_voter *v, int n)
 {
-	/* Ports from the pid keep parallel runs of this test apart. */
-	int base = 20000 + (getpid() % 2000) * 8;
-
 	for (int i = 0; i < n; i++) {
+		struct sockaddr_in sa = { .sin_family = AF_INET,
+					  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		socklen_t len = sizeof(sa);
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+		if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+		    getsockname(fd, (struct sockaddr *)&sa, &len))
+			sa.sin_port = 0;
+		if (fd >= 0)
+			close(fd);
 		v[i].id = i + 1;
-		snprintf(v[i].addr, sizeof(v[i].addr), "127.0.0.1:%d", base + i);
+		snprintf(v[i].addr, sizeof(v[i].addr), "127.0.0.1:%u", ntohs(sa.sin_port));
 	}
 }
 

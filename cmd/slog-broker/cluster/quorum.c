@@ -510,6 +510,14 @@ static void stop_cb(uv_async_t *a)
 	close_raft(q);
 }
 
+/* libraft's message for its last error, or the code's when it set none. */
+static const char *raft_reason(struct raft *r, int rv)
+{
+	const char *m = raft_errmsg(r);
+
+	return m && *m ? m : raft_strerror(rv);
+}
+
 static int bootstrap(struct quorum *q, struct err *e)
 {
 	struct raft_configuration conf;
@@ -525,7 +533,7 @@ static int bootstrap(struct quorum *q, struct err *e)
 	raft_configuration_close(&conf);
 	if (rv && rv != RAFT_CANTBOOTSTRAP) /* CANTBOOTSTRAP: it has a log */
 		return err_set(e, SLOG_EIO, "metadata quorum in %s: bootstrap: %s", q->dir,
-			       raft_errmsg(&q->raft));
+			       raft_reason(&q->raft, rv));
 	return 0;
 }
 
@@ -576,7 +584,7 @@ static int init_raft(struct quorum *q, struct err *e)
 	rv = raft_init(&q->raft, &q->io, &q->raft_fsm, (raft_id)q->id, q->addr);
 	if (rv)
 		return err_set(e, SLOG_EIO, "metadata quorum in %s: %s", q->dir,
-			       raft_errmsg(&q->raft));
+			       raft_reason(&q->raft, rv));
 	q->raft.data = q;
 	raft_set_election_timeout(&q->raft, q->election_ms);
 	raft_set_heartbeat_timeout(&q->raft, q->election_ms / 5 > 10 ? q->election_ms / 5 : 10);
@@ -594,9 +602,13 @@ static int start_raft(struct quorum *q, struct err *e)
 	if (rc)
 		return rc;
 	rc = bootstrap(q, e);
-	if (!rc && raft_start(&q->raft) != 0)
-		rc = err_set(e, SLOG_EIO, "metadata quorum in %s: %s", q->dir,
-			     raft_errmsg(&q->raft));
+	if (!rc) {
+		int rv = raft_start(&q->raft);
+
+		if (rv)
+			rc = err_set(e, SLOG_EIO, "metadata quorum in %s (Raft address %s): %s", q->dir,
+				     q->addr, raft_reason(&q->raft, rv));
+	}
 	if (rc)
 		return rc;
 	check_voters(q);
