@@ -54,6 +54,14 @@ json_t *api_body_object(struct request *r, int required);
 int api_unknown_field(struct request *r, json_t *body, const char *const *known);
 
 struct ops_ctx;
+struct ops_leader;
+
+/* {"id":N,"url":"http://host:port"} of a leader (url null when unknown). */
+json_t *api_leader_json(const struct ops_leader *l);
+
+/* Answer an operation's error; NOT_LEADER names the leader in the error
+ * object ({"error":{...,"leader":{"id","url"}}}). */
+int api_reply_op_err(struct request *r, const struct err *e, const struct ops_leader *l);
 
 /* The context of the operations a request calls (replica/ops.h): the
  * HTTP API has no authentication yet, and no deadline of its own. */
