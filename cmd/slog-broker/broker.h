@@ -68,6 +68,7 @@ struct meta_publisher;
 struct meta_follower;
 struct broker_heartbeat;
 struct broker_lifecycle;
+struct forwarder;
 
 #define BROKER_ROLE_BROKER 1
 #define BROKER_ROLE_CONTROLLER 2
@@ -126,6 +127,7 @@ struct broker {
 	struct meta_follower *follower;     /* an observer's fetch of the image */
 	struct broker_heartbeat *heartbeat; /* this broker's, to the controller */
 	struct broker_lifecycle *lifecycle; /* the controller's view of brokers */
+	struct forwarder *forward;          /* admin requests to the controller */
 
 	pthread_rwlock_t meta_lock;
 	struct meta_state meta;  /* the published state: what the registry holds */

@@ -16,6 +16,7 @@
 
 #include "broker.h"
 #include "cli.h"
+#include "cluster/forward.h"
 #include "groups/group_coordinator.h"
 #include "groups/offsets_store.h"
 #include "http/http_conns.h"
@@ -268,6 +269,8 @@ static void stop_waiters(struct broker *b)
 	if (b->waits)
 		fetch_waits_stop(b->waits);
 	b->waits = NULL;
+	forwarder_stop(b->forward);
+	b->forward = NULL;
 }
 
 static int shutdown_broker(struct broker *b)
@@ -402,6 +405,9 @@ static int start_serving(struct broker *b, int listen_fd, struct err *e)
 		threads = default_threads();
 	/* A stalled log dir may hold all threads but one (dir_gate.h). */
 	b->gate = dir_gate_new(threads - 1);
+	b->forward = forwarder_start(e);
+	if (!b->forward)
+		return -1;
 	b->http = http_start(b, listen_fd, threads, e);
 	return b->http ? 0 : -1;
 }

@@ -40,6 +40,13 @@ int api_group_leave(struct request *r, char **args);
 int api_group_offsets_get(struct request *r, char **args);
 int api_group_offsets_commit(struct request *r, char **args);
 
+/*
+ * For the admin handlers (api_forward.c): 0 on the active controller,
+ * where the handler goes on; elsewhere 1, the request taken: forwarded to
+ * the controller, or answered 503 NOT_CONTROLLER.
+ */
+int api_forward_admin(struct request *r);
+
 /* ---- shared by the handlers (api_admin.c) ---- */
 
 /* Parse a partition number from a path segment; -1 if it is not one. */

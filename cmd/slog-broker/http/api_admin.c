@@ -143,7 +143,11 @@ static json_t *broker_url_json(const struct ops_metadata *m, int32_t id)
 /* The controller's id as this node knows it (-1: none known). */
 static int32_t controller_id(struct broker *b)
 {
-	return b->node_id;
+	int32_t id = 0;
+
+	if (controller_active(b, &id))
+		return b->node_id;
+	return id > 0 ? id : -1;
 }
 
 /* The cluster and the topics named (every topic when names is NULL). */
@@ -364,13 +368,16 @@ int api_topics_create(struct request *r, char **args)
 {
 	static const char *const known[] = { "name", "partitions", "replication_factor", "configs",
 					     "validate_only", NULL };
-	json_t *body = api_body_object(r, 1), *name;
+	json_t *body, *name;
 	char topic[TOPIC_NAME_MAX + 8];
 	json_int_t parts, rf;
 	struct err e;
 	int rc, validate;
 
 	(void)args;
+	if (api_forward_admin(r))
+		return 1;
+	body = api_body_object(r, 1);
 	if (!body)
 		return 1;
 	if (api_unknown_field(r, body, known)) {
@@ -417,6 +424,8 @@ int api_topic_delete(struct request *r, char **args)
 {
 	struct err e;
 
+	if (api_forward_admin(r))
+		return 1;
 	if (controller_delete_topic(r->b, args[0], &e))
 		return http_reply_err(r, &e);
 	return http_reply_json(r, 200, json_pack("{s:s, s:b}", "name", args[0], "deleted", 1));
@@ -438,10 +447,13 @@ int api_topic_configs_get(struct request *r, char **args)
 
 int api_topic_configs_alter(struct request *r, char **args)
 {
-	json_t *body = api_body_object(r, 1), *set, *del, *result = NULL;
+	json_t *body, *set, *del, *result = NULL;
 	struct err e;
 	int rc, validate;
 
+	if (api_forward_admin(r))
+		return 1;
+	body = api_body_object(r, 1);
 	if (!body)
 		return 1;
 	validate = flag(body, "validate_only");
@@ -482,11 +494,14 @@ int api_topic_configs_alter(struct request *r, char **args)
 int api_partitions_add(struct request *r, char **args)
 {
 	static const char *const known[] = { "count", "validate_only", NULL };
-	json_t *body = api_body_object(r, 1);
+	json_t *body;
 	json_int_t count;
 	struct err e;
 	int rc, validate;
 
+	if (api_forward_admin(r))
+		return 1;
+	body = api_body_object(r, 1);
 	if (!body)
 		return 1;
 	if (api_unknown_field(r, body, known)) {
