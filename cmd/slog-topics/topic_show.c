@@ -31,15 +31,6 @@ static int get_from(const char *url, const char *path, int64_t deadline_ms, json
 	return rc;
 }
 
-/* GET path from the broker at url: the connection of cl when it is that one. */
-static int get_at(struct cluster *cl, const char *url, const char *path, int64_t deadline_ms,
-		  json_t **out, struct err *e)
-{
-	if (strcmp(url, cl->boot_url) == 0)
-		return http_json(&cl->boot, "GET", path, NULL, deadline_ms, out, e);
-	return get_from(url, path, deadline_ms, out, e);
-}
-
 /* The fields only a partition's leader knows. */
 static const char *const leader_fields[] = { "log_start_offset", "high_watermark",
 					     "log_end_offset", "size_bytes", "offline", NULL };
@@ -95,7 +86,7 @@ int topic_get(struct cluster *cl, const struct topics_opts *o, const char *name,
 
 	buf_adds(&path, "/v1/topics/");
 	http_escape(&path, name);
-	rc = http_json(&cl->boot, "GET", path.data, NULL, o->deadline_ms, out, e);
+	rc = cluster_json(cl, "GET", path.data, NULL, o->deadline_ms, out, e);
 	if (!rc)
 		offsets_from_leaders(o, path.data, *out);
 	buf_free(&path);
@@ -201,7 +192,7 @@ int cmd_list(struct cluster *cl, const struct topics_opts *o)
 	struct err e;
 	size_t i;
 
-	if (http_json(&cl->boot, "GET", "/v1/topics", NULL, o->deadline_ms, &resp, &e)) {
+	if (cluster_json(cl, "GET", "/v1/topics", NULL, o->deadline_ms, &resp, &e)) {
 		cli_error("cannot list topics: %s", e.msg);
 		return 1;
 	}
@@ -311,7 +302,7 @@ static json_t *describe_all(struct cluster *cl, const struct topics_opts *o, cha
 	size_t i;
 
 	if (n == 0) {
-		if (http_json(&cl->boot, "GET", "/v1/topics", NULL, o->deadline_ms, &list, &e)) {
+		if (cluster_json(cl, "GET", "/v1/topics", NULL, o->deadline_ms, &list, &e)) {
 			cli_error("cannot list topics: %s", e.msg);
 			*status = 1;
 			return all;
@@ -384,7 +375,7 @@ int cmd_offsets(struct cluster *cl, const struct topics_opts *o, const char *nam
 	for (int32_t p = 0; p < tm.partitions; p++) {
 		const char *ats[3] = { "earliest", "latest", o->at };
 		json_int_t v[3] = { -1, -1, -1 };
-		char c[4][32];
+		char c[4][32], leader[300];
 		for (int k = 0; k < (o->at ? 3 : 2); k++) {
 			json_t *r;
 			buf_reset(&path);
@@ -392,7 +383,9 @@ int cmd_offsets(struct cluster *cl, const struct topics_opts *o, const char *nam
 			http_escape(&path, name);
 			buf_addf(&path, "/partitions/%d/offsets?at=", p);
 			http_escape(&path, ats[k]);
-			if (get_at(cl, tm.leader[p], path.data, o->deadline_ms, &r, &e)) {
+			snprintf(leader, sizeof(leader), "%s", tm.leader[p]);
+			if (cluster_partition_json(cl, name, p, leader, sizeof(leader), path.data,
+						   o->deadline_ms, &r, &e)) {
 				cli_error("%s-%d: %s", name, p, e.msg);
 				status = 1;
 				continue;
