@@ -80,6 +80,31 @@ has_topic() {
 	curl -sf "$1/v1/metadata?topics=$2" | jq -e ".topics[0].partitions | length == $3"
 }
 
+# on_every_broker T N: every broker's metadata has topic T with N partitions.
+on_every_broker() {
+	local url
+	for url in "${URLS[@]}"; do
+		has_topic "$url" "$1" "$2" || return 1
+	done
+}
+
+# create T N: create topic T of N partitions, and wait until every broker has it.
+create() {
+	slog-topics create "$1" -P "$2" && wait_for 100 on_every_broker "$1" "$2"
+}
+
+# config_is URL T KEY VALUE: topic T's config KEY is VALUE on the broker at URL.
+config_is() {
+	curl -sf "$1/v1/topics/$2/configs" |
+		jq -e ".configs[] | select(.name == \"$3\") | .value == \"$4\""
+}
+
+# no_topic URL T: the broker at URL knows no topic T.
+no_topic() {
+	curl -sf "$1/v1/metadata?topics=$2" |
+		jq -e '.topics[0].error.code == "UNKNOWN_TOPIC_OR_PARTITION"'
+}
+
 setup() {
 	start_cluster
 }
@@ -90,9 +115,7 @@ setup() {
 	run -0 follower_call POST /v1/topics '{"name":"orders","partitions":3}'
 	assert_line 201
 	assert_line --partial '"name":"orders"'
-	for url in "${URLS[@]}"; do
-		run -0 has_topic "$url" orders 3
-	done
+	wait_for 100 on_every_broker orders 3
 }
 
 @test "alter, add partitions and delete sent to a broker that is not the controller work" {
@@ -102,16 +125,15 @@ setup() {
 	assert_line 201
 	run -0 follower_call PATCH /v1/topics/t/configs '{"retention.ms":"1h"}'
 	assert_line 200
-	run -0 curl -sf "${URLS[2]}/v1/topics/t/configs"
-	assert_output --partial '"name":"retention.ms","value":"3600000","source":"topic"'
+	assert_line --partial '"name":"retention.ms","value":"3600000","source":"topic"'
+	wait_for 100 config_is "${URLS[2]}" t retention.ms 3600000
 	run -0 follower_call POST /v1/topics/t/partitions '{"count":2}'
 	assert_line 200
-	run -0 has_topic "${URLS[2]}" t 2
+	wait_for 100 on_every_broker t 2
 	run -0 follower_call DELETE /v1/topics/t
 	assert_line 200
 	for url in "${URLS[@]}"; do
-		run -0 curl -sf "$url/v1/metadata?topics=t"
-		assert_output --partial UNKNOWN_TOPIC_OR_PARTITION
+		wait_for 100 no_topic "$url" t
 	done
 }
 
@@ -128,8 +150,7 @@ setup() {
 	assert_line 503
 	assert_line --partial '"code":"NOT_CONTROLLER"'
 	assert_line --partial "\"controller\":{\"id\":$CONTROLLER,"
-	run -0 curl -sf "${URLS[0]}/v1/metadata?topics=loop"
-	assert_output --partial UNKNOWN_TOPIC_OR_PARTITION
+	run -0 no_topic "${URLS[0]}" loop
 }
 
 # LEADER_OF and OTHER_URL for partition p of topic t: its leader's id, and
@@ -143,7 +164,7 @@ leader_and_other() {
 }
 
 @test "a produce to a broker that does not lead the partition answers NOT_LEADER naming the leader" {
-	run -0 slog-topics create spread -P 3
+	run -0 create spread 3
 	leader_and_other spread 0
 	run -0 curl -s -w '\n%{http_code}' -X POST "$OTHER_URL/v1/topics/spread/partitions/0/records" \
 		-H 'Content-Type: text/plain' --data-binary 'hello'
@@ -156,7 +177,7 @@ leader_and_other() {
 }
 
 @test "a fetch from a broker that does not lead the partition answers NOT_LEADER naming the leader" {
-	run -0 slog-topics create spread -P 3
+	run -0 create spread 3
 	leader_and_other spread 1
 	run -0 curl -s -w '\n%{http_code}' "$OTHER_URL/v1/topics/spread/partitions/1/records?offset=0"
 	assert_line 421
@@ -173,7 +194,7 @@ placement_at() {
 
 @test "every broker describes the topics with the same leaders, replicas and ISR" {
 	local want
-	run -0 slog-topics create spread -P 6
+	run -0 create spread 6
 	want=$(placement_at "${URLS[0]}" spread)
 	[ "$(jq 'map(.leader) | unique | length' <<<"$want")" = 3 ] # leaders spread
 	run -0 placement_at "${URLS[1]}" spread
@@ -184,7 +205,7 @@ placement_at() {
 
 @test "slog-topics describe shows each partition's leader, replicas, ISR and epoch, and offsets from its leader" {
 	local p url
-	run -0 slog-topics create spread -P 3
+	run -0 create spread 3
 	for p in 0 1 2; do
 		leader_and_other spread "$p"
 		run -0 curl -sf -X POST "$LEADER_URL/v1/topics/spread/partitions/$p/records" \
