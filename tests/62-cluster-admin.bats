@@ -1,59 +1,19 @@
 #!/usr/bin/env bats
 # tests/62-cluster-admin.bats: admin requests and partition requests on
-# a cluster of three brokers started by hand: an admin request sent to a
-# broker that is not the controller is forwarded and works everywhere; a
+# a cluster of three brokers started by hand (tests/cluster.bash): an
+# admin request sent to a broker that is not the controller, or not a
+# voter, is forwarded and works everywhere; a
 # forwarded request is never forwarded again; produce and fetch to a
 # broker that does not lead the partition answer NOT_LEADER naming the
 # leader; every broker describes every topic alike; slog-topics describe
 # shows leaders, replicas, ISR and epochs, with offsets from each leader.
 
 load helpers
+load cluster
 
-# free_ports N: N TCP ports on 127.0.0.1 that nobody listens on now.
-free_ports() {
-	python3 - "$1" <<'EOF'
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-EOF
-}
-
-# The number of brokers alive in the metadata of the broker at URL.
-alive_at() {
-	curl -sf "$1/v1/metadata" | jq '[.brokers[] | select(.state == "alive")] | length'
-}
-
-cluster_alive() {
-	local url
-	for url in "${URLS[@]}"; do
-		[ "$(curl -s -o /dev/null -w '%{http_code}' "$url/readyz")" = 200 ] || return 1
-		[ "$(alive_at "$url")" = 3 ] || return 1
-	done
-}
-
-# start_cluster: three brokers, each a voter; URLS[i] is node i+1's.
-start_cluster() {
-	local raft voters id
-	read -ra raft <<<"$(free_ports 3)"
-	voters="1@127.0.0.1:${raft[0]},2@127.0.0.1:${raft[1]},3@127.0.0.1:${raft[2]}"
-	URLS=()
-	PIDS=()
-	for id in 1 2 3; do
-		start_broker "node$id" --set "node.id=$id" --set "controller.quorum.voters=$voters"
-		URLS+=("$BROKER_URL")
-		PIDS+=("$BROKER_PID")
-	done
-	export SLOG_BROKERS="${URLS[0]#http://},${URLS[1]#http://},${URLS[2]#http://}"
-	wait_for 400 cluster_alive
-}
-
-# The active controller's id, as broker 1 knows it.
+# The active controller's id, as node 1 knows it from its metadata.
 controller() {
-	curl -sf "${URLS[0]}/v1/metadata" | jq -r .controller
+	curl -sf "${NODE_URL[1]}/v1/metadata" | jq -r .controller
 }
 
 controller_known() {
@@ -105,8 +65,16 @@ no_topic() {
 		jq -e '.topics[0].error.code == "UNKNOWN_TOPIC_OR_PARTITION"'
 }
 
+# Three voters, each also a broker; the test about a broker that is not a
+# voter gets a fourth node, a broker only.  URLS[i] is node i+1's.
 setup() {
-	start_cluster
+	if [[ $BATS_TEST_DESCRIPTION == *"not a voter"* ]]; then
+		start_cluster 3 --observers 1
+	else
+		start_cluster 3
+	fi
+	wait_cluster_alive
+	URLS=("${NODE_URL[@]}")
 }
 
 @test "a topic created on a broker that is not the controller is made and every broker has it" {
@@ -135,6 +103,15 @@ setup() {
 	for url in "${URLS[@]}"; do
 		wait_for 100 no_topic "$url" t
 	done
+}
+
+@test "a topic created on a broker that is not a voter reaches the controller" {
+	run -0 curl -s -w '\n%{http_code}' -X POST "${URLS[3]}/v1/topics" \
+		--json '{"name":"far","partitions":4}'
+	assert_line 201
+	wait_for 100 on_every_broker far 4
+	run -0 curl -sf "${URLS[3]}/v1/metadata"
+	assert_output --partial "\"controller\":$(controller),"
 }
 
 @test "the controller's refusal comes back as it is through a broker that is not the controller" {

@@ -47,6 +47,10 @@ int api_group_offsets_commit(struct request *r, char **args);
  */
 int api_forward_admin(struct request *r);
 
+/* The active controller's id as this node knows it: its own, its
+ * quorum's leader, or the one its heartbeat last reached; -1: none. */
+int32_t api_controller_id(struct broker *b);
+
 /* ---- shared by the handlers (api_admin.c) ---- */
 
 /* Parse a partition number from a path segment; -1 if it is not one. */

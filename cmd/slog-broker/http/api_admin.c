@@ -140,16 +140,6 @@ static json_t *broker_url_json(const struct ops_metadata *m, int32_t id)
 	return json_null();
 }
 
-/* The controller's id as this node knows it (-1: none known). */
-static int32_t controller_id(struct broker *b)
-{
-	int32_t id = 0;
-
-	if (controller_active(b, &id))
-		return b->node_id;
-	return id > 0 ? id : -1;
-}
-
 /* The cluster and the topics named (every topic when names is NULL). */
 static void read_metadata(struct request *r, const char *const *names, size_t n,
 			  int with_offsets, struct ops_metadata *m)
@@ -169,7 +159,7 @@ int api_cluster(struct request *r, char **args)
 	(void)args;
 	read_metadata(r, none, 0, 0, &m);
 	j = json_pack("{s:s, s:i, s:o}", "cluster_id", m.cluster_id, "controller",
-		      controller_id(r->b), "brokers", brokers_json(&m));
+		      api_controller_id(r->b), "brokers", brokers_json(&m));
 	ops_metadata_free(&m);
 	return http_reply_json(r, 200, j);
 }
@@ -309,7 +299,7 @@ int api_metadata(struct request *r, char **args)
 	for (size_t i = 0; i < m.ntopics; i++)
 		json_array_append_new(list, metadata_topic_json(&m, &m.topics[i], names ? &why[i] : NULL));
 	j = json_pack("{s:s, s:i, s:o, s:o}", "cluster_id", m.cluster_id, "controller",
-		      controller_id(b), "brokers", brokers_json(&m), "topics", list);
+		      api_controller_id(b), "brokers", brokers_json(&m), "topics", list);
 	ops_metadata_free(&m);
 	free(why);
 	free(names);

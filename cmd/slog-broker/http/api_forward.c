@@ -21,10 +21,11 @@
 #include <string.h>
 
 #include "broker.h"
+#include "cluster/broker_heartbeat.h"
+#include "cluster/cluster_peers.h"
 #include "cluster/forward.h"
 #include "http/api.h"
 #include "meta/controller.h"
-#include "replica/ops.h"
 #include "xalloc.h"
 
 /* Beyond controller.quorum.request.timeout.ms: the controller waits that
@@ -33,6 +34,7 @@
 
 struct forward_state {
 	int32_t controller;             /* the id this node knew */
+	char controller_url[PEER_URL_MAX]; /* and its URL, "" when unknown */
 	struct forward_result res;
 };
 
@@ -90,7 +92,7 @@ static int reply_forwarded(struct request *r)
 
 	if (res->rc == SLOG_ENETWORK || res->rc == SLOG_ENOT_CONTROLLER) {
 		snprintf(why, sizeof(why), ": it cannot be reached (%s)", res->err.msg);
-		return not_controller(r, st->controller, res->target, why);
+		return not_controller(r, st->controller, st->controller_url, why);
 	}
 	if (res->rc == SLOG_EREQUEST_TIMED_OUT)
 		return http_reply_error(r, res->rc,
@@ -107,8 +109,39 @@ static void add_query_arg(void *arg, const char *name, const char *value)
 	forward_query_add(arg, name, value);
 }
 
-/* Send r on to url; the request is suspended until the answer. */
-static int forward(struct request *r, int32_t id, const char *url)
+/*
+ * Where the request may go, best first: the controller this node knows
+ * (its quorum's leader, or the one that answered its last heartbeat),
+ * then every node that may be or know the controller (a broker that is
+ * not a voter knows no leader of its own).  Not this node itself.
+ */
+static void find_targets(struct broker *b, int32_t *id, char known[PEER_URL_MAX],
+			 struct peer_list *l)
+{
+	struct peer_list peers;
+	char url[PEER_URL_MAX], self[PEER_URL_MAX];
+	int32_t hb_id;
+
+	l->n = 0;
+	known[0] = '\0';
+	if (*id > 0 && cluster_peer_url_of(b, *id, known, PEER_URL_MAX) == 0)
+		peer_list_add(l, known);
+	if (b->heartbeat && broker_heartbeat_controller(b->heartbeat, &hb_id, url, sizeof(url)) == 0 &&
+	    url[0] && (*id <= 0 || hb_id == *id)) {
+		*id = hb_id;
+		snprintf(known, PEER_URL_MAX, "%s", url);
+		peer_list_add(l, url);
+	}
+	cluster_peers_controllers(b, &peers);
+	cluster_self_url(b, self, sizeof(self));
+	for (size_t i = 0; i < peers.n; i++)
+		if (strcmp(peers.url[i], self) != 0)
+			peer_list_add(l, peers.url[i]);
+}
+
+/* Send r on to the targets; the request is suspended until the answer. */
+static int forward(struct request *r, int32_t id, const char *known,
+		   const struct peer_list *targets)
 {
 	struct broker *b = r->b;
 	struct forward_state *st = xcalloc(1, sizeof(*st));
@@ -123,11 +156,13 @@ static int forward(struct request *r, int32_t id, const char *url)
 	};
 
 	st->controller = id;
+	snprintf(st->controller_url, sizeof(st->controller_url), "%s", known);
 	r->state = st;
 	r->free_state = forward_state_free;
 	http_query_each(r, add_query_arg, &query);
 	rq.query = buf_cstr(&query);
-	rq.targets[rq.ntargets++] = url;
+	for (size_t i = 0; i < targets->n && rq.ntargets < FORWARD_TARGETS_MAX; i++)
+		rq.targets[rq.ntargets++] = targets->url[i];
 	/* Suspended first: the answer may come before forward_submit returns. */
 	http_suspend(r, reply_forwarded);
 	forward_submit(b->forward, &rq, forwarded, r);
@@ -135,24 +170,33 @@ static int forward(struct request *r, int32_t id, const char *url)
 	return 1;
 }
 
+int32_t api_controller_id(struct broker *b)
+{
+	struct peer_list targets;
+	char known[PEER_URL_MAX];
+	int32_t id = 0;
+
+	if (controller_active(b, &id))
+		return b->node_id;
+	find_targets(b, &id, known, &targets);
+	return id > 0 ? id : -1;
+}
+
 int api_forward_admin(struct request *r)
 {
 	struct broker *b = r->b;
+	struct peer_list targets;
+	char known[PEER_URL_MAX];
 	int32_t id = 0;
-	char url[FORWARD_URL_MAX] = "";
 
 	if (controller_active(b, &id))
 		return 0;
-	if (id > 0) {
-		pthread_rwlock_rdlock(&b->meta_lock);
-		ops_broker_url(b, id, url, sizeof(url));
-		pthread_rwlock_unlock(&b->meta_lock);
-	}
+	find_targets(b, &id, known, &targets);
 	if (http_header(r, FORWARD_HEADER))
-		not_controller(r, id, url, ": the request was forwarded here already");
-	else if (!b->forward || !url[0])
-		not_controller(r, id, url, id > 0 ? ", whose address is not known yet" : "");
+		not_controller(r, id, known, ": the request was forwarded here already");
+	else if (!b->forward || !targets.n)
+		not_controller(r, id, known, id > 0 ? ", whose address is not known yet" : "");
 	else
-		forward(r, id, url);
+		forward(r, id, known, &targets);
 	return 1;
 }
