@@ -405,9 +405,12 @@ static int start_serving(struct broker *b, int listen_fd, struct err *e)
 		threads = default_threads();
 	/* A stalled log dir may hold all threads but one (dir_gate.h). */
 	b->gate = dir_gate_new(threads - 1);
-	b->forward = forwarder_start(e);
-	if (!b->forward)
-		return -1;
+	/* A voter alone is always the controller: it never forwards. */
+	if (b->nvoters > 1 || !(b->roles & BROKER_ROLE_CONTROLLER)) {
+		b->forward = forwarder_start(e);
+		if (!b->forward)
+			return -1;
+	}
 	b->http = http_start(b, listen_fd, threads, e);
 	return b->http ? 0 : -1;
 }
