@@ -68,6 +68,7 @@ struct meta_publisher;
 struct meta_follower;
 struct broker_heartbeat;
 struct broker_lifecycle;
+struct forwarder;
 
 #define BROKER_ROLE_BROKER BROKER_CONFIG_ROLE_BROKER
 #define BROKER_ROLE_CONTROLLER BROKER_CONFIG_ROLE_CONTROLLER
@@ -127,6 +128,7 @@ struct broker {
 	struct broker_heartbeat *heartbeat; /* this broker's, to the controller */
 	struct broker_lifecycle *lifecycle; /* the controller's view of brokers */
 	struct fetch_wait_list meta_waiters; /* polls of GET /v1/meta/records */
+	struct forwarder *forward;          /* admin requests to the controller */
 
 	pthread_rwlock_t meta_lock;
 	struct meta_state meta;  /* the published state: what the registry holds */

@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "cluster/broker_heartbeat.h"
 #include "cluster/broker_lifecycle.h"
+#include "cluster/forward.h"
 #include "cluster/meta_follower.h"
 #include "groups/group_coordinator.h"
 #include "groups/offsets_store.h"
@@ -404,6 +405,8 @@ static void stop_waiters(struct broker *b)
 	if (b->waits)
 		fetch_waits_stop(b->waits);
 	b->waits = NULL;
+	forwarder_stop(b->forward);
+	b->forward = NULL;
 }
 
 /* The metadata and the logs, once nothing serves: 0, or 1 if a log
@@ -569,6 +572,12 @@ static int start_serving(struct broker *b, int listen_fd, struct err *e)
 		threads = default_threads();
 	/* A stalled log dir may hold all threads but one (dir_gate.h). */
 	b->gate = dir_gate_new(threads - 1);
+	/* A voter alone is always the controller: it never forwards. */
+	if (b->nvoters > 1 || !(b->roles & BROKER_ROLE_CONTROLLER)) {
+		b->forward = forwarder_start(e);
+		if (!b->forward)
+			return -1;
+	}
 	b->http = http_start(b, listen_fd, threads, e);
 	return b->http ? 0 : -1;
 }

@@ -29,16 +29,19 @@ static const char long_schema[] = TOPICS(OBJ(
 	"\"name\",\"id\",\"internal\",\"partitions\",\"replication_factor\",\"records\","
 	"\"size_bytes\",\"cleanup_policy\""));
 
-/* partitions and configs are left out by the health filters that do not pick them. */
+/*
+ * partitions and configs are left out by the health filters that do not
+ * pick them; a partition's offsets, size and offline flag come from its
+ * leader, and are left out when the leader did not answer.
+ */
 static const char describe_schema[] = TOPICS(OBJ(
 	"\"name\":" STR ",\"id\":" STR ",\"internal\":" BOOL ",\"replication_factor\":" INT
 	",\"partitions\":" ARR(OBJ(
-		"\"partition\":" INT ",\"leader\":" INT ",\"leader_epoch\":" INT
-		",\"replicas\":" ARR(INT) ",\"isr\":" ARR(INT) ",\"offline\":" BOOL
-		",\"log_start_offset\":" INT ",\"high_watermark\":" INT ",\"log_end_offset\":" INT
-		",\"size_bytes\":" INT,
-		"\"partition\",\"leader\",\"leader_epoch\",\"replicas\",\"isr\",\"offline\","
-		"\"log_start_offset\",\"high_watermark\",\"log_end_offset\",\"size_bytes\""))
+		"\"partition\":" INT ",\"leader\":" INT ",\"leader_url\":{\"type\":[\"string\",\"null\"]}"
+		",\"leader_epoch\":" INT ",\"replicas\":" ARR(INT) ",\"isr\":" ARR(INT)
+		",\"offline\":" BOOL ",\"log_start_offset\":" INT ",\"high_watermark\":" INT
+		",\"log_end_offset\":" INT ",\"size_bytes\":" INT,
+		"\"partition\",\"leader\",\"leader_url\",\"leader_epoch\",\"replicas\",\"isr\""))
 	",\"configs\":" ARR(OBJ(
 		"\"name\":" STR ",\"value\":" STR
 		",\"source\":{\"enum\":[\"default\",\"broker\",\"topic\"]},\"doc\":" STR,

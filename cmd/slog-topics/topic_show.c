@@ -2,6 +2,11 @@
  * topic_show.c: the commands of slog-topics that show: list, describe,
  * offsets.  Text for people (aligned tables), --format json for programs
  * (the broker's own JSON, one document on one line).
+ *
+ * In a cluster any broker describes every topic from its metadata, but
+ * only a partition's leader knows its offsets and size: a description
+ * takes those from each leader in turn (topic_get), and list offsets
+ * asks each partition's leader.
  */
 #include <regex.h>
 #include <stdio.h>
@@ -13,6 +18,66 @@
 #include "units.h"
 #include "table.h"
 
+/* GET path from the broker at url, on a connection of its own. */
+static int get_from(const char *url, const char *path, int64_t deadline_ms, json_t **out,
+		    struct err *e)
+{
+	struct http_client c;
+	int rc = http_client_init(&c, url, e);
+
+	if (!rc)
+		rc = http_json(&c, "GET", path, NULL, deadline_ms, out, e);
+	http_client_free(&c);
+	return rc;
+}
+
+/* The fields only a partition's leader knows. */
+static const char *const leader_fields[] = { "log_start_offset", "high_watermark",
+					     "log_end_offset", "size_bytes", "offline", NULL };
+
+/* Copy the leader's fields of d's partitions into t's that lack them. */
+static void merge_offsets(json_t *t, json_t *d)
+{
+	json_t *parts = json_object_get(t, "partitions"), *dp;
+	size_t i;
+
+	json_array_foreach(json_object_get(d, "partitions"), i, dp) {
+		json_int_t n = json_integer_value(json_object_get(dp, "partition"));
+		json_t *p = json_array_get(parts, (size_t)n);
+
+		if (!p || json_object_get(p, "high_watermark") || !json_object_get(dp, "high_watermark"))
+			continue;
+		for (const char *const *k = leader_fields; *k; k++)
+			if (json_object_get(dp, *k))
+				json_object_set(p, *k, json_object_get(dp, *k));
+	}
+}
+
+/*
+ * A broker describes the offsets of the partitions it leads only: ask
+ * each other leader for its own, once.  A leader that does not answer
+ * leaves its partitions without offsets (shown as "-").
+ */
+static void offsets_from_leaders(const struct topics_opts *o, const char *path, json_t *t)
+{
+	json_t *asked = json_object(), *p;
+	size_t i;
+
+	json_array_foreach(json_object_get(t, "partitions"), i, p) {
+		const char *url = json_string_value(json_object_get(p, "leader_url"));
+		json_t *d;
+
+		if (json_object_get(p, "high_watermark") || !url || json_object_get(asked, url))
+			continue;
+		json_object_set_new(asked, url, json_true());
+		if (get_from(url, path, o->deadline_ms, &d, NULL) == 0) {
+			merge_offsets(t, d);
+			json_decref(d);
+		}
+	}
+	json_decref(asked);
+}
+
 int topic_get(struct cluster *cl, const struct topics_opts *o, const char *name, json_t **out,
 	      struct err *e)
 {
@@ -22,6 +87,8 @@ int topic_get(struct cluster *cl, const struct topics_opts *o, const char *name,
 	buf_adds(&path, "/v1/topics/");
 	http_escape(&path, name);
 	rc = cluster_json(cl, "GET", path.data, NULL, o->deadline_ms, out, e);
+	if (!rc)
+		offsets_from_leaders(o, path.data, *out);
 	buf_free(&path);
 	return rc;
 }
@@ -144,9 +211,13 @@ int cmd_list(struct cluster *cl, const struct topics_opts *o)
 	return status;
 }
 
+/* A number, or "-" when the description has none (an unknown offset). */
 static const char *num(char *out, size_t size, json_t *v)
 {
-	snprintf(out, size, "%lld", (long long)json_integer_value(v));
+	if (!json_is_integer(v))
+		snprintf(out, size, "-");
+	else
+		snprintf(out, size, "%lld", (long long)json_integer_value(v));
 	return out;
 }
 
@@ -173,7 +244,11 @@ static void print_partitions(json_t *parts)
 	tab.indent = "  ";
 	json_array_foreach(parts, i, p) {
 		char a[32], b[32], c[32], d[256], e[256], f[32], g[32], h[32];
-		units_format_bytes(h, sizeof(h), json_integer_value(json_object_get(p, "size_bytes")));
+		json_t *size = json_object_get(p, "size_bytes");
+		if (json_is_integer(size))
+			units_format_bytes(h, sizeof(h), json_integer_value(size));
+		else
+			snprintf(h, sizeof(h), "-");
 		table_row(&tab, num(a, sizeof(a), json_object_get(p, "partition")),
 			  num(b, sizeof(b), json_object_get(p, "leader")),
 			  num(c, sizeof(c), json_object_get(p, "leader_epoch")),

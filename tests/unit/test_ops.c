@@ -4,7 +4,9 @@
  * Produce then fetch through ops calls alone; a fetch that waits for
  * min_bytes on several partitions and is woken once, by an append or by
  * its deadline; list offsets; leader epochs (fenced, unknown, diverged,
- * offsets for an epoch); metadata.  The front end's hooks count parks
+ * offsets for an epoch); metadata; partitions another broker leads
+ * (NOT_LEADER naming it, a topic produce that appends only what this node
+ * leads, metadata of topics with no replica here).  The front end's hooks count parks
  * and post wakes, as a front end with its own threads would.
  */
 #include <semaphore.h>
@@ -17,6 +19,7 @@
 #include "broker_fixture.h"
 #include "log.h"
 #include "meta/controller.h"
+#include "meta/publish.h"
 #include "replica/ops.h"
 #include "replica/registry.h"
 #include "unit.h"
@@ -403,24 +406,207 @@ static void test_metadata(void)
 	struct ops_metadata m;
 
 	REQUIRE(start(&b, &f, 3) == 0);
-	b.node_id = 7;
 	CHECK_EQ(produce(&b, "t", 2, 1, 2, &f), 0);
 	ops_metadata(&b, &ctx, names, 2, 1, &m);
-	CHECK_EQ(m.controller, 7);
-	REQUIRE_EQ(m.nbrokers, 1);
-	CHECK_EQ(m.brokers[0].node_id, 7);
+	REQUIRE_EQ(m.nbrokers, 1); /* itself, before its registration */
+	CHECK_EQ(m.brokers[0].node_id, b.node_id);
+	CHECK(strncmp(m.brokers[0].url, "http://", 7) == 0);
 	REQUIRE_EQ(m.ntopics, 2);
 	CHECK_EQ(m.topics[0].rc, 0);
 	REQUIRE_EQ(m.topics[0].npart, 3);
-	CHECK_EQ(m.topics[0].parts[2].leader, 7);
+	CHECK_EQ(m.topics[0].parts[2].leader, b.node_id);
 	REQUIRE_EQ(m.topics[0].parts[2].nisr, 1);
-	CHECK_EQ(m.topics[0].parts[2].isr[0], 7);
+	CHECK_EQ(m.topics[0].parts[2].isr[0], b.node_id);
+	CHECK(m.topics[0].parts[2].has_offsets);
 	CHECK_EQ(m.topics[0].parts[2].hw, 2);
 	CHECK_EQ(m.topics[0].parts[2].log_end, 2);
 	CHECK_EQ(m.topics[1].rc, SLOG_EUNKNOWN_TOPIC_OR_PARTITION);
 	ops_metadata_free(&m);
 	ops_metadata(&b, &ctx, NULL, 0, 0, &m); /* every topic */
 	CHECK_EQ(m.ntopics, b.ntopics);
+	ops_metadata_free(&m);
+	fixture_stop(&b);
+}
+
+/* A partition record placing partition idx of topic (id) on replica, led
+ * by leader (-1: none). */
+static json_t *placed(const char *topic, const char *id, int32_t idx, int32_t replica,
+		      int32_t leader)
+{
+	return json_pack("{s:i, s:s, s:s, s:s, s:i, s:[i], s:[i], s:i, s:i, s:i}", "v", 1, "type",
+			 "partition", "topic", topic, "topic_id", id, "partition", idx, "replicas",
+			 replica, "isr", replica, "leader", leader, "leader_epoch", 3,
+			 "partition_epoch", 0);
+}
+
+static json_t *topic_record(const char *name, const char *id, int32_t partitions)
+{
+	return json_pack("{s:i, s:s, s:s, s:s, s:i, s:i, s:{}}", "v", 1, "type", "topic", "name",
+			 name, "id", id, "partitions", partitions, "replication_factor", 1,
+			 "configs");
+}
+
+/*
+ * Broker 2 registered at 127.0.0.2:9300; "far" with both partitions on
+ * it (partition 1 without a leader), "mix" with partition 0 here and 1
+ * on broker 2.
+ */
+static int place_elsewhere(struct broker *b)
+{
+	json_t *ep = json_pack("[{s:s, s:s, s:i}]", "name", "http", "host", "127.0.0.2", "port", 9300);
+	json_t *recs = json_array();
+	struct err e;
+	int rc = controller_register_broker(b, 2, "inc-2", ep, &e);
+
+	json_decref(ep);
+	json_array_append_new(recs, topic_record("far", "far-id", 2));
+	json_array_append_new(recs, placed("far", "far-id", 0, 2, 2));
+	json_array_append_new(recs, placed("far", "far-id", 1, 2, -1));
+	json_array_append_new(recs, topic_record("mix", "mix-id", 2));
+	json_array_append_new(recs, placed("mix", "mix-id", 0, b->node_id, b->node_id));
+	json_array_append_new(recs, placed("mix", "mix-id", 1, 2, 2));
+	if (!rc)
+		rc = publish_records(b, recs, &e);
+	if (rc)
+		unit_diag("placing: %s", e.msg);
+	json_decref(recs);
+	return rc;
+}
+
+/* Produce one batch to topic-partition: its error, and the leader named. */
+static int produce_to(struct broker *b, const char *topic, int32_t partition,
+		      struct ops_leader *leader)
+{
+	struct ops_produce req;
+	struct buf data = BUF_INIT;
+	struct err e;
+	int rc;
+
+	batch_of(&data, 1);
+	ops_produce_init(&req, topic, partition, 1);
+	req.body = (uint8_t *)data.data;
+	req.body_len = data.len;
+	rc = ops_produce_open(b, &ctx, &req, &e);
+	*leader = req.leader;
+	ops_produce_free(&req);
+	buf_free(&data);
+	return rc;
+}
+
+static void test_a_partition_led_elsewhere_names_its_leader(void)
+{
+	struct broker b;
+	struct front f;
+	struct ops_leader l;
+	struct ops_fetch req;
+	struct ops_fetch_part parts[2];
+	struct ops_list_offsets lo = { .topic = "far", .partition = 0, .at = OPS_AT_LATEST };
+	struct err e;
+
+	REQUIRE(start(&b, &f, 1) == 0);
+	REQUIRE_EQ(place_elsewhere(&b), 0);
+	CHECK(broker_topic(&b, "far") == NULL); /* no replica here */
+	CHECK_EQ(produce_to(&b, "far", 0, &l), SLOG_ENOT_LEADER);
+	CHECK_EQ(l.id, 2);
+	CHECK(strcmp(l.url, "http://127.0.0.2:9300") == 0);
+	CHECK_EQ(produce_to(&b, "far", 1, &l), SLOG_ELEADER_NOT_AVAILABLE);
+	CHECK_EQ(produce_to(&b, "far", 2, &l), SLOG_EUNKNOWN_TOPIC_OR_PARTITION);
+	CHECK_EQ(produce_to(&b, "mix", 1, &l), SLOG_ENOT_LEADER);
+	CHECK_EQ(produce_to(&b, "mix", 0, &l), 0);
+	ops_fetch_part_init(&parts[0], "mix", 0, 0, 1 << 20);
+	ops_fetch_part_init(&parts[1], "mix", 1, 0, 1 << 20);
+	fetch_init(&req, parts, 2, &f);
+	REQUIRE_EQ(ops_fetch(&b, &ctx, &req), 0);
+	CHECK_EQ(parts[0].rc, 0);
+	CHECK_EQ(parts[1].rc, SLOG_ENOT_LEADER);
+	CHECK_EQ(parts[1].leader.id, 2);
+	ops_fetch_release(&req);
+	CHECK_EQ(ops_list_offsets(&b, &ctx, &lo, &e), SLOG_ENOT_LEADER);
+	CHECK(strcmp(lo.leader.url, "http://127.0.0.2:9300") == 0);
+	fixture_stop(&b);
+}
+
+/* One record of value v into part po's batches. */
+static void add_to(struct ops_produce_part *po, const char *v)
+{
+	struct record rec;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.key_len = -1;
+	rec.value = (const uint8_t *)v;
+	rec.value_len = (int32_t)strlen(v);
+	rec.timestamp = clock_wall_ms();
+	batch_builder_add(&po->bb, &rec);
+	batch_builder_finish(&po->bb, &po->data, NULL);
+	po->records++;
+}
+
+static void test_a_topic_produce_appends_only_what_this_node_leads(void)
+{
+	struct broker b;
+	struct front f;
+	struct ops_produce req;
+	struct err e;
+
+	REQUIRE(start(&b, &f, 1) == 0);
+	REQUIRE_EQ(place_elsewhere(&b), 0);
+	ops_produce_init(&req, "mix", -1, 1);
+	REQUIRE_EQ(ops_produce_open(&b, &ctx, &req, &e), 0);
+	CHECK_EQ(req.npart, 2);
+	/* Keyless records go to the partition led here. */
+	for (int i = 0; i < 4; i++)
+		CHECK_EQ(ops_produce_sticky(&req), 0);
+	add_to(ops_produce_part(&req, 0), "here");
+	add_to(ops_produce_part(&req, 1), "there");
+	REQUIRE_EQ(ops_produce_take(&b, &req, &e), 0);
+	CHECK_EQ(ops_produce(&b, &ctx, &req), 0);
+	CHECK_EQ(req.parts[0].rc, 0);
+	CHECK_EQ(req.parts[0].base, 0);
+	CHECK_EQ(req.parts[1].rc, SLOG_ENOT_LEADER);
+	CHECK_EQ(req.parts[1].leader.id, 2);
+	ops_produce_free(&req);
+	/* A topic with no replica here still takes a produce, and refuses
+	 * each part. */
+	ops_produce_init(&req, "far", -1, 1);
+	REQUIRE_EQ(ops_produce_open(&b, &ctx, &req, &e), 0);
+	add_to(ops_produce_part(&req, ops_produce_sticky(&req)), "x");
+	REQUIRE_EQ(ops_produce_take(&b, &req, &e), 0);
+	CHECK_EQ(ops_produce(&b, &ctx, &req), 0);
+	CHECK(req.parts[0].rc == SLOG_ENOT_LEADER || req.parts[0].rc == SLOG_ELEADER_NOT_AVAILABLE);
+	ops_produce_free(&req);
+	fixture_stop(&b);
+}
+
+static void test_metadata_of_topics_led_elsewhere(void)
+{
+	static const char *const names[] = { "far", "mix" };
+	struct broker b;
+	struct front f;
+	struct ops_metadata m;
+
+	REQUIRE(start(&b, &f, 1) == 0);
+	REQUIRE_EQ(place_elsewhere(&b), 0);
+	ops_metadata(&b, &ctx, names, 2, 1, &m);
+	REQUIRE_EQ(m.nbrokers, 2);
+	CHECK_EQ(m.brokers[0].node_id, b.node_id);
+	CHECK_EQ(m.brokers[1].node_id, 2);
+	CHECK(strcmp(m.brokers[1].url, "http://127.0.0.2:9300") == 0);
+	CHECK(m.brokers[1].state != NULL);
+	REQUIRE_EQ(m.topics[0].rc, 0);
+	REQUIRE_EQ(m.topics[0].npart, 2);
+	CHECK_EQ(m.topics[0].parts[0].leader, 2);
+	CHECK_EQ(m.topics[0].parts[0].leader_epoch, 3);
+	CHECK_EQ(m.topics[0].parts[1].leader, -1);
+	REQUIRE_EQ(m.topics[0].parts[0].nreplicas, 1);
+	CHECK_EQ(m.topics[0].parts[0].replicas[0], 2);
+	CHECK(!m.topics[0].parts[0].has_offsets);
+	CHECK(m.topics[0].max_message_bytes > 0);
+	REQUIRE_EQ(m.topics[1].npart, 2);
+	CHECK(m.topics[1].parts[0].has_offsets);
+	CHECK(!m.topics[1].parts[1].has_offsets);
+	ops_metadata_free(&m);
+	ops_metadata(&b, &ctx, NULL, 0, 0, &m); /* every topic, here or not */
+	CHECK_EQ(m.ntopics, 3);
 	ops_metadata_free(&m);
 	fixture_stop(&b);
 }
@@ -437,5 +623,10 @@ int main(void)
 	unit_run("list offsets: earliest, latest, by time", test_list_offsets);
 	unit_run("leader epochs: fenced, unknown, diverged, offsets for an epoch", test_leader_epochs);
 	unit_run("metadata: placement, offsets, absent topics", test_metadata);
+	unit_run("a partition led elsewhere is refused naming its leader",
+		 test_a_partition_led_elsewhere_names_its_leader);
+	unit_run("a topic produce appends only what this node leads",
+		 test_a_topic_produce_appends_only_what_this_node_leads);
+	unit_run("metadata describes topics led elsewhere", test_metadata_of_topics_led_elsewhere);
 	return unit_done();
 }

@@ -42,6 +42,17 @@ int api_group_leave(struct request *r, char **args);
 int api_group_offsets_get(struct request *r, char **args);
 int api_group_offsets_commit(struct request *r, char **args);
 
+/*
+ * For the admin handlers (api_forward.c): 0 on the active controller,
+ * where the handler goes on; elsewhere 1, the request taken: forwarded to
+ * the controller, or answered 503 NOT_CONTROLLER.
+ */
+int api_forward_admin(struct request *r);
+
+/* The active controller's id as this node knows it: its own, its
+ * quorum's leader, or the one its heartbeat last reached; -1: none. */
+int32_t api_controller_id(struct broker *b);
+
 /* ---- shared by the handlers (api_admin.c) ---- */
 
 /* Parse a partition number from a path segment; -1 if it is not one. */
@@ -56,6 +67,14 @@ json_t *api_body_object(struct request *r, int required);
 int api_unknown_field(struct request *r, json_t *body, const char *const *known);
 
 struct ops_ctx;
+struct ops_leader;
+
+/* {"id":N,"url":"http://host:port"} of a leader (url null when unknown). */
+json_t *api_leader_json(const struct ops_leader *l);
+
+/* Answer an operation's error; NOT_LEADER names the leader in the error
+ * object ({"error":{...,"leader":{"id","url"}}}). */
+int api_reply_op_err(struct request *r, const struct err *e, const struct ops_leader *l);
 
 /* The context of the operations a request calls (replica/ops.h): the
  * HTTP API has no authentication yet, and no deadline of its own. */

@@ -32,6 +32,19 @@ void api_ops_ctx(struct request *r, struct ops_ctx *ctx)
 	ctx->deadline_ms = INT64_MAX;
 }
 
+json_t *api_leader_json(const struct ops_leader *l)
+{
+	return json_pack("{s:i, s:s?}", "id", l->id, "url", l->url[0] ? l->url : NULL);
+}
+
+int api_reply_op_err(struct request *r, const struct err *e, const struct ops_leader *l)
+{
+	if (e->code != SLOG_ENOT_LEADER || !l)
+		return http_reply_err(r, e);
+	return http_reply_error_with(r, e->code, json_pack("{s:o}", "leader", api_leader_json(l)),
+				     "%s", e->msg);
+}
+
 json_t *api_body_object(struct request *r, int required)
 {
 	json_error_t je;
@@ -112,11 +125,23 @@ static json_t *brokers_json(const struct ops_metadata *m)
 {
 	json_t *list = json_array();
 
-	for (size_t i = 0; i < m->nbrokers; i++)
-		json_array_append_new(list, json_pack("{s:i, s:s, s:i}", "node_id", m->brokers[i].node_id,
-						      "host", m->brokers[i].host, "port",
-						      m->brokers[i].port));
+	for (size_t i = 0; i < m->nbrokers; i++) {
+		const struct ops_broker_view *v = &m->brokers[i];
+		json_array_append_new(list, json_pack("{s:i, s:s, s:i, s:s, s:s}", "node_id", v->node_id,
+						      "host", v->host, "port", v->port, "url", v->url,
+						      "state", v->state));
+	}
 	return list;
+}
+
+/* The URL of broker id among the metadata's brokers (a new reference;
+ * null when it is not one of them). */
+static json_t *broker_url_json(const struct ops_metadata *m, int32_t id)
+{
+	for (size_t i = 0; i < m->nbrokers; i++)
+		if (m->brokers[i].node_id == id && m->brokers[i].url[0])
+			return json_string(m->brokers[i].url);
+	return json_null();
 }
 
 /* The cluster and the topics named (every topic when names is NULL). */
@@ -138,25 +163,35 @@ static json_t *ids_json(const int32_t *v, size_t n)
 	return list;
 }
 
-/* Leader, epoch, replicas and ISR of each partition; with offsets, also
- * the offsets, the size and whether it is offline. */
-static json_t *partitions_json(const struct ops_topic_view *t, int with_offsets)
+/* A partition's offsets, size and health (known to its leader only). */
+static void offsets_json(json_t *o, const struct ops_partition_view *p)
+{
+	if (!p->has_offsets)
+		return;
+	json_object_set_new(o, "log_start_offset", json_integer(p->log_start));
+	json_object_set_new(o, "high_watermark", json_integer(p->hw));
+	json_object_set_new(o, "log_end_offset", json_integer(p->log_end));
+	json_object_set_new(o, "size_bytes", json_integer((json_int_t)p->size_bytes));
+	json_object_set_new(o, "offline", json_boolean(p->offline));
+}
+
+/* Leader (and its URL), epoch, replicas and ISR of each partition; with
+ * offsets, also the offsets, the size and whether it is offline of those
+ * this node leads. */
+static json_t *partitions_json(const struct ops_metadata *m, const struct ops_topic_view *t,
+			       int with_offsets)
 {
 	json_t *list = json_array();
 
 	for (int32_t i = 0; i < t->npart; i++) {
 		const struct ops_partition_view *p = &t->parts[i];
-		json_t *o = json_pack("{s:i, s:i, s:i, s:o, s:o}", "partition", p->partition, "leader",
-				      p->leader, "leader_epoch", p->leader_epoch, "replicas",
+		json_t *o = json_pack("{s:i, s:i, s:o, s:i, s:o, s:o}", "partition", p->partition,
+				      "leader", p->leader, "leader_url", broker_url_json(m, p->leader),
+				      "leader_epoch", p->leader_epoch, "replicas",
 				      ids_json(p->replicas, p->nreplicas), "isr",
 				      ids_json(p->isr, p->nisr));
-		if (with_offsets) {
-			json_object_set_new(o, "log_start_offset", json_integer(p->log_start));
-			json_object_set_new(o, "high_watermark", json_integer(p->hw));
-			json_object_set_new(o, "log_end_offset", json_integer(p->log_end));
-			json_object_set_new(o, "size_bytes", json_integer((json_int_t)p->size_bytes));
-			json_object_set_new(o, "offline", json_boolean(p->offline));
-		}
+		if (with_offsets)
+			offsets_json(o, p);
 		json_array_append_new(list, o);
 	}
 	return list;
@@ -195,13 +230,14 @@ static int reply_describe(struct request *r, const char *name, int status)
 	if (configs)
 		j = json_pack("{s:s, s:s, s:b, s:i, s:o, s:o}", "name", t->name, "id", t->id,
 			      "internal", t->internal, "replication_factor", t->replication_factor,
-			      "partitions", partitions_json(t, 1), "configs", configs);
+			      "partitions", partitions_json(&m, t, 1), "configs", configs);
 	ops_metadata_free(&m);
 	return j ? http_reply_json(r, status, j) : unknown_topic(r, name);
 }
 
 /* One topic of a metadata answer; why: its auto-creation's error. */
-static json_t *metadata_topic_json(const struct ops_topic_view *t, const struct err *why)
+static json_t *metadata_topic_json(const struct ops_metadata *m, const struct ops_topic_view *t,
+				   const struct err *why)
 {
 	if (t->rc) {
 		int code = why && why->code ? why->code : t->rc;
@@ -210,7 +246,7 @@ static json_t *metadata_topic_json(const struct ops_topic_view *t, const struct 
 	}
 	return json_pack("{s:s, s:s, s:b, s:I, s:o}", "name", t->name, "id", t->id, "internal",
 			 t->internal, "max_message_bytes", (json_int_t)t->max_message_bytes,
-			 "partitions", partitions_json(t, 0));
+			 "partitions", partitions_json(m, t, 0));
 }
 
 /* Split a comma-separated list in place; *n names (empty ones too). */
@@ -251,9 +287,9 @@ int api_metadata(struct request *r, char **args)
 	/* "?topics=" names none: every topic is asked without the parameter. */
 	read_metadata(r, copy ? (const char *const *)(names ? names : &copy) : NULL, n, 0, &m);
 	for (size_t i = 0; i < m.ntopics; i++)
-		json_array_append_new(list, metadata_topic_json(&m.topics[i], names ? &why[i] : NULL));
-	j = json_pack("{s:s, s:i, s:o, s:o}", "cluster_id", m.cluster_id, "controller", m.controller,
-		      "brokers", brokers_json(&m), "topics", list);
+		json_array_append_new(list, metadata_topic_json(&m, &m.topics[i], names ? &why[i] : NULL));
+	j = json_pack("{s:s, s:i, s:o, s:o}", "cluster_id", m.cluster_id, "controller",
+		      api_controller_id(b), "brokers", brokers_json(&m), "topics", list);
 	ops_metadata_free(&m);
 	free(why);
 	free(names);
@@ -312,13 +348,16 @@ int api_topics_create(struct request *r, char **args)
 {
 	static const char *const known[] = { "name", "partitions", "replication_factor", "configs",
 					     "validate_only", NULL };
-	json_t *body = api_body_object(r, 1), *name;
+	json_t *body, *name;
 	char topic[TOPIC_NAME_MAX + 8];
 	json_int_t parts, rf;
 	struct err e;
 	int rc, validate;
 
 	(void)args;
+	if (api_forward_admin(r))
+		return 1;
+	body = api_body_object(r, 1);
 	if (!body)
 		return 1;
 	if (api_unknown_field(r, body, known)) {
@@ -365,6 +404,8 @@ int api_topic_delete(struct request *r, char **args)
 {
 	struct err e;
 
+	if (api_forward_admin(r))
+		return 1;
 	if (controller_delete_topic(r->b, args[0], &e))
 		return http_reply_err(r, &e);
 	return http_reply_json(r, 200, json_pack("{s:s, s:b}", "name", args[0], "deleted", 1));
@@ -386,10 +427,13 @@ int api_topic_configs_get(struct request *r, char **args)
 
 int api_topic_configs_alter(struct request *r, char **args)
 {
-	json_t *body = api_body_object(r, 1), *set, *del, *result = NULL;
+	json_t *body, *set, *del, *result = NULL;
 	struct err e;
 	int rc, validate;
 
+	if (api_forward_admin(r))
+		return 1;
+	body = api_body_object(r, 1);
 	if (!body)
 		return 1;
 	validate = flag(body, "validate_only");
@@ -430,11 +474,14 @@ int api_topic_configs_alter(struct request *r, char **args)
 int api_partitions_add(struct request *r, char **args)
 {
 	static const char *const known[] = { "count", "validate_only", NULL };
-	json_t *body = api_body_object(r, 1);
+	json_t *body;
 	json_int_t count;
 	struct err e;
 	int rc, validate;
 
+	if (api_forward_admin(r))
+		return 1;
+	body = api_body_object(r, 1);
 	if (!body)
 		return 1;
 	if (api_unknown_field(r, body, known)) {

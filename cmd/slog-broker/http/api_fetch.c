@@ -266,7 +266,7 @@ static int do_fetch(struct request *r)
 								  "high_watermark", (json_int_t)fp->hw),
 					     "%s", fp->err.msg);
 	if (fp->rc)
-		return http_reply_err(r, &fp->err);
+		return api_reply_op_err(r, &fp->err, &fp->leader);
 	return fs->binary ? reply_region(r, fp) : reply_ndjson(r, fp);
 }
 
@@ -347,7 +347,7 @@ static int do_offsets(struct request *r)
 	if (rc == OPS_PENDING)
 		return 1;
 	if (rc)
-		return http_reply_err(r, &e);
+		return api_reply_op_err(r, &e, &lo->leader);
 	j = json_pack("{s:s, s:i, s:I, s:I}", "topic", fs->topic, "partition", lo->partition, "offset",
 		      (json_int_t)lo->offset, "timestamp", (json_int_t)lo->timestamp);
 	return http_reply_json(r, 200, j);

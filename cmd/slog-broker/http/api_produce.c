@@ -207,9 +207,16 @@ static int build_from_lines(struct request *r, struct ops_produce *op, enum body
 
 static json_t *part_json(const struct ops_produce_part *po)
 {
-	if (po->rc)
-		return json_pack("{s:i, s:{s:s, s:s}}", "partition", po->partition, "error", "code",
-				 err_name(po->rc), "message", po->err.msg);
+	json_t *j;
+
+	if (po->rc) {
+		j = json_pack("{s:i, s:{s:s, s:s}}", "partition", po->partition, "error", "code",
+			      err_name(po->rc), "message", po->err.msg);
+		if (po->rc == SLOG_ENOT_LEADER)
+			json_object_set_new(json_object_get(j, "error"), "leader",
+					    api_leader_json(&po->leader));
+		return j;
+	}
 	return json_pack("{s:i, s:I, s:I, s:i}", "partition", po->partition, "base_offset",
 			 (json_int_t)po->base, "last_offset", (json_int_t)po->last, "record_count",
 			 po->records);
@@ -230,7 +237,7 @@ static int reply_result(struct request *r)
 	if (s->single) {
 		struct ops_produce_part *po = &op->parts[0];
 		if (po->rc)
-			return http_reply_err(r, &po->err);
+			return api_reply_op_err(r, &po->err, &po->leader);
 		j = json_pack("{s:s, s:i, s:I, s:I, s:i}", "topic", op->topic, "partition", po->partition,
 			      "base_offset", (json_int_t)po->base, "last_offset", (json_int_t)po->last,
 			      "record_count", po->records);
@@ -368,7 +375,9 @@ static int produce(struct request *r, const char *topic, int32_t fixed)
 	s->op.resume = (struct ops_resume){ .park = park, .wake = resume, .arg = r };
 	s->op.done = flushed;
 	s->single = fixed >= 0;
-	if (open_topic(r, s, &e) || prepare_records(r, s, kind, &e))
+	if (open_topic(r, s, &e))
+		return api_reply_op_err(r, &e, &s->op.leader);
+	if (prepare_records(r, s, kind, &e))
 		return http_reply_err(r, &e);
 	return append_parts(r);
 }

@@ -488,6 +488,29 @@ const char *http_header(struct request *r, const char *name)
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
+struct query_each {
+	void (*fn)(void *arg, const char *name, const char *value);
+	void *arg;
+};
+
+static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				 const char *value)
+{
+	struct query_each *q = cls;
+
+	(void)kind;
+	q->fn(q->arg, key, value);
+	return MHD_YES;
+}
+
+void http_query_each(struct request *r, void (*fn)(void *arg, const char *name, const char *value),
+		     void *arg)
+{
+	struct query_each q = { fn, arg };
+
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, query_arg, &q);
+}
+
 void http_peer(struct request *r, char *out, size_t len)
 {
 	const union MHD_ConnectionInfo *ci =

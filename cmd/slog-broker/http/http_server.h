@@ -103,6 +103,9 @@ http_handler http_route(const char *method, char *path, char **args, enum api *a
 
 const char *http_query(struct request *r, const char *name);
 const char *http_header(struct request *r, const char *name);
+/* Each query argument in order, decoded (value NULL for "?name" alone). */
+void http_query_each(struct request *r, void (*fn)(void *arg, const char *name, const char *value),
+		     void *arg);
 
 /* Answer with body (taken; may be NULL) and a content type. */
 int http_reply(struct request *r, int status, const char *content_type, struct buf *body);

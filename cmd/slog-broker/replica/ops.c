@@ -1,6 +1,7 @@
 /*
  * ops.c: what the operations share (ops_internal.h): log dir admission
- * without a thread, partition lookup, the leader epoch check.  The
+ * without a thread, partition lookup (only of a partition this node
+ * leads), the leader epoch check.  The
  * operations themselves are in ops_produce.c, ops_fetch.c and
  * ops_metadata.c; ops.h describes them.
  */
@@ -56,28 +57,30 @@ int ops_dirs_closed(struct err *e)
 }
 
 struct partition *ops_find_partition(struct broker *b, const char *topic, int32_t partition,
-				     struct err *e)
+				     struct ops_leader *leader, struct err *e)
 {
-	struct topic *t = broker_topic(b, topic);
-	struct partition *p = t ? topic_partition(t, partition) : NULL;
+	struct topic *t;
+	struct partition *p;
 
+	if (ops_check_leader(b, topic, partition, leader, e))
+		return NULL;
+	/* The registry is swapped in with the state that places p here. */
+	t = broker_topic(b, topic);
+	p = t ? topic_partition(t, partition) : NULL;
 	if (p)
 		return partition_get(p);
-	if (!t)
-		err_set(e, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "topic '%s' does not exist", topic);
-	else
-		err_set(e, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "topic '%s' has no partition %d (it has %d)",
-			topic, partition, t->npart);
+	err_set(e, SLOG_ELEADER_NOT_AVAILABLE, "%s-%d is not open on this broker yet", topic,
+		partition);
 	return NULL;
 }
 
 struct partition *ops_hold_partition(struct broker *b, const char *topic, int32_t partition,
-				     struct err *e)
+				     struct ops_leader *leader, struct err *e)
 {
 	struct partition *p;
 
 	pthread_rwlock_rdlock(&b->meta_lock);
-	p = ops_find_partition(b, topic, partition, e);
+	p = ops_find_partition(b, topic, partition, leader, e);
 	pthread_rwlock_unlock(&b->meta_lock);
 	return p;
 }

@@ -57,6 +57,31 @@ struct ops_ctx {
 	int64_t deadline_ms;    /* monotonic clock: no wait outlasts it */
 };
 
+/*
+ * The broker a client should ask instead: a partition's leader, named by
+ * NOT_LEADER (docs/http-api.md), from this node's published metadata.
+ */
+struct ops_leader {
+	int32_t id;     /* -1: none */
+	char url[300];  /* "http://host:port" of its "http" endpoint; "" when unknown */
+};
+
+/*
+ * Whether this node leads topic's partition in its published metadata
+ * (meta_lock held): 0; SLOG_EUNKNOWN_TOPIC_OR_PARTITION when the
+ * metadata has neither; SLOG_ENOT_LEADER with *leader (may be NULL)
+ * naming the leader; SLOG_ELEADER_NOT_AVAILABLE when it has none.
+ */
+int ops_check_leader(struct broker *b, const char *topic, int32_t partition,
+		     struct ops_leader *leader, struct err *e);
+
+/*
+ * The URL of broker id's "http" endpoint as its registration has it
+ * (meta_lock held): 0, or -1 with url "" when it is not registered.
+ * This node is known before its registration is published.
+ */
+int ops_broker_url(struct broker *b, int32_t id, char *url, size_t size);
+
 /* The operation waits; the front end hears of it through its hooks. */
 #define OPS_PENDING 1
 
@@ -81,6 +106,7 @@ struct ops_produce_part {
 	int64_t base, last;      /* the offsets assigned */
 	int rc;                  /* 0 or SLOG_E*, with err */
 	struct err err;
+	struct ops_leader leader; /* with SLOG_ENOT_LEADER */
 	struct flush_req flush;
 	struct ops_produce *req;
 };
@@ -99,7 +125,12 @@ struct ops_produce {
 	/* The topic as ops_produce_open found it. */
 	struct topic_config cfg;
 	int32_t npart;           /* 0 when the topic does not exist */
-	struct topic *t;         /* a reference until ops_produce_take */
+	char topic_id[24];
+	struct topic *t;         /* a reference until ops_produce_take; NULL when
+				  * the topic has no replica here */
+	int32_t *led;            /* the partitions this node leads (owned) */
+	int32_t nled;
+	struct ops_leader leader; /* fixed's, when ops_produce_open says NOT_LEADER */
 	struct ops_produce_part *parts;
 	size_t nparts;
 	/* The operation's own. */
@@ -133,7 +164,8 @@ int ops_produce_open(struct broker *b, const struct ops_ctx *ctx, struct ops_pro
 /* The part for partition, added empty when new. */
 struct ops_produce_part *ops_produce_part(struct ops_produce *req, int32_t partition);
 
-/* The next partition for keyless records of the topic (it rotates). */
+/* The next partition for keyless records of the topic: it rotates over
+ * the partitions this node leads, or over all when it leads none. */
 int32_t ops_produce_sticky(struct ops_produce *req);
 
 /*
@@ -151,7 +183,12 @@ int ops_produce_check_record(const struct ops_produce *req, struct record *rec, 
  */
 int ops_produce_check(struct broker *b, struct ops_produce *req, struct err *e);
 
-/* A reference to each partition the records chose (topic produce). */
+/*
+ * A reference to each partition the records chose (topic produce).  A
+ * part whose partition another broker leads gets SLOG_ENOT_LEADER (with
+ * its leader) or SLOG_ELEADER_NOT_AVAILABLE and is not appended; the
+ * others are.
+ */
 int ops_produce_take(struct broker *b, struct ops_produce *req, struct err *e);
 
 /*
@@ -179,6 +216,7 @@ struct ops_fetch_part {
 	/* The answer: rc 0 with a region (maybe empty), or an error. */
 	int rc;
 	struct err err;
+	struct ops_leader leader; /* with SLOG_ENOT_LEADER */
 	struct partition *p;     /* a reference until ops_fetch_release */
 	struct plog_region reg;
 	int64_t log_start, hw;
@@ -231,6 +269,7 @@ struct ops_list_offsets {
 	int64_t at;              /* OPS_AT_*, or a time in ms since the epoch */
 	int64_t offset;          /* the answer */
 	int64_t timestamp;       /* the record's at a time, else -1 */
+	struct ops_leader leader; /* with SLOG_ENOT_LEADER */
 	struct ops_resume resume;
 	struct dir_gate_wait gate;
 };
@@ -262,7 +301,9 @@ struct ops_partition_view {
 	int32_t leader_epoch;
 	int32_t *replicas, *isr; /* owned by the view */
 	size_t nreplicas, nisr;
-	/* With offsets only. */
+	/* With offsets, of a partition this node leads (else has_offsets 0:
+	 * its leader knows them). */
+	int has_offsets;
 	int64_t log_start, hw, log_end;
 	uint64_t size_bytes;
 	int offline;
@@ -281,14 +322,15 @@ struct ops_topic_view {
 
 struct ops_broker_view {
 	int32_t node_id;
-	char host[256];
+	char host[256];          /* of its "http" endpoint */
 	int port;
+	char url[300];           /* http://host:port */
+	const char *state;       /* "alive", "fenced", "shutting_down" (static) */
 };
 
 struct ops_metadata {
 	char cluster_id[64];
-	int32_t controller;
-	struct ops_broker_view *brokers;
+	struct ops_broker_view *brokers; /* by id */
 	size_t nbrokers;
 	struct ops_topic_view *topics;
 	size_t ntopics;
@@ -296,9 +338,12 @@ struct ops_metadata {
 
 /*
  * The topics named (every topic when names is NULL), their partitions'
- * placement and, with_offsets, their offsets and sizes; and the brokers.
- * One consistent view, read under meta_lock.  ops_metadata_free gives it
- * back.
+ * placement and, with_offsets, the offsets and sizes of those this node
+ * leads; and the registered brokers (this node too, before its
+ * registration is published).  All from this node's published metadata,
+ * so every node of a cluster answers alike once it has caught up, whether
+ * or not it holds a replica.  One consistent view, read under meta_lock.
+ * ops_metadata_free gives it back.
  */
 void ops_metadata(struct broker *b, const struct ops_ctx *ctx, const char *const *names,
 		  size_t nnames, int with_offsets, struct ops_metadata *out);

@@ -61,7 +61,7 @@ static void hold_all(struct broker *b, struct ops_fetch *req)
 		struct ops_fetch_part *fp = &req->parts[i];
 
 		memset(&fp->reg, 0, sizeof(fp->reg));
-		fp->p = ops_find_partition(b, fp->topic, fp->partition, &fp->err);
+		fp->p = ops_find_partition(b, fp->topic, fp->partition, &fp->leader, &fp->err);
 		fp->rc = fp->p ? 0 : fp->err.code;
 	}
 	pthread_rwlock_unlock(&b->meta_lock);
@@ -263,7 +263,7 @@ static int find_offset(struct partition *p, struct ops_list_offsets *req, struct
 int ops_list_offsets(struct broker *b, const struct ops_ctx *ctx, struct ops_list_offsets *req,
 		     struct err *e)
 {
-	struct partition *p = ops_hold_partition(b, req->topic, req->partition, e);
+	struct partition *p = ops_hold_partition(b, req->topic, req->partition, &req->leader, e);
 	int rc, in;
 
 	(void)ctx;
@@ -284,7 +284,7 @@ int ops_offsets_for_leader_epoch(struct broker *b, const struct ops_ctx *ctx, co
 				 int32_t partition, int32_t current_leader_epoch, int32_t epoch,
 				 int64_t *end_offset, int32_t *found_epoch, struct err *e)
 {
-	struct partition *p = ops_hold_partition(b, topic, partition, e);
+	struct partition *p = ops_hold_partition(b, topic, partition, NULL, e);
 	int rc;
 
 	(void)ctx;

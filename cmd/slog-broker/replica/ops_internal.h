@@ -29,14 +29,15 @@ int ops_dirs_closed(struct err *e);
 
 /*
  * topic's partition, with a reference taken (meta_lock held for reading);
- * NULL, e set, when either does not exist.
+ * NULL, e set, when either does not exist or another broker leads it
+ * (ops_check_leader: *leader, which may be NULL, names it).
  */
 struct partition *ops_find_partition(struct broker *b, const char *topic, int32_t partition,
-				     struct err *e);
+				     struct ops_leader *leader, struct err *e);
 
 /* The same, taking meta_lock for reading. */
 struct partition *ops_hold_partition(struct broker *b, const char *topic, int32_t partition,
-				     struct err *e);
+				     struct ops_leader *leader, struct err *e);
 
 /* current_leader_epoch (-1: unchecked) against the partition's epoch. */
 int ops_check_epoch(const struct partition *p, int32_t current_leader_epoch, struct err *e);

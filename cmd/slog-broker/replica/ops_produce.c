@@ -20,6 +20,13 @@
  * gets nothing appended and answers UNKNOWN_TOPIC_OR_PARTITION; one
  * deleted during its append keeps the append's answer, as if the records
  * had come just before the delete (they go with the topic's files).
+ *
+ * Only a partition's leader appends to it (the metadata says which node
+ * that is).  A produce to one partition led elsewhere is refused whole
+ * with NOT_LEADER naming the leader; a produce to the topic encodes every
+ * record and appends those of the partitions led here, each other part
+ * answering NOT_LEADER, and sends keyless records to a partition led here
+ * when there is one.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +60,9 @@ void ops_produce_free(struct ops_produce *req)
 	}
 	if (req->t)
 		topic_put(req->t);
+	free(req->led);
+	req->led = NULL;
+	req->nled = 0;
 	free(req->parts);
 	req->parts = NULL;
 	req->nparts = 0;
@@ -78,9 +88,16 @@ struct ops_produce_part *ops_produce_part(struct ops_produce *req, int32_t parti
 	return po;
 }
 
+/* Keyless produce's rotation for a topic with no replica here. */
+static _Atomic uint32_t elsewhere_sticky;
+
 int32_t ops_produce_sticky(struct ops_produce *req)
 {
-	return (int32_t)(atomic_fetch_add(&req->t->sticky, 1) % (uint32_t)req->npart);
+	uint32_t n = atomic_fetch_add(req->t ? &req->t->sticky : &elsewhere_sticky, 1);
+
+	if (req->nled)
+		return req->led[n % (uint32_t)req->nled];
+	return (int32_t)(n % (uint32_t)req->npart);
 }
 
 /* ---- the topic's rules ---- */
@@ -292,29 +309,63 @@ int ops_produce_check(struct broker *b, struct ops_produce *req, struct err *e)
 
 /* ---- the topic and its partitions ---- */
 
+/* The partitions of mt this node leads, into req; meta_lock held. */
+static void note_led(struct broker *b, struct ops_produce *req, const struct meta_topic *mt)
+{
+	req->led = xcalloc((size_t)mt->partitions + 1, sizeof(*req->led));
+	req->nled = 0;
+	for (int32_t i = 0; i < mt->partitions; i++)
+		if (mt->parts[i].leader == b->node_id)
+			req->led[req->nled++] = i;
+}
+
+/* The topic's config: its registry's, or resolved from the metadata when
+ * it has no replica here; meta_lock held. */
+static int topic_cfg(struct broker *b, const struct meta_topic *mt, struct topic *t,
+		     struct topic_config *cfg, struct err *e)
+{
+	if (t) {
+		*cfg = t->cfg;
+		return 0;
+	}
+	return topic_config_resolve(&b->conf, mt->configs, cfg, e);
+}
+
+/* ops_produce_open with meta_lock held. */
+static int open_locked(struct broker *b, struct ops_produce *req, struct err *e)
+{
+	const struct meta_topic *mt = meta_find(&b->meta, req->topic);
+	struct topic *t = broker_topic(b, req->topic);
+	struct partition *p;
+
+	req->npart = 0;
+	if (!mt)
+		return err_set(e, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "topic '%s' does not exist",
+			       req->topic);
+	req->npart = mt->partitions;
+	if (topic_cfg(b, mt, t, &req->cfg, e))
+		return e ? e->code : SLOG_EINVALID_CONFIG;
+	if (req->fixed >= 0) {
+		p = ops_find_partition(b, req->topic, req->fixed, &req->leader, e);
+		if (!p)
+			return e ? e->code : SLOG_ENOT_LEADER;
+		ops_produce_part(req, req->fixed)->p = p;
+		return 0;
+	}
+	snprintf(req->topic_id, sizeof(req->topic_id), "%s", mt->id);
+	note_led(b, req, mt);
+	req->t = t ? topic_get(t) : NULL;
+	return 0;
+}
+
 int ops_produce_open(struct broker *b, const struct ops_ctx *ctx, struct ops_produce *req,
 		     struct err *e)
 {
-	struct topic *t;
-	int rc = 0;
+	int rc;
 
 	(void)ctx;
 	pthread_rwlock_rdlock(&b->meta_lock);
-	t = broker_topic(b, req->topic);
-	if (!t) {
-		req->npart = 0;
-		rc = err_set(e, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "topic '%s' does not exist", req->topic);
-	} else if (req->fixed >= t->npart) {
-		rc = err_set(e, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "topic '%s' has no partition %d (it has %d)",
-			     req->topic, req->fixed, t->npart);
-	} else {
-		req->cfg = t->cfg;
-		req->npart = t->npart;
-		if (req->fixed >= 0)
-			ops_produce_part(req, req->fixed)->p = partition_get(t->parts[req->fixed]);
-		else
-			req->t = topic_get(t);
-	}
+	rc = open_locked(b, req, e);
 	pthread_rwlock_unlock(&b->meta_lock);
 	return rc;
 }
@@ -322,19 +373,27 @@ int ops_produce_open(struct broker *b, const struct ops_ctx *ctx, struct ops_pro
 /*
  * The topic must still be the one the records were checked against
  * (partitions are only ever added, so each chosen one is still there).
+ * A part another broker leads keeps its error and gets no reference.
  */
 int ops_produce_take(struct broker *b, struct ops_produce *req, struct err *e)
 {
+	const struct meta_topic *mt;
 	int rc = 0;
 
 	pthread_rwlock_rdlock(&b->meta_lock);
-	if (broker_topic(b, req->topic) != req->t)
+	mt = meta_find(&b->meta, req->topic);
+	if (!mt || strcmp(mt->id, req->topic_id) != 0)
 		rc = err_set(e, SLOG_EUNKNOWN_TOPIC_OR_PARTITION,
 			     "topic '%s' was deleted while the request was read", req->topic);
-	for (size_t i = 0; !rc && i < req->nparts; i++)
-		req->parts[i].p = partition_get(req->t->parts[req->parts[i].partition]);
+	for (size_t i = 0; !rc && i < req->nparts; i++) {
+		struct ops_produce_part *po = &req->parts[i];
+
+		po->p = ops_find_partition(b, req->topic, po->partition, &po->leader, &po->err);
+		po->rc = po->p ? 0 : po->err.code;
+	}
 	pthread_rwlock_unlock(&b->meta_lock);
-	topic_put(req->t);
+	if (req->t)
+		topic_put(req->t);
 	req->t = NULL;
 	return rc;
 }
@@ -354,8 +413,8 @@ static void append_all(struct broker *b, struct ops_produce *req)
 		uint8_t *data = req->body ? req->body : (uint8_t *)po->data.data;
 		size_t len = req->body ? req->body_len : po->data.len;
 
-		if (!len)
-			continue;
+		if (!len || !p)
+			continue; /* nothing, or another broker's (po->rc says so) */
 		if (atomic_load(&p->deleted)) {
 			po->rc = err_set(&po->err, SLOG_EUNKNOWN_TOPIC_OR_PARTITION,
 					 "topic '%s' was deleted before the records were appended", req->topic);
@@ -435,7 +494,8 @@ static uint64_t dirs_of(const struct ops_produce *req)
 	uint64_t mask = 0;
 
 	for (size_t i = 0; i < req->nparts; i++)
-		mask |= dir_gate_bit(req->parts[i].p->dir);
+		if (req->parts[i].p)
+			mask |= dir_gate_bit(req->parts[i].p->dir);
 	return mask;
 }
 

@@ -292,14 +292,52 @@ int registry_close_all(struct broker *b, struct err *e)
 
 int32_t partition_leader(struct broker *b, const struct partition *p)
 {
-	(void)p; /* replication will keep a leader per partition */
-	return b->node_id;
+	const struct meta_topic *mt = meta_find(&b->meta, p->topic->name);
+
+	if (!mt || p->id >= mt->partitions)
+		return -1;
+	return mt->parts[p->id].leader;
+}
+
+/* The host and port of a registration's "http" endpoint: 0 or -1. */
+static int http_endpoint(const struct meta_broker *mb, const char **host, int *port)
+{
+	json_t *ep;
+	size_t i;
+
+	json_array_foreach(mb->endpoints, i, ep) {
+		const char *name = json_string_value(json_object_get(ep, "name"));
+		json_int_t n = json_integer_value(json_object_get(ep, "port"));
+
+		if (!name || strcmp(name, "http") != 0 || n <= 0 || n > 65535)
+			continue;
+		*host = json_string_value(json_object_get(ep, "host"));
+		*port = (int)n;
+		return *host ? 0 : -1;
+	}
+	return -1;
+}
+
+int broker_endpoint(struct broker *b, int32_t node, const char **host, int *port)
+{
+	const struct meta_broker *mb = meta_find_broker(&b->meta, node);
+
+	if (mb)
+		return http_endpoint(mb, host, port);
+	if (node != b->node_id)
+		return -1;
+	*host = b->host;
+	*port = b->port;
+	return 0;
 }
 
 json_t *broker_address(struct broker *b, int32_t node)
 {
-	(void)node; /* a cluster of one knows one address */
-	return json_pack("{s:i, s:s, s:i}", "node_id", b->node_id, "host", b->host, "port", b->port);
+	const char *host = "";
+	int port = 0;
+
+	broker_endpoint(b, node, &host, &port);
+	return json_pack("{s:i, s:s, s:i}", "node_id", node, "host", host, "port", port);
 }
 
 void partition_appended(struct broker *b, struct partition *p, int64_t log_end)

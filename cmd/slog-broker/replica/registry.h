@@ -2,8 +2,9 @@
  * registry.h: the broker's topic registry (registry.c): the runtime topics
  * and partitions (struct topic, struct partition in broker.h) mirroring
  * the metadata state, their references, and the high watermark a
- * partition advances after an append.  Callers hold meta_lock as each
- * function states; broker.h has the locking rules and the partitions'
+ * partition advances after an append, and where each partition's leader
+ * is.  Callers hold meta_lock as each function states (the lookups of
+ * leaders and addresses too); broker.h has the locking rules and the partitions'
  * lifetime.
  */
 #ifndef SLOG_REGISTRY_H
@@ -71,10 +72,18 @@ void partition_put(struct partition *p);
 struct topic *topic_get(struct topic *t);
 void topic_put(struct topic *t);
 
-/* The node that leads p (with one broker, this one). */
+/* The node that leads p in the published metadata (-1: none). */
 int32_t partition_leader(struct broker *b, const struct partition *p);
 
-/* {"node_id","host","port"} of a broker of the cluster, for redirects. */
+/*
+ * The host and port of broker node's "http" endpoint as it registered
+ * (borrowed: valid while meta_lock is held); this node's own before its
+ * registration is published.  0, or -1 when it is not registered.
+ */
+int broker_endpoint(struct broker *b, int32_t node, const char **host, int *port);
+
+/* {"node_id","host","port"} of a broker of the cluster, for redirects
+ * (host "" and port 0 when it is not registered). */
 json_t *broker_address(struct broker *b, int32_t node);
 
 /* After an append: advance the high watermark and wake fetchers. */
