@@ -274,8 +274,29 @@ static void image_changed(void *arg)
 }
 
 /* The controller's calls that the brokers' lifecycle makes. */
+/*
+ * The committed offsets' topic is made by the controller: a broker that
+ * is not the controller cannot make it when a group first needs it.  The
+ * controller waits one session timeout after its election, so that the
+ * brokers starting with it have registered and the topic's partitions
+ * spread over them.
+ */
+static void controller_duties(struct broker *b, int64_t active_ms)
+{
+	static int64_t warned_at = -1;
+	struct err e;
+
+	if (active_ms < conf_get_num(&b->conf, "broker.session.timeout.ms"))
+		return;
+	if (offsets_store_ensure(b, &e) && warned_at != active_ms / 60000) {
+		warned_at = active_ms / 60000; /* once a minute at most */
+		log_warn("cannot create %s yet: %s", OFFSETS_TOPIC, e.msg);
+	}
+}
+
 static const struct lc_controller lifecycle_controller = {
 	controller_active, controller_register_broker, controller_set_broker_state,
+	controller_duties,
 };
 
 /* The controller has this broker alive: systemd may count on it now. */

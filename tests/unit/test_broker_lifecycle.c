@@ -13,6 +13,7 @@
 
 #include "broker.h"
 #include "cluster/broker_lifecycle.h"
+#include "log.h"
 #include "unit.h"
 
 #define SESSION 3000
@@ -190,7 +191,7 @@ static int fake_set_state(struct broker *b, int32_t id, const char *inc,
 	return rc;
 }
 
-static const struct lc_controller fake = { fake_active, fake_register, fake_set_state };
+static const struct lc_controller fake = { fake_active, fake_register, fake_set_state, NULL };
 
 static struct broker *new_broker(const char *session)
 {
@@ -341,6 +342,7 @@ static void test_await_returns_once_every_alive_broker_reported(void)
 
 int main(void)
 {
+	log_set_level(LOG_LEVEL_ERROR);
 	unit_run("a new incarnation is registered", test_a_new_incarnation_is_registered);
 	unit_run("a registered broker is alive once caught up",
 		 test_a_registered_broker_is_alive_once_caught_up);

@@ -355,6 +355,8 @@ static void *lifecycle_main(void *arg)
 			if (!active_since)
 				active_since = clock_mono_ms();
 			rc = step(lc, active_since);
+			if (lc->ctl->duties)
+				lc->ctl->duties(lc->b, clock_mono_ms() - active_since);
 		}
 		pthread_mutex_lock(&lc->lock);
 		if (rc <= 0 && !lc->stop)

@@ -50,6 +50,10 @@ struct lc_controller {
 			       json_t *endpoints, struct err *e);
 	int (*set_state)(struct broker *b, int32_t id, const char *incarnation,
 			 enum meta_broker_state state, struct err *e);
+	/* The controller's own work, run on this thread at each tick while
+	 * this node is the active controller (may be NULL): active_ms is
+	 * how long it has been. */
+	void (*duties)(struct broker *b, int64_t active_ms);
 };
 
 /* Start the thread (b->conf gives the session timeout; ctl borrowed,

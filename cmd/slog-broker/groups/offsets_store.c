@@ -117,6 +117,9 @@ int offsets_store_ensure(struct broker *b, struct err *e)
 	json_decref(configs);
 	if (rc == SLOG_ETOPIC_ALREADY_EXISTS)
 		rc = 0; /* another request made it first */
+	if (rc == SLOG_ENOT_CONTROLLER) /* the controller makes it (main.c) */
+		rc = err_set(e, SLOG_ECOORDINATOR_NOT_AVAILABLE,
+			     "%s does not exist yet; the controller is creating it", OFFSETS_TOPIC);
 	return rc;
 }
 
