@@ -1,5 +1,6 @@
 /*
- * cluster_client.c: bootstrap and metadata.  See cluster_client.h.
+ * cluster_client.c: bootstrap, failover between brokers, metadata and
+ * leaders.  See cluster_client.h.
  */
 #include "cluster_client.h"
 
@@ -7,62 +8,145 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "xalloc.h"
 
-static void split_brokers(struct cluster *cl, const char *csv)
+/*
+ * Connect boot to broker i and ask it about the cluster; a broker that
+ * answers teaches us the others.  connect_ms bounds the connection (0:
+ * the deadline does).
+ */
+static int probe(struct cluster *cl, size_t i, long connect_ms, int64_t deadline_ms, struct err *e)
 {
-	char *copy = xstrdup(csv), *p = copy;
+	json_t *j = NULL;
+	int rc;
 
-	while (p) {
-		char *comma = strchr(p, ',');
-		if (comma)
-			*comma = '\0';
-		while (*p == ' ')
-			p++;
-		if (*p) {
-			cl->brokers = xrealloc(cl->brokers, (cl->nbrokers + 1) * sizeof(char *));
-			cl->brokers[cl->nbrokers++] = xstrdup(p);
+	http_client_free(&cl->boot);
+	rc = http_client_init(&cl->boot, cl->brokers.url[i], e);
+	if (rc)
+		return rc;
+	cl->boot.connect_ms = connect_ms;
+	rc = http_json(&cl->boot, "GET", "/v1/cluster", NULL, deadline_ms, &j, e);
+	if (rc)
+		return rc;
+	cl->cur = i;
+	snprintf(cl->boot_url, sizeof(cl->boot_url), "%s", cl->boot.base);
+	broker_list_learn(&cl->brokers, json_object_get(j, "brokers"));
+	json_decref(j);
+	return 0;
+}
+
+/* Try the brokers from first on, round the list; each one's reason in why. */
+static int connect_from(struct cluster *cl, size_t first, int64_t deadline_ms, struct err *e)
+{
+	struct buf why = BUF_INIT;
+	size_t n = cl->brokers.n;
+	int rc = SLOG_ENETWORK;
+
+	for (size_t k = 0; k < n; k++) {
+		size_t i = (first + k) % n;
+		struct err be;
+		/* A broker that does not take the connection soon is skipped
+		 * while others remain; the last one has whatever time is left. */
+		rc = probe(cl, i, k + 1 < n ? CLUSTER_CONNECT_MS : 0, deadline_ms, &be);
+		if (!rc) {
+			buf_free(&why);
+			return 0;
 		}
-		p = comma ? comma + 1 : NULL;
+		buf_addf(&why, "%s%s", why.len ? "; " : "", be.msg);
+		if (clock_mono_ms() >= deadline_ms)
+			break;
 	}
-	free(copy);
+	err_set(e, rc == SLOG_EREQUEST_TIMED_OUT ? rc : SLOG_ENETWORK, "cannot reach %s: %s",
+		n > 1 ? "any broker" : "the broker", buf_cstr(&why));
+	buf_free(&why);
+	return e ? e->code : SLOG_ENETWORK;
 }
 
 int cluster_connect(struct cluster *cl, const char *brokers, int64_t deadline_ms, struct err *e)
 {
-	struct buf why = BUF_INIT;
-	int rc = SLOG_ENETWORK;
-
 	memset(cl, 0, sizeof(*cl));
-	split_brokers(cl, brokers);
-	if (cl->nbrokers == 0)
+	broker_list_parse(&cl->brokers, brokers);
+	if (cl->brokers.n == 0)
 		return err_set(e, SLOG_EINVALID_REQUEST, "no broker address given");
-	for (size_t i = 0; i < cl->nbrokers; i++) {
-		struct err be;
-		rc = http_client_init(&cl->boot, cl->brokers[i], &be);
-		if (!rc)
-			rc = http_call(&cl->boot, "GET", "/v1/cluster", NULL, NULL, 0, deadline_ms, NULL, &be);
-		if (!rc) {
-			snprintf(cl->boot_url, sizeof(cl->boot_url), "%s", cl->boot.base);
-			buf_free(&why);
-			return 0;
-		}
-		http_client_free(&cl->boot);
-		buf_addf(&why, "%s%s", why.len ? "; " : "", be.msg);
-	}
-	err_set(e, rc == SLOG_EREQUEST_TIMED_OUT ? rc : SLOG_ENETWORK, "cannot reach %s: %s",
-		cl->nbrokers > 1 ? "any broker" : "the broker", buf_cstr(&why));
-	buf_free(&why);
-	return e ? e->code : SLOG_ENETWORK;
+	return connect_from(cl, 0, deadline_ms, e);
+}
+
+int cluster_reconnect(struct cluster *cl, int64_t deadline_ms, struct err *e)
+{
+	return connect_from(cl, cl->brokers.n ? (cl->cur + 1) % cl->brokers.n : 0, deadline_ms, e);
 }
 
 void cluster_close(struct cluster *cl)
 {
 	http_client_free(&cl->boot);
-	for (size_t i = 0; i < cl->nbrokers; i++)
-		free(cl->brokers[i]);
-	free(cl->brokers);
+	broker_list_free(&cl->brokers);
 	memset(cl, 0, sizeof(*cl));
+}
+
+int cluster_should_retry(int rc, int not_sent, int idempotent)
+{
+	switch (rc) {
+	case SLOG_ENOT_CONTROLLER:
+	case SLOG_EBROKER_NOT_AVAILABLE:
+	case SLOG_ELEADER_NOT_AVAILABLE:
+		return 1; /* refused before anything was done */
+	case SLOG_ENETWORK:
+	case SLOG_EREQUEST_TIMED_OUT:
+		return not_sent || (idempotent && rc == SLOG_ENETWORK);
+	default:
+		return 0;
+	}
+}
+
+int cluster_leader_moved(int rc)
+{
+	return rc == SLOG_ENOT_LEADER || rc == SLOG_ELEADER_NOT_AVAILABLE ||
+	       rc == SLOG_EBROKER_NOT_AVAILABLE || rc == SLOG_ENETWORK;
+}
+
+/* Say that the time ran out while retrying, and what the last try got. */
+static int gave_up(struct err *e, int tries)
+{
+	return err_wrap(e, "gave up at the timeout after %d tries", tries);
+}
+
+/*
+ * After a call failed with rc (e says why): wait, move to the next broker
+ * that answers, and return 1 to call again; 0 to give up with e.
+ */
+static int cluster_again(struct cluster *cl, struct backoff *bo, int rc, int idempotent,
+			 int64_t deadline_ms, int tries, struct err *e)
+{
+	struct err why;
+
+	if (!cluster_should_retry(rc, cl->boot.not_sent, idempotent))
+		return 0;
+	for (;;) {
+		if (backoff_sleep(bo, deadline_ms)) {
+			gave_up(e, tries);
+			return 0;
+		}
+		if (!cluster_reconnect(cl, deadline_ms, &why))
+			return 1;
+		/* None answers now; the last reason is the one to give. */
+		if (e)
+			*e = why;
+	}
+}
+
+int cluster_json(struct cluster *cl, const char *method, const char *path, json_t *body,
+		 int64_t deadline_ms, json_t **out, struct err *e)
+{
+	struct backoff bo = { 0 };
+	int idempotent = strcmp(method, "GET") == 0;
+	int rc, tries = 0;
+
+	do {
+		tries++;
+		rc = http_json(&cl->boot, method, path, body, deadline_ms, out, e);
+	} while (rc && cluster_again(cl, &bo, rc, idempotent, deadline_ms, tries, e));
+	return rc;
 }
 
 void topic_meta_free(struct topic_meta *m)
@@ -73,26 +157,27 @@ void topic_meta_free(struct topic_meta *m)
 	memset(m, 0, sizeof(*m));
 }
 
-/* The address of node id among the metadata's brokers. */
-static char *leader_url(struct cluster *cl, json_t *brokers, json_int_t node)
+void cluster_leader_url(json_t *meta, json_t *part, const char *fallback, char *out, size_t len)
 {
+	json_t *brokers = json_object_get(meta, "brokers"), *leader = json_object_get(part, "leader");
+	const char *url = json_string_value(json_object_get(part, "leader_url"));
+	long long id = json_is_integer(leader) ? (long long)json_integer_value(leader) : -1;
 	size_t i;
 	json_t *b;
-	char url[300];
 
+	if (json_is_object(leader) && broker_list_entry_url(leader, out, len) == 0)
+		return;
+	if (url && http_broker_base(url, out, len, NULL) == 0)
+		return;
+	if (json_is_object(leader))
+		id = broker_list_entry_id(leader);
 	/* One broker: reach it the way we already did (its advertised name
 	 * may only make sense from elsewhere). */
-	if (json_array_size(brokers) <= 1)
-		return xstrdup(cl->boot_url);
-	json_array_foreach(brokers, i, b) {
-		if (json_integer_value(json_object_get(b, "node_id")) != node)
-			continue;
-		const char *host = json_string_value(json_object_get(b, "host"));
-		http_base_url(url, sizeof(url), host ? host : "",
-			      (long)json_integer_value(json_object_get(b, "port")));
-		return xstrdup(url);
-	}
-	return xstrdup(cl->boot_url);
+	if (json_array_size(brokers) > 1 && id >= 0)
+		json_array_foreach(brokers, i, b)
+			if (broker_list_entry_id(b) == id && broker_list_entry_url(b, out, len) == 0)
+				return;
+	snprintf(out, len, "%s", fallback);
 }
 
 int cluster_topic_names(struct cluster *cl, const regex_t *re, int64_t deadline_ms, char ***names,
@@ -104,7 +189,7 @@ int cluster_topic_names(struct cluster *cl, const regex_t *re, int64_t deadline_
 
 	*names = NULL;
 	*n = 0;
-	rc = http_json(&cl->boot, "GET", "/v1/topics", NULL, deadline_ms, &j, e);
+	rc = cluster_json(cl, "GET", "/v1/topics", NULL, deadline_ms, &j, e);
 	if (rc)
 		return rc;
 	json_array_foreach(json_object_get(j, "topics"), i, item) {
@@ -126,12 +211,48 @@ void cluster_names_free(char **names, size_t n)
 	free(names);
 }
 
+/* The error a metadata answer gives for its topic t (NULL: not listed). */
+static int topic_error(json_t *t, const char *topic, struct err *e)
+{
+	json_t *err = json_object_get(t, "error");
+	const char *code = json_string_value(json_object_get(err, "code"));
+	int rc = code ? err_from_name(code) : SLOG_EUNKNOWN_TOPIC_OR_PARTITION;
+
+	if (rc == SLOG_EUNKNOWN_TOPIC_OR_PARTITION)
+		return err_set(e, rc, "topic '%s' does not exist", topic);
+	return err_set(e, rc, "topic '%s': %s", topic,
+		       json_string_value(json_object_get(err, "message")));
+}
+
+/* Fill out from topic t of a metadata answer. */
+static void topic_from_meta(struct cluster *cl, json_t *meta, json_t *t, const char *topic,
+			    struct topic_meta *out)
+{
+	json_t *parts = json_object_get(t, "partitions"), *p;
+	char url[300];
+	size_t i;
+
+	snprintf(out->name, sizeof(out->name), "%s", topic);
+	out->max_message_bytes = json_integer_value(json_object_get(t, "max_message_bytes"));
+	out->partitions = (int32_t)json_array_size(parts);
+	out->leader = xcalloc((size_t)out->partitions + 1, sizeof(char *));
+	json_array_foreach(parts, i, p) {
+		json_int_t id = json_integer_value(json_object_get(p, "partition"));
+		if (id < 0 || id >= out->partitions || out->leader[id])
+			continue;
+		cluster_leader_url(meta, p, cl->boot_url, url, sizeof(url));
+		out->leader[id] = xstrdup(url);
+	}
+	for (int32_t k = 0; k < out->partitions; k++)
+		if (!out->leader[k])
+			out->leader[k] = xstrdup(cl->boot_url);
+}
+
 int cluster_topic(struct cluster *cl, const char *topic, int auto_create, int64_t deadline_ms,
 		  struct topic_meta *out, struct err *e)
 {
 	struct buf path = BUF_INIT;
-	json_t *meta = NULL, *t, *parts, *p;
-	size_t i;
+	json_t *meta = NULL, *t;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -139,39 +260,107 @@ int cluster_topic(struct cluster *cl, const char *topic, int auto_create, int64_
 	http_escape(&path, topic);
 	if (auto_create)
 		buf_adds(&path, "&auto_create=true");
-	rc = http_json(&cl->boot, "GET", path.data, NULL, deadline_ms, &meta, e);
+	rc = cluster_json(cl, "GET", path.data, NULL, deadline_ms, &meta, e);
 	buf_free(&path);
 	if (rc)
 		return rc;
+	broker_list_learn(&cl->brokers, json_object_get(meta, "brokers"));
 	t = json_array_get(json_object_get(meta, "topics"), 0);
-	if (!t || json_object_get(t, "error")) {
-		json_t *err = json_object_get(t, "error");
-		const char *code = json_string_value(json_object_get(err, "code"));
-		rc = code ? err_from_name(code) : SLOG_EUNKNOWN_TOPIC_OR_PARTITION;
-		if (rc == SLOG_EUNKNOWN_TOPIC_OR_PARTITION)
-			err_set(e, rc, "topic '%s' does not exist", topic);
-		else
-			err_set(e, rc, "topic '%s': %s", topic,
-				json_string_value(json_object_get(err, "message")));
-		json_decref(meta);
-		return rc;
-	}
-	snprintf(out->name, sizeof(out->name), "%s", topic);
-	out->max_message_bytes = json_integer_value(json_object_get(t, "max_message_bytes"));
-	parts = json_object_get(t, "partitions");
-	out->partitions = (int32_t)json_array_size(parts);
-	out->leader = xcalloc((size_t)out->partitions + 1, sizeof(char *));
-	json_array_foreach(parts, i, p) {
-		json_int_t id = json_integer_value(json_object_get(p, "partition"));
-		if (id >= 0 && id < out->partitions && !out->leader[id])
-			out->leader[id] = leader_url(cl, json_object_get(meta, "brokers"),
-						     json_integer_value(json_object_get(p, "leader")));
-	}
-	for (int32_t k = 0; k < out->partitions; k++)
-		if (!out->leader[k])
-			out->leader[k] = xstrdup(cl->boot_url);
+	if (!t || json_object_get(t, "error"))
+		rc = topic_error(t, topic, e);
+	else
+		topic_from_meta(cl, meta, t, topic, out);
 	json_decref(meta);
-	return 0;
+	return rc;
+}
+
+int cluster_find_leader(struct cluster *cl, const char *topic, int32_t partition,
+			int64_t deadline_ms, char *leader, size_t len, struct err *e)
+{
+	struct topic_meta tm;
+	int rc = cluster_topic(cl, topic, 0, deadline_ms, &tm, e);
+
+	if (rc)
+		return rc;
+	if (partition < 0 || partition >= tm.partitions)
+		rc = err_set(e, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "%s-%d does not exist", topic,
+			     partition);
+	else
+		snprintf(leader, len, "%s", tm.leader[partition]);
+	topic_meta_free(&tm);
+	return rc;
+}
+
+/* GET base+path once; on NOT_LEADER, *moved_to gets the leader it names. */
+static int get_once(const char *base, const char *path, int64_t deadline_ms, json_t **out,
+		    char *moved_to, size_t len, int *not_sent, struct err *e)
+{
+	struct http_response r;
+	struct http_client c;
+	int rc;
+
+	http_response_init(&r);
+	*moved_to = '\0';
+	rc = http_client_init(&c, base, e);
+	if (!rc)
+		rc = http_call(&c, "GET", path, NULL, NULL, 0, deadline_ms, &r, e);
+	*not_sent = c.not_sent;
+	if (!rc)
+		rc = http_response_json(&r, base, out, e);
+	else if (rc == SLOG_ENOT_LEADER && !http_error_where(&r, "leader", moved_to, len))
+		*moved_to = '\0';
+	http_response_free(&r);
+	http_client_free(&c);
+	return rc;
+}
+
+int cluster_partition_json(struct cluster *cl, const char *topic, int32_t partition, char *leader,
+			   size_t len, const char *path, int64_t deadline_ms, json_t **out,
+			   struct err *e)
+{
+	struct backoff bo = { 0 };
+	char moved_to[300];
+	int rc, not_sent, tries = 0;
+
+	for (;;) {
+		tries++;
+		rc = get_once(leader, path, deadline_ms, out, moved_to, sizeof(moved_to), &not_sent, e);
+		if (!rc || !(cluster_leader_moved(rc) || (rc == SLOG_EREQUEST_TIMED_OUT && not_sent)))
+			return rc;
+		if (backoff_sleep(&bo, deadline_ms))
+			return gave_up(e, tries);
+		if (*moved_to)
+			snprintf(leader, len, "%s", moved_to);
+		else
+			cluster_find_leader(cl, topic, partition, deadline_ms, leader, len, NULL);
+	}
+}
+
+/* One call of a group request at where; a NOT_COORDINATOR answer may
+ * name the coordinator, into where. */
+static int group_once(struct cluster *cl, char *where, size_t len, const char *method,
+		      const char *path, const char *text, int64_t deadline_ms, json_t **out,
+		      int *redirected, struct err *e)
+{
+	struct http_response r;
+	struct http_client coord;
+	int rc;
+
+	http_response_init(&r);
+	*redirected = 0;
+	rc = http_client_init(&coord, where, e);
+	if (!rc)
+		rc = http_call(&coord, method, path, text ? "application/json" : NULL, text,
+			       text ? strlen(text) : 0, deadline_ms, &r, e);
+	/* What cluster_again() judges is this call's connection. */
+	cl->boot.not_sent = coord.not_sent;
+	if (rc == SLOG_ENOT_COORDINATOR)
+		*redirected = http_error_redirect(&r, where, len);
+	if (!rc && out)
+		rc = http_response_json(&r, where, out, e);
+	http_response_free(&r);
+	http_client_free(&coord);
+	return rc;
 }
 
 int cluster_group_json(struct cluster *cl, const char *method, const char *group,
@@ -179,35 +368,24 @@ int cluster_group_json(struct cluster *cl, const char *method, const char *group
 		       struct err *e)
 {
 	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	struct backoff bo = { 0 };
 	struct buf path = BUF_INIT;
-	struct http_client coord;
 	char where[300];
-	int rc;
+	int rc, redirected, hops = 0, tries = 0;
 
 	buf_adds(&path, "/v1/groups/");
 	http_escape(&path, group);
 	buf_adds(&path, suffix);
 	snprintf(where, sizeof(where), "%s", cl->boot.base);
-	for (int hops = 0;; hops++) {
-		struct http_response r;
-		http_response_init(&r);
-		rc = http_client_init(&coord, where, e);
-		if (!rc)
-			rc = http_call(&coord, method, path.data, text ? "application/json" : NULL, text,
-				       text ? strlen(text) : 0, deadline_ms, &r, e);
-		if (rc == SLOG_ENOT_COORDINATOR && hops < 3 && http_error_redirect(&r, where, sizeof(where))) {
-			http_response_free(&r);
-			http_client_free(&coord);
+	for (;;) {
+		tries++;
+		rc = group_once(cl, where, sizeof(where), method, path.data, text, deadline_ms, out,
+				&redirected, e);
+		if (rc == SLOG_ENOT_COORDINATOR && redirected && hops++ < 3)
 			continue;
-		}
-		if (!rc && out) {
-			*out = json_loadb(r.body.data ? r.body.data : "", r.body.len, 0, NULL);
-			if (!*out)
-				rc = err_set(e, SLOG_EUNKNOWN, "%s%s: the answer is not JSON", where, path.data);
-		}
-		http_response_free(&r);
-		http_client_free(&coord);
-		break;
+		if (!rc || !cluster_again(cl, &bo, rc, strcmp(method, "GET") == 0, deadline_ms, tries, e))
+			break;
+		snprintf(where, sizeof(where), "%s", cl->boot.base);
 	}
 	buf_free(&path);
 	free(text);

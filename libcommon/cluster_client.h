@@ -1,11 +1,27 @@
 /*
  * cluster_client.h: a client's view of the cluster.
  *
- * Connecting tries each broker of the -b list in turn until one answers,
- * and fails with every broker's reason when none does.  Topic metadata
- * (partition count, the largest batch accepted, each partition's leader)
- * comes from GET /v1/metadata; a client sent to a broker that is not a
- * partition's leader (NOT_LEADER) asks again and retries there.
+ * Connecting tries each broker of the -b list in turn until one answers
+ * GET /v1/cluster (a broker that refuses the connection, or does not take
+ * it within CLUSTER_CONNECT_MS while others remain, is skipped), and
+ * fails with every broker's reason when none does.  The brokers the
+ * cluster lists are added to the list (broker_list.h).
+ *
+ * Requests that any broker can answer (metadata, listings, and the admin
+ * calls, which a broker forwards to the active controller) go through
+ * cluster_json(): when the broker answers NOT_CONTROLLER,
+ * BROKER_NOT_AVAILABLE or LEADER_NOT_AVAILABLE, or cannot be reached, the
+ * call waits a backoff (backoff.h) and is made again on the next broker
+ * of the list that answers, until the caller's deadline.  A request that
+ * changes something is made again after a network failure only when it
+ * surely did not leave (the connection was refused): a retried create
+ * must not meet its own first attempt as TOPIC_ALREADY_EXISTS.
+ *
+ * Requests about one partition go to its leader, learned from
+ * GET /v1/metadata; a NOT_LEADER answer names the new leader (KIP-951's
+ * way), else the metadata is asked again.
+ *
+ * Every call here may block until its deadline.
  */
 #ifndef SLOG_CLUSTER_CLIENT_H
 #define SLOG_CLUSTER_CLIENT_H
@@ -14,8 +30,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "backoff.h"
+#include "broker_list.h"
 #include "err.h"
 #include "http_client.h"
+
+/* How long a connection to one broker may take while others remain. */
+#define CLUSTER_CONNECT_MS 2000
 
 struct topic_meta {
 	char name[256];
@@ -25,8 +46,8 @@ struct topic_meta {
 };
 
 struct cluster {
-	char **brokers;  /* the bootstrap list */
-	size_t nbrokers;
+	struct broker_list brokers;
+	size_t cur;              /* the broker boot is connected to */
 	struct http_client boot; /* connected to the broker that answered */
 	char boot_url[300];
 };
@@ -36,6 +57,33 @@ int cluster_connect(struct cluster *cl, const char *brokers, int64_t deadline_ms
 void cluster_close(struct cluster *cl);
 
 /*
+ * Connect to the next broker after the current one that answers, round
+ * the list (the current one last).  0, or the reason of every broker.
+ */
+int cluster_reconnect(struct cluster *cl, int64_t deadline_ms, struct err *e);
+
+/*
+ * Whether a call that failed with rc is worth making again on another
+ * broker: not_sent when it never left (http_not_sent), idempotent for a
+ * GET.  Pure.
+ */
+int cluster_should_retry(int rc, int not_sent, int idempotent);
+
+/*
+ * Whether a request about a partition that failed with rc should look
+ * for the partition's leader again (it moved, or its broker is down).
+ */
+int cluster_leader_moved(int rc);
+
+/*
+ * A JSON call that any broker answers (body may be NULL; *out, may be
+ * NULL, owned by the caller), with the retries above.  A call that runs
+ * out of time while retrying says so and what the last try got.
+ */
+int cluster_json(struct cluster *cl, const char *method, const char *path, json_t *body,
+		 int64_t deadline_ms, json_t **out, struct err *e);
+
+/*
  * Metadata of one topic.  auto_create asks the broker to create it if
  * its auto.create.topics.enable allows.  SLOG_EUNKNOWN_TOPIC_OR_PARTITION
  * when it does not exist.
@@ -43,6 +91,31 @@ void cluster_close(struct cluster *cl);
 int cluster_topic(struct cluster *cl, const char *topic, int auto_create, int64_t deadline_ms,
 		  struct topic_meta *out, struct err *e);
 void topic_meta_free(struct topic_meta *m);
+
+/*
+ * The base URL of a partition's leader in a metadata answer (meta) for
+ * one of its partitions (part): the partition's own "leader" object or
+ * "leader_url", else the broker whose id is its "leader".  A cluster of
+ * one broker, or a leader not listed, is reached at fallback, the way
+ * the client already reached the cluster.  Pure.
+ */
+void cluster_leader_url(json_t *meta, json_t *part, const char *fallback, char *out, size_t len);
+
+/*
+ * Look up where a partition's leader is now (fresh metadata) into
+ * leader (size len).  0, or the error of the lookup.
+ */
+int cluster_find_leader(struct cluster *cl, const char *topic, int32_t partition,
+			int64_t deadline_ms, char *leader, size_t len, struct err *e);
+
+/*
+ * GET path from a partition's leader (leader, size len, is updated when
+ * it moves), following NOT_LEADER and retrying as above until the
+ * deadline.  *out is owned by the caller.
+ */
+int cluster_partition_json(struct cluster *cl, const char *topic, int32_t partition, char *leader,
+			   size_t len, const char *path, int64_t deadline_ms, json_t **out,
+			   struct err *e);
 
 /*
  * The names of the topics whose name re matches (every topic when re is
@@ -56,7 +129,8 @@ void cluster_names_free(char **names, size_t n);
 /*
  * A JSON call about a group: METHOD /v1/groups/{group}{suffix}, sent to
  * the group's coordinator (a NOT_COORDINATOR answer names it, and the
- * call is made again there).  *out (may be NULL) gets the answer.
+ * call is made again there), retried on another broker as cluster_json
+ * does.  *out (may be NULL) gets the answer.
  */
 int cluster_group_json(struct cluster *cl, const char *method, const char *group,
 		       const char *suffix, json_t *body, int64_t deadline_ms, json_t **out,

@@ -126,8 +126,12 @@ int http_response_finish(CURL *h, CURLcode code, const char *url, struct http_re
 
 	if (code != CURLE_OK) {
 		int timeout = code == CURLE_OPERATION_TIMEDOUT;
+		long os = 0;
+		/* "Connection refused" says more than curl's "Couldn't connect". */
+		if (code == CURLE_COULDNT_CONNECT)
+			curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os);
 		return err_set(e, timeout ? SLOG_EREQUEST_TIMED_OUT : SLOG_ENETWORK, "%s: %s", url,
-			       timeout ? "timed out" : curl_easy_strerror(code));
+			       timeout ? "timed out" : os ? strerror((int)os) : curl_easy_strerror(code));
 	}
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
 	if (r->status >= 200 && r->status < 300)
@@ -264,7 +268,10 @@ int http_call(struct http_client *c, const char *method, const char *path,
 	hdrs = curl_slist_append(hdrs, "Expect:"); /* no 100-continue round trip */
 	curl_easy_reset(c->curl);
 	http_easy_setup(c->curl, url, method, hdrs, body, len, (long)left, r);
+	if (c->connect_ms > 0 && c->connect_ms < left)
+		curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, c->connect_ms);
 	code = curl_easy_perform(c->curl);
+	c->not_sent = http_not_sent(c->curl, code);
 	rc = http_response_finish(c->curl, code, url, r, e);
 	curl_slist_free_all(hdrs);
 	if (r == &local)
@@ -272,12 +279,23 @@ int http_call(struct http_client *c, const char *method, const char *path,
 	return rc;
 }
 
+int http_response_json(const struct http_response *r, const char *where, json_t **out,
+		       struct err *e)
+{
+	json_error_t je;
+
+	*out = json_loadb(r->body.data ? r->body.data : "", r->body.len, 0, &je);
+	if (!*out)
+		return err_set(e, SLOG_EUNKNOWN, "%s: the answer is not JSON: %s", where, je.text);
+	return 0;
+}
+
 int http_json(struct http_client *c, const char *method, const char *path, json_t *body,
 	      int64_t deadline_ms, json_t **out, struct err *e)
 {
 	struct http_response r;
 	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-	json_error_t je;
+	char where[4400];
 	int rc;
 
 	http_response_init(&r);
@@ -285,27 +303,51 @@ int http_json(struct http_client *c, const char *method, const char *path, json_
 		       text ? strlen(text) : 0, deadline_ms, &r, e);
 	free(text);
 	if (!rc && out) {
-		*out = json_loadb(r.body.data ? r.body.data : "", r.body.len, 0, &je);
-		if (!*out)
-			rc = err_set(e, SLOG_EUNKNOWN, "%s%s: the answer is not JSON: %s", c->base, path,
-				     je.text);
+		snprintf(where, sizeof(where), "%s%s", c->base, path);
+		rc = http_response_json(&r, where, out, e);
 	}
 	http_response_free(&r);
 	return rc;
 }
 
-int http_error_redirect(const struct http_response *r, char *base, size_t len)
+int http_error_where(const struct http_response *r, const char *key, char *base, size_t len)
 {
 	json_t *j = json_loadb(r->body.data ? r->body.data : "", r->body.len, 0, NULL);
-	json_t *c = json_object_get(json_object_get(j, "error"), "coordinator");
-	const char *host = json_string_value(json_object_get(c, "host"));
-	json_int_t port = json_integer_value(json_object_get(c, "port"));
-	int found = host && port > 0 && port < 65536;
+	json_t *w = json_object_get(json_object_get(j, "error"), key);
+	const char *url = json_string_value(json_object_get(w, "url"));
+	const char *host = json_string_value(json_object_get(w, "host"));
+	json_int_t port = json_integer_value(json_object_get(w, "port"));
+	int found = 0;
 
-	if (found)
+	if (url)
+		found = http_broker_base(url, base, len, NULL) == 0;
+	else if (host && *host && port > 0 && port < 65536) {
 		http_base_url(base, len, host, (long)port);
+		found = 1;
+	}
 	json_decref(j);
 	return found;
+}
+
+int http_error_redirect(const struct http_response *r, char *base, size_t len)
+{
+	return http_error_where(r, "coordinator", base, len);
+}
+
+int http_not_sent(CURL *h, CURLcode code)
+{
+	curl_off_t connected = 1;
+	long sent = 1;
+
+	if (code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST)
+		return 1;
+	if (code != CURLE_OPERATION_TIMEDOUT)
+		return 0;
+	/* A timeout before the connection was made, or before a byte of the
+	 * request went out on one kept alive: the broker saw nothing. */
+	curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &connected);
+	curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &sent);
+	return connected == 0 && sent == 0;
 }
 
 void http_escape(struct buf *out, const char *s)

@@ -39,6 +39,8 @@ struct http_client {
 	CURL *curl;
 	char base[300]; /* http://host:port */
 	struct curl_slist *headers;
+	long connect_ms;  /* the most a connection may take; 0: until the deadline */
+	int not_sent;     /* the last call failed before its request left */
 };
 
 #define SLOG_DEFAULT_PORT 9292
@@ -71,6 +73,13 @@ int http_call(struct http_client *c, const char *method, const char *path,
 int http_json(struct http_client *c, const char *method, const char *path, json_t *body,
 	      int64_t deadline_ms, json_t **out, struct err *e);
 
+/*
+ * The body of an answer as JSON (*out owned by the caller);
+ * SLOG_EUNKNOWN naming where (the URL asked) when it is not JSON.
+ */
+int http_response_json(const struct http_response *r, const char *where, json_t **out,
+		       struct err *e);
+
 void http_response_init(struct http_response *r);
 void http_response_free(struct http_response *r);
 
@@ -84,6 +93,19 @@ int http_response_finish(CURL *h, CURLcode code, const char *url, struct http_re
 /* An error answer that names where to go instead (NOT_COORDINATOR's
  * {"error":{"coordinator":{"host","port"}}}): 1 with its base URL. */
 int http_error_redirect(const struct http_response *r, char *base, size_t len);
+
+/*
+ * The broker an error answer names under key ("leader" in NOT_LEADER,
+ * "controller" in NOT_CONTROLLER, "coordinator"): {"url":"http://h:p"} or
+ * {"host":h,"port":p}.  1 with its base URL, 0 when it names none.
+ */
+int http_error_where(const struct http_response *r, const char *key, char *base, size_t len);
+
+/*
+ * Did a transfer that ended with code fail before its request left (no
+ * connection could be made)?  Then the broker surely did nothing.
+ */
+int http_not_sent(CURL *h, CURLcode code);
 
 /* Percent-encode a path segment or query value (topic names are safe). */
 void http_escape(struct buf *out, const char *s);

@@ -49,14 +49,14 @@ copy_tree() {
 	copy_tree
 	echo '#include "segment.h"' >>"$TREE/cmd/slog-broker/replica/registry.c"
 	echo '#include "no_such.h"' >>"$TREE/cmd/slog-broker/http/api_admin.c"
-	mkdir "$TREE/cmd/slog-broker/cluster"
-	echo '#include "err.h"' >"$TREE/cmd/slog-broker/cluster/quorum.c"
+	mkdir "$TREE/cmd/slog-broker/gossip"
+	echo '#include "err.h"' >"$TREE/cmd/slog-broker/gossip/rumour.c"
 	run "$SLOG_ROOT/tests/layering" "$TREE"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *'replica/registry.c includes "segment.h": include broker headers by path'* ]]
 	[[ "$output" == *'by path (storage/segment.h)'* ]]
 	[[ "$output" == *'http/api_admin.c includes "no_such.h": neither a broker header nor libcommon'* ]]
-	[[ "$output" == *"cluster/quorum.c: not in a known layer"* ]]
+	[[ "$output" == *"gossip/rumour.c: not in a known layer"* ]]
 }
 
 @test "a known exception the code no longer needs fails the layering check" {

@@ -88,8 +88,22 @@ static void flush_out(struct consumer *c)
 	buf_reset(&c->out);
 }
 
+/* Where a partition's fetches go: its leader's records resource. */
+static void set_leader(struct cpart *cp, const char *leader)
+{
+	struct buf url = BUF_INIT;
+
+	if (leader != cp->leader)
+		snprintf(cp->leader, sizeof(cp->leader), "%s", leader);
+	buf_addf(&url, "%s/v1/topics/", leader);
+	http_escape(&url, cp->topic);
+	buf_addf(&url, "/partitions/%d/records", cp->id);
+	free(cp->url);
+	cp->url = buf_detach(&url, NULL);
+}
+
 /* One partition's offset "at" (earliest, latest, or a time in ms). */
-static int offset_at(struct consumer *c, const struct cpart *cp, const char *at, int64_t deadline,
+static int offset_at(struct consumer *c, struct cpart *cp, const char *at, int64_t deadline,
 		     int64_t *out, struct err *e)
 {
 	struct buf path = BUF_INIT;
@@ -99,8 +113,10 @@ static int offset_at(struct consumer *c, const struct cpart *cp, const char *at,
 	buf_adds(&path, "/v1/topics/");
 	http_escape(&path, cp->topic);
 	buf_addf(&path, "/partitions/%d/offsets?at=%s", cp->id, at);
-	rc = http_json(&c->cl->boot, "GET", path.data, NULL, deadline, &j, e);
+	rc = cluster_partition_json(c->cl, cp->topic, cp->id, cp->leader, sizeof(cp->leader), path.data,
+				    deadline, &j, e);
 	buf_free(&path);
+	set_leader(cp, cp->leader); /* the lookup may have found it elsewhere */
 	if (rc)
 		return rc;
 	*out = json_integer_value(json_object_get(j, "offset"));
@@ -263,6 +279,23 @@ static int64_t answer_log_start(const struct http_response *r)
 	return v;
 }
 
+/*
+ * A fetch failed with rc: when the leader moved, go where the answer says
+ * (NOT_LEADER names the new leader), else ask the metadata before the
+ * next try (start_fetches).
+ */
+static void leader_moved(struct cpart *cp, int rc)
+{
+	char moved_to[300];
+
+	if (!cluster_leader_moved(rc))
+		return;
+	if (rc == SLOG_ENOT_LEADER && http_error_where(&cp->resp, "leader", moved_to, sizeof(moved_to)))
+		set_leader(cp, moved_to);
+	else
+		cp->stale = 1;
+}
+
 static void fetched(struct consumer *c, struct cpart *cp, CURLcode code)
 {
 	struct err e;
@@ -274,7 +307,7 @@ static void fetched(struct consumer *c, struct cpart *cp, CURLcode code)
 	if (!rc) {
 		int64_t printed = c->printed;
 		cp->failing_since = 0;
-		cp->backoff = 0;
+		backoff_reset(&cp->backoff);
 		if (take_batches(c, cp, &e)) {
 			cli_error("%s", e.msg);
 			c->status = 1;
@@ -298,14 +331,13 @@ static void fetched(struct consumer *c, struct cpart *cp, CURLcode code)
 			return;
 		}
 	}
-	if (rc == SLOG_ENETWORK || rc == SLOG_EREQUEST_TIMED_OUT || rc == SLOG_ENOT_LEADER ||
-	    rc == SLOG_ELEADER_NOT_AVAILABLE || rc == SLOG_ESTORAGE) {
+	if (cluster_leader_moved(rc) || rc == SLOG_EREQUEST_TIMED_OUT || rc == SLOG_ESTORAGE) {
 		int64_t now = mono();
 		if (!cp->failing_since)
 			cp->failing_since = now;
 		if (now - cp->failing_since < c->o->timeout_ms) {
-			cp->backoff = cp->backoff ? (cp->backoff * 2 > 1000 ? 1000 : cp->backoff * 2) : 100;
-			cp->retry_at = now + cp->backoff;
+			leader_moved(cp, rc);
+			cp->retry_at = backoff_until(&cp->backoff, now, cp->failing_since + c->o->timeout_ms);
 			return;
 		}
 	}
@@ -348,15 +380,11 @@ static struct cpart *consumer_add_part(struct consumer *c, const char *topic, in
 				       const char *leader)
 {
 	struct cpart *cp = xcalloc(1, sizeof(*cp));
-	struct buf url = BUF_INIT;
 
 	snprintf(cp->topic, sizeof(cp->topic), "%s", topic);
 	cp->id = id;
 	cp->committed = -1;
-	buf_addf(&url, "%s/v1/topics/", leader);
-	http_escape(&url, topic);
-	buf_addf(&url, "/partitions/%d/records", id);
-	cp->url = buf_detach(&url, NULL);
+	set_leader(cp, leader);
 	cp->easy = curl_easy_init();
 	cp->headers = curl_slist_append(NULL, "Accept: application/x-slog-batch");
 	http_response_init(&cp->resp);
@@ -427,6 +455,20 @@ static void teardown(struct consumer *c)
 	curl_multi_cleanup(c->multi);
 }
 
+/*
+ * Ask the cluster where a partition's leader is now.  When no broker
+ * answers, the fetch goes to the old one, fails again and waits longer.
+ */
+static void refresh_leader(struct consumer *c, struct cpart *cp)
+{
+	char leader[300];
+
+	cp->stale = 0;
+	if (!cluster_find_leader(c->cl, cp->topic, cp->id, cp->failing_since + c->o->timeout_ms,
+				 leader, sizeof(leader), NULL))
+		set_leader(cp, leader);
+}
+
 /* Start the fetches that are due; the soonest retry time, or INT64_MAX. */
 static int64_t start_fetches(struct consumer *c, int64_t now, int *active)
 {
@@ -438,8 +480,11 @@ static int64_t start_fetches(struct consumer *c, int64_t now, int *active)
 		if (cp->done)
 			continue;
 		(*active)++;
-		if (!cp->inflight && cp->retry_at <= now)
+		if (!cp->inflight && cp->retry_at <= now) {
+			if (cp->stale)
+				refresh_leader(c, cp);
 			start_fetch(c, cp);
+		}
 		else if (!cp->inflight && cp->retry_at < next_retry)
 			next_retry = cp->retry_at;
 	}

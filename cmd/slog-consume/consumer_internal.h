@@ -9,6 +9,7 @@
 
 #include <curl/curl.h>
 
+#include "backoff.h"
 #include "buf.h"
 #include "consumer.h"
 #include "group_member.h"
@@ -23,12 +24,15 @@ struct cpart {
 	int64_t end;        /* -e: stop before this offset; -1: follow */
 	int done;
 	int gone;           /* its topic was deleted (-g) */
-	char *url;          /* .../partitions/N/records */
+	char leader[300];   /* its leader's base URL, as last learned */
+	int stale;          /* the leader moved or is down: ask where it is now */
+	char *url;          /* the leader's .../partitions/N/records */
 	CURL *easy;
 	struct curl_slist *headers;
 	struct http_response resp;
 	int inflight;
-	int64_t retry_at, failing_since, backoff;
+	int64_t retry_at, failing_since;
+	struct backoff backoff;
 };
 
 struct consumer {

@@ -42,13 +42,16 @@ static int offset_at(struct cluster *cl, const char *topic, int32_t p, const cha
 		     int64_t deadline, int64_t *out, struct err *e)
 {
 	struct buf path = BUF_INIT;
+	char leader[300];
 	json_t *j;
 	int rc;
 
 	buf_adds(&path, "/v1/topics/");
 	http_escape(&path, topic);
 	buf_addf(&path, "/partitions/%d/offsets?at=%s", p, at);
-	rc = http_json(&cl->boot, "GET", path.data, NULL, deadline, &j, e);
+	/* Asked of the partition's leader: a NOT_LEADER answer leads there. */
+	snprintf(leader, sizeof(leader), "%s", cl->boot_url);
+	rc = cluster_partition_json(cl, topic, p, leader, sizeof(leader), path.data, deadline, &j, e);
 	buf_free(&path);
 	if (!rc) {
 		*out = json_integer_value(json_object_get(j, "offset"));

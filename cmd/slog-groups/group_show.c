@@ -25,7 +25,7 @@ int cmd_list(struct cluster *cl, const struct groups_opts *o)
 	struct err e;
 	size_t i;
 
-	if (http_json(&cl->boot, "GET", "/v1/groups", NULL, o->deadline_ms, &resp, &e)) {
+	if (cluster_json(cl, "GET", "/v1/groups", NULL, o->deadline_ms, &resp, &e)) {
 		cli_error("cannot list groups: %s", e.msg);
 		json_decref(kept);
 		return 1;
@@ -232,7 +232,7 @@ static json_t *every_group(struct cluster *cl, const struct groups_opts *o)
 	struct err e;
 	size_t i;
 
-	if (http_json(&cl->boot, "GET", "/v1/groups", NULL, o->deadline_ms, &resp, &e)) {
+	if (cluster_json(cl, "GET", "/v1/groups", NULL, o->deadline_ms, &resp, &e)) {
 		cli_error("cannot list groups: %s", e.msg);
 		json_decref(names);
 		return NULL;

@@ -37,6 +37,7 @@ struct ptopic {
 	int32_t sticky;
 	uint32_t rr;
 	int64_t batch_limit;  /* min(--batch-bytes, max.message.bytes) */
+	int64_t refreshed_ms; /* when its leaders were last asked again */
 	struct err missing;   /* code set: the topic does not exist (asked once) */
 	struct ptopic *next;
 };
@@ -126,6 +127,56 @@ static void on_done(void *arg, struct send_batch *b, int rc, const struct err *e
 	free(b);
 }
 
+/* Where a partition's records go: its leader's produce resource. */
+static char *part_url(const struct producer *p, const struct ptopic *t, int32_t id)
+{
+	struct buf url = BUF_INIT;
+
+	buf_addf(&url, "%s/v1/topics/", t->meta.leader[id]);
+	http_escape(&url, t->name);
+	buf_addf(&url, "/partitions/%d/records?acks=%s", id, p->o->acks);
+	return buf_detach(&url, NULL);
+}
+
+/*
+ * Ask the cluster again where the topic's leaders are, once for all the
+ * partitions that failed before now.  The partition count stays what it
+ * was (the records were placed by it); a failed lookup keeps the old
+ * leaders, and the retry that fails again waits longer.
+ */
+static void refresh_leaders(struct producer *p, struct ptopic *t, int64_t since,
+			    int64_t deadline)
+{
+	struct topic_meta fresh;
+
+	if (t->refreshed_ms >= since)
+		return;
+	t->refreshed_ms = now_ms();
+	if (cluster_topic(p->cl, t->name, 0, deadline, &fresh, NULL))
+		return;
+	for (int32_t i = 0; i < t->meta.partitions && i < fresh.partitions; i++) {
+		free(t->meta.leader[i]);
+		t->meta.leader[i] = xstrdup(fresh.leader[i]);
+	}
+	topic_meta_free(&fresh);
+}
+
+/* The sender's retry of a partition whose leader moved: send it there. */
+static void on_moved(void *arg, struct send_part *sp, const char *moved_to)
+{
+	struct producer *p = arg;
+	struct ppart *pp = sp->owner;
+	struct ptopic *t = pp->t;
+
+	if (*moved_to) {
+		free(t->meta.leader[pp->id]);
+		t->meta.leader[pp->id] = xstrdup(moved_to);
+	} else {
+		refresh_leaders(p, t, sp->stale_since, sp->head->deadline_ms);
+	}
+	sender_set_url(sp, part_url(p, t, pp->id));
+}
+
 /* Give up on everything not yet on the wire: open batches and queues. */
 static void abandon(struct producer *p, const char *why)
 {
@@ -151,7 +202,7 @@ struct producer *producer_new(struct cluster *cl, const struct producer_opts *o)
 
 	p->o = o;
 	p->cl = cl;
-	p->sender = sender_new(o->max_in_flight, on_done, p);
+	p->sender = sender_new(o->max_in_flight, on_done, on_moved, p);
 	p->seed = (unsigned)(wall_ms() ^ getpid());
 	return p;
 }
@@ -243,16 +294,12 @@ int producer_prepare_topic(struct producer *p, const char *name, struct err *e)
 	t->sticky = t->meta.partitions ? (int32_t)(rand_r(&p->seed) % (unsigned)t->meta.partitions) : 0;
 	for (int32_t i = 0; i < t->meta.partitions; i++) {
 		struct ppart *pp = &t->parts[i];
-		struct buf url = BUF_INIT;
 
 		pp->t = t;
 		pp->id = i;
 		pp->sp.owner = pp;
 		batch_builder_init(&pp->bb, p->o->codec, 0);
-		buf_addf(&url, "%s/v1/topics/", t->meta.leader[i]);
-		http_escape(&url, name);
-		buf_addf(&url, "/partitions/%d/records?acks=%s", i, p->o->acks);
-		sender_add_part(p->sender, &pp->sp, buf_detach(&url, NULL));
+		sender_add_part(p->sender, &pp->sp, part_url(p, t, i));
 	}
 	t->next = p->topics;
 	p->topics = t;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cluster_client.h"
 #include "xalloc.h"
 
 struct sender {
@@ -16,16 +17,19 @@ struct sender {
 	size_t nparts, cap;
 	int64_t pending;  /* batches waiting or in flight */
 	sender_done_fn done;
+	sender_moved_fn moved;
 	void *arg;
 };
 
-struct sender *sender_new(int max_in_flight, sender_done_fn done, void *arg)
+struct sender *sender_new(int max_in_flight, sender_done_fn done, sender_moved_fn moved,
+			  void *arg)
 {
 	struct sender *s = xcalloc(1, sizeof(*s));
 
 	s->multi = curl_multi_init();
 	s->max_in_flight = max_in_flight;
 	s->done = done;
+	s->moved = moved;
 	s->arg = arg;
 	return s;
 }
@@ -56,6 +60,12 @@ void sender_add_part(struct sender *s, struct send_part *sp, char *url)
 	http_response_init(&sp->resp);
 	s->parts = xgrow(s->parts, &s->cap, s->nparts + 1, sizeof(*s->parts));
 	s->parts[s->nparts++] = sp;
+}
+
+void sender_set_url(struct send_part *sp, char *url)
+{
+	free(sp->url);
+	sp->url = url;
 }
 
 void sender_enqueue(struct sender *s, struct send_batch *b)
@@ -158,8 +168,14 @@ static void start_ready(struct sender *s, int64_t now)
 {
 	for (size_t i = 0; i < s->nparts && s->in_flight < s->max_in_flight; i++) {
 		struct send_part *sp = s->parts[i];
-		if (!sp->inflight && sp->head && sp->retry_at_ms <= now)
-			start(s, sp, now);
+		if (sp->inflight || !sp->head || sp->retry_at_ms > now)
+			continue;
+		if (sp->stale_since) {
+			s->moved(s->arg, sp, sp->moved_to);
+			sp->stale_since = 0;
+			sp->moved_to[0] = '\0';
+		}
+		start(s, sp, now);
 	}
 }
 
@@ -169,9 +185,9 @@ static void start_ready(struct sender *s, int64_t now)
  * be made wrote nothing, and an error answer is a refusal, except a
  * timeout or a storage error, which can come after the append.
  */
-static int may_have_written(CURLcode code, int rc)
+static int may_have_written(CURL *h, CURLcode code, int rc)
 {
-	if (code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST)
+	if (http_not_sent(h, code))
 		return 0;
 	if (code != CURLE_OK)
 		return 1;
@@ -182,7 +198,18 @@ static int retriable(int rc)
 {
 	return rc == SLOG_ENETWORK || rc == SLOG_EREQUEST_TIMED_OUT || rc == SLOG_ENOT_LEADER ||
 	       rc == SLOG_ELEADER_NOT_AVAILABLE || rc == SLOG_ENOT_ENOUGH_REPLICAS ||
-	       rc == SLOG_ESTORAGE || rc == SLOG_ENOMEM;
+	       rc == SLOG_ESTORAGE || rc == SLOG_ENOMEM || rc == SLOG_EBROKER_NOT_AVAILABLE;
+}
+
+/* The leader moved or its broker is down: the retry asks where it is. */
+static void note_moved(struct send_part *sp, int rc, int64_t now)
+{
+	if (!cluster_leader_moved(rc))
+		return;
+	sp->stale_since = now;
+	if (rc != SLOG_ENOT_LEADER ||
+	    !http_error_where(&sp->resp, "leader", sp->moved_to, sizeof(sp->moved_to)))
+		sp->moved_to[0] = '\0';
 }
 
 /*
@@ -233,18 +260,19 @@ static void finished(struct sender *s, struct send_part *sp, CURLcode code, int6
 				       0, &je);
 		base = json_integer_value(json_object_get(j, "base_offset"));
 		json_decref(j);
-		sp->backoff_ms = 0;
+		backoff_reset(&sp->backoff);
 		err_clear(&sp->last_error);
 		report(s, list, 0, &e, base);
 		return;
 	}
-	if (may_have_written(code, rc))
+	if (may_have_written(sp->easy, code, rc))
 		for (b = list; b; b = b->next)
 			b->maybe_written = 1;
 	if (!retriable(rc)) {
 		report(s, list, rc, &e, -1);
 		return;
 	}
+	note_moved(sp, rc, now);
 	/* A timeout says less than what the broker said before it: keep that. */
 	if (rc != SLOG_EREQUEST_TIMED_OUT || !sp->last_error.code)
 		sp->last_error = e;
@@ -271,9 +299,7 @@ static void finished(struct sender *s, struct send_part *sp, CURLcode code, int6
 		if (!sp->head)
 			sp->tail = last;
 		sp->head = keep;
-		sp->backoff_ms = sp->backoff_ms ? (sp->backoff_ms * 2 > 1000 ? 1000 : sp->backoff_ms * 2)
-						: 100;
-		sp->retry_at_ms = now + sp->backoff_ms;
+		sp->retry_at_ms = now + backoff_next(&sp->backoff);
 	}
 }
 

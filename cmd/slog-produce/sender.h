@@ -10,10 +10,15 @@
  *
  * A request that fails for a reason that may pass (the broker is down or
  * restarting, NOT_LEADER, a storage error) is retried after a backoff
- * (100 ms doubling to 1 s) until its batches' deadline; then, or for an
- * error that will not pass (MESSAGE_TOO_LARGE, a bad record), its
- * batches are reported failed.  The done callback gets each batch's
+ * (backoff.h: 50 ms doubling to 1 s) until its batches' deadline; then,
+ * or for an error that will not pass (MESSAGE_TOO_LARGE, a bad record),
+ * its batches are reported failed.  The done callback gets each batch's
  * outcome exactly once.
+ *
+ * When the partition's leader moved (NOT_LEADER, LEADER_NOT_AVAILABLE,
+ * BROKER_NOT_AVAILABLE) or its broker cannot be reached, the moved
+ * callback is asked where the retry goes, just before it is sent: with
+ * the leader a NOT_LEADER answer named, or "" to look it up.
  *
  * A failed batch is not always an unwritten one: a request that timed
  * out, or whose connection broke after it was sent, may have been
@@ -27,6 +32,7 @@
 #include <curl/curl.h>
 #include <stdint.h>
 
+#include "backoff.h"
 #include "buf.h"
 #include "err.h"
 #include "http_client.h"
@@ -49,7 +55,10 @@ struct send_part {
 	char *url;          /* POST target, with ?acks= */
 	struct send_batch *head, *tail;   /* waiting */
 	struct send_batch *inflight;      /* the request on the wire */
-	int64_t backoff_ms, retry_at_ms;
+	struct backoff backoff;
+	int64_t retry_at_ms;
+	int64_t stale_since;    /* the leader moved then: ask where before the retry */
+	char moved_to[300];     /* the leader NOT_LEADER named, or "" */
 	struct err last_error;  /* the broker's last answer while retrying */
 	CURL *easy;
 	struct curl_slist *headers;
@@ -68,11 +77,21 @@ struct sender;
 typedef void (*sender_done_fn)(void *arg, struct send_batch *b, int rc, const struct err *e,
 			       int64_t base_offset);
 
-struct sender *sender_new(int max_in_flight, sender_done_fn done, void *arg);
+/*
+ * moved(sp, moved_to): sp's leader moved; set sp->url (sender_set_url)
+ * for the retry, to moved_to or (when "") where the cluster says.
+ */
+typedef void (*sender_moved_fn)(void *arg, struct send_part *sp, const char *moved_to);
+
+struct sender *sender_new(int max_in_flight, sender_done_fn done, sender_moved_fn moved,
+			  void *arg);
 void sender_free(struct sender *s);
 
 /* Register a partition (url taken) so that its queue is served. */
 void sender_add_part(struct sender *s, struct send_part *sp, char *url);
+
+/* Where sp's requests go from now on (url taken). */
+void sender_set_url(struct send_part *sp, char *url);
 
 void sender_enqueue(struct sender *s, struct send_batch *b);
 

@@ -41,7 +41,7 @@ int cmd_create(struct cluster *cl, const struct topics_opts *o, char **names, in
 			json_object_set(req, "configs", o->set);
 		if (o->dry_run)
 			json_object_set_new(req, "validate_only", json_true());
-		rc = http_json(&cl->boot, "POST", "/v1/topics", req, o->deadline_ms, NULL, &e);
+		rc = cluster_json(cl, "POST", "/v1/topics", req, o->deadline_ms, NULL, &e);
 		json_decref(req);
 		if (rc == SLOG_ETOPIC_ALREADY_EXISTS && o->if_not_exists)
 			continue;
@@ -144,7 +144,7 @@ static int delete_each(struct cluster *cl, const struct topics_opts *o, char **n
 
 	for (int i = 0; i < n; i++) {
 		struct err e;
-		int rc = http_json(&cl->boot, "DELETE", topic_path(&path, names[i], ""), NULL,
+		int rc = cluster_json(cl, "DELETE", topic_path(&path, names[i], ""), NULL,
 				   o->deadline_ms, NULL, &e);
 		if (rc == SLOG_EUNKNOWN_TOPIC_OR_PARTITION && o->if_exists)
 			continue;
@@ -179,7 +179,7 @@ int cmd_alter(struct cluster *cl, const struct topics_opts *o, const char *name)
 
 	if (o->dry_run)
 		json_object_set_new(req, "validate_only", json_true());
-	rc = http_json(&cl->boot, "PATCH", topic_path(&path, name, "/configs"), req, o->deadline_ms,
+	rc = cluster_json(cl, "PATCH", topic_path(&path, name, "/configs"), req, o->deadline_ms,
 		       NULL, &e);
 	json_decref(req);
 	buf_free(&path);
@@ -201,7 +201,7 @@ int cmd_add_partitions(struct cluster *cl, const struct topics_opts *o, const ch
 
 	if (o->dry_run)
 		json_object_set_new(req, "validate_only", json_true());
-	rc = http_json(&cl->boot, "POST", topic_path(&path, name, "/partitions"), req,
+	rc = cluster_json(cl, "POST", topic_path(&path, name, "/partitions"), req,
 		       o->deadline_ms, NULL, &e);
 	json_decref(req);
 	buf_free(&path);

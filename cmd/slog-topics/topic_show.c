@@ -21,7 +21,7 @@ int topic_get(struct cluster *cl, const struct topics_opts *o, const char *name,
 
 	buf_adds(&path, "/v1/topics/");
 	http_escape(&path, name);
-	rc = http_json(&cl->boot, "GET", path.data, NULL, o->deadline_ms, out, e);
+	rc = cluster_json(cl, "GET", path.data, NULL, o->deadline_ms, out, e);
 	buf_free(&path);
 	return rc;
 }
@@ -125,7 +125,7 @@ int cmd_list(struct cluster *cl, const struct topics_opts *o)
 	struct err e;
 	size_t i;
 
-	if (http_json(&cl->boot, "GET", "/v1/topics", NULL, o->deadline_ms, &resp, &e)) {
+	if (cluster_json(cl, "GET", "/v1/topics", NULL, o->deadline_ms, &resp, &e)) {
 		cli_error("cannot list topics: %s", e.msg);
 		return 1;
 	}
@@ -227,7 +227,7 @@ static json_t *describe_all(struct cluster *cl, const struct topics_opts *o, cha
 	size_t i;
 
 	if (n == 0) {
-		if (http_json(&cl->boot, "GET", "/v1/topics", NULL, o->deadline_ms, &list, &e)) {
+		if (cluster_json(cl, "GET", "/v1/topics", NULL, o->deadline_ms, &list, &e)) {
 			cli_error("cannot list topics: %s", e.msg);
 			*status = 1;
 			return all;
@@ -300,7 +300,7 @@ int cmd_offsets(struct cluster *cl, const struct topics_opts *o, const char *nam
 	for (int32_t p = 0; p < tm.partitions; p++) {
 		const char *ats[3] = { "earliest", "latest", o->at };
 		json_int_t v[3] = { -1, -1, -1 };
-		char c[4][32];
+		char c[4][32], leader[300];
 		for (int k = 0; k < (o->at ? 3 : 2); k++) {
 			json_t *r;
 			buf_reset(&path);
@@ -308,7 +308,9 @@ int cmd_offsets(struct cluster *cl, const struct topics_opts *o, const char *nam
 			http_escape(&path, name);
 			buf_addf(&path, "/partitions/%d/offsets?at=", p);
 			http_escape(&path, ats[k]);
-			if (http_json(&cl->boot, "GET", path.data, NULL, o->deadline_ms, &r, &e)) {
+			snprintf(leader, sizeof(leader), "%s", tm.leader[p]);
+			if (cluster_partition_json(cl, name, p, leader, sizeof(leader), path.data,
+						   o->deadline_ms, &r, &e)) {
 				cli_error("%s-%d: %s", name, p, e.msg);
 				status = 1;
 				continue;

@@ -61,6 +61,7 @@ static int states_equal(const struct meta_state *a, const struct meta_state *b)
 	for (size_t i = 0; i < a->nbrokers; i++)
 		if (a->brokers[i].id != b->brokers[i].id ||
 		    strcmp(a->brokers[i].incarnation, b->brokers[i].incarnation) != 0 ||
+		    a->brokers[i].state != b->brokers[i].state ||
 		    !json_equal(a->brokers[i].endpoints, b->brokers[i].endpoints))
 			return 0;
 	for (size_t i = 0; i < a->ntopics; i++) {
@@ -194,6 +195,101 @@ static void test_a_record_that_does_not_fit_is_a_no_op(void)
 	meta_state_free(&s);
 }
 
+/* ---- brokers' states ---- */
+
+#define BROKER_7(inc)                                                              \
+	"{\"v\":1,\"type\":\"broker\",\"id\":7,\"incarnation\":\"" inc "\"," \
+	"\"endpoints\":[{\"name\":\"http\",\"host\":\"h\",\"port\":9092}]}"
+#define STATE_OF(id, inc, state)                                                     \
+	"{\"v\":1,\"type\":\"broker_state\",\"id\":" #id ",\"incarnation\":\"" inc \
+	"\",\"state\":\"" state "\"}"
+
+static void test_a_broker_registers_fenced(void)
+{
+	struct meta_state s;
+	struct err e;
+
+	meta_state_init(&s);
+	REQUIRE(apply_text(&s, BROKER_7("x"), &e) == 0);
+	REQUIRE(meta_find_broker(&s, 7) != NULL);
+	CHECK_EQ(meta_find_broker(&s, 7)->state, META_BROKER_FENCED);
+	CHECK_EQ(apply_text(&s, STATE_OF(7, "x", "alive"), &e), 0);
+	CHECK_EQ(meta_find_broker(&s, 7)->state, META_BROKER_ALIVE);
+	/* A restart registers a new incarnation, fenced again. */
+	CHECK_EQ(apply_text(&s, BROKER_7("y"), &e), 0);
+	CHECK_EQ(meta_find_broker(&s, 7)->state, META_BROKER_FENCED);
+	CHECK_EQ(apply_text(&s, STATE_OF(7, "y", "shutting_down"), &e), 0);
+	CHECK_EQ(meta_find_broker(&s, 7)->state, META_BROKER_SHUTTING_DOWN);
+	meta_state_free(&s);
+}
+
+/* What was decided for a process that has restarted since, or for a
+ * broker never registered, does not fit: skipped alike everywhere. */
+static void test_a_broker_state_applies_to_its_incarnation_only(void)
+{
+	struct meta_state s;
+	struct err e;
+
+	meta_state_init(&s);
+	REQUIRE(apply_text(&s, BROKER_7("new"), &e) == 0);
+	CHECK_EQ(apply_text(&s, STATE_OF(7, "old", "alive"), &e), SLOG_EINVALID_REQUEST);
+	CHECK(strstr(e.msg, "old") != NULL && strstr(e.msg, "new") != NULL);
+	CHECK_EQ(meta_find_broker(&s, 7)->state, META_BROKER_FENCED);
+	CHECK_EQ(apply_text(&s, STATE_OF(8, "new", "alive"), &e), SLOG_EINVALID_REQUEST);
+	CHECK(strstr(e.msg, "unknown broker 8") != NULL);
+	CHECK(meta_find_broker(&s, 8) == NULL);
+	CHECK_EQ(apply_text(&s, STATE_OF(7, "new", "asleep"), &e), SLOG_EINVALID_REQUEST);
+	CHECK_EQ(meta_find_broker(&s, 7)->state, META_BROKER_FENCED);
+	/* The type came with version 1. */
+	CHECK_EQ(apply_text(&s, "{\"type\":\"broker_state\",\"id\":7,\"incarnation\":\"new\","
+				"\"state\":\"alive\"}", &e), SLOG_ECORRUPT_MESSAGE);
+	meta_state_free(&s);
+}
+
+/* Snapshots (the quorum's, an observer's) and copies (the published
+ * state) carry the controller's decisions. */
+static void test_a_snapshot_and_a_copy_keep_brokers_states(void)
+{
+	struct meta_state s, copy, decoded;
+	json_t *snap, *recs;
+	struct err e;
+
+	meta_state_init(&s);
+	REQUIRE(apply_text(&s, BROKER_7("x"), &e) == 0);
+	REQUIRE(apply_text(&s, STATE_OF(7, "x", "alive"), &e) == 0);
+	REQUIRE(apply_text(&s, "{\"v\":1,\"type\":\"broker\",\"id\":9,\"incarnation\":\"z\","
+			       "\"endpoints\":[]}", &e) == 0);
+	snap = meta_state_encode(&s);
+	recs = json_object_get(snap, "records");
+	/* A state follows its registration; a fenced broker needs none. */
+	REQUIRE_EQ(json_array_size(recs), 3);
+	CHECK(strcmp(json_string_value(json_object_get(json_array_get(recs, 1), "type")),
+		     "broker_state") == 0);
+	meta_state_init(&decoded);
+	CHECK_EQ(meta_state_decode(&decoded, snap, &e), 0);
+	CHECK(states_equal(&s, &decoded));
+	REQUIRE(meta_state_copy(&copy, &s, &e) == 0);
+	CHECK(states_equal(&s, &copy));
+	CHECK_EQ(meta_find_broker(&copy, 7)->state, META_BROKER_ALIVE);
+	CHECK_EQ(meta_find_broker(&copy, 9)->state, META_BROKER_FENCED);
+	json_decref(snap);
+	meta_state_free(&decoded);
+	meta_state_free(&copy);
+	meta_state_free(&s);
+}
+
+static void test_broker_state_names(void)
+{
+	enum meta_broker_state st;
+
+	for (int i = META_BROKER_FENCED; i <= META_BROKER_SHUTTING_DOWN; i++) {
+		CHECK_EQ(meta_broker_state_parse(meta_broker_state_name(i), &st), 0);
+		CHECK_EQ(st, i);
+	}
+	CHECK_EQ(meta_broker_state_parse("ALIVE", &st), -1);
+	CHECK_EQ(meta_broker_state_parse(NULL, &st), -1);
+}
+
 /* ---- random histories ---- */
 
 static const char *const names[] = { "a", "b", "c", "d" };
@@ -226,7 +322,7 @@ static json_t *random_partition(void)
 /* Any record a cluster could commit, fitting the state or not. */
 static json_t *random_record(void)
 {
-	switch (unit_rand_below(8)) {
+	switch (unit_rand_below(9)) {
 	case 0:
 		return json_pack("{s:s, s:s, s:s, s:i, s:i}", "type", "topic", "name",
 				 pick(names, 4), "id", pick(ids, 3), "partitions",
@@ -254,6 +350,9 @@ static json_t *random_record(void)
 				 "broker", "id", (int)unit_rand_below(3), "incarnation", pick(ids, 3),
 				 "endpoints", "name", "http", "host", pick(names, 4), "port",
 				 (int)unit_rand_below(65536));
+	case 7:
+		return meta_broker_state_record((int32_t)unit_rand_below(3), pick(ids, 3),
+						(enum meta_broker_state)unit_rand_below(3));
 	default:
 		return json_pack("{s:i, s:s, s:s}", "v", 1, "type", "cluster", "cluster_id",
 				 pick(ids, 3));
@@ -439,6 +538,13 @@ int main(void)
 	unit_run("a record of a newer version is refused", test_a_newer_version_is_refused);
 	unit_run("a record that does not fit the state is a no-op",
 		 test_a_record_that_does_not_fit_is_a_no_op);
+	unit_run("a broker registers fenced, and a state decided for it applies",
+		 test_a_broker_registers_fenced);
+	unit_run("a broker state applies to its incarnation only",
+		 test_a_broker_state_applies_to_its_incarnation_only);
+	unit_run("a snapshot and a copy keep each broker's state",
+		 test_a_snapshot_and_a_copy_keep_brokers_states);
+	unit_run("broker state names read back", test_broker_state_names);
 	unit_run("a snapshot equals replay, and snapshot + tail equals replay",
 		 test_a_snapshot_equals_replay);
 	unit_run("a snapshot of a newer version is refused",

@@ -138,6 +138,14 @@ int quorum_parse_voters(const char *text, struct quorum_voter *voters, size_t *n
 			struct err *e);
 
 /*
+ * One entry as libraft takes it (lengths a multiple of 8): payload data
+ * framed into out->base, raft_malloc()ed.  0, or -1 out of memory.  For
+ * tests that drive libraft themselves; quorum_propose() frames its own.
+ */
+struct raft_buffer;
+int quorum_entry_frame(const void *data, size_t len, struct raft_buffer *out);
+
+/*
  * libraft's struct raft_fsm calling fsm (which must outlive it): the
  * adapter quorum_start() uses, for tests on raft/fixture.h.
  */

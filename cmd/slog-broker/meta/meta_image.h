@@ -56,7 +56,8 @@ struct meta_image {
 void meta_image_init(struct meta_image *img, size_t ring_entries, int32_t v0_node);
 void meta_image_free(struct meta_image *img);
 
-/* records (a JSON array, borrowed) as an entry: malloc()ed text, *len. */
+/* records (a JSON array, borrowed) as an entry: malloc()ed text, *len;
+ * NULL if records is not an array. */
 char *meta_entry_encode(json_t *records, size_t *len);
 
 /*
@@ -78,8 +79,10 @@ int meta_image_restore(struct meta_image *img, const void *data, size_t len, str
  * What a follower at offset after (the next record it needs) is sent
  * (new reference): {"offset":N,"entries":[{"offset":o,"records":[...]},...]}
  * with at most max_entries entries from after on (none when it is
- * current), or {"offset":N,"snapshot":{...}} when the ring no longer
- * holds after.  SLOG_EOFFSET_OUT_OF_RANGE when after is past offset.
+ * current), or {"offset":N,"snapshot":{...}} when no entry of the ring
+ * starts at after (it is behind the ring, or between the records of one
+ * entry: an entry is never split).  SLOG_EOFFSET_OUT_OF_RANGE when after
+ * is negative or past offset.
  */
 int meta_image_since(struct meta_image *img, int64_t after, size_t max_entries, json_t **out,
 		     struct err *e);
@@ -87,7 +90,8 @@ int meta_image_since(struct meta_image *img, int64_t after, size_t max_entries, 
 /*
  * Apply such an answer (borrowed) fetched from another node: its
  * entries that are new here, or its snapshot.  Entries that do not start
- * where this image ends are SLOG_ECORRUPT_MESSAGE, image unchanged.
+ * where this image ends, unreadable records, or a snapshot behind this
+ * image are SLOG_ECORRUPT_MESSAGE, image unchanged.
  */
 int meta_image_apply_fetched(struct meta_image *img, json_t *answer, struct err *e);
 

@@ -297,13 +297,14 @@ malformed:
  * newer partition epoch and no older leader epoch, so that a record that
  * lost a race against another change does not undo it.
  */
-static int apply_partition(struct meta_state *s, json_t *rec, struct err *e)
+static int apply_partition(struct meta_state *s, json_t *rec, int version, struct err *e)
 {
 	const char *name = str_field(rec, "topic"), *id = str_field(rec, "topic_id");
 	json_int_t idx = int_field(rec, "partition", -1);
 	struct meta_topic *t = name ? meta_find(s, name) : NULL;
 	struct meta_partition p, *cur;
 	int rc;
+	(void)version;
 
 	if (!t || (id && strcmp(id, t->id) != 0))
 		return bad(e, "partition record for unknown topic '%s'", name ? name : "");
@@ -340,7 +341,7 @@ static int endpoints_ok(json_t *v)
 }
 
 /* A broker registers at each start: a new incarnation replaces the old. */
-static int apply_broker(struct meta_state *s, json_t *rec, struct err *e)
+static int apply_broker(struct meta_state *s, json_t *rec, int version, struct err *e)
 {
 	json_int_t id = int_field(rec, "id", -1);
 	const char *inc = str_field(rec, "incarnation");
@@ -349,6 +350,7 @@ static int apply_broker(struct meta_state *s, json_t *rec, struct err *e)
 	int32_t key = (int32_t)id;
 	int found;
 	size_t at;
+	(void)version;
 
 	if (id < 0 || id > INT32_MAX || !inc || strlen(inc) >= sizeof(m->incarnation) ||
 	    !endpoints_ok(ep))
@@ -365,16 +367,68 @@ static int apply_broker(struct meta_state *s, json_t *rec, struct err *e)
 	snprintf(m->incarnation, sizeof(m->incarnation), "%s", inc);
 	json_decref(m->endpoints);
 	m->endpoints = json_deep_copy(ep);
+	/* Registered is not caught up: the controller unfences it later. */
+	m->state = META_BROKER_FENCED;
 	return 0;
 }
 
-static int apply_configs(struct meta_state *s, json_t *rec, struct err *e)
+static const char *const broker_state_names[] = {
+	[META_BROKER_FENCED] = "fenced",
+	[META_BROKER_ALIVE] = "alive",
+	[META_BROKER_SHUTTING_DOWN] = "shutting_down",
+};
+
+const char *meta_broker_state_name(enum meta_broker_state state)
+{
+	if ((unsigned)state >= sizeof(broker_state_names) / sizeof(broker_state_names[0]))
+		return "unknown";
+	return broker_state_names[state];
+}
+
+int meta_broker_state_parse(const char *name, enum meta_broker_state *state)
+{
+	for (size_t i = 0; i < sizeof(broker_state_names) / sizeof(broker_state_names[0]); i++)
+		if (name && strcmp(name, broker_state_names[i]) == 0) {
+			*state = (enum meta_broker_state)i;
+			return 0;
+		}
+	return -1;
+}
+
+/*
+ * A state decided for one incarnation: a broker that restarted since
+ * (a new registration) is not touched by what was decided for the old
+ * process, as Kafka's broker epoch fences a stale heartbeat.
+ */
+static int apply_broker_state(struct meta_state *s, json_t *rec, int version, struct err *e)
+{
+	json_int_t id = int_field(rec, "id", -1);
+	const char *inc = str_field(rec, "incarnation");
+	enum meta_broker_state state;
+	struct meta_broker *m;
+
+	(void)version;
+	if (id < 0 || id > INT32_MAX || !inc ||
+	    meta_broker_state_parse(str_field(rec, "state"), &state))
+		return bad(e, "malformed broker_state record");
+	m = meta_find_broker(s, (int32_t)id);
+	if (!m)
+		return bad(e, "broker_state record for unknown broker %lld", (long long)id);
+	if (strcmp(m->incarnation, inc) != 0)
+		return bad(e, "broker_state record for incarnation %s of broker %lld, which "
+			      "registered again as %s", inc, (long long)id, m->incarnation);
+	m->state = state;
+	return 0;
+}
+
+static int apply_configs(struct meta_state *s, json_t *rec, int version, struct err *e)
 {
 	const char *name = str_field(rec, "name");
 	struct meta_topic *t = name ? meta_find(s, name) : NULL;
 	json_t *set = json_object_get(rec, "set"), *del = json_object_get(rec, "delete"), *v;
 	const char *k;
 	size_t i;
+	(void)version;
 
 	if (!t)
 		return bad(e, "configs record for unknown topic '%s'", name ? name : "");
@@ -387,11 +441,12 @@ static int apply_configs(struct meta_state *s, json_t *rec, struct err *e)
 	return 0;
 }
 
-static int apply_remove(struct meta_state *s, json_t *rec, struct err *e)
+static int apply_remove(struct meta_state *s, json_t *rec, int version, struct err *e)
 {
 	const char *name = str_field(rec, "name"), *id = str_field(rec, "id");
 	int found;
 	size_t at = name ? locate(s, name, &found) : 0;
+	(void)version;
 
 	if (!name || !found)
 		return bad(e, "remove record for unknown topic '%s'", name ? name : "");
@@ -403,9 +458,10 @@ static int apply_remove(struct meta_state *s, json_t *rec, struct err *e)
 	return 0;
 }
 
-static int apply_cluster(struct meta_state *s, json_t *rec, struct err *e)
+static int apply_cluster(struct meta_state *s, json_t *rec, int version, struct err *e)
 {
 	const char *id = str_field(rec, "cluster_id");
+	(void)version;
 
 	if (!id || strlen(id) >= sizeof(s->cluster_id))
 		return bad(e, "malformed cluster record");
@@ -433,30 +489,54 @@ static int record_version(json_t *rec, struct err *e)
 	return (int)json_integer_value(v);
 }
 
-int meta_state_apply(struct meta_state *s, json_t *rec, struct err *e)
+/* Every type, and the version it came with. */
+static const struct record_type {
+	const char *name;
+	int since;
+	int (*apply)(struct meta_state *s, json_t *rec, int version, struct err *e);
+} record_types[] = {
+	{ "cluster", 0, apply_cluster },
+	{ "topic", 0, apply_topic },
+	{ "partitions", 0, apply_partitions },
+	{ "configs", 0, apply_configs },
+	{ "remove_topic", 0, apply_remove },
+	{ "partition", 1, apply_partition },
+	{ "broker", 1, apply_broker },
+	{ "broker_state", 1, apply_broker_state },
+};
+
+/* The type of a record this broker can read, with its version. */
+static const struct record_type *record_type(json_t *rec, int *version, struct err *e)
 {
-	int version = record_version(rec, e);
 	const char *type = str_field(rec, "type");
 
-	if (version < 0)
-		return version;
-	if (!type)
-		return unreadable(e, "metadata record without a type");
-	if (strcmp(type, "cluster") == 0)
-		return apply_cluster(s, rec, e);
-	if (strcmp(type, "topic") == 0)
-		return apply_topic(s, rec, version, e);
-	if (strcmp(type, "partitions") == 0)
-		return apply_partitions(s, rec, version, e);
-	if (strcmp(type, "configs") == 0)
-		return apply_configs(s, rec, e);
-	if (strcmp(type, "remove_topic") == 0)
-		return apply_remove(s, rec, e);
-	if (version >= 1 && strcmp(type, "partition") == 0)
-		return apply_partition(s, rec, e);
-	if (version >= 1 && strcmp(type, "broker") == 0)
-		return apply_broker(s, rec, e);
-	return unreadable(e, "unknown metadata record type '%s' of version %d", type, version);
+	*version = record_version(rec, e);
+	if (*version < 0)
+		return NULL;
+	if (!type) {
+		unreadable(e, "metadata record without a type");
+		return NULL;
+	}
+	for (size_t i = 0; i < sizeof(record_types) / sizeof(record_types[0]); i++)
+		if (*version >= record_types[i].since && strcmp(type, record_types[i].name) == 0)
+			return &record_types[i];
+	unreadable(e, "unknown metadata record type '%s' of version %d", type, *version);
+	return NULL;
+}
+
+int meta_record_check(json_t *rec, struct err *e)
+{
+	int version;
+
+	return record_type(rec, &version, e) ? 0 : SLOG_ECORRUPT_MESSAGE;
+}
+
+int meta_state_apply(struct meta_state *s, json_t *rec, struct err *e)
+{
+	int version;
+	const struct record_type *t = record_type(rec, &version, e);
+
+	return t ? t->apply(s, rec, version, e) : SLOG_ECORRUPT_MESSAGE;
 }
 
 
@@ -493,6 +573,25 @@ static void encode_topic(json_t *out, const struct meta_topic *t)
 			json_array_append_new(out, meta_partition_record(t, i, &t->parts[i]));
 }
 
+/* Its registration, which fences it, then its state if not fenced. */
+static void encode_broker(json_t *out, const struct meta_broker *m)
+{
+	json_array_append_new(out, json_pack("{s:i, s:s, s:i, s:s, s:O}", "v", META_RECORD_VERSION,
+					     "type", "broker", "id", m->id, "incarnation",
+					     m->incarnation, "endpoints", m->endpoints));
+	if (m->state != META_BROKER_FENCED)
+		json_array_append_new(out, meta_broker_state_record(m->id, m->incarnation,
+								    m->state));
+}
+
+json_t *meta_broker_state_record(int32_t id, const char *incarnation,
+				 enum meta_broker_state state)
+{
+	return json_pack("{s:i, s:s, s:i, s:s, s:s}", "v", META_RECORD_VERSION, "type",
+			 "broker_state", "id", id, "incarnation", incarnation, "state",
+			 meta_broker_state_name(state));
+}
+
 json_t *meta_state_encode(const struct meta_state *s)
 {
 	json_t *recs = json_array();
@@ -502,11 +601,7 @@ json_t *meta_state_encode(const struct meta_state *s)
 						      "type", "cluster", "cluster_id",
 						      s->cluster_id));
 	for (size_t i = 0; i < s->nbrokers; i++)
-		json_array_append_new(recs, json_pack("{s:i, s:s, s:i, s:s, s:O}", "v",
-						      META_RECORD_VERSION, "type", "broker", "id",
-						      s->brokers[i].id, "incarnation",
-						      s->brokers[i].incarnation, "endpoints",
-						      s->brokers[i].endpoints));
+		encode_broker(recs, &s->brokers[i]);
 	for (size_t i = 0; i < s->ntopics; i++)
 		encode_topic(recs, s->topics[i]);
 	return json_pack("{s:i, s:o}", "v", META_RECORD_VERSION, "records", recs);

@@ -104,6 +104,14 @@ void meta_state_free(struct meta_state *s);
 int meta_state_apply(struct meta_state *s, json_t *rec, struct err *e);
 
 /*
+ * Whether this broker can read rec (borrowed), without a state: 0, or
+ * SLOG_ECORRUPT_MESSAGE for what meta_state_apply() would refuse as
+ * unreadable.  Lets a caller check every record of an entry before it
+ * applies the first.
+ */
+int meta_record_check(json_t *rec, struct err *e);
+
+/*
  * The whole state as one JSON value (new reference), and back into s
  * (initialised, empty): {"v":1,"records":[...]}, the records that build
  * the state from nothing.  A snapshot for the quorum's log compaction,
@@ -119,6 +127,16 @@ int meta_state_copy(struct meta_state *to, const struct meta_state *from, struct
 /* The partition record that places t's partition idx as p is (new reference). */
 json_t *meta_partition_record(const struct meta_topic *t, int32_t idx,
 			      const struct meta_partition *p);
+
+/* The broker_state record setting that incarnation of broker id to state
+ * (new reference). */
+json_t *meta_broker_state_record(int32_t id, const char *incarnation,
+				 enum meta_broker_state state);
+
+/* A state's name in records and answers ("alive", "fenced",
+ * "shutting_down"), and back: 0, or -1 for a name that is none. */
+const char *meta_broker_state_name(enum meta_broker_state state);
+int meta_broker_state_parse(const char *name, enum meta_broker_state *state);
 
 struct meta_topic *meta_find(const struct meta_state *s, const char *name);
 struct meta_broker *meta_find_broker(const struct meta_state *s, int32_t id);

@@ -1,0 +1,177 @@
+#!/usr/bin/env bats
+# The programs against a cluster: a -b list with a broker that is down,
+# a partition leader that moved (NOT_LEADER), no controller for a while
+# (NOT_CONTROLLER), and retries that end at the timeout.
+#
+# tests/tool/stub-broker.py stands in front of the real broker as another
+# broker that answers what a cluster answers while it changes.
+
+load helpers
+
+setup() {
+	start_broker --set auto.create.topics.enable=false
+	REAL=127.0.0.1:$BROKER_PORT
+	MEMBER_PIDS=()
+}
+
+# The stubs are stopped as background members are.
+teardown() {
+	stop_members
+	teardown_brokers
+}
+
+# A port on which nothing listens: the kernel's pick, closed at once.
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start_stub ARGS...: stub-broker.py ARGS; sets STUB (address) and STUB_LOG
+# (its "METHOD PATH STATUS" lines).
+start_stub() {
+	STUB_LOG=$BATS_TEST_TMPDIR/stub.$((${#MEMBER_PIDS[@]} + 1))
+	"$SLOG_ROOT/tests/tool/stub-broker.py" "$@" >"$STUB_LOG" 2>&1 3>&- &
+	MEMBER_PIDS+=("$!")
+	wait_for 200 grep -q 'listening on' "$STUB_LOG"
+	STUB=127.0.0.1:$(sed -n 's/listening on //p' "$STUB_LOG")
+}
+
+# A group g that has read topic t, for slog-groups to list.
+make_group_g() {
+	slog-topics create t
+	echo x | slog-produce -t t
+	slog-consume -t t -g g -e >/dev/null
+}
+
+# produce_once: the record "once" to t through the stub, which must
+# succeed and leave it on the real broker exactly once.
+produce_once() {
+	run --separate-stderr bash -c "echo once | slog-produce -b $STUB -t t --timeout-ms 5000"
+	assert_success
+	run slog-consume -t t -e
+	assert_output once
+}
+
+# The number of requests the stub answered whose line matches REGEX.
+stub_count() {
+	grep -cE "$1" "$STUB_LOG" || true
+}
+
+@test "slog-produce skips a broker that is down at the head of -b" {
+	slog-topics create t
+	dead=127.0.0.1:$(free_port)
+	run --separate-stderr bash -c "echo x | slog-produce -b $dead,$REAL -t t"
+	assert_success
+	run slog-consume -t t -e
+	assert_output x
+}
+
+@test "slog-consume skips a broker that is down at the head of -b" {
+	slog-topics create t
+	echo x | slog-produce -t t
+	run --separate-stderr slog-consume -b "127.0.0.1:$(free_port),$REAL" -t t -e
+	assert_success
+	assert_output x
+}
+
+@test "slog-topics skips a broker that is down at the head of -b" {
+	run --separate-stderr slog-topics -b "127.0.0.1:$(free_port),$REAL" create t
+	assert_success
+	run slog-topics list
+	assert_output t
+}
+
+@test "slog-groups skips a broker that is down at the head of -b" {
+	make_group_g
+	run --separate-stderr slog-groups -b "127.0.0.1:$(free_port),$REAL" list
+	assert_success
+	assert_output g
+}
+
+@test "a broker that does not take the connection is skipped before the timeout" {
+	start_stub --silent
+	SECONDS=0
+	run --separate-stderr timeout 30 slog-topics -b "$STUB,$REAL" --timeout-ms 10000 create t
+	assert_success
+	[ "$SECONDS" -lt 8 ]
+	run slog-topics list
+	assert_output t
+}
+
+@test "when no broker of -b answers, each program exits 1 naming every broker" {
+	local d1 d2
+	d1=127.0.0.1:$(free_port)
+	d2=127.0.0.1:$(free_port)
+	for cmd in "slog-topics list" "slog-groups list" "slog-consume -t t -e" \
+		"slog-produce -t t </dev/null"; do
+		run --separate-stderr bash -c "${cmd/ / -b $d1,$d2 --timeout-ms 2000 }"
+		[ "$status" -eq 1 ]
+		assert_stderr_has "cannot reach any broker"
+		assert_stderr_has "$d1"
+		assert_stderr_has "$d2"
+	done
+}
+
+@test "a record sent to a broker that is no longer the leader lands once, on the leader" {
+	slog-topics create t
+	start_stub NOT_LEADER 421 --leader "http://$REAL" --forward "http://$REAL"
+	produce_once
+	[ "$(stub_count '^POST /v1/topics/t/partitions/0/records')" -eq 1 ]
+}
+
+@test "slog-consume follows NOT_LEADER to the partition's leader" {
+	slog-topics create t
+	printf 'a\nb\n' | slog-produce -t t
+	start_stub NOT_LEADER 421 --leader "http://$REAL" --forward "http://$REAL"
+	run --separate-stderr slog-consume -b "$STUB" -t t -e --timeout-ms 5000
+	assert_success
+	assert_output "a
+b"
+}
+
+@test "a leader that refuses the connection is looked up again, and the record lands once" {
+	slog-topics create t
+	start_stub NOT_LEADER 421 --times 0 --forward "http://$REAL" \
+		--metadata-leader "http://127.0.0.1:$(free_port),http://$REAL"
+	produce_once
+	[ "$(stub_count '^GET /v1/metadata')" -ge 2 ]
+}
+
+@test "an admin call answered NOT_CONTROLLER is made again until a controller answers" {
+	start_stub NOT_CONTROLLER 503 --times 2 --forward "http://$REAL"
+	run --separate-stderr slog-topics -b "$STUB" --timeout-ms 5000 create t
+	assert_success
+	[ "$(stub_count '^POST /v1/topics 503')" -eq 2 ]
+	[ "$(stub_count '^POST /v1/topics 201')" -eq 1 ]
+	run slog-topics list
+	assert_output t
+}
+
+@test "slog-groups retries an admin call answered NOT_CONTROLLER" {
+	make_group_g
+	start_stub NOT_CONTROLLER 503 --times 1 --forward "http://$REAL"
+	run --separate-stderr slog-groups -b "$STUB" --timeout-ms 5000 list
+	assert_success
+	assert_output g
+}
+
+@test "a retry gives up at the timeout and says what the last try got" {
+	start_stub NOT_CONTROLLER 503
+	SECONDS=0
+	run --separate-stderr timeout 20 slog-topics -b "$STUB" --timeout-ms 1500 create t
+	[ "$status" -eq 1 ]
+	[ "$SECONDS" -lt 10 ]
+	assert_stderr_has "gave up at the timeout after"
+	assert_stderr_has "NOT_CONTROLLER"
+	[ "$(stub_count '^POST /v1/topics 503')" -ge 3 ]
+}
+
+@test "a produce whose leader never comes back gives up at the timeout, not delivered" {
+	slog-topics create t
+	start_stub LEADER_NOT_AVAILABLE 503 --forward "http://$REAL"
+	run --separate-stderr timeout 20 bash -c "echo x | slog-produce -b $STUB -t t --timeout-ms 1500"
+	[ "$status" -eq 1 ]
+	assert_stderr_has "not delivered"
+	assert_stderr_has "gave up at the timeout"
+	run slog-consume -t t -e
+	assert_output ""
+}
