@@ -180,3 +180,28 @@ check_config() {
 	assert_success
 	refute_output --partial slog-broker.service
 }
+
+@test "a controller that is not among the voters is refused, naming both keys" {
+	check_config --set node.id=4 --set controller.quorum.voters=1@127.0.0.1:9293,2@127.0.0.1:9295
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"process.roles includes controller, but node.id 4 is not among controller.quorum.voters"* ]]
+}
+
+@test "a voter without the controller role is refused, naming both keys" {
+	check_config --set node.id=2 --set process.roles=broker \
+		--set controller.quorum.voters=1@127.0.0.1:9293,2@127.0.0.1:9295 \
+		--set controller.quorum.bootstrap.servers=127.0.0.1:9292
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"node.id 2 is a voter in controller.quorum.voters, but process.roles (broker) does not include controller"* ]]
+}
+
+@test "a broker that is not a voter needs controller.quorum.bootstrap.servers" {
+	check_config --set node.id=4 --set process.roles=broker \
+		--set controller.quorum.voters=1@127.0.0.1:9293
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"needs controller.quorum.bootstrap.servers"* ]]
+	check_config --set node.id=4 --set process.roles=broker \
+		--set controller.quorum.voters=1@127.0.0.1:9293 \
+		--set controller.quorum.bootstrap.servers=127.0.0.1:9292
+	assert_success
+}

@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
-# The metadata log and the broker's reserved names.
+# The metadata log (the quorum's, and the format before it), the data
+# dir's meta.properties, and the broker's reserved names.
 
 load helpers
 
@@ -126,4 +127,35 @@ cluster_id() {
 	assert_output --partial "version 99"
 	assert_output --partial "upgrade"
 	assert_output --partial "$BROKER_DIR/data/__cluster_metadata"
+}
+
+@test "a data dir of another node refuses to start, naming both node ids" {
+	start_broker
+	stop_broker
+	run -1 slog-broker --set listeners=127.0.0.1:0 --set "log.dirs=$BROKER_DIR/data" --set node.id=2
+	assert_output --partial "belongs to node.id 1, but this broker is node.id 2"
+}
+
+@test "a data dir of another cluster refuses to start, naming both cluster ids" {
+	start_broker
+	local id
+	id=$(cluster_id)
+	stop_broker
+	sed -i "s/^cluster.id=.*/cluster.id=BBBBBBBBBBBBBBBBBBBBBB/" "$BROKER_DIR/data/meta.properties"
+	run -1 slog-broker --set listeners=127.0.0.1:0 --set "log.dirs=$BROKER_DIR/data"
+	assert_output --partial "belongs to cluster $id, meta.properties to BBBBBBBBBBBBBBBBBBBBBB"
+}
+
+@test "an import of an old metadata log cut short by a crash is done at the next start" {
+	start_broker
+	local id
+	id=$(cluster_id)
+	stop_broker
+	rm -r "$BROKER_DIR/data/__cluster_metadata"
+	run -0 "$SLOG_TEST_TOOL" metadata-append "$BROKER_DIR/data/__cluster_metadata.migrated" \
+		"{\"type\":\"cluster\",\"cluster_id\":\"$id\"}" \
+		'{"type":"topic","name":"old","id":"AAAAAAAAAAAAAAAAAAAAAA","partitions":1,"replication_factor":1}'
+	restart_broker
+	run -0 slog-topics list
+	assert_line old
 }

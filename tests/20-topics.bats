@@ -37,7 +37,7 @@ setup() {
 @test "a replication factor above the number of brokers is refused, saying why" {
 	run --separate-stderr slog-topics create wide -R 3
 	[ "$status" -eq 1 ]
-	[[ "$stderr" == *"replication factor 3 is larger than the 1 broker"* ]]
+	[[ "$stderr" == *"replication factor 3 is larger than the 1 available broker"* ]]
 }
 
 @test "bad names and unknown configs are refused with the reason" {

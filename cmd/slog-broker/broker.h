@@ -69,8 +69,8 @@ struct meta_follower;
 struct broker_heartbeat;
 struct broker_lifecycle;
 
-#define BROKER_ROLE_BROKER 1
-#define BROKER_ROLE_CONTROLLER 2
+#define BROKER_ROLE_BROKER BROKER_CONFIG_ROLE_BROKER
+#define BROKER_ROLE_CONTROLLER BROKER_CONFIG_ROLE_CONTROLLER
 
 struct partition {
 	struct topic *topic;
@@ -126,10 +126,11 @@ struct broker {
 	struct meta_follower *follower;     /* an observer's fetch of the image */
 	struct broker_heartbeat *heartbeat; /* this broker's, to the controller */
 	struct broker_lifecycle *lifecycle; /* the controller's view of brokers */
+	struct fetch_wait_list meta_waiters; /* polls of GET /v1/meta/records */
 
 	pthread_rwlock_t meta_lock;
 	struct meta_state meta;  /* the published state: what the registry holds */
-	struct meta_log mlog;
+	struct meta_log mlog;    /* the quorum (mlog.quorum is quorum) */
 	struct topic **topics;   /* sorted by name, as meta.topics */
 	size_t ntopics, topics_cap;
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "compress.h"
+#include "cluster/quorum.h"
 #include "meta/meta_log.h"
 
 #define DAY_MS (24LL * 3600 * 1000)
@@ -25,6 +26,9 @@ const struct conf_def broker_conf_defs[] = {
 	{ "controller.quorum.voters", CONF_STRING, NULL, 0, 0, 0, NULL,
 	  "the metadata quorum: id@host:port of each voter, comma-separated (the Raft address); "
 	  "unset: this node alone" },
+	{ "controller.quorum.bootstrap.servers", CONF_STRING, NULL, 0, 0, 0, NULL,
+	  "host:port of the HTTP API of controller nodes, comma-separated: where a broker that is not "
+	  "a voter first asks for the controller" },
 	{ "controller.quorum.election.timeout.ms", CONF_DURATION, "500ms", 50, 60000, 1, NULL,
 	  "a voter that hears nothing from a controller this long (to twice as long) calls an election" },
 	{ "controller.quorum.request.timeout.ms", CONF_DURATION, "10s", 100, 3600000, 1, NULL,
@@ -415,4 +419,53 @@ void broker_config_print(const struct conf *c, FILE *out)
 		conf_format_source(c, i, src, sizeof(src));
 		fprintf(out, "%s = %s  # %s\n", key, v, src);
 	}
+}
+
+static int is_voter(const struct quorum_voter *voters, size_t n, int32_t id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (voters[i].id == id)
+			return 1;
+	return 0;
+}
+
+int broker_config_cluster(const struct conf *c, int32_t node_id, int *roles,
+			  struct quorum_voter *voters, size_t *nvoters, struct err *e)
+{
+	/* The order of process.roles' choices: broker, controller, both, both. */
+	static const int role_bits[] = { 1, 2, 3, 3 };
+	const char *text = conf_get_str(c, "controller.quorum.voters");
+	const char *bootstrap = conf_get_str(c, "controller.quorum.bootstrap.servers");
+	int voter;
+
+	*roles = role_bits[conf_get_num(c, "process.roles") & 3];
+	*nvoters = 0;
+	if (text && *text) {
+		if (quorum_parse_voters(text, voters, nvoters, e))
+			return conf_wrap_key(c, "controller.quorum.voters", e);
+	} else if (*roles & BROKER_CONFIG_ROLE_CONTROLLER) {
+		/* This node alone: nobody calls its Raft port. */
+		voters[0].id = node_id;
+		snprintf(voters[0].addr, sizeof(voters[0].addr), "127.0.0.1:0");
+		*nvoters = 1;
+	}
+	voter = is_voter(voters, *nvoters, node_id);
+	if ((*roles & BROKER_CONFIG_ROLE_CONTROLLER) && node_id < 1)
+		return err_set(e, SLOG_EINVALID_CONFIG,
+			       "node.id 0 cannot have the controller role: a voter's id is 1 or more");
+	if ((*roles & BROKER_CONFIG_ROLE_CONTROLLER) && !voter)
+		return err_set(e, SLOG_EINVALID_CONFIG,
+			       "process.roles includes controller, but node.id %d is not among "
+			       "controller.quorum.voters (%s)", node_id, text);
+	if (!(*roles & BROKER_CONFIG_ROLE_CONTROLLER) && voter)
+		return err_set(e, SLOG_EINVALID_CONFIG,
+			       "node.id %d is a voter in controller.quorum.voters, but process.roles "
+			       "(%s) does not include controller", node_id,
+			       conf_get_str(c, "process.roles"));
+	if (!(*roles & BROKER_CONFIG_ROLE_CONTROLLER) && (!bootstrap || !*bootstrap))
+		return err_set(e, SLOG_EINVALID_CONFIG,
+			       "process.roles=%s: a broker that is not a voter needs "
+			       "controller.quorum.bootstrap.servers to find the controller",
+			       conf_get_str(c, "process.roles"));
+	return 0;
 }

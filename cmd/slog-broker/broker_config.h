@@ -80,4 +80,21 @@ int64_t broker_roll_ms(const struct conf *c);
  */
 void broker_config_print(const struct conf *c, FILE *out);
 
+struct quorum_voter;
+
+/* process.roles as bits. */
+#define BROKER_CONFIG_ROLE_BROKER 1
+#define BROKER_CONFIG_ROLE_CONTROLLER 2
+
+/*
+ * The node's part in the cluster: *roles (BROKER_CONFIG_ROLE_*) and the
+ * quorum's voters (at most QUORUM_MAX_VOTERS), this node alone on
+ * 127.0.0.1 port 0 when controller.quorum.voters is unset.  A node with
+ * the controller role must be a voter and a voter must have it; a broker
+ * that is no voter needs controller.quorum.bootstrap.servers to find the
+ * controller.  SLOG_EINVALID_CONFIG naming the keys otherwise.
+ */
+int broker_config_cluster(const struct conf *c, int32_t node_id, int *roles,
+			  struct quorum_voter *voters, size_t *nvoters, struct err *e);
+
 #endif

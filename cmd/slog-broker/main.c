@@ -16,12 +16,16 @@
 
 #include "broker.h"
 #include "cli.h"
+#include "cluster/broker_heartbeat.h"
+#include "cluster/broker_lifecycle.h"
+#include "cluster/meta_follower.h"
 #include "groups/group_coordinator.h"
 #include "groups/offsets_store.h"
 #include "http/http_conns.h"
 #include "http/http_server.h"
 #include "log.h"
 #include "meta/controller.h"
+#include "meta/meta_publisher.h"
 #include "meta/meta_state.h"
 #include "metrics.h"
 #include "replica/fetch_wait.h"
@@ -140,6 +144,9 @@ static int load_config(struct broker *b, const char *file, const struct set_opt 
 	if (adv && parse_listener(adv, b->host, sizeof(b->host), &b->port, e))
 		return conf_wrap_key(&b->conf, "advertised.listeners", e);
 	b->node_id = (int32_t)conf_get_num(&b->conf, "node.id");
+	rc = broker_config_cluster(&b->conf, b->node_id, &b->roles, b->voters, &b->nvoters, e);
+	if (rc)
+		return rc;
 	b->flush_on_ack = conf_get_bool(&b->conf, "log.flush.on.ack");
 	b->fetch_max_wait_ms = conf_get_num(&b->conf, "fetch.max.wait.ms");
 	b->request_max_bytes = conf_get_num(&b->conf, "socket.request.max.bytes");
@@ -198,11 +205,160 @@ static const struct scheduler_job group_jobs[] = {
 	{ "offsets.retention.check.interval.ms", offsets_store_expire },
 };
 
+/* How many committed entries the image keeps for brokers that follow it. */
+#define IMAGE_RING_ENTRIES 1024
+
+/* This node's part of the metadata log: its quorum, if a voter. */
+static int open_metadata(struct broker *b, const char *cluster_id, struct err *e)
+{
+	char mdir[4200];
+	struct meta_log_config mc = {
+		.node_id = b->node_id,
+		.voter = (b->roles & BROKER_ROLE_CONTROLLER) != 0,
+		.dir = mdir,
+		.voters = b->voters,
+		.nvoters = b->nvoters,
+		.election_timeout_ms =
+			(unsigned)conf_get_num(&b->conf, "controller.quorum.election.timeout.ms"),
+		.snapshot_threshold = (unsigned)conf_get_num(&b->conf, "metadata.snapshot.records"),
+		.request_timeout_ms = conf_get_num(&b->conf, "controller.quorum.request.timeout.ms"),
+	};
+	int rc = meta_log_locate(conf_get_str(&b->conf, "metadata.log.dir"), b->dirs.v[0].path,
+				 mdir, sizeof(mdir), e);
+
+	snprintf(b->mlog.cluster_id, sizeof(b->mlog.cluster_id), "%s", cluster_id);
+	if (!rc)
+		rc = meta_log_open(&b->mlog, &mc, &b->image, e);
+	b->quorum = b->mlog.quorum;
+	return rc;
+}
+
+/*
+ * The image's cluster must be meta.properties'.  A voter alone has the
+ * whole committed state in its image now: partition directories it does
+ * not know are orphans (a deletion that a crash interrupted).  Elsewhere
+ * the image may still be behind, and nothing is removed.
+ */
+static int check_image(struct broker *b, const char *cluster_id, struct err *e)
+{
+	struct meta_state s;
+	int64_t offset;
+	int rc = meta_image_copy_state(&b->image, &s, &offset, e);
+
+	if (rc)
+		return rc;
+	if (s.cluster_id[0] && strcmp(s.cluster_id, cluster_id) != 0)
+		rc = err_set(e, SLOG_EINCONSISTENT_CLUSTER_ID,
+			     "the metadata log %s belongs to cluster %s, meta.properties to %s",
+			     b->mlog.dir, s.cluster_id, cluster_id);
+	else if (b->quorum && b->nvoters == 1)
+		log_dirs_remove_orphans(&b->dirs, keep_partition, &s);
+	meta_state_free(&s);
+	return rc;
+}
+
+/*
+ * The image changed, on the thread that feeds it: wake whoever follows.
+ * The publisher; the polls of GET /v1/meta/records (none is registered
+ * once the waiters stopped, so the list is not touched then); and this
+ * broker's heartbeat, so that the controller learns the new offset now.
+ */
+static void image_changed(void *arg)
+{
+	struct broker *b = arg;
+
+	meta_publisher_wake(b->publisher);
+	fetch_waits_notify(b->waits, &b->meta_waiters);
+	broker_heartbeat_nudge(b->heartbeat);
+}
+
+/* The controller's calls that the brokers' lifecycle makes. */
+static const struct lc_controller lifecycle_controller = {
+	controller_active, controller_register_broker, controller_set_broker_state,
+};
+
+/* The controller has this broker alive: systemd may count on it now. */
+static void broker_alive(void *arg)
+{
+	(void)arg;
+	sd_notify_send("READY=1");
+}
+
+/*
+ * The cluster's threads, before HTTP serves: a voter's view of the
+ * brokers, an observer's fetch of the metadata log, and this broker's
+ * heartbeat.
+ */
+static void start_membership(struct broker *b)
+{
+	if (b->quorum)
+		b->lifecycle = broker_lifecycle_start(b, &lifecycle_controller);
+	else
+		b->follower = meta_follower_start(b);
+	if (b->roles & BROKER_ROLE_BROKER)
+		b->heartbeat = broker_heartbeat_start(b, broker_alive, b);
+}
+
+/* The publisher, before anything feeds the image. */
+static void start_publisher(struct broker *b)
+{
+	b->publisher = meta_publisher_start(b);
+	b->image.change_arg = b;
+	b->image.on_change = image_changed;
+}
+
+/* The image published before serving: the topics it holds are opened. */
+static void await_publisher(struct broker *b)
+{
+	int64_t wait = conf_get_num(&b->conf, "controller.quorum.request.timeout.ms");
+	struct err e;
+
+	if (meta_publisher_await(b->publisher, atomic_load(&b->image.offset),
+				 clock_mono_ms() + wait, &e))
+		log_warn("serving before every topic is open (they are tried again): %s", e.msg);
+}
+
+/*
+ * A voter alone is the controller as soon as its quorum has applied its
+ * log: it makes the cluster (its first record) if new, and registers
+ * this broker.  In a larger cluster the broker's heartbeat registers it
+ * with whichever node leads.
+ */
+static int join_cluster(struct broker *b, const char *cluster_id, struct err *e)
+{
+	int64_t deadline = clock_mono_ms() +
+			   conf_get_num(&b->conf, "controller.quorum.request.timeout.ms");
+	json_t *endpoints;
+	int rc = 0;
+
+	meta_new_id(b->incarnation);
+	if (!b->quorum || b->nvoters != 1)
+		return 0;
+	while (!controller_active(b, NULL) && clock_mono_ms() < deadline)
+		usleep(5000);
+	if (!controller_active(b, NULL))
+		return err_set(e, SLOG_ENOT_CONTROLLER,
+			       "the metadata quorum in %s did not become ready in %lld ms: can it "
+			       "write there? (its log preallocates segments of 8 MiB)", b->mlog.dir,
+			       (long long)conf_get_num(&b->conf, "controller.quorum.request.timeout.ms"));
+	pthread_mutex_lock(&b->image.lock);
+	if (!b->image.state.cluster_id[0])
+		rc = 1;
+	pthread_mutex_unlock(&b->image.lock);
+	if (rc)
+		rc = controller_bootstrap(b, cluster_id, e);
+	if (rc || !(b->roles & BROKER_ROLE_BROKER))
+		return rc;
+	endpoints = json_pack("[{s:s, s:s, s:i}]", "name", "http", "host", b->host, "port", b->port);
+	rc = controller_register_broker(b, b->node_id, b->incarnation, endpoints, e);
+	json_decref(endpoints);
+	return rc;
+}
+
 /* Logs, metadata, topics: everything before the port opens. */
 static int open_storage(struct broker *b, struct err *e)
 {
-	char cluster_id[24] = "", new_id[24], mdir[4200];
-	struct meta_state replayed;
+	char cluster_id[24] = "", new_id[24];
 	int rc;
 
 	fio_faults_from_env(); /* a test hook; see fileio.h */
@@ -213,34 +369,14 @@ static int open_storage(struct broker *b, struct err *e)
 			   cluster_id, e);
 	if (rc)
 		return rc;
-	/* Records written before they had versions placed every partition
-	 * on the one broker that wrote them: this one. */
-	meta_state_init(&b->meta);
-	meta_state_init(&replayed);
-	b->meta.v0_node = replayed.v0_node = b->node_id;
-	rc = meta_log_locate(conf_get_str(&b->conf, "metadata.log.dir"), b->dirs.v[0].path, mdir,
-			     sizeof(mdir), e);
+	start_publisher(b);
+	rc = open_metadata(b, cluster_id, e);
 	if (!rc)
-		rc = meta_log_open(&b->mlog, mdir, b->dirs.v[0].clean, &replayed, e);
-	if (!rc && replayed.cluster_id[0] && strcmp(replayed.cluster_id, cluster_id) != 0)
-		rc = err_set(e, SLOG_EINVALID_CONFIG,
-			     "metadata log belongs to cluster %s, meta.properties to %s",
-			     replayed.cluster_id, cluster_id);
-	if (!rc)
-		log_dirs_remove_orphans(&b->dirs, keep_partition, &replayed);
-	if (!rc)
-		rc = controller_start(b, &replayed, e);
-	meta_state_free(&replayed);
-	if (!rc && !b->meta.cluster_id[0])
-		rc = controller_bootstrap(b, cluster_id, e);
-	if (!rc) {
-		json_t *endpoints = json_pack("[{s:s, s:s, s:i}]", "name", "http", "host", b->host,
-					      "port", b->port);
-
-		meta_new_id(b->incarnation);
-		rc = controller_register_broker(b, b->node_id, b->incarnation, endpoints, e);
-		json_decref(endpoints);
-	}
+		rc = check_image(b, cluster_id, e);
+	if (rc)
+		return rc;
+	await_publisher(b);
+	rc = join_cluster(b, cluster_id, e);
 	if (rc)
 		return rc;
 	b->groups = start_groups(b);
@@ -270,12 +406,46 @@ static void stop_waiters(struct broker *b)
 	b->waits = NULL;
 }
 
-static int shutdown_broker(struct broker *b)
+/* The metadata and the logs, once nothing serves: 0, or 1 if a log
+ * did not close cleanly. */
+static int close_storage(struct broker *b)
 {
-	int64_t deadline = clock_mono_ms() + 4000;
 	struct err e;
 	int rc = 0;
 
+	/* The quorum first: pending proposals fail, and the image changes no
+	 * more, so the publisher stops between two changes. */
+	meta_log_close(&b->mlog);
+	b->quorum = NULL;
+	if (b->publisher) {
+		b->image.on_change = NULL;
+		meta_publisher_stop(b->publisher);
+		b->publisher = NULL;
+		scheduler_checkpoint(b);
+	}
+	/* The image changes no more: nothing nudges the heartbeat now. */
+	broker_heartbeat_free(b->heartbeat);
+	b->heartbeat = NULL;
+	if (registry_close_all(b, &e)) {
+		log_error("%s", e.msg);
+		rc = 1;
+	}
+	log_dirs_close(&b->dirs, rc == 0);
+	meta_image_free(&b->image);
+	meta_state_free(&b->meta);
+	return rc;
+}
+
+static int shutdown_broker(struct broker *b)
+{
+	int64_t deadline = clock_mono_ms() + 4000;
+	int rc;
+
+	/* Controlled shutdown while everything still serves: the controller
+	 * (maybe this node) marks this broker shutting_down. */
+	broker_heartbeat_stop(b->heartbeat);
+	meta_follower_stop(b->follower);
+	b->follower = NULL;
 	b->stopping = 1;
 	/* A broker that never served says only why (main), not that it stops. */
 	if (b->ready) {
@@ -300,6 +470,9 @@ static int shutdown_broker(struct broker *b)
 		http_abandon(b->http, clock_mono_ms() + 2000);
 		http_stop(b->http);
 	}
+	/* A change in flight ends by its deadline (controller.h). */
+	broker_lifecycle_stop(b->lifecycle);
+	b->lifecycle = NULL;
 	if (b->groups)
 		gc_stop(b->groups);
 	if (b->cleaner)
@@ -307,18 +480,7 @@ static int shutdown_broker(struct broker *b)
 	if (b->sched)
 		scheduler_stop(b->sched);
 	stop_waiters(b);
-	if (b->mlog.log)
-		scheduler_checkpoint(b);
-	if (registry_close_all(b, &e)) {
-		log_error("%s", e.msg);
-		rc = 1;
-	}
-	if (b->mlog.log && meta_log_close(&b->mlog, &e)) {
-		log_error("%s", e.msg);
-		rc = 1;
-	}
-	log_dirs_close(&b->dirs, rc == 0);
-	meta_state_free(&b->meta);
+	rc = close_storage(b);
 	if (b->metrics)
 		metrics_free(b->metrics);
 	dir_gate_free(b->gate);
@@ -386,6 +548,11 @@ static void prepare_process(struct broker *b, sigset_t *mask)
 	pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	pthread_rwlock_init(&b->meta_lock, &ra);
 	pthread_rwlockattr_destroy(&ra);
+	/* Records written before they had versions placed every partition
+	 * on the one broker that wrote them: this one. */
+	meta_state_init(&b->meta);
+	b->meta.v0_node = b->node_id;
+	meta_image_init(&b->image, IMAGE_RING_ENTRIES, b->node_id);
 	http_conns_raise_nofile();
 }
 
@@ -458,6 +625,7 @@ int main(int argc, char **argv)
 		shutdown_broker(b);
 		return 1;
 	}
+	start_membership(b);
 	if (start_serving(b, listen_fd, &e)) {
 		cli_error("%s", e.msg);
 		shutdown_broker(b);
@@ -467,10 +635,13 @@ int main(int argc, char **argv)
 	log_info("listening on http://%s:%d (node %d, cluster %s, %zu topics, data in %s)",
 		 b->listen_host, http_port(b->http), b->node_id, b->meta.cluster_id, b->ntopics,
 		 conf_get_str(&b->conf, "log.dirs"));
-	sd_notify_send("READY=1");
+	/* A broker is ready once the controller has it alive (broker_alive). */
+	if (!b->heartbeat)
+		sd_notify_send("READY=1");
 
 	while (sigwait(&mask, &sig) != 0 && errno == EINTR)
 		;
 	log_info("received %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
-	return shutdown_broker(b);
+	/* Stopped by its publisher (refused): its data is another cluster's. */
+	return shutdown_broker(b) || b->mlog.refused ? 1 : 0;
 }

@@ -14,9 +14,9 @@
  *                                frame does not declare its size)
  *   metadata-append DIR RECORD...
  *                                append each RECORD (JSON, as given: no
- *                                version is added) to the metadata log in
- *                                DIR, a batch each, as a broker of the
- *                                release that wrote that format did
+ *                                version is added) to a metadata log of the
+ *                                format before the quorum in DIR, a batch
+ *                                each, as a broker of those releases did
  */
 #include <poll.h>
 #include <stdio.h>
@@ -33,7 +33,7 @@
 #include "batch_builder.h"
 #include "compress.h"
 #include "endian_io.h"
-#include "meta/meta_log.h"
+#include "meta/meta_migrate.h"
 #include "murmur2.h"
 #include "units.h"
 
@@ -183,26 +183,18 @@ static int bomb_batch(int argc, char **argv)
 
 static int metadata_append(const char *dir, int n, char **texts)
 {
-	struct meta_log ml = { .log = NULL };
-	struct meta_state s;
 	struct err e;
-	int64_t end;
-	int rc;
+	int rc = 0;
 
-	meta_state_init(&s);
-	rc = meta_log_open(&ml, dir, 0, &s, &e);
 	for (int i = 0; i < n && !rc; i++) {
 		json_error_t je;
 		json_t *rec = json_loads(texts[i], 0, &je), *one = json_pack("[o]", rec);
 		if (!rec)
 			rc = err_set(&e, SLOG_EINVALID_REQUEST, "%s: %s", texts[i], je.text);
 		else
-			rc = meta_log_propose(&ml, one, &end, &e);
+			rc = meta_migrate_append(dir, one, &e);
 		json_decref(one);
 	}
-	if (ml.log && meta_log_close(&ml, rc ? NULL : &e))
-		rc = -1;
-	meta_state_free(&s);
 	if (rc)
 		fprintf(stderr, "slog-test-tool: %s\n", e.msg);
 	return rc ? 1 : 0;

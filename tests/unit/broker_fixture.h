@@ -4,8 +4,10 @@
  * directly.
  *
  * It has a node id of 1, its data in one log dir, flushes on every
- * acknowledgement, and its metadata log replayed and published as at
- * start-up; its cluster is bootstrapped.
+ * acknowledgement, and a metadata quorum of its own (as a node alone
+ * has) whose image is published as at start-up; its cluster is
+ * bootstrapped.  It is registered as broker 1, with a new incarnation at
+ * each start, as a broker registers itself.
  */
 #ifndef SLOG_BROKER_FIXTURE_H
 #define SLOG_BROKER_FIXTURE_H

@@ -1,8 +1,8 @@
 /*
  * test_controller.c: metadata changes on a broker without its HTTP side.
  *
- * Which locks are held while the disk syncs (a hook in fileio), what a
- * failed metadata write leaves behind, partitions that outlive their
+ * Which locks are held while the disk syncs (a hook in fileio), a log
+ * that cannot be created (retried, never skipped), partitions that outlive their
  * topic's deletion while a flush holds them, a topic created again
  * that must not adopt its predecessor's files, and a broker's
  * registration.
@@ -21,6 +21,7 @@
 #include "compress.h"
 #include "log.h"
 #include "meta/controller.h"
+#include "meta/meta_publisher.h"
 #include "replica/registry.h"
 #include "replica/scheduler.h"
 #include "storage/fileio.h"
@@ -65,11 +66,6 @@ static void test_no_sync_runs_under_meta_lock(void)
 	fixture_stop(&b);
 }
 
-static int fail_metadata(const char *what)
-{
-	return strstr(what, "__cluster_metadata") ? EIO : 0;
-}
-
 static int exists(const char *dir, const char *name)
 {
 	char path[4400];
@@ -79,22 +75,43 @@ static int exists(const char *dir, const char *name)
 	return stat(path, &st) == 0;
 }
 
-static void test_a_failed_partitions_record_leaves_no_partition(void)
+/* Serving: a partition the broker had before still takes a record. */
+static int serves(struct broker *b, const char *topic, int32_t partition);
+
+/*
+ * A committed change whose log this broker cannot create (a file stands
+ * where its directory goes) is not skipped: the request times out naming
+ * why, the broker serves what it had, and the publisher tries again until
+ * the log can be made.
+ */
+static void test_a_log_that_cannot_be_created_is_retried(void)
 {
-	struct fio_faults f = { .before_sync = fail_metadata };
+	char path[4400];
 	struct broker b;
 	struct err e;
+	FILE *f;
 
 	REQUIRE(fixture_start(&b, unit_tmpdir()) == 0);
+	REQUIRE(conf_set(&b.conf, "controller.quorum.request.timeout.ms", "300", CONF_SRC_CMDLINE,
+			 &e) == 0);
 	REQUIRE(controller_create_topic(&b, "t", 2, 1, NULL, 0, &e) == 0);
-	fio_faults_set(&f);
-	CHECK(controller_add_partitions(&b, "t", 4, 0, &e) != 0);
-	fio_faults_clear();
-	CHECK_EQ(meta_find(&b.meta, "t")->partitions, 2);
+	snprintf(path, sizeof(path), "%s/t-3", unit_tmpdir());
+	f = fopen(path, "w");
+	REQUIRE(f != NULL);
+	fclose(f);
+	CHECK_EQ(controller_add_partitions(&b, "t", 4, 0, &e), SLOG_EREQUEST_TIMED_OUT);
+	CHECK(strstr(e.msg, "t-3") != NULL);
+	pthread_rwlock_rdlock(&b.meta_lock);
 	CHECK_EQ(broker_topic(&b, "t")->npart, 2);
-	CHECK(exists(unit_tmpdir(), "t-1"));
-	CHECK(!exists(unit_tmpdir(), "t-2"));
-	CHECK(!exists(unit_tmpdir(), "t-3"));
+	pthread_rwlock_unlock(&b.meta_lock);
+	CHECK(serves(&b, "t", 1));
+	REQUIRE(unlink(path) == 0);
+	CHECK_EQ(meta_publisher_await(b.publisher, atomic_load(&b.image.offset),
+				      clock_mono_ms() + 10000, &e), 0);
+	pthread_rwlock_rdlock(&b.meta_lock);
+	CHECK_EQ(broker_topic(&b, "t")->npart, 4);
+	pthread_rwlock_unlock(&b.meta_lock);
+	CHECK(exists(unit_tmpdir(), "t-3"));
 	fixture_stop(&b);
 }
 
@@ -114,6 +131,20 @@ static int append_one(struct partition *p)
 	if (!rc)
 		rc = plog_append(p->log, (uint8_t *)out.data, out.len, 0, 1000, &res, &e);
 	buf_free(&out);
+	return rc;
+}
+
+static int serves(struct broker *b, const char *topic, int32_t partition)
+{
+	struct partition *p;
+	int rc;
+
+	pthread_rwlock_rdlock(&b->meta_lock);
+	p = broker_topic(b, topic)->parts[partition];
+	partition_get(p);
+	pthread_rwlock_unlock(&b->meta_lock);
+	rc = append_one(p) == 0;
+	partition_put(p);
 	return rc;
 }
 
@@ -192,8 +223,7 @@ static void test_a_topic_created_again_does_not_adopt_old_files(void)
 	fixture_stop(&b);
 }
 
-/* Each start registers the broker again, with a new incarnation. */
-/* A registration as a broker sends it: a new incarnation at each start. */
+/* A registration as a broker sends it, with a new incarnation. */
 static int register_as(struct broker *b, const char *host, int port, char incarnation[24])
 {
 	json_t *endpoints = json_pack("[{s:s, s:s, s:i}]", "name", "http", "host", host, "port",
@@ -207,28 +237,43 @@ static int register_as(struct broker *b, const char *host, int port, char incarn
 	return rc;
 }
 
+/* The broker's registration as the image holds it: its incarnation and
+ * its first endpoint's port (0 when it is not registered). */
+static int32_t registered(struct broker *b, char incarnation[24])
+{
+	struct meta_broker *mb;
+	int32_t port = 0;
+
+	pthread_mutex_lock(&b->image.lock);
+	mb = meta_find_broker(&b->image.state, 1);
+	if (mb) {
+		memcpy(incarnation, mb->incarnation, 24);
+		port = (int32_t)json_integer_value(
+			json_object_get(json_array_get(mb->endpoints, 0), "port"));
+	}
+	pthread_mutex_unlock(&b->image.lock);
+	return port;
+}
+
 static void test_a_broker_registers_itself(void)
 {
-	char first[24], second[24];
-	struct meta_broker *mb;
+	char first[24], second[24], now[24];
 	struct broker b;
 
 	REQUIRE(fixture_start(&b, unit_tmpdir()) == 0);
 	REQUIRE(register_as(&b, "h1", 9092, first) == 0);
-	mb = meta_find_broker(&b.meta, 1);
-	REQUIRE(mb != NULL);
-	CHECK(strcmp(json_string_value(json_object_get(json_array_get(mb->endpoints, 0), "host")),
-		     "h1") == 0);
-	CHECK(strcmp(mb->incarnation, first) == 0);
+	CHECK_EQ(registered(&b, now), 9092);
+	CHECK(strcmp(now, first) == 0);
 	fixture_stop(&b);
+	/* Each start registers the broker again, with a new incarnation. */
 	REQUIRE(fixture_start(&b, unit_tmpdir()) == 0);
-	REQUIRE(meta_find_broker(&b.meta, 1) != NULL);
-	CHECK(strcmp(meta_find_broker(&b.meta, 1)->incarnation, first) == 0);
+	registered(&b, now);
+	CHECK(strcmp(now, b.incarnation) == 0);
+	CHECK(strcmp(now, first) != 0);
 	REQUIRE(register_as(&b, "h2", 9093, second) == 0);
-	mb = meta_find_broker(&b.meta, 1);
-	CHECK(strcmp(mb->incarnation, second) == 0);
-	CHECK_EQ(json_integer_value(json_object_get(json_array_get(mb->endpoints, 0), "port")), 9093);
-	CHECK_EQ(b.meta.nbrokers, 1);
+	CHECK_EQ(registered(&b, now), 9093);
+	CHECK(strcmp(now, second) == 0);
+	CHECK_EQ(b.image.state.nbrokers, 1);
 	fixture_stop(&b);
 }
 
@@ -236,8 +281,8 @@ int main(void)
 {
 	log_set_level(LOG_LEVEL_ERROR);
 	unit_run("no fsync runs while meta_lock is held", test_no_sync_runs_under_meta_lock);
-	unit_run("a failed partitions record leaves no partition behind",
-		 test_a_failed_partitions_record_leaves_no_partition);
+	unit_run("a log that cannot be created is retried, and the broker keeps serving",
+		 test_a_log_that_cannot_be_created_is_retried);
 	unit_run("a flush submitted after its topic was deleted finds its partition",
 		 test_a_flush_after_its_topic_was_deleted);
 	unit_run("a topic created again does not adopt the old topic's files",

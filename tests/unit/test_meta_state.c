@@ -3,8 +3,8 @@
  *
  * Records apply, a record of a newer version is refused rather than
  * misread, a record that does not fit the state is a no-op, a snapshot
- * (encode, decode) equals the replay it stands for, and a metadata log in
- * the format before versions still replays.
+ * (encode, decode) equals the replay it stands for.  The metadata log of
+ * the format before the quorum: test_meta_migrate.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -427,108 +427,6 @@ static void test_a_snapshot_of_a_newer_version_is_refused(void)
 	meta_state_free(&s);
 }
 
-/* ---- the log on disk ---- */
-
-/* Write records (given as text) to the metadata log in dir, each in a
- * batch of its own as the broker wrote them before versions. */
-static void write_log(const char *dir, const char *const *texts, size_t n)
-{
-	struct meta_log ml;
-	struct meta_state s;
-	int64_t end;
-	struct err e;
-
-	meta_state_init(&s);
-	REQUIRE(meta_log_open(&ml, dir, 0, &s, &e) == 0);
-	for (size_t i = 0; i < n; i++) {
-		json_t *one = json_pack("[o]", rec(texts[i]));
-		REQUIRE(meta_log_propose(&ml, one, &end, &e) == 0);
-		json_decref(one);
-	}
-	REQUIRE(meta_log_close(&ml, &e) == 0);
-	meta_state_free(&s);
-}
-
-static void test_an_old_log_still_replays(void)
-{
-	static const char *old[] = {
-		"{\"type\":\"cluster\",\"cluster_id\":\"c1\"}",
-		"{\"type\":\"topic\",\"name\":\"t\",\"id\":\"i1\",\"partitions\":2,"
-		"\"replication_factor\":1,\"configs\":{\"retention.ms\":\"1d\"}}",
-		"{\"type\":\"partitions\",\"name\":\"t\",\"count\":3}",
-		"{\"type\":\"topic\",\"name\":\"gone\",\"id\":\"i2\",\"partitions\":1,"
-		"\"replication_factor\":1}",
-		"{\"type\":\"remove_topic\",\"name\":\"gone\",\"id\":\"i2\"}",
-		/* Refused when it was written today; a no-op when replayed. */
-		"{\"type\":\"partitions\",\"name\":\"t\",\"count\":2}",
-	};
-	char dir[4200];
-	struct meta_log ml;
-	struct meta_state s;
-	struct meta_topic *t;
-	struct err e;
-
-	snprintf(dir, sizeof(dir), "%s/old", unit_tmpdir());
-	write_log(dir, old, sizeof(old) / sizeof(old[0]));
-	meta_state_init(&s);
-	s.v0_node = 4;
-	REQUIRE(meta_log_open(&ml, dir, 0, &s, &e) == 0);
-	CHECK(strcmp(s.cluster_id, "c1") == 0);
-	CHECK_EQ(s.ntopics, 1);
-	t = meta_find(&s, "t");
-	REQUIRE(t != NULL);
-	CHECK_EQ(t->partitions, 3);
-	for (int32_t i = 0; i < 3; i++)
-		CHECK(meta_partition_on(&t->parts[i], 4));
-	CHECK(strcmp(json_string_value(json_object_get(t->configs, "retention.ms")), "1d") == 0);
-	meta_log_close(&ml, NULL);
-	meta_state_free(&s);
-}
-
-/* Bytes this broker cannot read stop the replay, naming where they are. */
-static void test_a_newer_record_in_the_log_stops_the_replay(void)
-{
-	static const char *newer[] = {
-		"{\"v\":1,\"type\":\"cluster\",\"cluster_id\":\"c1\"}",
-		"{\"v\":9,\"type\":\"fence\",\"id\":1}",
-	};
-	char dir[4200];
-	struct meta_log ml;
-	struct meta_state s;
-	struct err e;
-
-	snprintf(dir, sizeof(dir), "%s/newer", unit_tmpdir());
-	write_log(dir, newer, 2);
-	meta_state_init(&s);
-	CHECK_EQ(meta_log_open(&ml, dir, 0, &s, &e), SLOG_ECORRUPT_MESSAGE);
-	CHECK(strstr(e.msg, dir) != NULL);
-	CHECK(strstr(e.msg, "offset 1") != NULL);
-	CHECK(strstr(e.msg, "version 9") != NULL);
-	meta_state_free(&s);
-}
-
-/* An await for records the log has not committed ends at its deadline. */
-static void test_an_await_ends_at_its_deadline(void)
-{
-	static const char *one[] = { "{\"v\":1,\"type\":\"cluster\",\"cluster_id\":\"c1\"}" };
-	char dir[4200];
-	struct meta_log ml;
-	struct meta_state s;
-	int64_t start;
-	struct err e;
-
-	snprintf(dir, sizeof(dir), "%s/await", unit_tmpdir());
-	write_log(dir, one, 1);
-	meta_state_init(&s);
-	REQUIRE(meta_log_open(&ml, dir, 0, &s, &e) == 0);
-	CHECK_EQ(meta_log_await(&ml, 1, clock_mono_ms() + 1000, &e), 0);
-	start = clock_mono_ms();
-	CHECK_EQ(meta_log_await(&ml, 2, start + 50, &e), SLOG_EREQUEST_TIMED_OUT);
-	CHECK(clock_mono_ms() - start >= 50);
-	meta_log_close(&ml, NULL);
-	meta_state_free(&s);
-}
-
 int main(void)
 {
 	log_set_level(LOG_LEVEL_ERROR);
@@ -549,11 +447,5 @@ int main(void)
 		 test_a_snapshot_equals_replay);
 	unit_run("a snapshot of a newer version is refused",
 		 test_a_snapshot_of_a_newer_version_is_refused);
-	unit_run("a metadata log of the format before versions still replays",
-		 test_an_old_log_still_replays);
-	unit_run("a record of a newer version in the log stops the replay",
-		 test_a_newer_record_in_the_log_stops_the_replay);
-	unit_run("an await for records not committed ends at its deadline",
-		 test_an_await_ends_at_its_deadline);
 	return unit_done();
 }

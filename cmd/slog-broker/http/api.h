@@ -3,8 +3,8 @@
  *
  * Each takes the request and the path's variable segments (topic,
  * partition) and answers, or suspends to answer later.  They are grouped
- * by what they serve: api_admin.c (cluster, metadata, topics, health,
- * metrics), api_produce.c (records in), api_fetch.c (records and
+ * by what they serve: api_admin.c (metadata, topics, health, metrics),
+ * api_cluster.c (the cluster, brokers' heartbeats, the metadata log), api_produce.c (records in), api_fetch.c (records and
  * offsets out), api_groups.c (consumer groups).
  */
 #ifndef SLOG_API_H
@@ -16,6 +16,8 @@ int api_healthz(struct request *r, char **args);
 int api_readyz(struct request *r, char **args);
 int api_metrics(struct request *r, char **args);
 int api_cluster(struct request *r, char **args);
+int api_cluster_heartbeat(struct request *r, char **args);
+int api_meta_records(struct request *r, char **args);
 int api_metadata(struct request *r, char **args);
 int api_topics_list(struct request *r, char **args);
 int api_topics_create(struct request *r, char **args);

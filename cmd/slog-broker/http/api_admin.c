@@ -1,11 +1,12 @@
 /*
- * api_admin.c: cluster, metadata and topic administration, health and
+ * api_admin.c: metadata and topic administration, health and
  * metrics.  docs/http-api.md documents each resource.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "broker.h"
+#include "cluster/broker_heartbeat.h"
 #include "http/api.h"
 #include "meta/controller.h"
 #include "replica/ops.h"
@@ -86,6 +87,9 @@ int api_readyz(struct request *r, char **args)
 		return http_reply_json(r, 503, json_pack("{s:s}", "status", "stopping"));
 	if (!r->b->ready)
 		return http_reply_json(r, 503, json_pack("{s:s}", "status", "starting"));
+	/* A broker serves the cluster once the controller has it alive. */
+	if (r->b->heartbeat && !broker_heartbeat_alive(r->b))
+		return http_reply_json(r, 503, json_pack("{s:s}", "status", "fenced"));
 	if (log_dirs_offline_count(&r->b->dirs))
 		return http_reply_json(r, 503, json_pack("{s:s, s:o}", "status", "log_dir_offline",
 							 "offline_log_dirs",
@@ -123,20 +127,6 @@ static void read_metadata(struct request *r, const char *const *names, size_t n,
 
 	api_ops_ctx(r, &ctx);
 	ops_metadata(r->b, &ctx, names, n, with_offsets, m);
-}
-
-int api_cluster(struct request *r, char **args)
-{
-	static const char *const none[] = { NULL };
-	struct ops_metadata m;
-	json_t *j;
-
-	(void)args;
-	read_metadata(r, none, 0, 0, &m);
-	j = json_pack("{s:s, s:i, s:o}", "cluster_id", m.cluster_id, "controller", m.controller,
-		      "brokers", brokers_json(&m));
-	ops_metadata_free(&m);
-	return http_reply_json(r, 200, j);
 }
 
 static json_t *ids_json(const int32_t *v, size_t n)

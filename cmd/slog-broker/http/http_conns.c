@@ -38,6 +38,7 @@ struct slot {
 	enum http_conn_phase phase;
 	int64_t deadline_ms; /* 0: none */
 	int cut;
+	uint64_t id;         /* unique in this process: pointers are reused */
 	struct slot *prev, *next; /* guarded by c->lock */
 };
 
@@ -48,6 +49,7 @@ struct http_conns {
 	struct slot *head;
 	int count;
 	int64_t ncut;
+	uint64_t last_id;
 	int stop;
 	pthread_t reaper;
 };
@@ -131,6 +133,7 @@ static void slot_open(struct http_conns *c, struct MHD_Connection *conn, void **
 	s->phase = HTTP_CONN_HEADERS;
 	pthread_mutex_lock(&c->lock);
 	c->count++;
+	s->id = ++c->last_id;
 	s->health_only = c->count > c->l.max;
 	s->deadline_ms = now + (s->health_only && c->l.header_ms > RESERVE_HEADER_MS
 					? RESERVE_HEADER_MS : c->l.header_ms);
@@ -179,6 +182,13 @@ static struct slot *slot_of(struct MHD_Connection *conn)
 		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 
 	return ci ? ci->socket_context : NULL;
+}
+
+uint64_t http_conns_id(struct MHD_Connection *conn)
+{
+	struct slot *s = slot_of(conn);
+
+	return s ? s->id : 0;
 }
 
 void http_conns_phase(struct MHD_Connection *conn, enum http_conn_phase ph)

@@ -71,6 +71,8 @@ int http_conns_budget(int want, int reserve, int shrink_files);
 /* MHD_OPTION_NOTIFY_CONNECTION callback (cls: the http_conns). */
 void http_conns_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
 		       enum MHD_ConnectionNotificationCode code);
+/* The connection's number, unique in this process (0: none). */
+uint64_t http_conns_id(struct MHD_Connection *conn);
 /* Enter a phase; its deadline starts now. */
 void http_conns_phase(struct MHD_Connection *conn, enum http_conn_phase ph);
 /* Was this socket accepted into the health-check reserve? */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "broker.h"
+#include "cluster/broker_lifecycle.h"
 #include "http/api.h"
 #include "http/http_conns.h"
 #include "http/http_policy.h"
@@ -58,6 +59,8 @@ static const struct route routes[] = {
 	{ "GET", "/readyz", API_HEALTH, NOBODY, api_readyz },
 	{ "GET", "/metrics", API_METRICS, NOBODY, api_metrics },
 	{ "GET", "/v1/cluster", API_METADATA, NOBODY, api_cluster },
+	{ "POST", "/v1/cluster/heartbeat", API_METADATA, JSON, api_cluster_heartbeat },
+	{ "GET", "/v1/meta/records", API_METADATA, NOBODY, api_meta_records },
 	{ "GET", "/v1/metadata", API_METADATA, NOBODY, api_metadata },
 	{ "GET", "/v1/topics", API_ADMIN, NOBODY, api_topics_list },
 	{ "POST", "/v1/topics", API_ADMIN, JSON, api_topics_create },
@@ -703,6 +706,18 @@ static void limits_from_conf(struct http_server *s, struct http_conn_limits *l, 
 			 s->b->host);
 }
 
+/* A closed connection may be a broker's heartbeat connection: the
+ * controller fences that broker at once (broker_lifecycle.h). */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *s = cls;
+
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED && s->b->lifecycle)
+		broker_lifecycle_conn_closed(s->b->lifecycle, http_conns_id(conn));
+	http_conns_notify(s->conns, conn, socket_context, code);
+}
+
 static void server_free(struct http_server *s)
 {
 	if (s->listen_fd >= 0)
@@ -733,7 +748,7 @@ struct http_server *http_start(struct broker *b, int listen_fd, int threads, str
 				MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
 				MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
 				MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-				MHD_OPTION_NOTIFY_CONNECTION, http_conns_notify, s->conns,
+				MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 				MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
 				MHD_OPTION_CONNECTION_LIMIT,
 				(unsigned)(l.max + l.reserve + REFUSE_SLACK * threads),

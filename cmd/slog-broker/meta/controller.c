@@ -1,17 +1,22 @@
 /*
- * controller.c: admin operations through the metadata log.  See
+ * controller.c: admin operations through the metadata quorum.  See
  * controller.h.
  */
 #include "meta/controller.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "broker.h"
 #include "clock.h"
+#include "cluster/broker_lifecycle.h"
+#include "cluster/placement.h"
 #include "log.h"
-#include "meta/publish.h"
+#include "meta/meta_publisher.h"
+#include "xalloc.h"
 
 /* Config values arrive as strings, numbers or booleans; store text. */
 static int normalize_configs(json_t *in, json_t **out, struct err *e)
@@ -48,58 +53,162 @@ static int normalize_configs(json_t *in, json_t **out, struct err *e)
 }
 
 /*
- * One change at a time.  With ctl held, the metadata state and the topic
- * registry change only through this controller's publisher, so the
- * controller reads them without meta_lock, and validates a request
- * against the committed state.
+ * One change at a time on this node: a change is validated against the
+ * image and proposed before the next is validated, so that two requests
+ * here never both pass a check that only one of them can meet.  (A
+ * controller elected elsewhere meanwhile is settled by the records: what
+ * no longer fits is skipped alike on every node, and the proposer hears
+ * it.)
  */
 static pthread_mutex_t ctl = PTHREAD_MUTEX_INITIALIZER;
 
-/* How long a change waits for its records to commit. */
-#define COMMIT_TIMEOUT_MS 30000
+/* ---- the image, read under its lock ---- */
+
+/* What the controller needs of a topic, copied out of the image. */
+struct image_topic {
+	char id[24];
+	int32_t partitions, replication_factor;
+	json_t *configs; /* owned */
+};
+
+/* Whether the image has topic name; its copy into out (may be NULL). */
+static int image_topic(struct broker *b, const char *name, struct image_topic *out)
+{
+	struct meta_topic *mt;
+
+	pthread_mutex_lock(&b->image.lock);
+	mt = meta_find(&b->image.state, name);
+	if (mt && out) {
+		memcpy(out->id, mt->id, sizeof(out->id));
+		out->partitions = mt->partitions;
+		out->replication_factor = mt->replication_factor > 0 ? mt->replication_factor : 1;
+		out->configs = json_deep_copy(mt->configs);
+	}
+	pthread_mutex_unlock(&b->image.lock);
+	return mt != NULL;
+}
 
 /*
- * Propose recs (a JSON array; consumed) and publish them once committed.
- * The publisher opens the logs they place here before the proposal, so
- * that a disk that refuses them leaves no record behind.  No lock but
- * ctl is held while the records are written and awaited.
+ * The brokers new replicas may go to, in id order: the ALIVE ones, and
+ * this node's own registered broker, which no heartbeat has to make
+ * ALIVE when it is the cluster's only broker.
  */
-static int change(struct broker *b, json_t *recs, struct err *e)
+static size_t available_brokers(struct broker *b, int32_t **ids)
 {
-	struct publish_plan pl;
-	int64_t end;
-	int rc = publish_prepare(b, recs, &pl, e);
+	const struct meta_state *s = &b->image.state;
+	size_t n = 0;
 
-	if (rc) {
-		json_decref(recs);
-		return rc;
-	}
-	rc = meta_log_propose(&b->mlog, recs, &end, e);
-	if (!rc)
-		rc = meta_log_await(&b->mlog, end, clock_mono_ms() + COMMIT_TIMEOUT_MS, e);
-	if (rc)
-		publish_abort(b, &pl);
-	else
-		publish_commit(b, &pl);
-	json_decref(recs);
+	pthread_mutex_lock(&b->image.lock);
+	*ids = xcalloc(s->nbrokers + 1, sizeof(**ids));
+	for (size_t i = 0; i < s->nbrokers; i++)
+		if (s->brokers[i].state == META_BROKER_ALIVE || s->brokers[i].id == b->node_id)
+			(*ids)[n++] = s->brokers[i].id;
+	pthread_mutex_unlock(&b->image.lock);
+	return n;
+}
+
+/* ---- proposing ---- */
+
+/* Not the active controller: the one this node knows, if any. */
+static int require_active(struct broker *b, struct err *e)
+{
+	int32_t id = 0;
+
+	if (controller_active(b, &id))
+		return 0;
+	if (id == b->node_id && b->quorum)
+		return err_set(e, SLOG_ENOT_CONTROLLER,
+			       "this node leads the metadata quorum but is not ready to change it yet");
+	if (id > 0)
+		return err_set(e, SLOG_ENOT_CONTROLLER,
+			       "this node is not the controller: node %d is", id);
+	return err_set(e, SLOG_ENOT_CONTROLLER,
+		       "this node is not the controller, and knows of none right now");
+}
+
+#define BROKERS_WAIT_MS 1000
+
+/*
+ * Wait until this broker, and (with a lifecycle) every ALIVE broker, has
+ * the change below offset: an admin request is answered once what it
+ * changed is served.
+ */
+static int await_published(struct broker *b, int64_t offset, int64_t deadline, struct err *e)
+{
+	int64_t most = clock_mono_ms() + BROKERS_WAIT_MS;
+	struct err late;
+	int rc = 0;
+
+	if (b->publisher)
+		rc = meta_publisher_await(b->publisher, offset, deadline, e);
+	/* A broker that is slow to report (or dead, not yet fenced) delays
+	 * the answer by BROKERS_WAIT_MS at most: the change is made. */
+	if (!rc && b->lifecycle &&
+	    broker_lifecycle_await(b->lifecycle, offset, most < deadline ? most : deadline, &late))
+		log_debug("answering before every broker has the change: %s", late.msg);
 	return rc;
 }
 
-/* The partition records placing partitions [from, to) of a topic on this
- * broker alone, appended to recs. */
-static void place_here(struct broker *b, json_t *recs, const char *name, const char *id,
-		       int32_t from, int32_t to)
+/*
+ * Propose recs (a JSON array; consumed) as one entry, wait for the quorum
+ * to commit and apply it, then for this broker to publish it.  No lock
+ * but ctl is held meanwhile.
+ */
+static int change(struct broker *b, json_t *recs, struct err *e)
+{
+	int64_t deadline =
+		clock_mono_ms() + conf_get_num(&b->conf, "controller.quorum.request.timeout.ms");
+	size_t len;
+	char *text = meta_entry_encode(recs, &len);
+	int status = 0, rc;
+
+	json_decref(recs);
+	rc = quorum_propose_wait(b->quorum, text, len, deadline, &status, e);
+	free(text);
+	if (!rc && status)
+		return err_set(e, status, "the change no longer fits the cluster's metadata "
+					  "(another change came first): nothing was changed");
+	if (!rc)
+		rc = await_published(b, atomic_load(&b->image.offset), deadline, e);
+	return rc;
+}
+
+/* Where a topic's partitions start their round-robin: from its random
+ * id, so that topics lead on different brokers first, and partitions
+ * added later continue where the first ones left off. */
+static uint32_t topic_start(const char *id)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *id; id++)
+		h = (h ^ (uint8_t)*id) * 16777619u;
+	return h;
+}
+
+/* The partition records placing partitions [from, to) of a topic with rf
+ * replicas over the available brokers, appended to recs (NULL: only
+ * check that they can be placed). */
+static int place(struct broker *b, json_t *recs, const char *name, const char *id, int32_t rf,
+		 int32_t from, int32_t to, struct err *e)
 {
 	struct meta_topic mt;
-	int32_t node = b->node_id;
-	struct meta_partition p = { .replicas = &node, .isr = &node, .nreplicas = 1, .nisr = 1,
-				    .leader = node };
+	int32_t *ids, *out = xcalloc((size_t)(to - from) * (size_t)rf + 1, sizeof(*out));
+	size_t n = available_brokers(b, &ids);
+	int rc = placement_assign(ids, n, rf, from, to, topic_start(id), out, e);
 
 	memset(&mt, 0, sizeof(mt));
 	snprintf(mt.name, sizeof(mt.name), "%s", name);
 	snprintf(mt.id, sizeof(mt.id), "%s", id);
-	for (int32_t i = from; i < to; i++)
+	for (int32_t i = from; !rc && recs && i < to; i++) {
+		int32_t *r = &out[(size_t)(i - from) * (size_t)rf];
+		/* Until partitions replicate, the ISR is the leader alone. */
+		struct meta_partition p = { .replicas = r, .isr = r, .nreplicas = rf, .nisr = 1,
+					    .leader = r[0] };
 		json_array_append_new(recs, meta_partition_record(&mt, i, &p));
+	}
+	free(out);
+	free(ids);
+	return rc;
 }
 
 /* A count a client asked for: more than max.partitions.per.request opens
@@ -134,14 +243,11 @@ static int check_create(struct broker *b, const char *name, int32_t *partitions,
 	if (*rf <= 0)
 		*rf = (int32_t)conf_get_num(&b->conf, "default.replication.factor");
 	rc = check_partitions(b, *partitions, asked && !internal ? *partitions : 0, e);
-	if (rc)
-		return rc;
-	if (*rf != 1)
-		return err_set(e, SLOG_EINVALID_REPLICATION_FACTOR,
-			       "replication factor %d is larger than the 1 broker in this cluster", *rf);
-	if (meta_find(&b->meta, name))
-		return err_set(e, SLOG_ETOPIC_ALREADY_EXISTS, "topic '%s' already exists", name);
-	return 0;
+	if (!rc)
+		rc = place(b, NULL, name, "", *rf, 0, 0, e);
+	if (!rc && image_topic(b, name, NULL))
+		rc = err_set(e, SLOG_ETOPIC_ALREADY_EXISTS, "topic '%s' already exists", name);
+	return rc;
 }
 
 static int create_ctl(struct broker *b, const char *name, int32_t partitions, int32_t rf,
@@ -150,9 +256,10 @@ static int create_ctl(struct broker *b, const char *name, int32_t partitions, in
 	struct topic_config cfg;
 	char id[24];
 	json_t *norm = NULL, *recs;
-	int rc;
+	int rc = require_active(b, e);
 
-	rc = check_create(b, name, &partitions, &rf, internal, e);
+	if (!rc)
+		rc = check_create(b, name, &partitions, &rf, internal, e);
 	if (!rc)
 		rc = normalize_configs(configs, &norm, e);
 	if (!rc)
@@ -165,7 +272,11 @@ static int create_ctl(struct broker *b, const char *name, int32_t partitions, in
 	recs = json_pack("[{s:i, s:s, s:s, s:s, s:i, s:i, s:o}]", "v", META_RECORD_VERSION, "type",
 			 "topic", "name", name, "id", id, "partitions", partitions,
 			 "replication_factor", rf, "configs", norm);
-	place_here(b, recs, name, id, 0, partitions);
+	rc = place(b, recs, name, id, rf, 0, partitions, e);
+	if (rc) {
+		json_decref(recs);
+		return rc;
+	}
 	rc = change(b, recs, e);
 	if (!rc)
 		log_info("created topic %s with %d partitions", name, partitions);
@@ -200,7 +311,7 @@ int controller_ensure_topic(struct broker *b, const char *name, struct err *e)
 	int rc = 0;
 
 	pthread_mutex_lock(&ctl);
-	if (!meta_find(&b->meta, name)) {
+	if (!image_topic(b, name, NULL)) {
 		if (!conf_get_bool(&b->conf, "auto.create.topics.enable"))
 			rc = err_set(e, SLOG_EUNKNOWN_TOPIC_OR_PARTITION,
 				     "topic '%s' does not exist (auto.create.topics.enable is off)", name);
@@ -211,23 +322,32 @@ int controller_ensure_topic(struct broker *b, const char *name, struct err *e)
 	return rc;
 }
 
+static int delete_ctl(struct broker *b, const char *name, struct err *e)
+{
+	struct image_topic it;
+	int rc = require_active(b, e);
+
+	if (rc)
+		return rc;
+	if (!image_topic(b, name, &it))
+		return err_set(e, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "topic '%s' does not exist", name);
+	json_decref(it.configs);
+	if (meta_topic_internal(name))
+		return err_set(e, SLOG_EINVALID_TOPIC, "topic '%s' is internal: the broker keeps it",
+			       name);
+	if (!conf_get_bool(&b->conf, "delete.topic.enable"))
+		return err_set(e, SLOG_EPOLICY_VIOLATION,
+			       "deleting topics is disabled (delete.topic.enable)");
+	return change(b, json_pack("[{s:i, s:s, s:s, s:s}]", "v", META_RECORD_VERSION, "type",
+				   "remove_topic", "name", name, "id", it.id), e);
+}
+
 int controller_delete_topic(struct broker *b, const char *name, struct err *e)
 {
-	struct meta_topic *mt;
 	int rc;
 
 	pthread_mutex_lock(&ctl);
-	mt = meta_find(&b->meta, name);
-	if (!mt) {
-		rc = err_set(e, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "topic '%s' does not exist", name);
-	} else if (meta_topic_internal(name)) {
-		rc = err_set(e, SLOG_EINVALID_TOPIC, "topic '%s' is internal: the broker keeps it", name);
-	} else if (!conf_get_bool(&b->conf, "delete.topic.enable")) {
-		rc = err_set(e, SLOG_EPOLICY_VIOLATION, "deleting topics is disabled (delete.topic.enable)");
-	} else {
-		rc = change(b, json_pack("[{s:i, s:s, s:s, s:s}]", "v", META_RECORD_VERSION, "type",
-					 "remove_topic", "name", name, "id", mt->id), e);
-	}
+	rc = delete_ctl(b, name, e);
 	if (!rc)
 		log_info("deleted topic %s", name);
 	pthread_mutex_unlock(&ctl);
@@ -263,38 +383,43 @@ static int check_delete(json_t *del, struct err *e)
 	return 0;
 }
 
-int controller_alter_configs(struct broker *b, const char *name, json_t *set, json_t *del,
-			     int validate_only, json_t **configs, struct err *e)
+/* The topic's overrides once set and del apply (into *merged, new), or
+ * why they cannot. */
+static int merge_configs(struct broker *b, const char *name, json_t *current, json_t *set,
+			 json_t *del, json_t **norm, json_t **merged, struct err *e)
 {
-	struct meta_topic *mt;
 	struct topic_config cfg;
-	json_t *norm = NULL, *merged = NULL, *v;
+	json_t *v;
 	size_t i;
 	int rc;
 
-	pthread_mutex_lock(&ctl);
-	mt = meta_find(&b->meta, name);
-	if (!mt) {
-		rc = err_set(e, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "topic '%s' does not exist", name);
-		goto out;
-	}
-	if (meta_topic_internal(name) && touches_cleanup_policy(set, del)) {
-		rc = err_set(e, SLOG_EINVALID_TOPIC,
-			     "topic '%s' is internal: its cleanup.policy stays compact, or retention "
-			     "would delete committed offsets", name);
-		goto out;
-	}
-	rc = normalize_configs(set, &norm, e);
+	if (meta_topic_internal(name) && touches_cleanup_policy(set, del))
+		return err_set(e, SLOG_EINVALID_TOPIC,
+			       "topic '%s' is internal: its cleanup.policy stays compact, or retention "
+			       "would delete committed offsets", name);
+	rc = normalize_configs(set, norm, e);
+	if (!rc)
+		rc = check_delete(del, e);
 	if (rc)
-		goto out;
-	rc = check_delete(del, e);
-	if (rc)
-		goto out;
-	merged = json_deep_copy(mt->configs);
+		return rc;
+	*merged = json_deep_copy(current);
 	json_array_foreach(del, i, v)
-		json_object_del(merged, json_string_value(v));
-	json_object_update(merged, norm);
-	rc = topic_config_resolve(&b->conf, merged, &cfg, e);
+		json_object_del(*merged, json_string_value(v));
+	json_object_update(*merged, *norm);
+	return topic_config_resolve(&b->conf, *merged, &cfg, e);
+}
+
+static int alter_ctl(struct broker *b, const char *name, json_t *set, json_t *del,
+		     int validate_only, json_t **configs, struct err *e)
+{
+	struct image_topic it = { .configs = NULL };
+	json_t *norm = NULL, *merged = NULL;
+	int rc = require_active(b, e);
+
+	if (!rc && !image_topic(b, name, &it))
+		rc = err_set(e, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "topic '%s' does not exist", name);
+	if (!rc)
+		rc = merge_configs(b, name, it.configs, set, del, &norm, &merged, e);
 	if (rc)
 		goto out;
 	if (validate_only || (!json_object_size(norm) && !json_array_size(del))) {
@@ -305,55 +430,91 @@ int controller_alter_configs(struct broker *b, const char *name, json_t *set, js
 	rc = change(b, json_pack("[{s:i, s:s, s:s, s:O, s:o}]", "v", META_RECORD_VERSION, "type",
 				 "configs", "name", name, "set", norm, "delete",
 				 del ? json_incref(del) : json_array()), e);
-	/* The publisher swapped in a new state: look the topic up again. */
-	mt = meta_find(&b->meta, name);
-	if (!rc && configs && mt)
-		*configs = topic_config_describe(&b->conf, mt->configs);
+	json_decref(it.configs);
+	it.configs = NULL;
+	if (!rc && configs && image_topic(b, name, &it))
+		*configs = topic_config_describe(&b->conf, it.configs);
 out:
+	json_decref(it.configs);
 	json_decref(norm);
 	json_decref(merged);
+	return rc;
+}
+
+int controller_alter_configs(struct broker *b, const char *name, json_t *set, json_t *del,
+			     int validate_only, json_t **configs, struct err *e)
+{
+	int rc;
+
+	pthread_mutex_lock(&ctl);
+	rc = alter_ctl(b, name, set, del, validate_only, configs, e);
 	pthread_mutex_unlock(&ctl);
 	return rc;
 }
 
-static int check_grow(struct broker *b, const char *name, int32_t total, struct err *e)
+static int check_grow(struct broker *b, const char *name, int32_t total, struct image_topic *it,
+		      struct err *e)
 {
-	struct meta_topic *mt = meta_find(&b->meta, name);
-
-	if (!mt)
+	if (!image_topic(b, name, it))
 		return err_set(e, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "topic '%s' does not exist", name);
+	json_decref(it->configs);
+	it->configs = NULL;
 	if (meta_topic_internal(name))
 		/* Its partition count decides where each group's offsets live. */
 		return err_set(e, SLOG_EINVALID_TOPIC, "topic '%s' is internal: its partitions are fixed",
 			       name);
-	if (total <= mt->partitions)
+	if (total <= it->partitions)
 		return err_set(e, SLOG_EINVALID_PARTITIONS,
 			       "topic '%s' has %d partitions; the count can only grow", name,
-			       mt->partitions);
-	return check_partitions(b, total, total - mt->partitions, e);
+			       it->partitions);
+	return check_partitions(b, total, total - it->partitions, e);
+}
+
+static int grow_ctl(struct broker *b, const char *name, int32_t total, int validate_only,
+		    struct err *e)
+{
+	struct image_topic it;
+	json_t *recs;
+	int rc = require_active(b, e);
+
+	if (!rc)
+		rc = check_grow(b, name, total, &it, e);
+	if (rc || validate_only)
+		return rc;
+	recs = json_pack("[{s:i, s:s, s:s, s:i}]", "v", META_RECORD_VERSION, "type", "partitions",
+			 "name", name, "count", total);
+	/* Placed like the topic's first partitions, with its replication
+	 * factor, continuing their round-robin. */
+	rc = place(b, recs, name, it.id, it.replication_factor, it.partitions, total, e);
+	if (rc) {
+		json_decref(recs);
+		return rc;
+	}
+	rc = change(b, recs, e);
+	if (!rc)
+		log_info("topic %s now has %d partitions", name, total);
+	return rc;
 }
 
 int controller_add_partitions(struct broker *b, const char *name, int32_t total,
 			      int validate_only, struct err *e)
 {
-	struct meta_topic *mt;
-	json_t *recs;
 	int rc;
 
 	pthread_mutex_lock(&ctl);
-	rc = check_grow(b, name, total, e);
-	if (rc || validate_only)
-		goto out;
-	mt = meta_find(&b->meta, name);
-	recs = json_pack("[{s:i, s:s, s:s, s:i}]", "v", META_RECORD_VERSION, "type", "partitions",
-			 "name", name, "count", total);
-	place_here(b, recs, name, mt->id, mt->partitions, total);
-	rc = change(b, recs, e);
-	if (!rc)
-		log_info("topic %s now has %d partitions", name, total);
-out:
+	rc = grow_ctl(b, name, total, validate_only, e);
 	pthread_mutex_unlock(&ctl);
 	return rc;
+}
+
+/* The record that makes a new cluster, on recs (NULL: a new array). */
+static json_t *cluster_record(json_t *recs, const char *cluster_id)
+{
+	if (!recs)
+		recs = json_array();
+	json_array_append_new(recs, json_pack("{s:i, s:s, s:s}", "v", META_RECORD_VERSION, "type",
+					      "cluster", "cluster_id", cluster_id));
+	return recs;
 }
 
 int controller_bootstrap(struct broker *b, const char *cluster_id, struct err *e)
@@ -361,37 +522,113 @@ int controller_bootstrap(struct broker *b, const char *cluster_id, struct err *e
 	int rc;
 
 	pthread_mutex_lock(&ctl);
-	rc = change(b, json_pack("[{s:i, s:s, s:s}]", "v", META_RECORD_VERSION, "type", "cluster",
-				 "cluster_id", cluster_id), e);
+	rc = require_active(b, e);
+	if (!rc)
+		rc = change(b, cluster_record(NULL, cluster_id), e);
 	pthread_mutex_unlock(&ctl);
 	return rc;
+}
+
+/*
+ * The records of a registration: the cluster's first record too while
+ * there is none (the controller's own cluster id from meta.properties),
+ * so that the first broker to register in a new cluster makes it.
+ * NULL when the same incarnation is registered already.
+ */
+static json_t *registration(struct broker *b, int32_t id, const char *incarnation,
+			    json_t *endpoints)
+{
+	struct meta_broker *mb;
+	json_t *recs = NULL;
+	int same;
+
+	pthread_mutex_lock(&b->image.lock);
+	mb = meta_find_broker(&b->image.state, id);
+	same = mb && strcmp(mb->incarnation, incarnation) == 0;
+	if (!same && !b->image.state.cluster_id[0] && b->mlog.cluster_id[0])
+		recs = cluster_record(NULL, b->mlog.cluster_id);
+	pthread_mutex_unlock(&b->image.lock);
+	if (same)
+		return NULL;
+	if (!recs)
+		recs = json_array();
+	json_array_append_new(recs, json_pack("{s:i, s:s, s:i, s:s, s:O}", "v",
+					      META_RECORD_VERSION, "type", "broker", "id", id,
+					      "incarnation", incarnation, "endpoints", endpoints));
+	return recs;
 }
 
 int controller_register_broker(struct broker *b, int32_t id, const char *incarnation,
 			       json_t *endpoints, struct err *e)
 {
-	struct meta_broker *mb;
-	int rc = 0;
+	json_t *recs;
+	int rc;
 
 	pthread_mutex_lock(&ctl);
-	mb = meta_find_broker(&b->meta, id);
-	if (!mb || strcmp(mb->incarnation, incarnation) != 0)
-		rc = change(b, json_pack("[{s:i, s:s, s:i, s:s, s:O}]", "v", META_RECORD_VERSION,
-					 "type", "broker", "id", id, "incarnation", incarnation,
-					 "endpoints", endpoints), e);
+	rc = require_active(b, e);
+	if (!rc && (recs = registration(b, id, incarnation, endpoints)))
+		rc = change(b, recs, e);
 	pthread_mutex_unlock(&ctl);
 	return rc;
 }
 
-int controller_start(struct broker *b, struct meta_state *replayed, struct err *e)
+static const char *const state_names[] = {
+	[META_BROKER_FENCED] = "fenced",
+	[META_BROKER_ALIVE] = "alive",
+	[META_BROKER_SHUTTING_DOWN] = "shutting_down",
+};
+
+/* 1 when the broker's incarnation has state already, 0 when it must
+ * change, or an error for an incarnation that is not the registered one. */
+static int broker_state_now(struct broker *b, int32_t id, const char *incarnation,
+			    enum meta_broker_state state, struct err *e)
 {
-	struct publish_plan pl;
+	struct meta_broker *mb;
 	int rc;
 
-	pthread_mutex_lock(&ctl);
-	rc = publish_prepare_state(b, replayed, &pl, e);
-	if (!rc)
-		publish_commit(b, &pl);
-	pthread_mutex_unlock(&ctl);
+	pthread_mutex_lock(&b->image.lock);
+	mb = meta_find_broker(&b->image.state, id);
+	if (!mb)
+		rc = err_set(e, SLOG_ESTALE_BROKER_EPOCH, "broker %d is not registered", id);
+	else if (strcmp(mb->incarnation, incarnation) != 0)
+		rc = err_set(e, SLOG_ESTALE_BROKER_EPOCH,
+			     "broker %d is registered with incarnation %s, not %s", id,
+			     mb->incarnation, incarnation);
+	else
+		rc = mb->state == state;
+	pthread_mutex_unlock(&b->image.lock);
 	return rc;
+}
+
+int controller_set_broker_state(struct broker *b, int32_t id, const char *incarnation,
+				enum meta_broker_state state, struct err *e)
+{
+	int rc;
+
+	if ((unsigned)state >= sizeof(state_names) / sizeof(state_names[0]))
+		return err_set(e, SLOG_EINVALID_REQUEST, "broker state %d is unknown", (int)state);
+	pthread_mutex_lock(&ctl);
+	rc = require_active(b, e);
+	if (!rc)
+		rc = broker_state_now(b, id, incarnation, state, e);
+	if (rc == 0)
+		rc = change(b, json_pack("[{s:i, s:s, s:i, s:s, s:s}]", "v", META_RECORD_VERSION,
+					 "type", "broker_state", "id", id, "incarnation",
+					 incarnation, "state", state_names[state]), e);
+	pthread_mutex_unlock(&ctl);
+	return rc < 0 ? rc : 0;
+}
+
+int controller_active(struct broker *b, int32_t *controller_id)
+{
+	struct quorum_view v;
+
+	if (controller_id)
+		*controller_id = 0;
+	if (!b->quorum)
+		return 0;
+	quorum_view(b->quorum, &v);
+	if (controller_id)
+		*controller_id = v.leader_id;
+	return v.role == QUORUM_LEADER && v.ready && !v.failed;
 }

@@ -1,19 +1,23 @@
 /*
  * controller.h: changes to the cluster's metadata.
  *
- * Every change follows the same path, on one broker as in a cluster:
- * validate the request against the committed state, propose its records
- * to the metadata log (meta_log_propose), await their commit with a
- * deadline holding no lock that readers need (meta_log_await), and let
- * the publisher (publish.h) apply them to the state and bring this
- * broker's replicas in line.  For a new topic or more partitions the
- * publisher opens the logs before the proposal, so a failure to create
- * them leaves no record behind; for a deletion the record comes first,
- * so a crash before the files are gone leaves orphans that the next
- * start removes.
+ * The controller runs on the active controller only: the metadata
+ * quorum's leader, once everything before its term is applied
+ * (controller_active; elsewhere every change is SLOG_ENOT_CONTROLLER,
+ * naming the controller this node knows).  Every change follows the same
+ * path, on one node as in a cluster: validate the request against the
+ * image's committed state (under the image's lock), propose its records
+ * as one entry (quorum_propose_wait, bounded by
+ * controller.quorum.request.timeout.ms), and once it is committed and
+ * applied to the image, wait for this broker's publisher
+ * (meta_publisher.h) to open or remove the logs it places here, so that
+ * the answer comes when the change is served.  A log that cannot be
+ * created does not undo the committed record: the publisher retries it,
+ * and the request times out naming why.  New replicas go to the
+ * available brokers (cluster/placement.h).
  *
- * The functions serialize among themselves; none holds meta_lock but
- * the publisher, for the swap.
+ * The functions serialize among themselves and hold no lock that a
+ * request needs while they wait.
  */
 #ifndef SLOG_CONTROLLER_H
 #define SLOG_CONTROLLER_H
@@ -68,7 +72,9 @@ int controller_bootstrap(struct broker *b, const char *cluster_id, struct err *e
  * Register a broker: a broker record with its id, incarnation (new at
  * each start of its process) and endpoints (borrowed: an array of
  * {"name","host","port"}).  It starts fenced.  The same incarnation
- * registered again is a success that writes nothing.
+ * registered again is a success that writes nothing.  The first
+ * registration of a new cluster (no cluster record yet) carries that
+ * record too, with this node's cluster id.
  */
 int controller_register_broker(struct broker *b, int32_t id, const char *incarnation,
 			       json_t *endpoints, struct err *e);
@@ -84,9 +90,5 @@ int controller_set_broker_state(struct broker *b, int32_t id, const char *incarn
  * NULL) receives the controller's id as this node knows it (0: none).
  */
 int controller_active(struct broker *b, int32_t *controller_id);
-
-/* Publish the state the metadata log's replay built (taken over) to an
- * empty broker: open the replicas it places here (start-up). */
-int controller_start(struct broker *b, struct meta_state *replayed, struct err *e);
 
 #endif

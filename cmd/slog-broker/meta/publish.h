@@ -1,8 +1,8 @@
 /*
  * publish.h: committed metadata records, applied on this broker.
  *
- * Every broker runs a publisher: it applies what the metadata log
- * committed to the broker's metadata state and brings the local replicas
+ * Every broker runs a publisher (meta_publisher.h): it applies what the
+ * metadata quorum committed to the broker's metadata state and brings the local replicas
  * in line with it: it opens the logs of the partitions the new state
  * places on this node (a new topic, more partitions), closes and deletes
  * those of a removed topic, and hands changed configs to the logs.  It
@@ -14,13 +14,13 @@
  * meta_lock: publish_prepare() applies the records to a copy of the state
  * and opens the new logs (without meta_lock); publish_commit() takes
  * meta_lock for writing only to swap in the new state and registry
- * entries, then deletes what was removed.  publish_abort() undoes a
- * prepared plan whose records did not commit, removing the logs it
- * opened: the proposing controller prepares before it proposes, so that
- * a disk that refuses a new log leaves no record behind.
+ * entries, then deletes what was removed.  publish_abort() drops a
+ * prepared plan, removing the logs it opened; a plan that cannot open
+ * every log it needs is dropped so, and the broker's state is as before
+ * (meta_publisher.h tries the same records again).
  *
- * One publisher at a time (the controller's lock serializes them): a
- * plan is made against the state it will replace.
+ * One publisher at a time (the meta_publisher thread): a plan is made
+ * against the state it will replace.
  */
 #ifndef SLOG_PUBLISH_H
 #define SLOG_PUBLISH_H

@@ -125,6 +125,15 @@ static int write_meta_properties(struct log_dir *ld, int32_t node_id, const char
 	return rc;
 }
 
+int log_dirs_set_cluster_id(struct log_dirs *d, int32_t node_id, const char *cluster_id,
+			    struct err *e)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (write_meta_properties(&d->v[i], node_id, cluster_id, e))
+			return err_wrap(e, "recording cluster %s", cluster_id);
+	return 0;
+}
+
 static int read_checkpoints(struct log_dir *ld, struct err *e)
 {
 	char path[4200];

@@ -57,6 +57,11 @@ struct log_dirs {
 int log_dirs_open(struct log_dirs *d, const char *csv, int32_t node_id, const char *new_id,
 		  char cluster_id[24], struct err *e);
 
+/* Write cluster_id into every dir's meta.properties: a node that joins
+ * a cluster takes the cluster's id in place of the one it made. */
+int log_dirs_set_cluster_id(struct log_dirs *d, int32_t node_id, const char *cluster_id,
+			    struct err *e);
+
 /* Where <topic>-<partition> lives, or -1. */
 int log_dirs_find(const struct log_dirs *d, const char *topic, int32_t partition);
 

@@ -1,0 +1,298 @@
+/*
+ * broker_heartbeat.c: the heartbeat thread.  See broker_heartbeat.h.
+ *
+ * The thread keeps one controller URL while it answers; a failure or a
+ * NOT_CONTROLLER without a better address moves it to the next
+ * candidate (cluster_peers.h), round robin, so that a broker whose
+ * controller died finds the new one within a few heartbeats.  A failure
+ * is logged when it starts and when it ends, not at every heartbeat.
+ */
+#include "cluster/broker_heartbeat.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "broker.h"
+#include "clock.h"
+#include "cluster/cluster_peers.h"
+#include "cluster/peer_client.h"
+#include "log.h"
+#include "meta/meta_publisher.h"
+#include "xalloc.h"
+
+#define STARTING_INTERVAL_MS 100 /* until alive */
+#define SHUTDOWN_WAIT_MS 2000
+#define MAX_REDIRECTS 3
+#define PUBLISH_WAIT_MS 200
+
+struct broker_heartbeat {
+	struct broker *b;
+	struct peer_client *pc;
+	void (*on_ready)(void *arg);
+	void *arg;
+	int64_t interval_ms, timeout_ms;
+	char controller[PEER_URL_MAX]; /* the thread's: where it last succeeded */
+	size_t next;                   /* the thread's: the candidate to try next */
+	int failing, ready;            /* the thread's */
+	pthread_mutex_t lock;          /* guards the fields below */
+	pthread_cond_t cond;
+	int nudged, want_shutdown, stop;
+	enum meta_broker_state state;  /* as the controller last answered */
+	int32_t known_id;              /* the controller that answered */
+	char known_url[PEER_URL_MAX];
+	pthread_t thread;
+};
+
+int broker_heartbeat_alive(struct broker *b)
+{
+	const struct meta_broker *mb;
+	int alive;
+
+	pthread_mutex_lock(&b->image.lock);
+	mb = meta_find_broker(&b->image.state, b->node_id);
+	alive = mb && mb->state == META_BROKER_ALIVE &&
+		strcmp(mb->incarnation, b->incarnation) == 0;
+	pthread_mutex_unlock(&b->image.lock);
+	return alive;
+}
+
+/*
+ * The metadata offset this broker serves: what its publisher has applied
+ * (Kafka's broker reports the offset its metadata publishers reached),
+ * given a moment to catch up with the image, which was just nudged.
+ */
+static int64_t served_offset(struct broker *b)
+{
+	int64_t image = atomic_load(&b->image.offset);
+
+	if (!b->publisher)
+		return image;
+	meta_publisher_await(b->publisher, image, clock_mono_ms() + PUBLISH_WAIT_MS, NULL);
+	return meta_publisher_offset(b->publisher);
+}
+
+static json_t *heartbeat_body(struct broker_heartbeat *hb, int want_shutdown)
+{
+	struct broker *b = hb->b;
+
+	return json_pack("{s:i, s:s, s:[{s:s, s:s, s:i}], s:I, s:b}", "id", b->node_id,
+			 "incarnation", b->incarnation, "endpoints", "name", "http", "host", b->host,
+			 "port", b->port, "meta_offset", (json_int_t)served_offset(b),
+			 "want_shutdown", want_shutdown);
+}
+
+/* The controller's URL in an answer's (or an error's) "controller". */
+static int answer_controller(json_t *obj, char *url, size_t size)
+{
+	const char *u = json_string_value(json_object_get(json_object_get(obj, "controller"), "url"));
+
+	if (!u || strncmp(u, "http://", 7) != 0 || strlen(u) >= size)
+		return -1;
+	snprintf(url, size, "%s", u);
+	return 0;
+}
+
+/* Where to send: the controller that answered last, else the next
+ * candidate. */
+static void pick_target(struct broker_heartbeat *hb, char *url, size_t size)
+{
+	struct peer_list l;
+
+	if (hb->controller[0]) {
+		snprintf(url, size, "%s", hb->controller);
+		return;
+	}
+	cluster_peers_controllers(hb->b, &l);
+	if (l.n == 0) {
+		cluster_self_url(hb->b, url, size);
+		return;
+	}
+	snprintf(url, size, "%s", l.url[hb->next++ % l.n]);
+}
+
+static void note_failure(struct broker_heartbeat *hb, const char *url, const struct err *e)
+{
+	hb->controller[0] = '\0';
+	pthread_mutex_lock(&hb->lock);
+	hb->known_id = 0;
+	pthread_mutex_unlock(&hb->lock);
+	if (!hb->failing)
+		log_warn("heartbeat to %s failed: %s (trying the other controllers)", url, e->msg);
+	hb->failing = 1;
+}
+
+static void note_success(struct broker_heartbeat *hb, const char *url, json_t *ans)
+{
+	enum meta_broker_state st;
+
+	if (hb->failing)
+		log_info("heartbeats answered again by %s", url);
+	hb->failing = 0;
+	if (answer_controller(ans, hb->controller, sizeof(hb->controller)))
+		snprintf(hb->controller, sizeof(hb->controller), "%s", url);
+	pthread_mutex_lock(&hb->lock);
+	if (!meta_broker_state_parse(json_string_value(json_object_get(ans, "state")), &st))
+		hb->state = st;
+	hb->known_id = (int32_t)json_integer_value(
+		json_object_get(json_object_get(ans, "controller"), "id"));
+	memcpy(hb->known_url, hb->controller, sizeof(hb->known_url));
+	pthread_cond_broadcast(&hb->cond);
+	pthread_mutex_unlock(&hb->lock);
+}
+
+int broker_heartbeat_controller(struct broker_heartbeat *hb, int32_t *id, char *url, size_t size)
+{
+	int rc;
+
+	pthread_mutex_lock(&hb->lock);
+	rc = hb->known_id > 0 ? 0 : -1;
+	*id = hb->known_id;
+	snprintf(url, size, "%s", hb->known_url);
+	pthread_mutex_unlock(&hb->lock);
+	return rc;
+}
+
+/* One heartbeat, following up to MAX_REDIRECTS NOT_CONTROLLER answers. */
+static void beat(struct broker_heartbeat *hb, int want_shutdown)
+{
+	json_t *body = heartbeat_body(hb, want_shutdown);
+	char url[PEER_URL_MAX];
+	struct err e;
+
+	pick_target(hb, url, sizeof(url));
+	for (int hops = 0;; hops++) {
+		json_t *ans = NULL;
+		int rc = peer_call(hb->pc, url, "POST", "/v1/cluster/heartbeat", body,
+				   clock_mono_ms() + hb->timeout_ms, &ans, &e);
+
+		if (!rc)
+			note_success(hb, url, ans);
+		else if (rc == SLOG_ENOT_CONTROLLER && hops < MAX_REDIRECTS &&
+			 !answer_controller(json_object_get(ans, "error"), hb->controller,
+					    sizeof(hb->controller)) &&
+			 strcmp(hb->controller, url) != 0) {
+			snprintf(url, sizeof(url), "%s", hb->controller);
+			json_decref(ans);
+			continue;
+		} else if (rc == SLOG_ENOT_CONTROLLER) {
+			hb->controller[0] = '\0'; /* it knows none: ask the next */
+		} else {
+			note_failure(hb, url, &e);
+		}
+		json_decref(ans);
+		break;
+	}
+	json_decref(body);
+}
+
+static void check_ready(struct broker_heartbeat *hb)
+{
+	if (hb->ready || !broker_heartbeat_alive(hb->b))
+		return;
+	hb->ready = 1;
+	log_info("registered with the controller: broker %d is alive (incarnation %s)",
+		 hb->b->node_id, hb->b->incarnation);
+	if (hb->on_ready)
+		hb->on_ready(hb->arg);
+}
+
+static void *heartbeat_main(void *arg)
+{
+	struct broker_heartbeat *hb = arg;
+
+	pthread_mutex_lock(&hb->lock);
+	while (!hb->stop) {
+		int want = hb->want_shutdown;
+		int64_t wait;
+
+		hb->nudged = 0;
+		pthread_mutex_unlock(&hb->lock);
+		beat(hb, want);
+		check_ready(hb);
+		wait = hb->ready && !want ? hb->interval_ms : STARTING_INTERVAL_MS;
+		if (wait > hb->interval_ms)
+			wait = hb->interval_ms;
+		pthread_mutex_lock(&hb->lock);
+		if (!hb->nudged && !hb->stop)
+			clock_cond_wait_until(&hb->cond, &hb->lock, clock_mono_ms() + wait);
+	}
+	pthread_mutex_unlock(&hb->lock);
+	return NULL;
+}
+
+struct broker_heartbeat *broker_heartbeat_start(struct broker *b, void (*on_ready)(void *arg),
+						void *arg)
+{
+	struct broker_heartbeat *hb = xcalloc(1, sizeof(*hb));
+	int64_t session = conf_get_num(&b->conf, "broker.session.timeout.ms");
+
+	hb->b = b;
+	hb->on_ready = on_ready;
+	hb->arg = arg;
+	hb->interval_ms = conf_get_num(&b->conf, "broker.heartbeat.interval.ms");
+	/* A heartbeat that takes half the session is as good as lost. */
+	hb->timeout_ms = session / 2 > hb->interval_ms ? session / 2 : hb->interval_ms;
+	hb->state = META_BROKER_FENCED;
+	hb->pc = peer_client_new();
+	pthread_mutex_init(&hb->lock, NULL);
+	clock_cond_init(&hb->cond);
+	pthread_create(&hb->thread, NULL, heartbeat_main, hb);
+	return hb;
+}
+
+void broker_heartbeat_nudge(struct broker_heartbeat *hb)
+{
+	if (!hb)
+		return;
+	pthread_mutex_lock(&hb->lock);
+	hb->nudged = 1;
+	pthread_cond_broadcast(&hb->cond);
+	pthread_mutex_unlock(&hb->lock);
+}
+
+/* Ask to shut down; wait until the controller says so, or a while. */
+static void controlled_shutdown(struct broker_heartbeat *hb)
+{
+	int64_t deadline = clock_mono_ms() + SHUTDOWN_WAIT_MS;
+
+	pthread_mutex_lock(&hb->lock);
+	if (hb->state != META_BROKER_ALIVE || hb->stop) {
+		pthread_mutex_unlock(&hb->lock);
+		return; /* fenced already: it leads nothing */
+	}
+	hb->want_shutdown = 1;
+	hb->nudged = 1;
+	pthread_cond_broadcast(&hb->cond);
+	while (hb->state != META_BROKER_SHUTTING_DOWN && clock_mono_ms() < deadline)
+		clock_cond_wait_until(&hb->cond, &hb->lock, deadline);
+	pthread_mutex_unlock(&hb->lock);
+}
+
+void broker_heartbeat_stop(struct broker_heartbeat *hb)
+{
+	if (!hb)
+		return;
+	controlled_shutdown(hb);
+	pthread_mutex_lock(&hb->lock);
+	if (hb->stop) {
+		pthread_mutex_unlock(&hb->lock);
+		return;
+	}
+	hb->stop = 1;
+	pthread_cond_broadcast(&hb->cond);
+	pthread_mutex_unlock(&hb->lock);
+	peer_client_stop(hb->pc);
+	pthread_join(hb->thread, NULL);
+}
+
+void broker_heartbeat_free(struct broker_heartbeat *hb)
+{
+	if (!hb)
+		return;
+	broker_heartbeat_stop(hb);
+	peer_client_free(hb->pc);
+	pthread_mutex_destroy(&hb->lock);
+	pthread_cond_destroy(&hb->cond);
+	free(hb);
+}
