@@ -7,8 +7,9 @@
 #   make asan         unit tests and bats suite on an ASan+UBSan build
 #   make bench        benchmarks under bench/, each prints a table
 #   make fuzz         short libFuzzer runs of every target in tests/fuzz/
-#   make install      PREFIX=/usr/local SYSCONFDIR=/etc DESTDIR=: programs, man
-#                     pages, completions, the systemd unit, the example config
+#   make install      PREFIX=/usr/local SYSCONFDIR=/etc DESTDIR=: programs,
+#                     slog-cluster, man pages, completions, the systemd units
+#                     (slog-broker and slog-broker@ID), the example config
 #   make run          a broker in the foreground on the embedded defaults
 #
 # Variant builds live side by side: O=build (default, binaries in bin/) and
@@ -241,6 +242,7 @@ install: $(BINS)
 	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
 	    $(DESTDIR)$(PREFIX)/share/zsh/site-functions
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 share/cluster/slog-cluster $(DESTDIR)$(PREFIX)/bin/slog-cluster
 	for f in man/*.[157]; do \
 	    [ -e "$$f" ] || continue; \
 	    s=$${f##*.}; install -m 644 "$$f" $(DESTDIR)$(PREFIX)/share/man/man$$s/; \
@@ -256,7 +258,9 @@ install: $(BINS)
 	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/share/slog $(DESTDIR)$(SYSCONFDIR)/slog
 	sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 	    share/systemd/slog-broker.service.in >$(DESTDIR)$(UNITDIR)/slog-broker.service
-	chmod 644 $(DESTDIR)$(UNITDIR)/slog-broker.service
+	sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    share/systemd/slog-broker@.service.in >$(DESTDIR)$(UNITDIR)/slog-broker@.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/slog-broker.service $(DESTDIR)$(UNITDIR)/slog-broker@.service
 	install -m 644 share/slog-broker.conf $(DESTDIR)$(PREFIX)/share/slog/slog-broker.conf
 	@# The operator's config is theirs: only a missing one is installed.
 	[ -e $(DESTDIR)$(SYSCONFDIR)/slog/slog-broker.conf ] || \
@@ -264,7 +268,8 @@ install: $(BINS)
 
 # Leaves $(SYSCONFDIR)/slog/slog-broker.conf, which the operator may have changed.
 uninstall:
-	rm -f $(PROGRAMS:%=$(DESTDIR)$(PREFIX)/bin/%) $(DESTDIR)$(UNITDIR)/slog-broker.service \
+	rm -f $(PROGRAMS:%=$(DESTDIR)$(PREFIX)/bin/%) $(DESTDIR)$(PREFIX)/bin/slog-cluster \
+	    $(DESTDIR)$(UNITDIR)/slog-broker.service $(DESTDIR)$(UNITDIR)/slog-broker@.service \
 	    $(DESTDIR)$(PREFIX)/share/slog/slog-broker.conf
 
 clean:

@@ -1,0 +1,47 @@
+#!/usr/bin/env bats
+# The systemd template unit of a cluster node, slog-broker@ID.service, as
+# `make install` puts it: one instance per node id, each reading its own
+# config, checked by systemd-analyze verify (which needs no running systemd).
+
+load helpers
+
+# install_under PREFIX: make install with every path under the test's
+# directory, so that the installed units name programs and pages that exist.
+install_under() {
+	prefix=$BATS_TEST_TMPDIR/root/usr
+	etc=$BATS_TEST_TMPDIR/root/etc
+	run make -C "$SLOG_ROOT" -s install PREFIX="$prefix" SYSCONFDIR="$etc"
+	assert_success
+	unit=$prefix/lib/systemd/system/slog-broker@.service
+	[ -f "$unit" ]
+}
+
+@test "make install puts the slog-broker@ template unit and slog-cluster beside the broker" {
+	install_under
+	[ -x "$prefix/bin/slog-cluster" ]
+	[ -f "$prefix/share/man/man1/slog-cluster.1" ]
+	# Nothing is left with a placeholder.
+	run grep -cE '@[A-Z]+@' "$unit"
+	[ "$output" = 0 ]
+}
+
+@test "each slog-broker@ instance reads the config named by its node id" {
+	install_under
+	grep -qx "ExecStart=$prefix/bin/slog-broker -c $etc/slog/broker-%i.conf" "$unit"
+	# Ready means registered: the broker's READY=1, not the fork.
+	grep -qx 'Type=notify' "$unit"
+	grep -qx 'Restart=on-failure' "$unit"
+	# The same user and data directory as slog-broker.service.
+	grep -qx 'DynamicUser=yes' "$unit"
+	grep -qx 'StateDirectory=slog' "$unit"
+	grep -qx 'Conflicts=slog-broker.service' "$unit"
+}
+
+@test "the installed slog-broker@ template passes systemd-analyze verify, man pages included" {
+	command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed (share/install-deps installs it)"
+	install_under
+	# verify instantiates a template itself; it runs man for Documentation=.
+	MANPATH=$prefix/share/man run systemd-analyze verify "$unit"
+	assert_success
+	refute_output --partial 'slog-broker@'
+}
