@@ -19,7 +19,8 @@ serves until killed.
                   the controller
   --metadata-leader URL,...
                   the Nth metadata answer names the Nth URL (the last one
-                  from then on) as every partition's "leader_url"
+                  from then on) as every partition's "leader_url"; by
+                  default every answer names the stub itself
   --silent        a broker that takes no connection: it listens, never
                   accepts, and its queue is full, so that a connection to
                   it waits until the client gives up (a host that is down)
@@ -75,8 +76,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def metadata(self, body):
         status, data, headers = self.forward(body)
-        urls = self.opts.metadata_leader
-        if urls and status == 200:
+        # The stub stands in for the leader of every partition unless told
+        # otherwise: the real broker names itself, and a client would
+        # then go around the stub.
+        me = "http://127.0.0.1:%d" % self.server.server_address[1]
+        urls = self.opts.metadata_leader or [me]
+        if status == 200:
             url = urls[min(Handler.metadata_answers, len(urls) - 1)]
             meta = json.loads(data)
             for t in meta.get("topics", []):
