@@ -66,6 +66,7 @@ struct quorum {
 	int64_t transfer_deadline; /* closing: hand-over given up after it */
 	int closing_loop;        /* the loop began closing raft */
 	int failed;              /* stopped by a disk error or an unreadable entry */
+	int running;             /* raft_start() returned: snapshots now come from the leader */
 	pthread_t thread;
 	int32_t id;
 	char addr[QUORUM_ADDR_MAX];
@@ -113,8 +114,13 @@ static int guard_snapshot(void *arg, void **data, size_t *len)
 static int guard_restore(void *arg, const void *data, size_t len)
 {
 	struct quorum *q = arg;
+	int rc = q->user.restore(q->user.arg, data, len);
 
-	return q->user.restore(q->user.arg, data, len);
+	/* Loading its own snapshot at start is routine; one sent by the
+	 * leader means this node was too far behind for the log. */
+	if (!rc && q->running)
+		log_info("metadata quorum: installed a snapshot from the leader (%zu bytes)", len);
+	return rc;
 }
 
 /* ---- configuration ---------------------------------------------------- */
@@ -648,6 +654,7 @@ static void *loop_main(void *arg)
 	sigaddset(&pipe, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &pipe, NULL);
 	rc = start_raft(q, &e);
+	q->running = 1;
 
 	if (!rc)
 		publish(q);
