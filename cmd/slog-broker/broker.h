@@ -69,6 +69,7 @@ struct meta_follower;
 struct broker_heartbeat;
 struct broker_lifecycle;
 struct forwarder;
+struct http_defer;
 
 #define BROKER_ROLE_BROKER BROKER_CONFIG_ROLE_BROKER
 #define BROKER_ROLE_CONTROLLER BROKER_CONFIG_ROLE_CONTROLLER
@@ -129,6 +130,7 @@ struct broker {
 	struct broker_lifecycle *lifecycle; /* the controller's view of brokers */
 	struct fetch_wait_list meta_waiters; /* polls of GET /v1/meta/records */
 	struct forwarder *forward;          /* admin requests to the controller */
+	struct http_defer *defer;           /* admin requests waiting for the quorum */
 
 	pthread_rwlock_t meta_lock;
 	struct meta_state meta;  /* the published state: what the registry holds */

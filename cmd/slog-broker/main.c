@@ -23,6 +23,7 @@
 #include "groups/group_coordinator.h"
 #include "groups/offsets_store.h"
 #include "http/http_conns.h"
+#include "http/http_defer.h"
 #include "http/http_server.h"
 #include "log.h"
 #include "meta/controller.h"
@@ -428,6 +429,8 @@ static void stop_waiters(struct broker *b)
 	b->waits = NULL;
 	forwarder_stop(b->forward);
 	b->forward = NULL;
+	http_defer_stop(b->defer);
+	b->defer = NULL;
 }
 
 /* The metadata and the logs, once nothing serves: 0, or 1 if a log
@@ -598,6 +601,11 @@ static int start_serving(struct broker *b, int listen_fd, struct err *e)
 		b->forward = forwarder_start(e);
 		if (!b->forward)
 			return -1;
+	}
+	if (b->roles & BROKER_ROLE_CONTROLLER) {
+		b->defer = http_defer_start();
+		if (!b->defer)
+			return err_set(e, SLOG_EIO, "cannot start the thread of metadata changes");
 	}
 	b->http = http_start(b, listen_fd, threads, e);
 	return b->http ? 0 : -1;

@@ -43,11 +43,13 @@ int api_group_offsets_get(struct request *r, char **args);
 int api_group_offsets_commit(struct request *r, char **args);
 
 /*
- * For the admin handlers (api_forward.c): 0 on the active controller,
- * where the handler goes on; elsewhere 1, the request taken: forwarded to
- * the controller, or answered 503 NOT_CONTROLLER.
+ * For the admin handlers (api_forward.c): 1 when the request is taken,
+ * 0 when the handler goes on.  On the active controller the handler self
+ * is run again on the worker that waits for the quorum (http_defer.h),
+ * where this returns 0; elsewhere the request is forwarded to the
+ * controller, or answered 503 NOT_CONTROLLER.
  */
-int api_forward_admin(struct request *r);
+int api_forward_admin(struct request *r, http_handler self);
 
 /* The active controller's id as this node knows it: its own, its
  * quorum's leader, or the one its heartbeat last reached; -1: none. */

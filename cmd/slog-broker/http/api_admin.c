@@ -355,7 +355,7 @@ int api_topics_create(struct request *r, char **args)
 	int rc, validate;
 
 	(void)args;
-	if (api_forward_admin(r))
+	if (api_forward_admin(r, api_topics_create))
 		return 1;
 	body = api_body_object(r, 1);
 	if (!body)
@@ -404,7 +404,7 @@ int api_topic_delete(struct request *r, char **args)
 {
 	struct err e;
 
-	if (api_forward_admin(r))
+	if (api_forward_admin(r, api_topic_delete))
 		return 1;
 	if (controller_delete_topic(r->b, args[0], &e))
 		return http_reply_err(r, &e);
@@ -431,7 +431,7 @@ int api_topic_configs_alter(struct request *r, char **args)
 	struct err e;
 	int rc, validate;
 
-	if (api_forward_admin(r))
+	if (api_forward_admin(r, api_topic_configs_alter))
 		return 1;
 	body = api_body_object(r, 1);
 	if (!body)
@@ -479,7 +479,7 @@ int api_partitions_add(struct request *r, char **args)
 	struct err e;
 	int rc, validate;
 
-	if (api_forward_admin(r))
+	if (api_forward_admin(r, api_partitions_add))
 		return 1;
 	body = api_body_object(r, 1);
 	if (!body)

@@ -25,6 +25,7 @@
 #include "cluster/cluster_peers.h"
 #include "cluster/forward.h"
 #include "http/api.h"
+#include "http/http_defer.h"
 #include "meta/controller.h"
 #include "xalloc.h"
 
@@ -182,15 +183,19 @@ int32_t api_controller_id(struct broker *b)
 	return id > 0 ? id : -1;
 }
 
-int api_forward_admin(struct request *r)
+int api_forward_admin(struct request *r, http_handler self)
 {
 	struct broker *b = r->b;
 	struct peer_list targets;
 	char known[PEER_URL_MAX];
 	int32_t id = 0;
 
-	if (controller_active(b, &id))
+	/* On the worker: the controller's calls say NOT_CONTROLLER if this
+	 * node stopped leading since. */
+	if (r->deferring)
 		return 0;
+	if (controller_active(b, &id))
+		return b->defer ? http_defer(b->defer, r, self) : 0;
 	find_targets(b, &id, known, &targets);
 	if (http_header(r, FORWARD_HEADER))
 		not_controller(r, id, known, ": the request was forwarded here already");

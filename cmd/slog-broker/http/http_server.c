@@ -211,6 +211,8 @@ static void request_free(struct http_server *s, struct request *r)
 {
 	if (r->free_state)
 		r->free_state(r->state);
+	if (r->kept)
+		MHD_destroy_response(r->kept);
 	for (int i = 0; i < r->nhdrs; i++) {
 		free(r->hdr_name[i]);
 		free(r->hdr_value[i]);
@@ -380,6 +382,25 @@ static int refuse_body(struct http_server *s, struct request *r)
 				(long long)r->body_limit);
 }
 
+void http_count_running(struct http_server *s, int delta)
+{
+	s->running += delta;
+}
+
+int http_send_kept(struct request *r)
+{
+	struct MHD_Response *resp = r->kept;
+	enum MHD_Result ok;
+
+	r->deferring = 0;
+	r->kept = NULL;
+	if (!resp)
+		return http_reply_error(r, SLOG_EUNKNOWN, "the request was not answered");
+	ok = MHD_queue_response(r->conn, (unsigned)r->kept_status, resp);
+	MHD_destroy_response(resp);
+	return ok == MHD_YES;
+}
+
 /* Run the handler, or a continuation, counted in s->running. */
 static int run(struct http_server *s, struct request *r, int resumed)
 {
@@ -546,6 +567,13 @@ static int queue(struct request *r, int status, struct MHD_Response *resp, const
 	for (int i = 0; i < r->nhdrs; i++)
 		MHD_add_response_header(resp, r->hdr_name[i], r->hdr_value[i]);
 	r->status = status;
+	if (r->deferring) { /* off the server's threads: kept for later */
+		if (r->kept)
+			MHD_destroy_response(r->kept);
+		r->kept = resp;
+		r->kept_status = status;
+		return 1;
+	}
 	ok = MHD_queue_response(r->conn, (unsigned)status, resp);
 	MHD_destroy_response(resp);
 	return ok == MHD_YES;

@@ -57,6 +57,11 @@ struct request {
 	/* Handler state kept across a suspension; freed with the request. */
 	void *state;
 	void (*free_state)(void *state);
+	/* An answer kept while the handler runs off the server's threads
+	 * (http_defer.h), sent by the continuation. */
+	int deferring;
+	struct MHD_Response *kept;
+	int kept_status;
 	/* Headers for the answer (http_add_header). */
 	char *hdr_name[8], *hdr_value[8];
 	int nhdrs;
@@ -133,5 +138,13 @@ void http_body_parsed(struct request *r);
 int http_suspend(struct request *r, int (*cont)(struct request *r));
 /* Resume a suspended request (any thread, any time after http_suspend). */
 void http_resume(struct request *r);
+
+/* Count a piece of a request's work running off the server's threads as
+ * a handler (+1 when it starts, -1 when done): http_close_handlers waits
+ * for it too. */
+void http_count_running(struct http_server *s, int delta);
+
+/* Send the answer a deferred handler kept (its continuation). */
+int http_send_kept(struct request *r);
 
 #endif
