@@ -27,6 +27,7 @@ struct broker_lifecycle {
 	struct broker *b;
 	const struct lc_controller *ctl;
 	int64_t session_ms;
+	int64_t quiet_ms;   /* a broker silent this long is not waited for */
 	pthread_mutex_t lock;   /* guards members, n, cap, stop */
 	pthread_cond_t cond;    /* a heartbeat, a closed connection, or stop */
 	struct lc_member *members;
@@ -375,6 +376,7 @@ struct broker_lifecycle *broker_lifecycle_start(struct broker *b,
 	lc->b = b;
 	lc->ctl = ctl;
 	lc->session_ms = conf_get_num(&b->conf, "broker.session.timeout.ms");
+	lc->quiet_ms = 2 * conf_get_num(&b->conf, "broker.heartbeat.interval.ms");
 	pthread_mutex_init(&lc->lock, NULL);
 	clock_cond_init(&lc->cond);
 	pthread_create(&lc->thread, NULL, lifecycle_main, lc);
@@ -410,8 +412,12 @@ static int32_t first_behind(struct broker_lifecycle *lc, const struct lc_reg *re
 
 		if (regs[i].state != META_BROKER_ALIVE || regs[i].id == lc->b->node_id)
 			continue;
-		if (!m || strcmp(m->incarnation, regs[i].incarnation) != 0 ||
-		    m->meta_offset < offset)
+		/* One this controller has not heard from lately is dead or
+		 * elsewhere (a controller just elected has not heard from the
+		 * one it replaced): waiting for it would only hold the answer. */
+		if (!m || clock_mono_ms() - m->last_ms > lc->quiet_ms)
+			continue;
+		if (strcmp(m->incarnation, regs[i].incarnation) != 0 || m->meta_offset < offset)
 			return regs[i].id;
 	}
 	return 0;

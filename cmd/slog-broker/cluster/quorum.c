@@ -593,7 +593,7 @@ static int init_raft(struct quorum *q, struct err *e)
 			       raft_reason(&q->raft, rv));
 	q->raft.data = q;
 	raft_set_election_timeout(&q->raft, q->election_ms);
-	raft_set_heartbeat_timeout(&q->raft, q->election_ms / 10 > 10 ? q->election_ms / 10 : 10);
+	raft_set_heartbeat_timeout(&q->raft, q->election_ms / 20 > 10 ? q->election_ms / 20 : 10);
 	raft_set_pre_vote(&q->raft, true);
 	raft_set_snapshot_threshold(&q->raft, q->snapshot_threshold);
 	raft_set_snapshot_trailing(&q->raft, q->snapshot_threshold / 4 > 16
