@@ -199,3 +199,17 @@ placement_at() {
 		assert_line --regexp "^  $p +$LEADER_OF +0 +$LEADER_OF +$LEADER_OF +0 +2 +[0-9]"
 	done
 }
+
+@test "a consumer group reads and commits through a broker that is not the controller" {
+	local b
+	find_follower
+	b=${FOLLOWER#http://}
+	run -0 slog-topics -b "$b" create events
+	wait_for 100 on_every_broker events 1
+	printf 'a\nb\nc\n' | slog-produce -b "$b" -t events
+	# __consumer_offsets does not exist yet: the controller makes it.
+	run -0 --separate-stderr slog-consume -b "$b" -g readers -t events -e --timeout-ms 30000
+	[ "${#lines[@]}" -eq 3 ]
+	# Its offsets were committed: nothing is left to read.
+	run -0 --separate-stderr slog-groups -b "$b" describe readers --max-lag 0
+}
