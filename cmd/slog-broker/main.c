@@ -178,12 +178,17 @@ static int keep_partition(void *arg, const char *topic, int32_t partition)
 	return mt && partition < mt->partitions;
 }
 
-/* A topic's partition count for the group coordinator (meta_lock held). */
+/*
+ * A topic's partition count for the group coordinator (meta_lock held),
+ * from the published metadata: the registry holds only the partitions
+ * placed on this node, and a group reads partitions led anywhere.
+ */
 static int32_t topic_partitions(void *arg, const char *topic)
 {
-	struct topic *t = broker_topic(arg, topic);
+	struct broker *b = arg;
+	struct meta_topic *mt = meta_find(&b->meta, topic);
 
-	return t ? t->npart : 0;
+	return mt ? mt->partitions : 0;
 }
 
 static struct group_coordinator *start_groups(struct broker *b)

@@ -532,7 +532,9 @@ static int parse_commit(struct request *r, json_t *item, struct gc_offset *o, in
 	const char *topic = json_string_value(json_object_get(item, "topic"));
 	json_t *pn = json_object_get(item, "partition"), *off = json_object_get(item, "offset");
 	json_t *md = json_object_get(item, "metadata");
-	struct topic *t = topic ? broker_topic(r->b, topic) : NULL;
+	/* The published metadata, not the registry: a group commits offsets
+	 * of partitions led on any broker, not only those placed here. */
+	struct meta_topic *t = topic ? meta_find(&r->b->meta, topic) : NULL;
 	struct err e;
 
 	if (!topic || !json_is_integer(pn) || !json_is_integer(off) || json_integer_value(off) < 0 ||
@@ -542,7 +544,7 @@ static int parse_commit(struct request *r, json_t *item, struct gc_offset *o, in
 			"and an optional \"metadata\" string");
 		return refused(r, &e);
 	}
-	if (!t || json_integer_value(pn) < 0 || json_integer_value(pn) >= t->npart) {
+	if (!t || json_integer_value(pn) < 0 || json_integer_value(pn) >= t->partitions) {
 		err_set(&e, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "%s-%lld does not exist", topic,
 			(long long)json_integer_value(pn));
 		return refused(r, &e);
