@@ -16,22 +16,13 @@
 int cluster_peer_url(const struct meta_state *s, int32_t id, char *out, size_t size)
 {
 	const struct meta_broker *mb = meta_find_broker(s, id);
-	size_t i;
-	json_t *ep;
+	const char *host;
+	int port;
 
-	if (!mb)
+	if (!mb || meta_broker_http(mb, &host, &port))
 		return -1;
-	json_array_foreach(mb->endpoints, i, ep) {
-		const char *name = json_string_value(json_object_get(ep, "name"));
-		const char *host = json_string_value(json_object_get(ep, "host"));
-		json_int_t port = json_integer_value(json_object_get(ep, "port"));
-
-		if (name && strcmp(name, "http") == 0 && host && port > 0 && port < 65536) {
-			http_base_url(out, size, host, (long)port);
-			return 0;
-		}
-	}
-	return -1;
+	http_base_url(out, size, host, port);
+	return 0;
 }
 
 int cluster_peer_url_of(struct broker *b, int32_t id, char *out, size_t size)

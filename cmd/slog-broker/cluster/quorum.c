@@ -31,6 +31,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "storage/fileio.h"
 #include "xalloc.h"
 
 #if !defined(RAFT_VERSION_NUMBER) || RAFT_VERSION_NUMBER < 2201
@@ -675,13 +676,6 @@ static void *loop_main(void *arg)
 	return NULL;
 }
 
-static int make_dir(const char *dir, struct err *e)
-{
-	if (mkdir(dir, 0755) && errno != EEXIST)
-		return err_set(e, SLOG_EIO, "metadata quorum: mkdir %s: %s", dir, strerror(errno));
-	return 0;
-}
-
 static int setup(struct quorum *q, const struct quorum_config *cfg, struct err *e)
 {
 	const struct quorum_voter *self = NULL;
@@ -708,7 +702,9 @@ static int setup(struct quorum *q, const struct quorum_config *cfg, struct err *
 	q->snapshot_threshold = cfg->snapshot_threshold ? cfg->snapshot_threshold : 4096;
 	q->on_change = cfg->on_change;
 	q->change_arg = cfg->change_arg;
-	return make_dir(q->dir, e);
+	if (fio_mkdir_p(q->dir, e))
+		return err_wrap(e, "metadata quorum");
+	return 0;
 }
 
 int quorum_start(const struct quorum_config *cfg, struct quorum **out, struct err *e)

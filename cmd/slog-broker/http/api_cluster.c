@@ -210,16 +210,17 @@ static json_t *brokers_json(struct broker *b)
 	pthread_mutex_lock(&b->image.lock);
 	for (size_t i = 0; i < b->image.state.nbrokers; i++) {
 		const struct meta_broker *mb = &b->image.state.brokers[i];
-		json_t *ep = json_array_get(mb->endpoints, 0);
-		char url[PEER_URL_MAX];
+		const char *host = NULL;
+		int port = 0;
+		char url[PEER_URL_MAX] = "";
 
-		if (cluster_peer_url(&b->image.state, mb->id, url, sizeof(url)))
-			url[0] = '\0';
+		if (meta_broker_http(mb, &host, &port) == 0)
+			http_base_url(url, sizeof(url), host, port);
 		json_array_append_new(
-			list, json_pack("{s:i, s:s, s:s?, s:O?, s:O?, s:s}", "id", mb->id, "state",
-					meta_broker_state_name(mb->state), "url", url[0] ? url : NULL, "host",
-					json_object_get(ep, "host"), "port",
-					json_object_get(ep, "port"), "incarnation", mb->incarnation));
+			list, json_pack("{s:i, s:s, s:s?, s:s?, s:o?, s:s}", "id", mb->id, "state",
+					meta_broker_state_name(mb->state), "url", url[0] ? url : NULL,
+					"host", host, "port", port ? json_integer(port) : NULL,
+					"incarnation", mb->incarnation));
 	}
 	pthread_mutex_unlock(&b->image.lock);
 	return list;

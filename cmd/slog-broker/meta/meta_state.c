@@ -164,6 +164,24 @@ struct meta_broker *meta_find_broker(const struct meta_state *s, int32_t id)
 	return found ? &s->brokers[i] : NULL;
 }
 
+int meta_broker_http(const struct meta_broker *mb, const char **host, int *port)
+{
+	json_t *ep;
+	size_t i;
+
+	json_array_foreach(mb->endpoints, i, ep) {
+		const char *name = json_string_value(json_object_get(ep, "name"));
+		json_int_t n = json_integer_value(json_object_get(ep, "port"));
+
+		if (!name || strcmp(name, "http") != 0 || n <= 0 || n > 65535)
+			continue;
+		*host = json_string_value(json_object_get(ep, "host"));
+		*port = (int)n;
+		return *host ? 0 : -1;
+	}
+	return -1;
+}
+
 int meta_partition_on(const struct meta_partition *p, int32_t node)
 {
 	for (int32_t i = 0; i < p->nreplicas; i++)

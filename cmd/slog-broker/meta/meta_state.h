@@ -141,6 +141,10 @@ int meta_broker_state_parse(const char *name, enum meta_broker_state *state);
 struct meta_topic *meta_find(const struct meta_state *s, const char *name);
 struct meta_broker *meta_find_broker(const struct meta_state *s, int32_t id);
 
+/* The host and port of a registered broker's "http" endpoint (host
+ * borrowed from mb): 0, or -1 when it has none. */
+int meta_broker_http(const struct meta_broker *mb, const char **host, int *port);
+
 /* Whether node holds a replica of p. */
 int meta_partition_on(const struct meta_partition *p, int32_t node);
 

@@ -299,31 +299,12 @@ int32_t partition_leader(struct broker *b, const struct partition *p)
 	return mt->parts[p->id].leader;
 }
 
-/* The host and port of a registration's "http" endpoint: 0 or -1. */
-static int http_endpoint(const struct meta_broker *mb, const char **host, int *port)
-{
-	json_t *ep;
-	size_t i;
-
-	json_array_foreach(mb->endpoints, i, ep) {
-		const char *name = json_string_value(json_object_get(ep, "name"));
-		json_int_t n = json_integer_value(json_object_get(ep, "port"));
-
-		if (!name || strcmp(name, "http") != 0 || n <= 0 || n > 65535)
-			continue;
-		*host = json_string_value(json_object_get(ep, "host"));
-		*port = (int)n;
-		return *host ? 0 : -1;
-	}
-	return -1;
-}
-
 int broker_endpoint(struct broker *b, int32_t node, const char **host, int *port)
 {
 	const struct meta_broker *mb = meta_find_broker(&b->meta, node);
 
 	if (mb)
-		return http_endpoint(mb, host, port);
+		return meta_broker_http(mb, host, port);
 	if (node != b->node_id)
 		return -1;
 	*host = b->host;
