@@ -154,18 +154,20 @@ int broker_heartbeat_controller(struct broker_heartbeat *hb, int32_t *id, char *
 }
 
 /* One heartbeat, following up to MAX_REDIRECTS NOT_CONTROLLER answers. */
-static void beat(struct broker_heartbeat *hb, int want_shutdown)
+/* One heartbeat, following redirects: 0 once a controller took it. */
+static int beat(struct broker_heartbeat *hb, int want_shutdown)
 {
 	json_t *body = heartbeat_body(hb, want_shutdown);
 	char url[PEER_URL_MAX];
 	struct err e;
+	int rc;
 
 	pick_target(hb, url, sizeof(url));
 	for (int hops = 0;; hops++) {
 		json_t *ans = NULL;
-		int rc = peer_call(hb->pc, url, "POST", "/v1/cluster/heartbeat", body,
-				   clock_mono_ms() + hb->timeout_ms, &ans, &e);
 
+		rc = peer_call(hb->pc, url, "POST", "/v1/cluster/heartbeat", body,
+			       clock_mono_ms() + hb->timeout_ms, &ans, &e);
 		if (!rc)
 			note_success(hb, url, ans);
 		else if (rc == SLOG_ENOT_CONTROLLER && hops < MAX_REDIRECTS &&
@@ -184,6 +186,7 @@ static void beat(struct broker_heartbeat *hb, int want_shutdown)
 		break;
 	}
 	json_decref(body);
+	return rc;
 }
 
 static void check_ready(struct broker_heartbeat *hb)
@@ -203,14 +206,17 @@ static void *heartbeat_main(void *arg)
 
 	pthread_mutex_lock(&hb->lock);
 	while (!hb->stop) {
-		int want = hb->want_shutdown;
+		int want = hb->want_shutdown, taken;
 		int64_t wait;
 
 		hb->nudged = 0;
 		pthread_mutex_unlock(&hb->lock);
-		beat(hb, want);
+		/* Until a controller takes them (at start, or while a new one
+		 * is elected), heartbeats come often: the controller waits for
+		 * the brokers it has not heard from since its election. */
+		taken = beat(hb, want) == 0;
 		check_ready(hb);
-		wait = hb->ready && !want ? hb->interval_ms : STARTING_INTERVAL_MS;
+		wait = hb->ready && !want && taken ? hb->interval_ms : STARTING_INTERVAL_MS;
 		if (wait > hb->interval_ms)
 			wait = hb->interval_ms;
 		pthread_mutex_lock(&hb->lock);

@@ -28,6 +28,8 @@ struct broker_lifecycle {
 	const struct lc_controller *ctl;
 	int64_t session_ms;
 	int64_t quiet_ms;   /* a broker silent this long is not waited for */
+	int64_t hb_ms;      /* broker.heartbeat.interval.ms */
+	int64_t active_since; /* when this node became the controller; 0: it is not */
 	pthread_mutex_t lock;   /* guards members, n, cap, stop */
 	pthread_cond_t cond;    /* a heartbeat, a closed connection, or stop */
 	struct lc_member *members;
@@ -360,6 +362,7 @@ static void *lifecycle_main(void *arg)
 				lc->ctl->duties(lc->b, clock_mono_ms() - active_since);
 		}
 		pthread_mutex_lock(&lc->lock);
+		lc->active_since = active_since;
 		if (rc <= 0 && !lc->stop)
 			clock_cond_wait_until(&lc->cond, &lc->lock,
 					      clock_mono_ms() + (rc < 0 ? RETRY_MS : TICK_MS));
@@ -376,7 +379,8 @@ struct broker_lifecycle *broker_lifecycle_start(struct broker *b,
 	lc->b = b;
 	lc->ctl = ctl;
 	lc->session_ms = conf_get_num(&b->conf, "broker.session.timeout.ms");
-	lc->quiet_ms = 2 * conf_get_num(&b->conf, "broker.heartbeat.interval.ms");
+	lc->hb_ms = conf_get_num(&b->conf, "broker.heartbeat.interval.ms");
+	lc->quiet_ms = 2 * lc->hb_ms;
 	pthread_mutex_init(&lc->lock, NULL);
 	clock_cond_init(&lc->cond);
 	pthread_create(&lc->thread, NULL, lifecycle_main, lc);
@@ -407,17 +411,22 @@ void broker_lifecycle_stop(struct broker_lifecycle *lc)
 static int32_t first_behind(struct broker_lifecycle *lc, const struct lc_reg *regs, size_t n,
 			    int64_t offset)
 {
+	int64_t now = clock_mono_ms();
+
 	for (size_t i = 0; i < n; i++) {
 		const struct lc_member *m = member_find(lc, regs[i].id);
+		int heard = m && lc->active_since && m->last_ms >= lc->active_since;
 
 		if (regs[i].state != META_BROKER_ALIVE || regs[i].id == lc->b->node_id)
 			continue;
-		/* One this controller has not heard from lately is dead or
-		 * elsewhere (a controller just elected has not heard from the
-		 * one it replaced): waiting for it would only hold the answer. */
-		if (!m || clock_mono_ms() - m->last_ms > lc->quiet_ms)
+		/* Not waited for: a broker silent lately (dead, to be fenced),
+		 * and one not heard from since this node became the controller
+		 * once the brokers had a heartbeat's time to find it (the broker
+		 * of the controller it replaced). */
+		if (heard ? now - m->last_ms > lc->quiet_ms : now - lc->active_since > lc->hb_ms)
 			continue;
-		if (strcmp(m->incarnation, regs[i].incarnation) != 0 || m->meta_offset < offset)
+		if (!heard || strcmp(m->incarnation, regs[i].incarnation) != 0 ||
+		    m->meta_offset < offset)
 			return regs[i].id;
 	}
 	return 0;
@@ -433,8 +442,12 @@ int broker_lifecycle_await(struct broker_lifecycle *lc, int64_t offset, int64_t 
 
 		pthread_mutex_lock(&lc->lock);
 		behind = lc->stop ? 0 : first_behind(lc, regs, n, offset);
+		/* Woken by heartbeats; the windows of first_behind run out
+		 * without one, so look again at least every TICK_MS. */
 		if (behind && clock_mono_ms() < deadline_ms)
-			clock_cond_wait_until(&lc->cond, &lc->lock, deadline_ms);
+			clock_cond_wait_until(&lc->cond, &lc->lock,
+					      deadline_ms < clock_mono_ms() + TICK_MS
+						      ? deadline_ms : clock_mono_ms() + TICK_MS);
 		pthread_mutex_unlock(&lc->lock);
 		free(regs);
 		if (!behind)
