@@ -55,6 +55,8 @@
 #include "meta/meta_log.h"
 #include "meta/meta_state.h"
 #include "replica/fetch_wait.h"
+#include "replica/replica_set.h"
+#include "storage/flusher.h"
 #include "storage/log_dirs.h"
 #include "storage/partition_log.h"
 
@@ -70,6 +72,8 @@ struct broker_heartbeat;
 struct broker_lifecycle;
 struct forwarder;
 struct http_defer;
+struct replica_fetcher;
+struct isr_sender;
 
 #define BROKER_ROLE_BROKER BROKER_CONFIG_ROLE_BROKER
 #define BROKER_ROLE_CONTROLLER BROKER_CONFIG_ROLE_CONTROLLER
@@ -79,9 +83,18 @@ struct partition {
 	int32_t id;
 	struct plog *log;
 	int dir;                 /* index of its log directory */
-	int32_t leader_epoch;
+	_Atomic int32_t leader_epoch; /* as this node last applied it (replication.h) */
 	_Atomic int64_t hw;      /* high watermark: readers see offsets below it */
+	_Atomic int64_t leo;     /* log end as published: followers' long polls wait on it */
 	struct fetch_wait_list waiters;
+	/* replication (replica/replication.h): repl_lock guards rs and the
+	 * background flush's state; it is taken after a log's locks, never
+	 * across I/O. */
+	pthread_mutex_t repl_lock;
+	struct replica_set rs;
+	int hw_flush_queued;     /* hw_flush is with the flusher (repl_lock) */
+	int64_t hw_flush_again;  /* appended past it meanwhile: flush again (repl_lock) */
+	struct flush_req hw_flush;
 	_Atomic uint64_t bytes_in, records_in, bytes_out, records_out;
 	/* compaction (log_cleaner.c) */
 	_Atomic int64_t first_dirty;  /* offsets below are compacted */
@@ -131,6 +144,8 @@ struct broker {
 	struct fetch_wait_list meta_waiters; /* polls of GET /v1/meta/records */
 	struct forwarder *forward;          /* admin requests to the controller */
 	struct http_defer *defer;           /* admin requests waiting for the quorum */
+	struct replica_fetcher *fetcher;    /* partitions followed here */
+	struct isr_sender *isr_sender;      /* ISR changes of partitions led here */
 
 	pthread_rwlock_t meta_lock;
 	struct meta_state meta;  /* the published state: what the registry holds */

@@ -55,6 +55,28 @@ const struct conf_def broker_conf_defs[] = {
 	  "replicas of a topic created without a count" },
 	{ "min.insync.replicas", CONF_INT, "1", 1, 100, 0, NULL,
 	  "replicas that must have a batch before acks=all is answered" },
+	{ "unclean.leader.election.enable", CONF_BOOL, "false", 0, 1, 0, NULL,
+	  "default of the topic key: elect a replica outside the ISR when no in-sync one is left "
+	  "(acknowledged records may be lost)" },
+	{ "replica.lag.time.max.ms", CONF_DURATION, "30s", 10, I64MAX, 1, NULL,
+	  "a follower that has not caught up with the leader's durable log end this long leaves the "
+	  "ISR" },
+	{ "replica.fetch.max.bytes", CONF_BYTES, "1MiB", 1024, INT32_MAX, 0, NULL,
+	  "bytes a follower asks for per partition in one fetch (one batch more if it is larger)" },
+	{ "replica.fetch.response.max.bytes", CONF_BYTES, "10MiB", 1024, INT32_MAX, 0, NULL,
+	  "bytes a follower asks for in one fetch, all partitions together" },
+	{ "replica.fetch.wait.max.ms", CONF_DURATION, "500ms", 0, 60000, 1, NULL,
+	  "how long a follower's fetch waits at the leader for new records" },
+	{ "replica.fetch.backoff.ms", CONF_DURATION, "100ms", 1, 60000, 1, NULL,
+	  "how long a follower waits before fetching again after an error" },
+	{ "auto.leader.rebalance.enable", CONF_BOOL, "true", 0, 1, 0, NULL,
+	  "move leadership back to each partition's preferred replica once it is in sync" },
+	{ "leader.imbalance.check.interval.seconds", CONF_DURATION, "300", 1, I64MAX, 1000, NULL,
+	  "how often the controller looks for partitions not led by their preferred replica" },
+	{ "controlled.shutdown.enable", CONF_BOOL, "true", 0, 1, 0, NULL,
+	  "on SIGTERM, move this broker's leaderships away before it stops" },
+	{ "controlled.shutdown.timeout.ms", CONF_DURATION, "30s", 0, I64MAX, 1, NULL,
+	  "how long a controlled shutdown waits for leaderships to move before it stops anyway" },
 	{ "auto.create.topics.enable", CONF_BOOL, "false", 0, 1, 0, NULL,
 	  "create a topic when a producer first writes to it (off: such a produce answers 404)" },
 	{ "delete.topic.enable", CONF_BOOL, "true", 0, 1, 0, NULL, "allow deleting topics" },
@@ -138,6 +160,8 @@ const struct conf_def broker_conf_defs[] = {
 	  "the longest session timeout a group member may ask for" },
 	{ "offsets.topic.num.partitions", CONF_INT, "50", 1, 1000, 0, NULL,
 	  "partitions of __consumer_offsets, made at the first group request (fixed after)" },
+	{ "offsets.topic.replication.factor", CONF_INT, "3", 1, 100, 0, NULL,
+	  "replicas of __consumer_offsets (fewer when fewer brokers are registered when it is made)" },
 	{ "offsets.topic.segment.bytes", CONF_BYTES, "100MiB", SEGMENT_BYTES_MIN, INT32_MAX, 0, NULL,
 	  "segment.bytes of __consumer_offsets: smaller segments are compacted sooner" },
 	{ "offsets.retention.minutes", CONF_DURATION, "10080", 1, I64MAX, 60000, NULL,
@@ -166,6 +190,9 @@ const struct topic_conf_def topic_conf_defs[] = {
 	    "the largest batch accepted" }, "message.max.bytes" },
 	{ { "min.insync.replicas", CONF_INT, "1", 1, 100, 0, NULL,
 	    "replicas that must have a batch before acks=all is answered" }, "min.insync.replicas" },
+	{ { "unclean.leader.election.enable", CONF_BOOL, "false", 0, 1, 0, NULL,
+	    "elect a replica outside the ISR when no in-sync one is left (may lose records)" },
+	  "unclean.leader.election.enable" },
 	{ { "message.timestamp.type", CONF_ENUM, "CreateTime", 0, 0, 0, "CreateTime|LogAppendTime",
 	    "keep the producer's timestamps, or stamp the broker's time on append" },
 	  "log.message.timestamp.type" },
@@ -297,6 +324,8 @@ int topic_config_resolve(const struct conf *broker, json_t *overrides, struct to
 	out->log.index_interval_bytes = value_of(broker, overrides, "index.interval.bytes", &rc, e);
 	out->max_message_bytes = value_of(broker, overrides, "max.message.bytes", &rc, e);
 	out->min_insync_replicas = value_of(broker, overrides, "min.insync.replicas", &rc, e);
+	out->unclean_leader_election =
+		value_of(broker, overrides, "unclean.leader.election.enable", &rc, e) != 0;
 	out->cleanup_policy = (int)value_of(broker, overrides, "cleanup.policy", &rc, e);
 	out->log_append_time = value_of(broker, overrides, "message.timestamp.type", &rc, e) == 1;
 	comp = (int)value_of(broker, overrides, "compression.type", &rc, e);

@@ -35,6 +35,7 @@ struct topic_config {
 	struct plog_config log;
 	int64_t max_message_bytes;
 	int64_t min_insync_replicas;
+	int unclean_leader_election; /* unclean.leader.election.enable */
 	int cleanup_policy;       /* enum cleanup_policy */
 	int log_append_time;      /* message.timestamp.type = LogAppendTime */
 	int compression;          /* a codec id, or -1 for "producer" */

@@ -19,7 +19,9 @@
 #include "cluster/broker_heartbeat.h"
 #include "cluster/broker_lifecycle.h"
 #include "cluster/forward.h"
+#include "cluster/isr_sender.h"
 #include "cluster/meta_follower.h"
+#include "cluster/replica_fetcher.h"
 #include "groups/group_coordinator.h"
 #include "groups/offsets_store.h"
 #include "http/http_conns.h"
@@ -479,6 +481,11 @@ static int shutdown_broker(struct broker *b)
 	meta_follower_stop(b->follower);
 	b->follower = NULL;
 	b->stopping = 1;
+	/* Nothing is appended to a followed log, nor an ISR changed, past here. */
+	replica_fetcher_stop(b->fetcher);
+	b->fetcher = NULL;
+	isr_sender_stop(b->isr_sender);
+	b->isr_sender = NULL;
 	/* A broker that never served says only why (main), not that it stops. */
 	if (b->ready) {
 		sd_notify_send("STOPPING=1");
@@ -612,6 +619,9 @@ static int start_serving(struct broker *b, int listen_fd, struct err *e)
 		if (!b->defer)
 			return err_set(e, SLOG_EIO, "cannot start the thread of metadata changes");
 	}
+	/* Replication once the published metadata says who leads what. */
+	b->fetcher = replica_fetcher_start(b);
+	b->isr_sender = isr_sender_start(b);
 	b->http = http_start(b, listen_fd, threads, e);
 	return b->http ? 0 : -1;
 }

@@ -201,9 +201,9 @@ static int place(struct broker *b, json_t *recs, const char *name, const char *i
 	snprintf(mt.id, sizeof(mt.id), "%s", id);
 	for (int32_t i = from; !rc && recs && i < to; i++) {
 		int32_t *r = &out[(size_t)(i - from) * (size_t)rf];
-		/* Until partitions replicate, the ISR is the leader alone. */
-		struct meta_partition p = { .replicas = r, .isr = r, .nreplicas = rf, .nisr = 1,
-					    .leader = r[0] };
+		/* A new partition is empty everywhere: every replica is in sync. */
+		struct meta_partition p = { .replicas = r, .isr = r, .nreplicas = rf, .nisr = rf,
+					    .leader = r[0], .last_leader = -1 };
 		json_array_append_new(recs, meta_partition_record(&mt, i, &p));
 	}
 	free(out);

@@ -22,8 +22,12 @@ static void partition_clear(struct meta_partition *p)
 {
 	free(p->replicas);
 	free(p->isr);
+	free(p->elr);
+	free(p->adding);
+	free(p->removing);
 	memset(p, 0, sizeof(*p));
 	p->leader = -1;
+	p->last_leader = -1;
 }
 
 static void topic_free(struct meta_topic *t)
@@ -207,6 +211,7 @@ static void add_partitions(struct meta_topic *t, int32_t to, int version, int32_
 	for (int32_t i = t->partitions; i < to; i++) {
 		memset(&t->parts[i], 0, sizeof(t->parts[i]));
 		t->parts[i].leader = -1;
+		t->parts[i].last_leader = -1;
 		if (version == 0)
 			place_v0(&t->parts[i], v0_node);
 	}
@@ -276,6 +281,19 @@ static int node_list(json_t *v, int32_t **out, int32_t *n)
 	return 0;
 }
 
+/* An optional list: absent is empty. */
+static int opt_node_list(json_t *rec, const char *key, int32_t **out, int32_t *n)
+{
+	json_t *v = json_object_get(rec, key);
+
+	if (!v) {
+		*out = NULL;
+		*n = 0;
+		return 0;
+	}
+	return node_list(v, out, n);
+}
+
 static int contains(const int32_t *v, int32_t n, int32_t x)
 {
 	for (int32_t i = 0; i < n; i++)
@@ -289,16 +307,31 @@ static int read_placement(json_t *rec, struct meta_partition *p, struct err *e)
 {
 	json_int_t leader = int_field(rec, "leader", -2);
 	json_int_t le = int_field(rec, "leader_epoch", -1), pe = int_field(rec, "partition_epoch", -1);
+	json_int_t last = int_field(rec, "last_leader", -1);
 
 	memset(p, 0, sizeof(*p));
 	if (node_list(json_object_get(rec, "replicas"), &p->replicas, &p->nreplicas) ||
-	    node_list(json_object_get(rec, "isr"), &p->isr, &p->nisr) || p->nreplicas < 1 ||
+	    node_list(json_object_get(rec, "isr"), &p->isr, &p->nisr) ||
+	    opt_node_list(rec, "elr", &p->elr, &p->nelr) ||
+	    opt_node_list(rec, "adding", &p->adding, &p->nadding) ||
+	    opt_node_list(rec, "removing", &p->removing, &p->nremoving) || p->nreplicas < 1 ||
 	    leader < -1 || leader > INT32_MAX || le < 0 || le > INT32_MAX || pe < 0 ||
-	    pe > INT32_MAX)
+	    pe > INT32_MAX || last < -1 || last > INT32_MAX)
 		goto malformed;
 	for (int32_t i = 0; i < p->nisr; i++)
 		if (!contains(p->replicas, p->nreplicas, p->isr[i]))
 			goto malformed;
+	for (int32_t i = 0; i < p->nelr; i++)
+		if (!contains(p->replicas, p->nreplicas, p->elr[i]) ||
+		    contains(p->isr, p->nisr, p->elr[i]))
+			goto malformed;
+	for (int32_t i = 0; i < p->nadding; i++)
+		if (!contains(p->replicas, p->nreplicas, p->adding[i]))
+			goto malformed;
+	for (int32_t i = 0; i < p->nremoving; i++)
+		if (!contains(p->replicas, p->nreplicas, p->removing[i]))
+			goto malformed;
+	p->last_leader = (int32_t)last;
 	if (leader >= 0 && !contains(p->isr, p->nisr, (int32_t)leader))
 		goto malformed;
 	p->leader = (int32_t)leader;
@@ -572,11 +605,24 @@ static json_t *id_list(const int32_t *v, int32_t n)
 json_t *meta_partition_record(const struct meta_topic *t, int32_t idx,
 			      const struct meta_partition *p)
 {
-	return json_pack("{s:i, s:s, s:s, s:s, s:i, s:o, s:o, s:i, s:i, s:i}", "v",
-			 META_RECORD_VERSION, "type", "partition", "topic", t->name, "topic_id", t->id,
-			 "partition", idx, "replicas", id_list(p->replicas, p->nreplicas), "isr",
-			 id_list(p->isr, p->nisr), "leader", p->leader, "leader_epoch",
-			 p->leader_epoch, "partition_epoch", p->partition_epoch);
+	json_t *rec = json_pack("{s:i, s:s, s:s, s:s, s:i, s:o, s:o, s:i, s:i, s:i}", "v",
+				META_RECORD_VERSION, "type", "partition", "topic", t->name,
+				"topic_id", t->id, "partition", idx, "replicas",
+				id_list(p->replicas, p->nreplicas), "isr", id_list(p->isr, p->nisr),
+				"leader", p->leader, "leader_epoch", p->leader_epoch,
+				"partition_epoch", p->partition_epoch);
+
+	/* The replication fields only when set: records stay as they were
+	 * for a partition that never changed leader. */
+	if (p->nelr > 0)
+		json_object_set_new(rec, "elr", id_list(p->elr, p->nelr));
+	if (p->last_leader >= 0)
+		json_object_set_new(rec, "last_leader", json_integer(p->last_leader));
+	if (p->nadding > 0)
+		json_object_set_new(rec, "adding", id_list(p->adding, p->nadding));
+	if (p->nremoving > 0)
+		json_object_set_new(rec, "removing", id_list(p->removing, p->nremoving));
+	return rec;
 }
 
 static void encode_topic(json_t *out, const struct meta_topic *t)

@@ -15,6 +15,8 @@
  *    "configs":{"retention.ms":"1d"}}
  *   {"v":1,"type":"partition","topic":"t","topic_id":"...","partition":0,"replicas":[1],
  *    "isr":[1],"leader":1,"leader_epoch":0,"partition_epoch":0}
+ *    optional: "elr":[2] (eligible leader replicas, KIP-966), "last_leader":1,
+ *    "adding":[4],"removing":[1] (a reassignment in progress)
  *   {"v":1,"type":"partitions","name":"t","count":6}
  *   {"v":1,"type":"configs","name":"t","set":{"k":"v"},"delete":["k2"]}
  *   {"v":1,"type":"remove_topic","name":"t","id":"..."}
@@ -52,11 +54,22 @@
 /* The newest record version this broker reads. */
 #define META_RECORD_VERSION 1
 
-/* A partition's placement; nreplicas 0 until a partition record. */
+/*
+ * A partition's placement; nreplicas 0 until a partition record.  The
+ * ISR holds the leader whenever there is one; it never empties (its last
+ * member stays, leaderless, until it returns).  The ELR holds replicas
+ * that left the ISR while it was below min.insync.replicas: they have
+ * every record below the frozen high watermark (docs/replication.md).
+ * During a reassignment replicas lists the old and new sets together,
+ * adding the new ones not yet in sync, removing the old ones to drop.
+ */
 struct meta_partition {
 	int32_t *replicas, *isr; /* owned */
 	int32_t nreplicas, nisr;
+	int32_t *elr, *adding, *removing; /* owned; NULL when empty */
+	int32_t nelr, nadding, nremoving;
 	int32_t leader;          /* a node id, or -1 */
+	int32_t last_leader;     /* the leader before it became -1, or -1 */
 	int32_t leader_epoch;    /* + 1 at each new leader */
 	int32_t partition_epoch; /* + 1 at each change of the record */
 };

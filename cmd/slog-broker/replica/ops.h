@@ -213,6 +213,9 @@ struct ops_fetch_part {
 	int32_t current_leader_epoch; /* -1: not checked */
 	int32_t last_fetched_epoch;   /* -1: none (a consumer) */
 	int64_t max_bytes;
+	/* A follower's (ops_fetch.replica_id >= 0): replication.h */
+	int64_t durable_offset;  /* below this it has fsynced */
+	int64_t log_start_offset;
 	/* The answer: rc 0 with a region (maybe empty), or an error. */
 	int rc;
 	struct err err;
@@ -220,6 +223,8 @@ struct ops_fetch_part {
 	struct partition *p;     /* a reference until ops_fetch_release */
 	struct plog_region reg;
 	int64_t log_start, hw;
+	int64_t log_end;         /* the leader's LEO (for followers) */
+	int32_t leader_epoch;    /* the partition's, as this node has it */
 	int32_t diverging_epoch; /* last_fetched_epoch's log diverged: the */
 	int64_t diverging_end;   /* epoch and end to truncate to; else -1 */
 	/* The operation's own. */
@@ -229,6 +234,7 @@ struct ops_fetch_part {
 
 struct ops_fetch {
 	int32_t replica_id;      /* -1: a consumer; a broker id: a follower */
+	const char *broker_epoch; /* a follower's incarnation (borrowed) */
 	int64_t min_bytes;       /* wait until this much is there, */
 	int64_t max_wait_ms;     /* or this long (and not past the deadline) */
 	int64_t max_bytes;       /* for all partitions together */
