@@ -32,7 +32,7 @@ struct replica_frame {
 	char topic[TOPIC_NAME_MAX + 1];
 	int32_t partition;
 	int error;                /* 0, or the SLOG_E* the leader named */
-	char message[256];        /* with error */
+	char message[320];        /* with error */
 	int64_t high_watermark;
 	int64_t log_start_offset;
 	int64_t log_end_offset;
