@@ -121,10 +121,11 @@ struct controller_move {
  * the move ends once the ISR holds them all (controller_alter_partition,
  * or controller_partition_duties).  All or nothing: one refused move
  * refuses them all.  *records (new reference) receives the partitions'
- * records as committed, in request order.
+ * records as committed, in request order (validate_only: checks, changes
+ * nothing, and *records is NULL).
  */
 int controller_reassign(struct broker *b, const char *topic, const struct controller_move *moves,
-			size_t n, json_t **records, struct err *e);
+			size_t n, int validate_only, json_t **records, struct err *e);
 
 /*
  * The controller's periodic partition work, from the lifecycle thread's
