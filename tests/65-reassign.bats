@@ -5,12 +5,15 @@
 # fenced broker leaves every ISR and, back, leads again what has no
 # leader; the controller refuses an ISR change from a stale broker epoch,
 # an old leader epoch or partition epoch, and a fenced new member; a
-# move by slog-topics shows in describe and ends with the new replicas.
+# move by slog-topics shows in describe and ends with the new replicas;
+# a bad move is a usage error before any request.
 
 load helpers
 load cluster
 
 setup() {
+	# The usage tests need no brokers.
+	[[ $BATS_TEST_DESCRIPTION == *"usage"* ]] && return
 	start_cluster 3 broker.session.timeout.ms=3s
 	wait_cluster_alive
 }
@@ -134,4 +137,91 @@ other_than() {
 	run -0 jq -r '.error.code, .error.controller.id' <<<"${lines[0]}"
 	assert_output "NOT_CONTROLLER
 $c"
+}
+
+# ids_except LIST...: the ids 1..3 not among LIST, comma-separated.
+ids_except() {
+	local i out=""
+	for i in 1 2 3; do
+		[[ " $* " == *" $i "* ]] || out+="${out:+,}$i"
+	done
+	echo "$out"
+}
+
+@test "slog-topics alter --replicas moves a partition to fewer brokers and describe shows the new set" {
+	run -0 create fewer 2 3
+	ASK=1
+	run -0 --separate-stderr slog-topics alter fewer --replicas '0=3,1;1=2,3'
+	assert_stderr_has "partition fewer-0: replicas 3,1"
+	run -0 wait_for 100 part_is fewer 0 '.replicas == [3,1] and .isr == [3,1] and .adding == []'
+	run -0 part fewer 1 replicas
+	assert_output "[2,3]"
+	run -0 part fewer 0 leader
+	assert_output --regexp '^[13]$'
+}
+
+@test "a move to a broker that is down stays in progress and describe shows it" {
+	run -0 create pending 1 1
+	ASK=1
+	old=$(part pending 0 leader)
+	down=$(ids_except "$old" "$(cluster_controller)" | cut -d, -f1)
+	ASK=$(ids_except "$down" | cut -d, -f1)
+	kill -KILL "${NODE_PID[$down]}"
+	run -0 wait_for 200 state_is "$ASK" "$down" fenced
+	run -0 --separate-stderr slog-topics alter pending --replicas "0=$down"
+	assert_stderr_has "(moving)"
+	run -0 wait_for 100 part_is pending 0 ".adding == [$down] and .removing == [$old]"
+	run -0 part pending 0 replicas
+	assert_output "[$down,$old]"
+	run -0 --separate-stderr slog-topics describe pending
+	assert_line "  Partition 0 is moving: adding $down, removing $old"
+	# One move at a time.
+	run -1 --separate-stderr slog-topics alter pending --replicas "0=$old"
+	assert_stderr_has "partition 0: the partition is being moved already"
+}
+
+@test "slog-topics alter --reassignment-json takes Kafka's plan for several topics" {
+	run -0 create plan_a 1 3
+	run -0 create plan_b 1 3
+	ASK=1
+	cat >"$BATS_TEST_TMPDIR/plan.json" <<'EOF'
+{"version":1,"partitions":[
+ {"topic":"plan_a","partition":0,"replicas":[2,3],"log_dirs":["any","any"]},
+ {"topic":"plan_b","partition":0,"replicas":[1,2]}]}
+EOF
+	run -0 --separate-stderr slog-topics alter --reassignment-json "$BATS_TEST_TMPDIR/plan.json"
+	run -0 wait_for 100 part_is plan_a 0 '.replicas == [2,3]'
+	run -0 wait_for 100 part_is plan_b 0 '.replicas == [1,2]'
+	# With a name, the plan may move only that topic.
+	run -2 --separate-stderr slog-topics alter plan_a --reassignment-json "$BATS_TEST_TMPDIR/plan.json"
+	assert_stderr_has "the plan moves topic 'plan_b', not 'plan_a'"
+}
+
+@test "a move to a broker that is not registered is refused and changes nothing" {
+	run -0 create unknown 1 3
+	ASK=1
+	run -1 --separate-stderr slog-topics alter unknown --replicas '0=1,2,9'
+	assert_stderr_has "broker 9 is not registered"
+	run -0 part unknown 0 replicas
+	assert_output --regexp '^\[[1-3],[1-3],[1-3]\]$'
+	run -1 --separate-stderr slog-topics alter unknown --replicas '5=1'
+	assert_stderr_has "does not exist"
+}
+
+@test "slog-topics alter --replicas with bad input is a usage error" {
+	local bad
+	for bad in x 0 0= '0=1,1' '-1=1' '0=a' '0=1;' '0=0'; do
+		run -2 --separate-stderr slog-topics -b 127.0.0.1:1 alter t --replicas "$bad"
+		assert_stderr_has "slog-topics: --replicas:"
+	done
+	run -2 --separate-stderr slog-topics -b 127.0.0.1:1 alter --replicas '0=1'
+	assert_stderr_has "alter needs a topic name"
+	echo '{"partitions":[{"topic":"t","partition":0,"replicas":[]}]}' >"$BATS_TEST_TMPDIR/bad.json"
+	run -2 --separate-stderr slog-topics -b 127.0.0.1:1 alter --reassignment-json "$BATS_TEST_TMPDIR/bad.json"
+	assert_stderr_has "replicas must be a list"
+	echo '{"partitions":' >"$BATS_TEST_TMPDIR/bad.json"
+	run -2 --separate-stderr slog-topics -b 127.0.0.1:1 alter --reassignment-json "$BATS_TEST_TMPDIR/bad.json"
+	assert_stderr_has "bad.json:"
+	run -2 --separate-stderr slog-topics -b 127.0.0.1:1 alter t --replicas 0=1 --reassignment-json x
+	assert_stderr_has "cannot use --replicas with --reassignment-json"
 }

@@ -271,8 +271,12 @@ static int reassign_records(struct broker *b, const char *topic,
 		c = topic_ctx(b, t, &v);
 		pc_copy(&p, &t->parts[m->partition]);
 		rc = pc_reassign(&p, m->replicas, m->n, &c, e);
-		if (rc)
-			err_set(e, rc, "partition %d: %s", m->partition, e->msg);
+		if (rc) {
+			char why[sizeof(e->msg)];
+
+			memcpy(why, e->msg, sizeof(why));
+			err_set(e, rc, "partition %d: %s", m->partition, why);
+		}
 		else if (pc_changed(&p, &t->parts[m->partition]))
 			json_array_append_new(recs, meta_partition_record(t, m->partition, &p));
 		pc_free(&p);
