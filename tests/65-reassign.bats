@@ -168,6 +168,7 @@ ids_except() {
 	ASK=$(ids_except "$down" | cut -d, -f1)
 	kill -KILL "${NODE_PID[$down]}"
 	run -0 wait_for 200 state_is "$ASK" "$down" fenced
+	export SLOG_BROKERS=127.0.0.1:${NODE_PORT[$ASK]}
 	run -0 --separate-stderr slog-topics alter pending --replicas "0=$down"
 	assert_stderr_has "(moving)"
 	run -0 wait_for 100 part_is pending 0 ".adding == [$down] and .removing == [$old]"
