@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "cluster/broker_heartbeat.h"
 #include "cluster/broker_lifecycle.h"
+#include "cluster/controlled_shutdown.h"
 #include "cluster/forward.h"
 #include "cluster/isr_sender.h"
 #include "cluster/meta_follower.h"
@@ -460,6 +461,8 @@ static int close_storage(struct broker *b)
 	/* The image changes no more: nothing nudges the heartbeat now. */
 	broker_heartbeat_free(b->heartbeat);
 	b->heartbeat = NULL;
+	isr_sender_free(b->isr_sender);
+	b->isr_sender = NULL;
 	if (registry_close_all(b, &e)) {
 		log_error("%s", e.msg);
 		rc = 1;
@@ -476,7 +479,9 @@ static int shutdown_broker(struct broker *b)
 	int rc;
 
 	/* Controlled shutdown while everything still serves: the controller
-	 * (maybe this node) marks this broker shutting_down. */
+	 * (maybe this node) marks this broker shutting_down and moves its
+	 * leaderships. */
+	controlled_shutdown_run(b);
 	broker_heartbeat_stop(b->heartbeat);
 	meta_follower_stop(b->follower);
 	b->follower = NULL;
@@ -485,7 +490,6 @@ static int shutdown_broker(struct broker *b)
 	replica_fetcher_stop(b->fetcher);
 	b->fetcher = NULL;
 	isr_sender_stop(b->isr_sender);
-	b->isr_sender = NULL;
 	/* A broker that never served says only why (main), not that it stops. */
 	if (b->ready) {
 		sd_notify_send("STOPPING=1");
