@@ -66,7 +66,7 @@ other_node() {
 	b=$(partitions_json 1 moved | jq '.[0].leader')
 	o=$(other_node "$b")
 	[ "$(led_by "$o" moved "$b")" -gt 0 ]
-	run -0 stop_broker "${NODE_PID[$b]}"
+	stop_broker "${NODE_PID[$b]}"
 	# It said so before it stopped, and what it said is what the others see.
 	run -0 grep -n "controlled shutdown: this broker leads no partition now" \
 		"$BATS_TEST_TMPDIR/node$b/broker.log"
@@ -83,10 +83,30 @@ other_node() {
 	wait_for 400 fully_in_sync 1 single 1
 	local b
 	b=$(partitions_json 1 single | jq '.[0].leader')
-	run -0 stop_broker "${NODE_PID[$b]}"
-	run -0 grep -E "controlled shutdown: no other in-sync replica can take the [0-9]+ partitions" \
+	stop_broker "${NODE_PID[$b]}"
+	run -0 grep -E "controlled shutdown: this broker still leads 1 partition\(s\) that no other in-sync replica can take" \
 		"$BATS_TEST_TMPDIR/node$b/broker.log"
-	run -1 logged "$b" "still leads"
+	run -1 logged "$b" "stopping anyway"
+}
+
+@test "a broker whose leaderships cannot move stops after controlled.shutdown.timeout.ms, naming how many it leads" {
+	start_cluster 3 controlled.shutdown.timeout.ms=1000
+	wait_cluster_alive
+	run -0 slog-topics create stuck -P 3 -R 3
+	wait_for 400 fully_in_sync 1 stuck 3
+	local b led i
+	b=$(partitions_json 1 stuck | jq '.[0].leader')
+	led=$(led_by "$b" stuck "$b")
+	# No controller is left to move anything.
+	for i in 1 2 3; do
+		[ "$i" = "$b" ] || kill -STOP "${NODE_PID[$i]}"
+	done
+	stop_broker "${NODE_PID[$b]}"
+	for i in 1 2 3; do
+		[ "$i" = "$b" ] || kill -CONT "${NODE_PID[$i]}"
+	done
+	run -0 grep -E "controlled shutdown: after 1000 ms this broker still leads $led partition\\(s\\) that other brokers could lead; stopping anyway" \
+		"$BATS_TEST_TMPDIR/node$b/broker.log"
 }
 
 @test "a rolling restart of every broker under acks=all load loses no record and fails none" {
@@ -108,7 +128,7 @@ other_node() {
 		--timeout-ms 60000 >"$BATS_TEST_TMPDIR/produce.out" 2>"$BATS_TEST_TMPDIR/produce.err" 3>&- &
 	PRODUCER_PID=$!
 	for i in 1 2 3; do
-		run -0 stop_broker "${NODE_PID[$i]}"
+		stop_broker "${NODE_PID[$i]}"
 		logged "$i" "controlled shutdown: this broker leads no partition now"
 		start_node "$i"
 		wait_for 400 node_listening "$i"

@@ -75,19 +75,19 @@ static void await_moves(struct broker *b, int64_t timeout_ms)
 
 	count_leaderships(b, &led, &movable);
 	if (movable > 0)
-		log_info("controlled shutdown: waiting for %d partition leaderships to move to "
-			 "other brokers", movable);
+		log_info("controlled shutdown: waiting for the leadership of %d partition(s) to "
+			 "move to other brokers", movable);
 	while (movable > 0 && clock_mono_ms() < deadline) {
 		usleep(POLL_MS * 1000);
 		count_leaderships(b, &led, &movable);
 	}
 	if (movable > 0)
-		log_warn("controlled shutdown: after %lld ms this broker still leads %d partitions "
-			 "that other brokers could lead; stopping anyway",
+		log_warn("controlled shutdown: after %lld ms this broker still leads %d "
+			 "partition(s) that other brokers could lead; stopping anyway",
 			 (long long)timeout_ms, movable);
 	else if (led > 0)
-		log_info("controlled shutdown: no other in-sync replica can take the %d partitions "
-			 "this broker still leads", led);
+		log_info("controlled shutdown: this broker still leads %d partition(s) that no "
+			 "other in-sync replica can take", led);
 	else
 		log_info("controlled shutdown: this broker leads no partition now");
 }
