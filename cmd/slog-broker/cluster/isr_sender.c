@@ -12,9 +12,9 @@
  * A change ends in one of three ways.  Taken: the controller committed
  * it, and the record, once published here, ends the pending state
  * (replication_isr_done with ok 1).  Refused (a stale broker epoch, an
- * older leader epoch or partition epoch, an ineligible replica, a bad
- * request): the leader goes back to its committed ISR (ok 0) and decides
- * again next round.  Unanswered: it is kept and sent again, as Kafka's
+ * older leader epoch or partition epoch, an ineligible replica, a topic
+ * deleted meanwhile, a bad request): the leader goes back to its
+ * committed ISR (ok 0) and decides again next round.  Unanswered: it is kept and sent again, as Kafka's
  * AlterPartition manager retries, since the controller may have
  * committed it; unless this node no longer leads the partition at that
  * epoch, when the published record has settled it.
@@ -96,7 +96,7 @@ static int is_refusal(int rc)
 {
 	return rc == SLOG_ESTALE_BROKER_EPOCH || rc == SLOG_EFENCED_LEADER_EPOCH ||
 	       rc == SLOG_EINVALID_UPDATE_VERSION || rc == SLOG_EINVALID_REQUEST ||
-	       rc == SLOG_EINELIGIBLE_REPLICA;
+	       rc == SLOG_EINELIGIBLE_REPLICA || rc == SLOG_EUNKNOWN_TOPIC_OR_PARTITION;
 }
 
 static enum send_result send_change(struct isr_sender *s, const struct isr_change *c)
