@@ -96,9 +96,12 @@ void controlled_shutdown_run(struct broker *b)
 {
 	if (!b->heartbeat)
 		return;
-	/* Not marked yet (no controller answered in time) is no reason to
-	 * stop waiting: the heartbeats go on asking. */
-	broker_heartbeat_shut_down(b->heartbeat);
+	/* Not marked yet while alive (no controller answered in time) is no
+	 * reason to stop waiting: the heartbeats go on asking.  Not alive (a
+	 * fenced broker, or one that never was), its leaderships are the
+	 * controller's to move already. */
+	if (broker_heartbeat_shut_down(b->heartbeat) && !broker_heartbeat_alive(b))
+		return;
 	if (!conf_get_bool(&b->conf, "controlled.shutdown.enable"))
 		return;
 	await_moves(b, conf_get_num(&b->conf, "controlled.shutdown.timeout.ms"));
