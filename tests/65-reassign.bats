@@ -2,7 +2,8 @@
 # tests/65-reassign.bats: the controller's partition changes on a cluster
 # of three brokers started by hand (tests/cluster.bash): a killed
 # leader's partitions elect another in-sync replica with a newer epoch; a
-# fenced broker leaves every ISR; the controller refuses an ISR change from a stale broker epoch,
+# fenced broker leaves every ISR, into the ELR when the ISR is below
+# min.insync.replicas; the controller refuses an ISR change from a stale broker epoch,
 # or an old partition epoch; a move by slog-topics shows in describe
 # and ends with the new replicas in sync, the records copied; leadership
 # goes back to the preferred replica; a bad move is a usage error
@@ -262,4 +263,18 @@ EOF
 	run -0 wait_for 600 part_is home 0 ".leader == $preferred"
 	run -0 part home 0 isr
 	assert_output --partial "$preferred"
+}
+
+@test "a broker fenced while its ISR is below min.insync.replicas becomes an eligible leader, and describe shows it" {
+	run -0 slog-topics create strict -P 1 -R 3 -c min.insync.replicas=3
+	run -0 wait_for 200 every_node_has strict 1
+	ASK=1
+	leader=$(part strict 0 leader)
+	victim=$(ids_except "$leader" "$(cluster_controller)" | cut -d, -f1)
+	ASK=$(ids_except "$victim" | cut -d, -f1)
+	export SLOG_BROKERS=127.0.0.1:${NODE_PORT[$ASK]}
+	kill -KILL "${NODE_PID[$victim]}"
+	run -0 wait_for 400 part_is strict 0 ".elr == [$victim] and (.isr | index($victim)) == null"
+	run -0 --separate-stderr slog-topics describe strict
+	assert_line "  Partition 0 eligible leaders (ELR): $victim"
 }
