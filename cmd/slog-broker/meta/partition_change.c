@@ -299,6 +299,15 @@ int pc_fence(struct meta_partition *p, int32_t broker, const struct pc_ctx *c)
 	return finish(p, &old, 0);
 }
 
+int pc_clear_elr(struct meta_partition *p)
+{
+	struct meta_partition old;
+
+	pc_copy(&old, p);
+	ids_clear(&p->elr, &p->nelr);
+	return finish(p, &old, 0);
+}
+
 int pc_preferred(struct meta_partition *p, const struct pc_ctx *c)
 {
 	struct meta_partition old;
