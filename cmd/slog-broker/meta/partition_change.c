@@ -265,12 +265,13 @@ static int complete(struct meta_partition *p, const struct pc_ctx *c)
 		if (!has(p->removing, p->nremoving, p->replicas[i]))
 			keep[nkeep++] = p->replicas[i];
 	for (int32_t i = 0; i < p->nremoving; i++) {
-		ids_remove(&p->isr, &p->nisr, p->removing[i]);
 		ids_remove(&p->elr, &p->nelr, p->removing[i]);
 		if (p->last_leader == p->removing[i])
 			p->last_leader = -1;
 	}
+	/* The ISR is the new replicas, all in sync, in their order. */
 	ids_set(&p->replicas, &p->nreplicas, keep, nkeep);
+	ids_set(&p->isr, &p->nisr, keep, nkeep);
 	free(keep);
 	ids_clear(&p->adding, &p->nadding);
 	ids_clear(&p->removing, &p->nremoving);
