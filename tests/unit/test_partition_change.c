@@ -202,6 +202,13 @@ static void test_an_unclean_election_needs_the_topic_to_allow_it(void)
 	SAME(p.isr, p.nisr, 3);
 	CHECK_EQ(p.leader_epoch, 6);
 	pc_free(&p);
+	/* Below min.insync.replicas too, no old member is eligible after it. */
+	unclean.min_isr = 2;
+	make(&p, R123, 3, isr, 1, -1);
+	CHECK_EQ(pc_elect(&p, &unclean), 1);
+	CHECK_EQ(p.leader, 3);
+	CHECK_EQ(p.nelr, 0);
+	pc_free(&p);
 }
 
 static void test_no_alive_replica_leaves_the_partition_leaderless(void)

@@ -226,9 +226,11 @@ static void elect(struct meta_partition *p, const struct pc_ctx *c)
 		r = p->last_leader;
 	if (r < 0 && c->unclean) {
 		r = first_alive(p, NULL, -1, c);
+		lead(p, r, c);
 		/* Whatever the others hold is no longer known to be safe. */
 		if (r >= 0)
 			ids_clear(&p->elr, &p->nelr);
+		return;
 	}
 	lead(p, r, c);
 }
