@@ -102,7 +102,29 @@ int cluster_should_retry(int rc, int not_sent, int idempotent)
 int cluster_leader_moved(int rc)
 {
 	return rc == SLOG_ENOT_LEADER || rc == SLOG_ELEADER_NOT_AVAILABLE ||
-	       rc == SLOG_EBROKER_NOT_AVAILABLE || rc == SLOG_ENETWORK;
+	       rc == SLOG_EBROKER_NOT_AVAILABLE || rc == SLOG_ENETWORK ||
+	       rc == SLOG_EFENCED_LEADER_EPOCH;
+}
+
+int cluster_produce_retriable(int rc)
+{
+	switch (rc) {
+	case SLOG_EUNKNOWN_LEADER_EPOCH:
+	case SLOG_ENOT_ENOUGH_REPLICAS:
+	case SLOG_ENOT_ENOUGH_REPLICAS_AFTER_APPEND:
+	case SLOG_EREQUEST_TIMED_OUT:
+	case SLOG_ESTORAGE:
+	case SLOG_ENOMEM:
+		return 1;
+	default:
+		return cluster_leader_moved(rc);
+	}
+}
+
+int cluster_produce_ambiguous(int rc)
+{
+	return rc == SLOG_EREQUEST_TIMED_OUT || rc == SLOG_ESTORAGE || rc == SLOG_EUNKNOWN ||
+	       rc == SLOG_ENOT_ENOUGH_REPLICAS_AFTER_APPEND;
 }
 
 /* Say that the time ran out while retrying, and what the last try got. */

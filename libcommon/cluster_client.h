@@ -71,9 +71,35 @@ int cluster_should_retry(int rc, int not_sent, int idempotent);
 
 /*
  * Whether a request about a partition that failed with rc should look
- * for the partition's leader again (it moved, or its broker is down).
+ * for the partition's leader again (it moved, its broker is down, or the
+ * epoch the client knew was deposed: FENCED_LEADER_EPOCH, as Kafka's
+ * clients refresh their metadata on it).  UNKNOWN_LEADER_EPOCH is not a
+ * move: the broker has not learned the epoch yet, and a retry there
+ * will do.
  */
 int cluster_leader_moved(int rc);
+
+/*
+ * Whether a produce request that failed with rc is sent again (after a
+ * backoff, within the batch's delivery deadline), as Kafka's producer
+ * with retries does for its retriable errors: the leader moved or is
+ * being elected (NOT_LEADER, LEADER_NOT_AVAILABLE, BROKER_NOT_AVAILABLE,
+ * FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH), too few replicas in sync
+ * (NOT_ENOUGH_REPLICAS: nothing was appended; NOT_ENOUGH_REPLICAS_AFTER_APPEND),
+ * no answer in time, a broker that cannot be reached, a storage error.
+ * Pure.
+ */
+int cluster_produce_retriable(int rc);
+
+/*
+ * Whether a produce request that got rc as its answer may have been
+ * appended all the same: a timeout, a storage error or an unknown error
+ * can come after the append, and NOT_ENOUGH_REPLICAS_AFTER_APPEND always
+ * does.  Sending such a batch again may write it twice (there is no
+ * idempotent producer); it is retried anyway, as Kafka's producer does,
+ * and reported "not acknowledged" if it fails in the end.  Pure.
+ */
+int cluster_produce_ambiguous(int rc);
 
 /*
  * A JSON call that any broker answers (body may be NULL; *out, may be
