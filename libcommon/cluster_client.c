@@ -385,6 +385,28 @@ static int group_once(struct cluster *cl, char *where, size_t len, const char *m
 	return rc;
 }
 
+int cluster_group_retry_coordinator(int rc)
+{
+	return rc == SLOG_ENOT_COORDINATOR || rc == SLOG_ECOORDINATOR_NOT_AVAILABLE;
+}
+
+/*
+ * After a group call failed with rc: a coordinator that moved, is being
+ * elected, or is loading its groups is asked again after a backoff (no
+ * other broker is needed for that); anything else as cluster_again().
+ */
+static int group_again(struct cluster *cl, struct backoff *bo, int rc, int idempotent,
+		       int64_t deadline_ms, int tries, struct err *e)
+{
+	if (!cluster_group_retry_coordinator(rc))
+		return cluster_again(cl, bo, rc, idempotent, deadline_ms, tries, e);
+	if (backoff_sleep(bo, deadline_ms)) {
+		gave_up(e, tries);
+		return 0;
+	}
+	return 1;
+}
+
 int cluster_group_json(struct cluster *cl, const char *method, const char *group,
 		       const char *suffix, json_t *body, int64_t deadline_ms, json_t **out,
 		       struct err *e)
@@ -405,9 +427,12 @@ int cluster_group_json(struct cluster *cl, const char *method, const char *group
 				&redirected, e);
 		if (rc == SLOG_ENOT_COORDINATOR && redirected && hops++ < 3)
 			continue;
-		if (!rc || !cluster_again(cl, &bo, rc, strcmp(method, "GET") == 0, deadline_ms, tries, e))
+		if (!rc || !group_again(cl, &bo, rc, strcmp(method, "GET") == 0, deadline_ms, tries, e))
 			break;
-		snprintf(where, sizeof(where), "%s", cl->boot.base);
+		/* Go where the coordinator was named last; else ask a broker. */
+		if (!(rc == SLOG_ENOT_COORDINATOR && redirected))
+			snprintf(where, sizeof(where), "%s", cl->boot.base);
+		hops = 0;
 	}
 	buf_free(&path);
 	free(text);

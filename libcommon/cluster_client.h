@@ -153,10 +153,20 @@ int cluster_topic_names(struct cluster *cl, const regex_t *re, int64_t deadline_
 void cluster_names_free(char **names, size_t n);
 
 /*
+ * Whether a group call that failed with rc is made again after a backoff
+ * because its coordinator is moving: NOT_COORDINATOR (it moved, or no
+ * broker leads the group's offsets partition yet) and
+ * COORDINATOR_NOT_AVAILABLE (a new coordinator still reads the group
+ * back from its log), as Kafka's clients retry them.  Pure.
+ */
+int cluster_group_retry_coordinator(int rc);
+
+/*
  * A JSON call about a group: METHOD /v1/groups/{group}{suffix}, sent to
  * the group's coordinator (a NOT_COORDINATOR answer names it, and the
  * call is made again there), retried on another broker as cluster_json
- * does.  *out (may be NULL) gets the answer.
+ * does, and while the coordinator moves (cluster_group_retry_coordinator)
+ * until the deadline.  *out (may be NULL) gets the answer.
  */
 int cluster_group_json(struct cluster *cl, const char *method, const char *group,
 		       const char *suffix, json_t *body, int64_t deadline_ms, json_t **out,

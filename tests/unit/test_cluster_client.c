@@ -48,6 +48,14 @@ static void test_a_partition_looks_for_its_leader_when_it_moved_or_is_down(void)
 	CHECK(!cluster_leader_moved(SLOG_EUNKNOWN_LEADER_EPOCH));
 }
 
+static void test_a_group_call_waits_for_its_coordinator_to_move(void)
+{
+	CHECK(cluster_group_retry_coordinator(SLOG_ENOT_COORDINATOR));
+	CHECK(cluster_group_retry_coordinator(SLOG_ECOORDINATOR_NOT_AVAILABLE));
+	CHECK(!cluster_group_retry_coordinator(SLOG_EGROUP_ID_NOT_FOUND));
+	CHECK(!cluster_group_retry_coordinator(SLOG_ESTALE_MEMBER_EPOCH));
+}
+
 static void test_a_produce_is_sent_again_while_the_leader_changes(void)
 {
 	CHECK(cluster_produce_retriable(SLOG_ENOT_LEADER));
@@ -171,6 +179,8 @@ int main(void)
 	unit_run("an answer about the request is final", test_an_answer_about_the_request_is_final);
 	unit_run("a partition looks for its leader when it moved or is down",
 		 test_a_partition_looks_for_its_leader_when_it_moved_or_is_down);
+	unit_run("a group call waits for its coordinator to move",
+		 test_a_group_call_waits_for_its_coordinator_to_move);
 	unit_run("a produce is sent again while the leader changes",
 		 test_a_produce_is_sent_again_while_the_leader_changes);
 	unit_run("a produce is sent again while replicas catch up",
