@@ -175,3 +175,52 @@ b"
 	run slog-consume -t t -e
 	assert_output ""
 }
+
+# produce_in_order: 1..60 to t through the stub, one line every 20 ms so
+# that batches queue behind the one being retried; every record must land
+# once, in the order read.
+produce_in_order() {
+	run --separate-stderr bash -c "for i in \$(seq 1 60); do echo \$i; sleep 0.02; done |
+		slog-produce -b $STUB -t t --linger-ms 0 --batch-bytes 100 --timeout-ms 10000"
+	assert_success
+	run slog-consume -t t -e
+	assert_output "$(seq 1 60)"
+}
+
+@test "a produce answered FENCED_LEADER_EPOCH is sent again, and the partition keeps its order" {
+	slog-topics create t
+	start_stub FENCED_LEADER_EPOCH 409 --times 5 --forward "http://$REAL"
+	produce_in_order
+	[ "$(stub_count '^POST /v1/topics/t/partitions/0/records[^ ]* 409')" -eq 5 ]
+	# A fenced epoch means stale metadata: the leader is looked up again.
+	[ "$(stub_count '^GET /v1/metadata')" -ge 2 ]
+}
+
+@test "a produce answered NOT_ENOUGH_REPLICAS is sent again, and the partition keeps its order" {
+	slog-topics create t
+	start_stub NOT_ENOUGH_REPLICAS 503 --times 5 --forward "http://$REAL"
+	produce_in_order
+	[ "$(stub_count '^POST /v1/topics/t/partitions/0/records[^ ]* 503')" -eq 5 ]
+}
+
+@test "a produce answered UNKNOWN_LEADER_EPOCH is sent again to the same leader" {
+	slog-topics create t
+	start_stub UNKNOWN_LEADER_EPOCH 409 --times 2 --forward "http://$REAL"
+	produce_once
+	[ "$(stub_count '^GET /v1/metadata')" -eq 1 ]
+}
+
+@test "slog-consume -g exits 1 when its last commit is refused" {
+	slog-topics create t
+	printf 'a\nb\n' | slog-produce -t t
+	start_stub UNKNOWN_MEMBER_ID 404 --only '^POST /v1/groups/g/offsets' --forward "http://$REAL"
+	run --separate-stderr slog-consume -b "$STUB" -g g -t t -e --timeout-ms 5000
+	[ "$status" -eq 1 ]
+	assert_output "a
+b"
+	assert_stderr_has "group g: commit failed"
+	# Nothing was committed: the group reads it all again.
+	run --separate-stderr slog-consume -g g -t t -e
+	assert_output "a
+b"
+}

@@ -654,7 +654,10 @@ static void finish(struct consumer *c)
 		for (size_t i = c->nparts; i-- > 0;)
 			if (c->parts[i]->gone)
 				consumer_remove_part(c, i); /* nothing to commit there */
-		group_commit_written(c, mono() + c->o->timeout_ms);
+		/* The last commit is the one that counts: positions it could
+		 * not store are read again by the group, so say it failed. */
+		if (group_commit_written(c, mono() + c->o->timeout_ms))
+			c->status = 1;
 		group_leave(c);
 	}
 	if (c->o->verbose) {

@@ -106,8 +106,9 @@ int group_follow(struct consumer *c, struct group_diff *d, struct err *e);
 void group_diff_free(struct group_diff *d);
 /* Tell the group which partitions the consumer reads now. */
 void group_report_owned(struct consumer *c);
-/* Commit every position written out and not committed yet. */
-void group_commit_written(struct consumer *c, int64_t deadline);
+/* Commit every position written out and not committed yet; 0, or the
+ * error, said on stderr (a later commit may still succeed). */
+int group_commit_written(struct consumer *c, int64_t deadline);
 /* --commit before: commit what is about to be written; 0 if it may go. */
 int group_commit_before_write(struct consumer *c);
 /* Is every partition at its end, with the whole assignment in hand (-e)? */
