@@ -176,6 +176,7 @@ void topic_meta_free(struct topic_meta *m)
 	for (int32_t i = 0; m->leader && i < m->partitions; i++)
 		free(m->leader[i]);
 	free(m->leader);
+	free(m->leader_epoch);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -258,12 +259,19 @@ static void topic_from_meta(struct cluster *cl, json_t *meta, json_t *t, const c
 	out->max_message_bytes = json_integer_value(json_object_get(t, "max_message_bytes"));
 	out->partitions = (int32_t)json_array_size(parts);
 	out->leader = xcalloc((size_t)out->partitions + 1, sizeof(char *));
+	out->leader_epoch = xcalloc((size_t)out->partitions + 1, sizeof(int32_t));
+	for (int32_t k = 0; k < out->partitions; k++)
+		out->leader_epoch[k] = -1;
 	json_array_foreach(parts, i, p) {
 		json_int_t id = json_integer_value(json_object_get(p, "partition"));
+		json_t *epoch = json_object_get(p, "leader_epoch");
 		if (id < 0 || id >= out->partitions || out->leader[id])
 			continue;
 		cluster_leader_url(meta, p, cl->boot_url, url, sizeof(url));
 		out->leader[id] = xstrdup(url);
+		if (json_is_integer(epoch) && json_integer_value(epoch) >= 0 &&
+		    json_integer_value(epoch) <= INT32_MAX)
+			out->leader_epoch[id] = (int32_t)json_integer_value(epoch);
 	}
 	for (int32_t k = 0; k < out->partitions; k++)
 		if (!out->leader[k])
@@ -296,21 +304,33 @@ int cluster_topic(struct cluster *cl, const char *topic, int auto_create, int64_
 	return rc;
 }
 
-int cluster_find_leader(struct cluster *cl, const char *topic, int32_t partition,
-			int64_t deadline_ms, char *leader, size_t len, struct err *e)
+int cluster_find_leader_epoch(struct cluster *cl, const char *topic, int32_t partition,
+			      int64_t deadline_ms, char *leader, size_t len, int32_t *epoch,
+			      struct err *e)
 {
 	struct topic_meta tm;
 	int rc = cluster_topic(cl, topic, 0, deadline_ms, &tm, e);
 
+	*epoch = -1;
 	if (rc)
 		return rc;
-	if (partition < 0 || partition >= tm.partitions)
+	if (partition < 0 || partition >= tm.partitions) {
 		rc = err_set(e, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "%s-%d does not exist", topic,
 			     partition);
-	else
+	} else {
 		snprintf(leader, len, "%s", tm.leader[partition]);
+		*epoch = tm.leader_epoch[partition];
+	}
 	topic_meta_free(&tm);
 	return rc;
+}
+
+int cluster_find_leader(struct cluster *cl, const char *topic, int32_t partition,
+			int64_t deadline_ms, char *leader, size_t len, struct err *e)
+{
+	int32_t epoch;
+
+	return cluster_find_leader_epoch(cl, topic, partition, deadline_ms, leader, len, &epoch, e);
 }
 
 /* GET base+path once; on NOT_LEADER, *moved_to gets the leader it names. */

@@ -43,6 +43,7 @@ struct topic_meta {
 	int32_t partitions;
 	int64_t max_message_bytes;
 	char **leader;  /* per partition: "http://host:port" of its leader */
+	int32_t *leader_epoch; /* per partition: its leader epoch; -1 when not said */
 };
 
 struct cluster {
@@ -133,6 +134,11 @@ void cluster_leader_url(json_t *meta, json_t *part, const char *fallback, char *
  */
 int cluster_find_leader(struct cluster *cl, const char *topic, int32_t partition,
 			int64_t deadline_ms, char *leader, size_t len, struct err *e);
+
+/* The same, and the partition's leader epoch into *epoch (-1: not said). */
+int cluster_find_leader_epoch(struct cluster *cl, const char *topic, int32_t partition,
+			      int64_t deadline_ms, char *leader, size_t len, int32_t *epoch,
+			      struct err *e);
 
 /*
  * GET path from a partition's leader (leader, size len, is updated when

@@ -224,3 +224,72 @@ b"
 	assert_output "a
 b"
 }
+
+@test "slog-consume sends the partition's leader epoch with its fetches" {
+	slog-topics create t
+	echo a | slog-produce -t t
+	start_stub UNKNOWN 500 --times 0 --forward "http://$REAL" --leader-epoch 3
+	run --separate-stderr slog-consume -b "$STUB" -t t -e --timeout-ms 5000
+	assert_success
+	assert_output a
+	[ "$(stub_count '^GET /v1/topics/t/partitions/0/records.*leader_epoch=3 200')" -ge 1 ]
+}
+
+@test "slog-consume retries a fetch answered UNKNOWN_LEADER_EPOCH" {
+	slog-topics create t
+	printf 'a\nb\n' | slog-produce -t t
+	start_stub UNKNOWN_LEADER_EPOCH 409 --times 2 --only 'records' --forward "http://$REAL" \
+		--leader-epoch 3
+	run --separate-stderr slog-consume -b "$STUB" -t t -e --timeout-ms 5000
+	assert_success
+	assert_output "a
+b"
+	[ "$(stub_count '^GET /v1/topics/t/partitions/0/records.* 409')" -eq 2 ]
+}
+
+# A partition whose leader changes under a following consumer, to a
+# replica whose log diverged at offset 5: the old leader (a broker of its
+# own) has a..j, the new one (REAL, behind the stub) a..e then x, y, and
+# says the epoch of what was read ends at 5.  Starts the consumer with
+# ARGS in the background (its output in OUT, its stderr in ERR), lets it
+# read all ten, then kills the old leader.
+follow_a_truncating_leader() {
+	local real_brokers=$SLOG_BROKERS
+	slog-topics create t
+	printf '%s\n' a b c d e x y | slog-produce -t t
+	start_broker old --set auto.create.topics.enable=false
+	OLD_PID=$BROKER_PID
+	local old=http://127.0.0.1:$BROKER_PORT
+	slog-topics -b "$old" create t
+	printf '%s\n' a b c d e f g h i j | slog-produce -b "$old" -t t
+	export SLOG_BROKERS=$real_brokers
+	start_stub UNKNOWN 500 --times 0 --forward "http://$REAL" --metadata-leader "$old,self" \
+		--leader-epoch 0,1 --end-offset 5
+	OUT=$BATS_TEST_TMPDIR/out ERR=$BATS_TEST_TMPDIR/err
+	slog-consume -b "$STUB" -t t -u --timeout-ms 10000 "$@" >"$OUT" 2>"$ERR" 3>&- &
+	CONSUMER_PID=$!
+	MEMBER_PIDS+=("$CONSUMER_PID")
+	wait_for 200 bash -c "[ \$(wc -l <'$OUT') -ge 10 ]"
+	kill -KILL "$OLD_PID"
+}
+
+@test "slog-consume says which records a leader change truncated, and goes on from the new leader's end" {
+	follow_a_truncating_leader
+	wait_for 200 bash -c "[ \$(wc -l <'$OUT') -ge 12 ]"
+	run cat "$OUT"
+	assert_output "$(printf '%s\n' a b c d e f g h i j x y)"
+	run cat "$ERR"
+	assert_output --partial "partition t-0 was truncated: offsets 5..9 read before a leader change are gone; continuing at 5"
+}
+
+@test "slog-consume --on-truncation fail exits 1 when a leader change truncated records it read" {
+	local rc=0
+	follow_a_truncating_leader --on-truncation fail
+	wait_for 200 bash -c "! kill -0 $CONSUMER_PID 2>/dev/null"
+	wait "$CONSUMER_PID" || rc=$?
+	[ "$rc" -eq 1 ]
+	run cat "$ERR"
+	assert_output --partial "partition t-0 was truncated (LOG_TRUNCATION): offsets 5..9"
+	run cat "$OUT"
+	assert_output "$(printf '%s\n' a b c d e f g h i j)"
+}

@@ -19,8 +19,8 @@ serves until killed.
                   the controller
   --metadata-leader URL,...
                   the Nth metadata answer names the Nth URL (the last one
-                  from then on) as every partition's "leader_url"; by
-                  default every answer names the stub itself
+                  from then on) as every partition's "leader_url" ("self":
+                  the stub); by default every answer names the stub itself
   --only REGEX    only requests whose "METHOD PATH" matches REGEX get the
                   error; the others are forwarded
   --leader-epoch E,...
@@ -89,7 +89,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         # otherwise: the real broker names itself, and a client would
         # then go around the stub.
         me = "http://127.0.0.1:%d" % self.server.server_address[1]
-        urls = self.opts.metadata_leader or [me]
+        urls = [me if u == "self" else u for u in self.opts.metadata_leader or ["self"]]
         epochs = self.opts.leader_epoch
         if status == 200:
             url = urls[min(Handler.metadata_answers, len(urls) - 1)]
