@@ -294,6 +294,7 @@ static void controller_duties(struct broker *b, int64_t active_ms)
 	static int64_t warned_at = -1;
 	struct err e;
 
+	controller_partition_duties(b, active_ms);
 	if (active_ms < conf_get_num(&b->conf, "broker.session.timeout.ms"))
 		return;
 	if (offsets_store_ensure(b, &e) && warned_at != active_ms / 60000) {
