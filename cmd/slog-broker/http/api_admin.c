@@ -561,7 +561,7 @@ static const char *move_fields(json_t *o, struct controller_move *m, int32_t *id
 static int moves_fields(struct request *r, json_t *body, struct controller_move **moves,
 			int32_t **ids, size_t *n)
 {
-	static const char *const known[] = { "partitions", NULL };
+	static const char *const known[] = { "partitions", "validate_only", NULL };
 	json_t *list = json_object_get(body, "partitions"), *o;
 	int64_t cap = conf_get_num(&r->b->conf, "max.partitions.per.request");
 	const char *why = NULL;
@@ -592,7 +592,7 @@ int api_reassign(struct request *r, char **args)
 	int32_t *ids;
 	struct err e;
 	size_t n;
-	int rc;
+	int rc, validate;
 
 	if (api_forward_admin(r, api_reassign))
 		return 1;
@@ -600,9 +600,12 @@ int api_reassign(struct request *r, char **args)
 	if (!body)
 		return 1;
 	rc = moves_fields(r, body, &moves, &ids, &n);
+	validate = flag(body, "validate_only");
 	json_decref(body);
-	if (!rc && controller_reassign(r->b, args[0], moves, n, &recs, &e))
+	if (!rc && controller_reassign(r->b, args[0], moves, n, validate, &recs, &e))
 		rc = http_reply_err(r, &e);
+	else if (!rc && validate)
+		rc = http_reply_json(r, 200, json_pack("{s:s, s:b}", "name", args[0], "valid", 1));
 	else if (!rc)
 		rc = http_reply_json(r, 200, json_pack("{s:s, s:o}", "name", args[0], "partitions",
 						       recs));

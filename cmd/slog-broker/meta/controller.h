@@ -40,9 +40,10 @@ int controller_create_topic(struct broker *b, const char *name, int32_t partitio
 			    struct err *e);
 
 /* Create one of the broker's own topics (__consumer_offsets), whose
- * names controller_create_topic() refuses. */
+ * names controller_create_topic() refuses, with max_rf replicas or as
+ * many as there are brokers to place them on, if fewer. */
 int controller_create_internal_topic(struct broker *b, const char *name, int32_t partitions,
-				     json_t *configs, struct err *e);
+				     int32_t max_rf, json_t *configs, struct err *e);
 
 int controller_delete_topic(struct broker *b, const char *name, struct err *e);
 
@@ -121,10 +122,11 @@ struct controller_move {
  * the move ends once the ISR holds them all (controller_alter_partition,
  * or controller_partition_duties).  All or nothing: one refused move
  * refuses them all.  *records (new reference) receives the partitions'
- * records as committed, in request order.
+ * records as committed, in request order (validate_only: checks, changes
+ * nothing, and *records is NULL).
  */
 int controller_reassign(struct broker *b, const char *topic, const struct controller_move *moves,
-			size_t n, json_t **records, struct err *e);
+			size_t n, int validate_only, json_t **records, struct err *e);
 
 /*
  * The controller's periodic partition work, from the lifecycle thread's

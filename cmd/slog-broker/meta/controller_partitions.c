@@ -271,8 +271,12 @@ static int reassign_records(struct broker *b, const char *topic,
 		c = topic_ctx(b, t, &v);
 		pc_copy(&p, &t->parts[m->partition]);
 		rc = pc_reassign(&p, m->replicas, m->n, &c, e);
-		if (rc)
-			err_set(e, rc, "partition %d: %s", m->partition, e->msg);
+		if (rc) {
+			char why[sizeof(e->msg)];
+
+			memcpy(why, e->msg, sizeof(why));
+			err_set(e, rc, "partition %d: %s", m->partition, why);
+		}
 		else if (pc_changed(&p, &t->parts[m->partition]))
 			json_array_append_new(recs, meta_partition_record(t, m->partition, &p));
 		pc_free(&p);
@@ -293,7 +297,7 @@ static int check_distinct(const struct controller_move *moves, size_t n, struct 
 }
 
 int controller_reassign(struct broker *b, const char *topic, const struct controller_move *moves,
-			size_t n, json_t **records, struct err *e)
+			size_t n, int validate_only, json_t **records, struct err *e)
 {
 	json_t *recs = json_array();
 	int rc = check_distinct(moves, n, e);
@@ -304,14 +308,14 @@ int controller_reassign(struct broker *b, const char *topic, const struct contro
 		rc = controller_require_active(b, e);
 	if (!rc)
 		rc = reassign_records(b, topic, moves, n, recs, e);
-	if (!rc && json_array_size(recs)) {
+	if (!rc && json_array_size(recs) && !validate_only) {
 		log_info("topic %s: moving %zu partitions", topic, json_array_size(recs));
 		rc = controller_propose(b, recs, e);
 		recs = NULL;
 	}
 	controller_unlock();
 	json_decref(recs);
-	if (rc)
+	if (rc || validate_only)
 		return rc;
 	*records = json_array();
 	for (size_t i = 0; i < n; i++) {
