@@ -155,6 +155,23 @@ isr_is() {
 		"$BATS_TEST_TMPDIR/node$b/broker.log"
 }
 
+@test "a restarted broker serves only once it has caught up: its first answers know every topic" {
+	start_cluster 3
+	wait_cluster_alive
+	run -0 slog-topics create known -P 3 -R 3
+	wait_for 400 fully_in_sync 1 known 3
+	local b
+	b=$(a_follower)
+	stop_broker "${NODE_PID[$b]}"
+	start_node "$b"
+	# Asked as soon as it answers at all.
+	wait_for 400 curl -sf -o "$BATS_TEST_TMPDIR/first" "${NODE_URL[$b]}/v1/metadata?topics=known"
+	run -0 jq -r '.topics[0].error.code // "none"' "$BATS_TEST_TMPDIR/first"
+	assert_output none
+	run -0 bash -c "tail -n +${NODE_SKIP[$b]} '$BATS_TEST_TMPDIR/node$b/broker.log' | grep 'listening on'"
+	refute_output --partial " 0 topics"
+}
+
 @test "a rolling restart of every broker under acks=all load loses no record and fails none" {
 	start_cluster 3 replica.lag.time.max.ms=2000
 	wait_cluster_alive
