@@ -270,18 +270,30 @@ static void frame_error(struct session *s, struct fpart *fp, const struct replic
 			 fp->p->id, fr->message);
 		return;
 	}
-	if (fr->error == SLOG_EOFFSET_OUT_OF_RANGE &&
-	    replication_out_of_range(b, fp->p, fr->log_start_offset, fr->log_end_offset, &e) == 0)
-		return;
-	if (fr->error == SLOG_EOFFSET_OUT_OF_RANGE)
-		log_warn("replica fetcher: %s-%d: %s", fp->p->topic->name, fp->p->id, e.msg);
-	else if (transient(fr->error))
+	if (fr->error == SLOG_EOFFSET_OUT_OF_RANGE) {
+		int64_t before = fp->pos.offset, after;
+
+		if (replication_out_of_range(b, fp->p, fr->log_start_offset, fr->log_end_offset, &e))
+			log_warn("replica fetcher: %s-%d: %s", fp->p->topic->name, fp->p->id, e.msg);
+		plog_offsets(fp->p->log, NULL, &after);
+		if (after != before)
+			return; /* truncated or restarted: fetch again at once */
+	} else if (transient(fr->error))
 		log_debug("replica fetcher: %s-%d from broker %d: %s", fp->p->topic->name, fp->p->id,
 			  s->leader, fr->message);
 	else
 		log_warn("replica fetcher: %s-%d from broker %d: %s", fp->p->topic->name, fp->p->id,
 			 s->leader, fr->message);
 	fp->retry_ms = clock_mono_ms() + s->f->backoff_ms;
+}
+
+/* Is fp still followed from this leader in the epoch it was asked in? */
+static int still_followed(struct session *s, const struct fpart *fp)
+{
+	int32_t leader, epoch;
+
+	return replication_role(fp->p, &leader, &epoch) == REPLICA_FOLLOWER &&
+	       leader == s->leader && epoch == fp->pos.leader_epoch;
 }
 
 /* Act on one partition's frame: truncate, or append what came. */
@@ -291,6 +303,8 @@ static void frame_apply(struct session *s, struct fpart *fp, const struct replic
 	struct err e;
 	int rc = 0;
 
+	if (!still_followed(s, fp))
+		return; /* the metadata moved on meanwhile: the answer is stale */
 	if (fr->error)
 		return frame_error(s, fp, fr);
 	if (fr->diverging_epoch >= 0) {
