@@ -202,7 +202,7 @@ static json_t *part_request(struct session *s, struct fpart *fp, int64_t now)
 	struct replica_position *pos = &fp->pos;
 
 	fp->asked = fp->touched = fp->apply_hw = 0;
-	if (fp->parked || fp->retry_ms > now)
+	if (fp->parked || fp->retry_ms > now || atomic_load(&fp->p->deleted))
 		return NULL;
 	/* Followed elsewhere or in another epoch now: the regroup that the
 	 * change's poke brings drops or renews it. */
