@@ -6,18 +6,22 @@
 load helpers
 load cluster
 
-# cluster_topic NAME: a one-partition topic with three replicas on a
-# fresh three-node cluster; LEADER is its leader's node id.
+# cluster_topic NAME [KEY=VALUE]...: a one-partition topic with three
+# replicas on a fresh three-node cluster with those settings; LEADER is
+# its leader's node id.
 cluster_topic() {
-	start_cluster 3
+	local name=$1
+	shift
+	start_cluster 3 "$@"
 	wait_cluster_alive
-	slog-topics create "$1" -P 1 -R 3
-	wait_for 200 has_leader "$1"
-	LEADER=$(leader_of "$1")
+	slog-topics create "$name" -P 1 -R 3
+	wait_for 200 has_leader "$name"
+	LEADER=$(leader_of "$name")
 }
 
+# leader_of T [NODE]: the leader of T's partition 0 as NODE (default 1) has it.
 leader_of() {
-	curl -sf "${NODE_URL[1]}/v1/metadata?topics=$1" | jq -r '.topics[0].partitions[0].leader'
+	curl -sf "${NODE_URL[${2:-1}]}/v1/metadata?topics=$1" | jq -r '.topics[0].partitions[0].leader'
 }
 
 has_leader() {
@@ -32,6 +36,12 @@ segments() {
 # same_bytes NODE TOPIC: NODE's segments hold exactly the leader's bytes.
 same_bytes() {
 	cmp -s <(segments "$LEADER" "$2") <(segments "$1" "$2")
+}
+
+# led_by_other T OLD NODE: NODE names a leader of T other than OLD.
+led_by_other() {
+	local l
+	l=$(leader_of "$1" "$3") && [ "$l" -ge 1 ] && [ "$l" != "$2" ]
 }
 
 # followers: the two nodes that do not lead.
@@ -73,6 +83,26 @@ followers() {
 	wait_for 400 same_bytes "$f" again
 	run -0 --separate-stderr slog-consume -t again -p 0 -o beginning -e
 	[ "${#lines[@]}" -eq 100 ]
+}
+
+@test "after its leader is killed the partition is led by a follower, and the old leader comes back as its follower" {
+	local old f
+	cluster_topic failover broker.session.timeout.ms=3s
+	old=$LEADER
+	f=$(followers | head -n 1)
+	export SLOG_BROKERS=127.0.0.1:${NODE_PORT[$f]}
+	seq 1 50 | slog-produce -t failover -p 0 --acks all
+	kill -KILL "${NODE_PID[$old]}"
+	wait "${NODE_PID[$old]}" 2>/dev/null || true
+	run -0 wait_for 400 led_by_other failover "$old" "$f"
+	LEADER=$(leader_of failover "$f")
+	seq 51 100 | slog-produce -t failover -p 0 --acks all --timeout-ms 20000
+	start_node "$old"
+	wait_for 400 node_listening "$old"
+	run -0 wait_for 400 same_bytes "$old" failover
+	run -0 --separate-stderr slog-consume -t failover -p 0 -o beginning -e
+	[ "${#lines[@]}" -eq 100 ]
+	[ "${lines[99]}" = 100 ]
 }
 
 @test "the replica fetch endpoint answers a bad request with 400 and a clear message" {
