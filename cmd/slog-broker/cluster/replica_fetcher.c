@@ -54,6 +54,7 @@ struct fpart {
 	int32_t leader_epoch;    /* the epoch it was picked up in */
 	int parked;              /* FENCED_LEADER_EPOCH: until its epoch changes */
 	int64_t retry_ms;        /* backing off until then (monotonic) */
+	int last_rc;             /* the failure last logged (0: none since) */
 	/* This fetch's, when the partition is in it. */
 	int asked;
 	struct replica_position pos;
@@ -157,6 +158,7 @@ static void pick_one(void *arg, struct partition *p, const struct replica_positi
 		if (pk->old[i].p == p && pk->old[i].leader_epoch == epoch) {
 			fp->parked = pk->old[i].parked;
 			fp->retry_ms = pk->old[i].retry_ms;
+			fp->last_rc = pk->old[i].last_rc;
 		}
 }
 
@@ -257,6 +259,30 @@ static int transient(int code)
 	       code == SLOG_ELEADER_NOT_AVAILABLE || code == SLOG_EUNKNOWN_TOPIC_OR_PARTITION;
 }
 
+static int64_t leo(struct partition *p)
+{
+	int64_t end;
+
+	plog_offsets(p->log, NULL, &end);
+	return end;
+}
+
+/* fp failed with code: it backs off, and the failure is logged once, not
+ * at every retry of it. */
+static void part_failed(struct session *s, struct fpart *fp, int code, const char *msg)
+{
+	fp->retry_ms = clock_mono_ms() + s->f->backoff_ms;
+	if (fp->last_rc == code)
+		return;
+	fp->last_rc = code;
+	if (transient(code))
+		log_debug("replica fetcher: %s-%d from broker %d: %s", fp->p->topic->name, fp->p->id,
+			  s->leader, msg);
+	else
+		log_warn("replica fetcher: %s-%d from broker %d: %s", fp->p->topic->name, fp->p->id,
+			 s->leader, msg);
+}
+
 /* A partition's error: FENCED parks it until its metadata changes; an
  * offset out of range truncates or restarts the log; the rest back off. */
 static void frame_error(struct session *s, struct fpart *fp, const struct replica_frame *fr)
@@ -270,21 +296,13 @@ static void frame_error(struct session *s, struct fpart *fp, const struct replic
 			 fp->p->id, fr->message);
 		return;
 	}
-	if (fr->error == SLOG_EOFFSET_OUT_OF_RANGE) {
-		int64_t before = fp->pos.offset, after;
-
-		if (replication_out_of_range(b, fp->p, fr->log_start_offset, fr->log_end_offset, &e))
-			log_warn("replica fetcher: %s-%d: %s", fp->p->topic->name, fp->p->id, e.msg);
-		plog_offsets(fp->p->log, NULL, &after);
-		if (after != before)
-			return; /* truncated or restarted: fetch again at once */
-	} else if (transient(fr->error))
-		log_debug("replica fetcher: %s-%d from broker %d: %s", fp->p->topic->name, fp->p->id,
-			  s->leader, fr->message);
-	else
-		log_warn("replica fetcher: %s-%d from broker %d: %s", fp->p->topic->name, fp->p->id,
-			 s->leader, fr->message);
-	fp->retry_ms = clock_mono_ms() + s->f->backoff_ms;
+	if (fr->error != SLOG_EOFFSET_OUT_OF_RANGE)
+		return part_failed(s, fp, fr->error, fr->message);
+	if (replication_out_of_range(b, fp->p, fr->log_start_offset, fr->log_end_offset, &e))
+		return part_failed(s, fp, e.code, e.msg);
+	if (leo(fp->p) == fp->pos.offset) /* within the leader's log after all */
+		part_failed(s, fp, fr->error, fr->message);
+	/* Otherwise truncated or restarted: fetch again at once. */
 }
 
 /* Is fp still followed from this leader in the epoch it was asked in? */
@@ -313,17 +331,13 @@ static void frame_apply(struct session *s, struct fpart *fp, const struct replic
 		rc = replication_truncate_diverging(b, fp->p, fr->diverging_epoch,
 						    fr->diverging_end_offset, &e);
 	} else if (fr->len) {
-		int64_t before = fp->pos.offset, after;
-
 		rc = replication_follower_append(b, fp->p, fr->data, fr->len, &e);
-		plog_offsets(fp->p->log, NULL, &after);
-		fp->touched = after > before; /* a damaged batch keeps what came before it */
+		/* A damaged batch keeps what came before it. */
+		fp->touched = leo(fp->p) > fp->pos.offset;
 	}
-	if (rc) {
-		log_warn("replica fetcher: %s-%d: %s", fp->p->topic->name, fp->p->id, e.msg);
-		fp->retry_ms = clock_mono_ms() + s->f->backoff_ms;
-		return;
-	}
+	if (rc)
+		return part_failed(s, fp, e.code, e.msg);
+	fp->last_rc = 0;
 	if (fr->diverging_epoch < 0) {
 		fp->apply_hw = 1;
 		fp->hw = fr->high_watermark;
@@ -366,14 +380,11 @@ static void finish_fetch(struct session *s)
 
 	for (size_t i = 0; i < s->nparts; i++) {
 		struct fpart *fp = &s->parts[i];
-		int64_t end;
 		struct err e;
 
 		if (fp->touched && b->flush_on_ack) {
-			plog_offsets(fp->p->log, NULL, &end);
-			if (plog_flush(fp->p->log, end, &e)) {
-				log_warn("replica fetcher: %s-%d: %s", fp->p->topic->name, fp->p->id, e.msg);
-				fp->retry_ms = clock_mono_ms() + s->f->backoff_ms;
+			if (plog_flush(fp->p->log, leo(fp->p), &e)) {
+				part_failed(s, fp, e.code, e.msg);
 				continue;
 			}
 		}
