@@ -48,6 +48,11 @@
  * nothing for this long is treated as unreachable. */
 #define FETCH_MARGIN_MS 5000
 
+/* Sessions are matched to the metadata at each poke, and at least this
+ * often: a poke that came while this fetcher was starting (before the
+ * publisher could see it) is not lost for long. */
+#define RESCAN_MS 5000
+
 /* A partition a session carries. */
 struct fpart {
 	struct partition *p;     /* a reference */
@@ -611,7 +616,13 @@ static void *manager_main(void *arg)
 		struct leaders l = { 0 };
 
 		if (f->managed == f->gen) {
-			pthread_cond_wait(&f->cond, &f->lock);
+			int64_t at = clock_mono_ms() + RESCAN_MS;
+
+			while (!f->stopping && f->managed == f->gen && clock_mono_ms() < at)
+				clock_cond_wait_until(&f->cond, &f->lock, at);
+			if (f->managed == f->gen)
+				f->gen++; /* the rescan: every session regroups too */
+			pthread_cond_broadcast(&f->cond);
 			continue;
 		}
 		f->managed = f->gen;
