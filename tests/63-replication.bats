@@ -135,6 +135,35 @@ followers() {
 	[ "${lines[${#lines[@]} - 1]}" = 55 ]
 }
 
+# same_leader T: two partitions of T led by one broker, as "A B LEADER".
+same_leader() {
+	curl -sf "${NODE_URL[1]}/v1/metadata?topics=$1" | jq -r '
+		.topics[0].partitions | group_by(.leader) | map(select(length > 1))[0] |
+		"\(.[0].partition) \(.[1].partition) \(.[0].leader)"'
+}
+
+@test "a follower that leaves during a long poll of several partitions leaves its leader serving" {
+	local a b l f inc body
+	start_cluster 3
+	wait_cluster_alive
+	slog-topics create polled -P 4 -R 3
+	wait_for 200 has_leader polled
+	read -r a b l <<<"$(same_leader polled)"
+	f=$((l % 3 + 1))
+	inc=$(cluster_json "$l" | jq -r --argjson id "$f" '.brokers[] | select(.id == $id) | .incarnation')
+	body='{"replica_id":'$f',"broker_epoch":"'$inc'","max_wait_ms":5000,"max_bytes":100000,"partitions":[
+		{"topic":"polled","partition":'$a',"offset":0,"durable_offset":0,"log_start_offset":0,"max_bytes":1000},
+		{"topic":"polled","partition":'$b',"offset":0,"durable_offset":0,"log_start_offset":0,"max_bytes":1000}]}'
+	# The poll waits on both partitions; its client gives up first.
+	run -28 curl -s --max-time 0.5 -H 'Content-Type: application/json' -d "$body" \
+		"${NODE_URL[$l]}/v1/replica/fetch"
+	export SLOG_BROKERS=127.0.0.1:${NODE_PORT[$l]}
+	echo one | slog-produce -t polled -p "$a"
+	echo two | slog-produce -t polled -p "$b"
+	echo three | slog-produce -t polled -p "$b"
+	run -0 curl -sf "${NODE_URL[$l]}/readyz"
+}
+
 @test "the replica fetch endpoint answers a bad request with 400 and a clear message" {
 	start_broker
 	run -0 curl -s -w '\n%{http_code}' -H 'Content-Type: application/json' \
