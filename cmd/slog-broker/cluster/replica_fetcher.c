@@ -53,6 +53,11 @@
  * publisher could see it) is not lost for long. */
 #define RESCAN_MS 5000
 
+/* Partitions in one request, at most: its JSON stays well within the
+ * leader's http.json.max.bytes (1 MiB by default); a follower of more
+ * takes turns, each fetch starting where the last one stopped. */
+#define FETCH_MAX_PARTS 1000
+
 /* A partition a session carries. */
 struct fpart {
 	struct partition *p;     /* a reference */
@@ -77,6 +82,7 @@ struct session {
 	uint64_t seen;           /* the generation its partitions are from */
 	struct fpart *parts;
 	size_t nparts;
+	size_t first, turn;      /* where this fetch's partitions start, and the next's */
 	int last_rc;             /* the last failure logged, not to repeat it */
 	struct session *next;    /* f->lock */
 };
@@ -208,7 +214,6 @@ static json_t *part_request(struct session *s, struct fpart *fp, int64_t now)
 	struct broker *b = s->f->b;
 	struct replica_position *pos = &fp->pos;
 
-	fp->asked = fp->touched = fp->apply_hw = 0;
 	if (fp->parked || fp->retry_ms > now || atomic_load(&fp->p->deleted))
 		return NULL;
 	/* Followed elsewhere or in another epoch now: the regroup that the
@@ -234,15 +239,21 @@ static char *fetch_body(struct session *s, int64_t now, size_t *asked)
 	json_t *parts = json_array(), *body;
 	char *text;
 
+	size_t k;
+
 	*asked = 0;
-	for (size_t i = 0; i < s->nparts; i++) {
-		json_t *one = part_request(s, &s->parts[i], now);
+	for (size_t i = 0; i < s->nparts; i++)
+		s->parts[i].asked = s->parts[i].touched = s->parts[i].apply_hw = 0;
+	s->first = s->nparts ? s->turn % s->nparts : 0;
+	for (k = 0; k < s->nparts && *asked < FETCH_MAX_PARTS; k++) {
+		json_t *one = part_request(s, &s->parts[(s->first + k) % s->nparts], now);
 
 		if (one) {
 			json_array_append_new(parts, one);
 			(*asked)++;
 		}
 	}
+	s->turn = s->first + k;
 	if (!*asked) {
 		json_decref(parts);
 		return NULL;
@@ -356,8 +367,8 @@ static int read_answer(struct session *s, const struct buf *answer, struct err *
 	const uint8_t *data = (const uint8_t *)answer->data;
 	size_t pos = 0;
 
-	for (size_t i = 0; i < s->nparts; i++) {
-		struct fpart *fp = &s->parts[i];
+	for (size_t k = 0; k < s->nparts; k++) {
+		struct fpart *fp = &s->parts[(s->first + k) % s->nparts];
 		struct replica_frame fr;
 		int rc;
 
