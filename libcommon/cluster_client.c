@@ -356,6 +356,14 @@ static int get_once(const char *base, const char *path, int64_t deadline_ms, jso
 	return rc;
 }
 
+int cluster_leader_get(const char *leader, const char *path, int64_t deadline_ms, json_t **out,
+		       char *moved_to, size_t len, struct err *e)
+{
+	int not_sent;
+
+	return get_once(leader, path, deadline_ms, out, moved_to, len, &not_sent, e);
+}
+
 int cluster_partition_json(struct cluster *cl, const char *topic, int32_t partition, char *leader,
 			   size_t len, const char *path, int64_t deadline_ms, json_t **out,
 			   struct err *e)

@@ -150,6 +150,15 @@ int cluster_partition_json(struct cluster *cl, const char *topic, int32_t partit
 			   struct err *e);
 
 /*
+ * GET path from leader once, without retries, for a caller that keeps
+ * its own (a consumer's loop must not block on one partition).  On
+ * NOT_LEADER, moved_to (size len) gets the leader the answer names, or
+ * "".  *out is owned by the caller.
+ */
+int cluster_leader_get(const char *leader, const char *path, int64_t deadline_ms, json_t **out,
+		       char *moved_to, size_t len, struct err *e);
+
+/*
  * The names of the topics whose name re matches (every topic when re is
  * NULL), less the broker's own internal ones, as a list the caller frees
  * with cluster_names_free().  0, or the error of the request.

@@ -228,18 +228,17 @@ b"
 @test "slog-consume sends the partition's leader epoch with its fetches" {
 	slog-topics create t
 	echo a | slog-produce -t t
-	start_stub UNKNOWN 500 --times 0 --forward "http://$REAL" --leader-epoch 3
+	start_stub UNKNOWN 500 --times 0 --forward "http://$REAL"
 	run --separate-stderr slog-consume -b "$STUB" -t t -e --timeout-ms 5000
 	assert_success
 	assert_output a
-	[ "$(stub_count '^GET /v1/topics/t/partitions/0/records.*leader_epoch=3 200')" -ge 1 ]
+	[ "$(stub_count '^GET /v1/topics/t/partitions/0/records.*leader_epoch=0 200')" -ge 1 ]
 }
 
 @test "slog-consume retries a fetch answered UNKNOWN_LEADER_EPOCH" {
 	slog-topics create t
 	printf 'a\nb\n' | slog-produce -t t
-	start_stub UNKNOWN_LEADER_EPOCH 409 --times 2 --only 'records' --forward "http://$REAL" \
-		--leader-epoch 3
+	start_stub UNKNOWN_LEADER_EPOCH 409 --times 2 --only 'records' --forward "http://$REAL"
 	run --separate-stderr slog-consume -b "$STUB" -t t -e --timeout-ms 5000
 	assert_success
 	assert_output "a
@@ -264,7 +263,7 @@ follow_a_truncating_leader() {
 	printf '%s\n' a b c d e f g h i j | slog-produce -b "$old" -t t
 	export SLOG_BROKERS=$real_brokers
 	start_stub UNKNOWN 500 --times 0 --forward "http://$REAL" --metadata-leader "$old,self" \
-		--leader-epoch 0,1 --end-offset 5
+		--end-offset 5
 	OUT=$BATS_TEST_TMPDIR/out ERR=$BATS_TEST_TMPDIR/err
 	slog-consume -b "$STUB" -t t -u --timeout-ms 10000 "$@" >"$OUT" 2>"$ERR" 3>&- &
 	CONSUMER_PID=$!

@@ -32,12 +32,16 @@ void epoch_learned(struct cpart *cp, const char *leader, int32_t epoch)
 	consumer_set_leader(cp, leader);
 }
 
-/* Ask the leader where epoch cp->last_epoch ends: 0 with *end (-1: it
- * cannot tell) and *epoch, or the error. */
-static int end_of_epoch(struct consumer *c, struct cpart *cp, int64_t deadline, int64_t *end,
-			int32_t *epoch, struct err *e)
+/*
+ * Ask the leader, once, where epoch cp->last_epoch ends: 0 with *end (-1:
+ * it cannot tell) and *epoch, or the error.  A NOT_LEADER that names the
+ * leader moves the partition there.
+ */
+static int end_of_epoch(struct consumer *c, struct cpart *cp, int64_t *end, int32_t *epoch,
+			struct err *e)
 {
 	struct buf path = BUF_INIT;
+	char moved_to[300];
 	json_t *j;
 	int rc;
 
@@ -46,10 +50,13 @@ static int end_of_epoch(struct consumer *c, struct cpart *cp, int64_t deadline, 
 	buf_addf(&path, "/partitions/%d/epochs/%d/end-offset", cp->id, cp->last_epoch);
 	if (cp->leader_epoch >= 0)
 		buf_addf(&path, "?leader_epoch=%d", cp->leader_epoch);
-	rc = cluster_partition_json(c->cl, cp->topic, cp->id, cp->leader, sizeof(cp->leader),
-				    path.data, deadline, &j, e);
+	rc = cluster_leader_get(cp->leader, path.data, clock_mono_ms() + c->o->timeout_ms, &j,
+				moved_to, sizeof(moved_to), e);
 	buf_free(&path);
-	consumer_set_leader(cp, cp->leader); /* the call may have found it elsewhere */
+	if (rc == SLOG_ENOT_LEADER && *moved_to)
+		epoch_learned(cp, moved_to, -1);
+	else if (cluster_leader_moved(rc))
+		cp->stale = 1; /* and FENCED_LEADER_EPOCH: the epoch too */
 	if (rc)
 		return rc;
 	*end = json_is_integer(json_object_get(j, "end_offset"))
@@ -91,14 +98,14 @@ int epoch_validate(struct consumer *c, struct cpart *cp, int64_t now)
 	if (!cp->failing_since)
 		cp->failing_since = now;
 	until = cp->failing_since + c->o->timeout_ms;
-	rc = end_of_epoch(c, cp, until, &end, &epoch, &e);
-	if (rc == SLOG_EUNKNOWN_LEADER_EPOCH || rc == SLOG_EFENCED_LEADER_EPOCH ||
-	    rc == SLOG_EOFFSET_NOT_AVAILABLE || (cluster_leader_moved(rc) && now < until)) {
-		/* The new leader is not settled yet: ask again later. */
-		cp->stale = rc == SLOG_EFENCED_LEADER_EPOCH;
+	rc = end_of_epoch(c, cp, &end, &epoch, &e);
+	if ((rc == SLOG_EUNKNOWN_LEADER_EPOCH || rc == SLOG_EOFFSET_NOT_AVAILABLE ||
+	     rc == SLOG_EREQUEST_TIMED_OUT || cluster_leader_moved(rc)) && now < until) {
+		/* The new leader is not settled yet: ask again later, the
+		 * other partitions and the group going on meanwhile. */
+		cp->validate = 1; /* epoch_learned() may have set it too */
 		cp->retry_at = backoff_until(&cp->backoff, now, until);
-		if (now < until)
-			return 1;
+		return 1;
 	}
 	cp->validate = 0;
 	if (rc) {
