@@ -292,3 +292,14 @@ follow_a_truncating_leader() {
 	run cat "$OUT"
 	assert_output "$(printf '%s\n' a b c d e f g h i j)"
 }
+
+@test "a produce answered NOT_ENOUGH_REPLICAS_AFTER_APPEND until the timeout is reported not acknowledged" {
+	slog-topics create t
+	start_stub NOT_ENOUGH_REPLICAS_AFTER_APPEND 503 --forward "http://$REAL"
+	run --separate-stderr timeout 20 bash -c "echo x | slog-produce -b $STUB -t t --timeout-ms 1500"
+	[ "$status" -eq 1 ]
+	# Sent again, as Kafka's producer does; but the leader may have it.
+	[ "$(stub_count '^POST /v1/topics/t/partitions/0/records[^ ]* 503')" -ge 2 ]
+	assert_stderr_has "not acknowledged"
+	assert_stderr_has "NOT_ENOUGH_REPLICAS_AFTER_APPEND"
+}
