@@ -283,7 +283,11 @@ static void expire_group(struct broker *b, const struct gc_expired_group *x)
 			rc = plog_flush(p->log, res.last_offset + 1, &e);
 		partition_put(p);
 	}
-	if (rc) {
+	if (rc == SLOG_ENOT_COORDINATOR || rc == SLOG_ECOORDINATOR_NOT_AVAILABLE) {
+		/* Read from a replica's copy of the log: its coordinator, which
+		 * knows its latest commits, decides. */
+		log_debug("group %s: not expired here: %s", group, e.msg);
+	} else if (rc) {
 		log_warn("group %s: cannot expire its offsets: %s", group, e.msg);
 	} else {
 		for (size_t i = 0; i < n; i++)
