@@ -168,6 +168,15 @@ int cluster_topic_names(struct cluster *cl, const regex_t *re, int64_t deadline_
 void cluster_names_free(char **names, size_t n);
 
 /*
+ * Every group of the cluster, as {"group","state","members"} objects
+ * sorted by name (*out, the caller's): each broker lists the groups it
+ * coordinates (GET /v1/groups), so every broker that may coordinate
+ * (alive or shutting down) is asked, as Kafka's admin client asks every
+ * broker.  0, or the error of the first broker that did not answer.
+ */
+int cluster_groups(struct cluster *cl, int64_t deadline_ms, json_t **out, struct err *e);
+
+/*
  * Whether a group call that failed with rc is made again after a backoff
  * because its coordinator is moving: NOT_COORDINATOR (it moved, or no
  * broker leads the group's offsets partition yet) and

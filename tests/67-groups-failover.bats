@@ -104,3 +104,19 @@ committed_of() {
 	run -0 bash -c "slog-consume -b '$others' -t t -e --timeout-ms 30000 | awk '!seen[\$0]++'"
 	assert_output "$(seq 1 300)"
 }
+
+@test "slog-groups list shows the groups of every coordinator, each once" {
+	start_three
+	slog-topics create t -R 3
+	echo x | slog-produce -t t
+	local g
+	# Enough groups that every broker coordinates some.
+	for g in a b c d e f g h; do
+		slog-consume -t t -g "$g" -e --timeout-ms 20000 >/dev/null
+	done
+	for i in 1 2 3; do
+		run --separate-stderr slog-groups -b "127.0.0.1:${NODE_PORT[$i]}" list
+		assert_success
+		assert_output "$(printf '%s\n' a b c d e f g h)"
+	done
+}

@@ -198,6 +198,14 @@ int offsets_store_partition(struct broker *b, const char *group, struct partitio
 	return ensure_loaded(b, *p, idx, t->npart, epoch, e);
 }
 
+int offsets_store_coordinates(struct broker *b, const char *group)
+{
+	struct topic *t = broker_topic(b, OFFSETS_TOPIC);
+
+	return t && t->npart > 0 &&
+	       partition_leader(b, t->parts[gc_partition_for(group, t->npart)]) == b->node_id;
+}
+
 static int add_one(struct batch_builder *bb, const char *group, const struct gc_offset *o,
 		   int tombstone, struct err *e)
 {

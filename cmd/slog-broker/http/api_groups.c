@@ -1,7 +1,7 @@
 /*
  * api_groups.c: consumer groups over HTTP.
  *
- *   GET    /v1/groups                     list
+ *   GET    /v1/groups                     list the groups coordinated here
  *   GET    /v1/groups/{g}                 describe: members, assignment, lag
  *   DELETE /v1/groups/{g}                 delete an empty group's offsets
  *   DELETE /v1/groups/{g}/offsets?topic=T[&partitions=0,1]
@@ -84,11 +84,18 @@ int api_groups_list(struct request *r, char **args)
 {
 	struct gc_summary *v;
 	json_t *list;
-	size_t n;
+	size_t n, k = 0;
 
 	(void)args;
 	gc_list(r->b->groups, &v, &n);
-	list = group_json_summaries(v, n);
+	/* The groups coordinated here, as Kafka's ListGroups answers: a
+	 * replica's copy of another coordinator's groups may be stale. */
+	pthread_rwlock_rdlock(&r->b->meta_lock);
+	for (size_t i = 0; i < n; i++)
+		if (offsets_store_coordinates(r->b, v[i].group))
+			v[k++] = v[i];
+	pthread_rwlock_unlock(&r->b->meta_lock);
+	list = group_json_summaries(v, k);
 	free(v);
 	return http_reply_json(r, 200, json_pack("{s:o}", "groups", list));
 }
