@@ -29,13 +29,12 @@ void epoch_learned(struct cpart *cp, const char *leader, int32_t epoch)
 	if (moved && cp->last_epoch >= 0)
 		cp->validate = 1;
 	cp->leader_epoch = epoch;
-	consumer_set_leader(cp, leader);
 }
 
 /*
  * Ask the leader, once, where epoch cp->last_epoch ends: 0 with *end (-1:
- * it cannot tell) and *epoch, or the error.  A NOT_LEADER that names the
- * leader moves the partition there.
+ * it cannot tell) and *epoch, or the error.  When the leader moved, the
+ * partition looks it up again (and its epoch) before the next try.
  */
 static int end_of_epoch(struct consumer *c, struct cpart *cp, int64_t *end, int32_t *epoch,
 			struct err *e)
@@ -53,10 +52,8 @@ static int end_of_epoch(struct consumer *c, struct cpart *cp, int64_t *end, int3
 	rc = cluster_leader_get(cp->leader, path.data, clock_mono_ms() + c->o->timeout_ms, &j,
 				moved_to, sizeof(moved_to), e);
 	buf_free(&path);
-	if (rc == SLOG_ENOT_LEADER && *moved_to)
-		epoch_learned(cp, moved_to, -1);
-	else if (cluster_leader_moved(rc))
-		cp->stale = 1; /* and FENCED_LEADER_EPOCH: the epoch too */
+	if (cluster_leader_moved(rc))
+		cp->stale = 1; /* FENCED_LEADER_EPOCH too: the epoch moved */
 	if (rc)
 		return rc;
 	*end = json_is_integer(json_object_get(j, "end_offset"))
@@ -78,9 +75,10 @@ static void truncated(struct consumer *c, struct cpart *cp, int64_t end, int32_t
 		cp->done = 1;
 		return;
 	}
-	consumer_notice(c, "partition %s-%d was truncated: offsets %lld..%lld read before a leader "
-			"change are gone; continuing at %lld", cp->topic, cp->id, (long long)end,
-			(long long)cp->next - 1, (long long)end);
+	if (!c->o->quiet)
+		cli_error("partition %s-%d was truncated: offsets %lld..%lld read before a leader "
+			  "change are gone; continuing at %lld", cp->topic, cp->id, (long long)end,
+			  (long long)cp->next - 1, (long long)end);
 	cp->next = cp->written = end;
 	cp->last_epoch = epoch;
 	/* The group's offset may be past the new end: commit from there. */
