@@ -184,7 +184,12 @@ static void session_regroup(struct session *s)
 /* Log a failure of s once, not at every retry of it. */
 static void session_failed(struct session *s, const struct err *e)
 {
-	if (s->last_rc == e->code)
+	int stopping;
+
+	pthread_mutex_lock(&s->f->lock);
+	stopping = s->stop;
+	pthread_mutex_unlock(&s->f->lock);
+	if (stopping || s->last_rc == e->code)
 		return;
 	s->last_rc = e->code;
 	log_warn("replica fetcher: fetching from broker %d: %s", s->leader, e->msg);
@@ -243,6 +248,15 @@ static char *fetch_body(struct session *s, int64_t now, size_t *asked)
 	return text;
 }
 
+/* Errors of a leader whose metadata is a step behind or ahead of this
+ * node's: they pass within a few backoffs, and say nothing worth a log
+ * line each time. */
+static int transient(int code)
+{
+	return code == SLOG_ENOT_LEADER || code == SLOG_EUNKNOWN_LEADER_EPOCH ||
+	       code == SLOG_ELEADER_NOT_AVAILABLE || code == SLOG_EUNKNOWN_TOPIC_OR_PARTITION;
+}
+
 /* A partition's error: FENCED parks it until its metadata changes; an
  * offset out of range truncates or restarts the log; the rest back off. */
 static void frame_error(struct session *s, struct fpart *fp, const struct replica_frame *fr)
@@ -261,7 +275,10 @@ static void frame_error(struct session *s, struct fpart *fp, const struct replic
 		return;
 	if (fr->error == SLOG_EOFFSET_OUT_OF_RANGE)
 		log_warn("replica fetcher: %s-%d: %s", fp->p->topic->name, fp->p->id, e.msg);
-	else if (fr->error != SLOG_ENOT_LEADER && fr->error != SLOG_EUNKNOWN_LEADER_EPOCH)
+	else if (transient(fr->error))
+		log_debug("replica fetcher: %s-%d from broker %d: %s", fp->p->topic->name, fp->p->id,
+			  s->leader, fr->message);
+	else
 		log_warn("replica fetcher: %s-%d from broker %d: %s", fp->p->topic->name, fp->p->id,
 			 s->leader, fr->message);
 	fp->retry_ms = clock_mono_ms() + s->f->backoff_ms;

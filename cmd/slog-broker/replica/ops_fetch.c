@@ -279,10 +279,8 @@ int ops_fetch(struct broker *b, const struct ops_ctx *ctx, struct ops_fetch *req
 /* The offset for req->at in p; its dir entered. */
 static int find_offset(struct partition *p, struct ops_list_offsets *req, struct err *e)
 {
-	int64_t start;
+	int64_t start, epoch_start, hw = atomic_load(&p->hw);
 	int rc;
-
-	int64_t hw = atomic_load(&p->hw);
 
 	plog_offsets(p->log, &start, NULL);
 	req->timestamp = -1;
@@ -298,11 +296,12 @@ static int find_offset(struct partition *p, struct ops_list_offsets *req, struct
 	}
 	/* KIP-207: a new leader's HW below its epoch's start is behind what
 	 * the last leader may have committed: its end is not known yet. */
-	if (req->at != OPS_AT_EARLIEST && req->offset >= hw && hw < replication_epoch_start(p))
+	epoch_start = replication_epoch_start(p);
+	if (req->at != OPS_AT_EARLIEST && req->offset >= hw && hw < epoch_start)
 		return err_set(e, SLOG_EOFFSET_NOT_AVAILABLE,
 			       "%s-%d has a new leader whose high watermark (%lld) has not reached "
 			       "the start of its epoch (%lld) yet; try again", p->topic->name, p->id,
-			       (long long)hw, (long long)replication_epoch_start(p));
+			       (long long)hw, (long long)epoch_start);
 	return 0;
 }
 

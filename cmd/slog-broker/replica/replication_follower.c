@@ -32,14 +32,8 @@
 
 int replication_position(struct partition *p, struct replica_position *pos)
 {
-	int followed;
-
-	pthread_mutex_lock(&p->repl_lock);
-	followed = p->rs.role == REPLICA_FOLLOWER && p->rs.leader >= 0;
-	pos->leader = p->rs.leader;
-	pos->leader_epoch = p->rs.leader_epoch;
-	pthread_mutex_unlock(&p->repl_lock);
-	if (!followed)
+	if (replication_role(p, &pos->leader, &pos->leader_epoch) != REPLICA_FOLLOWER ||
+	    pos->leader < 0)
 		return -1;
 	plog_offsets(p->log, &pos->log_start, &pos->offset);
 	pos->last_fetched_epoch = plog_latest_epoch(p->log);
