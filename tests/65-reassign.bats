@@ -2,11 +2,12 @@
 # tests/65-reassign.bats: the controller's partition changes on a cluster
 # of three brokers started by hand (tests/cluster.bash): a killed
 # leader's partitions elect another in-sync replica with a newer epoch; a
-# fenced broker leaves every ISR and, back, leads again what has no
-# leader; the controller refuses an ISR change from a stale broker epoch,
-# an old leader epoch or partition epoch, and a fenced new member; a
-# move by slog-topics shows in describe and ends with the new replicas;
-# a bad move is a usage error before any request.
+# fenced broker leaves every ISR, into the ELR when the ISR is below
+# min.insync.replicas; the controller refuses an ISR change from a stale broker epoch,
+# or an old partition epoch; a move by slog-topics shows in describe
+# and ends with the new replicas in sync, the records copied; leadership
+# goes back to the preferred replica; a bad move is a usage error
+# before any request.
 
 load helpers
 load cluster
@@ -14,7 +15,11 @@ load cluster
 setup() {
 	# The usage tests need no brokers.
 	[[ $BATS_TEST_DESCRIPTION == *"usage"* ]] && return
-	start_cluster 3 broker.session.timeout.ms=3s
+	if [[ $BATS_TEST_DESCRIPTION == *"preferred"* ]]; then
+		start_cluster 3 broker.session.timeout.ms=3s leader.imbalance.check.interval.seconds=1
+	else
+		start_cluster 3 broker.session.timeout.ms=3s
+	fi
 	wait_cluster_alive
 }
 
@@ -82,21 +87,18 @@ other_than() {
 	refute_output --partial "$old"
 }
 
-@test "a fenced broker leaves the ISR of every partition and leads again once back" {
+@test "a fenced broker leaves the ISR of every partition it holds" {
 	run -0 create fence 2 3
 	ASK=1
 	victim=$(part fence 0 leader)
-	[ "$victim" != "$(cluster_controller)" ] || skip "the leader is the controller"
 	ASK=$(other_than "$victim")
 	kill -KILL "${NODE_PID[$victim]}"
-	run -0 wait_for 200 state_is "$ASK" "$victim" fenced
+	run -0 wait_for 400 state_is "$ASK" "$victim" fenced
 	for p in 0 1; do
 		run -0 wait_for 100 part_is fence "$p" "(.isr | index($victim)) == null"
 		run -0 part fence "$p" replicas
 		assert_output --partial "$victim"
 	done
-	start_node "$victim"
-	run -0 wait_for 400 state_is "$ASK" "$victim" alive
 }
 
 @test "the controller refuses an ISR change from a stale broker epoch" {
@@ -168,6 +170,7 @@ ids_except() {
 	ASK=$(ids_except "$down" | cut -d, -f1)
 	kill -KILL "${NODE_PID[$down]}"
 	run -0 wait_for 200 state_is "$ASK" "$down" fenced
+	export SLOG_BROKERS=127.0.0.1:${NODE_PORT[$ASK]}
 	run -0 --separate-stderr slog-topics alter pending --replicas "0=$down"
 	assert_stderr_has "(moving)"
 	run -0 wait_for 100 part_is pending 0 ".adding == [$down] and .removing == [$old]"
@@ -224,4 +227,54 @@ EOF
 	assert_stderr_has "bad.json:"
 	run -2 --separate-stderr slog-topics -b 127.0.0.1:1 alter t --replicas 0=1 --reassignment-json x
 	assert_stderr_has "cannot use --replicas with --reassignment-json"
+}
+
+@test "a move to a new broker copies the records, ends once it is in sync, and describe shows the new set" {
+	run -0 create journey 1 2
+	ASK=1
+	read -r a b < <(part journey 0 replicas | jq -r '"\(.[0]) \(.[1])"')
+	c=$(ids_except "$a" "$b")
+	run -0 slog-produce -t journey -p 0 --acks all <<<$'one\ntwo\nthree'
+	epoch=$(part journey 0 leader_epoch)
+	run -0 --separate-stderr slog-topics alter journey --replicas "0=$c,$a"
+	run -0 wait_for 400 part_is journey 0 ".replicas == [$c,$a] and .adding == [] and .removing == []"
+	run -0 part journey 0 isr
+	assert_output "[$c,$a]"
+	run -0 part journey 0 leader_epoch
+	[ "$output" -gt "$epoch" ]
+	run -0 part journey 0 high_watermark
+	assert_output 3
+	run -0 --separate-stderr slog-consume -t journey -o beginning -e
+	assert_output $'one\ntwo\nthree'
+}
+
+@test "leadership goes back to the preferred replica once it is back in sync" {
+	run -0 create home 1 3
+	ASK=1
+	preferred=$(part home 0 'replicas[0]')
+	run -0 part home 0 leader
+	assert_output "$preferred"
+	ASK=$(other_than "$preferred")
+	export SLOG_BROKERS=127.0.0.1:${NODE_PORT[$ASK]}
+	kill -KILL "${NODE_PID[$preferred]}"
+	run -0 wait_for 400 part_is home 0 ".leader != $preferred and .leader > 0"
+	run -0 slog-produce -t home -p 0 --acks all <<<'while away'
+	start_node "$preferred"
+	run -0 wait_for 600 part_is home 0 ".leader == $preferred"
+	run -0 part home 0 isr
+	assert_output --partial "$preferred"
+}
+
+@test "a broker fenced while its ISR is below min.insync.replicas becomes an eligible leader, and describe shows it" {
+	run -0 slog-topics create strict -P 1 -R 3 -c min.insync.replicas=3
+	run -0 wait_for 200 every_node_has strict 1
+	ASK=1
+	leader=$(part strict 0 leader)
+	victim=$(ids_except "$leader" "$(cluster_controller)" | cut -d, -f1)
+	ASK=$(ids_except "$victim" | cut -d, -f1)
+	export SLOG_BROKERS=127.0.0.1:${NODE_PORT[$ASK]}
+	kill -KILL "${NODE_PID[$victim]}"
+	run -0 wait_for 400 part_is strict 0 ".elr == [$victim] and (.isr | index($victim)) == null"
+	run -0 --separate-stderr slog-topics describe strict
+	assert_line "  Partition 0 eligible leaders (ELR): $victim"
 }

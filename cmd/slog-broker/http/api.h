@@ -5,7 +5,8 @@
  * partition) and answers, or suspends to answer later.  They are grouped
  * by what they serve: api_admin.c (metadata, topics, health, metrics),
  * api_cluster.c (the cluster, brokers' heartbeats, the metadata log), api_produce.c (records in), api_fetch.c (records and
- * offsets out), api_groups.c (consumer groups).
+ * offsets out), api_replica.c (followers' fetches, epochs' end offsets),
+ * api_groups.c (consumer groups).
  */
 #ifndef SLOG_API_H
 #define SLOG_API_H
