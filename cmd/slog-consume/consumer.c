@@ -505,8 +505,8 @@ static int64_t start_fetches(struct consumer *c, int64_t now, int *active)
 				refresh_leader(c, cp);
 			if (!cp->validate || !epoch_validate(c, cp, now))
 				start_fetch(c, cp);
-			else if (cp->retry_at < next_retry)
-				next_retry = cp->retry_at;
+			else if (!cp->done && cp->retry_at < next_retry)
+				next_retry = cp->retry_at; /* the check is retried then */
 		}
 		else if (!cp->inflight && cp->retry_at < next_retry)
 			next_retry = cp->retry_at;

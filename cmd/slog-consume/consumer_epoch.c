@@ -81,6 +81,11 @@ static void truncated(struct consumer *c, struct cpart *cp, int64_t end, int32_t
 			  (long long)cp->next - 1, (long long)end);
 	cp->next = cp->written = end;
 	cp->last_epoch = epoch;
+	/* -e stops at the end the partition had when reading started; that
+	 * end is gone too, and the new leader may never reach it. */
+	if (cp->end > end)
+		cp->end = end;
+	cp->done = cp->end >= 0 && cp->next >= cp->end;
 	/* The group's offset may be past the new end: commit from there. */
 	if (cp->committed > end)
 		cp->committed = -1;
