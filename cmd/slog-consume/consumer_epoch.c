@@ -106,7 +106,6 @@ int epoch_validate(struct consumer *c, struct cpart *cp, int64_t now)
 	     rc == SLOG_EREQUEST_TIMED_OUT || cluster_leader_moved(rc)) && now < until) {
 		/* The new leader is not settled yet: ask again later, the
 		 * other partitions and the group going on meanwhile. */
-		cp->validate = 1; /* epoch_learned() may have set it too */
 		cp->retry_at = backoff_until(&cp->backoff, now, until);
 		return 1;
 	}
