@@ -18,7 +18,7 @@ void meta_state_init(struct meta_state *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static void partition_clear(struct meta_partition *p)
+void meta_partition_clear(struct meta_partition *p)
 {
 	free(p->replicas);
 	free(p->isr);
@@ -33,7 +33,7 @@ static void partition_clear(struct meta_partition *p)
 static void topic_free(struct meta_topic *t)
 {
 	for (int32_t i = 0; i < t->partitions; i++)
-		partition_clear(&t->parts[i]);
+		meta_partition_clear(&t->parts[i]);
 	free(t->parts);
 	json_decref(t->configs);
 	free(t);
@@ -339,7 +339,7 @@ static int read_placement(json_t *rec, struct meta_partition *p, struct err *e)
 	p->partition_epoch = (int32_t)pe;
 	return 0;
 malformed:
-	partition_clear(p);
+	meta_partition_clear(p);
 	return bad(e, "malformed partition record");
 }
 
@@ -367,11 +367,11 @@ static int apply_partition(struct meta_state *s, json_t *rec, int version, struc
 	cur = &t->parts[idx];
 	if (cur->nreplicas > 0 && (p.partition_epoch <= cur->partition_epoch ||
 				   p.leader_epoch < cur->leader_epoch)) {
-		partition_clear(&p);
+		meta_partition_clear(&p);
 		return bad(e, "partition record for %s-%lld is older than its placement", name,
 			   (long long)idx);
 	}
-	partition_clear(cur);
+	meta_partition_clear(cur);
 	*cur = p;
 	return 0;
 }

@@ -158,6 +158,9 @@ struct meta_broker *meta_find_broker(const struct meta_state *s, int32_t id);
  * borrowed from mb): 0, or -1 when it has none. */
 int meta_broker_http(const struct meta_broker *mb, const char **host, int *port);
 
+/* Free what p holds; p is then an unplaced partition. */
+void meta_partition_clear(struct meta_partition *p);
+
 /* Whether node holds a replica of p. */
 int meta_partition_on(const struct meta_partition *p, int32_t node);
 

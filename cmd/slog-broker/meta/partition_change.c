@@ -106,12 +106,7 @@ void pc_copy(struct meta_partition *to, const struct meta_partition *from)
 
 void pc_free(struct meta_partition *p)
 {
-	free(p->replicas);
-	free(p->isr);
-	free(p->elr);
-	free(p->adding);
-	free(p->removing);
-	memset(p, 0, sizeof(*p));
+	meta_partition_clear(p);
 }
 
 int pc_changed(const struct meta_partition *a, const struct meta_partition *b)
