@@ -1,0 +1,185 @@
+#!/usr/bin/env bats
+# Replication under faults: kill -9, SIGSTOP, diverged logs, too few
+# replicas.  The oracle is the history of acks=all acknowledgements
+# (tests/replication.bash): every acknowledged record is read back at its
+# offset with its value, and replicas hold the same bytes below the high
+# watermark.
+
+load helpers
+load cluster
+load replication
+
+# Short timeouts keep the tests fast: a silent broker is fenced after 2 s,
+# a follower behind for 2 s leaves the ISR, and leadership stays where the
+# faults put it.
+FAST=(broker.session.timeout.ms=2000 broker.heartbeat.interval.ms=250
+	replica.lag.time.max.ms=2000 auto.leader.rebalance.enable=false)
+# For the tests that stop replicas on purpose for a moment: long enough
+# that the pause neither fences them nor drops them from the ISR.
+PATIENT=(broker.session.timeout.ms=10000 broker.heartbeat.interval.ms=250
+	replica.lag.time.max.ms=10000 auto.leader.rebalance.enable=false)
+
+# cluster_up N [--observers M] SETTINGS...: start a cluster, wait until
+# every broker is alive, and give clients every node to bootstrap from.
+cluster_up() {
+	start_cluster "$@"
+	wait_cluster_alive
+	SLOG_BROKERS=$(all_brokers)
+	export SLOG_BROKERS
+}
+
+@test "a partition leader killed with -9 under acks=all load loses no acknowledged record" {
+	cluster_up 3 "${FAST[@]}"
+	slog-topics create t -P 3 -R 3 -c min.insync.replicas=2
+	local c p l
+	c=$(live_controller)
+	p=$(led_by_other_than t "$c")
+	l=$(partition_leader t "$p")
+	load_start t 3000 1000
+	wait_for 200 acked_at_least 300
+	kill_node "$l"
+	wait_for 200 leader_is_not t "$p" "$l"
+	load_wait
+	check_acked t "$BATS_TEST_TMPDIR/load.acked"
+	load_all_acked 3000
+	restart_node "$l"
+	replicas_converge t 0 1 2
+}
+
+@test "every acknowledged record is at its offset after kill -9 of every broker at once" {
+	cluster_up 3 "${FAST[@]}"
+	slog-topics create t -P 3 -R 3 -c min.insync.replicas=2
+	load_start t 3000 1000
+	wait_for 200 acked_at_least 500
+	kill -KILL "${NODE_PID[1]}" "${NODE_PID[2]}" "${NODE_PID[3]}"
+	local i
+	for i in 1 2 3; do
+		{ wait "${NODE_PID[$i]}"; } 2>/dev/null || true
+	done
+	cp "$BATS_TEST_TMPDIR/load.acked" "$BATS_TEST_TMPDIR/before-crash.acked"
+	for i in 3 1 2; do
+		start_node "$i"
+	done
+	for i in 1 2 3; do
+		wait_for 400 node_listening "$i"
+	done
+	wait_cluster_alive
+	check_acked t "$BATS_TEST_TMPDIR/before-crash.acked"
+	load_wait
+	check_acked t "$BATS_TEST_TMPDIR/load.acked"
+	load_all_acked 3000
+	replicas_converge t 0 1 2
+}
+
+@test "a leader stopped past the session timeout loses nothing it acknowledged and rejoins as a follower" {
+	cluster_up 3 "${FAST[@]}"
+	slog-topics create t -P 3 -R 3 -c min.insync.replicas=2
+	local c p l epoch
+	c=$(live_controller)
+	p=$(led_by_other_than t "$c")
+	l=$(partition_leader t "$p")
+	epoch=$(partition_field t "$p" leader_epoch)
+	load_start t 4000 1000
+	wait_for 200 acked_at_least 300
+	kill_node "$l" STOP
+	# Fenced once its session times out; another replica leads.
+	wait_for 200 leader_is_not t "$p" "$l"
+	local n
+	n=$(acked_count)
+	wait_for 200 acked_at_least $((n + 300))
+	kill_node "$l" CONT
+	wait_for 400 in_isr t "$p" "$l"
+	run -0 partition_leader t "$p"
+	[ "$output" != "$l" ]
+	run -0 partition_field t "$p" leader_epoch
+	[ "$output" -gt "$epoch" ]
+	load_wait
+	check_acked t "$BATS_TEST_TMPDIR/load.acked"
+	load_all_acked 4000
+	replicas_converge t 0 1 2
+}
+
+@test "a follower that fetched records a new leader lacks truncates them and converges" {
+	# One controller that the faults never touch, three brokers for the
+	# partition: A leads, B follows, C is paused while B fetches what
+	# A takes with acks=1; then B and A die and C, still in the ISR, leads.
+	cluster_up 1 --observers 3 "${PATIENT[@]}"
+	slog-topics create t -P 4 -R 3
+	local p a b c ids
+	p=$(partition_without t 1)
+	a=$(partition_leader t "$p")
+	mapfile -t ids < <(partition_field t "$p" replicas | jq -r --argjson a "$a" '.[] | select(. != $a)')
+	b=${ids[0]} c=${ids[1]}
+	produce_numbered t "$p" all before 50
+	wait_for 200 same_log "$a" "$c" t "$p"
+	kill_node "$c" STOP
+	produce_numbered t "$p" 1 lost 20
+	wait_for 200 same_log "$a" "$b" t "$p"
+	kill_node "$b"
+	wait_for 200 not_in_isr t "$p" "$b"
+	kill_node "$a"
+	wait_for 200 leader_is t "$p" "$c"
+	kill_node "$c" CONT
+	produce_numbered t "$p" all after 50
+	restart_node "$a"
+	restart_node "$b"
+	replicas_converge t "$p"
+	check_acked t "$BATS_TEST_TMPDIR/before.acked" "$BATS_TEST_TMPDIR/after.acked"
+	none_read t lost
+}
+
+@test "acks=all is refused with NOT_ENOUGH_REPLICAS while two of three brokers are down" {
+	cluster_up 1 --observers 2 "${FAST[@]}"
+	slog-topics create t -P 1 -R 3 -c min.insync.replicas=2
+	run -0 slog-produce -t t --acks all <<<first
+	kill_node 2
+	kill_node 3
+	wait_for 200 isr_is t 0 1
+	local hw
+	hw=$(partition_hw t 0)
+	run -1 --separate-stderr slog-produce -t t --acks all --timeout-ms 2000 <<<refused
+	assert_stderr_has NOT_ENOUGH_REPLICAS
+	run -0 curl -s -w ' %{http_code}' -X POST \
+		"${NODE_URL[1]}/v1/topics/t/partitions/0/records?acks=all" -d refused
+	assert_output --partial '"code":"NOT_ENOUGH_REPLICAS"'
+	[[ "$output" == *" 503" ]]
+	# Nothing was appended: a broker that refuses at the check writes nothing.
+	run -0 partition_hw t 0
+	assert_output "$hw"
+	run -0 slog-consume -t t -e -q
+	assert_output first
+	# One replica back in the ISR is enough again.
+	restart_node 2
+	wait_for 400 in_isr t 0 2
+	run -0 slog-produce -t t --acks all -O <<<accepted
+	assert_output "0 1"
+}
+
+@test "a deposed leader's records that no follower fetched are truncated when it returns" {
+	# One controller that the faults never touch; A leads the partition.
+	# With B and C paused, A takes records with acks=1 and dies; B or C
+	# leads and takes new records; A comes back and must drop its own.
+	cluster_up 1 --observers 3 "${PATIENT[@]}"
+	slog-topics create t -P 4 -R 3
+	local p a ids
+	p=$(partition_without t 1)
+	a=$(partition_leader t "$p")
+	mapfile -t ids < <(partition_field t "$p" replicas | jq -r --argjson a "$a" '.[] | select(. != $a)')
+	produce_numbered t "$p" all before 50
+	wait_for 200 same_log "$a" "${ids[0]}" t "$p"
+	wait_for 200 same_log "$a" "${ids[1]}" t "$p"
+	kill_node "${ids[0]}" STOP
+	kill_node "${ids[1]}" STOP
+	produce_numbered t "$p" 1 stale 20
+	kill_node "$a"
+	kill_node "${ids[0]}" CONT
+	kill_node "${ids[1]}" CONT
+	wait_for 200 leader_is_not t "$p" "$a"
+	produce_numbered t "$p" all after 50
+	restart_node "$a"
+	replicas_converge t "$p"
+	check_acked t "$BATS_TEST_TMPDIR/before.acked" "$BATS_TEST_TMPDIR/after.acked"
+	none_read t stale
+	run -0 grep -c '' "$BATS_TEST_TMPDIR/stale.acked"
+	assert_output 20
+}
