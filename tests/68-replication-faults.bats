@@ -112,7 +112,7 @@ cluster_up() {
 	b=${ids[0]} c=${ids[1]}
 	produce_numbered t "$p" all before 50
 	wait_for 200 same_log "$a" "$c" t "$p"
-	kill_node "$c" STOP
+	pause_followers t "$p" "$a" "$c"
 	produce_numbered t "$p" 1 lost 20
 	wait_for 200 same_log "$a" "$b" t "$p"
 	kill_node "$b"
@@ -128,31 +128,38 @@ cluster_up() {
 	none_read t lost
 }
 
-@test "acks=all is refused with NOT_ENOUGH_REPLICAS while two of three brokers are down" {
-	cluster_up 1 --observers 2 "${FAST[@]}"
-	slog-topics create t -P 1 -R 3 -c min.insync.replicas=2
-	run -0 slog-produce -t t --acks all <<<first
-	kill_node 2
-	kill_node 3
-	wait_for 200 isr_is t 0 1
-	local hw
-	hw=$(partition_hw t 0)
-	run -1 --separate-stderr slog-produce -t t --acks all --timeout-ms 2000 <<<refused
+@test "acks=all is refused with NOT_ENOUGH_REPLICAS while two of three replicas are down" {
+	# The controller (node 1) holds no replica of the partition, so that it
+	# stays up to take the two brokers out of the ISR.
+	cluster_up 1 --observers 3 "${FAST[@]}"
+	slog-topics create t -P 4 -R 3 -c min.insync.replicas=2
+	local p l ids hw
+	p=$(partition_without t 1)
+	l=$(partition_leader t "$p")
+	mapfile -t ids < <(partition_field t "$p" replicas | jq -r --argjson l "$l" '.[] | select(. != $l)')
+	run -0 slog-produce -t t -p "$p" --acks all <<<first
+	kill_node "${ids[0]}"
+	kill_node "${ids[1]}"
+	wait_for 200 isr_is t "$p" "$l"
+	hw=$(partition_hw t "$p")
+	run -1 --separate-stderr slog-produce -t t -p "$p" --acks all --timeout-ms 2000 <<<refused
 	assert_stderr_has NOT_ENOUGH_REPLICAS
 	run -0 curl -s -w ' %{http_code}' -X POST \
-		"${NODE_URL[1]}/v1/topics/t/partitions/0/records?acks=all" -d refused
+		"${NODE_URL[$l]}/v1/topics/t/partitions/$p/records?acks=all" -d refused
 	assert_output --partial '"code":"NOT_ENOUGH_REPLICAS"'
 	[[ "$output" == *" 503" ]]
-	# Nothing was appended: a broker that refuses at the check writes nothing.
-	run -0 partition_hw t 0
+	# Refused at the check: nothing was appended.
+	run -0 curl -sf "${NODE_URL[$l]}/v1/topics/t"
+	[ "$(jq --argjson p "$p" '.partitions[] | select(.partition == $p) | .log_end_offset' <<<"$output")" = 1 ]
+	run -0 partition_hw t "$p"
 	assert_output "$hw"
-	run -0 slog-consume -t t -e -q
+	run -0 slog-consume -t t -p "$p" -e -q
 	assert_output first
 	# One replica back in the ISR is enough again.
-	restart_node 2
-	wait_for 400 in_isr t 0 2
-	run -0 slog-produce -t t --acks all -O <<<accepted
-	assert_output "0 1"
+	restart_node "${ids[0]}"
+	wait_for 400 in_isr t "$p" "${ids[0]}"
+	run -0 slog-produce -t t -p "$p" --acks all -O <<<accepted
+	assert_output "$p 1"
 }
 
 @test "a deposed leader's records that no follower fetched are truncated when it returns" {
@@ -168,8 +175,7 @@ cluster_up() {
 	produce_numbered t "$p" all before 50
 	wait_for 200 same_log "$a" "${ids[0]}" t "$p"
 	wait_for 200 same_log "$a" "${ids[1]}" t "$p"
-	kill_node "${ids[0]}" STOP
-	kill_node "${ids[1]}" STOP
+	pause_followers t "$p" "$a" "${ids[@]}"
 	produce_numbered t "$p" 1 stale 20
 	kill_node "$a"
 	kill_node "${ids[0]}" CONT

@@ -144,6 +144,33 @@ restart_node() {
 	fi
 }
 
+# unread_from ID LEADER: node ID holds bytes from node LEADER that it has
+# not read (an answer that came while it was stopped).
+unread_from() {
+	ss -Htnp state established "( dport = :${NODE_PORT[$2]} )" |
+		awk -v pid="pid=${NODE_PID[$1]}," 'index($0, pid) && $1 > 0 { found = 1 } END { exit !found }'
+}
+
+# pause_followers TOPIC P LEADER ID...: SIGSTOP the followers ID... of
+# TOPIC-P so that nothing LEADER appends from now on reaches them.  A
+# follower stopped while its long poll waits at the leader would still get
+# the answer (into its socket, read when it resumes), so one record
+# ("marker-000001", acks=1) is appended to answer every waiting poll, and
+# each follower is waited for until that answer is in its socket.  A
+# follower that had no poll out when stopped gets nothing more anyway:
+# for it the wait ends at its bound.
+pause_followers() {
+	local topic=$1 p=$2 leader=$3 id
+	shift 3
+	for id in "$@"; do
+		kill_node "$id" STOP
+	done
+	produce_numbered "$topic" "$p" 1 marker 1
+	for id in "$@"; do
+		wait_for 60 unread_from "$id" "$leader" || true
+	done
+}
+
 # ---- the load and its history --------------------------------------------------
 
 # load_start TOPIC COUNT RATE [NAME] [PRODUCE-OPTION]...: in the
