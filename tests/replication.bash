@@ -258,11 +258,25 @@ load_all_acked() {
 	fi
 }
 
+# no_sanitizer_reports: no broker log of this test holds a sanitizer's
+# report.  Under ASan a broker that dies of one looks like a killed
+# broker, which these tests survive by design: its log is the only sign.
+no_sanitizer_reports() {
+	local logs
+	logs=$(grep -l -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' \
+		"$BATS_TEST_TMPDIR"/node*/broker.log 2>/dev/null) || return 0
+	echo "sanitizer reports in $logs:" >&2
+	grep -h -A 20 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' $logs | head -60 >&2
+	return 1
+}
+
 # Loads are background clients: teardown stops them by pid as it stops
-# the consumers of the group tests (MEMBER_PIDS), then the brokers.
+# the consumers of the group tests (MEMBER_PIDS), then the brokers, and
+# fails the test if a broker reported a memory error.
 teardown() {
 	stop_members
 	teardown_brokers
+	no_sanitizer_reports
 }
 
 # ---- the checker -------------------------------------------------------------
