@@ -176,14 +176,15 @@ pause_followers() {
 # load_start TOPIC COUNT RATE [NAME] [PRODUCE-OPTION]...: in the
 # background, send COUNT records NAME-000001 ... (NAME defaults to "load")
 # at RATE records/s with slog-produce --acks all, round robin over the
-# partitions.  Acknowledgements go to $BATS_TEST_TMPDIR/NAME.acked, one
+# partitions (PRODUCE-OPTIONs, such as -p N, replace that).  Acknowledgements go to $BATS_TEST_TMPDIR/NAME.acked, one
 # "partition offset value" line each; slog-produce's stderr to NAME.err.
 # Sets LOAD_PID (slog-produce's pid).
 load_start() {
 	local topic=$1 count=$2 rate=$3 name=${4:-load}
 	shift 3
 	[ $# -gt 0 ] && shift
-	slog-produce -t "$topic" --acks all --partitioner roundrobin --linger-ms 0 \
+	[ $# -gt 0 ] || set -- --partitioner roundrobin
+	slog-produce -t "$topic" --acks all --linger-ms 0 \
 		--timeout-ms 60000 --report-format '%p %o %s\n' "$@" \
 		< <(numbered_lines "$name" "$count" "$rate") \
 		>"$BATS_TEST_TMPDIR/$name.acked" 2>"$BATS_TEST_TMPDIR/$name.err" 3>&- &
