@@ -211,3 +211,34 @@ cluster_up() {
 	run -0 grep -c '' "$BATS_TEST_TMPDIR/stale.acked"
 	assert_output 20
 }
+
+@test "a partition whose last in-sync replica died is led by an eligible replica that returns, with nothing acknowledged lost" {
+	# KIP-966's last replica standing: B dies (the ISR keeps two), C dies
+	# (the ISR falls below min.insync.replicas: C becomes eligible, the
+	# high watermark stops), then A, the last in-sync replica.  C, back
+	# first, holds everything acknowledged and may lead.
+	cluster_up 1 --observers 3 "${FAST[@]}"
+	slog-topics create t -P 4 -R 3 -c min.insync.replicas=2
+	local p a b c ids
+	p=$(partition_without t 1)
+	a=$(partition_leader t "$p")
+	mapfile -t ids < <(partition_field t "$p" replicas | jq -r --argjson a "$a" '.[] | select(. != $a)')
+	b=${ids[0]} c=${ids[1]}
+	load_start t 2000 1000 load -p "$p"
+	wait_for 200 acked_at_least 300
+	kill_node "$b"
+	wait_for 200 not_in_isr t "$p" "$b"
+	kill_node "$c"
+	wait_for 200 isr_is t "$p" "$a"
+	run -0 partition_field t "$p" elr
+	assert_output "[$c]"
+	kill_node "$a"
+	restart_node "$c"
+	wait_for 400 leader_is t "$p" "$c"
+	restart_node "$a"
+	restart_node "$b"
+	load_wait
+	check_acked t "$BATS_TEST_TMPDIR/load.acked"
+	load_all_acked 2000
+	replicas_converge t "$p"
+}
