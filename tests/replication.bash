@@ -264,10 +264,11 @@ load_all_acked() {
 # broker, which these tests survive by design: its log is the only sign.
 no_sanitizer_reports() {
 	local logs
-	logs=$(grep -l -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' \
-		"$BATS_TEST_TMPDIR"/node*/broker.log 2>/dev/null) || return 0
-	echo "sanitizer reports in $logs:" >&2
-	grep -h -A 20 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' $logs | head -60 >&2
+	mapfile -t logs < <(grep -l -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' \
+		"$BATS_TEST_TMPDIR"/node*/broker.log 2>/dev/null)
+	[ "${#logs[@]}" = 0 ] && return 0
+	echo "sanitizer reports in ${logs[*]}:" >&2
+	grep -h -A 20 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "${logs[@]}" | head -60 >&2
 	return 1
 }
 
