@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # Log dirs: a failed fsync takes the whole directory offline, and the
-# broker says so.  The fault is real to the broker: the test hook
+# broker says so; the high watermarks a stop leaves behind.  The fault is real to the broker: the test hook
 # SLOG_FAULT_FSYNC_FAIL (fileio.h) fails every fsync of matching paths.
 
 load helpers
@@ -81,4 +81,22 @@ dir_of() {
 	echo more | slog-produce -t doomed
 	run --separate-stderr slog-consume -t doomed -e -o -1
 	assert_output more
+}
+
+@test "a stopped broker leaves each partition's high watermark in replication-offset-checkpoint" {
+	start_broker
+	slog-topics create hw -P 2
+	local i
+	for i in 1 2 3; do
+		run produce_to hw 0
+		[[ "$output" == *" 200" ]]
+	done
+	stop_broker
+	run cat "$BROKER_DIR/data/replication-offset-checkpoint"
+	assert_line "hw 0 3"
+	assert_line "hw 1 0"
+	restart_broker
+	run --separate-stderr slog-consume -t hw -p 0 -e
+	assert_success
+	assert_output "$(printf 'r\nr\nr')"
 }

@@ -20,7 +20,9 @@
  * record) while holding meta_lock, because one queued writer parks every
  * request thread behind the lock's holder.  Partition logs
  * have their own locks (partition_log.h).  Lock order: meta_lock, then a
- * partition log's locks, then the fetch waiters' lock.
+ * partition log's locks, then the fetch waiters' lock; a partition's
+ * repl_lock comes after meta_lock and the log's locks, and no other lock
+ * is taken while it is held (replication.h).
  *
  * Partition lifetime.  A partition is reference counted.  The registry
  * holds one reference from registry_insert()/registry_grow_commit() until the topic is

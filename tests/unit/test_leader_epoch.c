@@ -180,6 +180,44 @@ static void test_leader_epochs_follow_appends_and_truncation(void)
 	buf_free(&file);
 }
 
+/*
+ * A new leader's epoch is in the cache, durably, before any record of it
+ * (KAFKA-7415): it answers for the epoch at once; an older or the same
+ * epoch changes nothing; with its records it survives a power loss.
+ */
+static void test_a_new_leader_assigns_its_epoch_at_the_log_end(void)
+{
+	struct plog_config cfg = small_config();
+	struct fio_faults track = { .track = 1 };
+	struct plog *l;
+	char dir[512];
+	int64_t start = -1;
+	int32_t found;
+
+	snprintf(dir, sizeof(dir), "%s/log", unit_tmpdir());
+	fio_faults_set(&track);
+	REQUIRE((l = open_log(dir, &cfg, 0, 0, NULL)) != NULL);
+	REQUIRE_EQ(append_epoch(l, 3, 1), 0);
+	CHECK_EQ(plog_assign_epoch(l, 4, &start, NULL), 0);
+	CHECK_EQ(start, 3);
+	CHECK_EQ(plog_latest_epoch(l), 4);
+	CHECK_EQ(plog_epoch_end_offset(l, 1, &found), 3);
+	CHECK_EQ(found, 1);
+	CHECK_EQ(plog_epoch_end_offset(l, 4, &found), 3);
+	CHECK_EQ(found, 4);
+	CHECK_EQ(plog_assign_epoch(l, 2, &start, NULL), 0);
+	CHECK_EQ(plog_latest_epoch(l), 4);
+	/* Its records follow under it. */
+	CHECK_EQ(append_epoch(l, 2, 4), 3);
+	CHECK_EQ(plog_epoch_end_offset(l, 1, &found), 3);
+	CHECK_EQ(plog_flush(l, 5, NULL), 0);
+	l = crash_and_reopen(l, dir, &cfg, 5);
+	REQUIRE(l != NULL);
+	CHECK_EQ(plog_latest_epoch(l), 4);
+	fio_faults_clear();
+	close_log(l);
+}
+
 int main(void)
 {
 	log_set_level(LOG_LEVEL_ERROR);
@@ -192,5 +230,7 @@ int main(void)
 		 test_reload_after_a_crash_and_a_failed_write);
 	unit_run("leader epochs follow appends and truncation",
 		 test_leader_epochs_follow_appends_and_truncation);
+	unit_run("a new leader assigns its epoch at the log end, durably",
+		 test_a_new_leader_assigns_its_epoch_at_the_log_end);
 	return unit_done();
 }

@@ -141,11 +141,14 @@ static void test_a_failed_fsync_takes_the_whole_log_dir_offline(void)
 	}
 	/* Checkpoints skip it, and it is never marked clean. */
 	{
-		struct log_dirs_entry v[] = { { 0, "t", 0, fx.a0, -1 }, { 0, "t", 1, fx.a1, -1 },
-					      { 1, "t", 2, fx.b0, -1 } };
+		struct log_dirs_entry v[] = { { 0, "t", 0, fx.a0, -1, 5 }, { 0, "t", 1, fx.a1, -1, 5 },
+					      { 1, "t", 2, fx.b0, -1, 5 } };
 		CHECK_EQ(log_dirs_checkpoint(&fx.d, v, 3, &e), 0);
+		CHECK_EQ(log_dirs_checkpoint_hw(&fx.d, v, 3, &e), 0);
 		CHECK(!exists(fx.a, "recovery-point-offset-checkpoint"));
 		CHECK(exists(fx.b, "recovery-point-offset-checkpoint"));
+		CHECK(!exists(fx.a, "replication-offset-checkpoint"));
+		CHECK(exists(fx.b, "replication-offset-checkpoint"));
 	}
 	close_fixture(&fx);
 	CHECK(!exists(fx.a, ".clean-shutdown"));

@@ -6,17 +6,17 @@
  * its deadline; list offsets; leader epochs (fenced, unknown, diverged,
  * offsets for an epoch); metadata; partitions another broker leads
  * (NOT_LEADER naming it, a topic produce that appends only what this node
- * leads, metadata of topics with no replica here).  The front end's hooks count parks
- * and post wakes, as a front end with its own threads would.
+ * leads, metadata of topics with no replica here).  The front end
+ * (ops_fixture.h) counts parks and posts wakes, as a front end with its
+ * own threads would.
  */
-#include <semaphore.h>
 #include <stdatomic.h>
 #include <string.h>
-#include <time.h>
 
 #include "batch_builder.h"
 #include "compress.h"
 #include "broker_fixture.h"
+#include "ops_fixture.h"
 #include "log.h"
 #include "meta/controller.h"
 #include "meta/publish.h"
@@ -24,138 +24,8 @@
 #include "replica/registry.h"
 #include "unit.h"
 
-/* The front end: how often it parked, and the wakes it was given. */
-struct front {
-	atomic_int parks, wakes, dones;
-	sem_t woken;
-	int done_rc;
-};
-
-static void park(void *arg)
-{
-	atomic_fetch_add(&((struct front *)arg)->parks, 1);
-}
-
-static void wake(void *arg)
-{
-	struct front *f = arg;
-
-	atomic_fetch_add(&f->wakes, 1);
-	sem_post(&f->woken);
-}
-
-static void done(void *arg, int rc, const struct ops_produce_part *results, size_t n)
-{
-	struct front *f = arg;
-
-	(void)results;
-	(void)n;
-	f->done_rc = rc;
-	atomic_fetch_add(&f->dones, 1);
-	sem_post(&f->woken);
-}
-
-static void front_init(struct front *f)
-{
-	memset(f, 0, sizeof(*f));
-	sem_init(&f->woken, 0, 0);
-}
-
-/* 1 when the front end is woken within ms. */
-static int woken_within(struct front *f, int64_t ms)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += (time_t)(ms / 1000);
-	ts.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
-	return sem_timedwait(&f->woken, &ts) == 0;
-}
-
 static const struct ops_ctx ctx = { .principal = "", .client_id = "test",
 				    .deadline_ms = INT64_MAX };
-
-/* count records of 10 bytes as one batch. */
-static void batch_of(struct buf *out, int count)
-{
-	struct batch_builder bb;
-	struct record rec;
-
-	memset(&rec, 0, sizeof(rec));
-	rec.key_len = -1;
-	rec.value = (const uint8_t *)"0123456789";
-	rec.value_len = 10;
-	rec.timestamp = clock_wall_ms();
-	batch_builder_init(&bb, CODEC_NONE, 0);
-	for (int i = 0; i < count; i++)
-		batch_builder_add(&bb, &rec);
-	batch_builder_finish(&bb, out, NULL);
-	batch_builder_free(&bb);
-}
-
-/* Produce count records to topic-partition with acks; the front end
- * waits for the fsync when the produce parks.  Returns the base offset. */
-static int64_t produce(struct broker *b, const char *topic, int32_t partition, int acks,
-		       int count, struct front *f)
-{
-	struct ops_produce req;
-	struct buf data = BUF_INIT;
-	struct err e;
-	int64_t base = -1;
-	int rc;
-
-	batch_of(&data, count);
-	ops_produce_init(&req, topic, partition, acks);
-	req.resume = (struct ops_resume){ .park = park, .wake = wake, .arg = f };
-	req.done = done;
-	req.body = (uint8_t *)data.data;
-	req.body_len = data.len;
-	if (ops_produce_validate(b, req.body, req.body_len, &e) ||
-	    ops_produce_open(b, &ctx, &req, &e) || ops_produce_check(b, &req, &e)) {
-		unit_diag("produce: %s", e.msg);
-		goto out;
-	}
-	rc = ops_produce(b, &ctx, &req);
-	if (rc == OPS_PENDING && woken_within(f, 5000))
-		rc = ops_produce(b, &ctx, &req);
-	if (rc == 0 && req.parts[0].rc == 0)
-		base = req.parts[0].base;
-out:
-	ops_produce_free(&req);
-	buf_free(&data);
-	return base;
-}
-
-/* A broker with topic "t" of partitions partitions, and a front end. */
-static int start(struct broker *b, struct front *f, int32_t partitions)
-{
-	struct err e;
-
-	front_init(f);
-	if (fixture_start(b, unit_tmpdir()))
-		return -1;
-	if (controller_create_topic(b, "t", partitions, 1, NULL, 0, &e)) {
-		unit_diag("create: %s", e.msg);
-		return -1;
-	}
-	return 0;
-}
-
-static void fetch_init(struct ops_fetch *req, struct ops_fetch_part *parts, size_t n,
-		       struct front *f)
-{
-	memset(req, 0, sizeof(*req));
-	req->parts = parts;
-	req->nparts = n;
-	req->replica_id = -1;
-	req->min_bytes = 1;
-	req->max_bytes = 1 << 20;
-	req->resume = (struct ops_resume){ .park = park, .wake = wake, .arg = f };
-}
 
 static void test_produce_then_fetch(void)
 {
@@ -164,16 +34,16 @@ static void test_produce_then_fetch(void)
 	struct ops_fetch req;
 	struct ops_fetch_part parts[2];
 
-	REQUIRE(start(&b, &f, 2) == 0);
-	CHECK_EQ(produce(&b, "t", 0, 1, 3, &f), 0);
+	REQUIRE(fixture_topic(&b, &f, 2) == 0);
+	CHECK_EQ(fixture_produce(&b, "t", 0, 1, 3, &f), 0);
 	CHECK_EQ(f.parks, 0); /* acks=1 answers without waiting */
-	CHECK_EQ(produce(&b, "t", 0, -1, 2, &f), 3);
+	CHECK_EQ(fixture_produce(&b, "t", 0, -1, 2, &f), 3);
 	CHECK_EQ(f.parks, 1); /* acks=all waited for its fsync, */
 	CHECK_EQ(f.dones, 1); /* and was told once */
 	CHECK_EQ(f.done_rc, 0);
 	ops_fetch_part_init(&parts[0], "t", 0, -1, 1 << 20);
 	ops_fetch_part_init(&parts[1], "t", 1, 0, 1 << 20);
-	fetch_init(&req, parts, 2, &f);
+	fixture_fetch_init(&req, parts, 2, &f);
 	REQUIRE_EQ(ops_fetch(&b, &ctx, &req), 0);
 	CHECK_EQ(parts[0].rc, 0);
 	CHECK_EQ(parts[0].offset, 0); /* -1 asked for the log start */
@@ -202,12 +72,12 @@ static void test_max_bytes_spans_partitions(void)
 	struct ops_fetch req;
 	struct ops_fetch_part parts[2];
 
-	REQUIRE(start(&b, &f, 2) == 0);
-	CHECK_EQ(produce(&b, "t", 0, 1, 3, &f), 0);
-	CHECK_EQ(produce(&b, "t", 1, 1, 3, &f), 0);
+	REQUIRE(fixture_topic(&b, &f, 2) == 0);
+	CHECK_EQ(fixture_produce(&b, "t", 0, 1, 3, &f), 0);
+	CHECK_EQ(fixture_produce(&b, "t", 1, 1, 3, &f), 0);
 	ops_fetch_part_init(&parts[0], "t", 0, 0, 1 << 20);
 	ops_fetch_part_init(&parts[1], "t", 1, 0, 1 << 20);
-	fetch_init(&req, parts, 2, &f);
+	fixture_fetch_init(&req, parts, 2, &f);
 	req.max_bytes = 1; /* the first batch still comes: a reader progresses */
 	REQUIRE_EQ(ops_fetch(&b, &ctx, &req), 0);
 	CHECK(parts[0].reg.length > 0);
@@ -224,16 +94,16 @@ static void test_a_fetch_waits_for_min_bytes_on_every_partition(void)
 	struct ops_fetch_part parts[2];
 
 	front_init(&pf);
-	REQUIRE(start(&b, &f, 2) == 0);
+	REQUIRE(fixture_topic(&b, &f, 2) == 0);
 	ops_fetch_part_init(&parts[0], "t", 0, 0, 1 << 20);
 	ops_fetch_part_init(&parts[1], "t", 1, 0, 1 << 20);
-	fetch_init(&req, parts, 2, &f);
+	fixture_fetch_init(&req, parts, 2, &f);
 	req.max_wait_ms = 60000;
 	REQUIRE_EQ(ops_fetch(&b, &ctx, &req), OPS_PENDING);
 	CHECK_EQ(f.parks, 1);
 	CHECK_EQ(f.wakes, 0);
-	CHECK_EQ(produce(&b, "t", 1, 1, 2, &pf), 0);
-	CHECK(woken_within(&f, 5000));
+	CHECK_EQ(fixture_produce(&b, "t", 1, 1, 2, &pf), 0);
+	CHECK(front_woken_within(&f, 5000));
 	REQUIRE_EQ(ops_fetch(&b, &ctx, &req), 0);
 	/* The other partition's waiter was taken back. */
 	CHECK_EQ(atomic_load(&broker_topic(&b, "t")->parts[0]->waiters.n), 0);
@@ -242,7 +112,7 @@ static void test_a_fetch_waits_for_min_bytes_on_every_partition(void)
 	CHECK_EQ(parts[1].hw, 2);
 	ops_fetch_release(&req);
 	/* Nor does an append there wake the fetch again. */
-	CHECK_EQ(produce(&b, "t", 0, 1, 1, &pf), 0);
+	CHECK_EQ(fixture_produce(&b, "t", 0, 1, 1, &pf), 0);
 	CHECK_EQ(f.wakes, 1);
 	fixture_stop(&b);
 }
@@ -256,15 +126,15 @@ static void test_a_fetch_wait_ends_at_its_deadline(void)
 	struct ops_ctx soon = ctx;
 	int64_t t0;
 
-	REQUIRE(start(&b, &f, 1) == 0);
+	REQUIRE(fixture_topic(&b, &f, 1) == 0);
 	ops_fetch_part_init(&part, "t", 0, 0, 1 << 20);
-	fetch_init(&req, &part, 1, &f);
+	fixture_fetch_init(&req, &part, 1, &f);
 	req.max_wait_ms = 60000;
 	/* The context's deadline bounds the wait more than max_wait_ms. */
 	t0 = clock_mono_ms();
 	soon.deadline_ms = t0 + 50;
 	REQUIRE_EQ(ops_fetch(&b, &soon, &req), OPS_PENDING);
-	CHECK(woken_within(&f, 5000));
+	CHECK(front_woken_within(&f, 5000));
 	CHECK(clock_mono_ms() - t0 >= 50);
 	REQUIRE_EQ(ops_fetch(&b, &soon, &req), 0); /* waits once: answers empty */
 	CHECK_EQ(part.rc, 0);
@@ -286,21 +156,21 @@ static void test_a_full_log_dir_parks_the_fetch(void)
 	uint64_t dir;
 	int held = 0;
 
-	REQUIRE(start(&b, &f, 1) == 0);
-	CHECK_EQ(produce(&b, "t", 0, 1, 3, &f), 0);
+	REQUIRE(fixture_topic(&b, &f, 1) == 0);
+	CHECK_EQ(fixture_produce(&b, "t", 0, 1, 3, &f), 0);
 	p = broker_topic(&b, "t")->parts[0];
 	dir = dir_gate_bit(p->dir);
 	while (dir_gate_try(b.gate, dir, NULL) == 1)
 		held++;
 	ops_fetch_part_init(&part, "t", 0, 0, 1 << 20);
-	fetch_init(&req, &part, 1, &f);
+	fixture_fetch_init(&req, &part, 1, &f);
 	REQUIRE_EQ(ops_fetch(&b, &ctx, &req), OPS_PENDING);
 	CHECK_EQ(f.parks, 1);
 	CHECK(part.p == NULL);
 	CHECK_EQ(f.wakes, 0);
 	dir_gate_leave(b.gate, dir);
 	held--;
-	CHECK(woken_within(&f, 5000));
+	CHECK(front_woken_within(&f, 5000));
 	REQUIRE_EQ(ops_fetch(&b, &ctx, &req), 0);
 	CHECK_EQ(part.rc, 0);
 	CHECK(part.reg.length > 0);
@@ -318,8 +188,8 @@ static void test_list_offsets(void)
 	struct err e;
 	int64_t t0 = clock_wall_ms();
 
-	REQUIRE(start(&b, &f, 1) == 0);
-	CHECK_EQ(produce(&b, "t", 0, 1, 4, &f), 0);
+	REQUIRE(fixture_topic(&b, &f, 1) == 0);
+	CHECK_EQ(fixture_produce(&b, "t", 0, 1, 4, &f), 0);
 	lo.at = OPS_AT_EARLIEST;
 	CHECK_EQ(ops_list_offsets(&b, &ctx, &lo, &e), 0);
 	CHECK_EQ(lo.offset, 0);
@@ -350,11 +220,11 @@ static void test_leader_epochs(void)
 	int32_t found;
 	struct err e;
 
-	REQUIRE(start(&b, &f, 1) == 0);
-	CHECK_EQ(produce(&b, "t", 0, 1, 3, &f), 0); /* epoch 0: offsets 0-2 */
+	REQUIRE(fixture_topic(&b, &f, 1) == 0);
+	CHECK_EQ(fixture_produce(&b, "t", 0, 1, 3, &f), 0); /* epoch 0: offsets 0-2 */
 	p = broker_topic(&b, "t")->parts[0];
 	p->leader_epoch = 2;
-	CHECK_EQ(produce(&b, "t", 0, 1, 2, &f), 3); /* epoch 2: offsets 3-4 */
+	CHECK_EQ(fixture_produce(&b, "t", 0, 1, 2, &f), 3); /* epoch 2: offsets 3-4 */
 	CHECK_EQ(ops_offsets_for_leader_epoch(&b, &ctx, "t", 0, 2, 1, &end, &found, &e), 0);
 	CHECK_EQ(found, 0);
 	CHECK_EQ(end, 3);
@@ -367,7 +237,7 @@ static void test_leader_epochs(void)
 		 SLOG_EUNKNOWN_LEADER_EPOCH);
 
 	ops_fetch_part_init(&part, "t", 0, 0, 1 << 20);
-	fetch_init(&req, &part, 1, &f);
+	fixture_fetch_init(&req, &part, 1, &f);
 	part.current_leader_epoch = 1;
 	REQUIRE_EQ(ops_fetch(&b, &ctx, &req), 0);
 	CHECK_EQ(part.rc, SLOG_EFENCED_LEADER_EPOCH);
@@ -389,11 +259,12 @@ static void test_leader_epochs(void)
 	CHECK_EQ(part.diverging_epoch, -1);
 	CHECK(part.reg.length > 0);
 	ops_fetch_release(&req);
-	/* With one broker no other broker fetches as a replica. */
+	/* A broker that holds no replica is told to retry (it may be one
+	 * a reassignment adds, not yet in this broker's metadata). */
 	ops_fetch_part_init(&part, "t", 0, 0, 1 << 20);
 	req.replica_id = 5;
 	REQUIRE_EQ(ops_fetch(&b, &ctx, &req), 0);
-	CHECK_EQ(part.rc, SLOG_EINVALID_REQUEST);
+	CHECK_EQ(part.rc, SLOG_EUNKNOWN_LEADER_EPOCH);
 	ops_fetch_release(&req);
 	fixture_stop(&b);
 }
@@ -405,8 +276,8 @@ static void test_metadata(void)
 	struct front f;
 	struct ops_metadata m;
 
-	REQUIRE(start(&b, &f, 3) == 0);
-	CHECK_EQ(produce(&b, "t", 2, 1, 2, &f), 0);
+	REQUIRE(fixture_topic(&b, &f, 3) == 0);
+	CHECK_EQ(fixture_produce(&b, "t", 2, 1, 2, &f), 0);
 	ops_metadata(&b, &ctx, names, 2, 1, &m);
 	REQUIRE_EQ(m.nbrokers, 1); /* itself, before its registration */
 	CHECK_EQ(m.brokers[0].node_id, b.node_id);
@@ -465,12 +336,12 @@ static int place_elsewhere(struct broker *b)
 	json_array_append_new(recs, topic_record("mix", "mix-id", 2));
 	json_array_append_new(recs, placed("mix", "mix-id", 0, b->node_id, b->node_id));
 	json_array_append_new(recs, placed("mix", "mix-id", 1, 2, 2));
-	if (!rc)
-		rc = publish_records(b, recs, &e);
-	if (rc)
-		unit_diag("placing: %s", e.msg);
-	json_decref(recs);
-	return rc;
+	if (rc) {
+		unit_diag("registering: %s", e.msg);
+		json_decref(recs);
+		return rc;
+	}
+	return fixture_publish_take(b, recs);
 }
 
 /* Produce one batch to topic-partition: its error, and the leader named. */
@@ -482,7 +353,7 @@ static int produce_to(struct broker *b, const char *topic, int32_t partition,
 	struct err e;
 	int rc;
 
-	batch_of(&data, 1);
+	fixture_batch(&data, 1);
 	ops_produce_init(&req, topic, partition, 1);
 	req.body = (uint8_t *)data.data;
 	req.body_len = data.len;
@@ -503,7 +374,7 @@ static void test_a_partition_led_elsewhere_names_its_leader(void)
 	struct ops_list_offsets lo = { .topic = "far", .partition = 0, .at = OPS_AT_LATEST };
 	struct err e;
 
-	REQUIRE(start(&b, &f, 1) == 0);
+	REQUIRE(fixture_topic(&b, &f, 1) == 0);
 	REQUIRE_EQ(place_elsewhere(&b), 0);
 	CHECK(broker_topic(&b, "far") == NULL); /* no replica here */
 	CHECK_EQ(produce_to(&b, "far", 0, &l), SLOG_ENOT_LEADER);
@@ -515,7 +386,7 @@ static void test_a_partition_led_elsewhere_names_its_leader(void)
 	CHECK_EQ(produce_to(&b, "mix", 0, &l), 0);
 	ops_fetch_part_init(&parts[0], "mix", 0, 0, 1 << 20);
 	ops_fetch_part_init(&parts[1], "mix", 1, 0, 1 << 20);
-	fetch_init(&req, parts, 2, &f);
+	fixture_fetch_init(&req, parts, 2, &f);
 	REQUIRE_EQ(ops_fetch(&b, &ctx, &req), 0);
 	CHECK_EQ(parts[0].rc, 0);
 	CHECK_EQ(parts[1].rc, SLOG_ENOT_LEADER);
@@ -548,7 +419,7 @@ static void test_a_topic_produce_appends_only_what_this_node_leads(void)
 	struct ops_produce req;
 	struct err e;
 
-	REQUIRE(start(&b, &f, 1) == 0);
+	REQUIRE(fixture_topic(&b, &f, 1) == 0);
 	REQUIRE_EQ(place_elsewhere(&b), 0);
 	ops_produce_init(&req, "mix", -1, 1);
 	REQUIRE_EQ(ops_produce_open(&b, &ctx, &req, &e), 0);
@@ -584,7 +455,7 @@ static void test_metadata_of_topics_led_elsewhere(void)
 	struct front f;
 	struct ops_metadata m;
 
-	REQUIRE(start(&b, &f, 1) == 0);
+	REQUIRE(fixture_topic(&b, &f, 1) == 0);
 	REQUIRE_EQ(place_elsewhere(&b), 0);
 	ops_metadata(&b, &ctx, names, 2, 1, &m);
 	REQUIRE_EQ(m.nbrokers, 2);

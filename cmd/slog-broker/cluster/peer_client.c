@@ -86,37 +86,57 @@ static json_t *parse_answer(const struct http_response *r)
 	return json_loadb(r->body.data, r->body.len, 0, NULL);
 }
 
+/*
+ * One request: url with text (may be NULL) until deadline_ms, the answer
+ * in *r (at most max_answer bytes when > 0: a longer one fails).
+ */
+static int transfer(struct peer_client *pc, const char *url, const char *method,
+		    const char *text, size_t len, int64_t deadline_ms, int64_t max_answer,
+		    struct http_response *r, struct err *e)
+{
+	int64_t left = deadline_ms - clock_mono_ms();
+	CURLcode code;
+
+	if (pc->stopped || left <= 0)
+		return err_set(e, pc->stopped ? SLOG_ENETWORK : SLOG_EREQUEST_TIMED_OUT, "%s: %s", url,
+			       pc->stopped ? "stopping" : "timed out");
+	curl_easy_reset(pc->easy);
+	http_easy_setup(pc->easy, url, method, pc->headers, text, len, (long)left, r);
+	if (max_answer > 0)
+		curl_easy_setopt(pc->easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max_answer);
+	curl_multi_add_handle(pc->multi, pc->easy);
+	code = run_transfer(pc, deadline_ms);
+	curl_multi_remove_handle(pc->multi, pc->easy);
+	if (code == CURLE_ABORTED_BY_CALLBACK)
+		return err_set(e, SLOG_ENETWORK, "%s: stopping", url);
+	return http_response_finish(pc->easy, code, url, r, e);
+}
+
 int peer_call(struct peer_client *pc, const char *base, const char *method, const char *path,
 	      json_t *body, int64_t deadline_ms, json_t **answer, struct err *e)
 {
 	char url[512], *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-	int64_t left = deadline_ms - clock_mono_ms();
 	struct http_response r;
-	CURLcode code;
 	int rc;
 
 	if (answer)
 		*answer = NULL;
 	snprintf(url, sizeof(url), "%s%s", base, path);
-	if (pc->stopped || left <= 0) {
-		free(text);
-		return err_set(e, pc->stopped ? SLOG_ENETWORK : SLOG_EREQUEST_TIMED_OUT, "%s: %s", url,
-			       pc->stopped ? "stopping" : "timed out");
-	}
 	http_response_init(&r);
-	curl_easy_reset(pc->easy);
-	http_easy_setup(pc->easy, url, method, pc->headers, text, text ? strlen(text) : 0,
-			(long)left, &r);
-	curl_multi_add_handle(pc->multi, pc->easy);
-	code = run_transfer(pc, deadline_ms);
-	curl_multi_remove_handle(pc->multi, pc->easy);
-	if (code == CURLE_ABORTED_BY_CALLBACK)
-		rc = err_set(e, SLOG_ENETWORK, "%s: stopping", url);
-	else
-		rc = http_response_finish(pc->easy, code, url, &r, e);
-	if (answer && code == CURLE_OK)
+	rc = transfer(pc, url, method, text, text ? strlen(text) : 0, deadline_ms, 0, &r, e);
+	if (answer && (rc == 0 || r.status >= 300))
 		*answer = parse_answer(&r);
 	http_response_free(&r);
 	free(text);
 	return rc;
+}
+
+int peer_post_raw(struct peer_client *pc, const char *base, const char *path, const char *body,
+		  size_t len, int64_t deadline_ms, int64_t max_answer, struct http_response *r,
+		  struct err *e)
+{
+	char url[512];
+
+	snprintf(url, sizeof(url), "%s%s", base, path);
+	return transfer(pc, url, "POST", body, len, deadline_ms, max_answer, r, e);
 }

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "http_client.h"
 
 struct peer_client;
 
@@ -37,5 +38,16 @@ void peer_client_stop(struct peer_client *pc);
  */
 int peer_call(struct peer_client *pc, const char *base, const char *method, const char *path,
 	      json_t *body, int64_t deadline_ms, json_t **answer, struct err *e);
+
+/*
+ * POST body[0..len) (JSON) to base+path and keep the answer as it came:
+ * r (http_response_init'ed by the caller, who frees it) receives its
+ * status and bytes, at most max_answer of them (> 0; a longer answer
+ * fails).  Returns as peer_call.  For answers that are not JSON (the
+ * replica fetch's frames).
+ */
+int peer_post_raw(struct peer_client *pc, const char *base, const char *path, const char *body,
+		  size_t len, int64_t deadline_ms, int64_t max_answer, struct http_response *r,
+		  struct err *e);
 
 #endif

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "meta/controller.h"
 #include "replica/registry.h"
+#include "replica/replication.h"
 #include "xalloc.h"
 
 /* Batches of the topic stay well under its max.message.bytes. */
@@ -192,7 +193,7 @@ int offsets_store_append(struct broker *b, struct partition *p, const char *grou
 	if (!rc && out.len) {
 		p->bytes_in += out.len;
 		p->records_in += n;
-		partition_appended(b, p, res->last_offset + 1);
+		replication_appended(b, p, res->last_offset + 1);
 	}
 	buf_free(&out);
 	return rc;

@@ -33,6 +33,10 @@ int api_produce_partition(struct request *r, char **args);
 int api_fetch(struct request *r, char **args);
 int api_offsets(struct request *r, char **args);
 
+/* api_replica.c: followers' fetches, and where a leader epoch ends. */
+int api_replica_fetch(struct request *r, char **args);
+int api_epoch_end_offset(struct request *r, char **args);
+
 int api_groups_list(struct request *r, char **args);
 int api_group_describe(struct request *r, char **args);
 int api_group_offsets_delete(struct request *r, char **args);

@@ -1,7 +1,7 @@
 /*
  * api_fetch.c: records and offsets out.
  *
- *   GET /v1/topics/{t}/partitions/{p}/records?offset=&max_bytes=&max_wait_ms=
+ *   GET /v1/topics/{t}/partitions/{p}/records?offset=&max_bytes=&max_wait_ms=&leader_epoch=
  *   GET /v1/topics/{t}/partitions/{p}/offsets?at=earliest|latest|<ms>
  *
  * A fetch that asks for application/x-slog-batch is answered with a
@@ -23,6 +23,7 @@
  * query, and renders the answer.
  */
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -58,9 +59,32 @@ static void fetch_state_free(void *p)
 	free(fs);
 }
 
-static void offsets_headers(struct request *r, int64_t start, int64_t hw, int64_t next)
+/* What a reader learns of the partition besides its records, taken from
+ * the part while it holds the partition: its log end and the leader
+ * epoch this node has (KIP-320's check needs it). */
+struct part_state {
+	int64_t log_end;
+	int32_t leader_epoch;
+};
+
+static struct part_state part_state(const struct ops_fetch_part *fp)
+{
+	struct part_state ps;
+
+	plog_offsets(fp->p->log, NULL, &ps.log_end);
+	ps.leader_epoch = atomic_load(&fp->p->leader_epoch);
+	return ps;
+}
+
+static void offsets_headers(struct request *r, const struct part_state *ps, int64_t start,
+			    int64_t hw, int64_t next)
 {
 	char v[32];
+
+	snprintf(v, sizeof(v), "%lld", (long long)ps->log_end);
+	http_add_header(r, "Slog-Log-End-Offset", v);
+	snprintf(v, sizeof(v), "%d", (int)ps->leader_epoch);
+	http_add_header(r, "Slog-Leader-Epoch", v);
 
 	snprintf(v, sizeof(v), "%lld", (long long)hw);
 	http_add_header(r, "Slog-High-Watermark", v);
@@ -204,6 +228,7 @@ static int reply_ndjson(struct request *r, struct ops_fetch_part *fp)
 {
 	struct ndjson_answer a = { .fp = fp, .out = BUF_INIT, .next = fp->offset, .too_large = -1 };
 	struct partition *p = fp->p;
+	struct part_state ps = part_state(fp);
 	struct err e;
 	int rc;
 
@@ -221,7 +246,7 @@ static int reply_ndjson(struct request *r, struct ops_fetch_part *fp)
 		return http_reply_error_with(r, rc, json_pack("{s:I}", "offset", (json_int_t)a.too_large),
 					     "%s", e.msg);
 	}
-	offsets_headers(r, fp->log_start, fp->hw, a.next);
+	offsets_headers(r, &ps, fp->log_start, fp->hw, a.next);
 	return http_reply(r, 200, "application/x-ndjson", &a.out);
 }
 
@@ -232,8 +257,9 @@ static int reply_region(struct request *r, struct ops_fetch_part *fp)
 	uint64_t pos = fp->reg.position, len = fp->reg.length;
 	struct err e;
 	int fd = len ? segment_fd_dup(fp->reg.seg, &e) : -1;
+	struct part_state ps = part_state(fp);
 
-	offsets_headers(r, fp->log_start, fp->hw, len ? fp->reg.next_offset : fp->offset);
+	offsets_headers(r, &ps, fp->log_start, fp->hw, len ? fp->reg.next_offset : fp->offset);
 	p->bytes_out += len;
 	/* Offsets served: the records, less any compaction left out. */
 	if (len)
@@ -317,14 +343,17 @@ int api_fetch(struct request *r, char **args)
 	struct fetch_state *fs = new_state(r, args);
 	const char *accept = http_header(r, "Accept");
 	const char *isolation = http_query(r, "isolation");
+	int64_t epoch;
 
 	if (fs->part.partition < 0)
 		return http_reply_error(r, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "'%s' is not a partition number",
 					args[1]);
 	if (query_num(r, "offset", 0, INT64_MAX, -1, &fs->part.offset) ||
 	    query_num(r, "max_bytes", 1, FETCH_MAX_BYTES, FETCH_DEFAULT_BYTES, &fs->part.max_bytes) ||
-	    query_num(r, "max_wait_ms", 0, INT64_MAX, 0, &fs->op.max_wait_ms))
+	    query_num(r, "max_wait_ms", 0, INT64_MAX, 0, &fs->op.max_wait_ms) ||
+	    query_num(r, "leader_epoch", 0, INT32_MAX, -1, &epoch))
 		return 1;
+	fs->part.current_leader_epoch = (int32_t)epoch;
 	if (isolation && strcmp(isolation, "read_uncommitted") != 0 &&
 	    strcmp(isolation, "read_committed") != 0)
 		return http_reply_error(r, SLOG_EINVALID_REQUEST,

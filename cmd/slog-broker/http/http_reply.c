@@ -127,6 +127,44 @@ int http_reply_fd(struct request *r, int status, const char *content_type, int f
 	return queue(r, status, resp, content_type);
 }
 
+/* A streamed answer's reader and its owner's hooks. */
+struct stream {
+	long (*read)(void *arg, uint64_t pos, char *out, size_t max);
+	void (*done)(void *arg);
+	void *arg;
+};
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+	struct stream *st = cls;
+	long n = st->read(st->arg, pos, out, max);
+
+	return n < 0 ? MHD_CONTENT_READER_END_WITH_ERROR : (ssize_t)n;
+}
+
+static void stream_free(void *cls)
+{
+	struct stream *st = cls;
+
+	st->done(st->arg);
+	free(st);
+}
+
+int http_reply_stream(struct request *r, int status, const char *content_type, uint64_t len,
+		      long (*read)(void *arg, uint64_t pos, char *out, size_t max),
+		      void (*done)(void *arg), void *arg)
+{
+	struct stream *st = xmalloc(sizeof(*st));
+	struct MHD_Response *resp;
+
+	*st = (struct stream){ .read = read, .done = done, .arg = arg };
+	resp = MHD_create_response_from_callback(len, 64 * 1024, stream_read, st, stream_free);
+	if (!resp) {
+		stream_free(st);
+		return 0;
+	}
+	return queue(r, status, resp, content_type);
+}
 
 int http_send_kept(struct request *r)
 {

@@ -126,6 +126,16 @@ int http_reply_error_with(struct request *r, int code, json_t *extra, const char
 /* Answer with len bytes of fd from offset (fd is taken: closed later). */
 int http_reply_fd(struct request *r, int status, const char *content_type, int fd,
 		  uint64_t offset, uint64_t len);
+/*
+ * Answer with len bytes that read(arg, pos, out, max) produces in order
+ * as the connection takes them (at most max at a time; a short count is
+ * fine, -1 cuts the connection), for an answer made of pieces too large
+ * to build in memory.  done(arg) runs once when the answer is freed,
+ * whether it was sent or not (also when this call fails).
+ */
+int http_reply_stream(struct request *r, int status, const char *content_type, uint64_t len,
+		      long (*read)(void *arg, uint64_t pos, char *out, size_t max),
+		      void (*done)(void *arg), void *arg);
 /* The client's IP address as text ("-" if unknown). */
 void http_peer(struct request *r, char *out, size_t len);
 /* Add a header to the answer about to be sent; call before http_reply*. */

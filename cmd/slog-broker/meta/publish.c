@@ -9,9 +9,12 @@
 #include <string.h>
 
 #include "broker.h"
+#include "cluster/isr_sender.h"
+#include "cluster/replica_fetcher.h"
 #include "groups/group_coordinator.h"
 #include "log.h"
 #include "replica/registry.h"
+#include "replica/replication.h"
 #include "xalloc.h"
 
 /* Whether any partition of t is placed on node: the registry opens a
@@ -170,6 +173,79 @@ static void swap_registry(struct broker *b, struct publish_plan *pl, struct topi
 	}
 }
 
+/* ---- replication follows the committed placement ---- */
+
+static int same_ids(const int32_t *a, int32_t na, const int32_t *b, int32_t nb)
+{
+	return na == nb && (na == 0 || memcmp(a, b, (size_t)na * sizeof(*a)) == 0);
+}
+
+static int placement_changed(const struct meta_partition *o, const struct meta_partition *n)
+{
+	return !o || o->leader != n->leader || o->leader_epoch != n->leader_epoch ||
+	       o->partition_epoch != n->partition_epoch ||
+	       !same_ids(o->replicas, o->nreplicas, n->replicas, n->nreplicas) ||
+	       !same_ids(o->isr, o->nisr, n->isr, n->nisr);
+}
+
+/* Whether a broker registered, went, or changed state or incarnation. */
+static int brokers_changed(const struct meta_state *o, const struct meta_state *n)
+{
+	if (o->nbrokers != n->nbrokers)
+		return 1;
+	for (size_t i = 0; i < n->nbrokers; i++)
+		if (o->brokers[i].id != n->brokers[i].id || o->brokers[i].state != n->brokers[i].state ||
+		    strcmp(o->brokers[i].incarnation, n->brokers[i].incarnation) != 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * t's partitions whose placement (or min.insync.replicas) changed from
+ * old to the published state: replication_apply for each; the rest hear
+ * of broker changes.  Runs on the publisher, the only writer of the state
+ * and the registry, after meta_lock is released: both stay as they are
+ * meanwhile, and the partitions' references are the registry's.
+ */
+static void follow_topic(struct broker *b, const struct meta_state *old, struct topic *t,
+			 int brokers)
+{
+	const struct meta_topic *mt = meta_find(&b->meta, t->name);
+	const struct meta_topic *ot = meta_find(old, t->name);
+	int reconf;
+
+	if (!mt)
+		return;
+	if (ot && strcmp(ot->id, mt->id) != 0)
+		ot = NULL;
+	reconf = !ot || !json_equal(ot->configs, mt->configs);
+	for (int32_t i = 0; i < t->npart && i < mt->partitions; i++) {
+		const struct meta_partition *o = ot && i < ot->partitions ? &ot->parts[i] : NULL;
+		struct partition *p = t->parts[i];
+		struct err e;
+
+		if (reconf || placement_changed(o, &mt->parts[i])) {
+			if (replication_apply(b, p, &mt->parts[i], t->cfg.min_insync_replicas, &e))
+				log_error("%s", e.msg);
+		} else if (brokers) {
+			replication_brokers_changed(b, p);
+		}
+	}
+}
+
+/* Replication after a commit: old is the state before it. */
+static void follow_placement(struct broker *b, const struct meta_state *old)
+{
+	int brokers = brokers_changed(old, &b->meta);
+
+	for (size_t i = 0; i < b->ntopics; i++)
+		follow_topic(b, old, b->topics[i], brokers);
+	if (b->fetcher)
+		replica_fetcher_poke(b->fetcher);
+	if (b->isr_sender)
+		isr_sender_poke(b->isr_sender);
+}
+
 void publish_commit(struct broker *b, struct publish_plan *pl)
 {
 	struct topic **gone = xcalloc(pl->nremoved + 1, sizeof(*gone));
@@ -187,6 +263,7 @@ void publish_commit(struct broker *b, struct publish_plan *pl)
 		if (gone[i])
 			registry_release(gone[i]);
 	free(gone);
+	follow_placement(b, &pl->next);
 	if (pl->topics_changed && b->groups)
 		gc_topics_changed(b->groups);
 	plan_free(pl); /* the old state, and the plan's lists */

@@ -14,7 +14,10 @@
  * meta_lock: publish_prepare() applies the records to a copy of the state
  * and opens the new logs (without meta_lock); publish_commit() takes
  * meta_lock for writing only to swap in the new state and registry
- * entries, then deletes what was removed.  publish_abort() drops a
+ * entries, then deletes what was removed, and hands each local
+ * partition whose placement changed to replication (replication_apply;
+ * every one at the start-up replay), tells the others when brokers
+ * changed, and pokes the replica fetcher and the ISR sender.  publish_abort() drops a
  * prepared plan, removing the logs it opened; a plan that cannot open
  * every log it needs is dropped so, and the broker's state is as before
  * (meta_publisher.h tries the same records again).

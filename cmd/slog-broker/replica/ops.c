@@ -1,7 +1,8 @@
 /*
  * ops.c: what the operations share (ops_internal.h): log dir admission
  * without a thread, partition lookup (only of a partition this node
- * leads), the leader epoch check.  The
+ * leads, in the metadata and in its replication role), the leader epoch
+ * check.  The
  * operations themselves are in ops_produce.c, ops_fetch.c and
  * ops_metadata.c; ops.h describes them.
  */
@@ -9,6 +10,7 @@
 
 #include "broker.h"
 #include "replica/registry.h"
+#include "replica/replication.h"
 
 static void gate_wake(struct dir_gate_wait *w)
 {
@@ -67,11 +69,19 @@ struct partition *ops_find_partition(struct broker *b, const char *topic, int32_
 	/* The registry is swapped in with the state that places p here. */
 	t = broker_topic(b, topic);
 	p = t ? topic_partition(t, partition) : NULL;
-	if (p)
-		return partition_get(p);
-	err_set(e, SLOG_ELEADER_NOT_AVAILABLE, "%s-%d is not open on this broker yet", topic,
-		partition);
-	return NULL;
+	if (!p) {
+		err_set(e, SLOG_ELEADER_NOT_AVAILABLE, "%s-%d is not open on this broker yet", topic,
+			partition);
+		return NULL;
+	}
+	/* The metadata names this node before it has taken the epoch over
+	 * (replication_apply runs after the publication). */
+	if (replication_role(p, NULL, NULL) != REPLICA_LEADER) {
+		err_set(e, SLOG_ELEADER_NOT_AVAILABLE, "%s-%d: this broker is taking over its leadership",
+			topic, partition);
+		return NULL;
+	}
+	return partition_get(p);
 }
 
 struct partition *ops_hold_partition(struct broker *b, const char *topic, int32_t partition,

@@ -108,6 +108,7 @@ struct ops_produce_part {
 	struct err err;
 	struct ops_leader leader; /* with SLOG_ENOT_LEADER */
 	struct flush_req flush;
+	struct fetch_wait wait;  /* acks=all: until the high watermark passes last */
 	struct ops_produce *req;
 };
 
@@ -119,8 +120,9 @@ struct ops_produce {
 	uint8_t *body;           /* batches for fixed, appended in place, or NULL */
 	size_t body_len;
 	struct ops_resume resume;
-	/* Called once, from a flusher thread, when ops_produce was pending on
-	 * fsyncs: rc is the first partition's error or 0. */
+	/* Called once, from a flusher or waiting thread, when ops_produce was
+	 * pending on fsyncs or on the high watermark: call ops_produce again
+	 * for the outcome (rc is 0 then). */
 	void (*done)(void *arg, int rc, const struct ops_produce_part *results, size_t n);
 	/* The topic as ops_produce_open found it. */
 	struct topic_config cfg;
@@ -138,6 +140,9 @@ struct ops_produce {
 	uint64_t dirs;
 	struct dir_gate_wait gate;
 	_Atomic int pending;     /* fsyncs not yet done */
+	struct broker *b;
+	int64_t deadline_ms;     /* acks=all: the high watermark's wait ends here */
+	_Atomic int waiting;     /* high watermark waits not yet woken, + 1 */
 };
 
 /* Set up req for topic; fixed >= 0 for one partition, -1 for the topic. */
@@ -192,13 +197,21 @@ int ops_produce_check(struct broker *b, struct ops_produce *req, struct err *e);
 int ops_produce_take(struct broker *b, struct ops_produce *req, struct err *e);
 
 /*
- * Append every part, then, for acks=all with log.flush.on.ack, wait for
- * the fsyncs.  0: done, each part's outcome in req->parts.  OPS_PENDING:
- * parked; either resume.wake comes (a log dir's slot: call again) or done
- * does (the fsyncs: call again to read 0).  Negative: nothing was
- * appended, the broker stopped with a log dir still full; every part
- * holds the error.
+ * Append every part, then, for acks=all, wait for the records to commit
+ * (docs/replication.md): with log.flush.on.ack the leader's own fsync
+ * first, then for the high watermark to pass each part's last offset,
+ * which takes every member of the ISR having fsynced it.  acks=all checks
+ * min.insync.replicas before appending (NOT_ENOUGH_REPLICAS: nothing
+ * appended) and again once committed (NOT_ENOUGH_REPLICAS_AFTER_APPEND);
+ * a wait past the request's deadline (or OPS_ACK_TIMEOUT_MS without
+ * one) is REQUEST_TIMED_OUT, and a leadership lost meanwhile NOT_LEADER:
+ * both leave the outcome unknown.  0: done, each part's outcome in
+ * req->parts.  OPS_PENDING: parked; either resume.wake comes (a log
+ * dir's slot: call again) or done does (call again to read 0).
+ * Negative: nothing was appended, the broker stopped with a log dir
+ * still full; every part holds the error.
  */
+#define OPS_ACK_TIMEOUT_MS 30000
 int ops_produce(struct broker *b, const struct ops_ctx *ctx, struct ops_produce *req);
 
 /* ---- fetch ---- */

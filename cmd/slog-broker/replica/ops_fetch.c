@@ -18,6 +18,7 @@
 #include "broker.h"
 #include "replica/ops_internal.h"
 #include "replica/registry.h"
+#include "replica/replication.h"
 
 /* The waiters' wake and the registration's end race to resume the
  * fetch: whichever comes second does (see arm_waits). */
@@ -97,28 +98,63 @@ static int diverged(struct ops_fetch_part *fp)
 	return 1;
 }
 
-/* Read one part, up to *room bytes of the fetch; its dir entered. */
-static void read_part(struct ops_fetch *req, struct ops_fetch_part *fp, int64_t *room)
+/*
+ * A follower's fetch that did not diverge: its offset must lie in this
+ * log (OFFSET_OUT_OF_RANGE, with the log's start and end, otherwise:
+ * replication.md section 2 says what the follower does), then its
+ * positions count for the HW and the ISR.
+ */
+static int follower_fetched(struct broker *b, const struct ops_fetch *req,
+			    struct ops_fetch_part *fp)
+{
+	struct replica_fetch_state st = {
+		.replica_id = req->replica_id,
+		.broker_epoch = req->broker_epoch,
+		.offset = fp->offset,
+		.durable = fp->durable_offset,
+		.log_start = fp->log_start_offset,
+	};
+
+	if (fp->offset < fp->log_start || fp->offset > fp->log_end)
+		return err_set(&fp->err, SLOG_EOFFSET_OUT_OF_RANGE,
+			       "offset %lld is outside %s-%d's log [%lld, %lld] on its leader",
+			       (long long)fp->offset, fp->topic, fp->partition,
+			       (long long)fp->log_start, (long long)fp->log_end);
+	return replication_follower_fetched(b, fp->p, &st, &fp->err);
+}
+
+/*
+ * Read one part, up to *room bytes of the fetch; its dir entered.  A
+ * consumer reads below the HW; a follower up to the log end, once its
+ * log is known not to have diverged (it then gets no records: it must
+ * truncate first, and its position does not count, KAFKA-13141).
+ */
+static void read_part(struct broker *b, struct ops_fetch *req, struct ops_fetch_part *fp,
+		      int64_t *room)
 {
 	struct partition *p = fp->p;
 	int64_t max = fp->max_bytes < *room ? fp->max_bytes : *room;
+	int follower = req->replica_id >= 0;
 
 	if (fp->rc)
 		return;
+	fp->leader_epoch = atomic_load(&p->leader_epoch);
 	fp->rc = ops_check_epoch(p, fp->current_leader_epoch, &fp->err);
-	if (!fp->rc && req->replica_id >= 0)
-		/* One broker: no other broker holds a replica to fetch for. */
-		fp->rc = err_set(&fp->err, SLOG_EINVALID_REQUEST, "broker %d holds no replica of %s-%d",
-				 req->replica_id, fp->topic, fp->partition);
 	if (fp->rc)
 		return;
-	fp->hw = p->hw;
-	plog_offsets(p->log, &fp->log_start, NULL);
+	plog_offsets(p->log, &fp->log_start, &fp->log_end);
 	if (fp->offset < 0)
 		fp->offset = fp->log_start;
-	if (diverged(fp) || max <= 0)
+	if (diverged(fp))
 		return;
-	fp->rc = plog_read(p->log, fp->offset, fp->hw, (size_t)max, &fp->reg, &fp->err);
+	if (follower)
+		fp->rc = follower_fetched(b, req, fp);
+	/* After the follower's report, which may have moved it. */
+	fp->hw = atomic_load(&p->hw);
+	if (fp->rc || max <= 0)
+		return;
+	fp->rc = plog_read(p->log, fp->offset, follower ? fp->log_end : fp->hw, (size_t)max,
+			   &fp->reg, &fp->err);
 	if (!fp->rc)
 		*room -= (int64_t)fp->reg.length;
 }
@@ -159,7 +195,8 @@ static int wait_for_data(struct broker *b, const struct ops_ctx *ctx, struct ops
 
 		plog_region_release(&req->parts[i].reg);
 		w->list = &req->parts[i].p->waiters;
-		w->hw = &req->parts[i].p->hw;
+		/* Followers wait for the log end, consumers for the HW. */
+		w->hw = req->replica_id >= 0 ? &req->parts[i].p->leo : &req->parts[i].p->hw;
 		w->offset = req->parts[i].offset;
 		w->deadline_ms = deadline;
 		w->wake = wake_fetch;
@@ -230,7 +267,7 @@ int ops_fetch(struct broker *b, const struct ops_ctx *ctx, struct ops_fetch *req
 		return ops_park_for_dirs(b, dirs, &req->gate, &req->resume);
 	}
 	for (size_t i = 0; i < req->nparts; i++)
-		read_part(req, &req->parts[i], &room);
+		read_part(b, req, &req->parts[i], &room);
 	dir_gate_leave(b->gate, dirs);
 	if (should_wait(b, req, req->max_bytes - room))
 		return wait_for_data(b, ctx, req);
@@ -242,21 +279,29 @@ int ops_fetch(struct broker *b, const struct ops_ctx *ctx, struct ops_fetch *req
 /* The offset for req->at in p; its dir entered. */
 static int find_offset(struct partition *p, struct ops_list_offsets *req, struct err *e)
 {
-	int64_t start;
+	int64_t start, epoch_start, hw = atomic_load(&p->hw);
 	int rc;
 
 	plog_offsets(p->log, &start, NULL);
 	req->timestamp = -1;
-	req->offset = req->at == OPS_AT_EARLIEST ? start : p->hw;
-	if (req->at < 0)
-		return 0;
-	rc = plog_find_timestamp(p->log, req->at, &req->offset, &req->timestamp, e);
-	if (rc < 0)
-		return rc;
-	if (rc == 0 || req->offset >= p->hw) {
-		req->offset = p->hw; /* every record is older: the end */
-		req->timestamp = -1;
+	req->offset = req->at == OPS_AT_EARLIEST ? start : hw;
+	if (req->at >= 0) {
+		rc = plog_find_timestamp(p->log, req->at, &req->offset, &req->timestamp, e);
+		if (rc < 0)
+			return rc;
+		if (rc == 0 || req->offset >= hw) {
+			req->offset = hw; /* every record is older: the end */
+			req->timestamp = -1;
+		}
 	}
+	/* KIP-207: a new leader's HW below its epoch's start is behind what
+	 * the last leader may have committed: its end is not known yet. */
+	epoch_start = replication_epoch_start(p);
+	if (req->at != OPS_AT_EARLIEST && req->offset >= hw && hw < epoch_start)
+		return err_set(e, SLOG_EOFFSET_NOT_AVAILABLE,
+			       "%s-%d has a new leader whose high watermark (%lld) has not reached "
+			       "the start of its epoch (%lld) yet; try again", p->topic->name, p->id,
+			       (long long)hw, (long long)epoch_start);
 	return 0;
 }
 

@@ -37,9 +37,12 @@
 #include "endian_io.h"
 #include "replica/ops_internal.h"
 #include "replica/registry.h"
+#include "replica/replication.h"
 #include "xalloc.h"
 
-enum { PHASE_APPEND, PHASE_FLUSH, PHASE_DONE };
+/* APPEND, then for acks=all: FLUSH (log.flush.on.ack), HW (parked until
+ * the high watermark passes), ACKED (woken: settle the outcomes). */
+enum { PHASE_APPEND, PHASE_FLUSH, PHASE_HW, PHASE_ACKED, PHASE_DONE };
 
 void ops_produce_init(struct ops_produce *req, const char *topic, int32_t fixed, int acks)
 {
@@ -413,8 +416,8 @@ static void append_all(struct broker *b, struct ops_produce *req)
 		uint8_t *data = req->body ? req->body : (uint8_t *)po->data.data;
 		size_t len = req->body ? req->body_len : po->data.len;
 
-		if (!len || !p)
-			continue; /* nothing, or another broker's (po->rc says so) */
+		if (!len || !p || po->rc)
+			continue; /* nothing, another broker's, or refused (po->rc says so) */
 		if (atomic_load(&p->deleted)) {
 			po->rc = err_set(&po->err, SLOG_EUNKNOWN_TOPIC_OR_PARTITION,
 					 "topic '%s' was deleted before the records were appended", req->topic);
@@ -428,7 +431,7 @@ static void append_all(struct broker *b, struct ops_produce *req)
 		po->records = (int32_t)(res.last_offset - res.base_offset + 1);
 		p->bytes_in += len;
 		p->records_in += (uint64_t)po->records;
-		partition_appended(b, p, res.last_offset + 1);
+		replication_appended(b, p, res.last_offset + 1);
 	}
 }
 
@@ -440,7 +443,110 @@ static int first_error(const struct ops_produce *req)
 	return 0;
 }
 
-/* A partition's fsync finished (flusher thread).  The last one is done. */
+/* Whether a part waits for its records to commit. */
+static int appended(const struct ops_produce_part *po)
+{
+	return po->rc == 0 && po->records > 0;
+}
+
+/* One high watermark wait less; after the last the request answers. */
+static void hw_count_down(struct ops_produce *req)
+{
+	if (atomic_fetch_sub(&req->waiting, 1) != 1)
+		return;
+	req->phase = PHASE_ACKED;
+	req->done(req->resume.arg, 0, req->parts, req->nparts);
+}
+
+/* A part's wait woke (the waiters' lock held): count it only. */
+static void hw_woken(struct fetch_wait *w)
+{
+	struct ops_produce_part *po = w->arg;
+
+	hw_count_down(po->req);
+}
+
+/*
+ * Park (when park says so: the request thread; the flusher's has parked
+ * already) until the high watermark passes every appended part or the
+ * deadline comes.  The waits are registered under meta_lock, where a
+ * deletion cannot slip in between (see ops_fetch.c); the one extra count
+ * in waiting is the registration's, so that the request answers only
+ * once every wait is in.  0 when no part waits.
+ */
+static int wait_for_hw(struct broker *b, struct ops_produce *req, int park)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < req->nparts; i++)
+		n += appended(&req->parts[i]);
+	if (n == 0)
+		return 0;
+	req->phase = PHASE_HW;
+	atomic_store(&req->waiting, n + 1);
+	if (park)
+		req->resume.park(req->resume.arg);
+	pthread_rwlock_rdlock(&b->meta_lock);
+	for (size_t i = 0; i < req->nparts; i++) {
+		struct ops_produce_part *po = &req->parts[i];
+
+		if (!appended(po))
+			continue;
+		po->wait = (struct fetch_wait){ .list = &po->p->waiters, .hw = &po->p->hw,
+						.offset = po->last, .deadline_ms = req->deadline_ms,
+						.wake = hw_woken, .arg = po };
+		if (atomic_load(&po->p->deleted) || !b->waits)
+			hw_woken(&po->wait);
+		else
+			fetch_waits_add(b->waits, &po->wait);
+	}
+	pthread_rwlock_unlock(&b->meta_lock);
+	/* The last count may answer the request: only locals after. */
+	hw_count_down(req);
+	return OPS_PENDING;
+}
+
+/* Why a part's records were not committed by the time its wait woke. */
+static int not_committed(struct broker *b, struct ops_produce *req, struct ops_produce_part *po)
+{
+	struct partition *p = po->p;
+	int rc;
+
+	if (atomic_load(&p->deleted))
+		return err_set(&po->err, SLOG_EUNKNOWN_TOPIC_OR_PARTITION,
+			       "topic '%s' was deleted before the records were committed", req->topic);
+	if (replication_role(p, NULL, NULL) == REPLICA_LEADER && !b->stopping)
+		return err_set(&po->err, SLOG_EREQUEST_TIMED_OUT,
+			       "%s-%d: the in-sync replicas did not all fsync the records in time; "
+			       "they may still be committed", req->topic, po->partition);
+	pthread_rwlock_rdlock(&b->meta_lock);
+	rc = ops_check_leader(b, req->topic, po->partition, &po->leader, &po->err);
+	pthread_rwlock_unlock(&b->meta_lock);
+	if (rc && rc != SLOG_EUNKNOWN_TOPIC_OR_PARTITION)
+		return err_wrap(&po->err, "the records were appended, but may not be committed");
+	return err_set(&po->err, SLOG_ELEADER_NOT_AVAILABLE,
+		       "%s-%d: this broker stopped leading before the records were committed",
+		       req->topic, po->partition);
+}
+
+/* Woken: each part's outcome, on the request's thread. */
+static void settle(struct broker *b, struct ops_produce *req)
+{
+	for (size_t i = 0; i < req->nparts; i++) {
+		struct ops_produce_part *po = &req->parts[i];
+
+		if (!appended(po))
+			continue;
+		if (atomic_load(&po->p->hw) > po->last)
+			po->rc = replication_check_acked(po->p, &po->err);
+		else
+			po->rc = not_committed(b, req, po);
+	}
+	req->phase = PHASE_DONE;
+}
+
+/* A partition's fsync finished (flusher thread).  The last one goes on
+ * to wait for the high watermark. */
 static void flush_done(struct flush_req *fr, int rc, const struct err *e)
 {
 	struct ops_produce_part *po = fr->arg;
@@ -449,8 +555,13 @@ static void flush_done(struct flush_req *fr, int rc, const struct err *e)
 	if (rc) {
 		po->rc = rc;
 		po->err = *e;
+	} else {
+		/* The leader's own DO moved: the HW may follow at once. */
+		replication_durable(req->b, po->p);
 	}
-	if (--req->pending == 0) {
+	if (--req->pending != 0)
+		return;
+	if (wait_for_hw(req->b, req, 0) == 0) {
 		req->phase = PHASE_DONE;
 		req->done(req->resume.arg, first_error(req), req->parts, req->nparts);
 	}
@@ -465,7 +576,7 @@ static int wait_for_flush(struct broker *b, struct ops_produce *req)
 
 	for (size_t i = 0; i < req->nparts; i++) {
 		struct ops_produce_part *po = &req->parts[i];
-		if (po->rc || po->records == 0)
+		if (!appended(po))
 			continue;
 		po->flush.log = po->p->log;
 		po->flush.dir = po->p->dir;
@@ -486,6 +597,25 @@ static int wait_for_flush(struct broker *b, struct ops_produce *req)
 		flusher_submit(b->flusher, submit[i]);
 	free(submit);
 	return OPS_PENDING;
+}
+
+/* acks=all: a part whose ISR is below min.insync.replicas gets nothing
+ * appended (Kafka's NOT_ENOUGH_REPLICAS). */
+static void check_replicas(struct ops_produce *req)
+{
+	for (size_t i = 0; i < req->nparts; i++) {
+		struct ops_produce_part *po = &req->parts[i];
+
+		if (po->p && !po->rc)
+			po->rc = replication_check_append(po->p, &po->err);
+	}
+}
+
+static int64_t ack_deadline(const struct ops_ctx *ctx)
+{
+	int64_t dflt = clock_mono_ms() + OPS_ACK_TIMEOUT_MS;
+
+	return ctx->deadline_ms < dflt ? ctx->deadline_ms : dflt;
 }
 
 /* The log dirs the request writes to. */
@@ -509,7 +639,8 @@ int ops_produce(struct broker *b, const struct ops_ctx *ctx, struct ops_produce 
 	struct err e;
 	int in;
 
-	(void)ctx;
+	if (req->phase == PHASE_ACKED)
+		settle(b, req);
 	if (req->phase != PHASE_APPEND)
 		return req->phase == PHASE_DONE ? 0 : OPS_PENDING;
 	if (!req->dirs)
@@ -525,10 +656,16 @@ int ops_produce(struct broker *b, const struct ops_ctx *ctx, struct ops_produce 
 	}
 	if (in == 0)
 		return OPS_PENDING;
+	if (req->acks == -1)
+		check_replicas(req);
 	append_all(b, req);
 	dir_gate_leave(b->gate, req->dirs);
 	req->phase = PHASE_DONE;
-	if (req->acks != -1 || !b->flush_on_ack)
+	if (req->acks != -1)
 		return 0;
-	return wait_for_flush(b, req);
+	req->b = b;
+	req->deadline_ms = ack_deadline(ctx);
+	if (b->flush_on_ack)
+		return wait_for_flush(b, req);
+	return wait_for_hw(b, req, 1);
 }

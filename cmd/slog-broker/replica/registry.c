@@ -11,6 +11,7 @@
 #include "broker.h"
 #include "log.h"
 #include "replica/fetch_wait.h"
+#include "replica/replication.h"
 #include "sorted.h"
 #include "storage/partition_dir.h"
 #include "xalloc.h"
@@ -74,6 +75,7 @@ static void partition_free(struct partition *p)
 	} else if (p->log && plog_close(p->log, &e)) {
 		log_warn("%s-%d: %s", t->name, p->id, e.msg);
 	}
+	replication_destroy(p);
 	free(p);
 	topic_put(t);
 }
@@ -91,7 +93,6 @@ static struct partition *open_partition(struct broker *b, struct topic *t, int32
 {
 	struct partition *p = xcalloc(1, sizeof(*p));
 	char path[4400];
-	int64_t end;
 	int rc;
 
 	p->topic = t;
@@ -110,9 +111,9 @@ static struct partition *open_partition(struct broker *b, struct topic *t, int32
 		err_wrap(e, "%s-%d", t->name, id);
 		return NULL;
 	}
-	/* One replica: everything in the log is committed. */
-	plog_offsets(p->log, NULL, &end);
-	p->hw = end;
+	/* The HW starts from its checkpoint: what replication committed
+	 * before (a lower bound); the leader moves it from there. */
+	replication_init(b, p, log_dirs_hw_checkpoint(&b->dirs, p->dir, t->name, id));
 	p->first_dirty = log_dirs_cleaner_offset(&b->dirs, p->dir, t->name, id);
 	p->leader_epoch = 0;
 	p->refs = 1; /* the registry's */
@@ -321,12 +322,26 @@ json_t *broker_address(struct broker *b, int32_t node)
 	return json_pack("{s:i, s:s, s:i}", "node_id", node, "host", host, "port", port);
 }
 
-void partition_appended(struct broker *b, struct partition *p, int64_t log_end)
+struct partition **registry_hold_all(struct broker *b, size_t *n)
 {
-	int64_t hw = p->hw;
+	struct partition **v;
 
-	/* Appends finish out of order across threads: only ever move forward. */
-	while (log_end > hw && !atomic_compare_exchange_weak(&p->hw, &hw, log_end))
-		;
-	fetch_waits_notify(b->waits, &p->waiters);
+	pthread_rwlock_rdlock(&b->meta_lock);
+	*n = 0;
+	for (size_t i = 0; i < b->ntopics; i++)
+		*n += (size_t)b->topics[i]->npart;
+	v = xcalloc(*n + 1, sizeof(*v));
+	*n = 0;
+	for (size_t i = 0; i < b->ntopics; i++)
+		for (int32_t j = 0; j < b->topics[i]->npart; j++)
+			v[(*n)++] = partition_get(b->topics[i]->parts[j]);
+	pthread_rwlock_unlock(&b->meta_lock);
+	return v;
+}
+
+void registry_put_all(struct partition **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		partition_put(v[i]);
+	free(v);
 }

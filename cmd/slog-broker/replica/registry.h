@@ -1,9 +1,8 @@
 /*
  * registry.h: the broker's topic registry (registry.c): the runtime topics
  * and partitions (struct topic, struct partition in broker.h) mirroring
- * the metadata state, their references, and the high watermark a
- * partition advances after an append, and where each partition's leader
- * is.  Callers hold meta_lock as each function states (the lookups of
+ * the metadata state, their references, and where each partition's
+ * leader is (replication.h moves a partition's high watermark).  Callers hold meta_lock as each function states (the lookups of
  * leaders and addresses too); broker.h has the locking rules and the partitions'
  * lifetime.
  */
@@ -86,7 +85,10 @@ int broker_endpoint(struct broker *b, int32_t node, const char **host, int *port
  * (host "" and port 0 when it is not registered). */
 json_t *broker_address(struct broker *b, int32_t node);
 
-/* After an append: advance the high watermark and wake fetchers. */
-void partition_appended(struct broker *b, struct partition *p, int64_t log_end);
+/* A reference to every partition in the registry (takes meta_lock for
+ * reading): *n of them, for a job that works on each without the lock;
+ * registry_put_all() gives them back and frees the array. */
+struct partition **registry_hold_all(struct broker *b, size_t *n);
+void registry_put_all(struct partition **v, size_t n);
 
 #endif

@@ -34,7 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "meta/meta_state.h"
+struct meta_partition; /* meta/meta_state.h: the committed partition record */
 
 #define REPLICA_SET_MAX 32
 
@@ -54,6 +54,7 @@ struct replica_follower {
 	int64_t last_fetch_ms;
 	int64_t leader_leo_at_fetch; /* the leader's LEO at its last fetch */
 	int64_t last_caught_up_ms;
+	char published_epoch[24];  /* its incarnation in the published metadata */
 };
 
 struct replica_set {
@@ -104,10 +105,12 @@ int rset_fetched(struct replica_set *rs, int32_t id, const char *broker_epoch, i
 
 /*
  * The high watermark the rules above give, from the current one (hw),
- * the leader's DO and LEO: >= hw always.
+ * the leader's DO and LEO: >= hw always.  An eligible non-member holds
+ * it only while caught up (within lag_ms of now), as Kafka's isCaughtUp:
+ * one that stops fetching must not pin the HW.
  */
 int64_t rset_high_watermark(const struct replica_set *rs, int64_t hw, int64_t leader_durable,
-			    int64_t leader_leo);
+			    int64_t leader_leo, int64_t lag_ms, int64_t now_ms);
 
 /* Whether an acks=all append may go in: |committed ISR| >= min_isr. */
 int rset_enough_replicas(const struct replica_set *rs);

@@ -35,7 +35,6 @@
 #include <stdint.h>
 
 #include "err.h"
-#include "meta/meta_state.h"
 #include "replica/replica_set.h"
 
 struct broker;

@@ -11,6 +11,7 @@
 #include "broker.h"
 #include "log.h"
 #include "replica/registry.h"
+#include "replica/replication.h"
 #include "xalloc.h"
 
 struct scheduler {
@@ -28,33 +29,17 @@ struct scheduler {
  * (if not NULL) says for each whether its topic is compacted. */
 static struct partition **hold_all(struct broker *b, size_t *n, int **compacted)
 {
-	struct partition **v;
+	struct partition **v = registry_hold_all(b, n);
 
+	if (!compacted)
+		return v;
+	*compacted = xcalloc(*n + 1, sizeof(**compacted));
+	/* A topic's config changes under meta_lock. */
 	pthread_rwlock_rdlock(&b->meta_lock);
-	*n = 0;
-	for (size_t i = 0; i < b->ntopics; i++)
-		*n += (size_t)b->topics[i]->npart;
-	v = xcalloc(*n + 1, sizeof(*v));
-	if (compacted)
-		*compacted = xcalloc(*n + 1, sizeof(**compacted));
-	*n = 0;
-	for (size_t i = 0; i < b->ntopics; i++) {
-		struct topic *t = b->topics[i];
-		for (int32_t p = 0; p < t->npart; p++) {
-			if (compacted)
-				(*compacted)[*n] = t->cfg.cleanup_policy != CLEANUP_DELETE;
-			v[(*n)++] = partition_get(t->parts[p]);
-		}
-	}
+	for (size_t i = 0; i < *n; i++)
+		(*compacted)[i] = v[i]->topic->cfg.cleanup_policy != CLEANUP_DELETE;
 	pthread_rwlock_unlock(&b->meta_lock);
 	return v;
-}
-
-static void put_all(struct partition **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		partition_put(v[i]);
-	free(v);
 }
 
 static void run_retention(struct broker *b)
@@ -75,7 +60,7 @@ static void run_retention(struct broker *b)
 		else if (deleted)
 			log_info("%s-%d: retention deleted %d segments", p->topic->name, p->id, deleted);
 	}
-	put_all(v, n);
+	registry_put_all(v, n);
 }
 
 int scheduler_checkpoint(struct broker *b)
@@ -101,15 +86,22 @@ int scheduler_checkpoint(struct broker *b)
 		/* An offline log was reported once, when it failed. */
 		if (!plog_offline(p->log) && plog_flush(p->log, end, &e))
 			log_warn("%s-%d: %s", p->topic->name, p->id, e.msg);
+		/* What the flush made durable counts for the HW at once. */
+		replication_durable(b, p);
 		v[k++] = (struct log_dirs_entry){ p->dir, p->topic->name, p->id, p->log,
-						  compacted[i] ? p->first_dirty : -1 };
+						  compacted[i] ? p->first_dirty : -1, -1 };
 	}
 	rc = log_dirs_checkpoint(&b->dirs, v, k, &e);
 	if (rc)
 		log_warn("writing checkpoints: %s", e.msg);
+	/* The high watermarks after the flush, which may have moved them. */
+	if (replication_checkpoint(b, &e)) {
+		log_warn("writing high watermark checkpoints: %s", e.msg);
+		rc = rc ? rc : e.code;
+	}
 	free(v);
 	free(compacted);
-	put_all(parts, n);
+	registry_put_all(parts, n);
 	return rc;
 }
 

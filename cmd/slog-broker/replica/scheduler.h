@@ -4,9 +4,11 @@
  *   every log.retention.check.interval.ms   retention on every partition
  *   every log.flush.offset.checkpoint.interval.ms
  *                                           flush what is appended and
- *                                           write the recovery-point and
- *                                           log-start checkpoints, so a
- *                                           crash rescans little
+ *                                           write the recovery-point,
+ *                                           log-start and high-watermark
+ *                                           checkpoints, so a crash
+ *                                           rescans little and a restart
+ *                                           keeps what was committed
  *
  * and the jobs its caller adds (main.c: the group offsets' expiry, which
  * lives in groups/, above this layer).

@@ -25,6 +25,7 @@
 #define RECOVERY_FILE "recovery-point-offset-checkpoint"
 #define STARTS_FILE "log-start-offset-checkpoint"
 #define CLEANER_FILE "cleaner-offset-checkpoint"
+#define REPLICATION_FILE "replication-offset-checkpoint"
 
 static int lock_dir(struct log_dir *ld, struct err *e)
 {
@@ -151,6 +152,11 @@ static int read_checkpoints(struct log_dir *ld, struct err *e)
 	snprintf(path, sizeof(path), "%s/" CLEANER_FILE, ld->path);
 	if (checkpoint_read(path, 1, &ld->cleaner, &ld->ncleaner, &ce))
 		log_warn("%s; compaction starts over", ce.msg); /* costs time, loses nothing */
+	snprintf(path, sizeof(path), "%s/" REPLICATION_FILE, ld->path);
+	/* High watermarks are lower bounds: without them they start low and
+	 * the leader moves them again (replication.h). */
+	if (checkpoint_read(path, 1, &ld->hws, &ld->nhws, &ce))
+		log_warn("%s; high watermarks start from the log start", ce.msg);
 	return 0;
 }
 
@@ -269,6 +275,12 @@ int64_t log_dirs_cleaner_offset(const struct log_dirs *d, int dir, const char *t
 	return lookup(d->v[dir].cleaner, d->v[dir].ncleaner, topic, partition, 0);
 }
 
+int64_t log_dirs_hw_checkpoint(const struct log_dirs *d, int dir, const char *topic,
+			       int32_t partition)
+{
+	return lookup(d->v[dir].hws, d->v[dir].nhws, topic, partition, -1);
+}
+
 int log_dirs_open_partition(struct log_dirs *d, int dir, const char *topic, int32_t partition,
 			    const struct plog_config *cfg, struct plog **out, struct err *e)
 {
@@ -299,6 +311,52 @@ int log_dirs_open_partition(struct log_dirs *d, int dir, const char *topic, int3
 		log_debug("%s-%d: recovered %ld batches in %ld segments", topic, partition,
 			  rec.batches_checked, rec.segments_scanned);
 	return 0;
+}
+
+/* The high watermarks of the entries placed in dir, into v: how many. */
+static size_t hw_entries(int dir, const struct log_dirs_entry *v, size_t n,
+			 struct checkpoint_entry *out)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].dir != dir || v[i].hw < 0)
+			continue;
+		snprintf(out[k].name, sizeof(out[k].name), "%s", v[i].topic);
+		out[k].a = v[i].partition;
+		out[k++].b = v[i].hw;
+	}
+	return k;
+}
+
+int log_dirs_checkpoint_hw(struct log_dirs *d, const struct log_dirs_entry *v, size_t n,
+			   struct err *e)
+{
+	struct checkpoint_entry *hw = xcalloc(n + 1, sizeof(*hw));
+	int rc = 0;
+
+	for (size_t dir = 0; dir < d->n; dir++) {
+		struct log_dir *ld = &d->v[dir];
+		char path[4200];
+		struct err de;
+		size_t k;
+
+		if (dir_health_offline(&ld->health))
+			continue;
+		k = hw_entries((int)dir, v, n, hw);
+		snprintf(path, sizeof(path), "%s/" REPLICATION_FILE, ld->path);
+		if (!checkpoint_write(path, 1, hw, k, &de))
+			continue;
+		if (fio_last_error_was_sync())
+			dir_health_fail(&ld->health, &de, &de);
+		if (!rc) {
+			rc = de.code;
+			if (e)
+				*e = de;
+		}
+	}
+	free(hw);
+	return rc;
 }
 
 /* Write one directory's three checkpoints from the entries placed in it. */
@@ -448,6 +506,7 @@ void log_dirs_close(struct log_dirs *d, int clean)
 		free(ld->recovery);
 		free(ld->starts);
 		free(ld->cleaner);
+		free(ld->hws);
 	}
 	free(d->v);
 	memset(d, 0, sizeof(*d));

@@ -10,6 +10,8 @@
  *                                    is known flushed
  *   log-start-offset-checkpoint      log start offsets moved by deletion
  *   cleaner-offset-checkpoint        where compaction of each partition resumes
+ *   replication-offset-checkpoint    each partition's high watermark (a lower
+ *                                    bound: replication.h)
  *   .clean-shutdown                  present only after a clean shutdown
  *
  * Opening locks every directory (a second broker on the same data is
@@ -38,8 +40,8 @@ struct log_dir {
 	int lock_fd;
 	int clean;              /* the last shutdown was clean */
 	int partitions;         /* partition logs placed here */
-	struct checkpoint_entry *recovery, *starts, *cleaner;
-	size_t nrecovery, nstarts, ncleaner;
+	struct checkpoint_entry *recovery, *starts, *cleaner, *hws;
+	size_t nrecovery, nstarts, ncleaner, nhws;
 	struct dir_health health; /* shared by the partition logs opened here */
 };
 
@@ -77,6 +79,10 @@ int log_dirs_open_partition(struct log_dirs *d, int dir, const char *topic, int3
 int64_t log_dirs_cleaner_offset(const struct log_dirs *d, int dir, const char *topic,
 				int32_t partition);
 
+/* <topic>-<partition>'s checkpointed high watermark, or -1. */
+int64_t log_dirs_hw_checkpoint(const struct log_dirs *d, int dir, const char *topic,
+			       int32_t partition);
+
 /* A partition log's placement, for writing checkpoints. */
 struct log_dirs_entry {
 	int dir;
@@ -84,11 +90,17 @@ struct log_dirs_entry {
 	int32_t partition;
 	struct plog *log;
 	int64_t cleaner_offset; /* -1: not a compacted partition */
+	int64_t hw;             /* the high watermark; -1: none (log_dirs_checkpoint_hw) */
 };
 
 /* Write every online directory's recovery-point and log-start checkpoints. */
 int log_dirs_checkpoint(struct log_dirs *d, const struct log_dirs_entry *v, size_t n,
 			struct err *e);
+
+/* Write every online directory's replication-offset-checkpoint: the hw
+ * of each entry placed in it. */
+int log_dirs_checkpoint_hw(struct log_dirs *d, const struct log_dirs_entry *v, size_t n,
+			   struct err *e);
 
 /* Remove partition directories that keep(topic, partition) says are unknown. */
 void log_dirs_remove_orphans(struct log_dirs *d, int (*keep)(void *arg, const char *topic,

@@ -172,6 +172,19 @@ static int write_locked(struct plog *l, const uint8_t *data, size_t len, int64_t
 	return 0;
 }
 
+int plog_assign_epoch(struct plog *l, int32_t epoch, int64_t *start, struct err *e)
+{
+	int rc;
+
+	pthread_mutex_lock(&l->lock);
+	rc = plog_refuse_writes(l, e);
+	if (!rc)
+		rc = record_epoch(l, epoch, l->log_end, e);
+	*start = l->log_end;
+	pthread_mutex_unlock(&l->lock);
+	return rc;
+}
+
 int plog_append(struct plog *l, uint8_t *data, size_t len, int32_t leader_epoch, int64_t now_ms,
 		struct plog_append_result *res, struct err *e)
 {

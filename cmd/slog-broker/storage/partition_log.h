@@ -120,6 +120,16 @@ int plog_append_replica(struct plog *l, const uint8_t *data, size_t len, int64_t
 			struct plog_append_result *res, struct err *e);
 
 /*
+ * A new leader takes over at the log end (Kafka's makeLeader, KAFKA-7415):
+ * (epoch, LEO) goes into the epoch cache, durably, before any record of
+ * that epoch exists, so the leader can answer for it even if it appends
+ * nothing.  An epoch not newer than the cache's latest is left as it is.
+ * *start gets the log end it was assigned at.  SLOG_ESTORAGE when the
+ * log takes no writes or the file cannot be written.
+ */
+int plog_assign_epoch(struct plog *l, int32_t epoch, int64_t *start, struct err *e);
+
+/*
  * Block until every offset below upto is durable (group commit).  Returns
  * 0, or SLOG_ESTORAGE once the log dir is offline (a fsync failed, here
  * or in another log of the directory), or an error that lost nothing
