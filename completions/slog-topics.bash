@@ -100,7 +100,7 @@ _slog_topics()
 		mapfile -t COMPREPLY < <(compgen -W "$(_slog_topics_config_keys "$prog")" -- "$cur")
 		return
 		;;
-	-F | --config-file)
+	-F | --config-file | --reassignment-json)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return
 		;;

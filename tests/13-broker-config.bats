@@ -205,3 +205,25 @@ check_config() {
 		--set controller.quorum.bootstrap.servers=127.0.0.1:9292
 	assert_success
 }
+
+@test "every key --help-config lists is described in slog-broker.conf(5), topic keys among the topic keys" {
+	local page=$SLOG_ROOT/man/slog-broker.conf.5 missing=""
+	run -0 slog-broker --help-config
+	local key section=broker
+	for line in "${lines[@]:1}"; do
+		if [[ "$line" == "Topic keys"* ]]; then
+			section=topic
+			continue
+		fi
+		key=${line%% *}
+		[ -n "$key" ] || continue
+		# The key as an item of its own section of the page.
+		awk -v k=".It Cm $key" -v s="$section" '
+			/^\.Sh BROKER KEYS/ { in_s = (s == "broker") }
+			/^\.Sh TOPIC KEYS/ { in_s = (s == "topic") }
+			/^\.Sh TOPIC DEFAULTS/ { in_s = 0 }
+			in_s && $0 == k { found = 1 }
+			END { exit !found }' "$page" || missing+=" $section:$key"
+	done
+	[ -z "$missing" ] || { echo "not in $page:$missing"; false; }
+}

@@ -6,18 +6,22 @@
 load helpers
 load cluster
 
-# cluster_topic NAME: a one-partition topic with three replicas on a
-# fresh three-node cluster; LEADER is its leader's node id.
+# cluster_topic NAME [KEY=VALUE]...: a one-partition topic with three
+# replicas on a fresh three-node cluster with those settings; LEADER is
+# its leader's node id.
 cluster_topic() {
-	start_cluster 3
+	local name=$1
+	shift
+	start_cluster 3 "$@"
 	wait_cluster_alive
-	slog-topics create "$1" -P 1 -R 3
-	wait_for 200 has_leader "$1"
-	LEADER=$(leader_of "$1")
+	slog-topics create "$name" -P 1 -R 3
+	wait_for 200 has_leader "$name"
+	LEADER=$(leader_of "$name")
 }
 
+# leader_of T [NODE]: the leader of T's partition 0 as NODE (default 1) has it.
 leader_of() {
-	curl -sf "${NODE_URL[1]}/v1/metadata?topics=$1" | jq -r '.topics[0].partitions[0].leader'
+	curl -sf "${NODE_URL[${2:-1}]}/v1/metadata?topics=$1" | jq -r '.topics[0].partitions[0].leader'
 }
 
 has_leader() {
@@ -32,6 +36,12 @@ segments() {
 # same_bytes NODE TOPIC: NODE's segments hold exactly the leader's bytes.
 same_bytes() {
 	cmp -s <(segments "$LEADER" "$2") <(segments "$1" "$2")
+}
+
+# led_by_other T OLD NODE: NODE names a leader of T other than OLD.
+led_by_other() {
+	local l
+	l=$(leader_of "$1" "$3") && [ "$l" -ge 1 ] && [ "$l" != "$2" ]
 }
 
 # followers: the two nodes that do not lead.
@@ -73,6 +83,85 @@ followers() {
 	wait_for 400 same_bytes "$f" again
 	run -0 --separate-stderr slog-consume -t again -p 0 -o beginning -e
 	[ "${#lines[@]}" -eq 100 ]
+}
+
+@test "after its leader is killed the partition is led by a follower, and the old leader comes back as its follower" {
+	local old f
+	cluster_topic failover broker.session.timeout.ms=3s
+	old=$LEADER
+	f=$(followers | head -n 1)
+	export SLOG_BROKERS=127.0.0.1:${NODE_PORT[$f]}
+	seq 1 50 | slog-produce -t failover -p 0 --acks all
+	kill -KILL "${NODE_PID[$old]}"
+	wait "${NODE_PID[$old]}" 2>/dev/null || true
+	run -0 wait_for 400 led_by_other failover "$old" "$f"
+	LEADER=$(leader_of failover "$f")
+	seq 51 100 | slog-produce -t failover -p 0 --acks all --timeout-ms 20000
+	start_node "$old"
+	wait_for 400 node_listening "$old"
+	run -0 wait_for 400 same_bytes "$old" failover
+	run -0 --separate-stderr slog-consume -t failover -p 0 -o beginning -e
+	[ "${#lines[@]}" -eq 100 ]
+	[ "${lines[99]}" = 100 ]
+}
+
+@test "a returning leader ends with exactly the new leader's log, whatever its followers missed" {
+	local old f g
+	cluster_topic diverge broker.session.timeout.ms=3s
+	old=$LEADER
+	f=$(followers | sed -n 1p)
+	g=$(followers | sed -n 2p)
+	export SLOG_BROKERS=127.0.0.1:${NODE_PORT[$old]}
+	seq 1 50 | slog-produce -t diverge -p 0 --acks all
+	# These go to the leader alone, unless a follower's long poll in
+	# flight takes them (it may: its socket holds the answer): either
+	# way, the old leader must end with what the new one has.
+	kill -STOP "${NODE_PID[$f]}" "${NODE_PID[$g]}"
+	seq 1001 1010 | slog-produce -t diverge -p 0 --acks 1
+	kill -KILL "${NODE_PID[$old]}"
+	wait "${NODE_PID[$old]}" 2>/dev/null || true
+	kill -CONT "${NODE_PID[$f]}" "${NODE_PID[$g]}"
+	run -0 wait_for 400 led_by_other diverge "$old" "$f"
+	LEADER=$(leader_of diverge "$f")
+	export SLOG_BROKERS=127.0.0.1:${NODE_PORT[$LEADER]}
+	seq 51 55 | slog-produce -t diverge -p 0 --acks all --timeout-ms 20000
+	start_node "$old"
+	wait_for 400 node_listening "$old"
+	run -0 wait_for 400 same_bytes "$old" diverge
+	run -0 --separate-stderr slog-consume -t diverge -p 0 -o beginning -e
+	[ "${lines[0]}" = 1 ]
+	[ "${lines[49]}" = 50 ]
+	[ "${lines[${#lines[@]} - 5]}" = 51 ]
+	[ "${lines[${#lines[@]} - 1]}" = 55 ]
+}
+
+# same_leader T: two partitions of T led by one broker, as "A B LEADER".
+same_leader() {
+	curl -sf "${NODE_URL[1]}/v1/metadata?topics=$1" | jq -r '
+		.topics[0].partitions | group_by(.leader) | map(select(length > 1))[0] |
+		"\(.[0].partition) \(.[1].partition) \(.[0].leader)"'
+}
+
+@test "a follower that leaves during a long poll of several partitions leaves its leader serving" {
+	local a b l f inc body
+	start_cluster 3
+	wait_cluster_alive
+	slog-topics create polled -P 4 -R 3
+	wait_for 200 has_leader polled
+	read -r a b l <<<"$(same_leader polled)"
+	f=$((l % 3 + 1))
+	inc=$(cluster_json "$l" | jq -r --argjson id "$f" '.brokers[] | select(.id == $id) | .incarnation')
+	body='{"replica_id":'$f',"broker_epoch":"'$inc'","max_wait_ms":5000,"max_bytes":100000,"partitions":[
+		{"topic":"polled","partition":'$a',"offset":0,"durable_offset":0,"log_start_offset":0,"max_bytes":1000},
+		{"topic":"polled","partition":'$b',"offset":0,"durable_offset":0,"log_start_offset":0,"max_bytes":1000}]}'
+	# The poll waits on both partitions; its client gives up first.
+	run -28 curl -s --max-time 0.5 -H 'Content-Type: application/json' -d "$body" \
+		"${NODE_URL[$l]}/v1/replica/fetch"
+	export SLOG_BROKERS=127.0.0.1:${NODE_PORT[$l]}
+	echo one | slog-produce -t polled -p "$a"
+	echo two | slog-produce -t polled -p "$b"
+	echo three | slog-produce -t polled -p "$b"
+	run -0 curl -sf "${NODE_URL[$l]}/readyz"
 }
 
 @test "the replica fetch endpoint answers a bad request with 400 and a clear message" {

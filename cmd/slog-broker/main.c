@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "cluster/broker_heartbeat.h"
 #include "cluster/broker_lifecycle.h"
+#include "cluster/controlled_shutdown.h"
 #include "cluster/forward.h"
 #include "cluster/isr_sender.h"
 #include "cluster/meta_follower.h"
@@ -294,6 +295,7 @@ static void controller_duties(struct broker *b, int64_t active_ms)
 	static int64_t warned_at = -1;
 	struct err e;
 
+	controller_partition_duties(b, active_ms);
 	if (active_ms < conf_get_num(&b->conf, "broker.session.timeout.ms"))
 		return;
 	if (offsets_store_ensure(b, &e) && warned_at != active_ms / 60000) {
@@ -346,6 +348,38 @@ static void await_publisher(struct broker *b)
 	if (meta_publisher_await(b->publisher, atomic_load(&b->image.offset),
 				 clock_mono_ms() + wait, &e))
 		log_warn("serving before every topic is open (they are tried again): %s", e.msg);
+}
+
+/*
+ * A voter of a larger quorum that restarts knows what its log holds but
+ * not what is committed until the quorum's leader tells it: its image
+ * starts nearly empty.  Serving then would tell clients that topics do
+ * not exist (UNKNOWN_TOPIC_OR_PARTITION, which they do not retry) in the
+ * middle of a rolling restart.  So, as a Kafka broker does not serve
+ * before its first metadata catch-up, it waits, bounded, until a leader
+ * is known and everything committed is applied and published.  The
+ * quorum's traffic has ports of its own: nothing here waits for HTTP.
+ */
+static void await_catch_up(struct broker *b)
+{
+	int64_t wait = conf_get_num(&b->conf, "controller.quorum.request.timeout.ms");
+	int64_t deadline = clock_mono_ms() + wait;
+	struct quorum_view v;
+
+	if (!b->quorum || b->nvoters < 2)
+		return;
+	for (;;) {
+		quorum_view(b->quorum, &v);
+		if (v.leader_id > 0 && v.commit_index > 0 && v.applied >= v.commit_index)
+			break;
+		if (v.failed || clock_mono_ms() >= deadline) {
+			log_warn("serving before this node has caught up with the metadata quorum "
+				 "(no leader known, or not applied, after %lld ms)", (long long)wait);
+			return;
+		}
+		usleep(10000);
+	}
+	await_publisher(b);
 }
 
 /*
@@ -460,6 +494,8 @@ static int close_storage(struct broker *b)
 	/* The image changes no more: nothing nudges the heartbeat now. */
 	broker_heartbeat_free(b->heartbeat);
 	b->heartbeat = NULL;
+	isr_sender_free(b->isr_sender);
+	b->isr_sender = NULL;
 	if (registry_close_all(b, &e)) {
 		log_error("%s", e.msg);
 		rc = 1;
@@ -476,7 +512,9 @@ static int shutdown_broker(struct broker *b)
 	int rc;
 
 	/* Controlled shutdown while everything still serves: the controller
-	 * (maybe this node) marks this broker shutting_down. */
+	 * (maybe this node) marks this broker shutting_down and moves its
+	 * leaderships. */
+	controlled_shutdown_run(b);
 	broker_heartbeat_stop(b->heartbeat);
 	meta_follower_stop(b->follower);
 	b->follower = NULL;
@@ -485,7 +523,6 @@ static int shutdown_broker(struct broker *b)
 	replica_fetcher_stop(b->fetcher);
 	b->fetcher = NULL;
 	isr_sender_stop(b->isr_sender);
-	b->isr_sender = NULL;
 	/* A broker that never served says only why (main), not that it stops. */
 	if (b->ready) {
 		sd_notify_send("STOPPING=1");
@@ -679,6 +716,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	start_membership(b);
+	await_catch_up(b);
 	if (start_serving(b, listen_fd, &e)) {
 		cli_error("%s", e.msg);
 		shutdown_broker(b);

@@ -25,6 +25,8 @@ static const char synopsis[] =
 	"  list [-l] [-r REGEX] [--format text|json|help]\n"
 	"  describe [NAME...] [HEALTH-FILTER]... [--format text|json|help]\n"
 	"  alter NAME [-c KEY=VALUE]... [--delete-config KEY]... [--dry-run]\n"
+	"  alter NAME --replicas P=ID,ID...[;P=ID,...] [--dry-run]\n"
+	"  alter [NAME] --reassignment-json FILE [--dry-run]\n"
 	"  add-partitions NAME -P TOTAL [--dry-run]\n"
 	"  delete NAME... | -r REGEX [--if-exists] [-y]\n"
 	"  offsets NAME [--at earliest|latest|TIME] [--format text|json|help]\n";
@@ -38,7 +40,12 @@ static void usage(void)
 	       "  -F, --config-file FILE    read config keys from FILE (default: $SLOG_CONFIG_FILE,\n"
 	       "                            else ~/.config/slog/slog.conf when it exists)\n"
 	       "  -P, --partitions N        partitions of a new topic; the new total for add-partitions\n"
-	       "  -R, --replicas N          replication factor of a new topic\n"
+	       "  -R, --replicas N|P=ID,... create: replication factor of a new topic;\n"
+	       "                            alter: move partition P to these brokers (the first\n"
+	       "                            is its preferred leader), ';' between partitions\n"
+	       "      --reassignment-json FILE  alter: the moves of a plan in Kafka's format,\n"
+	       "                            {\"partitions\":[{\"topic\",\"partition\",\"replicas\"}]}\n"
+	       "                            (- for stdin); with NAME, only that topic's\n"
 	       "  -c, --config KEY=VALUE    a topic config (repeatable), e.g. retention.ms=1d\n"
 	       "      --delete-config KEY   remove a topic's own value for KEY (repeatable)\n"
 	       "      --if-exists           delete: a missing topic is not an error\n"
@@ -69,7 +76,7 @@ static void usage(void)
 
 enum { OPT_DELETE_CONFIG = 256, OPT_IF_EXISTS, OPT_IF_NOT_EXISTS, OPT_DRY_RUN, OPT_JSON,
        OPT_TIMEOUT, OPT_AT, OPT_LIST, OPT_FORMAT, OPT_UNDER_REPLICATED, OPT_UNAVAILABLE,
-       OPT_UNDER_MIN_ISR, OPT_AT_MIN_ISR, OPT_OVERRIDES };
+       OPT_UNDER_MIN_ISR, OPT_AT_MIN_ISR, OPT_OVERRIDES, OPT_REASSIGNMENT_JSON };
 
 static const struct option longopts[] = {
 	{ "brokers", required_argument, NULL, 'b' },
@@ -79,6 +86,7 @@ static const struct option longopts[] = {
 	{ "replicas", required_argument, NULL, 'R' },
 	{ "config", required_argument, NULL, 'c' },
 	{ "delete-config", required_argument, NULL, OPT_DELETE_CONFIG },
+	{ "reassignment-json", required_argument, NULL, OPT_REASSIGNMENT_JSON },
 	{ "if-exists", no_argument, NULL, OPT_IF_EXISTS },
 	{ "if-not-exists", no_argument, NULL, OPT_IF_NOT_EXISTS },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
@@ -106,7 +114,7 @@ static const struct cli_command commands[] = {
 	{ "list", 0, 0, { 'l', 'r', OPT_FORMAT, OPT_JSON } },
 	{ "describe", 0, -1, { OPT_FORMAT, OPT_JSON, OPT_UNDER_REPLICATED, OPT_UNAVAILABLE,
 			       OPT_UNDER_MIN_ISR, OPT_AT_MIN_ISR, OPT_OVERRIDES } },
-	{ "alter", 1, 1, { 'c', OPT_DELETE_CONFIG, OPT_DRY_RUN } },
+	{ "alter", 0, 1, { 'c', OPT_DELETE_CONFIG, OPT_DRY_RUN, 'R', OPT_REASSIGNMENT_JSON } },
 	{ "add-partitions", 1, 1, { 'P', OPT_DRY_RUN } },
 	{ "delete", 0, -1, { OPT_IF_EXISTS, 'y', 'r' } },
 	{ "offsets", 1, 1, { OPT_AT, OPT_FORMAT, OPT_JSON } },
@@ -168,6 +176,9 @@ static void check_names(char **names, int n)
 	}
 }
 
+/* -R and --reassignment-json as given: read once the command is known. */
+static const char *replicas_arg, *plan_file;
+
 /* Options into o (and brokers, timeout); exits on a usage error. */
 static void parse_options(int argc, char **argv, struct topics_opts *o, const char **brokers,
 			  int64_t *timeout, int *used)
@@ -183,7 +194,8 @@ static void parse_options(int argc, char **argv, struct topics_opts *o, const ch
 		switch (c) {
 		case 'b': *brokers = optarg; break;
 		case 'P': o->partitions = (int32_t)cli_int(synopsis, "-P", optarg, 1, 100000); break;
-		case 'R': o->replicas = (int32_t)cli_int(synopsis, "-R", optarg, 1, 100); break;
+		case 'R': replicas_arg = optarg; break;
+		case OPT_REASSIGNMENT_JSON: plan_file = optarg; break;
 		case 'c': {
 			char *eq = strchr(optarg, '=');
 			if (!eq || eq == optarg)
@@ -218,6 +230,70 @@ static void parse_options(int argc, char **argv, struct topics_opts *o, const ch
 	}
 }
 
+/*
+ * alter's moves into o->moves: every one names a topic, NAME's when it
+ * is given, which a plan file's entries must then all name.
+ */
+static void read_moves(struct topics_opts *o, const char *name)
+{
+	json_t *m;
+	struct err e;
+	size_t i;
+
+	if (replicas_arg && plan_file)
+		cli_usage_error(synopsis, "cannot use --replicas with --reassignment-json");
+	if (replicas_arg && topic_moves_parse(replicas_arg, o->moves, &e))
+		cli_usage_error(synopsis, "--replicas: %s", e.msg);
+	if (plan_file && topic_moves_read(plan_file, o->moves, &e))
+		cli_usage_error(synopsis, "--reassignment-json: %s", e.msg);
+	json_array_foreach(o->moves, i, m) {
+		const char *t = json_string_value(json_object_get(m, "topic"));
+
+		if (!t)
+			json_object_set_new(m, "topic", json_string(name));
+		else if (name && strcmp(t, name) != 0)
+			cli_usage_error(synopsis, "--reassignment-json: the plan moves topic '%s', not '%s'",
+					t, name);
+	}
+}
+
+/* What each command needs beyond its operands; exits on a usage error. */
+static void check_command(const struct cli_command *cmd, struct topics_opts *o, char **args,
+			  int nargs)
+{
+	int moving = replicas_arg || plan_file;
+
+	if (cli_command_is(cmd, "create") && replicas_arg)
+		o->replicas = (int32_t)cli_int(synopsis, "-R", replicas_arg, 1, 100);
+	if (cli_command_is(cmd, "add-partitions") && !o->partitions)
+		cli_usage_error(synopsis, "add-partitions needs -P TOTAL");
+	if (cli_command_is(cmd, "delete") && !nargs && !o->re)
+		cli_usage_error(synopsis, "delete needs a topic name or -r REGEX");
+	if (!cli_command_is(cmd, "alter"))
+		return;
+	if (!nargs && !plan_file)
+		cli_usage_error(synopsis, "alter needs a topic name");
+	if (!moving && !json_object_size(o->set) && !json_array_size(o->del))
+		cli_usage_error(synopsis, "alter needs -c KEY=VALUE, --delete-config KEY, --replicas "
+					  "or --reassignment-json");
+	if (moving && !nargs && (json_object_size(o->set) || json_array_size(o->del)))
+		cli_usage_error(synopsis, "alter changes configs of the topic NAME only");
+	if (moving)
+		read_moves(o, nargs ? args[0] : NULL);
+}
+
+/* Configs first, then moves: a refused config change moves nothing. */
+static int alter(struct cluster *cl, const struct topics_opts *o, char **args)
+{
+	int status = 0;
+
+	if (json_object_size(o->set) || json_array_size(o->del))
+		status = cmd_alter(cl, o, args[0]);
+	if (!status && json_array_size(o->moves))
+		status = cmd_move(cl, o);
+	return status;
+}
+
 static int run(const struct cli_command *cmd, struct cluster *cl, const struct topics_opts *o,
 	       char **args, int nargs)
 {
@@ -228,7 +304,7 @@ static int run(const struct cli_command *cmd, struct cluster *cl, const struct t
 	if (cli_command_is(cmd, "describe"))
 		return cmd_describe(cl, o, args, nargs);
 	if (cli_command_is(cmd, "alter"))
-		return cmd_alter(cl, o, args[0]);
+		return alter(cl, o, args);
 	if (cli_command_is(cmd, "add-partitions"))
 		return cmd_add_partitions(cl, o, args[0]);
 	if (cli_command_is(cmd, "delete"))
@@ -254,6 +330,7 @@ int main(int argc, char **argv)
 	client_config_args(CLIENT_TOPICS, synopsis, longopts, &argc, &argv);
 	o.set = json_object();
 	o.del = json_array();
+	o.moves = json_array();
 	parse_options(argc, argv, &o, &brokers, &timeout, used);
 	/* The schema needs no operands and no broker: "offsets --format help". */
 	if (o.format == FORMAT_HELP && optind < argc &&
@@ -262,13 +339,8 @@ int main(int argc, char **argv)
 	cmd = cli_command_parse(&command_set, argc, argv, optind, used, &args, &nargs);
 	if (o.format == FORMAT_HELP)
 		cli_usage_error(synopsis, "--format help: %s prints no JSON", cmd->name);
-	if (cli_command_is(cmd, "add-partitions") && !o.partitions)
-		cli_usage_error(synopsis, "add-partitions needs -P TOTAL");
-	if (cli_command_is(cmd, "delete") && !nargs && !o.re)
-		cli_usage_error(synopsis, "delete needs a topic name or -r REGEX");
-	if (cli_command_is(cmd, "alter") && !json_object_size(o.set) && !json_array_size(o.del))
-		cli_usage_error(synopsis, "alter needs -c KEY=VALUE or --delete-config KEY");
 	check_names(args, nargs);
+	check_command(cmd, &o, args, nargs);
 
 	o.deadline_ms = clock_mono_ms() + timeout;
 	if (cluster_connect(&cl, cli_brokers(synopsis, brokers), o.deadline_ms, &e)) {
@@ -279,6 +351,7 @@ int main(int argc, char **argv)
 	cluster_close(&cl);
 	json_decref(o.set);
 	json_decref(o.del);
+	json_decref(o.moves);
 	if (o.re)
 		regfree((regex_t *)o.re);
 	if (fflush(stdout) != 0) {

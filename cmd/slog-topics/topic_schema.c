@@ -31,14 +31,17 @@ static const char long_schema[] = TOPICS(OBJ(
 
 /*
  * partitions and configs are left out by the health filters that do not
- * pick them; a partition's offsets, size and offline flag come from its
+ * pick them; a move in progress lists its replicas in adding and
+ * removing, and elr the replicas that may lead though out of the ISR; a partition's offsets, size and offline flag come from its
  * leader, and are left out when the leader did not answer.
  */
 static const char describe_schema[] = TOPICS(OBJ(
 	"\"name\":" STR ",\"id\":" STR ",\"internal\":" BOOL ",\"replication_factor\":" INT
 	",\"partitions\":" ARR(OBJ(
 		"\"partition\":" INT ",\"leader\":" INT ",\"leader_url\":{\"type\":[\"string\",\"null\"]}"
-		",\"leader_epoch\":" INT ",\"replicas\":" ARR(INT) ",\"isr\":" ARR(INT)
+		",\"leader_epoch\":" INT ",\"partition_epoch\":" INT ",\"replicas\":" ARR(INT)
+		",\"isr\":" ARR(INT) ",\"elr\":" ARR(INT) ",\"adding\":" ARR(INT)
+		",\"removing\":" ARR(INT)
 		",\"offline\":" BOOL ",\"log_start_offset\":" INT ",\"high_watermark\":" INT
 		",\"log_end_offset\":" INT ",\"size_bytes\":" INT,
 		"\"partition\",\"leader\",\"leader_url\",\"leader_epoch\",\"replicas\",\"isr\""))

@@ -233,6 +233,23 @@ static const char *int_list(char *out, size_t size, json_t *arr)
 	return out;
 }
 
+/* Under the table, a partition's move in progress and its eligible
+ * leader replicas (KIP-966), as Kafka's describe adds them. */
+static void print_moves(json_t *p)
+{
+	json_t *adding = json_object_get(p, "adding"), *removing = json_object_get(p, "removing");
+	json_t *elr = json_object_get(p, "elr");
+	char a[256], r[256];
+	long long n = (long long)json_integer_value(json_object_get(p, "partition"));
+
+	if (json_array_size(adding) || json_array_size(removing))
+		printf("  Partition %lld is moving: adding %s, removing %s\n", n,
+		       json_array_size(adding) ? int_list(a, sizeof(a), adding) : "none",
+		       json_array_size(removing) ? int_list(r, sizeof(r), removing) : "none");
+	if (json_array_size(elr))
+		printf("  Partition %lld eligible leaders (ELR): %s\n", n, int_list(a, sizeof(a), elr));
+}
+
 static void print_partitions(json_t *parts)
 {
 	struct table tab;
@@ -259,6 +276,8 @@ static void print_partitions(json_t *parts)
 	}
 	table_print(&tab, stdout);
 	table_free(&tab);
+	json_array_foreach(parts, i, p)
+		print_moves(p);
 }
 
 /*

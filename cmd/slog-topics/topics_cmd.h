@@ -24,7 +24,8 @@ enum {
 
 struct topics_opts {
 	int32_t partitions;  /* -P; 0 = not given */
-	int32_t replicas;    /* -R; 0 = not given */
+	int32_t replicas;    /* -R of create; 0 = not given */
+	json_t *moves;       /* alter -R / --reassignment-json: [{"topic","partition","replicas"}] */
 	json_t *set;         /* -c KEY=VALUE, as an object */
 	json_t *del;         /* --delete-config KEY, as an array */
 	int if_exists, if_not_exists, dry_run, yes, long_list;
@@ -45,6 +46,17 @@ int cmd_list(struct cluster *cl, const struct topics_opts *o);
 /* describe with health filters: 1 also when a partition or topic matches. */
 int cmd_describe(struct cluster *cl, const struct topics_opts *o, char **names, int n);
 int cmd_offsets(struct cluster *cl, const struct topics_opts *o, const char *name);
+/* alter's moves (o->moves, every topic named): one request per topic. */
+int cmd_move(struct cluster *cl, const struct topics_opts *o);
+
+/*
+ * alter's moves into moves (an array): from --replicas
+ * "P=ID,ID...[;P=ID,...]" (topic null: the command's), or from Kafka's
+ * plan file (FILE, or - for stdin).  0, or SLOG_EINVALID_REQUEST saying
+ * what is wrong.
+ */
+int topic_moves_parse(const char *arg, json_t *moves, struct err *e);
+int topic_moves_read(const char *file, json_t *moves, struct err *e);
 
 /* The broker's description of one topic (GET /v1/topics/{t}) in *out. */
 int topic_get(struct cluster *cl, const struct topics_opts *o, const char *name, json_t **out,

@@ -1,11 +1,10 @@
 /*
  * broker_heartbeat.c: the heartbeat thread.  See broker_heartbeat.h.
  *
- * The thread keeps one controller URL while it answers; a failure or a
- * NOT_CONTROLLER without a better address moves it to the next
- * candidate (cluster_peers.h), round robin, so that a broker whose
- * controller died finds the new one within a few heartbeats.  A failure
- * is logged when it starts and when it ends, not at every heartbeat.
+ * The thread follows the controller as controller_link.h does, so that
+ * a broker whose controller died finds the new one within a few
+ * heartbeats.  A failure is logged when it starts and when it ends, not
+ * at every heartbeat.
  */
 #include "cluster/broker_heartbeat.h"
 
@@ -15,25 +14,21 @@
 
 #include "broker.h"
 #include "clock.h"
-#include "cluster/cluster_peers.h"
-#include "cluster/peer_client.h"
+#include "cluster/controller_link.h"
 #include "log.h"
 #include "meta/meta_publisher.h"
 #include "xalloc.h"
 
 #define STARTING_INTERVAL_MS 100 /* until alive */
 #define SHUTDOWN_WAIT_MS 2000
-#define MAX_REDIRECTS 3
 #define PUBLISH_WAIT_MS 200
 
 struct broker_heartbeat {
 	struct broker *b;
-	struct peer_client *pc;
+	struct controller_link link;   /* the thread's; stopped by any */
 	void (*on_ready)(void *arg);
 	void *arg;
 	int64_t interval_ms, timeout_ms;
-	char controller[PEER_URL_MAX]; /* the thread's: where it last succeeded */
-	size_t next;                   /* the thread's: the candidate to try next */
 	int failing, ready;            /* the thread's */
 	pthread_mutex_t lock;          /* guards the fields below */
 	pthread_cond_t cond;
@@ -82,38 +77,8 @@ static json_t *heartbeat_body(struct broker_heartbeat *hb, int want_shutdown)
 			 "want_shutdown", want_shutdown);
 }
 
-/* The controller's URL in an answer's (or an error's) "controller". */
-static int answer_controller(json_t *obj, char *url, size_t size)
-{
-	const char *u = json_string_value(json_object_get(json_object_get(obj, "controller"), "url"));
-
-	if (!u || strncmp(u, "http://", 7) != 0 || strlen(u) >= size)
-		return -1;
-	snprintf(url, size, "%s", u);
-	return 0;
-}
-
-/* Where to send: the controller that answered last, else the next
- * candidate. */
-static void pick_target(struct broker_heartbeat *hb, char *url, size_t size)
-{
-	struct peer_list l;
-
-	if (hb->controller[0]) {
-		snprintf(url, size, "%s", hb->controller);
-		return;
-	}
-	cluster_peers_controllers(hb->b, &l);
-	if (l.n == 0) {
-		cluster_self_url(hb->b, url, size);
-		return;
-	}
-	snprintf(url, size, "%s", l.url[hb->next++ % l.n]);
-}
-
 static void note_failure(struct broker_heartbeat *hb, const char *url, const struct err *e)
 {
-	hb->controller[0] = '\0';
 	pthread_mutex_lock(&hb->lock);
 	hb->known_id = 0;
 	pthread_mutex_unlock(&hb->lock);
@@ -129,14 +94,12 @@ static void note_success(struct broker_heartbeat *hb, const char *url, json_t *a
 	if (hb->failing)
 		log_info("heartbeats answered again by %s", url);
 	hb->failing = 0;
-	if (answer_controller(ans, hb->controller, sizeof(hb->controller)))
-		snprintf(hb->controller, sizeof(hb->controller), "%s", url);
 	pthread_mutex_lock(&hb->lock);
 	if (!meta_broker_state_parse(json_string_value(json_object_get(ans, "state")), &st))
 		hb->state = st;
 	hb->known_id = (int32_t)json_integer_value(
 		json_object_get(json_object_get(ans, "controller"), "id"));
-	memcpy(hb->known_url, hb->controller, sizeof(hb->known_url));
+	memcpy(hb->known_url, hb->link.url, sizeof(hb->known_url));
 	pthread_cond_broadcast(&hb->cond);
 	pthread_mutex_unlock(&hb->lock);
 }
@@ -153,38 +116,21 @@ int broker_heartbeat_controller(struct broker_heartbeat *hb, int32_t *id, char *
 	return rc;
 }
 
-/* One heartbeat, following up to MAX_REDIRECTS NOT_CONTROLLER answers. */
-/* One heartbeat, following redirects: 0 once a controller took it. */
+/* One heartbeat, to the controller wherever it is: 0 once one took it. */
 static int beat(struct broker_heartbeat *hb, int want_shutdown)
 {
-	json_t *body = heartbeat_body(hb, want_shutdown);
+	json_t *body = heartbeat_body(hb, want_shutdown), *ans = NULL;
 	char url[PEER_URL_MAX];
 	struct err e;
 	int rc;
 
-	pick_target(hb, url, sizeof(url));
-	for (int hops = 0;; hops++) {
-		json_t *ans = NULL;
-
-		rc = peer_call(hb->pc, url, "POST", "/v1/cluster/heartbeat", body,
-			       clock_mono_ms() + hb->timeout_ms, &ans, &e);
-		if (!rc)
-			note_success(hb, url, ans);
-		else if (rc == SLOG_ENOT_CONTROLLER && hops < MAX_REDIRECTS &&
-			 !answer_controller(json_object_get(ans, "error"), hb->controller,
-					    sizeof(hb->controller)) &&
-			 strcmp(hb->controller, url) != 0) {
-			snprintf(url, sizeof(url), "%s", hb->controller);
-			json_decref(ans);
-			continue;
-		} else if (rc == SLOG_ENOT_CONTROLLER) {
-			hb->controller[0] = '\0'; /* it knows none: ask the next */
-		} else {
-			note_failure(hb, url, &e);
-		}
-		json_decref(ans);
-		break;
-	}
+	rc = controller_link_call(&hb->link, "/v1/cluster/heartbeat", body,
+				  clock_mono_ms() + hb->timeout_ms, &ans, url, sizeof(url), &e);
+	if (!rc)
+		note_success(hb, url, ans);
+	else if (rc != SLOG_ENOT_CONTROLLER)
+		note_failure(hb, url, &e);
+	json_decref(ans);
 	json_decref(body);
 	return rc;
 }
@@ -240,7 +186,7 @@ struct broker_heartbeat *broker_heartbeat_start(struct broker *b, void (*on_read
 	/* A heartbeat that takes half the session is as good as lost. */
 	hb->timeout_ms = session / 2 > hb->interval_ms ? session / 2 : hb->interval_ms;
 	hb->state = META_BROKER_FENCED;
-	hb->pc = peer_client_new();
+	controller_link_init(&hb->link, b);
 	pthread_mutex_init(&hb->lock, NULL);
 	clock_cond_init(&hb->cond);
 	pthread_create(&hb->thread, NULL, heartbeat_main, hb);
@@ -257,29 +203,34 @@ void broker_heartbeat_nudge(struct broker_heartbeat *hb)
 	pthread_mutex_unlock(&hb->lock);
 }
 
-/* Ask to shut down; wait until the controller says so, or a while. */
-static void controlled_shutdown(struct broker_heartbeat *hb)
+int broker_heartbeat_shut_down(struct broker_heartbeat *hb)
 {
 	int64_t deadline = clock_mono_ms() + SHUTDOWN_WAIT_MS;
+	int rc;
 
+	if (!hb)
+		return -1;
 	pthread_mutex_lock(&hb->lock);
-	if (hb->state != META_BROKER_ALIVE || hb->stop) {
+	if (hb->want_shutdown || hb->state != META_BROKER_ALIVE || hb->stop) {
+		rc = hb->state == META_BROKER_SHUTTING_DOWN ? 0 : -1;
 		pthread_mutex_unlock(&hb->lock);
-		return; /* fenced already: it leads nothing */
+		return rc; /* asked already, or fenced: it leads nothing */
 	}
 	hb->want_shutdown = 1;
 	hb->nudged = 1;
 	pthread_cond_broadcast(&hb->cond);
 	while (hb->state != META_BROKER_SHUTTING_DOWN && clock_mono_ms() < deadline)
 		clock_cond_wait_until(&hb->cond, &hb->lock, deadline);
+	rc = hb->state == META_BROKER_SHUTTING_DOWN ? 0 : -1;
 	pthread_mutex_unlock(&hb->lock);
+	return rc;
 }
 
 void broker_heartbeat_stop(struct broker_heartbeat *hb)
 {
 	if (!hb)
 		return;
-	controlled_shutdown(hb);
+	broker_heartbeat_shut_down(hb);
 	pthread_mutex_lock(&hb->lock);
 	if (hb->stop) {
 		pthread_mutex_unlock(&hb->lock);
@@ -288,7 +239,7 @@ void broker_heartbeat_stop(struct broker_heartbeat *hb)
 	hb->stop = 1;
 	pthread_cond_broadcast(&hb->cond);
 	pthread_mutex_unlock(&hb->lock);
-	peer_client_stop(hb->pc);
+	controller_link_stop(&hb->link);
 	pthread_join(hb->thread, NULL);
 }
 
@@ -297,7 +248,7 @@ void broker_heartbeat_free(struct broker_heartbeat *hb)
 	if (!hb)
 		return;
 	broker_heartbeat_stop(hb);
-	peer_client_free(hb->pc);
+	controller_link_free(&hb->link);
 	pthread_mutex_destroy(&hb->lock);
 	pthread_cond_destroy(&hb->cond);
 	free(hb);

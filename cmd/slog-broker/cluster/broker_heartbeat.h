@@ -35,6 +35,16 @@ struct broker_heartbeat *broker_heartbeat_start(struct broker *b, void (*on_read
 void broker_heartbeat_nudge(struct broker_heartbeat *hb);
 
 /*
+ * Ask the controller to mark this broker shutting_down (its leaderships
+ * then move, docs/cluster.md) and wait, at most about 2 s, until a
+ * heartbeat's answer says so: 0 then, -1 when it did not (no controller
+ * answered, or the broker was not alive: it leads nothing).  Heartbeats
+ * go on, asking the same, until broker_heartbeat_stop().  Once per
+ * incarnation; later calls answer at once.
+ */
+int broker_heartbeat_shut_down(struct broker_heartbeat *hb);
+
+/*
  * Shut down in order: ask the controller to mark this broker
  * shutting_down and wait (at most about 2 s) until it answers so, then
  * stop the thread.  Call before the HTTP server stops, which may be the

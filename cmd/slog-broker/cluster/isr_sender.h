@@ -19,7 +19,15 @@ struct broker;
 struct isr_sender;
 
 struct isr_sender *isr_sender_start(struct broker *b);
+
+/* Stop the thread: a request in flight fails at once, and changes not
+ * answered end as refused.  Pokes may still come (they do nothing) until
+ * isr_sender_free(), after the HTTP server stopped. */
 void isr_sender_stop(struct isr_sender *s);
+void isr_sender_free(struct isr_sender *s);
+
+/* A follower's fetch may allow an expansion: look now (any thread; never
+ * blocks; NULL is fine). */
 void isr_sender_poke(struct isr_sender *s);
 
 #endif

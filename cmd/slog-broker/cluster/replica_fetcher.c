@@ -48,12 +48,23 @@
  * nothing for this long is treated as unreachable. */
 #define FETCH_MARGIN_MS 5000
 
+/* Sessions are matched to the metadata at each poke, and at least this
+ * often: a poke that came while this fetcher was starting (before the
+ * publisher could see it) is not lost for long. */
+#define RESCAN_MS 5000
+
+/* Partitions in one request, at most: its JSON stays well within the
+ * leader's http.json.max.bytes (1 MiB by default); a follower of more
+ * takes turns, each fetch starting where the last one stopped. */
+#define FETCH_MAX_PARTS 1000
+
 /* A partition a session carries. */
 struct fpart {
 	struct partition *p;     /* a reference */
 	int32_t leader_epoch;    /* the epoch it was picked up in */
 	int parked;              /* FENCED_LEADER_EPOCH: until its epoch changes */
 	int64_t retry_ms;        /* backing off until then (monotonic) */
+	int last_rc;             /* the failure last logged (0: none since) */
 	/* This fetch's, when the partition is in it. */
 	int asked;
 	struct replica_position pos;
@@ -71,6 +82,7 @@ struct session {
 	uint64_t seen;           /* the generation its partitions are from */
 	struct fpart *parts;
 	size_t nparts;
+	size_t first, turn;      /* where this fetch's partitions start, and the next's */
 	int last_rc;             /* the last failure logged, not to repeat it */
 	struct session *next;    /* f->lock */
 };
@@ -157,6 +169,7 @@ static void pick_one(void *arg, struct partition *p, const struct replica_positi
 		if (pk->old[i].p == p && pk->old[i].leader_epoch == epoch) {
 			fp->parked = pk->old[i].parked;
 			fp->retry_ms = pk->old[i].retry_ms;
+			fp->last_rc = pk->old[i].last_rc;
 		}
 }
 
@@ -201,8 +214,7 @@ static json_t *part_request(struct session *s, struct fpart *fp, int64_t now)
 	struct broker *b = s->f->b;
 	struct replica_position *pos = &fp->pos;
 
-	fp->asked = fp->touched = fp->apply_hw = 0;
-	if (fp->parked || fp->retry_ms > now)
+	if (fp->parked || fp->retry_ms > now || atomic_load(&fp->p->deleted))
 		return NULL;
 	/* Followed elsewhere or in another epoch now: the regroup that the
 	 * change's poke brings drops or renews it. */
@@ -227,15 +239,21 @@ static char *fetch_body(struct session *s, int64_t now, size_t *asked)
 	json_t *parts = json_array(), *body;
 	char *text;
 
+	size_t k;
+
 	*asked = 0;
-	for (size_t i = 0; i < s->nparts; i++) {
-		json_t *one = part_request(s, &s->parts[i], now);
+	for (size_t i = 0; i < s->nparts; i++)
+		s->parts[i].asked = s->parts[i].touched = s->parts[i].apply_hw = 0;
+	s->first = s->nparts ? s->turn % s->nparts : 0;
+	for (k = 0; k < s->nparts && *asked < FETCH_MAX_PARTS; k++) {
+		json_t *one = part_request(s, &s->parts[(s->first + k) % s->nparts], now);
 
 		if (one) {
 			json_array_append_new(parts, one);
 			(*asked)++;
 		}
 	}
+	s->turn = s->first + k;
 	if (!*asked) {
 		json_decref(parts);
 		return NULL;
@@ -257,6 +275,30 @@ static int transient(int code)
 	       code == SLOG_ELEADER_NOT_AVAILABLE || code == SLOG_EUNKNOWN_TOPIC_OR_PARTITION;
 }
 
+static int64_t leo(struct partition *p)
+{
+	int64_t end;
+
+	plog_offsets(p->log, NULL, &end);
+	return end;
+}
+
+/* fp failed with code: it backs off, and the failure is logged once, not
+ * at every retry of it. */
+static void part_failed(struct session *s, struct fpart *fp, int code, const char *msg)
+{
+	fp->retry_ms = clock_mono_ms() + s->f->backoff_ms;
+	if (fp->last_rc == code)
+		return;
+	fp->last_rc = code;
+	if (transient(code))
+		log_debug("replica fetcher: %s-%d from broker %d: %s", fp->p->topic->name, fp->p->id,
+			  s->leader, msg);
+	else
+		log_warn("replica fetcher: %s-%d from broker %d: %s", fp->p->topic->name, fp->p->id,
+			 s->leader, msg);
+}
+
 /* A partition's error: FENCED parks it until its metadata changes; an
  * offset out of range truncates or restarts the log; the rest back off. */
 static void frame_error(struct session *s, struct fpart *fp, const struct replica_frame *fr)
@@ -270,18 +312,22 @@ static void frame_error(struct session *s, struct fpart *fp, const struct replic
 			 fp->p->id, fr->message);
 		return;
 	}
-	if (fr->error == SLOG_EOFFSET_OUT_OF_RANGE &&
-	    replication_out_of_range(b, fp->p, fr->log_start_offset, fr->log_end_offset, &e) == 0)
-		return;
-	if (fr->error == SLOG_EOFFSET_OUT_OF_RANGE)
-		log_warn("replica fetcher: %s-%d: %s", fp->p->topic->name, fp->p->id, e.msg);
-	else if (transient(fr->error))
-		log_debug("replica fetcher: %s-%d from broker %d: %s", fp->p->topic->name, fp->p->id,
-			  s->leader, fr->message);
-	else
-		log_warn("replica fetcher: %s-%d from broker %d: %s", fp->p->topic->name, fp->p->id,
-			 s->leader, fr->message);
-	fp->retry_ms = clock_mono_ms() + s->f->backoff_ms;
+	if (fr->error != SLOG_EOFFSET_OUT_OF_RANGE)
+		return part_failed(s, fp, fr->error, fr->message);
+	if (replication_out_of_range(b, fp->p, fr->log_start_offset, fr->log_end_offset, &e))
+		return part_failed(s, fp, e.code, e.msg);
+	if (leo(fp->p) == fp->pos.offset) /* within the leader's log after all */
+		part_failed(s, fp, fr->error, fr->message);
+	/* Otherwise truncated or restarted: fetch again at once. */
+}
+
+/* Is fp still followed from this leader in the epoch it was asked in? */
+static int still_followed(struct session *s, const struct fpart *fp)
+{
+	int32_t leader, epoch;
+
+	return replication_role(fp->p, &leader, &epoch) == REPLICA_FOLLOWER &&
+	       leader == s->leader && epoch == fp->pos.leader_epoch;
 }
 
 /* Act on one partition's frame: truncate, or append what came. */
@@ -291,6 +337,8 @@ static void frame_apply(struct session *s, struct fpart *fp, const struct replic
 	struct err e;
 	int rc = 0;
 
+	if (!still_followed(s, fp))
+		return; /* the metadata moved on meanwhile: the answer is stale */
 	if (fr->error)
 		return frame_error(s, fp, fr);
 	if (fr->diverging_epoch >= 0) {
@@ -299,17 +347,13 @@ static void frame_apply(struct session *s, struct fpart *fp, const struct replic
 		rc = replication_truncate_diverging(b, fp->p, fr->diverging_epoch,
 						    fr->diverging_end_offset, &e);
 	} else if (fr->len) {
-		int64_t before = fp->pos.offset, after;
-
 		rc = replication_follower_append(b, fp->p, fr->data, fr->len, &e);
-		plog_offsets(fp->p->log, NULL, &after);
-		fp->touched = after > before; /* a damaged batch keeps what came before it */
+		/* A damaged batch keeps what came before it. */
+		fp->touched = leo(fp->p) > fp->pos.offset;
 	}
-	if (rc) {
-		log_warn("replica fetcher: %s-%d: %s", fp->p->topic->name, fp->p->id, e.msg);
-		fp->retry_ms = clock_mono_ms() + s->f->backoff_ms;
-		return;
-	}
+	if (rc)
+		return part_failed(s, fp, e.code, e.msg);
+	fp->last_rc = 0;
 	if (fr->diverging_epoch < 0) {
 		fp->apply_hw = 1;
 		fp->hw = fr->high_watermark;
@@ -323,8 +367,8 @@ static int read_answer(struct session *s, const struct buf *answer, struct err *
 	const uint8_t *data = (const uint8_t *)answer->data;
 	size_t pos = 0;
 
-	for (size_t i = 0; i < s->nparts; i++) {
-		struct fpart *fp = &s->parts[i];
+	for (size_t k = 0; k < s->nparts; k++) {
+		struct fpart *fp = &s->parts[(s->first + k) % s->nparts];
 		struct replica_frame fr;
 		int rc;
 
@@ -352,14 +396,11 @@ static void finish_fetch(struct session *s)
 
 	for (size_t i = 0; i < s->nparts; i++) {
 		struct fpart *fp = &s->parts[i];
-		int64_t end;
 		struct err e;
 
 		if (fp->touched && b->flush_on_ack) {
-			plog_offsets(fp->p->log, NULL, &end);
-			if (plog_flush(fp->p->log, end, &e)) {
-				log_warn("replica fetcher: %s-%d: %s", fp->p->topic->name, fp->p->id, e.msg);
-				fp->retry_ms = clock_mono_ms() + s->f->backoff_ms;
+			if (plog_flush(fp->p->log, leo(fp->p), &e)) {
+				part_failed(s, fp, e.code, e.msg);
 				continue;
 			}
 		}
@@ -586,7 +627,13 @@ static void *manager_main(void *arg)
 		struct leaders l = { 0 };
 
 		if (f->managed == f->gen) {
-			pthread_cond_wait(&f->cond, &f->lock);
+			int64_t at = clock_mono_ms() + RESCAN_MS;
+
+			while (!f->stopping && f->managed == f->gen && clock_mono_ms() < at)
+				clock_cond_wait_until(&f->cond, &f->lock, at);
+			if (f->managed == f->gen)
+				f->gen++; /* the rescan: every session regroups too */
+			pthread_cond_broadcast(&f->cond);
 			continue;
 		}
 		f->managed = f->gen;

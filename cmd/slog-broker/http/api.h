@@ -5,7 +5,8 @@
  * partition) and answers, or suspends to answer later.  They are grouped
  * by what they serve: api_admin.c (metadata, topics, health, metrics),
  * api_cluster.c (the cluster, brokers' heartbeats, the metadata log), api_produce.c (records in), api_fetch.c (records and
- * offsets out), api_groups.c (consumer groups).
+ * offsets out), api_replica.c (followers' fetches, epochs' end offsets),
+ * api_groups.c (consumer groups).
  */
 #ifndef SLOG_API_H
 #define SLOG_API_H
@@ -17,6 +18,7 @@ int api_readyz(struct request *r, char **args);
 int api_metrics(struct request *r, char **args);
 int api_cluster(struct request *r, char **args);
 int api_cluster_heartbeat(struct request *r, char **args);
+int api_cluster_alter(struct request *r, char **args);
 int api_meta_records(struct request *r, char **args);
 int api_metadata(struct request *r, char **args);
 int api_topics_list(struct request *r, char **args);
@@ -26,6 +28,7 @@ int api_topic_delete(struct request *r, char **args);
 int api_topic_configs_get(struct request *r, char **args);
 int api_topic_configs_alter(struct request *r, char **args);
 int api_partitions_add(struct request *r, char **args);
+int api_reassign(struct request *r, char **args);
 
 int api_produce_topic(struct request *r, char **args);
 int api_produce_partition(struct request *r, char **args);
@@ -63,6 +66,13 @@ int32_t api_controller_id(struct broker *b);
 
 /* Parse a partition number from a path segment; -1 if it is not one. */
 int32_t api_partition_arg(const char *s);
+
+/* A JSON array of 1 to max broker ids (positive, int32) into out:
+ * 0, or -1 when v is not one. */
+int api_broker_ids(json_t *v, int32_t *out, int32_t max, int32_t *n);
+
+/* A JSON integer from min to INT32_MAX into *out: 0, or -1. */
+int api_int32(json_t *v, int32_t min, int32_t *out);
 
 /* The request body as a JSON object (an empty body is {} unless
  * required), or NULL after answering 400. */

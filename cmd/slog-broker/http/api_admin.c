@@ -23,6 +23,28 @@ int32_t api_partition_arg(const char *s)
 	return (int32_t)v;
 }
 
+int api_int32(json_t *v, int32_t min, int32_t *out)
+{
+	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > INT32_MAX)
+		return -1;
+	*out = (int32_t)json_integer_value(v);
+	return 0;
+}
+
+int api_broker_ids(json_t *v, int32_t *out, int32_t max, int32_t *n)
+{
+	json_t *x;
+	size_t i;
+
+	*n = 0;
+	if (!json_is_array(v) || json_array_size(v) < 1 || json_array_size(v) > (size_t)max)
+		return -1;
+	json_array_foreach(v, i, x)
+		if (api_int32(x, 1, &out[(*n)++]))
+			return -1;
+	return 0;
+}
+
 void api_ops_ctx(struct request *r, struct ops_ctx *ctx)
 {
 	const char *agent = http_header(r, "User-Agent");
@@ -175,7 +197,8 @@ static void offsets_json(json_t *o, const struct ops_partition_view *p)
 	json_object_set_new(o, "offline", json_boolean(p->offline));
 }
 
-/* Leader (and its URL), epoch, replicas and ISR of each partition; with
+/* Leader (and its URL), epochs, replicas, ISR, ELR and a move in
+ * progress (adding, removing) of each partition; with
  * offsets, also the offsets, the size and whether it is offline of those
  * this node leads. */
 static json_t *partitions_json(const struct ops_metadata *m, const struct ops_topic_view *t,
@@ -190,6 +213,10 @@ static json_t *partitions_json(const struct ops_metadata *m, const struct ops_to
 				      "leader_epoch", p->leader_epoch, "replicas",
 				      ids_json(p->replicas, p->nreplicas), "isr",
 				      ids_json(p->isr, p->nisr));
+		json_object_set_new(o, "partition_epoch", json_integer(p->partition_epoch));
+		json_object_set_new(o, "elr", ids_json(p->elr, p->nelr));
+		json_object_set_new(o, "adding", ids_json(p->adding, p->nadding));
+		json_object_set_new(o, "removing", ids_json(p->removing, p->nremoving));
 		if (with_offsets)
 			offsets_json(o, p);
 		json_array_append_new(list, o);
@@ -498,4 +525,91 @@ int api_partitions_add(struct request *r, char **args)
 	if (rc)
 		return http_reply_err(r, &e);
 	return reply_describe(r, args[0], 200);
+}
+
+/* ---- POST /v1/topics/{t}/reassignments ---- */
+
+#define MOVE_MAX_REPLICAS 32
+
+/* One {"partition":P,"replicas":[...]} into m (ids into ids[MOVE_MAX_REPLICAS]):
+ * 0, or why not. */
+static const char *move_fields(json_t *o, struct controller_move *m, int32_t *ids)
+{
+	static const char *const known[] = { "partition", "replicas", NULL };
+	const char *k;
+	json_t *v;
+
+	if (!json_is_object(o))
+		return "each of partitions must be {\"partition\":P,\"replicas\":[ids]}";
+	json_object_foreach(o, k, v) {
+		int ok = 0;
+		for (const char *const *p = known; *p && !ok; p++)
+			ok = strcmp(k, *p) == 0;
+		if (!ok)
+			return "a partition's move has only \"partition\" and \"replicas\"";
+	}
+	if (api_int32(json_object_get(o, "partition"), 0, &m->partition))
+		return "partition must be an integer >= 0";
+	if (api_broker_ids(json_object_get(o, "replicas"), ids, MOVE_MAX_REPLICAS, &m->n))
+		return "replicas must be a list of 1 to 32 node ids";
+	m->replicas = ids;
+	return NULL;
+}
+
+/* The moves of a reassignment body (*moves and *ids malloc()ed); 1 after
+ * answering 400. */
+static int moves_fields(struct request *r, json_t *body, struct controller_move **moves,
+			int32_t **ids, size_t *n)
+{
+	static const char *const known[] = { "partitions", "validate_only", NULL };
+	json_t *list = json_object_get(body, "partitions"), *o;
+	int64_t cap = conf_get_num(&r->b->conf, "max.partitions.per.request");
+	const char *why = NULL;
+	size_t i;
+
+	*moves = NULL;
+	*ids = NULL;
+	*n = 0;
+	if (api_unknown_field(r, body, known))
+		return 1;
+	if (!json_is_array(list) || !json_array_size(list) || json_array_size(list) > (size_t)cap)
+		return !!http_reply_error(r, SLOG_EINVALID_REQUEST,
+					  "body needs \"partitions\": a list of 1 to %lld moves "
+					  "{\"partition\":P,\"replicas\":[ids]}", (long long)cap);
+	*moves = xcalloc(json_array_size(list), sizeof(**moves));
+	*ids = xcalloc(json_array_size(list) * MOVE_MAX_REPLICAS, sizeof(**ids));
+	json_array_foreach(list, i, o)
+		if (!why)
+			why = move_fields(o, &(*moves)[i], *ids + i * MOVE_MAX_REPLICAS);
+	*n = json_array_size(list);
+	return why ? !!http_reply_error(r, SLOG_EINVALID_REQUEST, "%s", why) : 0;
+}
+
+int api_reassign(struct request *r, char **args)
+{
+	struct controller_move *moves;
+	json_t *body, *recs;
+	int32_t *ids;
+	struct err e;
+	size_t n;
+	int rc, validate;
+
+	if (api_forward_admin(r, api_reassign))
+		return 1;
+	body = api_body_object(r, 1);
+	if (!body)
+		return 1;
+	rc = moves_fields(r, body, &moves, &ids, &n);
+	validate = flag(body, "validate_only");
+	json_decref(body);
+	if (!rc && controller_reassign(r->b, args[0], moves, n, validate, &recs, &e))
+		rc = http_reply_err(r, &e);
+	else if (!rc && validate)
+		rc = http_reply_json(r, 200, json_pack("{s:s, s:b}", "name", args[0], "valid", 1));
+	else if (!rc)
+		rc = http_reply_json(r, 200, json_pack("{s:s, s:o}", "name", args[0], "partitions",
+						       recs));
+	free(moves);
+	free(ids);
+	return rc;
 }

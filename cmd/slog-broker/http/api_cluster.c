@@ -1,7 +1,8 @@
 /*
  * api_cluster.c: the cluster's own resources: GET /v1/cluster, brokers'
- * heartbeats (POST /v1/cluster/heartbeat) and the metadata log for
- * observers (GET /v1/meta/records).  docs/http-api.md documents each.
+ * heartbeats (POST /v1/cluster/heartbeat), leaders' ISR changes (POST
+ * /v1/cluster/partitions/alter) and the metadata log for observers (GET
+ * /v1/meta/records).  docs/http-api.md documents each.
  *
  * A heartbeat is only noted here (broker_lifecycle.h turns it into
  * records on its own thread), and a poll of the metadata log waits
@@ -16,6 +17,7 @@
 #include "cluster/broker_lifecycle.h"
 #include "cluster/cluster_peers.h"
 #include "http/api.h"
+#include "http/http_defer.h"
 #include "http/http_conns.h"
 #include "http_client.h"
 #include "meta/controller.h"
@@ -130,6 +132,84 @@ int api_cluster_heartbeat(struct request *r, char **args)
 	json_decref(body);
 	return http_reply_json(r, 200, json_pack("{s:s, s:o}", "state", meta_broker_state_name(state),
 						 "controller", controller_json(b)));
+}
+
+/* ---- POST /v1/cluster/partitions/alter ---- */
+
+#define ALTER_MAX_ISR 100
+
+/* The fields of an AlterPartition into a (isr into isr[ALTER_MAX_ISR]);
+ * 1 after answering 400. */
+static int alter_fields(struct request *r, json_t *body, struct controller_alter *a,
+			int32_t *isr)
+{
+	static const char *const known[] = { "broker", "broker_epoch", "topic", "partition",
+					     "leader_epoch", "partition_epoch", "isr", NULL };
+	const char *why = NULL;
+
+	if (api_unknown_field(r, body, known))
+		return 1;
+	a->broker_epoch = json_string_value(json_object_get(body, "broker_epoch"));
+	a->topic = json_string_value(json_object_get(body, "topic"));
+	a->isr = isr;
+	if (api_int32(json_object_get(body, "broker"), 1, &a->broker))
+		why = "broker must be a positive node id";
+	else if (!a->broker_epoch || !a->broker_epoch[0] || strlen(a->broker_epoch) > 23)
+		why = "broker_epoch must be the broker's incarnation, a string of 1 to 23 characters";
+	else if (!a->topic || !a->topic[0])
+		why = "topic must be a topic's name";
+	else if (api_int32(json_object_get(body, "partition"), 0, &a->partition))
+		why = "partition must be an integer >= 0";
+	else if (api_int32(json_object_get(body, "leader_epoch"), 0, &a->leader_epoch) ||
+		 api_int32(json_object_get(body, "partition_epoch"), 0, &a->partition_epoch))
+		why = "leader_epoch and partition_epoch must be integers >= 0";
+	else if (api_broker_ids(json_object_get(body, "isr"), isr, ALTER_MAX_ISR, &a->nisr))
+		why = "isr must be a list of 1 to 100 node ids";
+	return why ? !!http_reply_error(r, SLOG_EINVALID_REQUEST, "%s", why) : 0;
+}
+
+static int not_controller(struct request *r, const char *why)
+{
+	return http_reply_error_with(r, SLOG_ENOT_CONTROLLER,
+				     json_pack("{s:o}", "controller", controller_json(r->b)), "%s",
+				     why);
+}
+
+/*
+ * A leader asks for a new ISR.  Only the active controller answers (the
+ * leader follows NOT_CONTROLLER to it, as heartbeats do), on the worker
+ * that waits for the quorum.
+ */
+int api_cluster_alter(struct request *r, char **args)
+{
+	struct broker *b = r->b;
+	int32_t isr[ALTER_MAX_ISR];
+	struct controller_alter a;
+	json_t *body, *rec;
+	struct err e;
+	int rc;
+
+	(void)args;
+	if (!controller_active(b, NULL)) {
+		snprintf(e.msg, sizeof(e.msg), "node %d is not the active controller", b->node_id);
+		return not_controller(r, e.msg);
+	}
+	if (!r->deferring && b->defer)
+		return http_defer(b->defer, r, api_cluster_alter);
+	body = api_body_object(r, 1);
+	if (!body)
+		return 1;
+	if (alter_fields(r, body, &a, isr)) {
+		json_decref(body);
+		return 1;
+	}
+	rc = controller_alter_partition(b, &a, &rec, &e);
+	json_decref(body);
+	if (rc == SLOG_ENOT_CONTROLLER)
+		return not_controller(r, e.msg);
+	if (rc)
+		return http_reply_err(r, &e);
+	return http_reply_json(r, 200, json_pack("{s:o}", "partition", rec));
 }
 
 /* ---- GET /v1/meta/records ---- */

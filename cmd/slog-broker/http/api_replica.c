@@ -43,6 +43,7 @@ struct piece {
 };
 
 struct replica_fetch {
+	struct broker *b;
 	json_t *body;            /* owns the topic names and the broker epoch */
 	struct ops_ctx ctx;
 	struct ops_fetch op;
@@ -61,6 +62,14 @@ static void replica_fetch_free(void *arg)
 
 	if (!rf)
 		return;
+	/* A request can end while it waits: its client went away, and
+	 * libmicrohttpd found that out when one partition's waiter resumed
+	 * it.  The waiters of the other partitions must not outlive it.  A
+	 * waiter still queued means the waits are not stopped yet (stopping
+	 * wakes every one first). */
+	for (size_t i = 0; rf->op.waited && i < rf->op.nparts; i++)
+		if (rf->parts[i].wait.queued && rf->b->waits)
+			fetch_waits_cancel(rf->b->waits, &rf->parts[i].wait);
 	ops_fetch_release(&rf->op);
 	free(rf->parts);
 	free(rf->pieces);
@@ -299,6 +308,7 @@ int api_replica_fetch(struct request *r, char **args)
 
 	(void)args;
 	rf = xcalloc(1, sizeof(*rf));
+	rf->b = r->b;
 	r->state = rf;
 	r->free_state = replica_fetch_free;
 	rf->body = api_body_object(r, 1);

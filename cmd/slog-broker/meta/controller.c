@@ -3,6 +3,7 @@
  * controller.h.
  */
 #include "meta/controller.h"
+#include "meta/controller_internal.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -62,6 +63,16 @@ static int normalize_configs(json_t *in, json_t **out, struct err *e)
  */
 static pthread_mutex_t ctl = PTHREAD_MUTEX_INITIALIZER;
 
+void controller_lock(void)
+{
+	pthread_mutex_lock(&ctl);
+}
+
+void controller_unlock(void)
+{
+	pthread_mutex_unlock(&ctl);
+}
+
 /* ---- the image, read under its lock ---- */
 
 /* What the controller needs of a topic, copied out of the image. */
@@ -110,7 +121,7 @@ static size_t available_brokers(struct broker *b, int32_t **ids)
 /* ---- proposing ---- */
 
 /* Not the active controller: the one this node knows, if any. */
-static int require_active(struct broker *b, struct err *e)
+int controller_require_active(struct broker *b, struct err *e)
 {
 	int32_t id = 0;
 
@@ -154,7 +165,7 @@ static int await_published(struct broker *b, int64_t offset, int64_t deadline, s
  * to commit and apply it, then for this broker to publish it.  No lock
  * but ctl is held meanwhile.
  */
-static int change(struct broker *b, json_t *recs, struct err *e)
+int controller_propose(struct broker *b, json_t *recs, struct err *e)
 {
 	int64_t deadline =
 		clock_mono_ms() + conf_get_num(&b->conf, "controller.quorum.request.timeout.ms");
@@ -256,7 +267,7 @@ static int create_ctl(struct broker *b, const char *name, int32_t partitions, in
 	struct topic_config cfg;
 	char id[24];
 	json_t *norm = NULL, *recs;
-	int rc = require_active(b, e);
+	int rc = controller_require_active(b, e);
 
 	if (!rc)
 		rc = check_create(b, name, &partitions, &rf, internal, e);
@@ -277,7 +288,7 @@ static int create_ctl(struct broker *b, const char *name, int32_t partitions, in
 		json_decref(recs);
 		return rc;
 	}
-	rc = change(b, recs, e);
+	rc = controller_propose(b, recs, e);
 	if (!rc)
 		log_info("created topic %s with %d partitions", name, partitions);
 	return rc;
@@ -325,7 +336,7 @@ int controller_ensure_topic(struct broker *b, const char *name, struct err *e)
 static int delete_ctl(struct broker *b, const char *name, struct err *e)
 {
 	struct image_topic it;
-	int rc = require_active(b, e);
+	int rc = controller_require_active(b, e);
 
 	if (rc)
 		return rc;
@@ -338,7 +349,7 @@ static int delete_ctl(struct broker *b, const char *name, struct err *e)
 	if (!conf_get_bool(&b->conf, "delete.topic.enable"))
 		return err_set(e, SLOG_EPOLICY_VIOLATION,
 			       "deleting topics is disabled (delete.topic.enable)");
-	return change(b, json_pack("[{s:i, s:s, s:s, s:s}]", "v", META_RECORD_VERSION, "type",
+	return controller_propose(b, json_pack("[{s:i, s:s, s:s, s:s}]", "v", META_RECORD_VERSION, "type",
 				   "remove_topic", "name", name, "id", it.id), e);
 }
 
@@ -414,7 +425,7 @@ static int alter_ctl(struct broker *b, const char *name, json_t *set, json_t *de
 {
 	struct image_topic it = { .configs = NULL };
 	json_t *norm = NULL, *merged = NULL;
-	int rc = require_active(b, e);
+	int rc = controller_require_active(b, e);
 
 	if (!rc && !image_topic(b, name, &it))
 		rc = err_set(e, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "topic '%s' does not exist", name);
@@ -427,7 +438,7 @@ static int alter_ctl(struct broker *b, const char *name, json_t *set, json_t *de
 			*configs = topic_config_describe(&b->conf, merged);
 		goto out;
 	}
-	rc = change(b, json_pack("[{s:i, s:s, s:s, s:O, s:o}]", "v", META_RECORD_VERSION, "type",
+	rc = controller_propose(b, json_pack("[{s:i, s:s, s:s, s:O, s:o}]", "v", META_RECORD_VERSION, "type",
 				 "configs", "name", name, "set", norm, "delete",
 				 del ? json_incref(del) : json_array()), e);
 	json_decref(it.configs);
@@ -475,7 +486,7 @@ static int grow_ctl(struct broker *b, const char *name, int32_t total, int valid
 {
 	struct image_topic it;
 	json_t *recs;
-	int rc = require_active(b, e);
+	int rc = controller_require_active(b, e);
 
 	if (!rc)
 		rc = check_grow(b, name, total, &it, e);
@@ -490,7 +501,7 @@ static int grow_ctl(struct broker *b, const char *name, int32_t total, int valid
 		json_decref(recs);
 		return rc;
 	}
-	rc = change(b, recs, e);
+	rc = controller_propose(b, recs, e);
 	if (!rc)
 		log_info("topic %s now has %d partitions", name, total);
 	return rc;
@@ -522,9 +533,9 @@ int controller_bootstrap(struct broker *b, const char *cluster_id, struct err *e
 	int rc;
 
 	pthread_mutex_lock(&ctl);
-	rc = require_active(b, e);
+	rc = controller_require_active(b, e);
 	if (!rc)
-		rc = change(b, cluster_record(NULL, cluster_id), e);
+		rc = controller_propose(b, cluster_record(NULL, cluster_id), e);
 	pthread_mutex_unlock(&ctl);
 	return rc;
 }
@@ -565,9 +576,12 @@ int controller_register_broker(struct broker *b, int32_t id, const char *incarna
 	int rc;
 
 	pthread_mutex_lock(&ctl);
-	rc = require_active(b, e);
-	if (!rc && (recs = registration(b, id, incarnation, endpoints)))
-		rc = change(b, recs, e);
+	rc = controller_require_active(b, e);
+	if (!rc && (recs = registration(b, id, incarnation, endpoints))) {
+		/* The incarnation it replaces led at epochs this one never saw. */
+		controller_state_elections(b, id, META_BROKER_FENCED, recs);
+		rc = controller_propose(b, recs, e);
+	}
 	pthread_mutex_unlock(&ctl);
 	return rc;
 }
@@ -608,13 +622,19 @@ int controller_set_broker_state(struct broker *b, int32_t id, const char *incarn
 	if ((unsigned)state >= sizeof(state_names) / sizeof(state_names[0]))
 		return err_set(e, SLOG_EINVALID_REQUEST, "broker state %d is unknown", (int)state);
 	pthread_mutex_lock(&ctl);
-	rc = require_active(b, e);
+	rc = controller_require_active(b, e);
 	if (!rc)
 		rc = broker_state_now(b, id, incarnation, state, e);
-	if (rc == 0)
-		rc = change(b, json_pack("[{s:i, s:s, s:i, s:s, s:s}]", "v", META_RECORD_VERSION,
+	if (rc == 0) {
+		json_t *recs = json_pack("[{s:i, s:s, s:i, s:s, s:s}]", "v", META_RECORD_VERSION,
 					 "type", "broker_state", "id", id, "incarnation",
-					 incarnation, "state", state_names[state]), e);
+					 incarnation, "state", state_names[state]);
+
+		/* Its ISRs and leaderships change in the same entry: no
+		 * broker ever sees it fenced and still leading. */
+		controller_state_elections(b, id, state, recs);
+		rc = controller_propose(b, recs, e);
+	}
 	pthread_mutex_unlock(&ctl);
 	return rc < 0 ? rc : 0;
 }

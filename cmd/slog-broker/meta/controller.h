@@ -84,6 +84,60 @@ int controller_register_broker(struct broker *b, int32_t id, const char *incarna
 int controller_set_broker_state(struct broker *b, int32_t id, const char *incarnation,
 				enum meta_broker_state state, struct err *e);
 
+/* ---- partitions (controller_partitions.c) ---- */
+
+/* A leader's AlterPartition (POST /v1/cluster/partitions/alter). */
+struct controller_alter {
+	int32_t broker;
+	const char *broker_epoch; /* the sender's incarnation */
+	const char *topic;
+	int32_t partition;
+	int32_t leader_epoch, partition_epoch;
+	const int32_t *isr;
+	int32_t nisr;
+};
+
+/*
+ * Replace a partition's ISR as its leader asks (partition_change.h's
+ * pc_alter, which also ends a move whose new replicas are all in sync).
+ * The sender's broker epoch must be its registered incarnation
+ * (SLOG_ESTALE_BROKER_EPOCH).  *record (new reference) receives the
+ * partition's record as committed; an ISR equal to the committed one
+ * writes nothing and answers that record.
+ */
+int controller_alter_partition(struct broker *b, const struct controller_alter *a,
+			       json_t **record, struct err *e);
+
+/* One partition's new replica list (borrowed). */
+struct controller_move {
+	int32_t partition;
+	const int32_t *replicas;
+	int32_t n;
+};
+
+/*
+ * Start moving partitions of topic to new replicas (registered brokers):
+ * replicas become old + new, the new ones join the ISR as followers, and
+ * the move ends once the ISR holds them all (controller_alter_partition,
+ * or controller_partition_duties).  All or nothing: one refused move
+ * refuses them all.  *records (new reference) receives the partitions'
+ * records as committed, in request order (validate_only: checks, changes
+ * nothing, and *records is NULL).
+ */
+int controller_reassign(struct broker *b, const char *topic, const struct controller_move *moves,
+			size_t n, int validate_only, json_t **records, struct err *e);
+
+/*
+ * The controller's periodic partition work, from the lifecycle thread's
+ * duties (active_ms: how long this node has been the controller): moves
+ * whose new replicas are in sync end, leaderless partitions elect (a
+ * change lost in a failover, an unclean election allowed since), and,
+ * with auto.leader.rebalance.enable, every
+ * leader.imbalance.check.interval.seconds leadership goes back to each
+ * partition's preferred replica where it is alive and in sync.
+ */
+void controller_partition_duties(struct broker *b, int64_t active_ms);
+
 /*
  * Whether this node is the active controller: the quorum's leader, with
  * everything before its term applied.  If not, *controller_id (may be

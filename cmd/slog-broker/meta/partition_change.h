@@ -69,13 +69,21 @@ struct pc_alter {
 	const int32_t *isr;
 	int32_t nisr;
 };
-/* 0 with p changed, or the error Kafka's controller would give (see
- * replication.md section 3) with p untouched. */
+/* 0 with p changed (an ISR equal to p's changes nothing; an ISR that
+ * holds every new replica of a move also completes it, in the same
+ * change), or the error Kafka's controller would give (see
+ * replication.md section 3) with p untouched: FENCED_LEADER_EPOCH,
+ * NOT_CONTROLLER (a leader epoch newer than p's), INVALID_REQUEST,
+ * INVALID_UPDATE_VERSION, INELIGIBLE_REPLICA (a new member not alive). */
 int pc_alter(struct meta_partition *p, const struct pc_alter *a, const struct pc_ctx *c,
 	     struct err *e);
 
 /* Start moving p to target (n replicas): REASSIGNMENT_IN_PROGRESS when a
- * move is under way; a target equal to the replicas is a no-op (0). */
+ * move is under way, INVALID_REQUEST for a repeated or bad id,
+ * INVALID_REPLICATION_FACTOR for none; a target
+ * equal to the replicas is a no-op (0), the same set in another order
+ * only reorders them.  A move that adds no replica out of sync completes
+ * at once. */
 int pc_reassign(struct meta_partition *p, const int32_t *target, int32_t n,
 		const struct pc_ctx *c, struct err *e);
 /* Finish a move whose new replicas are all in the ISR: 1 when it did. */

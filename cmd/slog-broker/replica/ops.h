@@ -318,8 +318,13 @@ struct ops_partition_view {
 	int32_t partition;
 	int32_t leader;
 	int32_t leader_epoch;
+	int32_t partition_epoch;
 	int32_t *replicas, *isr; /* owned by the view */
 	size_t nreplicas, nisr;
+	/* Eligible leader replicas, and a move in progress: the replicas
+	 * being added and removed (owned by the view). */
+	int32_t *elr, *adding, *removing;
+	size_t nelr, nadding, nremoving;
 	/* With offsets, of a partition this node leads (else has_offsets 0:
 	 * its leader knows them). */
 	int has_offsets;

@@ -108,7 +108,8 @@ static int32_t *ids_copy(const int32_t *v, int32_t n)
 {
 	int32_t *c = xcalloc((size_t)n + 1, sizeof(*c));
 
-	memcpy(c, v, (size_t)n * sizeof(*c));
+	if (n > 0) /* v is NULL for an empty list */
+		memcpy(c, v, (size_t)n * sizeof(*c));
 	return c;
 }
 
@@ -140,6 +141,13 @@ static void view_partition(struct broker *b, const struct meta_topic *mt, int32_
 	v->isr = ids_copy(mp->isr, mp->nisr);
 	v->nreplicas = (size_t)mp->nreplicas;
 	v->nisr = (size_t)mp->nisr;
+	v->partition_epoch = mp->partition_epoch;
+	v->elr = ids_copy(mp->elr, mp->nelr);
+	v->adding = ids_copy(mp->adding, mp->nadding);
+	v->removing = ids_copy(mp->removing, mp->nremoving);
+	v->nelr = (size_t)mp->nelr;
+	v->nadding = (size_t)mp->nadding;
+	v->nremoving = (size_t)mp->nremoving;
 	if (with_offsets && mp->leader == b->node_id)
 		view_offsets(t, v);
 }
@@ -201,8 +209,13 @@ void ops_metadata_free(struct ops_metadata *m)
 {
 	for (size_t i = 0; i < m->ntopics; i++) {
 		for (int32_t k = 0; k < m->topics[i].npart; k++) {
-			free(m->topics[i].parts[k].replicas);
-			free(m->topics[i].parts[k].isr);
+			struct ops_partition_view *v = &m->topics[i].parts[k];
+
+			free(v->replicas);
+			free(v->isr);
+			free(v->elr);
+			free(v->adding);
+			free(v->removing);
 		}
 		free(m->topics[i].parts);
 	}

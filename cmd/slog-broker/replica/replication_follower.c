@@ -137,13 +137,18 @@ void replication_follower_hw(struct broker *b, struct partition *p, int64_t lead
 			      (long long)leader_log_start, e.msg);
 }
 
-static int truncate_to(struct partition *p, int64_t offset, struct err *e)
+static int truncate_to(struct partition *p, int64_t offset, const char *why, struct err *e)
 {
-	int64_t end;
-	int rc = plog_truncate(p->log, offset, clock_wall_ms(), e);
+	int64_t before, end;
+	int rc;
 
+	plog_offsets(p->log, NULL, &before);
+	rc = plog_truncate(p->log, offset, clock_wall_ms(), e);
 	plog_offsets(p->log, NULL, &end);
 	hw_clamp(p, end);
+	if (end < before)
+		log_info("%s-%d: truncated from %lld to %lld: %s", p->topic->name, p->id,
+			 (long long)before, (long long)end, why);
 	return rc;
 }
 
@@ -176,7 +181,7 @@ int replication_truncate_diverging(struct broker *b, struct partition *p, int32_
 	if (end < 0) /* the leader knows no end: keep what is committed */
 		end = atomic_load(&p->hw);
 	target = replication_diverging_target(p->log, epoch, end);
-	return truncate_to(p, target, e);
+	return truncate_to(p, target, "the leader's log diverged after it", e);
 }
 
 int replication_out_of_range(struct broker *b, struct partition *p, int64_t leader_log_start,
@@ -189,8 +194,10 @@ int replication_out_of_range(struct broker *b, struct partition *p, int64_t lead
 	plog_offsets(p->log, NULL, &end);
 	if (leader_log_end >= 0 && leader_log_end < end)
 		/* Only after an unclean election: the new leader has less. */
-		return truncate_to(p, leader_log_end, e);
+		return truncate_to(p, leader_log_end, "the leader's log ends there", e);
 	if (leader_log_start > end) {
+		log_info("%s-%d: restarting the log at %lld: the leader's log starts there",
+			 p->topic->name, p->id, (long long)leader_log_start);
 		rc = plog_truncate_fully_and_start_at(p->log, leader_log_start, clock_wall_ms(), e);
 		plog_offsets(p->log, NULL, &end);
 		hw_clamp(p, end);

@@ -1,0 +1,41 @@
+/*
+ * controller_internal.h: what the controller's files share
+ * (controller.c, controller_partitions.c), and nothing else uses.
+ *
+ * Every change holds the controller's lock from its validation to its
+ * commit (controller_lock), checks that this node is the active
+ * controller (controller_require_active), and proposes its records as
+ * one entry (controller_propose), as controller.h describes.
+ */
+#ifndef SLOG_CONTROLLER_INTERNAL_H
+#define SLOG_CONTROLLER_INTERNAL_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "meta/meta_state.h"
+
+struct broker;
+
+void controller_lock(void);
+void controller_unlock(void);
+
+/* 0 on the active controller, else SLOG_ENOT_CONTROLLER naming it. */
+int controller_require_active(struct broker *b, struct err *e);
+
+/* Propose recs (a JSON array; consumed) as one entry, wait for it to be
+ * committed and published (controller lock held, no other). */
+int controller_propose(struct broker *b, json_t *recs, struct err *e);
+
+/*
+ * The partition records that broker id's move to state needs, appended
+ * to recs (the image's lock not held): fenced or shutting down, it
+ * leaves every ISR and its leaderships are elected anew; alive,
+ * leaderless partitions elect.  A new incarnation registering counts as
+ * fenced: whatever the old one led is elected anew, with a new epoch.
+ */
+void controller_state_elections(struct broker *b, int32_t id, enum meta_broker_state state,
+				json_t *recs);
+
+#endif
