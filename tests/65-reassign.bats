@@ -265,7 +265,7 @@ EOF
 	assert_output --partial "$preferred"
 }
 
-@test "a broker fenced while its ISR is below min.insync.replicas becomes an eligible leader, and describe shows it" {
+@test "a broker fenced while its ISR is below min.insync.replicas becomes an eligible leader until min.insync.replicas changes, and describe shows it" {
 	run -0 slog-topics create strict -P 1 -R 3 -c min.insync.replicas=3
 	run -0 wait_for 200 every_node_has strict 1
 	ASK=1
@@ -277,4 +277,7 @@ EOF
 	run -0 wait_for 400 part_is strict 0 ".elr == [$victim] and (.isr | index($victim)) == null"
 	run -0 --separate-stderr slog-topics describe strict
 	assert_line "  Partition 0 eligible leaders (ELR): $victim"
+	# It was made for the old min.insync.replicas.
+	run -0 --separate-stderr slog-topics alter strict -c min.insync.replicas=2
+	run -0 wait_for 100 part_is strict 0 '.elr == []'
 }

@@ -14,7 +14,10 @@
 static int partition_matches(json_t *p, int64_t min_isr, unsigned health)
 {
 	int64_t isr = (int64_t)json_array_size(json_object_get(p, "isr"));
-	int64_t replicas = (int64_t)json_array_size(json_object_get(p, "replicas"));
+	/* During a move, the replication factor is the target's (Kafka's
+	 * TopicCommand): the replicas being removed do not count. */
+	int64_t replicas = (int64_t)json_array_size(json_object_get(p, "replicas")) -
+			   (int64_t)json_array_size(json_object_get(p, "removing"));
 
 	if ((health & HEALTH_UNDER_REPLICATED) && isr < replicas)
 		return 1;

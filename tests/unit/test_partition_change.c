@@ -133,6 +133,23 @@ static void test_members_leaving_below_min_isr_go_to_the_elr(void)
 	pc_free(&p);
 }
 
+static void test_the_elr_empties_when_min_isr_changes(void)
+{
+	struct meta_partition p;
+	struct pc_ctx c = ctx(3, 0);
+
+	alive_mask = 0x6;
+	make(&p, R123, 3, R123, 3, 1);
+	pc_fence(&p, 3, &c);
+	SAME(p.elr, p.nelr, 3);
+	CHECK_EQ(pc_clear_elr(&p), 1);
+	CHECK_EQ(p.nelr, 0);
+	CHECK_EQ(p.partition_epoch, 9);
+	CHECK_EQ(p.leader_epoch, 5);
+	CHECK_EQ(pc_clear_elr(&p), 0);
+	pc_free(&p);
+}
+
 static void test_the_elr_elects_when_no_isr_member_is_alive(void)
 {
 	struct meta_partition p;
@@ -184,6 +201,13 @@ static void test_an_unclean_election_needs_the_topic_to_allow_it(void)
 	CHECK_EQ(p.leader, 3);
 	SAME(p.isr, p.nisr, 3);
 	CHECK_EQ(p.leader_epoch, 6);
+	pc_free(&p);
+	/* Below min.insync.replicas too, no old member is eligible after it. */
+	unclean.min_isr = 2;
+	make(&p, R123, 3, isr, 1, -1);
+	CHECK_EQ(pc_elect(&p, &unclean), 1);
+	CHECK_EQ(p.leader, 3);
+	CHECK_EQ(p.nelr, 0);
 	pc_free(&p);
 }
 
@@ -421,6 +445,8 @@ int main(void)
 		 test_the_last_isr_member_stays_and_the_leader_becomes_none);
 	unit_run("members leaving below min.insync.replicas go to the ELR",
 		 test_members_leaving_below_min_isr_go_to_the_elr);
+	unit_run("the ELR empties when min.insync.replicas changes",
+		 test_the_elr_empties_when_min_isr_changes);
 	unit_run("the ELR elects when no ISR member is alive",
 		 test_the_elr_elects_when_no_isr_member_is_alive);
 	unit_run("the last leader elects when ISR and ELR are gone",

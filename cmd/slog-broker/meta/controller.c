@@ -365,16 +365,16 @@ int controller_delete_topic(struct broker *b, const char *name, struct err *e)
 	return rc;
 }
 
-/* A config change sets or removes cleanup.policy. */
-static int touches_cleanup_policy(json_t *set, json_t *del)
+/* A config change sets or removes key. */
+static int touches_key(json_t *set, json_t *del, const char *key)
 {
 	json_t *v;
 	size_t i;
 
-	if (json_object_get(set, "cleanup.policy"))
+	if (json_object_get(set, key))
 		return 1;
 	json_array_foreach(del, i, v)
-		if (json_is_string(v) && strcmp(json_string_value(v), "cleanup.policy") == 0)
+		if (json_is_string(v) && strcmp(json_string_value(v), key) == 0)
 			return 1;
 	return 0;
 }
@@ -404,7 +404,7 @@ static int merge_configs(struct broker *b, const char *name, json_t *current, js
 	size_t i;
 	int rc;
 
-	if (meta_topic_internal(name) && touches_cleanup_policy(set, del))
+	if (meta_topic_internal(name) && touches_key(set, del, "cleanup.policy"))
 		return err_set(e, SLOG_EINVALID_TOPIC,
 			       "topic '%s' is internal: its cleanup.policy stays compact, or retention "
 			       "would delete committed offsets", name);
@@ -424,7 +424,7 @@ static int alter_ctl(struct broker *b, const char *name, json_t *set, json_t *de
 		     int validate_only, json_t **configs, struct err *e)
 {
 	struct image_topic it = { .configs = NULL };
-	json_t *norm = NULL, *merged = NULL;
+	json_t *norm = NULL, *merged = NULL, *recs;
 	int rc = controller_require_active(b, e);
 
 	if (!rc && !image_topic(b, name, &it))
@@ -438,9 +438,12 @@ static int alter_ctl(struct broker *b, const char *name, json_t *set, json_t *de
 			*configs = topic_config_describe(&b->conf, merged);
 		goto out;
 	}
-	rc = controller_propose(b, json_pack("[{s:i, s:s, s:s, s:O, s:o}]", "v", META_RECORD_VERSION, "type",
-				 "configs", "name", name, "set", norm, "delete",
-				 del ? json_incref(del) : json_array()), e);
+	recs = json_pack("[{s:i, s:s, s:s, s:O, s:o}]", "v", META_RECORD_VERSION, "type", "configs",
+			 "name", name, "set", norm, "delete", del ? json_incref(del) : json_array());
+	/* The ELR was made for the old min.insync.replicas (KIP-966). */
+	if (touches_key(set, del, "min.insync.replicas"))
+		controller_clear_elr(b, name, recs);
+	rc = controller_propose(b, recs, e);
 	json_decref(it.configs);
 	it.configs = NULL;
 	if (!rc && configs && image_topic(b, name, &it))

@@ -38,4 +38,8 @@ int controller_propose(struct broker *b, json_t *recs, struct err *e);
 void controller_state_elections(struct broker *b, int32_t id, enum meta_broker_state state,
 				json_t *recs);
 
+/* The partition records that empty the ELR of topic name's partitions,
+ * appended to recs: a change of its min.insync.replicas. */
+void controller_clear_elr(struct broker *b, const char *name, json_t *recs);
+
 #endif

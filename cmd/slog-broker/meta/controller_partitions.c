@@ -64,10 +64,11 @@ static struct pc_ctx topic_ctx(struct broker *b, const struct meta_topic *t, str
 /* A rule applied to one partition's copy: 1 when it changed it. */
 typedef int (*part_rule)(struct meta_partition *p, const struct pc_ctx *c, void *arg);
 
-/* Apply rule to every placed partition of the image; append the records
- * of those it changed to recs.  Returns how many changed. */
-static size_t each_partition(struct broker *b, struct view *v, part_rule rule, void *arg,
-			     json_t *recs)
+/* Apply rule to every placed partition of the image (of topic only, when
+ * not NULL); append the records of those it changed to recs.  Returns
+ * how many changed. */
+static size_t each_partition(struct broker *b, struct view *v, const char *only, part_rule rule,
+			     void *arg, json_t *recs)
 {
 	const struct meta_state *s = &b->image.state;
 	size_t changed = 0;
@@ -76,8 +77,11 @@ static size_t each_partition(struct broker *b, struct view *v, part_rule rule, v
 	v->s = s;
 	for (size_t i = 0; i < s->ntopics; i++) {
 		const struct meta_topic *t = s->topics[i];
-		struct pc_ctx c = topic_ctx(b, t, v);
+		struct pc_ctx c;
 
+		if (only && strcmp(t->name, only) != 0)
+			continue;
+		c = topic_ctx(b, t, v);
 		for (int32_t k = 0; k < t->partitions; k++) {
 			struct meta_partition p;
 
@@ -119,12 +123,26 @@ void controller_state_elections(struct broker *b, int32_t id, enum meta_broker_s
 	size_t n;
 
 	if (state == META_BROKER_ALIVE)
-		n = each_partition(b, &v, rule_leaderless, NULL, recs);
+		n = each_partition(b, &v, NULL, rule_leaderless, NULL, recs);
 	else
-		n = each_partition(b, &v, rule_fence, &id, recs);
+		n = each_partition(b, &v, NULL, rule_fence, &id, recs);
 	if (n)
 		log_info("broker %d %s: %zu partitions change leader or ISR", id,
 			 meta_broker_state_name(state), n);
+}
+
+static int rule_clear_elr(struct meta_partition *p, const struct pc_ctx *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	return pc_clear_elr(p);
+}
+
+void controller_clear_elr(struct broker *b, const char *name, json_t *recs)
+{
+	struct view v = { .id = 0 };
+
+	each_partition(b, &v, name, rule_clear_elr, NULL, recs);
 }
 
 /* ---- one partition ---- */
@@ -370,7 +388,7 @@ void controller_partition_duties(struct broker *b, int64_t active_ms)
 		next_rebalance = active_ms + interval;
 	recs = json_array();
 	controller_lock();
-	n = controller_require_active(b, &e) ? 0 : each_partition(b, &v, rule_duty, &rebalance, recs);
+	n = controller_require_active(b, &e) ? 0 : each_partition(b, &v, NULL, rule_duty, &rebalance, recs);
 	if (n && controller_propose(b, recs, &e))
 		log_warn("cannot move %zu partitions' leaders or replicas: %s", n, e.msg);
 	else if (n)

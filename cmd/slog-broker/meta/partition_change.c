@@ -226,9 +226,11 @@ static void elect(struct meta_partition *p, const struct pc_ctx *c)
 		r = p->last_leader;
 	if (r < 0 && c->unclean) {
 		r = first_alive(p, NULL, -1, c);
+		lead(p, r, c);
 		/* Whatever the others hold is no longer known to be safe. */
 		if (r >= 0)
 			ids_clear(&p->elr, &p->nelr);
+		return;
 	}
 	lead(p, r, c);
 }
@@ -265,12 +267,13 @@ static int complete(struct meta_partition *p, const struct pc_ctx *c)
 		if (!has(p->removing, p->nremoving, p->replicas[i]))
 			keep[nkeep++] = p->replicas[i];
 	for (int32_t i = 0; i < p->nremoving; i++) {
-		ids_remove(&p->isr, &p->nisr, p->removing[i]);
 		ids_remove(&p->elr, &p->nelr, p->removing[i]);
 		if (p->last_leader == p->removing[i])
 			p->last_leader = -1;
 	}
+	/* The ISR is the new replicas, all in sync, in their order. */
 	ids_set(&p->replicas, &p->nreplicas, keep, nkeep);
+	ids_set(&p->isr, &p->nisr, keep, nkeep);
 	free(keep);
 	ids_clear(&p->adding, &p->nadding);
 	ids_clear(&p->removing, &p->nremoving);
@@ -296,6 +299,15 @@ int pc_fence(struct meta_partition *p, int32_t broker, const struct pc_ctx *c)
 	pc_copy(&old, p);
 	isr_drop(p, broker, c);
 	elect(p, c);
+	return finish(p, &old, 0);
+}
+
+int pc_clear_elr(struct meta_partition *p)
+{
+	struct meta_partition old;
+
+	pc_copy(&old, p);
+	ids_clear(&p->elr, &p->nelr);
 	return finish(p, &old, 0);
 }
 

@@ -20,6 +20,7 @@
  *               ISR replaced; members that leave while the ISR is below
  *               min.insync.replicas go to the ELR; the ELR empties once
  *               the ISR is back at min.insync.replicas.
+ *   clear_elr   the ELR empties when min.insync.replicas changes.
  *   preferred   replicas[0] leads when it is alive and in the ISR.
  *   reassign    replicas become old + new (adding, removing); once the
  *               ISR holds every new replica, the old ones leave, leader
@@ -57,6 +58,9 @@ int pc_elect(struct meta_partition *p, const struct pc_ctx *c);
 
 /* Take broker out of p's ISR (keeping the last member) and elect. */
 int pc_fence(struct meta_partition *p, int32_t broker, const struct pc_ctx *c);
+
+/* Empty p's ELR (min.insync.replicas changed, KIP-966).  1 when it did. */
+int pc_clear_elr(struct meta_partition *p);
 
 /* Make replicas[0] leader when it may be.  Returns 1 when it changed p. */
 int pc_preferred(struct meta_partition *p, const struct pc_ctx *c);
