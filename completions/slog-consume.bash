@@ -124,6 +124,10 @@ _slog_consume()
 		mapfile -t COMPREPLY < <(compgen -W 'after before' -- "$cur")
 		return
 		;;
+	--on-truncation)
+		mapfile -t COMPREPLY < <(compgen -W 'continue fail' -- "$cur")
+		return
+		;;
 	esac
 	# Any other option that takes a value: nothing to offer.
 	if _slog_consume_takes_value "$prog" "$prev"; then

@@ -102,7 +102,29 @@ int cluster_should_retry(int rc, int not_sent, int idempotent)
 int cluster_leader_moved(int rc)
 {
 	return rc == SLOG_ENOT_LEADER || rc == SLOG_ELEADER_NOT_AVAILABLE ||
-	       rc == SLOG_EBROKER_NOT_AVAILABLE || rc == SLOG_ENETWORK;
+	       rc == SLOG_EBROKER_NOT_AVAILABLE || rc == SLOG_ENETWORK ||
+	       rc == SLOG_EFENCED_LEADER_EPOCH;
+}
+
+int cluster_produce_retriable(int rc)
+{
+	switch (rc) {
+	case SLOG_EUNKNOWN_LEADER_EPOCH:
+	case SLOG_ENOT_ENOUGH_REPLICAS:
+	case SLOG_ENOT_ENOUGH_REPLICAS_AFTER_APPEND:
+	case SLOG_EREQUEST_TIMED_OUT:
+	case SLOG_ESTORAGE:
+	case SLOG_ENOMEM:
+		return 1;
+	default:
+		return cluster_leader_moved(rc);
+	}
+}
+
+int cluster_produce_ambiguous(int rc)
+{
+	return rc == SLOG_EREQUEST_TIMED_OUT || rc == SLOG_ESTORAGE || rc == SLOG_EUNKNOWN ||
+	       rc == SLOG_ENOT_ENOUGH_REPLICAS_AFTER_APPEND;
 }
 
 /* Say that the time ran out while retrying, and what the last try got. */
@@ -154,6 +176,7 @@ void topic_meta_free(struct topic_meta *m)
 	for (int32_t i = 0; m->leader && i < m->partitions; i++)
 		free(m->leader[i]);
 	free(m->leader);
+	free(m->leader_epoch);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -236,12 +259,19 @@ static void topic_from_meta(struct cluster *cl, json_t *meta, json_t *t, const c
 	out->max_message_bytes = json_integer_value(json_object_get(t, "max_message_bytes"));
 	out->partitions = (int32_t)json_array_size(parts);
 	out->leader = xcalloc((size_t)out->partitions + 1, sizeof(char *));
+	out->leader_epoch = xcalloc((size_t)out->partitions + 1, sizeof(int32_t));
+	for (int32_t k = 0; k < out->partitions; k++)
+		out->leader_epoch[k] = -1;
 	json_array_foreach(parts, i, p) {
 		json_int_t id = json_integer_value(json_object_get(p, "partition"));
+		json_t *epoch = json_object_get(p, "leader_epoch");
 		if (id < 0 || id >= out->partitions || out->leader[id])
 			continue;
 		cluster_leader_url(meta, p, cl->boot_url, url, sizeof(url));
 		out->leader[id] = xstrdup(url);
+		if (json_is_integer(epoch) && json_integer_value(epoch) >= 0 &&
+		    json_integer_value(epoch) <= INT32_MAX)
+			out->leader_epoch[id] = (int32_t)json_integer_value(epoch);
 	}
 	for (int32_t k = 0; k < out->partitions; k++)
 		if (!out->leader[k])
@@ -274,21 +304,33 @@ int cluster_topic(struct cluster *cl, const char *topic, int auto_create, int64_
 	return rc;
 }
 
-int cluster_find_leader(struct cluster *cl, const char *topic, int32_t partition,
-			int64_t deadline_ms, char *leader, size_t len, struct err *e)
+int cluster_find_leader_epoch(struct cluster *cl, const char *topic, int32_t partition,
+			      int64_t deadline_ms, char *leader, size_t len, int32_t *epoch,
+			      struct err *e)
 {
 	struct topic_meta tm;
 	int rc = cluster_topic(cl, topic, 0, deadline_ms, &tm, e);
 
+	*epoch = -1;
 	if (rc)
 		return rc;
-	if (partition < 0 || partition >= tm.partitions)
+	if (partition < 0 || partition >= tm.partitions) {
 		rc = err_set(e, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "%s-%d does not exist", topic,
 			     partition);
-	else
+	} else {
 		snprintf(leader, len, "%s", tm.leader[partition]);
+		*epoch = tm.leader_epoch[partition];
+	}
 	topic_meta_free(&tm);
 	return rc;
+}
+
+int cluster_find_leader(struct cluster *cl, const char *topic, int32_t partition,
+			int64_t deadline_ms, char *leader, size_t len, struct err *e)
+{
+	int32_t epoch;
+
+	return cluster_find_leader_epoch(cl, topic, partition, deadline_ms, leader, len, &epoch, e);
 }
 
 /* GET base+path once; on NOT_LEADER, *moved_to gets the leader it names. */
@@ -363,6 +405,28 @@ static int group_once(struct cluster *cl, char *where, size_t len, const char *m
 	return rc;
 }
 
+int cluster_group_retry_coordinator(int rc)
+{
+	return rc == SLOG_ENOT_COORDINATOR || rc == SLOG_ECOORDINATOR_NOT_AVAILABLE;
+}
+
+/*
+ * After a group call failed with rc: a coordinator that moved, is being
+ * elected, or is loading its groups is asked again after a backoff (no
+ * other broker is needed for that); anything else as cluster_again().
+ */
+static int group_again(struct cluster *cl, struct backoff *bo, int rc, int idempotent,
+		       int64_t deadline_ms, int tries, struct err *e)
+{
+	if (!cluster_group_retry_coordinator(rc))
+		return cluster_again(cl, bo, rc, idempotent, deadline_ms, tries, e);
+	if (backoff_sleep(bo, deadline_ms)) {
+		gave_up(e, tries);
+		return 0;
+	}
+	return 1;
+}
+
 int cluster_group_json(struct cluster *cl, const char *method, const char *group,
 		       const char *suffix, json_t *body, int64_t deadline_ms, json_t **out,
 		       struct err *e)
@@ -383,9 +447,12 @@ int cluster_group_json(struct cluster *cl, const char *method, const char *group
 				&redirected, e);
 		if (rc == SLOG_ENOT_COORDINATOR && redirected && hops++ < 3)
 			continue;
-		if (!rc || !cluster_again(cl, &bo, rc, strcmp(method, "GET") == 0, deadline_ms, tries, e))
+		if (!rc || !group_again(cl, &bo, rc, strcmp(method, "GET") == 0, deadline_ms, tries, e))
 			break;
-		snprintf(where, sizeof(where), "%s", cl->boot.base);
+		/* Go where the coordinator was named last; else ask a broker. */
+		if (!(rc == SLOG_ENOT_COORDINATOR && redirected))
+			snprintf(where, sizeof(where), "%s", cl->boot.base);
+		hops = 0;
 	}
 	buf_free(&path);
 	free(text);

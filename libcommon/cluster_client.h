@@ -43,6 +43,7 @@ struct topic_meta {
 	int32_t partitions;
 	int64_t max_message_bytes;
 	char **leader;  /* per partition: "http://host:port" of its leader */
+	int32_t *leader_epoch; /* per partition: its leader epoch; -1 when not said */
 };
 
 struct cluster {
@@ -71,9 +72,35 @@ int cluster_should_retry(int rc, int not_sent, int idempotent);
 
 /*
  * Whether a request about a partition that failed with rc should look
- * for the partition's leader again (it moved, or its broker is down).
+ * for the partition's leader again (it moved, its broker is down, or the
+ * epoch the client knew was deposed: FENCED_LEADER_EPOCH, as Kafka's
+ * clients refresh their metadata on it).  UNKNOWN_LEADER_EPOCH is not a
+ * move: the broker has not learned the epoch yet, and a retry there
+ * will do.
  */
 int cluster_leader_moved(int rc);
+
+/*
+ * Whether a produce request that failed with rc is sent again (after a
+ * backoff, within the batch's delivery deadline), as Kafka's producer
+ * with retries does for its retriable errors: the leader moved or is
+ * being elected (NOT_LEADER, LEADER_NOT_AVAILABLE, BROKER_NOT_AVAILABLE,
+ * FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH), too few replicas in sync
+ * (NOT_ENOUGH_REPLICAS: nothing was appended; NOT_ENOUGH_REPLICAS_AFTER_APPEND),
+ * no answer in time, a broker that cannot be reached, a storage error.
+ * Pure.
+ */
+int cluster_produce_retriable(int rc);
+
+/*
+ * Whether a produce request that got rc as its answer may have been
+ * appended all the same: a timeout, a storage error or an unknown error
+ * can come after the append, and NOT_ENOUGH_REPLICAS_AFTER_APPEND always
+ * does.  Sending such a batch again may write it twice (there is no
+ * idempotent producer); it is retried anyway, as Kafka's producer does,
+ * and reported "not acknowledged" if it fails in the end.  Pure.
+ */
+int cluster_produce_ambiguous(int rc);
 
 /*
  * A JSON call that any broker answers (body may be NULL; *out, may be
@@ -108,6 +135,11 @@ void cluster_leader_url(json_t *meta, json_t *part, const char *fallback, char *
 int cluster_find_leader(struct cluster *cl, const char *topic, int32_t partition,
 			int64_t deadline_ms, char *leader, size_t len, struct err *e);
 
+/* The same, and the partition's leader epoch into *epoch (-1: not said). */
+int cluster_find_leader_epoch(struct cluster *cl, const char *topic, int32_t partition,
+			      int64_t deadline_ms, char *leader, size_t len, int32_t *epoch,
+			      struct err *e);
+
 /*
  * GET path from a partition's leader (leader, size len, is updated when
  * it moves), following NOT_LEADER and retrying as above until the
@@ -127,10 +159,20 @@ int cluster_topic_names(struct cluster *cl, const regex_t *re, int64_t deadline_
 void cluster_names_free(char **names, size_t n);
 
 /*
+ * Whether a group call that failed with rc is made again after a backoff
+ * because its coordinator is moving: NOT_COORDINATOR (it moved, or no
+ * broker leads the group's offsets partition yet) and
+ * COORDINATOR_NOT_AVAILABLE (a new coordinator still reads the group
+ * back from its log), as Kafka's clients retry them.  Pure.
+ */
+int cluster_group_retry_coordinator(int rc);
+
+/*
  * A JSON call about a group: METHOD /v1/groups/{group}{suffix}, sent to
  * the group's coordinator (a NOT_COORDINATOR answer names it, and the
  * call is made again there), retried on another broker as cluster_json
- * does.  *out (may be NULL) gets the answer.
+ * does, and while the coordinator moves (cluster_group_retry_coordinator)
+ * until the deadline.  *out (may be NULL) gets the answer.
  */
 int cluster_group_json(struct cluster *cl, const char *method, const char *group,
 		       const char *suffix, json_t *body, int64_t deadline_ms, json_t **out,

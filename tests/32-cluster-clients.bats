@@ -175,3 +175,121 @@ b"
 	run slog-consume -t t -e
 	assert_output ""
 }
+
+# produce_in_order: 1..60 to t through the stub, one line every 20 ms so
+# that batches queue behind the one being retried; every record must land
+# once, in the order read.
+produce_in_order() {
+	run --separate-stderr bash -c "for i in \$(seq 1 60); do echo \$i; sleep 0.02; done |
+		slog-produce -b $STUB -t t --linger-ms 0 --batch-bytes 100 --timeout-ms 10000"
+	assert_success
+	run slog-consume -t t -e
+	assert_output "$(seq 1 60)"
+}
+
+@test "a produce answered FENCED_LEADER_EPOCH is sent again, and the partition keeps its order" {
+	slog-topics create t
+	start_stub FENCED_LEADER_EPOCH 409 --times 5 --forward "http://$REAL"
+	produce_in_order
+	[ "$(stub_count '^POST /v1/topics/t/partitions/0/records[^ ]* 409')" -eq 5 ]
+	# A fenced epoch means stale metadata: the leader is looked up again.
+	[ "$(stub_count '^GET /v1/metadata')" -ge 2 ]
+}
+
+@test "a produce answered NOT_ENOUGH_REPLICAS is sent again, and the partition keeps its order" {
+	slog-topics create t
+	start_stub NOT_ENOUGH_REPLICAS 503 --times 5 --forward "http://$REAL"
+	produce_in_order
+	[ "$(stub_count '^POST /v1/topics/t/partitions/0/records[^ ]* 503')" -eq 5 ]
+}
+
+@test "a produce answered UNKNOWN_LEADER_EPOCH is sent again to the same leader" {
+	slog-topics create t
+	start_stub UNKNOWN_LEADER_EPOCH 409 --times 2 --forward "http://$REAL"
+	produce_once
+	[ "$(stub_count '^GET /v1/metadata')" -eq 1 ]
+}
+
+@test "slog-consume -g exits 1 when its last commit is refused" {
+	slog-topics create t
+	printf 'a\nb\n' | slog-produce -t t
+	start_stub UNKNOWN_MEMBER_ID 404 --only '^POST /v1/groups/g/offsets' --forward "http://$REAL"
+	run --separate-stderr slog-consume -b "$STUB" -g g -t t -e --timeout-ms 5000
+	[ "$status" -eq 1 ]
+	assert_output "a
+b"
+	assert_stderr_has "group g: commit failed"
+	# Nothing was committed: the group reads it all again.
+	run --separate-stderr slog-consume -g g -t t -e
+	assert_output "a
+b"
+}
+
+@test "slog-consume sends the partition's leader epoch with its fetches" {
+	slog-topics create t
+	echo a | slog-produce -t t
+	start_stub UNKNOWN 500 --times 0 --forward "http://$REAL" --leader-epoch 3
+	run --separate-stderr slog-consume -b "$STUB" -t t -e --timeout-ms 5000
+	assert_success
+	assert_output a
+	[ "$(stub_count '^GET /v1/topics/t/partitions/0/records.*leader_epoch=3 200')" -ge 1 ]
+}
+
+@test "slog-consume retries a fetch answered UNKNOWN_LEADER_EPOCH" {
+	slog-topics create t
+	printf 'a\nb\n' | slog-produce -t t
+	start_stub UNKNOWN_LEADER_EPOCH 409 --times 2 --only 'records' --forward "http://$REAL" \
+		--leader-epoch 3
+	run --separate-stderr slog-consume -b "$STUB" -t t -e --timeout-ms 5000
+	assert_success
+	assert_output "a
+b"
+	[ "$(stub_count '^GET /v1/topics/t/partitions/0/records.* 409')" -eq 2 ]
+}
+
+# A partition whose leader changes under a following consumer, to a
+# replica whose log diverged at offset 5: the old leader (a broker of its
+# own) has a..j, the new one (REAL, behind the stub) a..e then x, y, and
+# says the epoch of what was read ends at 5.  Starts the consumer with
+# ARGS in the background (its output in OUT, its stderr in ERR), lets it
+# read all ten, then kills the old leader.
+follow_a_truncating_leader() {
+	local real_brokers=$SLOG_BROKERS
+	slog-topics create t
+	printf '%s\n' a b c d e x y | slog-produce -t t
+	start_broker old --set auto.create.topics.enable=false
+	OLD_PID=$BROKER_PID
+	local old=http://127.0.0.1:$BROKER_PORT
+	slog-topics -b "$old" create t
+	printf '%s\n' a b c d e f g h i j | slog-produce -b "$old" -t t
+	export SLOG_BROKERS=$real_brokers
+	start_stub UNKNOWN 500 --times 0 --forward "http://$REAL" --metadata-leader "$old,self" \
+		--leader-epoch 0,1 --end-offset 5
+	OUT=$BATS_TEST_TMPDIR/out ERR=$BATS_TEST_TMPDIR/err
+	slog-consume -b "$STUB" -t t -u --timeout-ms 10000 "$@" >"$OUT" 2>"$ERR" 3>&- &
+	CONSUMER_PID=$!
+	MEMBER_PIDS+=("$CONSUMER_PID")
+	wait_for 200 bash -c "[ \$(wc -l <'$OUT') -ge 10 ]"
+	kill -KILL "$OLD_PID"
+}
+
+@test "slog-consume says which records a leader change truncated, and goes on from the new leader's end" {
+	follow_a_truncating_leader
+	wait_for 200 bash -c "[ \$(wc -l <'$OUT') -ge 12 ]"
+	run cat "$OUT"
+	assert_output "$(printf '%s\n' a b c d e f g h i j x y)"
+	run cat "$ERR"
+	assert_output --partial "partition t-0 was truncated: offsets 5..9 read before a leader change are gone; continuing at 5"
+}
+
+@test "slog-consume --on-truncation fail exits 1 when a leader change truncated records it read" {
+	local rc=0
+	follow_a_truncating_leader --on-truncation fail
+	wait_for 200 bash -c "! kill -0 $CONSUMER_PID 2>/dev/null"
+	wait "$CONSUMER_PID" || rc=$?
+	[ "$rc" -eq 1 ]
+	run cat "$ERR"
+	assert_output --partial "partition t-0 was truncated (LOG_TRUNCATION): offsets 5..9"
+	run cat "$OUT"
+	assert_output "$(printf '%s\n' a b c d e f g h i j)"
+}

@@ -1,7 +1,9 @@
 #!/usr/bin/env bats
 # Stopping a broker of a replicated cluster on purpose: SIGTERM hands its
 # leaderships to other in-sync replicas before it exits, and a rolling
-# restart of every broker under acks=all load loses nothing.
+# restart of every broker under acks=all load loses nothing.  And the
+# leaders' ISR changes that make it safe: a follower that stops leaves
+# the ISR, and joins again when it catches up.
 
 load helpers
 load cluster
@@ -57,6 +59,47 @@ other_node() {
 	[ "$1" = 1 ] && echo 2 || echo 1
 }
 
+# isr_of ON TOPIC: partition 0's ISR, sorted, as node ON sees it ("1,2,3").
+isr_of() {
+	partitions_json "$1" "$2" | jq -r '.[0].isr | sort | map(tostring) | join(",")'
+}
+
+# isr_is ON TOPIC ISR: for wait_for.
+isr_is() {
+	[ "$(isr_of "$1" "$2")" = "$3" ]
+}
+
+@test "a follower that stops fetching leaves the ISR, and joins it again once it catches up" {
+	# Silent for a minute before it is fenced: only its leader's ISR
+	# change can take it out.
+	start_cluster 3 replica.lag.time.max.ms=1000 broker.session.timeout.ms=60000
+	wait_cluster_alive
+	run -0 slog-topics create lagging -P 1 -R 3 -c min.insync.replicas=2
+	wait_for 400 fully_in_sync 1 lagging 3
+	local leader c f i rest=""
+	leader=$(partitions_json 1 lagging | jq '.[0].leader')
+	c=$(cluster_controller)
+	for i in 3 2 1; do
+		[ "$i" != "$leader" ] && [ "$i" != "$c" ] && f=$i
+	done
+	for i in 1 2 3; do
+		[ "$i" = "$f" ] || rest+="${rest:+,}$i"
+	done
+	kill -STOP "${NODE_PID[$f]}"
+	wait_for 200 isr_is "$leader" lagging "$rest" || {
+		kill -CONT "${NODE_PID[$f]}"
+		partitions_json "$leader" lagging >&2
+		false
+	}
+	run -0 grep -E "partition lagging-0: the controller took ISR \\[[0-9,]+\\]" \
+		"$BATS_TEST_TMPDIR/node$leader/broker.log"
+	# Two in sync of three: acks=all writes go on without it.
+	run -0 slog-produce -b "127.0.0.1:${NODE_PORT[$leader]}" -t lagging --acks all \
+		--timeout-ms 10000 <<<"while it sleeps"
+	kill -CONT "${NODE_PID[$f]}"
+	wait_for 200 isr_is "$leader" lagging 1,2,3
+}
+
 @test "a broker stopped with SIGTERM hands its leaderships to other brokers before it exits" {
 	start_cluster 3
 	wait_cluster_alive
@@ -110,6 +153,23 @@ other_node() {
 	done
 	run -0 grep -E "controlled shutdown: after 1000 ms this broker still leads $led partition\\(s\\) that other brokers could lead; stopping anyway" \
 		"$BATS_TEST_TMPDIR/node$b/broker.log"
+}
+
+@test "a restarted broker serves only once it has caught up: its first answers know every topic" {
+	start_cluster 3
+	wait_cluster_alive
+	run -0 slog-topics create known -P 3 -R 3
+	wait_for 400 fully_in_sync 1 known 3
+	local b
+	b=$(a_follower)
+	stop_broker "${NODE_PID[$b]}"
+	start_node "$b"
+	# Asked as soon as it answers at all.
+	wait_for 400 curl -sf -o "$BATS_TEST_TMPDIR/first" "${NODE_URL[$b]}/v1/metadata?topics=known"
+	run -0 jq -r '.topics[0].error.code // "none"' "$BATS_TEST_TMPDIR/first"
+	assert_output none
+	run -0 bash -c "tail -n +${NODE_SKIP[$b]} '$BATS_TEST_TMPDIR/node$b/broker.log' | grep 'listening on'"
+	refute_output --partial " 0 topics"
 }
 
 @test "a rolling restart of every broker under acks=all load loses no record and fails none" {

@@ -27,9 +27,7 @@ static int64_t mono(void)
 	return clock_mono_ms();
 }
 
-/* A notice on stderr ("prog: ..."), unless -q. */
-static void __attribute__((format(printf, 2, 3)))
-consumer_notice(const struct consumer *c, const char *fmt, ...)
+void consumer_notice(const struct consumer *c, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -88,8 +86,7 @@ static void flush_out(struct consumer *c)
 	buf_reset(&c->out);
 }
 
-/* Where a partition's fetches go: its leader's records resource. */
-static void set_leader(struct cpart *cp, const char *leader)
+void consumer_set_leader(struct cpart *cp, const char *leader)
 {
 	struct buf url = BUF_INIT;
 
@@ -116,7 +113,7 @@ static int offset_at(struct consumer *c, struct cpart *cp, const char *at, int64
 	rc = cluster_partition_json(c->cl, cp->topic, cp->id, cp->leader, sizeof(cp->leader), path.data,
 				    deadline, &j, e);
 	buf_free(&path);
-	set_leader(cp, cp->leader); /* the lookup may have found it elsewhere */
+	consumer_set_leader(cp, cp->leader); /* the lookup may have found it elsewhere */
 	if (rc)
 		return rc;
 	*out = json_integer_value(json_object_get(j, "offset"));
@@ -193,8 +190,13 @@ static void start_fetch(struct consumer *c, struct cpart *cp)
 	char url[4400];
 	int wait = c->o->exit_at_end ? 0 : FOLLOW_WAIT_MS;
 
-	snprintf(url, sizeof(url), "%s?offset=%lld&max_bytes=%lld&max_wait_ms=%d", cp->url,
-		 (long long)cp->next, (long long)c->o->max_bytes, wait);
+	int n = snprintf(url, sizeof(url), "%s?offset=%lld&max_bytes=%lld&max_wait_ms=%d", cp->url,
+			 (long long)cp->next, (long long)c->o->max_bytes, wait);
+
+	/* KIP-320: a leader that is not in this epoch says so, rather than
+	 * serving a log that may have diverged from the one read so far. */
+	if (cp->leader_epoch >= 0 && n > 0 && (size_t)n < sizeof(url))
+		snprintf(url + n, sizeof(url) - (size_t)n, "&leader_epoch=%d", cp->leader_epoch);
 	http_response_free(&cp->resp);
 	http_response_init(&cp->resp);
 	curl_easy_reset(cp->easy);
@@ -256,6 +258,8 @@ static int take_batches(struct consumer *c, struct cpart *cp, struct err *e)
 		}
 		if (rc < 0)
 			return err_wrap(e, "%s-%d", cp->topic, cp->id);
+		if (cp->next > h.base_offset)
+			cp->last_epoch = h.leader_epoch; /* what a leader change is checked against */
 		if (!cp->done && batch_last_offset(&h) + 1 > cp->next)
 			cp->next = batch_last_offset(&h) + 1; /* compacted-away tail */
 		off += batch_size(&h);
@@ -291,7 +295,7 @@ static void leader_moved(struct cpart *cp, int rc)
 	if (!cluster_leader_moved(rc))
 		return;
 	if (rc == SLOG_ENOT_LEADER && http_error_where(&cp->resp, "leader", moved_to, sizeof(moved_to)))
-		set_leader(cp, moved_to);
+		epoch_learned(cp, moved_to, -1);
 	else
 		cp->stale = 1;
 }
@@ -331,7 +335,10 @@ static void fetched(struct consumer *c, struct cpart *cp, CURLcode code)
 			return;
 		}
 	}
-	if (cluster_leader_moved(rc) || rc == SLOG_EREQUEST_TIMED_OUT || rc == SLOG_ESTORAGE) {
+	/* UNKNOWN_LEADER_EPOCH: the broker has not caught up with the epoch
+	 * the metadata gave; it will. */
+	if (cluster_leader_moved(rc) || rc == SLOG_EREQUEST_TIMED_OUT || rc == SLOG_ESTORAGE ||
+	    rc == SLOG_EUNKNOWN_LEADER_EPOCH) {
 		int64_t now = mono();
 		if (!cp->failing_since)
 			cp->failing_since = now;
@@ -377,14 +384,16 @@ static const struct topic_meta *consumer_topic(struct consumer *c, const char *t
 }
 
 static struct cpart *consumer_add_part(struct consumer *c, const char *topic, int32_t id,
-				       const char *leader)
+				       const char *leader, int32_t epoch)
 {
 	struct cpart *cp = xcalloc(1, sizeof(*cp));
 
 	snprintf(cp->topic, sizeof(cp->topic), "%s", topic);
 	cp->id = id;
 	cp->committed = -1;
-	set_leader(cp, leader);
+	cp->leader_epoch = epoch;
+	cp->last_epoch = -1;
+	consumer_set_leader(cp, leader);
 	cp->easy = curl_easy_init();
 	cp->headers = curl_slist_append(NULL, "Accept: application/x-slog-batch");
 	http_response_init(&cp->resp);
@@ -433,7 +442,7 @@ static int setup(struct consumer *c, struct err *e)
 			for (int k = 0; k < c->o->npartitions; k++)
 				wanted |= c->o->partitions[k] == i;
 			if (wanted)
-				consumer_add_part(c, topic, i, tm->leader[i]);
+				consumer_add_part(c, topic, i, tm->leader[i], tm->leader_epoch[i]);
 		}
 		for (size_t i = first; i < c->nparts; i++)
 			if (consumer_start_at(c, c->parts[i], -1, deadline, e))
@@ -462,11 +471,12 @@ static void teardown(struct consumer *c)
 static void refresh_leader(struct consumer *c, struct cpart *cp)
 {
 	char leader[300];
+	int32_t epoch;
 
 	cp->stale = 0;
-	if (!cluster_find_leader(c->cl, cp->topic, cp->id, cp->failing_since + c->o->timeout_ms,
-				 leader, sizeof(leader), NULL))
-		set_leader(cp, leader);
+	if (!cluster_find_leader_epoch(c->cl, cp->topic, cp->id, cp->failing_since + c->o->timeout_ms,
+				       leader, sizeof(leader), &epoch, NULL))
+		epoch_learned(cp, leader, epoch);
 }
 
 /* Start the fetches that are due; the soonest retry time, or INT64_MAX. */
@@ -483,7 +493,10 @@ static int64_t start_fetches(struct consumer *c, int64_t now, int *active)
 		if (!cp->inflight && cp->retry_at <= now) {
 			if (cp->stale)
 				refresh_leader(c, cp);
-			start_fetch(c, cp);
+			if (!cp->validate || !epoch_validate(c, cp, now))
+				start_fetch(c, cp);
+			else if (cp->retry_at < next_retry)
+				next_retry = cp->retry_at;
 		}
 		else if (!cp->inflight && cp->retry_at < next_retry)
 			next_retry = cp->retry_at;
@@ -557,7 +570,8 @@ static int start_added(struct consumer *c, const struct group_added *a, int64_t 
 	if (a->tp.partition >= tm->partitions)
 		return err_set(e, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "%s-%d does not exist",
 			       a->tp.topic, a->tp.partition);
-	cp = consumer_add_part(c, a->tp.topic, a->tp.partition, tm->leader[a->tp.partition]);
+	cp = consumer_add_part(c, a->tp.topic, a->tp.partition, tm->leader[a->tp.partition],
+			       tm->leader_epoch[a->tp.partition]);
 	rc = consumer_start_at(c, cp, a->resume, deadline, e);
 	cp->committed = a->committed;
 	if (!rc && c->o->verbose)
@@ -654,7 +668,10 @@ static void finish(struct consumer *c)
 		for (size_t i = c->nparts; i-- > 0;)
 			if (c->parts[i]->gone)
 				consumer_remove_part(c, i); /* nothing to commit there */
-		group_commit_written(c, mono() + c->o->timeout_ms);
+		/* The last commit is the one that counts: positions it could
+		 * not store are read again by the group, so say it failed. */
+		if (group_commit_written(c, mono() + c->o->timeout_ms))
+			c->status = 1;
 		group_leave(c);
 	}
 	if (c->o->verbose) {

@@ -52,6 +52,7 @@ struct consumer_opts {
 	int unbuffered;          /* -u */
 	const char *null_text;   /* -Z */
 	int64_t timeout_ms;      /* give up on an unreachable broker after this */
+	int fail_on_truncation;  /* --on-truncation fail: records read were lost: exit 1 */
 	int64_t max_bytes;       /* per fetch */
 	int verbose;
 	int quiet;               /* -q: no notices on stderr, errors only */

@@ -106,13 +106,15 @@ static int want_revoked(const struct cpart *cp, void *arg)
 	return !in_list(a->v, a->n, cp);
 }
 
-void group_commit_written(struct consumer *c, int64_t deadline)
+int group_commit_written(struct consumer *c, int64_t deadline)
 {
 	struct err e;
 
 	c->next_commit = clock_mono_ms() + c->o->commit_interval_ms;
-	if (commit_where(c, want_all, NULL, pos_written, deadline, &e))
-		cli_error("group %s: commit failed: %s", c->o->group, e.msg);
+	if (!commit_where(c, want_all, NULL, pos_written, deadline, &e))
+		return 0;
+	cli_error("group %s: commit failed: %s", c->o->group, e.msg);
+	return e.code ? e.code : SLOG_EUNKNOWN;
 }
 
 int group_commit_before_write(struct consumer *c)

@@ -26,6 +26,9 @@ struct cpart {
 	int gone;           /* its topic was deleted (-g) */
 	char leader[300];   /* its leader's base URL, as last learned */
 	int stale;          /* the leader moved or is down: ask where it is now */
+	int32_t leader_epoch; /* the leader's epoch, sent with fetches; -1: not known */
+	int32_t last_epoch; /* the leader epoch of the last batch read; -1: none */
+	int validate;       /* the leader changed: check the position (consumer_epoch.c) */
 	char *url;          /* the leader's .../partitions/N/records */
 	CURL *easy;
 	struct curl_slist *headers;
@@ -71,6 +74,28 @@ struct kept_pos {
 	int64_t committed;
 };
 
+/* Where a partition's fetches go: its leader's records resource (consumer.c). */
+void consumer_set_leader(struct cpart *cp, const char *leader);
+/* A notice on stderr ("prog: ..."), unless -q (consumer.c). */
+void consumer_notice(const struct consumer *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * consumer_epoch.c: leader epochs (KIP-320).  A partition's leader and
+ * its epoch were learned (epoch -1: not said): after a change, the next
+ * fetch first checks the position (epoch_validate).
+ */
+void epoch_learned(struct cpart *cp, const char *leader, int32_t epoch);
+/*
+ * Before a fetch of a partition whose leader changed: is the position
+ * still within the new leader's log?  Asks the leader where the epoch of
+ * the last batch read ends there; when the position is past it, records
+ * read were truncated away: say so and go on from that end (or, with
+ * --on-truncation fail, stop with status 1).  0 to fetch now, 1 not to
+ * (a retry is due later, or the partition is done).
+ */
+int epoch_validate(struct consumer *c, struct cpart *cp, int64_t now);
+
 /*
  * consumer_group.c.  It reads and commits the positions in struct
  * consumer; consumer.c alone adds, starts and removes partitions, as
@@ -106,8 +131,9 @@ int group_follow(struct consumer *c, struct group_diff *d, struct err *e);
 void group_diff_free(struct group_diff *d);
 /* Tell the group which partitions the consumer reads now. */
 void group_report_owned(struct consumer *c);
-/* Commit every position written out and not committed yet. */
-void group_commit_written(struct consumer *c, int64_t deadline);
+/* Commit every position written out and not committed yet; 0, or the
+ * error, said on stderr (a later commit may still succeed). */
+int group_commit_written(struct consumer *c, int64_t deadline);
 /* --commit before: commit what is about to be written; 0 if it may go. */
 int group_commit_before_write(struct consumer *c);
 /* Is every partition at its end, with the whole assignment in hand (-e)? */

@@ -25,6 +25,10 @@ struct group_member {
 	_Atomic int stop;
 	CURLM *multi;            /* the thread's */
 	CURL *easy;
+	/* The brokers the cluster had at the start, asked in turn where the
+	 * coordinator is when the last one cannot be reached. */
+	struct broker_list brokers;
+	size_t next_broker;
 	/* guarded by lock */
 	char base[300];          /* the coordinator */
 	char member_id[64];
@@ -212,6 +216,21 @@ static int retriable(int rc)
 	       rc == SLOG_ENOMEM;
 }
 
+/*
+ * The coordinator did not answer, or no broker coordinates the group
+ * now (its broker died and no new leader of its offsets partition is
+ * known yet): the next try asks the next broker, which names the new
+ * coordinator once there is one.  Staying on the dead one would never
+ * learn it.
+ */
+static void ask_elsewhere(struct group_member *gm)
+{
+	if (gm->brokers.n == 0)
+		return;
+	snprintf(gm->base, sizeof(gm->base), "%s", gm->brokers.url[gm->next_broker]);
+	gm->next_broker = (gm->next_broker + 1) % gm->brokers.n;
+}
+
 static char *heartbeat_body(struct group_member *gm)
 {
 	json_t *topics = json_array(), *j;
@@ -273,6 +292,7 @@ static void *heartbeat_main(void *arg)
 			int64_t now = clock_mono_ms();
 			if (!failing_since)
 				failing_since = now;
+			ask_elsewhere(gm);
 			if (now - failing_since >= gm->o.timeout_ms) {
 				gm->fatal = 1;
 				gm->fatal_err = e;
@@ -300,6 +320,8 @@ struct group_member *gm_start(const struct gm_opts *o)
 
 	gm->o = *o;
 	snprintf(gm->base, sizeof(gm->base), "%s", o->broker);
+	for (size_t i = 0; o->cl && i < o->cl->brokers.n; i++)
+		broker_list_add(&gm->brokers, o->cl->brokers.url[i]);
 	pthread_mutex_init(&gm->lock, NULL);
 	clock_cond_init(&gm->cond);
 	gm->multi = curl_multi_init();
@@ -438,6 +460,7 @@ void gm_leave(struct group_member *gm)
 	curl_multi_cleanup(gm->multi);
 	free(gm->assign);
 	free(gm->owned);
+	broker_list_free(&gm->brokers);
 	pthread_mutex_destroy(&gm->lock);
 	pthread_cond_destroy(&gm->cond);
 	free(gm);

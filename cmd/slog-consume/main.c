@@ -71,6 +71,9 @@ static void usage(void)
 	       "      --null-literal STR  print a null key or value as STR\n"
 	       "      --max-bytes SIZE    fetch at most SIZE per partition and request (default 1MiB)\n"
 	       "      --timeout-ms MS     give up on an unreachable broker after MS (default 30000)\n"
+	       "      --on-truncation WHAT  when a leader change lost records already read:\n"
+	       "                          continue (default: say so, read on from the new end)\n"
+	       "                          or fail (exit 1)\n"
 	       "  -q, --quiet             print no notices on stderr, only errors\n"
 	       "  -v, --verbose           print a summary on stderr\n"
 	       "  -h, --help              show this help\n"
@@ -82,7 +85,7 @@ static void usage(void)
 
 enum {
 	OPT_TIMEOUT = 256, OPT_MAX_BYTES, OPT_LIST, OPT_COMMIT, OPT_COMMIT_INTERVAL, OPT_SESSION,
-	OPT_CLIENT_ID, OPT_IDLE, OPT_NULL_LITERAL,
+	OPT_CLIENT_ID, OPT_IDLE, OPT_NULL_LITERAL, OPT_ON_TRUNCATION,
 };
 
 static const struct option longopts[] = {
@@ -108,6 +111,7 @@ static const struct option longopts[] = {
 	{ "null-literal", required_argument, NULL, OPT_NULL_LITERAL },
 	{ "max-bytes", required_argument, NULL, OPT_MAX_BYTES },
 	{ "timeout-ms", required_argument, NULL, OPT_TIMEOUT },
+	{ "on-truncation", required_argument, NULL, OPT_ON_TRUNCATION },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -165,6 +169,16 @@ static const char *compile_regex(regex_t *re, const char *before, const char *ar
 		cli_usage_error(synopsis, "-r is given twice: join the patterns with |");
 	cli_regex(synopsis, "-r", arg, re);
 	return arg;
+}
+
+/* --on-truncation: 1 for fail, 0 for continue. */
+static int on_truncation(const char *arg)
+{
+	if (strcmp(arg, "fail") == 0)
+		return 1;
+	if (strcmp(arg, "continue") != 0)
+		cli_usage_error(synopsis, "--on-truncation is continue or fail, not '%s'", arg);
+	return 0;
 }
 
 /* The options that only a group member (-g) takes. */
@@ -284,6 +298,7 @@ int main(int argc, char **argv)
 		case OPT_NULL_LITERAL: o.null_text = optarg; break;
 		case OPT_MAX_BYTES: o.max_bytes = cli_bytes(synopsis, "--max-bytes", optarg, 1024, 64 << 20); break;
 		case OPT_TIMEOUT: o.timeout_ms = cli_ms(synopsis, "--timeout-ms", optarg, 1, 86400000LL * 7); break;
+		case OPT_ON_TRUNCATION: o.fail_on_truncation = on_truncation(optarg); break;
 		case OPT_COMMIT:
 		case OPT_COMMIT_INTERVAL:
 		case OPT_SESSION:

@@ -191,14 +191,7 @@ static int may_have_written(CURL *h, CURLcode code, int rc)
 		return 0;
 	if (code != CURLE_OK)
 		return 1;
-	return rc == SLOG_EREQUEST_TIMED_OUT || rc == SLOG_ESTORAGE || rc == SLOG_EUNKNOWN;
-}
-
-static int retriable(int rc)
-{
-	return rc == SLOG_ENETWORK || rc == SLOG_EREQUEST_TIMED_OUT || rc == SLOG_ENOT_LEADER ||
-	       rc == SLOG_ELEADER_NOT_AVAILABLE || rc == SLOG_ENOT_ENOUGH_REPLICAS ||
-	       rc == SLOG_ESTORAGE || rc == SLOG_ENOMEM || rc == SLOG_EBROKER_NOT_AVAILABLE;
+	return cluster_produce_ambiguous(rc);
 }
 
 /* The leader moved or its broker is down: the retry asks where it is. */
@@ -268,7 +261,7 @@ static void finished(struct sender *s, struct send_part *sp, CURLcode code, int6
 	if (may_have_written(sp->easy, code, rc))
 		for (b = list; b; b = b->next)
 			b->maybe_written = 1;
-	if (!retriable(rc)) {
+	if (!cluster_produce_retriable(rc)) {
 		report(s, list, rc, &e, -1);
 		return;
 	}

@@ -9,16 +9,20 @@
  * sends large requests.
  *
  * A request that fails for a reason that may pass (the broker is down or
- * restarting, NOT_LEADER, a storage error) is retried after a backoff
- * (backoff.h: 50 ms doubling to 1 s) until its batches' deadline; then,
- * or for an error that will not pass (MESSAGE_TOO_LARGE, a bad record),
- * its batches are reported failed.  The done callback gets each batch's
- * outcome exactly once.
+ * restarting, NOT_LEADER, a leader epoch fenced or not known yet, too
+ * few replicas in sync, a storage error: cluster_produce_retriable()) is
+ * retried after a backoff (backoff.h: 50 ms doubling to 1 s) until its
+ * batches' deadline; then, or for an error that will not pass
+ * (MESSAGE_TOO_LARGE, a bad record), its batches are reported failed.
+ * The done callback gets each batch's outcome exactly once.  While a
+ * partition's request is retried nothing else of that partition is sent,
+ * so its batches are written in the order they were read.
  *
  * When the partition's leader moved (NOT_LEADER, LEADER_NOT_AVAILABLE,
- * BROKER_NOT_AVAILABLE) or its broker cannot be reached, the moved
- * callback is asked where the retry goes, just before it is sent: with
- * the leader a NOT_LEADER answer named, or "" to look it up.
+ * BROKER_NOT_AVAILABLE, FENCED_LEADER_EPOCH) or its broker cannot be
+ * reached, the moved callback is asked where the retry goes, just before
+ * it is sent: with the leader a NOT_LEADER answer named, or "" to look it
+ * up.
  *
  * A failed batch is not always an unwritten one: a request that timed
  * out, or whose connection broke after it was sent, may have been

@@ -19,8 +19,16 @@ serves until killed.
                   the controller
   --metadata-leader URL,...
                   the Nth metadata answer names the Nth URL (the last one
-                  from then on) as every partition's "leader_url"; by
-                  default every answer names the stub itself
+                  from then on) as every partition's "leader_url" ("self":
+                  the stub); by default every answer names the stub itself
+  --only REGEX    only requests whose "METHOD PATH" matches REGEX get the
+                  error; the others are forwarded
+  --leader-epoch E,...
+                  the Nth metadata answer gives every partition the Nth
+                  leader_epoch (the last one from then on)
+  --end-offset N  answers GET .../epochs/E/end-offset itself with
+                  {"epoch":E,"end_offset":N}, as a new leader whose epoch E
+                  ended at N
   --silent        a broker that takes no connection: it listens, never
                   accepts, and its queue is full, so that a connection to
                   it waits until the client gives up (a host that is down)
@@ -34,12 +42,13 @@ import argparse
 import http.client
 import http.server
 import json
+import re
 import signal
 import socket
 import urllib.parse
 
 FORWARDED_HEADERS = ("Content-Type", "Slog-High-Watermark", "Slog-Log-Start-Offset",
-                     "Slog-Next-Offset")
+                     "Slog-Next-Offset", "Slog-Leader-Epoch", "Slog-Log-End-Offset")
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -80,13 +89,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         # otherwise: the real broker names itself, and a client would
         # then go around the stub.
         me = "http://127.0.0.1:%d" % self.server.server_address[1]
-        urls = self.opts.metadata_leader or [me]
+        urls = [me if u == "self" else u for u in self.opts.metadata_leader or ["self"]]
+        epochs = self.opts.leader_epoch
         if status == 200:
             url = urls[min(Handler.metadata_answers, len(urls) - 1)]
             meta = json.loads(data)
             for t in meta.get("topics", []):
                 for p in t.get("partitions", []):
                     p["leader_url"] = url
+                    if epochs:
+                        p["leader_epoch"] = epochs[min(Handler.metadata_answers, len(epochs) - 1)]
             data = json.dumps(meta).encode()
         Handler.metadata_answers += 1
         self.answer(status, data, headers)
@@ -106,6 +118,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                               "brokers": [{"id": 1, "host": "127.0.0.1", "port": port}]})
         elif self.path.startswith("/v1/metadata") and self.opts.forward:
             self.metadata(body)
+        elif self.opts.end_offset is not None and "/end-offset" in self.path:
+            epoch = int(re.search(r"/epochs/(-?\d+)/", self.path).group(1))
+            self.answer(200, {"epoch": epoch, "end_offset": self.opts.end_offset})
+        elif self.opts.only and not re.search(self.opts.only, "%s %s" % (self.command, self.path)):
+            self.answer(*self.forward(body))
         elif Handler.errors_left is None or Handler.errors_left > 0 or not self.opts.forward:
             if Handler.errors_left:
                 Handler.errors_left -= 1
@@ -145,6 +162,9 @@ def main():
     ap.add_argument("--leader")
     ap.add_argument("--forward")
     ap.add_argument("--metadata-leader", type=lambda s: s.split(","))
+    ap.add_argument("--only")
+    ap.add_argument("--leader-epoch", type=lambda s: [int(x) for x in s.split(",")])
+    ap.add_argument("--end-offset", type=int)
     Handler.opts = ap.parse_args()
     if Handler.opts.silent:
         return silent()

@@ -42,6 +42,56 @@ static void test_a_partition_looks_for_its_leader_when_it_moved_or_is_down(void)
 	CHECK(cluster_leader_moved(SLOG_ENETWORK));
 	CHECK(!cluster_leader_moved(SLOG_EMESSAGE_TOO_LARGE));
 	CHECK(!cluster_leader_moved(SLOG_EREQUEST_TIMED_OUT));
+	/* A deposed epoch means stale metadata; an unknown one, a broker
+	 * that has not caught up with it yet: retried where it is. */
+	CHECK(cluster_leader_moved(SLOG_EFENCED_LEADER_EPOCH));
+	CHECK(!cluster_leader_moved(SLOG_EUNKNOWN_LEADER_EPOCH));
+}
+
+static void test_a_group_call_waits_for_its_coordinator_to_move(void)
+{
+	CHECK(cluster_group_retry_coordinator(SLOG_ENOT_COORDINATOR));
+	CHECK(cluster_group_retry_coordinator(SLOG_ECOORDINATOR_NOT_AVAILABLE));
+	CHECK(!cluster_group_retry_coordinator(SLOG_EGROUP_ID_NOT_FOUND));
+	CHECK(!cluster_group_retry_coordinator(SLOG_ESTALE_MEMBER_EPOCH));
+}
+
+static void test_a_produce_is_sent_again_while_the_leader_changes(void)
+{
+	CHECK(cluster_produce_retriable(SLOG_ENOT_LEADER));
+	CHECK(cluster_produce_retriable(SLOG_ELEADER_NOT_AVAILABLE));
+	CHECK(cluster_produce_retriable(SLOG_EBROKER_NOT_AVAILABLE));
+	CHECK(cluster_produce_retriable(SLOG_EFENCED_LEADER_EPOCH));
+	CHECK(cluster_produce_retriable(SLOG_EUNKNOWN_LEADER_EPOCH));
+	CHECK(cluster_produce_retriable(SLOG_ENETWORK));
+}
+
+static void test_a_produce_is_sent_again_while_replicas_catch_up(void)
+{
+	CHECK(cluster_produce_retriable(SLOG_ENOT_ENOUGH_REPLICAS));
+	CHECK(cluster_produce_retriable(SLOG_ENOT_ENOUGH_REPLICAS_AFTER_APPEND));
+	CHECK(cluster_produce_retriable(SLOG_EREQUEST_TIMED_OUT));
+	CHECK(cluster_produce_retriable(SLOG_ESTORAGE));
+}
+
+static void test_a_produce_refused_for_what_it_is_fails_at_once(void)
+{
+	CHECK(!cluster_produce_retriable(SLOG_EMESSAGE_TOO_LARGE));
+	CHECK(!cluster_produce_retriable(SLOG_ECORRUPT_MESSAGE));
+	CHECK(!cluster_produce_retriable(SLOG_EUNKNOWN_TOPIC_OR_PARTITION));
+	CHECK(!cluster_produce_retriable(SLOG_EINVALID_REQUEST));
+}
+
+static void test_only_an_answer_after_the_append_leaves_a_produce_in_doubt(void)
+{
+	CHECK(cluster_produce_ambiguous(SLOG_ENOT_ENOUGH_REPLICAS_AFTER_APPEND));
+	CHECK(cluster_produce_ambiguous(SLOG_EREQUEST_TIMED_OUT));
+	CHECK(cluster_produce_ambiguous(SLOG_ESTORAGE));
+	/* Refused before anything was appended. */
+	CHECK(!cluster_produce_ambiguous(SLOG_ENOT_ENOUGH_REPLICAS));
+	CHECK(!cluster_produce_ambiguous(SLOG_ENOT_LEADER));
+	CHECK(!cluster_produce_ambiguous(SLOG_EFENCED_LEADER_EPOCH));
+	CHECK(!cluster_produce_ambiguous(SLOG_EUNKNOWN_LEADER_EPOCH));
 }
 
 /* The leader URL of partition i of meta's first topic. */
@@ -129,6 +179,16 @@ int main(void)
 	unit_run("an answer about the request is final", test_an_answer_about_the_request_is_final);
 	unit_run("a partition looks for its leader when it moved or is down",
 		 test_a_partition_looks_for_its_leader_when_it_moved_or_is_down);
+	unit_run("a group call waits for its coordinator to move",
+		 test_a_group_call_waits_for_its_coordinator_to_move);
+	unit_run("a produce is sent again while the leader changes",
+		 test_a_produce_is_sent_again_while_the_leader_changes);
+	unit_run("a produce is sent again while replicas catch up",
+		 test_a_produce_is_sent_again_while_replicas_catch_up);
+	unit_run("a produce refused for what it is fails at once",
+		 test_a_produce_refused_for_what_it_is_fails_at_once);
+	unit_run("only an answer after the append leaves a produce in doubt",
+		 test_only_an_answer_after_the_append_leaves_a_produce_in_doubt);
 	unit_run("a leader is found by its id among the brokers",
 		 test_a_leader_is_found_by_its_id_among_the_brokers);
 	unit_run("a leader url in the partition wins", test_a_leader_url_in_the_partition_wins);

@@ -350,6 +350,52 @@ static void test_delete_plans_and_expiry_name_the_offsets(void)
 	gc_stop(gc);
 }
 
+/* The offsets of group g, of partition 0 of "t" (-1: none). */
+static int64_t committed_of_g(struct group_coordinator *gc)
+{
+	struct gc_offset_list l;
+	int64_t off;
+
+	gc_offsets(gc, "g", NULL, 0, &l);
+	off = l.n ? l.v[0].offset : -1;
+	gc_offset_list_free(&l);
+	return off;
+}
+
+static void test_a_new_leader_epoch_reads_the_groups_back_once(void)
+{
+	struct group_coordinator *gc = start(10000);
+	struct gc_offset o = offset_of(0, 7);
+	int32_t count = 3, part = gc_partition_for("g", count), other = (part + 1) % count;
+	char id[GC_MEMBER_ID_MAX + 1];
+	struct gc_answer a;
+
+	/* What was in memory from an earlier leadership goes, members too. */
+	CHECK_EQ(beat(gc, NULL, 0, NULL, &a), 0);
+	gc_commit_apply(gc, "g", &o, 1, 0);
+	CHECK_EQ(gc_load_begin(gc, other, count, 4), GC_LOAD_NOW);
+	CHECK_EQ(committed_of_g(gc), 7); /* another partition's groups stay */
+	gc_load_end(gc, other, 4, 1);
+	CHECK_EQ(gc_load_begin(gc, part, count, 4), GC_LOAD_NOW);
+	CHECK_EQ(committed_of_g(gc), -1);
+	snprintf(id, sizeof(id), "%s", a.member_id);
+	gc_answer_free(&a);
+	CHECK_EQ(beat(gc, id, 1, NULL, &a), SLOG_EUNKNOWN_MEMBER_ID);
+	/* Nobody else is served while it loads. */
+	CHECK_EQ(gc_load_begin(gc, part, count, 4), GC_LOADING);
+	gc_commit_apply(gc, "g", &o, 1, 0);
+	gc_load_end(gc, part, 4, 1);
+	CHECK_EQ(gc_load_begin(gc, part, count, 4), GC_LOADED);
+	CHECK_EQ(committed_of_g(gc), 7);
+	/* Leading it again later, after another broker did, loads again. */
+	CHECK_EQ(gc_load_begin(gc, part, count, 6), GC_LOAD_NOW);
+	gc_load_end(gc, part, 6, 0); /* the log could not be read */
+	CHECK_EQ(gc_load_begin(gc, part, count, 6), GC_LOAD_NOW);
+	gc_load_end(gc, part, 6, 1);
+	gc_answer_free(&a);
+	gc_stop(gc);
+}
+
 int main(void)
 {
 	log_set_level(LOG_LEVEL_WARN); /* joins and expiries are the tests' business */
@@ -364,5 +410,7 @@ int main(void)
 	unit_run("describe sums the lag it knows", test_describe_sums_the_lag_it_knows);
 	unit_run("delete plans and expiry name the offsets",
 		 test_delete_plans_and_expiry_name_the_offsets);
+	unit_run("a new leader epoch reads the groups back once",
+		 test_a_new_leader_epoch_reads_the_groups_back_once);
 	return unit_done();
 }

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "broker.h"
 #include "cluster/peer_client.h"
 
 #define MAX_REDIRECTS 3

@@ -133,6 +133,8 @@ struct group *group_get(struct group_coordinator *gc, const char *name)
 	return g;
 }
 
+static void wake_waiters(struct group_coordinator *gc, const struct group *g);
+
 static void member_free(struct member *m)
 {
 	for (size_t i = 0; i < m->ntopics; i++)
@@ -166,6 +168,16 @@ void group_drop_if_unused(struct group_coordinator *gc, struct group *g)
 		return;
 	memmove(gc->groups + at, gc->groups + at + 1, (gc->ngroups - at - 1) * sizeof(*gc->groups));
 	gc->ngroups--;
+	group_free(g);
+}
+
+void group_remove(struct group_coordinator *gc, size_t at)
+{
+	struct group *g = gc->groups[at];
+
+	memmove(gc->groups + at, gc->groups + at + 1, (gc->ngroups - at - 1) * sizeof(*gc->groups));
+	gc->ngroups--;
+	wake_waiters(gc, g); /* they ask again, and learn they are not members */
 	group_free(g);
 }
 
@@ -724,6 +736,7 @@ void gc_stop(struct group_coordinator *gc)
 	for (size_t i = 0; i < gc->ngroups; i++)
 		group_free(gc->groups[i]);
 	free(gc->groups);
+	free(gc->loads);
 	pthread_mutex_destroy(&gc->lock);
 	pthread_cond_destroy(&gc->cond);
 	free(gc);

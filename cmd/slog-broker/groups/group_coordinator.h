@@ -252,6 +252,34 @@ void gc_expired(struct group_coordinator *gc, int64_t retention_ms, int64_t now_
 		struct gc_expired_group **v, size_t *n);
 void gc_expired_free(struct gc_expired_group *v, size_t n);
 
+/* ---- loading a partition's groups (group_load.c) ---- */
+
+/*
+ * A broker coordinates the groups of the __consumer_offsets partitions
+ * it leads.  When it becomes the leader of one in a new leader epoch,
+ * what it holds in memory of that partition's groups may be stale (it
+ * coordinated them before, and another broker since), so it reads them
+ * back from the partition's log before it serves any of them, as Kafka's
+ * coordinator loads a partition when it becomes its leader.
+ */
+enum gc_load_state {
+	GC_LOADED,   /* loaded in this epoch: serve */
+	GC_LOAD_NOW, /* the caller reads the log back now, then gc_load_end() */
+	GC_LOADING,  /* another caller is reading it back: not yet */
+};
+
+/*
+ * Is partition (of count) of __consumer_offsets loaded in leader epoch
+ * epoch?  GC_LOAD_NOW has forgotten every group of the partition (their
+ * members too, who join again) and marked it loading: the caller
+ * replays the log (gc_commit_apply, gc_offset_forget) and ends with
+ * gc_load_end().
+ */
+enum gc_load_state gc_load_begin(struct group_coordinator *gc, int32_t partition, int32_t count,
+				 int32_t epoch);
+/* The load gc_load_begin() asked for ended: loaded in epoch when ok. */
+void gc_load_end(struct group_coordinator *gc, int32_t partition, int32_t epoch, int ok);
+
 /* Kafka's coordinator partition for a group: abs(Java hashCode) % count. */
 int32_t gc_partition_for(const char *group, int32_t count);
 

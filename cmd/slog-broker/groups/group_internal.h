@@ -52,12 +52,20 @@ struct group {
 	uint64_t version;        /* grows on every change a waiting member may care about */
 };
 
+/* How far the groups of one __consumer_offsets partition are loaded. */
+struct gc_load {
+	int32_t epoch;           /* the leader epoch they were read back in; -1: never */
+	int loading;             /* a request reads them back now */
+};
+
 struct group_coordinator {
 	struct gc_config cfg;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;     /* the expiry thread's */
 	struct group **groups;   /* sorted by name */
 	size_t ngroups, groups_cap;
+	struct gc_load *loads;   /* per offsets partition (group_load.c) */
+	size_t nloads;
 	struct gc_waiter *waiters;
 	int stop;
 	pthread_t thread;
@@ -75,6 +83,9 @@ void tpl_copy(const struct tpl *l, struct gc_tp_list *out);
 
 struct group *group_find(struct group_coordinator *gc, const char *name);
 struct group *group_get(struct group_coordinator *gc, const char *name); /* creates */
+/* Remove gc->groups[at], its members and offsets; its waiting
+ * heartbeats are woken. */
+void group_remove(struct group_coordinator *gc, size_t at);
 /* Remove a group with neither members nor offsets. */
 void group_drop_if_unused(struct group_coordinator *gc, struct group *g);
 struct member *member_find(struct group *g, const char *id);

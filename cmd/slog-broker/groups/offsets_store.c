@@ -114,7 +114,7 @@ int offsets_store_ensure(struct broker *b, struct err *e)
 			    (json_int_t)conf_get_num(&b->conf, "offsets.topic.segment.bytes"));
 	rc = controller_create_internal_topic(
 		b, OFFSETS_TOPIC, (int32_t)conf_get_num(&b->conf, "offsets.topic.num.partitions"),
-		configs, e);
+		(int32_t)conf_get_num(&b->conf, "offsets.topic.replication.factor"), configs, e);
 	json_decref(configs);
 	if (rc == SLOG_ETOPIC_ALREADY_EXISTS)
 		rc = 0; /* another request made it first */
@@ -124,24 +124,76 @@ int offsets_store_ensure(struct broker *b, struct err *e)
 	return rc;
 }
 
+/*
+ * The leader epoch of offsets partition idx in the published metadata,
+ * which names this node its leader (meta_lock held).
+ */
+static int32_t led_epoch(struct broker *b, int32_t idx)
+{
+	const struct meta_topic *mt = meta_find(&b->meta, OFFSETS_TOPIC);
+
+	if (!mt || idx >= mt->partitions)
+		return -1;
+	return mt->parts[idx].leader_epoch;
+}
+
+/*
+ * Read back the groups of offsets partition idx (of count), p, if this
+ * node has not since it leads it in epoch (meta_lock held: the replay
+ * reads the log as offsets_store_load does at start).
+ */
+static int ensure_loaded(struct broker *b, struct partition *p, int32_t idx, int32_t count,
+			 int32_t epoch, struct err *e)
+{
+	struct load_ctx c = { .b = b };
+	int rc;
+
+	switch (gc_load_begin(b->groups, idx, count, epoch)) {
+	case GC_LOADED:
+		return 0;
+	case GC_LOADING:
+		return err_set(e, SLOG_ECOORDINATOR_NOT_AVAILABLE,
+			       "the coordinator is loading the groups of %s-%d", OFFSETS_TOPIC, idx);
+	case GC_LOAD_NOW:
+		break;
+	}
+	rc = plog_replay(p->log, 0, load_record, &c, e);
+	gc_load_end(b->groups, idx, epoch, rc == 0);
+	if (rc)
+		return err_set(e, SLOG_ECOORDINATOR_NOT_AVAILABLE,
+			       "cannot load the groups of %s-%d: %s", OFFSETS_TOPIC, idx, e->msg);
+	log_info("coordinating the groups of %s-%d in leader epoch %d: %ld committed offsets read "
+		 "back", OFFSETS_TOPIC, idx, epoch, c.applied);
+	return 0;
+}
+
 int offsets_store_partition(struct broker *b, const char *group, struct partition **p,
 			    json_t **where, struct err *e)
 {
 	struct topic *t = broker_topic(b, OFFSETS_TOPIC);
-	int32_t leader;
+	int32_t leader, idx, epoch;
 
 	*p = NULL;
 	*where = NULL;
 	if (!t || t->npart == 0)
 		return err_set(e, SLOG_ECOORDINATOR_NOT_AVAILABLE, "%s does not exist yet", OFFSETS_TOPIC);
-	*p = t->parts[gc_partition_for(group, t->npart)];
+	idx = gc_partition_for(group, t->npart);
+	*p = t->parts[idx];
 	leader = partition_leader(b, *p);
+	if (leader < 0)
+		return err_set(e, SLOG_ECOORDINATOR_NOT_AVAILABLE,
+			       "group %s has no coordinator: %s-%d has no leader now", group,
+			       OFFSETS_TOPIC, idx);
 	if (leader != b->node_id) {
 		*where = broker_address(b, leader);
 		return err_set(e, SLOG_ENOT_COORDINATOR, "the coordinator of group %s is broker %d",
 			       group, leader);
 	}
-	return 0;
+	epoch = led_epoch(b, idx);
+	if (epoch < 0)
+		return err_set(e, SLOG_ECOORDINATOR_NOT_AVAILABLE,
+			       "broker %d is becoming the coordinator of group %s", b->node_id, group);
+	return ensure_loaded(b, *p, idx, t->npart, epoch, e);
 }
 
 static int add_one(struct batch_builder *bb, const char *group, const struct gc_offset *o,

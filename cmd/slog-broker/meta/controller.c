@@ -307,12 +307,19 @@ int controller_create_topic(struct broker *b, const char *name, int32_t partitio
 }
 
 int controller_create_internal_topic(struct broker *b, const char *name, int32_t partitions,
-				     json_t *configs, struct err *e)
+				     int32_t max_rf, json_t *configs, struct err *e)
 {
+	int32_t *ids;
+	int32_t rf = (int32_t)available_brokers(b, &ids);
 	int rc;
 
+	free(ids);
+	/* Kafka waits for offsets.topic.replication.factor brokers; a small
+	 * cluster gets one replica a broker instead, not no groups at all. */
+	if (rf > max_rf || rf < 1)
+		rf = max_rf;
 	pthread_mutex_lock(&ctl);
-	rc = create_ctl(b, name, partitions, 1, configs, 0, 1, e);
+	rc = create_ctl(b, name, partitions, rf, configs, 0, 1, e);
 	pthread_mutex_unlock(&ctl);
 	return rc;
 }

@@ -40,9 +40,10 @@ int controller_create_topic(struct broker *b, const char *name, int32_t partitio
 			    struct err *e);
 
 /* Create one of the broker's own topics (__consumer_offsets), whose
- * names controller_create_topic() refuses. */
+ * names controller_create_topic() refuses, with max_rf replicas or as
+ * many as there are brokers to place them on, if fewer. */
 int controller_create_internal_topic(struct broker *b, const char *name, int32_t partitions,
-				     json_t *configs, struct err *e);
+				     int32_t max_rf, json_t *configs, struct err *e);
 
 int controller_delete_topic(struct broker *b, const char *name, struct err *e);
 
