@@ -356,6 +356,14 @@ static int get_once(const char *base, const char *path, int64_t deadline_ms, jso
 	return rc;
 }
 
+int cluster_leader_get(const char *leader, const char *path, int64_t deadline_ms, json_t **out,
+		       char *moved_to, size_t len, struct err *e)
+{
+	int not_sent;
+
+	return get_once(leader, path, deadline_ms, out, moved_to, len, &not_sent, e);
+}
+
 int cluster_partition_json(struct cluster *cl, const char *topic, int32_t partition, char *leader,
 			   size_t len, const char *path, int64_t deadline_ms, json_t **out,
 			   struct err *e)
@@ -402,6 +410,98 @@ static int group_once(struct cluster *cl, char *where, size_t len, const char *m
 		rc = http_response_json(&r, where, out, e);
 	http_response_free(&r);
 	http_client_free(&coord);
+	return rc;
+}
+
+/*
+ * Add the groups that a broker lists to all, unless seen already: the
+ * one at url, or (url NULL) the one the client is connected to, with
+ * cluster_json()'s retries.
+ */
+static int groups_of(struct cluster *cl, const char *url, int64_t deadline_ms, json_t *all,
+		     json_t *seen, struct err *e)
+{
+	struct http_client c;
+	json_t *j = NULL, *g;
+	size_t i;
+	int rc;
+
+	if (!url) {
+		rc = cluster_json(cl, "GET", "/v1/groups", NULL, deadline_ms, &j, e);
+	} else {
+		rc = http_client_init(&c, url, e);
+		if (!rc)
+			rc = http_json(&c, "GET", "/v1/groups", NULL, deadline_ms, &j, e);
+		http_client_free(&c);
+	}
+	if (rc)
+		return rc;
+	json_array_foreach(json_object_get(j, "groups"), i, g) {
+		const char *name = json_string_value(json_object_get(g, "group"));
+		/* A coordinator that moved may be listed by both for a moment. */
+		if (!name || json_object_get(seen, name))
+			continue;
+		json_object_set_new(seen, name, json_true());
+		json_array_append(all, g);
+	}
+	json_decref(j);
+	return 0;
+}
+
+static int group_name_cmp(const void *a, const void *b)
+{
+	return strcmp(json_string_value(json_object_get(*(json_t *const *)a, "group")),
+		      json_string_value(json_object_get(*(json_t *const *)b, "group")));
+}
+
+/* all, sorted by group name, as a new array. */
+static json_t *groups_sorted(json_t *all)
+{
+	size_t n = json_array_size(all);
+	json_t **v = xcalloc(n + 1, sizeof(*v)), *out = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_array_get(all, i);
+	if (n)
+		qsort(v, n, sizeof(*v), group_name_cmp);
+	for (size_t i = 0; i < n; i++)
+		json_array_append(out, v[i]);
+	free(v);
+	return out;
+}
+
+int cluster_groups(struct cluster *cl, int64_t deadline_ms, json_t **out, struct err *e)
+{
+	json_t *info = NULL, *brokers, *b, *all = json_array(), *seen = json_object();
+	char url[300];
+	size_t i;
+	int rc = cluster_json(cl, "GET", "/v1/cluster", NULL, deadline_ms, &info, e);
+
+	*out = NULL;
+	brokers = json_object_get(info, "brokers");
+	/* One broker: reach it the way we already did. */
+	if (!rc && json_array_size(brokers) <= 1)
+		rc = groups_of(cl, NULL, deadline_ms, all, seen, e);
+	else if (!rc) {
+		json_array_foreach(brokers, i, b) {
+			const char *state = json_string_value(json_object_get(b, "state"));
+			/* A fenced broker leads nothing: its groups moved. */
+			if ((state && strcmp(state, "fenced") == 0) ||
+			    broker_list_entry_url(b, url, sizeof(url)))
+				continue;
+			rc = groups_of(cl, url, deadline_ms, all, seen, e);
+			if (rc) {
+				err_wrap(e, "cannot list the groups of broker %lld",
+					 broker_list_entry_id(b));
+				break;
+			}
+		}
+	}
+	if (!rc)
+		*out = groups_sorted(all);
+	json_decref(info);
+	json_decref(all);
+	json_decref(seen);
 	return rc;
 }
 

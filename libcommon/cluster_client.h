@@ -150,6 +150,15 @@ int cluster_partition_json(struct cluster *cl, const char *topic, int32_t partit
 			   struct err *e);
 
 /*
+ * GET path from leader once, without retries, for a caller that keeps
+ * its own (a consumer's loop must not block on one partition).  On
+ * NOT_LEADER, moved_to (size len) gets the leader the answer names, or
+ * "".  *out is owned by the caller.
+ */
+int cluster_leader_get(const char *leader, const char *path, int64_t deadline_ms, json_t **out,
+		       char *moved_to, size_t len, struct err *e);
+
+/*
  * The names of the topics whose name re matches (every topic when re is
  * NULL), less the broker's own internal ones, as a list the caller frees
  * with cluster_names_free().  0, or the error of the request.
@@ -157,6 +166,15 @@ int cluster_partition_json(struct cluster *cl, const char *topic, int32_t partit
 int cluster_topic_names(struct cluster *cl, const regex_t *re, int64_t deadline_ms, char ***names,
 			size_t *n, struct err *e);
 void cluster_names_free(char **names, size_t n);
+
+/*
+ * Every group of the cluster, as {"group","state","members"} objects
+ * sorted by name (*out, the caller's): each broker lists the groups it
+ * coordinates (GET /v1/groups), so every broker that may coordinate
+ * (alive or shutting down) is asked, as Kafka's admin client asks every
+ * broker.  0, or the error of the first broker that did not answer.
+ */
+int cluster_groups(struct cluster *cl, int64_t deadline_ms, json_t **out, struct err *e);
 
 /*
  * Whether a group call that failed with rc is made again after a backoff

@@ -146,6 +146,8 @@ make_topics() {
 	assert_success
 	[ "$(jq -c '.partitions' <<<"$output")" = '[{"topic":"b","partition":0}]' ]
 	restart_broker
+	# The restarted broker leads again, then reads its groups back.
+	wait_for 200 curl -sf -o /dev/null "$BROKER_URL/v1/groups/g/offsets"
 	[ "$(offsets g)" = "a-0=2" ]
 	run slog-groups describe g --json
 	[ "$(jq -c '[.groups[0].partitions[] | [.topic, .partition]]' <<<"$output")" = '[["a",0]]' ]

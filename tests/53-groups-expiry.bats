@@ -32,6 +32,9 @@ load helpers
 	[ "$(jq -c '[.offsets[] | [.partition, .offset]]' <<<"$output")" = '[[0,5]]' ]
 	# The tombstones are durable: after a restart the idle group stays gone.
 	restart_broker --set group.min.session.timeout.ms=500
+	# The restarted broker leads again, then reads its groups back.
+	wait_for 200 curl -sf -o /dev/null "$BROKER_URL/v1/groups/busy/offsets"
+	wait_for 200 bash -c "[ \$(curl -s -o /dev/null -w '%{http_code}' '$BROKER_URL/v1/groups/idle') != 503 ]"
 	run curl -s -o /dev/null -w '%{http_code}' "$BROKER_URL/v1/groups/idle"
 	[ "$output" = 404 ]
 	run curl -sf "$BROKER_URL/v1/groups/busy/offsets"

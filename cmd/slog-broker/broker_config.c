@@ -168,6 +168,8 @@ const struct conf_def broker_conf_defs[] = {
 	  "forget the offsets of a group that has had no member and no commit for this long" },
 	{ "offsets.retention.check.interval.ms", CONF_DURATION, "10m", 1, I64MAX, 1, NULL,
 	  "how often expired group offsets are looked for" },
+	{ "offsets.commit.timeout.ms", CONF_DURATION, "5s", 1, 3600000, 1, NULL,
+	  "how long a commit waits for the in-sync replicas to have it" },
 	{ "log.level", CONF_ENUM, "info", 0, 0, 0, "error|warn|info|debug", "least severe log level" },
 };
 const size_t broker_conf_ndefs = sizeof(broker_conf_defs) / sizeof(broker_conf_defs[0]);

@@ -27,7 +27,9 @@ static int64_t mono(void)
 	return clock_mono_ms();
 }
 
-void consumer_notice(const struct consumer *c, const char *fmt, ...)
+/* A notice on stderr ("prog: ..."), unless -q. */
+static void __attribute__((format(printf, 2, 3)))
+consumer_notice(const struct consumer *c, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -86,7 +88,8 @@ static void flush_out(struct consumer *c)
 	buf_reset(&c->out);
 }
 
-void consumer_set_leader(struct cpart *cp, const char *leader)
+/* Where a partition's fetches go: its leader's records resource. */
+static void set_leader(struct cpart *cp, const char *leader)
 {
 	struct buf url = BUF_INIT;
 
@@ -113,7 +116,7 @@ static int offset_at(struct consumer *c, struct cpart *cp, const char *at, int64
 	rc = cluster_partition_json(c->cl, cp->topic, cp->id, cp->leader, sizeof(cp->leader), path.data,
 				    deadline, &j, e);
 	buf_free(&path);
-	consumer_set_leader(cp, cp->leader); /* the lookup may have found it elsewhere */
+	set_leader(cp, cp->leader); /* the lookup may have found it elsewhere */
 	if (rc)
 		return rc;
 	*out = json_integer_value(json_object_get(j, "offset"));
@@ -283,6 +286,13 @@ static int64_t answer_log_start(const struct http_response *r)
 	return v;
 }
 
+/* The partition's leader is there now, in epoch (-1: not said). */
+static void learn_leader(struct cpart *cp, const char *leader, int32_t epoch)
+{
+	epoch_learned(cp, leader, epoch); /* compares with the old leader */
+	set_leader(cp, leader);
+}
+
 /*
  * A fetch failed with rc: when the leader moved, go where the answer says
  * (NOT_LEADER names the new leader), else ask the metadata before the
@@ -295,7 +305,7 @@ static void leader_moved(struct cpart *cp, int rc)
 	if (!cluster_leader_moved(rc))
 		return;
 	if (rc == SLOG_ENOT_LEADER && http_error_where(&cp->resp, "leader", moved_to, sizeof(moved_to)))
-		epoch_learned(cp, moved_to, -1);
+		learn_leader(cp, moved_to, -1);
 	else
 		cp->stale = 1;
 }
@@ -393,7 +403,7 @@ static struct cpart *consumer_add_part(struct consumer *c, const char *topic, in
 	cp->committed = -1;
 	cp->leader_epoch = epoch;
 	cp->last_epoch = -1;
-	consumer_set_leader(cp, leader);
+	set_leader(cp, leader);
 	cp->easy = curl_easy_init();
 	cp->headers = curl_slist_append(NULL, "Accept: application/x-slog-batch");
 	http_response_init(&cp->resp);
@@ -476,7 +486,7 @@ static void refresh_leader(struct consumer *c, struct cpart *cp)
 	cp->stale = 0;
 	if (!cluster_find_leader_epoch(c->cl, cp->topic, cp->id, cp->failing_since + c->o->timeout_ms,
 				       leader, sizeof(leader), &epoch, NULL))
-		epoch_learned(cp, leader, epoch);
+		learn_leader(cp, leader, epoch);
 }
 
 /* Start the fetches that are due; the soonest retry time, or INT64_MAX. */
@@ -495,8 +505,8 @@ static int64_t start_fetches(struct consumer *c, int64_t now, int *active)
 				refresh_leader(c, cp);
 			if (!cp->validate || !epoch_validate(c, cp, now))
 				start_fetch(c, cp);
-			else if (cp->retry_at < next_retry)
-				next_retry = cp->retry_at;
+			else if (!cp->done && cp->retry_at < next_retry)
+				next_retry = cp->retry_at; /* the check is retried then */
 		}
 		else if (!cp->inflight && cp->retry_at < next_retry)
 			next_retry = cp->retry_at;

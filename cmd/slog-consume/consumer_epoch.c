@@ -29,15 +29,18 @@ void epoch_learned(struct cpart *cp, const char *leader, int32_t epoch)
 	if (moved && cp->last_epoch >= 0)
 		cp->validate = 1;
 	cp->leader_epoch = epoch;
-	consumer_set_leader(cp, leader);
 }
 
-/* Ask the leader where epoch cp->last_epoch ends: 0 with *end (-1: it
- * cannot tell) and *epoch, or the error. */
-static int end_of_epoch(struct consumer *c, struct cpart *cp, int64_t deadline, int64_t *end,
-			int32_t *epoch, struct err *e)
+/*
+ * Ask the leader, once, where epoch cp->last_epoch ends: 0 with *end (-1:
+ * it cannot tell) and *epoch, or the error.  When the leader moved, the
+ * partition looks it up again (and its epoch) before the next try.
+ */
+static int end_of_epoch(struct consumer *c, struct cpart *cp, int64_t *end, int32_t *epoch,
+			struct err *e)
 {
 	struct buf path = BUF_INIT;
+	char moved_to[300];
 	json_t *j;
 	int rc;
 
@@ -46,10 +49,11 @@ static int end_of_epoch(struct consumer *c, struct cpart *cp, int64_t deadline, 
 	buf_addf(&path, "/partitions/%d/epochs/%d/end-offset", cp->id, cp->last_epoch);
 	if (cp->leader_epoch >= 0)
 		buf_addf(&path, "?leader_epoch=%d", cp->leader_epoch);
-	rc = cluster_partition_json(c->cl, cp->topic, cp->id, cp->leader, sizeof(cp->leader),
-				    path.data, deadline, &j, e);
+	rc = cluster_leader_get(cp->leader, path.data, clock_mono_ms() + c->o->timeout_ms, &j,
+				moved_to, sizeof(moved_to), e);
 	buf_free(&path);
-	consumer_set_leader(cp, cp->leader); /* the call may have found it elsewhere */
+	if (cluster_leader_moved(rc))
+		cp->stale = 1; /* FENCED_LEADER_EPOCH too: the epoch moved */
 	if (rc)
 		return rc;
 	*end = json_is_integer(json_object_get(j, "end_offset"))
@@ -71,11 +75,17 @@ static void truncated(struct consumer *c, struct cpart *cp, int64_t end, int32_t
 		cp->done = 1;
 		return;
 	}
-	consumer_notice(c, "partition %s-%d was truncated: offsets %lld..%lld read before a leader "
-			"change are gone; continuing at %lld", cp->topic, cp->id, (long long)end,
-			(long long)cp->next - 1, (long long)end);
+	if (!c->o->quiet)
+		cli_error("partition %s-%d was truncated: offsets %lld..%lld read before a leader "
+			  "change are gone; continuing at %lld", cp->topic, cp->id, (long long)end,
+			  (long long)cp->next - 1, (long long)end);
 	cp->next = cp->written = end;
 	cp->last_epoch = epoch;
+	/* -e stops at the end the partition had when reading started; that
+	 * end is gone too, and the new leader may never reach it. */
+	if (cp->end > end)
+		cp->end = end;
+	cp->done = cp->end >= 0 && cp->next >= cp->end;
 	/* The group's offset may be past the new end: commit from there. */
 	if (cp->committed > end)
 		cp->committed = -1;
@@ -91,14 +101,13 @@ int epoch_validate(struct consumer *c, struct cpart *cp, int64_t now)
 	if (!cp->failing_since)
 		cp->failing_since = now;
 	until = cp->failing_since + c->o->timeout_ms;
-	rc = end_of_epoch(c, cp, until, &end, &epoch, &e);
-	if (rc == SLOG_EUNKNOWN_LEADER_EPOCH || rc == SLOG_EFENCED_LEADER_EPOCH ||
-	    rc == SLOG_EOFFSET_NOT_AVAILABLE || (cluster_leader_moved(rc) && now < until)) {
-		/* The new leader is not settled yet: ask again later. */
-		cp->stale = rc == SLOG_EFENCED_LEADER_EPOCH;
+	rc = end_of_epoch(c, cp, &end, &epoch, &e);
+	if ((rc == SLOG_EUNKNOWN_LEADER_EPOCH || rc == SLOG_EOFFSET_NOT_AVAILABLE ||
+	     rc == SLOG_EREQUEST_TIMED_OUT || cluster_leader_moved(rc)) && now < until) {
+		/* The new leader is not settled yet: ask again later, the
+		 * other partitions and the group going on meanwhile. */
 		cp->retry_at = backoff_until(&cp->backoff, now, until);
-		if (now < until)
-			return 1;
+		return 1;
 	}
 	cp->validate = 0;
 	if (rc) {

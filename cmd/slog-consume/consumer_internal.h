@@ -74,16 +74,11 @@ struct kept_pos {
 	int64_t committed;
 };
 
-/* Where a partition's fetches go: its leader's records resource (consumer.c). */
-void consumer_set_leader(struct cpart *cp, const char *leader);
-/* A notice on stderr ("prog: ..."), unless -q (consumer.c). */
-void consumer_notice(const struct consumer *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
 /*
- * consumer_epoch.c: leader epochs (KIP-320).  A partition's leader and
- * its epoch were learned (epoch -1: not said): after a change, the next
- * fetch first checks the position (epoch_validate).
+ * consumer_epoch.c: leader epochs (KIP-320), called by consumer.c (never
+ * the other way round).  A partition's leader and its epoch were learned
+ * (epoch -1: not said), before cp->leader is set to it: after a change,
+ * the next fetch first checks the position (epoch_validate).
  */
 void epoch_learned(struct cpart *cp, const char *leader, int32_t epoch);
 /*

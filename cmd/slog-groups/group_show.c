@@ -25,12 +25,12 @@ int cmd_list(struct cluster *cl, const struct groups_opts *o)
 	struct err e;
 	size_t i;
 
-	if (cluster_json(cl, "GET", "/v1/groups", NULL, o->deadline_ms, &resp, &e)) {
+	if (cluster_groups(cl, o->deadline_ms, &resp, &e)) {
 		cli_error("cannot list groups: %s", e.msg);
 		json_decref(kept);
 		return 1;
 	}
-	json_array_foreach(json_object_get(resp, "groups"), i, g) {
+	json_array_foreach(resp, i, g) {
 		const char *state = json_string_value(json_object_get(g, "state"));
 		if (!o->state || (state && strcasecmp(state, o->state) == 0))
 			json_array_append(kept, g);
@@ -232,12 +232,12 @@ static json_t *every_group(struct cluster *cl, const struct groups_opts *o)
 	struct err e;
 	size_t i;
 
-	if (cluster_json(cl, "GET", "/v1/groups", NULL, o->deadline_ms, &resp, &e)) {
+	if (cluster_groups(cl, o->deadline_ms, &resp, &e)) {
 		cli_error("cannot list groups: %s", e.msg);
 		json_decref(names);
 		return NULL;
 	}
-	json_array_foreach(json_object_get(resp, "groups"), i, g)
+	json_array_foreach(resp, i, g)
 		json_array_append(names, json_object_get(g, "group"));
 	json_decref(resp);
 	return names;

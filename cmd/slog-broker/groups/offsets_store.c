@@ -125,16 +125,18 @@ int offsets_store_ensure(struct broker *b, struct err *e)
 }
 
 /*
- * The leader epoch of offsets partition idx in the published metadata,
- * which names this node its leader (meta_lock held).
+ * The leader epoch in which this node leads offsets partition p, or -1
+ * while it does not (yet): its replication role turns LEADER once the
+ * published placement names it and the new epoch is in its log, so no
+ * commit of the epoch can be written before the groups are read back.
  */
-static int32_t led_epoch(struct broker *b, int32_t idx)
+static int32_t led_epoch(struct partition *p)
 {
-	const struct meta_topic *mt = meta_find(&b->meta, OFFSETS_TOPIC);
+	int32_t epoch = -1;
 
-	if (!mt || idx >= mt->partitions)
+	if (replication_role(p, NULL, &epoch) != REPLICA_LEADER)
 		return -1;
-	return mt->parts[idx].leader_epoch;
+	return epoch;
 }
 
 /*
@@ -189,11 +191,19 @@ int offsets_store_partition(struct broker *b, const char *group, struct partitio
 		return err_set(e, SLOG_ENOT_COORDINATOR, "the coordinator of group %s is broker %d",
 			       group, leader);
 	}
-	epoch = led_epoch(b, idx);
+	epoch = led_epoch(*p);
 	if (epoch < 0)
 		return err_set(e, SLOG_ECOORDINATOR_NOT_AVAILABLE,
 			       "broker %d is becoming the coordinator of group %s", b->node_id, group);
 	return ensure_loaded(b, *p, idx, t->npart, epoch, e);
+}
+
+int offsets_store_coordinates(struct broker *b, const char *group)
+{
+	struct topic *t = broker_topic(b, OFFSETS_TOPIC);
+
+	return t && t->npart > 0 &&
+	       partition_leader(b, t->parts[gc_partition_for(group, t->npart)]) == b->node_id;
 }
 
 static int add_one(struct batch_builder *bb, const char *group, const struct gc_offset *o,
@@ -281,7 +291,11 @@ static void expire_group(struct broker *b, const struct gc_expired_group *x)
 			rc = plog_flush(p->log, res.last_offset + 1, &e);
 		partition_put(p);
 	}
-	if (rc) {
+	if (rc == SLOG_ENOT_COORDINATOR || rc == SLOG_ECOORDINATOR_NOT_AVAILABLE) {
+		/* Read from a replica's copy of the log: its coordinator, which
+		 * knows its latest commits, decides. */
+		log_debug("group %s: not expired here: %s", group, e.msg);
+	} else if (rc) {
 		log_warn("group %s: cannot expire its offsets: %s", group, e.msg);
 	} else {
 		for (size_t i = 0; i < n; i++)

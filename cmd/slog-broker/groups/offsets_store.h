@@ -42,6 +42,9 @@ int offsets_store_ensure(struct broker *b, struct err *e);
 int offsets_store_partition(struct broker *b, const char *group, struct partition **p,
 			    json_t **where, struct err *e);
 
+/* Does this broker coordinate group (lead its partition) now?  (meta_lock held) */
+int offsets_store_coordinates(struct broker *b, const char *group);
+
 /*
  * Append the commits v[0..n) of a group (tombstones when tombstones is
  * set: only v[i].tp counts) to p, which the caller holds a reference to

@@ -1,7 +1,7 @@
 /*
  * api_groups.c: consumer groups over HTTP.
  *
- *   GET    /v1/groups                     list
+ *   GET    /v1/groups                     list the groups coordinated here
  *   GET    /v1/groups/{g}                 describe: members, assignment, lag
  *   DELETE /v1/groups/{g}                 delete an empty group's offsets
  *   DELETE /v1/groups/{g}/offsets?topic=T[&partitions=0,1]
@@ -14,8 +14,13 @@
  * Every request about one group goes to its coordinator, the leader of
  * its __consumer_offsets partition; another broker answers
  * NOT_COORDINATOR with the coordinator's address.  Commits and deletes
- * are written to that partition and, with log.flush.on.ack, fsynced (the
- * request suspends meanwhile) before they take effect and are answered.
+ * are written to that partition with acks=all, as Kafka's coordinator
+ * writes them: with log.flush.on.ack fsynced, then held (the request
+ * suspends meanwhile) until the high watermark passes them, so that
+ * every in-sync replica has them before they take effect and are
+ * answered.  What the replicas do not take within
+ * offsets.commit.timeout.ms is answered COORDINATOR_NOT_AVAILABLE, which
+ * clients retry, and does not take effect.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +30,9 @@
 #include "groups/offsets_store.h"
 #include "http/api.h"
 #include "http/group_json.h"
+#include "replica/fetch_wait.h"
 #include "replica/registry.h"
+#include "replica/replication.h"
 #include "storage/flusher.h"
 #include "units.h"
 #include "xalloc.h"
@@ -77,11 +84,18 @@ int api_groups_list(struct request *r, char **args)
 {
 	struct gc_summary *v;
 	json_t *list;
-	size_t n;
+	size_t n, k = 0;
 
 	(void)args;
 	gc_list(r->b->groups, &v, &n);
-	list = group_json_summaries(v, n);
+	/* The groups coordinated here, as Kafka's ListGroups answers: a
+	 * replica's copy of another coordinator's groups may be stale. */
+	pthread_rwlock_rdlock(&r->b->meta_lock);
+	for (size_t i = 0; i < n; i++)
+		if (offsets_store_coordinates(r->b, v[i].group))
+			v[k++] = v[i];
+	pthread_rwlock_unlock(&r->b->meta_lock);
+	list = group_json_summaries(v, k);
 	free(v);
 	return http_reply_json(r, 200, json_pack("{s:o}", "groups", list));
 }
@@ -439,8 +453,10 @@ struct write_state {
 	const char *member;      /* a commit's member_id (in body), and epoch */
 	int32_t epoch;
 	int64_t first_log_offset;
+	int64_t last_log_offset; /* committed once the high watermark passes it */
 	struct partition *part;  /* a reference while the records go to it */
 	struct flush_req flush;
+	struct fetch_wait wait;  /* for the high watermark */
 	int rc;
 	struct err err;
 };
@@ -482,6 +498,67 @@ static int write_finish(struct request *r)
 						 (int)s->n));
 }
 
+/*
+ * The high watermark passed the records, or the wait ran out.  Kafka's
+ * coordinator answers a commit the replicas did not all take (too few in
+ * sync, no answer in time) COORDINATOR_NOT_AVAILABLE: the client commits
+ * again, which is harmless.
+ */
+static int write_committed(struct request *r)
+{
+	struct write_state *s = r->state;
+	struct partition *p = s->part;
+	struct err why;
+
+	if (r->b->waits)
+		fetch_waits_cancel(r->b->waits, &s->wait);
+	if (s->rc)
+		return write_finish(r);
+	if (atomic_load(&p->hw) > s->last_log_offset) {
+		if (!replication_check_acked(p, &why))
+			return write_finish(r);
+	} else if (atomic_load(&p->deleted)) {
+		err_set(&why, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "%s was deleted", OFFSETS_TOPIC);
+	} else {
+		err_set(&why, SLOG_EREQUEST_TIMED_OUT, "not every in-sync replica of %s-%d had it "
+			"within offsets.commit.timeout.ms", OFFSETS_TOPIC, p->id);
+	}
+	s->rc = err_set(&s->err, SLOG_ECOORDINATOR_NOT_AVAILABLE, "group %s: the change was not "
+			"committed: %s", s->group, why.msg);
+	return write_finish(r);
+}
+
+static void commit_woken(struct fetch_wait *w)
+{
+	http_resume(w->arg);
+}
+
+/* Durable here: wait until the in-sync replicas have the records too. */
+static int await_hw(struct request *r)
+{
+	struct write_state *s = r->state;
+	struct broker *b = r->b;
+	struct partition *p = s->part;
+
+	if (s->rc || atomic_load(&p->hw) > s->last_log_offset || !b->waits)
+		return write_committed(r);
+	s->wait = (struct fetch_wait){ .list = &p->waiters, .hw = &p->hw,
+				       .offset = s->last_log_offset,
+				       .deadline_ms = clock_mono_ms() +
+						      conf_get_num(&b->conf, "offsets.commit.timeout.ms"),
+				       .wake = commit_woken, .arg = r };
+	/* Suspended first: the wait may fire as soon as it is added.  Under
+	 * meta_lock a deletion cannot slip in between (it wakes waiters). */
+	http_suspend(r, write_committed);
+	pthread_rwlock_rdlock(&b->meta_lock);
+	if (atomic_load(&p->deleted))
+		http_resume(r);
+	else
+		fetch_waits_add(b->waits, &s->wait);
+	pthread_rwlock_unlock(&b->meta_lock);
+	return 1;
+}
+
 static void write_flushed(struct flush_req *fr, int rc, const struct err *e)
 {
 	struct write_state *s = container_of(fr, struct write_state, flush);
@@ -489,6 +566,8 @@ static void write_flushed(struct flush_req *fr, int rc, const struct err *e)
 	if (rc) {
 		s->rc = rc;
 		s->err = *e;
+	} else {
+		replication_durable(s->r->b, s->part); /* the leader's own DO moved */
 	}
 	http_resume(s->r);
 }
@@ -501,6 +580,7 @@ static void write_flushed(struct flush_req *fr, int rc, const struct err *e)
 static int write_records(struct request *r, struct write_state *s, struct partition *p)
 {
 	struct plog_append_result res = { 0 };
+	struct err why;
 	int rc;
 
 	r->state = s;
@@ -511,17 +591,24 @@ static int write_records(struct request *r, struct write_state *s, struct partit
 	}
 	s->part = partition_get(p);
 	pthread_rwlock_unlock(&r->b->meta_lock);
-	rc = offsets_store_append(r->b, p, s->group, s->v, s->n, s->tombstones, &res, &s->err);
+	/* acks=all: nothing is written while too few replicas are in sync. */
+	rc = replication_check_append(p, &why);
+	if (rc)
+		rc = err_set(&s->err, SLOG_ECOORDINATOR_NOT_AVAILABLE, "group %s: cannot commit now: %s",
+			     s->group, why.msg);
+	if (!rc)
+		rc = offsets_store_append(r->b, p, s->group, s->v, s->n, s->tombstones, &res,
+					  &s->err);
 	s->first_log_offset = res.base_offset;
-	if (rc || !r->b->flush_on_ack) {
-		s->rc = rc;
-		return write_finish(r);
-	}
+	s->last_log_offset = res.last_offset;
+	s->rc = rc;
+	if (rc || !r->b->flush_on_ack)
+		return await_hw(r);
 	s->flush.log = p->log; /* borrows s->part, given back after the answer */
 	s->flush.dir = p->dir;
 	s->flush.upto = res.last_offset + 1;
 	s->flush.done = write_flushed;
-	http_suspend(r, write_finish);
+	http_suspend(r, await_hw);
 	flusher_submit(r->b->flusher, &s->flush);
 	return 1;
 }
