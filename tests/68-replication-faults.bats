@@ -108,7 +108,7 @@ cluster_up() {
 	# writes.  (The load's request in flight to the stopped leader waits
 	# for it or for its timeout, as a Kafka producer's does.)
 	wait_for 200 leader_is_not t "$p" "$l"
-	SLOG_BROKERS=$(survivors "$l") produce_numbered t "$p" all during 100
+	SLOG_BROKERS=$(all_brokers "$l") produce_numbered t "$p" all during 100
 	kill_node "$l" CONT
 	wait_for 400 in_isr t "$p" "$l"
 	run -0 partition_leader t "$p"

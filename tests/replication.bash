@@ -22,20 +22,12 @@ node_answers() {
 	curl -sf --max-time 1 "${NODE_URL[$1]}/healthz" >/dev/null
 }
 
-# all_brokers: every node's address, as a client's bootstrap list.
+# all_brokers [ID]: every node's address (but node ID's), as a client's
+# bootstrap list.
 all_brokers() {
 	local i list=""
 	for ((i = 1; i <= CLUSTER_SIZE; i++)); do
-		list+="${list:+,}127.0.0.1:${NODE_PORT[$i]}"
-	done
-	echo "$list"
-}
-
-# survivors ID: every node's address but node ID's, as a bootstrap list.
-survivors() {
-	local i list=""
-	for ((i = 1; i <= CLUSTER_SIZE; i++)); do
-		[ "$i" = "$1" ] || list+="${list:+,}127.0.0.1:${NODE_PORT[$i]}"
+		[ "$i" = "${1:-}" ] || list+="${list:+,}127.0.0.1:${NODE_PORT[$i]}"
 	done
 	echo "$list"
 }
