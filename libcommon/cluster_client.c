@@ -48,7 +48,13 @@ static int connect_from(struct cluster *cl, size_t first, int64_t deadline_ms, s
 		struct err be;
 		/* A broker that does not take the connection soon is skipped
 		 * while others remain; the last one has whatever time is left. */
-		rc = probe(cl, i, k + 1 < n ? CLUSTER_CONNECT_MS : 0, deadline_ms, &be);
+		int64_t until = deadline_ms;
+
+		/* A broker that accepts but does not answer (a stopped process:
+		 * the kernel still completes the handshake) is given up on too. */
+		if (k + 1 < n && clock_mono_ms() + CLUSTER_PROBE_MS < until)
+			until = clock_mono_ms() + CLUSTER_PROBE_MS;
+		rc = probe(cl, i, k + 1 < n ? CLUSTER_CONNECT_MS : 0, until, &be);
 		if (!rc) {
 			buf_free(&why);
 			return 0;

@@ -3,7 +3,8 @@
  *
  * Connecting tries each broker of the -b list in turn until one answers
  * GET /v1/cluster (a broker that refuses the connection, or does not take
- * it within CLUSTER_CONNECT_MS while others remain, is skipped), and
+ * it within CLUSTER_CONNECT_MS, or does not answer within CLUSTER_PROBE_MS,
+ * while others remain, is skipped), and
  * fails with every broker's reason when none does.  The brokers the
  * cluster lists are added to the list (broker_list.h).
  *
@@ -37,6 +38,9 @@
 
 /* How long a connection to one broker may take while others remain. */
 #define CLUSTER_CONNECT_MS 2000
+/* How long one broker may take to answer GET /v1/cluster while others
+ * remain (a non-controller may forward it, which takes up to a second). */
+#define CLUSTER_PROBE_MS 3000
 
 struct topic_meta {
 	char name[256];
