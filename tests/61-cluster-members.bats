@@ -191,3 +191,24 @@ logged() {
 		[ "$(jq '.topics[0].partitions | length' <<<"$output")" = 3 ]
 	done
 }
+
+@test "an observer restarted while the controller is down answers 503, not 'does not exist', until it has the metadata" {
+	start_cluster 1 --observers 1
+	wait_cluster_alive
+	slog-topics -b "127.0.0.1:${NODE_PORT[1]}" create known
+	wait_for 400 bash -c "curl -sf '${NODE_URL[2]}/v1/metadata?topics=known' |
+		jq -e '.topics[0].partitions | length == 1'"
+	stop_broker "${NODE_PID[1]}"
+	stop_broker "${NODE_PID[2]}"
+	start_node 2
+	wait_for 400 node_listening 2
+	run -0 curl -s -w '\n%{http_code}' "${NODE_URL[2]}/v1/metadata?topics=known"
+	assert_line --index 1 503
+	assert_line --index 0 --partial BROKER_NOT_AVAILABLE
+	run -0 curl -s -o /dev/null -w '%{http_code}' --data-binary x \
+		"${NODE_URL[2]}/v1/topics/known/partitions/0/records"
+	assert_output 503
+	start_node 1
+	wait_for 400 bash -c "curl -sf '${NODE_URL[2]}/v1/metadata?topics=known' |
+		jq -e '.topics[0].partitions | length == 1'"
+}

@@ -20,6 +20,7 @@
 #include "http/api.h"
 #include "http/http_conns.h"
 #include "http/http_policy.h"
+#include "meta/meta_publisher.h"
 #include "log.h"
 #include "units.h"
 #include "xalloc.h"
@@ -392,6 +393,36 @@ void http_count_running(struct http_server *s, int delta)
 	s->running += delta;
 }
 
+/*
+ * Whether the route answers from the cluster's metadata: the data, group
+ * and admin calls, and the metadata and cluster listings.  A broker that
+ * has published none yet (a restarted node whose quorum has no leader
+ * yet, an observer before its first fetch of the metadata log) cannot
+ * tell a topic that does not exist from one it has not heard of: it
+ * answers BROKER_NOT_AVAILABLE, which clients take to another broker or
+ * retry, rather than a 404 they would believe.  Replication and
+ * membership calls between brokers, and health checks, go on.
+ */
+static int needs_metadata(const struct route *rt)
+{
+	switch (rt->api) {
+	case API_PRODUCE:
+	case API_FETCH:
+	case API_OFFSETS:
+	case API_GROUPS:
+	case API_ADMIN:
+		return 1;
+	default:
+		return rt->fn == api_metadata || rt->fn == api_cluster;
+	}
+}
+
+static int metadata_missing(struct http_server *s, struct request *r)
+{
+	return needs_metadata(r->route) && s->b->publisher &&
+	       meta_publisher_offset(s->b->publisher) == 0;
+}
+
 /* Run the handler, or a continuation, counted in s->running. */
 static int run(struct http_server *s, struct request *r, int resumed)
 {
@@ -404,6 +435,9 @@ static int run(struct http_server *s, struct request *r, int resumed)
 		rc = answer_stopping(r);
 	else if (r->refused)
 		rc = refuse_body(s, r);
+	else if (metadata_missing(s, r))
+		rc = http_reply_error(r, SLOG_EBROKER_NOT_AVAILABLE,
+				      "this broker has not loaded the cluster's metadata yet");
 	else
 		rc = r->route->fn(r, r->args);
 	s->running--;
