@@ -207,7 +207,7 @@ deps:
 check: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory O=build/asan SANITIZE=1 all unit-bins
-	@tests/run --unit build/tests --unit build/asan/tests --bats bin --bats build/asan/bin
+	@tests/run --unit build/tests --unit build/asan/tests --bats bin --bats build/asan/bin --parallel
 
 asan: deps
 	@$(MAKE) --no-print-directory O=build/asan SANITIZE=1 all
