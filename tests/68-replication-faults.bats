@@ -254,3 +254,28 @@ cluster_up() {
 	load_all_acked 2000
 	replicas_converge t "$p"
 }
+
+# moved_to TOPIC P IDS: the move of TOPIC-P to IDS (a JSON array) is over.
+moved_to() {
+	partition_field "$1" "$2" "replicas == $3 and (.adding // []) == [] and (.removing // []) == []" |
+		grep -qx true
+}
+
+@test "a partition moved to another broker under acks=all load loses no acknowledged record" {
+	cluster_up 1 --observers 3 "${FAST[@]}"
+	slog-topics create t -P 1 -R 3 -c min.insync.replicas=2
+	local l spare target
+	l=$(partition_leader t 0)
+	spare=$(partition_field t 0 replicas | jq -r '[1,2,3,4] - . | .[0]')
+	# The leader leaves: the move must hand over leadership as well.
+	target=$(partition_field t 0 replicas | jq -c --argjson l "$l" --argjson s "$spare" \
+		'[$s] + (. - [$l])')
+	load_start t 3000 1000
+	wait_for 200 acked_at_least 300
+	run -0 --separate-stderr slog-topics alter t --replicas "0=$(jq -r 'join(",")' <<<"$target")"
+	wait_for 400 moved_to t 0 "$target"
+	load_wait
+	check_acked t "$BATS_TEST_TMPDIR/load.acked"
+	load_all_acked 3000
+	replicas_converge t 0
+}
