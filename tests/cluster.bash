@@ -8,20 +8,6 @@
 # NODE_URL[I] say where it runs.  Every PID also goes to BROKER_PIDS, so
 # the shared teardown stops exactly these processes.
 
-# free_ports N: N ports free on 127.0.0.1 now, one per line.
-free_ports() {
-	python3 - "$1" <<'EOF'
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    socks.append(s)
-for s in socks:
-    print(s.getsockname()[1])
-EOF
-}
-
 NODE_PID=()
 NODE_PORT=()
 NODE_RAFT=()

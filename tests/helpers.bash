@@ -1,7 +1,7 @@
 # tests/helpers.bash: what every slog bats test shares.
 #
 # Each test gets its own temporary directory ($BATS_TEST_TMPDIR).  Brokers
-# start on a port the kernel picks (listeners=127.0.0.1:0), read from the
+# start on a free port of the pass's range (free_ports), read back from the
 # broker's own "listening on" line, with their data in that directory, and
 # are stopped by PID in teardown: never by name.  Waits poll a bounded
 # number of times; nothing sleeps a fixed time to hope something happened.
@@ -34,6 +34,32 @@ wait_for() {
 	return 1
 }
 
+# free_ports N: N ports free on 127.0.0.1 now, one per line.  They come
+# from SLOG_TEST_PORTS (LO-HI; tests/run gives each build's pass its own
+# range), below the kernel's ephemeral ports: a port the kernel hands to
+# some connection's client end meanwhile cannot be a node's, and a pass
+# running beside this one never picks the same port.
+free_ports() {
+	python3 - "$1" "${SLOG_TEST_PORTS:-20000-32767}" <<'EOF'
+import random, socket, sys
+n = int(sys.argv[1])
+lo, hi = (int(x) for x in sys.argv[2].split("-"))
+ports = []
+for port in random.sample(range(lo, hi + 1), hi + 1 - lo):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    ports.append(port)
+    if len(ports) == n:
+        break
+print("\n".join(str(p) for p in ports))
+EOF
+}
+
 # start_broker [NAME] [--set KEY=VALUE]...: start a broker with data in
 # $BATS_TEST_TMPDIR/NAME (default "broker"); sets BROKER_PID, BROKER_PORT,
 # BROKER_URL, BROKER_DIR and exports SLOG_BROKERS.
@@ -45,7 +71,7 @@ start_broker() {
 	fi
 	BROKER_DIR=$BATS_TEST_TMPDIR/$name
 	mkdir -p "$BROKER_DIR"
-	local listen=127.0.0.1:${BROKER_PORT_WANTED:-0} log=$BROKER_DIR/broker.log
+	local listen=127.0.0.1:${BROKER_PORT_WANTED:-$(free_ports 1)} log=$BROKER_DIR/broker.log
 	# Only what this run writes counts: a restart appends to the same log.
 	touch "$log"
 	local skip=$(($(wc -l <"$log") + 1))
