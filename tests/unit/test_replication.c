@@ -290,6 +290,35 @@ static void test_hw_checkpoint(void)
 	fixture_stop(&b);
 }
 
+/* A produce waiting for its commit when its partition moves away from
+ * this broker (replicas {2}, led by 2): NOT_LEADER naming the new
+ * leader, which clients retry, not "topic deleted", which they believe. */
+static void test_moved_away_is_not_deleted(void)
+{
+	struct broker b;
+	struct front f;
+	struct ops_produce req;
+	struct buf data = BUF_INIT;
+	char id[24];
+	int rc;
+
+	REQUIRE_EQ(start(&b, &f, both, 2), 0);
+	rc = produce_begin(&b, &f, &req, &data, -1, 1, &ctx);
+	CHECK_EQ(rc, OPS_PENDING);
+	snprintf(id, sizeof(id), "%s", meta_find(&b.meta, "t")->id);
+	REQUIRE_EQ(fixture_publish_take(&b, json_pack("[{s:i, s:s, s:s, s:s, s:i, s:[i], s:[i], "
+						      "s:i, s:i, s:i}]", "v", 1, "type",
+						      "partition", "topic", "t", "topic_id", id,
+						      "partition", 0, "replicas", 2, "isr", 2,
+						      "leader", 2, "leader_epoch", 2,
+						      "partition_epoch", 2)), 0);
+	CHECK_EQ(produce_end(&b, &f, &req, rc, 5000), SLOG_ENOT_LEADER);
+	CHECK_EQ(req.parts[0].leader.id, 2);
+	ops_produce_free(&req);
+	buf_free(&data);
+	fixture_stop(&b);
+}
+
 int main(void)
 {
 	unit_run("acks=all is answered once the follower fsynced the records",
@@ -303,5 +332,7 @@ int main(void)
 	unit_run("a new leader's latest offset is unavailable until its HW reaches its epoch",
 		 test_latest_offset_waits_for_the_epoch_start);
 	unit_run("the high watermark is checkpointed and read back", test_hw_checkpoint);
+	unit_run("a produce whose partition moves to other brokers is told NOT_LEADER",
+		 test_moved_away_is_not_deleted);
 	return unit_done();
 }

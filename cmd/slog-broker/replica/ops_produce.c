@@ -403,6 +403,29 @@ int ops_produce_take(struct broker *b, struct ops_produce *req, struct err *e)
 
 /* ---- append and flush ---- */
 
+/*
+ * A part's partition left this broker's registry (p->deleted) before
+ * "when": the topic was deleted, or its replicas moved to other brokers
+ * (a reassignment; the registry holds a topic only while a partition of
+ * it is placed here).  The published metadata tells which: a moved one
+ * answers NOT_LEADER naming its leader, or LEADER_NOT_AVAILABLE, which
+ * clients retry; only a deleted one is UNKNOWN_TOPIC_OR_PARTITION.
+ */
+static int gone(struct broker *b, struct ops_produce *req, struct ops_produce_part *po,
+		const char *when)
+{
+	int rc;
+
+	pthread_rwlock_rdlock(&b->meta_lock);
+	rc = ops_check_leader(b, req->topic, po->partition, &po->leader, &po->err);
+	pthread_rwlock_unlock(&b->meta_lock);
+	if (rc == 0 || rc == SLOG_EUNKNOWN_TOPIC_OR_PARTITION)
+		return err_set(&po->err, SLOG_EUNKNOWN_TOPIC_OR_PARTITION,
+			       "topic '%s' was deleted before the records were %s", req->topic, when);
+	return err_wrap(&po->err, "%s-%d moved to other brokers before the records were %s",
+			req->topic, po->partition, when);
+}
+
 /* Append every part's batches; count and wake fetchers.  No lock is held:
  * each part's reference keeps its partition. */
 static void append_all(struct broker *b, struct ops_produce *req)
@@ -419,8 +442,7 @@ static void append_all(struct broker *b, struct ops_produce *req)
 		if (!len || !p || po->rc)
 			continue; /* nothing, another broker's, or refused (po->rc says so) */
 		if (atomic_load(&p->deleted)) {
-			po->rc = err_set(&po->err, SLOG_EUNKNOWN_TOPIC_OR_PARTITION,
-					 "topic '%s' was deleted before the records were appended", req->topic);
+			po->rc = gone(b, req, po, "appended");
 			continue;
 		}
 		po->rc = plog_append(p->log, data, len, p->leader_epoch, now, &res, &po->err);
@@ -513,8 +535,7 @@ static int not_committed(struct broker *b, struct ops_produce *req, struct ops_p
 	int rc;
 
 	if (atomic_load(&p->deleted))
-		return err_set(&po->err, SLOG_EUNKNOWN_TOPIC_OR_PARTITION,
-			       "topic '%s' was deleted before the records were committed", req->topic);
+		return gone(b, req, po, "committed");
 	if (replication_role(p, NULL, NULL) == REPLICA_LEADER && !b->stopping)
 		return err_set(&po->err, SLOG_EREQUEST_TIMED_OUT,
 			       "%s-%d: the in-sync replicas did not all fsync the records in time; "
