@@ -27,6 +27,13 @@ hold() {
 	cat "$out"
 }
 
+# refused URL: the broker answers URL 429 THROTTLING_QUOTA_EXCEEDED.
+refused() {
+	local out
+	out=$(curl -s -m 2 -w ' %{http_code}' "$1")
+	[[ $out == *'"code":"THROTTLING_QUOTA_EXCEEDED"'*' 429' ]]
+}
+
 # raw: send stdin on one connection, print the answer (CRs removed).
 raw() {
 	python3 "$CONNS" raw "$BROKER_PORT" "${1:-5}" | tr -d '\r'
@@ -41,9 +48,9 @@ vm() { # vm FIELD: the broker's /proc status field in kB
 	hold 20 </dev/null
 	run curl -s -m 2 -o /dev/null -w '%{http_code}' "$BROKER_URL/healthz"
 	assert_output 200
-	run curl -s -m 2 -w ' %{http_code}' "$BROKER_URL/v1/metadata"
-	assert_output --partial '"code":"THROTTLING_QUOTA_EXCEEDED"'
-	assert_output --partial ' 429'
+	# The broker accepts the held sockets on several threads: one of them
+	# may still be in the backlog when the first request comes.
+	run -0 wait_for 40 refused "$BROKER_URL/v1/metadata"
 }
 
 @test "a socket past the health reserve is answered 429 and closed at once" {
