@@ -23,15 +23,6 @@ start_three() {
 	wait_cluster_alive
 }
 
-# survivor_brokers DEAD: -b for every node but DEAD.
-survivor_brokers() {
-	local i list=""
-	for ((i = 1; i <= CLUSTER_SIZE; i++)); do
-		[ "$i" = "$1" ] || list+="${list:+,}127.0.0.1:${NODE_PORT[$i]}"
-	done
-	echo "$list"
-}
-
 # coordinator_of GROUP [BROKERS]: the id of the group's coordinator.
 coordinator_of() {
 	slog-groups ${2:+-b "$2"} --timeout-ms 20000 describe "$1" --json |
@@ -79,7 +70,7 @@ lines_slowly() {
 	local before coord others
 	before=$(committed_of g "$SLOG_BROKERS")
 	coord=$(coordinator_of g)
-	others=$(survivor_brokers "$coord")
+	others=$(all_brokers "$coord")
 	kill -KILL "${NODE_PID[$coord]}"
 	# The survivors elect a new coordinator, which reads the group back.
 	wait_for 200 bash -c "[ \"\$(coordinator_of g '$others')\" != '$coord' ]"
@@ -94,7 +85,7 @@ lines_slowly() {
 	slog-consume -t t -g g -e --timeout-ms 20000 >/dev/null
 	local coord others
 	coord=$(coordinator_of g)
-	others=$(survivor_brokers "$coord")
+	others=$(all_brokers "$coord")
 	kill -KILL "${NODE_PID[$coord]}"
 	seq 11 15 | slog-produce -b "$others" -t t --acks all --timeout-ms 30000
 	run --separate-stderr slog-consume -b "$others" -t t -g g -e --timeout-ms 30000
@@ -107,7 +98,7 @@ lines_slowly() {
 	slog-topics create t -R 3
 	local leader others out=$BATS_TEST_TMPDIR/produced pid rc=0
 	leader=$(leader_of t 1)
-	others=$(survivor_brokers "$leader")
+	others=$(all_brokers "$leader")
 	# A steady input, so that records are in flight when the leader dies.
 	lines_slowly 300 | slog-produce -b "$SLOG_BROKERS,$others" -t t --acks all --linger-ms 0 \
 		--timeout-ms 60000 -O >"$out" 2>"$out.err" 3>&- &
@@ -146,7 +137,7 @@ lines_slowly() {
 	local leader others out=$BATS_TEST_TMPDIR/consumed
 	seq 1 100 | slog-produce -t t --acks all
 	leader=$(leader_of t 1)
-	others=$(survivor_brokers "$leader")
+	others=$(all_brokers "$leader")
 	slog-consume -b "$SLOG_BROKERS,$others" -t t -u --timeout-ms 30000 >"$out" 2>"$out.err" 3>&- &
 	MEMBER_PIDS+=("$!")
 	wait_for 200 bash -c "[ \$(wc -l <'$out') -ge 100 ]"

@@ -90,6 +90,16 @@ start_cluster() {
 	export SLOG_BROKERS=127.0.0.1:${NODE_PORT[1]}
 }
 
+# all_brokers [ID]: every node's address (but node ID's), as a client's
+# bootstrap list.
+all_brokers() {
+	local i list=""
+	for ((i = 1; i <= CLUSTER_SIZE; i++)); do
+		[ "$i" = "${1:-}" ] || list+="${list:+,}127.0.0.1:${NODE_PORT[$i]}"
+	done
+	echo "$list"
+}
+
 # cluster_json ID: GET /v1/cluster on node ID.
 cluster_json() {
 	curl -sf --max-time 5 "${NODE_URL[$1]}/v1/cluster"

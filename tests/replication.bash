@@ -22,16 +22,6 @@ node_answers() {
 	curl -sf --max-time 1 "${NODE_URL[$1]}/healthz" >/dev/null
 }
 
-# all_brokers [ID]: every node's address (but node ID's), as a client's
-# bootstrap list.
-all_brokers() {
-	local i list=""
-	for ((i = 1; i <= CLUSTER_SIZE; i++)); do
-		[ "$i" = "${1:-}" ] || list+="${list:+,}127.0.0.1:${NODE_PORT[$i]}"
-	done
-	echo "$list"
-}
-
 # live_controller: the controller's id as the first node that answers
 # within a second says it (cluster_controller waits 5 s on a stopped one).
 live_controller() {
