@@ -7,26 +7,40 @@
 # log in $BATS_TEST_TMPDIR/nodeI; NODE_PID[I], NODE_PORT[I] and
 # NODE_URL[I] say where it runs.  Every PID also goes to BROKER_PIDS, so
 # the shared teardown stops exactly these processes.
+#
+# Two hooks let a test place nodes elsewhere: a function
+# cluster_place_node ID, when defined, is called once the ports are
+# chosen and may set NODE_HOST[ID] (the node's address, default
+# 127.0.0.1) and NODE_WRAP[ID] (words run before slog-broker, such as
+# "ip netns exec NS"); cluster_prepare_node ID, when defined, is called
+# before the node first starts (to mount its data directory, say).
 
 NODE_PID=()
 NODE_PORT=()
 NODE_RAFT=()
 NODE_URL=()
 NODE_SKIP=()
+NODE_HOST=()
+NODE_WRAP=()
+
+# node_host ID: the address node ID listens on.
+node_host() {
+	echo "${NODE_HOST[$1]:-127.0.0.1}"
+}
 
 # write_node_config ID ROLES [KEY=VALUE]...: DIR/nodeID/broker.conf.
 write_node_config() {
 	local id=$1 roles=$2 dir=$BATS_TEST_TMPDIR/node$1 voters="" boot="" v
 	shift 2
 	for v in $CLUSTER_VOTERS; do
-		voters+="${voters:+,}$v@127.0.0.1:${NODE_RAFT[$v]}"
-		boot+="${boot:+,}127.0.0.1:${NODE_PORT[$v]}"
+		voters+="${voters:+,}$v@$(node_host "$v"):${NODE_RAFT[$v]}"
+		boot+="${boot:+,}$(node_host "$v"):${NODE_PORT[$v]}"
 	done
 	mkdir -p "$dir"
 	{
 		echo "node.id = $id"
 		echo "process.roles = $roles"
-		echo "listeners = 127.0.0.1:${NODE_PORT[$id]}"
+		echo "listeners = $(node_host "$id"):${NODE_PORT[$id]}"
 		echo "controller.quorum.voters = $voters"
 		echo "controller.quorum.bootstrap.servers = $boot"
 		echo "log.dirs = $dir/data"
@@ -38,11 +52,13 @@ write_node_config() {
 
 # start_node ID: start node ID on its configuration; wait for its port.
 start_node() {
-	local id=$1 dir=$BATS_TEST_TMPDIR/node$1 log skip
+	local id=$1 dir=$BATS_TEST_TMPDIR/node$1 log skip wrap
 	log=$dir/broker.log
 	touch "$log"
 	skip=$(($(wc -l <"$log") + 1))
-	slog-broker -c "$dir/broker.conf" >>"$log" 2>&1 3>&- &
+	read -ra wrap <<<"${NODE_WRAP[$id]:-}"
+	# "ip netns exec" execs the broker, so $! is the broker's PID.
+	"${wrap[@]}" slog-broker -c "$dir/broker.conf" >>"$log" 2>&1 3>&- &
 	NODE_PID[$id]=$!
 	BROKER_PIDS+=("$!")
 	NODE_SKIP[$id]=$skip
@@ -68,7 +84,10 @@ start_cluster() {
 	for ((i = 1; i <= n + observers; i++)); do
 		NODE_PORT[$i]=${ports[$((2 * i - 2))]}
 		NODE_RAFT[$i]=${ports[$((2 * i - 1))]}
-		NODE_URL[$i]=http://127.0.0.1:${NODE_PORT[$i]}
+		if declare -F cluster_place_node >/dev/null; then
+			cluster_place_node "$i" || return 1
+		fi
+		NODE_URL[$i]=http://$(node_host "$i"):${NODE_PORT[$i]}
 		[ "$i" -le "$n" ] && CLUSTER_VOTERS+=" $i"
 	done
 	for ((i = 1; i <= n + observers; i++)); do
@@ -76,6 +95,9 @@ start_cluster() {
 			write_node_config "$i" broker,controller "$@"
 		else
 			write_node_config "$i" broker "$@"
+		fi
+		if declare -F cluster_prepare_node >/dev/null; then
+			cluster_prepare_node "$i" || return 1
 		fi
 		start_node "$i"
 	done
@@ -87,7 +109,7 @@ start_cluster() {
 		fi
 	done
 	CLUSTER_SIZE=$((n + observers))
-	export SLOG_BROKERS=127.0.0.1:${NODE_PORT[1]}
+	export SLOG_BROKERS=$(node_host 1):${NODE_PORT[1]}
 }
 
 # all_brokers [ID]: every node's address (but node ID's), as a client's
@@ -95,7 +117,7 @@ start_cluster() {
 all_brokers() {
 	local i list=""
 	for ((i = 1; i <= CLUSTER_SIZE; i++)); do
-		[ "$i" = "${1:-}" ] || list+="${list:+,}127.0.0.1:${NODE_PORT[$i]}"
+		[ "$i" = "${1:-}" ] || list+="${list:+,}$(node_host "$i"):${NODE_PORT[$i]}"
 	done
 	echo "$list"
 }
