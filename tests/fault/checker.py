@@ -106,7 +106,11 @@ class Checker:
         self.pending = pair(events)
         self.final = {}  # (topic, partition) -> final event
         self.log = {}  # (topic, partition) -> {offset: value}
+        self.spots = {}  # (topic, value) -> {(partition, offset): first read there}
         for e in events:
+            if e.get("f") == "read" and e["type"] == "ok":
+                self.spots.setdefault((e["topic"], e["value"]), {}).setdefault(
+                    (e["partition"], e["offset"]), e)
             if e.get("f") == "final" and e.get("partition") is not None:
                 self.final[(e["topic"], e["partition"])] = e
             elif e.get("f") == "read" and e.get("final") and e["type"] == "ok":
@@ -139,15 +143,11 @@ class Checker:
                 self.check_ack(oks[0])
             elif answers and all(a["type"] == "fail" for a in answers) and \
                     (topic, value) not in opened:
-                where = self.seen_at(topic, value)
+                where = sorted(self.spots.get((topic, value), {}).items(), key=lambda kv: kv[0])
                 if where:
+                    (p, o), read = where[0]
                     self.add("failed-write-present", "%r was refused on every attempt, yet is in %s-%d at %d"
-                             % ((value,) + where[0]), answers[-1].get("_invoke"), answers[-1])
-
-    def seen_at(self, topic, value):
-        return sorted({(e["topic"], e["partition"], e["offset"]) for e in self.events
-                       if e.get("f") == "read" and e["type"] == "ok" and e["topic"] == topic
-                       and e.get("value") == value})
+                             % (value, topic, p, o), answers[-1].get("_invoke"), answers[-1], read)
 
     def check_ack(self, ok):
         key = (ok["topic"], ok["partition"])
@@ -193,14 +193,10 @@ class Checker:
             if len(values) > 1:
                 self.add("two-valued", "%s-%d offset %d held %s" % (topic, p, o, " and ".join(
                     "%r (%s)" % (v, describe(e)) for v, e in values.items())), *values.values())
-        spots = {}
-        for e in self.events:
-            if e.get("f") == "read" and e["type"] == "ok":
-                spots.setdefault((e["topic"], e["value"]), set()).add((e["partition"], e["offset"]))
-        for (topic, value), where in sorted(spots.items(), key=lambda kv: str(kv[0])):
+        for (topic, value), where in sorted(self.spots.items(), key=lambda kv: str(kv[0])):
             if len(where) > 1:
                 self.add("duplicated", "%r is in %s at %s" % (value, topic, ", ".join(
-                    "%d/%d" % w for w in sorted(where))))
+                    "%d/%d" % w for w in sorted(where))), *where.values())
 
     def check_reads(self):
         seen = set()

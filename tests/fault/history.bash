@@ -45,11 +45,14 @@ workload_py() {
 	python3 "$HISTORY_DIR/workload.py" --brokers "$(all_brokers)" "$@"
 }
 
-# workload_spawn H NAME ROLE ARG...: one background client.
+# workload_spawn H NAME ROLE ARG...: one background client.  Python is
+# started here, not through a function: $! must be its own PID, so that
+# signals reach it.
 workload_spawn() {
 	local h=$1 name=$2
 	shift 2
-	workload_py "$@" --history "$h" --proc "$name" 2>>"$h/$name.log" 3>&- &
+	python3 "$HISTORY_DIR/workload.py" --brokers "$(all_brokers)" "$@" \
+		--history "$h" --proc "$name" 2>>"$h/$name.log" 3>&- &
 	WORKLOAD_PIDS+=("$!")
 	MEMBER_PIDS+=("$!")
 }
@@ -117,8 +120,10 @@ history_check() {
 	for ((i = 1; i <= ${CLUSTER_SIZE:-0}; i++)); do
 		dirs+=(--node-dir "$i=$BATS_TEST_TMPDIR/node$i/data")
 	done
-	workload_py final --history "$h" --wait "${HISTORY_WAIT:-30}" "${dirs[@]}" "$@" ||
-		echo "history_check: the final read did not finish" >&2
+	if ! workload_py final --history "$h" --wait "${HISTORY_WAIT:-30}" "${dirs[@]}" "$@"; then
+		echo "history_check: the final read of $* did not run" >&2
+		return 1
+	fi
 	python3 "$HISTORY_DIR/checker.py" --json "$h/check.json" "$h" >"$h/check.txt" || rc=$?
 	cat "$h/check.txt"
 	return "$rc"

@@ -286,15 +286,21 @@ def values(args, cluster):
         yield "%s-%06d" % (args.proc, n), (n - 1) % nparts
 
 
+def produce_value(hist, cluster, topic, p, value, args, patience):
+    """Send value until acknowledged, patience seconds at most, pausing
+    between attempts (50 ms, doubling up to 1 s) as slog-produce does."""
+    give_up = time.monotonic() + patience
+    pause = 0.05
+    while not STOP and time.monotonic() < give_up:
+        if produce_once(hist, cluster, topic, p, value, args.request_timeout) == "ok":
+            return
+        nap(pause)
+        pause = min(1.0, pause * 2)
+
+
 def produce_http(args, hist, cluster):
     for value, p in values(args, cluster):
-        give_up = time.monotonic() + args.value_timeout
-        pause = 0.05
-        while not STOP and time.monotonic() < give_up:
-            if produce_once(hist, cluster, args.topic, p, value, args.request_timeout) == "ok":
-                break
-            nap(pause)
-            pause = min(1.0, pause * 2)
+        produce_value(hist, cluster, args.topic, p, value, args, args.value_timeout)
 
 
 def produce_cli(args, hist, cluster):
@@ -394,7 +400,7 @@ def consume(args, hist, cluster):
             if args.rescan:
                 start, hw = bounds[p]
                 offset = rng.randrange(start, hw) if hw > start else None
-                got = fetch(cluster, hist, args.topic, p, offset, 0, 16384)
+                got = fetch(cluster, hist, args.topic, p, offset, 0, 4096)
             else:
                 got = fetch(cluster, hist, args.topic, p, position[p], 100, 262144)
             if got is None:
@@ -403,7 +409,7 @@ def consume(args, hist, cluster):
             position[p] = got[1]
             bounds[p] = (got[3], max(got[2] or 0, got[3]))
         if args.rescan:
-            nap(0.2)
+            nap(0.5)
 
 
 class Member:
@@ -556,7 +562,7 @@ def admin(args, hist, cluster):
             until = time.monotonic() + 3
             while not STOP and time.monotonic() < until and cluster.leader(side, 0) is None:
                 nap(0.1)
-            produce_once(hist, cluster, side, 0, "%s-%06d" % (args.proc, k), args.request_timeout)
+            produce_value(hist, cluster, side, 0, "%s-%06d" % (args.proc, k), args, 3.0)
         admin_call(hist, cluster, "delete", side, "DELETE", "/v1/topics/" + urllib.parse.quote(side))
         nap(args.interval)
 
@@ -755,7 +761,7 @@ def main():
     ap.add_argument("--wait", type=float, default=30.0)
     ap.add_argument("--node-dir", action="append", default=[])
     ap.add_argument("topics", nargs="*")
-    args = ap.parse_args()
+    args = ap.parse_intermixed_args()
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, on_term)
     cluster = Cluster(args.brokers)
