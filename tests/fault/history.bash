@@ -3,7 +3,7 @@
 # helpers.bash and cluster.bash (it uses all_brokers, CLUSTER_SIZE and the
 # nodes' data directories).
 #
-#   workload_start H TOPIC [--partitions N] [--http] [--rate R]
+#   workload_start H TOPIC [--partitions N] [--http] [--rate R] [--duration S]
 #       Create TOPIC if it does not exist (N partitions, default 3;
 #       replication factor min(3, nodes); min.insync.replicas min(2, that)),
 #       then start, each writing H/<name>.jsonl: producers with acks=all
@@ -12,7 +12,8 @@
 #       r1 reading every partition from the start, r2 re-reading old
 #       offsets; g1, a member of group TOPIC-group that commits what it
 #       read and fetches its offsets back; a1, creating and deleting side
-#       topics.  Their PIDs go to WORKLOAD_PIDS (and MEMBER_PIDS, which
+#       topics.  Each stops by itself after S seconds (default 900).
+#       Their PIDs go to WORKLOAD_PIDS (and MEMBER_PIDS, which
 #       replication.bash's teardown stops).
 #   workload_stop
 #       SIGTERM every workload process, let each finish its request in
@@ -52,19 +53,21 @@ workload_spawn() {
 	local h=$1 name=$2
 	shift 2
 	python3 "$HISTORY_DIR/workload.py" --brokers "$(all_brokers)" "$@" \
-		--history "$h" --proc "$name" 2>>"$h/$name.log" 3>&- &
+		--duration "$WORKLOAD_DURATION" --history "$h" --proc "$name" 2>>"$h/$name.log" 3>&- &
 	WORKLOAD_PIDS+=("$!")
 	MEMBER_PIDS+=("$!")
 }
 
 workload_start() {
 	local h=$1 topic=$2 partitions=3 http_only=0 rate=200 per
+	WORKLOAD_DURATION=900
 	shift 2
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--partitions) partitions=$2 && shift ;;
 		--http) http_only=1 ;;
 		--rate) rate=$2 && shift ;;
+		--duration) WORKLOAD_DURATION=$2 && shift ;;
 		*) echo "workload_start: unknown option $1" >&2 && return 2 ;;
 		esac
 		shift
