@@ -62,10 +62,11 @@ KINDS = [("lost", "acknowledged writes lost", True),
 
 
 def load(directory):
-    """Every event of every history file, in time order; each gets _src
-    (file:line), _line (its place in its file) and _i (its place in time)."""
+    """Every event of every history file, in time order; each gets _file,
+    _line (its place in its file) and _i (its place in time)."""
     events, bad = [], 0
     for path in sorted(glob.glob(os.path.join(directory, "*.jsonl"))):
+        name = os.path.basename(path)
         with open(path, errors="replace") as f:
             for n, line in enumerate(f, 1):
                 try:
@@ -74,8 +75,7 @@ def load(directory):
                 except (ValueError, KeyError, TypeError):
                     bad += 1  # a writer killed mid-line
                     continue
-                e["_src"] = "%s:%d" % (os.path.basename(path), n)
-                e["_line"] = n
+                e["_file"], e["_line"] = name, n
                 events.append(e)
     events.sort(key=lambda e: e["t"])
     for i, e in enumerate(events):
@@ -88,7 +88,7 @@ def pair(events):
     same writer, operation and value (produces of one writer overlap; its
     other operations are one at a time).  Returns the invokes left open."""
     open_ = {}
-    for e in sorted(events, key=lambda e: (e["_src"].rsplit(":", 1)[0], e["_line"])):
+    for e in sorted(events, key=lambda e: (e["_file"], e["_line"])):
         if e.get("f") in ("read", "final", "replica", "nemesis"):
             continue
         key = (e["proc"], e["f"], e.get("value"))
@@ -162,7 +162,7 @@ class Checker:
 
     def check_order(self):
         last = {}
-        for e in sorted(self.events, key=lambda e: (e["_src"].rsplit(":", 1)[0], e["_line"])):
+        for e in sorted(self.events, key=lambda e: (e["_file"], e["_line"])):
             if e.get("f") != "produce" or e["type"] != "ok":
                 continue
             key = (e["proc"], e["topic"], e["partition"])
@@ -300,7 +300,8 @@ def show(e, t0):
     text = json.dumps(fields, separators=(",", ":"))
     if len(text) > 160:
         text = text[:157] + "..."
-    return "%+10.3f %-8s %-6s %-9s %s  (%s)" % (e["t"] - t0, e["proc"], e["type"], e["f"], text, e["_src"])
+    return "%+10.3f %-8s %-6s %-9s %s  (%s:%d)" % (e["t"] - t0, e["proc"], e["type"], e["f"], text,
+                                                e["_file"], e["_line"])
 
 
 def around(events, keys, n, t0, out):
