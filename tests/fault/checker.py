@@ -379,7 +379,8 @@ def main():
             print("\n%s: %d more" % (kind, len(found[kind]) - args.show), file=out)
     if args.json:
         with open(args.json, "w") as f:
-            json.dump(dict({k: len(v) for k, v in found.items()}, acknowledged=acked,
+            faults = sum(1 for e in events if e.get("f") == "nemesis" and e.get("phase") == "start")
+            json.dump(dict({k: len(v) for k, v in found.items()}, acknowledged=acked, faults=faults,
                            events=len(events), failed=failed), f)
             f.write("\n")
     print("\nresult: %s" % ("FAIL (%s)" % ", ".join(failed) if failed else "pass"), file=out)

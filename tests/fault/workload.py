@@ -502,6 +502,10 @@ class Member:
     def step(self):
         if not self.member_id or time.monotonic() - self.last_heartbeat > 1.0:
             self.heartbeat()
+        for o in self.fetch_committed() or []:
+            # A partition first read starts where the group left off.
+            self.position.setdefault(o["partition"], o["offset"])
+            self.committed.setdefault(o["partition"], o["offset"])
         for p in list(self.assigned):
             if STOP:
                 return
@@ -511,11 +515,6 @@ class Member:
             self.position[p] = got[1]
             if got[0] and got[1] > self.committed.get(p, -1):
                 self.commit(p, got[1])
-        answer = self.fetch_committed()
-        for o in answer or []:
-            # A partition first read starts where the group left off.
-            self.position.setdefault(o["partition"], o["offset"])
-            self.committed.setdefault(o["partition"], o["offset"])
 
 
 def group(args, hist, cluster):
