@@ -17,8 +17,8 @@ the request in flight is finished, or becomes "info" if it times out):
   workload.py produce --via http|cli --history H --proc P --brokers B --topic T
                       [--rate R] [--count N] [--duration S]
       unique values "P-000001", ... with acks=all, round robin over the
-      partitions.  http: one POST .../partitions/N/records?acks=all at a
-      time, each attempt an invoke and its outcome: ok (offset, node: the
+      partitions.  http: one thread a partition, each sending one POST
+      .../partitions/N/records?acks=all at a time, each attempt an invoke and its outcome: ok (offset, node: the
       broker that answered), fail (a refusal that wrote nothing:
       NOT_LEADER, NOT_ENOUGH_REPLICAS, a refused connection, any 4xx...)
       or info (a timeout, a broken connection, NOT_ENOUGH_REPLICAS_AFTER_APPEND,
@@ -271,19 +271,20 @@ def produce_once(hist, cluster, topic, p, value, timeout):
     return kind
 
 
-def values(args, cluster):
+def values(args, nparts, lane=0, lanes=1):
     """(value, partition) to write next, paced, until the count, the
-    duration or a stop: P-000001 to partition 0, P-000002 to 1, ..."""
+    duration or a stop: P-000001 to partition 0, P-000002 to 1, ...
+    Of lanes writers sharing the values and the rate, this is number
+    lane's part: the values n with n - 1 = lane modulo lanes."""
     deadline = time.monotonic() + args.duration
-    nparts = cluster.partitions(args.topic, deadline)
-    pacer = Pacer(args.rate)
-    n = 0
-    while not STOP and n < args.count and time.monotonic() < deadline and nparts:
+    pacer = Pacer(args.rate / lanes)
+    n = lane + 1
+    while not STOP and n <= args.count and time.monotonic() < deadline and nparts:
         pacer.wait()
         if STOP:
             return
-        n += 1
         yield "%s-%06d" % (args.proc, n), (n - 1) % nparts
+        n += lanes
 
 
 def produce_value(hist, cluster, topic, p, value, args, patience):
@@ -299,8 +300,20 @@ def produce_value(hist, cluster, topic, p, value, args, patience):
 
 
 def produce_http(args, hist, cluster):
-    for value, p in values(args, cluster):
-        produce_value(hist, cluster, args.topic, p, value, args, args.value_timeout)
+    """One thread a partition, each one request at a time: a partition's
+    writes stay in order, and a slow partition does not hold the others."""
+    nparts = cluster.partitions(args.topic, time.monotonic() + args.duration)
+
+    def lane(p):
+        for value, part in values(args, nparts, p, nparts):
+            produce_value(hist, cluster, args.topic, part, value, args, args.value_timeout)
+
+    threads = [threading.Thread(target=lane, args=(p,)) for p in range(nparts)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        while t.is_alive():
+            t.join(0.2)  # the main thread stays free for SIGTERM
 
 
 def produce_cli(args, hist, cluster):
@@ -325,7 +338,7 @@ def produce_cli(args, hist, cluster):
     reader = threading.Thread(target=read_reports)
     reader.start()
     try:
-        for value, p in values(args, cluster):
+        for value, p in values(args, cluster.partitions(args.topic, time.monotonic() + args.duration)):
             sent[value] = p
             hist.event("invoke", "produce", topic=args.topic, partition=p, value=value)
             child.stdin.write(json.dumps({"partition": p, "value": value}).encode() + b"\n")
