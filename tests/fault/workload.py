@@ -164,6 +164,11 @@ def outcome_of(status, doc):
     return "info", code
 
 
+def leader_id(n):
+    """A leader's id; -1 for none (the answers say -1 or null)."""
+    return n if isinstance(n, int) else -1
+
+
 class Cluster:
     """Where each partition's leader is, as the brokers last said."""
 
@@ -175,7 +180,7 @@ class Cluster:
         self.counts = {}  # topic -> partitions
 
     def any_url(self):
-        urls = self.boot + [u for u in self.nodes.values() if u not in self.boot]
+        urls = self.boot + [u for u in list(self.nodes.values()) if u not in self.boot]
         self.turn += 1
         return urls[self.turn % len(urls)]
 
@@ -200,7 +205,7 @@ class Cluster:
                 self.counts[topic] = len(t["partitions"])
                 for p in t["partitions"]:
                     key = (topic, p["partition"])
-                    if p.get("leader", -1) >= 0 and p.get("leader_url"):
+                    if leader_id(p.get("leader")) >= 0 and p.get("leader_url"):
                         self.leaders[key] = (p["leader"], p["leader_url"])
                     else:
                         self.leaders.pop(key, None)
@@ -216,7 +221,7 @@ class Cluster:
     def moved(self, topic, partition, doc):
         """A NOT_LEADER names the leader; anything else: ask again."""
         lead = error_of(doc).get("leader") or {}
-        if lead.get("url") and lead.get("id", -1) >= 0:
+        if lead.get("url") and leader_id(lead.get("id")) >= 0:
             self.leaders[(topic, partition)] = (lead["id"], lead["url"])
         else:
             self.leaders.pop((topic, partition), None)
@@ -262,6 +267,8 @@ def produce_once(hist, cluster, topic, p, value, timeout):
         hist.event("info", "produce", topic=topic, partition=p, value=value, node=node, error=str(e))
         return "info"
     kind, code = outcome_of(status, doc)
+    if kind == "ok" and not isinstance((doc or {}).get("base_offset"), int):
+        kind, code = "info", "an answer without its offset"
     if kind == "ok":
         hist.event("ok", "produce", topic=topic, partition=p, value=value, node=node,
                    offset=doc["base_offset"])
@@ -468,7 +475,7 @@ class Member:
         except (Refused, Ambiguous):
             return
         self.last_heartbeat = time.monotonic()
-        if status == 200:
+        if status == 200 and doc:
             self.member_id, self.epoch = doc["member_id"], doc["member_epoch"]
             self.assigned = sorted(p for a in doc.get("assignment", [])
                                    if a["topic"] == self.args.topic for p in a["partitions"])
@@ -508,7 +515,7 @@ class Member:
                             error=error_of(doc).get("code", "HTTP_%d" % status))
             return None
         offsets = [{"topic": o["topic"], "partition": o["partition"], "offset": o["offset"]}
-                   for o in doc.get("offsets", [])]
+                   for o in (doc or {}).get("offsets", [])]
         self.hist.event("ok", "committed", group=g, offsets=offsets)
         return offsets
 
