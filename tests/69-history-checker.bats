@@ -167,6 +167,13 @@ EOF
 	fails_with unchecked
 }
 
+@test "a final read that skips an offset below the high watermark fails the check as a gap" {
+	clean_history
+	final_log 3 h1-000001 h1-000002
+	fails_with gap
+	assert_output --partial "the final read of t-0 lacks 1 offsets below the high watermark 3, from 2"
+}
+
 @test "a leader killed with -9 under the workload leaves a history that passes the check" {
 	start_cluster 3 min.insync.replicas=2 broker.session.timeout.ms=2000 \
 		broker.heartbeat.interval.ms=250 replica.lag.time.max.ms=2000 \

@@ -40,6 +40,8 @@ The anomalies (all fail the run but "duplicated"):
               a value whose every attempt was refused definitely (nothing
               was written, said the broker) is in the log.
   unchecked   the final read of a partition failed: nothing in it was checked.
+  gap         the final read skipped offsets between the log start and the
+              high watermark (no topic here is compacted: offsets follow on).
   duplicated  (counted only) a value at more than one offset: a retry of an
               indeterminate write, as without an idempotent producer.
 """
@@ -58,6 +60,7 @@ KINDS = [("lost", "acknowledged writes lost", True),
          ("acked-after-fsync-failure", "acknowledgements after a failed fsync", True),
          ("failed-write-present", "refused writes found in the log", True),
          ("unchecked", "partitions the final read missed", True),
+         ("gap", "offsets below the high watermark not read", True),
          ("duplicated", "values written more than once", False)]
 
 
@@ -273,6 +276,14 @@ class Checker:
             if e.get("f") == "final" and e["type"] != "ok":
                 self.add("unchecked", "the final read of %s-%s failed: %s"
                          % (e["topic"], e.get("partition"), e.get("error")), e)
+        for (topic, p), fin in sorted(self.final.items()):
+            if fin["type"] != "ok":
+                continue
+            log = self.log.get((topic, p), {})
+            missing = [o for o in range(fin["log_start_offset"], fin["high_watermark"]) if o not in log]
+            if missing:
+                self.add("gap", "the final read of %s-%d lacks %d offsets below the high watermark %d, from %d"
+                         % (topic, p, len(missing), fin["high_watermark"], missing[0]), fin)
 
     def run(self):
         self.check_final()
