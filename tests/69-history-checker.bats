@@ -180,18 +180,18 @@ EOF
 		auto.leader.rebalance.enable=false
 	wait_cluster_alive
 	workload_start "$H" t --partitions 3 --rate 150 --duration 60
-	wait_for 400 workload_acked_at_least "$H" 150
+	wait_for 400 workload_acked_at_least "$H" 100
 	local l n
 	l=$(partition_leader t 0)
 	nemesis_note "$H" kill start "$l" "partition t-0's leader"
 	kill_node "$l"
 	wait_for 200 leader_is_not t 0 "$l"
 	n=$(workload_acked "$H")
-	wait_for 400 workload_acked_at_least "$H" $((n + 200))
+	wait_for 400 workload_acked_at_least "$H" $((n + 150))
 	restart_node "$l"
 	nemesis_note "$H" kill end "$l"
 	n=$(workload_acked "$H")
-	wait_for 400 workload_acked_at_least "$H" $((n + 100))
+	wait_for 400 workload_acked_at_least "$H" $((n + 60))
 	workload_stop
 	run -0 history_check "$H" t
 	assert_output --partial "result: pass"
@@ -209,7 +209,7 @@ EOF
 	local before after final committed
 	read -r before after final committed <<<"$output"
 	echo "acknowledged before the kill $before, after $after; final read $final; group fetches $committed"
-	[ "$before" -ge 150 ] && [ "$after" -ge 300 ] && [ "$final" -ge 450 ] && [ "$committed" -ge 1 ]
+	[ "$before" -ge 100 ] && [ "$after" -ge 210 ] && [ "$final" -ge 310 ] && [ "$committed" -ge 1 ]
 	# The final read speaks: one acknowledgement forged into the real
 	# history is found lost, its offset holding two values.
 	cp -r "$H" "$BATS_TEST_TMPDIR/forged"
