@@ -17,6 +17,7 @@
 #include "cluster/controller_link.h"
 #include "log.h"
 #include "meta/meta_publisher.h"
+#include "replica/registry.h"
 #include "xalloc.h"
 
 #define STARTING_INTERVAL_MS 100 /* until alive */
@@ -67,14 +68,65 @@ static int64_t served_offset(struct broker *b)
 	return meta_publisher_offset(b->publisher);
 }
 
+/* The local partitions whose logs are offline, by topic:
+ * [{"topic","topic_id","partitions":[n,...]}]. */
+static json_t *offline_replicas(struct broker *b)
+{
+	size_t n;
+	struct partition **v = registry_hold_all(b, &n);
+	json_t *out = json_array(), *entry = NULL;
+	const struct topic *last = NULL;
+
+	/* The registry holds a topic's partitions together. */
+	for (size_t i = 0; i < n; i++) {
+		struct partition *p = v[i];
+
+		if (atomic_load(&p->deleted) || !plog_offline(p->log))
+			continue;
+		if (p->topic != last) {
+			entry = json_pack("{s:s, s:s, s:[]}", "topic", p->topic->name, "topic_id",
+					  p->topic->id, "partitions");
+			json_array_append_new(out, entry);
+			last = p->topic;
+		}
+		json_array_append_new(json_object_get(entry, "partitions"), json_integer(p->id));
+	}
+	registry_put_all(v, n);
+	return out;
+}
+
+/*
+ * Kafka's heartbeat carries the broker's offline log dirs, and its
+ * controller knows which replicas live in each from the partition
+ * records.  slog's controller does not place replicas in directories, so
+ * the broker names the replicas too: the controller marks exactly those
+ * offline (replication spec D7).  Absent while every dir is online, so a
+ * healthy broker's heartbeat is what an older controller expects.
+ */
+static void add_offline(struct broker *b, json_t *body)
+{
+	json_t *dirs;
+
+	if (!log_dirs_offline_count(&b->dirs))
+		return;
+	dirs = json_array();
+	for (size_t i = 0; i < b->dirs.n; i++)
+		if (dir_health_offline(&b->dirs.v[i].health))
+			json_array_append_new(dirs, json_string(b->dirs.v[i].path));
+	json_object_set_new(body, "offline_log_dirs", dirs);
+	json_object_set_new(body, "offline_replicas", offline_replicas(b));
+}
+
 static json_t *heartbeat_body(struct broker_heartbeat *hb, int want_shutdown)
 {
 	struct broker *b = hb->b;
+	json_t *body = json_pack("{s:i, s:s, s:[{s:s, s:s, s:i}], s:I, s:b}", "id", b->node_id,
+				 "incarnation", b->incarnation, "endpoints", "name", "http", "host",
+				 b->host, "port", b->port, "meta_offset",
+				 (json_int_t)served_offset(b), "want_shutdown", want_shutdown);
 
-	return json_pack("{s:i, s:s, s:[{s:s, s:s, s:i}], s:I, s:b}", "id", b->node_id,
-			 "incarnation", b->incarnation, "endpoints", "name", "http", "host", b->host,
-			 "port", b->port, "meta_offset", (json_int_t)served_offset(b),
-			 "want_shutdown", want_shutdown);
+	add_offline(b, body);
+	return body;
 }
 
 static void note_failure(struct broker_heartbeat *hb, const char *url, const struct err *e)
