@@ -68,30 +68,44 @@ static int64_t served_offset(struct broker *b)
 	return meta_publisher_offset(b->publisher);
 }
 
-/* The local partitions whose logs are offline, by topic:
- * [{"topic","topic_id","partitions":[n,...]}]. */
+/* Whether partition k of mt, placed on this node, is offline here: its
+ * log is, or it could not be opened (publish.c), meta_lock held. */
+static int offline_here(struct broker *b, const struct meta_topic *mt, struct topic *t, int32_t k)
+{
+	struct partition *p;
+
+	if (!meta_partition_on(&mt->parts[k], b->node_id))
+		return 0;
+	if (!t || strcmp(t->id, mt->id) != 0 || k >= t->npart || !t->parts[k])
+		return 1;
+	p = t->parts[k];
+	return !atomic_load(&p->deleted) && plog_offline(p->log);
+}
+
+/* The replicas placed on this node that are offline, by topic:
+ * [{"topic","topic_id","partitions":[n,...]}].  Reads only in-memory
+ * state under meta_lock (plog_offline does not lock). */
 static json_t *offline_replicas(struct broker *b)
 {
-	size_t n;
-	struct partition **v = registry_hold_all(b, &n);
-	json_t *out = json_array(), *entry = NULL;
-	const struct topic *last = NULL;
+	json_t *out = json_array();
 
-	/* The registry holds a topic's partitions together. */
-	for (size_t i = 0; i < n; i++) {
-		struct partition *p = v[i];
+	pthread_rwlock_rdlock(&b->meta_lock);
+	for (size_t i = 0; i < b->meta.ntopics; i++) {
+		const struct meta_topic *mt = b->meta.topics[i];
+		struct topic *t = broker_topic(b, mt->name);
+		json_t *parts = json_array();
 
-		if (atomic_load(&p->deleted) || !plog_offline(p->log))
-			continue;
-		if (p->topic != last) {
-			entry = json_pack("{s:s, s:s, s:[]}", "topic", p->topic->name, "topic_id",
-					  p->topic->id, "partitions");
-			json_array_append_new(out, entry);
-			last = p->topic;
-		}
-		json_array_append_new(json_object_get(entry, "partitions"), json_integer(p->id));
+		for (int32_t k = 0; k < mt->partitions; k++)
+			if (offline_here(b, mt, t, k))
+				json_array_append_new(parts, json_integer(k));
+		if (json_array_size(parts))
+			json_array_append_new(out, json_pack("{s:s, s:s, s:o}", "topic", mt->name,
+							     "topic_id", mt->id, "partitions",
+							     parts));
+		else
+			json_decref(parts);
 	}
-	registry_put_all(v, n);
+	pthread_rwlock_unlock(&b->meta_lock);
 	return out;
 }
 
