@@ -502,7 +502,7 @@ static void test_an_offline_replica_never_goes_to_the_elr(void)
 	pc_free(&p);
 }
 
-static void test_an_offline_last_isr_member_stays_leaderless_until_it_restarts(void)
+static void test_an_offline_last_isr_member_keeps_leading_until_it_restarts(void)
 {
 	struct meta_partition p;
 	struct pc_ctx c = ctx(2, 0);
@@ -511,9 +511,20 @@ static void test_an_offline_last_isr_member_stays_leaderless_until_it_restarts(v
 	alive_mask = 0xe;
 	make(&p, R123, 3, isr, 1, 1);
 	CHECK_EQ(pc_replica_offline(&p, 1, &c), 1);
-	/* The others lack what it acknowledged: no leader, and it stays. */
-	CHECK_EQ(p.leader, -1);
+	/* The others lack what it acknowledged: it stays, and leads what it
+	 * fsynced, since nobody else may. */
+	CHECK_EQ(p.leader, 1);
 	SAME(p.isr, p.nisr, 1);
+	SAME(p.offline, p.noffline, 1);
+	CHECK_EQ(p.leader_epoch, 5);
+	CHECK_EQ(pc_elect(&p, &c), 0);
+	/* Fenced, it leads nothing. */
+	alive_mask = 0xc;
+	CHECK_EQ(pc_elect(&p, &c), 1);
+	CHECK_EQ(p.leader, -1);
+	CHECK_EQ(p.last_leader, 1);
+	/* Alive again in the same process: still offline, not elected. */
+	alive_mask = 0xe;
 	CHECK_EQ(pc_elect(&p, &c), 0);
 	CHECK_EQ(p.leader, -1);
 	/* It restarts: registered fenced, its replica online again ... */
@@ -643,8 +654,8 @@ int main(void)
 	unit_run("an offline follower leaves the ISR and the leader stays",
 		 test_an_offline_follower_leaves_the_isr_and_the_leader_stays);
 	unit_run("an offline replica never goes to the ELR", test_an_offline_replica_never_goes_to_the_elr);
-	unit_run("an offline last ISR member stays leaderless until it restarts",
-		 test_an_offline_last_isr_member_stays_leaderless_until_it_restarts);
+	unit_run("an offline last ISR member keeps leading until it restarts",
+		 test_an_offline_last_isr_member_keeps_leading_until_it_restarts);
 	unit_run("an unclean election passes over an offline replica",
 		 test_an_unclean_election_passes_over_an_offline_replica);
 	unit_run("an offline replica may not join the ISR", test_an_offline_replica_may_not_join_the_isr);

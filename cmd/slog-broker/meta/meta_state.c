@@ -334,7 +334,7 @@ static int read_placement(json_t *rec, struct meta_partition *p, struct err *e)
 		if (!contains(p->replicas, p->nreplicas, p->removing[i]))
 			goto malformed;
 	for (int32_t i = 0; i < p->noffline; i++)
-		if (!contains(p->replicas, p->nreplicas, p->offline[i]) || p->offline[i] == leader ||
+		if (!contains(p->replicas, p->nreplicas, p->offline[i]) ||
 		    contains(p->elr, p->nelr, p->offline[i]))
 			goto malformed;
 	p->last_leader = (int32_t)last;

@@ -18,7 +18,7 @@
  *    optional: "elr":[2] (eligible leader replicas, KIP-966), "last_leader":1,
  *    "adding":[4],"removing":[1] (a reassignment in progress),
  *    "offline_replicas":[3] (replicas whose log dir failed, as their broker
- *    reported: not in the ELR, never leader; absent in older records)
+ *    reported: not in the ELR, not elected; absent in older records)
  *   {"v":1,"type":"partitions","name":"t","count":6}
  *   {"v":1,"type":"configs","name":"t","set":{"k":"v"},"delete":["k2"]}
  *   {"v":1,"type":"remove_topic","name":"t","id":"..."}
@@ -66,8 +66,9 @@
  * adding the new ones not yet in sync, removing the old ones to drop.
  * offline lists the replicas whose log dir went offline on their broker
  * (replication spec D7): they are out of the ISR (unless one is its last
- * member, which then has no leader), out of the ELR, and never elected,
- * until their broker registers again with a new incarnation.
+ * member, which then keeps leading if it led: it serves what it fsynced),
+ * out of the ELR, and never elected, until their broker registers again
+ * with a new incarnation.
  */
 struct meta_partition {
 	int32_t *replicas, *isr; /* owned */

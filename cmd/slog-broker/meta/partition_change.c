@@ -236,6 +236,11 @@ static void elect(struct meta_partition *p, const struct pc_ctx *c)
 			ids_clear(&p->elr, &p->nelr);
 		return;
 	}
+	/* Nobody else may lead: an alive leader on an offline dir keeps the
+	 * partition, as its last ISR member.  It takes no writes, but still
+	 * serves what it fsynced, which a leaderless partition would not. */
+	if (r < 0 && p->leader >= 0 && has(p->isr, p->nisr, p->leader) && alive(c, p->leader))
+		return;
 	lead(p, r, c);
 }
 

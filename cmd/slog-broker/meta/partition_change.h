@@ -18,7 +18,10 @@
  *               replication spec D7) is marked offline: out of the ISR
  *               (never the last member, as for a fenced broker), out of
  *               the ELR, not eligible to lead or join the ISR; then
- *               elect.  An offline leader is replaced at once.
+ *               elect.  An offline leader is replaced at once by any
+ *               replica that may lead; when none may, it keeps leading
+ *               while alive (it refuses writes, but serves what it
+ *               fsynced).
  *   restarted   a broker registers a new incarnation: it leaves every
  *               ISR as a fenced one does, and its replicas are online
  *               again (its log dirs were opened and recovered anew).
