@@ -306,7 +306,7 @@ static void controller_duties(struct broker *b, int64_t active_ms)
 
 static const struct lc_controller lifecycle_controller = {
 	controller_active, controller_register_broker, controller_set_broker_state,
-	controller_duties,
+	controller_replicas_offline, controller_duties,
 };
 
 /* The controller has this broker alive: systemd may count on it now. */
@@ -419,6 +419,20 @@ static int join_cluster(struct broker *b, const char *cluster_id, struct err *e)
 	return rc;
 }
 
+/*
+ * A log dir went offline (a flusher's, a fetcher's or a request's thread):
+ * the controller hears of its replicas at once, not at the next
+ * heartbeat, and the fetcher drops them from its fetches (replication
+ * spec D7).  Neither call blocks.
+ */
+static void dir_went_offline(void *arg)
+{
+	struct broker *b = arg;
+
+	broker_heartbeat_nudge(b->heartbeat);
+	replica_fetcher_poke(b->fetcher);
+}
+
 /* Logs, metadata, topics: everything before the port opens. */
 static int open_storage(struct broker *b, struct err *e)
 {
@@ -433,6 +447,8 @@ static int open_storage(struct broker *b, struct err *e)
 			   cluster_id, e);
 	if (rc)
 		return rc;
+	for (size_t i = 0; i < b->dirs.n; i++)
+		dir_health_watch(&b->dirs.v[i].health, dir_went_offline, b);
 	start_publisher(b);
 	rc = open_metadata(b, cluster_id, e);
 	if (!rc)
