@@ -120,9 +120,11 @@ EOF
 }
 
 # netns_setup N: the bridge and N namespaces (see the top); skips the
-# test where this machine cannot make them.
+# test where this machine cannot make them.  The links are made by one
+# "ip -batch" in the root namespace and one in each namespace: process
+# starts are what setting up costs on a loaded machine.
 netns_setup() {
-	local n=$1 i ns br veth
+	local n=$1 i ns br prefix
 	[ "$(id -u)" = 0 ] || skip "needs root (network namespaces, nftables)"
 	for i in ip nft flock; do
 		command -v "$i" >/dev/null || skip "needs $i"
@@ -131,22 +133,24 @@ netns_setup() {
 	NETNS_SLOT=$(netns_take_slot) || skip "no free network namespace slot in $NETNS_RUN_DIR"
 	NETNS_NET=$NETNS_BASE_NET.$NETNS_SLOT
 	NETNS_N=$n
-	br=$(netns_prefix "$NETNS_SLOT")br
+	prefix=$(netns_prefix "$NETNS_SLOT")
+	br=${prefix}br
 	# The bridge skips the root namespace's firewall (br_netfilter would
 	# pass bridged frames through it): only this file's rules apply.
-	ip link add "$br" type bridge nf_call_iptables 0 nf_call_ip6tables 0 nf_call_arptables 0 ||
-		skip "cannot make a bridge here"
-	ip addr add "$(netns_addr 0)/24" dev "$br"
-	ip link set "$br" up
+	{
+		echo "link add $br type bridge nf_call_iptables 0 nf_call_ip6tables 0 nf_call_arptables 0"
+		echo "addr add $(netns_addr 0)/24 dev $br"
+		echo "link set $br up"
+		for ((i = 1; i <= n; i++)); do
+			echo "netns add $(netns_name "$i")"
+			echo "link add ${prefix}v$i type veth peer name eth0 netns $(netns_name "$i")"
+			echo "link set ${prefix}v$i master $br up"
+		done
+	} | ip -batch - || skip "cannot make a bridge and network namespaces here"
 	for ((i = 1; i <= n; i++)); do
 		ns=$(netns_name "$i")
-		veth=$(netns_prefix "$NETNS_SLOT")v$i
-		ip netns add "$ns" || skip "cannot make network namespaces here"
-		ip link add "$veth" type veth peer name eth0 netns "$ns"
-		ip link set "$veth" master "$br" up
-		ip -n "$ns" addr add "$(netns_addr "$i")/24" dev eth0
-		ip -n "$ns" link set eth0 up
-		ip -n "$ns" link set lo up
+		printf '%s\n' "addr add $(netns_addr "$i")/24 dev eth0" "link set eth0 up" "link set lo up" |
+			ip -n "$ns" -batch -
 		netns_table_def | ip netns exec "$ns" nft -f - || skip "nftables does not work in a namespace"
 	done
 }
