@@ -5,8 +5,9 @@
 # proxy.  The oracle is the history of acks=all acknowledgements
 # (tests/replication.bash): every acknowledged record is read back at
 # its offset with its value, and the replicas converge to the same bytes
-# below the high watermark once the network heals.  Needs root but for
-# the proxy's tests, which run on loopback.
+# below the high watermark once the network heals; the flapping link runs
+# the recorded workload and its history check (tests/fault/history.bash)
+# as well.  Needs root but for the proxy's tests, which run on loopback.
 
 load fault
 load ../cluster
