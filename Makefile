@@ -99,7 +99,8 @@ BENCH_BINS := $(BENCH_SRC:bench/%.c=$(O)/bench/%)
 
 ALL_OBJ := $(COMMON_OBJ) $(foreach p,$(PROGRAMS),$(patsubst %.c,$(O)/%.o,$(call prog_src,$(p)))) \
            $(UNIT_SRC:%.c=$(O)/%.o) $(UNIT_HARN) $(UNIT_FIX_SRC:%.c=$(O)/%.o) $(BENCH_SRC:%.c=$(O)/%.o) \
-           $(O)/tests/tool/slog-test-tool.o $(FUZZ_SRC:%.c=$(O)/%.o) $(FUZZ_MAIN)
+           $(O)/tests/tool/slog-test-tool.o $(FUZZ_SRC:%.c=$(O)/%.o) $(FUZZ_MAIN) \
+           $(patsubst %.c,$(O)/%.o,$(wildcard tests/tool/lossyfs*.c))
 
 # The objects of tests, benches and fuzz targets are made only through
 # pattern rules, so make would take them for intermediates and delete them
@@ -182,7 +183,18 @@ $(O)/fuzz_%: $(O)/tests/fuzz/fuzz_%.o $(BROKER_LIB) $(COMMON_LIB)
 	$(say) "  LINK    $@"
 	$(Q)$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
-unit-bins: $(UNIT_BINS) $(TEST_TOOL) $(FUZZ_REGRESS)
+# lossyfs: the FUSE file system of the power-loss tests (tests/fault/),
+# built where libfuse3 is installed; those tests skip without it.
+LOSSYFS     := $(O)/tests/lossyfs
+LOSSYFS_SRC := $(wildcard tests/tool/lossyfs*.c)
+HAVE_FUSE3  := $(shell pkg-config --exists fuse3 2>/dev/null && echo yes)
+$(LOSSYFS_SRC:%.c=$(O)/%.o): CPPFLAGS += $(shell pkg-config --cflags fuse3 2>/dev/null)
+$(LOSSYFS): $(LOSSYFS_SRC:%.c=$(O)/%.o)
+	@mkdir -p $(@D)
+	$(say) "  LINK    $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $$(pkg-config --libs fuse3)
+
+unit-bins: $(UNIT_BINS) $(TEST_TOOL) $(FUZZ_REGRESS) $(if $(HAVE_FUSE3),$(LOSSYFS))
 fuzz-bins: $(FUZZ_BINS)
 bench-bins: $(BENCH_BINS)
 
