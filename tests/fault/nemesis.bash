@@ -7,7 +7,7 @@
 # a swap storm), a rolling restart, and a jump of one broker's wall clock
 # (NTP stepping it, a VM resumed on another host).  Each fault notes its
 # start and its end in the history directory NEMESIS_HISTORY, when it is
-# set, with nemesis_note (tests/fault/history.bash), so the checker can
+# set, with history.bash's nemesis_note, so the checker can
 # show which fault was active around an anomaly.
 #
 # The clock jump uses libfaketime: nemesis_clock_setup, called before
@@ -22,17 +22,10 @@
 NEMESIS_HISTORY=${NEMESIS_HISTORY:-}
 NEMESIS_CLOCK_DIR=""
 
-# nemesis_note H FAULT PHASE NODES [DETAIL]: when tests/fault/history.bash
-# is not loaded, the same JSON line it writes, in H/nemesis.jsonl.
+# The notes are history.bash's.
 if ! declare -F nemesis_note >/dev/null; then
-	nemesis_note() {
-		local h=$1 fault=$2 phase=$3 nodes=$4 detail=${5:-}
-		jq -cn --argjson t "$(date +%s.%N)" --arg fault "$fault" --arg phase "$phase" \
-			--arg nodes "$nodes" --arg detail "$detail" \
-			'{t: $t, proc: "nemesis", type: "info", f: "nemesis", fault: $fault,
-			  phase: $phase, nodes: ($nodes | split(" ") | map(select(. != "") | tonumber)),
-			  detail: $detail}' >>"$h/nemesis.jsonl"
-	}
+	# shellcheck source=tests/fault/history.bash
+	. "$(dirname "${BASH_SOURCE[0]}")/history.bash"
 fi
 
 # nemesis_record FAULT PHASE NODES [DETAIL]: note the fault in the
@@ -85,7 +78,7 @@ nemesis_kill() {
 	for id in "$@"; do
 		pids+=("${NODE_PID[$id]}")
 	done
-	kill -KILL "${pids[@]}" 2>/dev/null
+	kill -KILL "${pids[@]}" 2>/dev/null || true
 	for id in "$@"; do
 		{ wait "${NODE_PID[$id]}"; } 2>/dev/null || true
 	done
@@ -192,6 +185,7 @@ nemesis_clock_setup() {
 		! declare -F nemesis_placed_before >/dev/null; then
 		eval "nemesis_placed_before$(declare -f cluster_place_node | tail -n +2)"
 	fi
+	# shellcheck disable=SC2317 # cluster.bash calls it
 	cluster_place_node() {
 		if declare -F nemesis_placed_before >/dev/null; then
 			nemesis_placed_before "$1" || return 1
