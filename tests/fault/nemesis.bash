@@ -44,7 +44,7 @@ nemesis_record() {
 nemesis_pick() {
 	local what=$1 i ids=()
 	case "$what" in
-	leader) partition_leader "$2" "$3" | jq -e '. >= 0' ;;
+	leader) partition_leader "$2" "$3" | jq -e 'select(. >= 0)' ;;
 	controller) live_controller ;;
 	all) seq 1 "$CLUSTER_SIZE" ;;
 	one | minority) echo $((RANDOM % CLUSTER_SIZE + 1)) ;;
@@ -183,7 +183,7 @@ nemesis_clock_setup() {
 	mkdir -p "$NEMESIS_CLOCK_DIR"
 	if declare -F cluster_place_node >/dev/null &&
 		! declare -F nemesis_placed_before >/dev/null; then
-		eval "nemesis_placed_before$(declare -f cluster_place_node | tail -n +2)"
+		eval "nemesis_placed_before() $(declare -f cluster_place_node | tail -n +2)"
 	fi
 	# shellcheck disable=SC2317 # cluster.bash calls it
 	cluster_place_node() {

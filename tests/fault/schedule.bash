@@ -44,10 +44,13 @@ schedule_kinds() {
 		SCHEDULE_KINDS+=(network)
 	fi
 	if schedule_can disk; then
+		lossyfs_sweep
 		power_node_dirs 1 2 3
 		SCHEDULE_KINDS+=(disk)
 	fi
-	nemesis_clock_setup >/dev/null 2>&1 || true
+	if [[ " ${SCHEDULE_KINDS[*]} " == *" clock "* ]]; then
+		nemesis_clock_setup
+	fi
 }
 
 # nemesis_clock_lib_ok: libfaketime is there; says so when not.
@@ -83,6 +86,19 @@ schedule_can() {
 # timeout and the lag time (3 s) for some, shorter for others.
 schedule_hold() {
 	echo $((1 + RANDOM % SCHEDULE_HOLD_MAX))
+}
+
+# schedule_placed: each node runs where its faults can reach it: in its
+# namespace when there are network faults (else they would cut nothing).
+schedule_placed() {
+	local i
+	[ -n "${NETNS_SLOT:-}" ] || return 0
+	for ((i = 1; i <= CLUSTER_SIZE; i++)); do
+		netns_node_pid_is_broker "$i" || {
+			echo "node $i is not in its namespace: network faults would cut nothing" >&2
+			return 1
+		}
+	done
 }
 
 # schedule_node ROLE: a node by role: the leader of a random partition of
@@ -188,10 +204,10 @@ schedule_disk() {
 		lossyfs_ctl "$(power_dir "$id")" fsync-fail on >/dev/null
 		nemesis_record fsync-fail start "$id"
 		sleep "$hold"
-		nemesis_kill "$id"
+		kill_node "$id" 2>/dev/null || true
 		lossyfs_ctl "$(power_dir "$id")" fsync-fail off >/dev/null
 		nemesis_record fsync-fail end "$id"
-		nemesis_restart "$id"
+		restart_node "$id"
 		;;
 	esac
 }
@@ -258,12 +274,13 @@ schedule_run() {
 	schedule_kinds
 	start_cluster 3 "${SCHEDULE_SETTINGS[@]}"
 	wait_cluster_alive
+	schedule_placed
 	SLOG_BROKERS=$(all_brokers)
 	export SLOG_BROKERS
 	workload_start "$SCHEDULE_H" "$SCHEDULE_TOPIC" --partitions 3 --rate "$rate" \
 		--duration $((duration + 600))
 	wait_for 400 workload_acked_at_least "$SCHEDULE_H" 50
-	schedule_say "workload running (${rate} writes/s); faults: ${SCHEDULE_KINDS[*]}"
+	schedule_say "nodes at $(all_brokers); workload running (${rate} writes/s); faults: ${SCHEDULE_KINDS[*]}"
 	schedule_faults "$duration"
 	schedule_say "final heal"
 	schedule_heal || rc=1
