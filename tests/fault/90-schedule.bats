@@ -20,5 +20,5 @@ teardown() {
 }
 
 @test "a schedule of random process, clock, network and disk faults loses no acknowledged write" {
-	schedule_run "${SCHEDULE_SEED:-14}" "${SCHEDULE_DURATION:-40}"
+	schedule_run "${SCHEDULE_SEED:-14}" "${SCHEDULE_DURATION:-30}"
 }

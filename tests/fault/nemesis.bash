@@ -114,7 +114,7 @@ nemesis_pause() {
 
 # nemesis_resume ID: SIGCONT node ID.
 nemesis_resume() {
-	kill -CONT "${NODE_PID[$1]}"
+	kill -CONT "${NODE_PID[$1]}" 2>/dev/null || true
 	nemesis_record pause end "$1"
 }
 

@@ -82,10 +82,14 @@ schedule_can() {
 	return 1
 }
 
-# schedule_hold: how long a fault lasts, in seconds: past the session
-# timeout and the lag time (3 s) for some, shorter for others.
+# Every draw of RANDOM happens in this shell, never in a $(...) subshell
+# (bash reseeds RANDOM there), and as many draws are made whatever the
+# cluster answers, so a seed replays the same sequence.  The draws set
+# HOLD, NODE and IDS.
+
+# schedule_hold: HOLD, how long a fault lasts, in seconds.
 schedule_hold() {
-	echo $((1 + RANDOM % SCHEDULE_HOLD_MAX))
+	HOLD=$((1 + RANDOM % SCHEDULE_HOLD_MAX))
 }
 
 # schedule_placed: each node runs where its faults can reach it: in its
@@ -101,37 +105,44 @@ schedule_placed() {
 	done
 }
 
-# schedule_node ROLE: a node by role: the leader of a random partition of
+# schedule_node: NODE, a node by role: the leader of a random partition of
 # the workload's topic, the controller, or any; the last when the others
 # cannot be asked (a fault may have left none).
 schedule_node() {
-	local id=""
-	case $((RANDOM % 3)) in
-	0) id=$(nemesis_pick leader "$SCHEDULE_TOPIC" $((RANDOM % 3)) 2>/dev/null) ;;
-	1) id=$(live_controller 2>/dev/null) ;;
+	local role=$((RANDOM % 3)) p=$((RANDOM % 3)) any=$((RANDOM % 3 + 1))
+	NODE=""
+	case $role in
+	0) NODE=$(nemesis_pick leader "$SCHEDULE_TOPIC" "$p" 2>/dev/null) ;;
+	1) NODE=$(live_controller 2>/dev/null) ;;
 	esac
-	[ -n "$id" ] || id=$(nemesis_pick one)
-	echo "$id"
+	[ -n "$NODE" ] || NODE=$any
 }
 
-# schedule_other ID: a node that is not ID.
-schedule_other() {
-	echo $(((${1} + RANDOM % 2) % 3 + 1))
+# schedule_set: IDS, a set of nodes: one by role, a random non-empty
+# set, a majority, or all.
+schedule_set() {
+	local how=$((RANDOM % 4)) bits=$((RANDOM % 7 + 1)) i
+	schedule_node
+	case $how in
+	0) IDS=$NODE ;;
+	1) IDS=""; for i in 1 2 3; do ((bits & (1 << (i - 1)))) && IDS+="$i "; done ;;
+	2) IDS=$(seq -s ' ' 1 3 | sed "s/\b$NODE\b//") ;;
+	3) IDS="1 2 3" ;;
+	esac
 }
 
 # ---- one fault of each kind, applied then healed -------------------------------
 
 schedule_process() {
 	local ids id hold
-	hold=$(schedule_hold)
+	schedule_hold
+	hold=$HOLD
+	schedule_set
+	ids=$IDS
+	schedule_node
+	id=$NODE
 	case $((RANDOM % 5)) in
 	0 | 1)
-		case $((RANDOM % 4)) in
-		0) ids=$(schedule_node) ;;
-		1) ids=$(nemesis_pick some | tr '\n' ' ') ;;
-		2) ids=$(nemesis_pick majority | tr '\n' ' ') ;;
-		3) ids=$(nemesis_pick all | tr '\n' ' ') ;;
-		esac
 		schedule_say "kill -9 nodes $ids, restarted after $hold s"
 		# shellcheck disable=SC2086 # a list of ids
 		nemesis_kill $ids
@@ -140,7 +151,6 @@ schedule_process() {
 		nemesis_restart $ids
 		;;
 	2 | 3)
-		id=$(schedule_node)
 		hold=$((hold + 3))
 		schedule_say "SIGSTOP node $id for $hold s"
 		nemesis_pause "$id"
@@ -156,9 +166,11 @@ schedule_process() {
 
 schedule_clock() {
 	local id s hold
-	id=$(schedule_node)
+	schedule_node
+	id=$NODE
 	s=$(((RANDOM % 2 ? 1 : -1) * (60 + RANDOM % 7141)))
-	hold=$(schedule_hold)
+	schedule_hold
+	hold=$HOLD
 	schedule_say "clock of node $id moved by $s s for $hold s"
 	nemesis_clock "$id" "$s"
 	sleep "$hold"
@@ -167,9 +179,11 @@ schedule_clock() {
 
 schedule_network() {
 	local a b hold
-	a=$(schedule_node)
-	b=$(schedule_other "$a")
-	hold=$(schedule_hold)
+	schedule_node
+	a=$NODE
+	b=$(((a + RANDOM % 2) % 3 + 1))
+	schedule_hold
+	hold=$HOLD
 	case $((RANDOM % 6)) in
 	0) schedule_say "node $a isolated"; net_isolate "$a" ;;
 	1) schedule_say "node $a cut from the others, not from clients"; net_isolate "$a" --keep-clients ;;
@@ -184,11 +198,15 @@ schedule_network() {
 }
 
 schedule_disk() {
-	local id ids hold
-	hold=$(schedule_hold)
+	local id ids hold whole=$((RANDOM % 3))
+	schedule_hold
+	hold=$HOLD
+	schedule_node
+	id=$NODE
+	ids=$id
+	[ "$whole" = 0 ] && ids="1 2 3"
 	case $((RANDOM % 3)) in
 	0 | 1)
-		if ((RANDOM % 3)); then ids=$(schedule_node); else ids="1 2 3"; fi
 		schedule_say "power cut of nodes $ids (unsynced writes dropped)"
 		nemesis_record power-cut start "$ids"
 		# shellcheck disable=SC2086 # a list of ids
@@ -199,7 +217,6 @@ schedule_disk() {
 		nemesis_record power-cut end "$ids"
 		;;
 	2)
-		id=$(schedule_node)
 		schedule_say "fsyncs fail with EIO on node $id for $hold s, then it restarts"
 		lossyfs_ctl "$(power_dir "$id")" fsync-fail on >/dev/null
 		nemesis_record fsync-fail start "$id"
@@ -216,8 +233,27 @@ schedule_disk() {
 # and every partition in sync, so that faults test recovery rather than
 # pile up; says so and goes on when the cluster does not settle.
 schedule_settle() {
+	schedule_crashed
 	wait_for 600 nemesis_in_sync && wait_for 200 alive_count_is 1 3 && return 0
 	schedule_say "the cluster did not settle within 40 s; going on"
+}
+
+# schedule_crashed: a broker that exited without being told to is a
+# failure of the run (a crash, an abort, an exit on an error it should
+# have survived): say so with the end of its log, count it in
+# SCHEDULE_CRASHES, and start it again so the schedule goes on.
+schedule_crashed() {
+	local i rc
+	for ((i = 1; i <= CLUSTER_SIZE; i++)); do
+		kill -0 "${NODE_PID[$i]}" 2>/dev/null && continue
+		rc=0
+		wait "${NODE_PID[$i]}" 2>/dev/null || rc=$?
+		SCHEDULE_CRASHES=$((SCHEDULE_CRASHES + 1))
+		schedule_say "node $i exited by itself (status $rc); the end of its log:"
+		tail -n 15 "$BATS_TEST_TMPDIR/node$i/broker.log" | sed 's/^/#     /' >&3
+		nemesis_record crash start "$i" "status $rc"
+		restart_node "$i" || return 1
+	done
 }
 
 # ---- the whole run -------------------------------------------------------------
@@ -262,6 +298,7 @@ schedule_faults() {
 schedule_run() {
 	local seed=$1 duration=$2 rc=0 rate
 	SCHEDULE_T0=$SECONDS
+	SCHEDULE_CRASHES=0
 	SCHEDULE_H=$BATS_TEST_TMPDIR/history
 	SCHEDULE_TOPIC=sched
 	# shellcheck disable=SC2034 # nemesis.bash notes its faults there
@@ -282,6 +319,7 @@ schedule_run() {
 	wait_for 400 workload_acked_at_least "$SCHEDULE_H" 50
 	schedule_say "nodes at $(all_brokers); workload running (${rate} writes/s); faults: ${SCHEDULE_KINDS[*]}"
 	schedule_faults "$duration"
+	schedule_crashed || rc=1
 	schedule_say "final heal"
 	schedule_heal || rc=1
 	workload_stop
@@ -291,6 +329,10 @@ schedule_run() {
 	fi
 	history_check "$SCHEDULE_H" "$SCHEDULE_TOPIC" >"$SCHEDULE_H/history-check.out" || rc=1
 	sed 's/^/# /' "$SCHEDULE_H/history-check.out" >&3
+	if [ "$SCHEDULE_CRASHES" -gt 0 ]; then
+		schedule_say "$SCHEDULE_CRASHES broker exits that no fault asked for"
+		rc=1
+	fi
 	schedule_figures "$seed" "$duration" | tee "$SCHEDULE_H/figures.md" | sed 's/^/# /' >&3
 	return "$rc"
 }
@@ -310,14 +352,15 @@ for line in open(os.path.join(h, "nemesis.jsonl")):
     e = json.loads(line)
     if e.get("phase") != "start":
         continue
-    faults[kind.get(e["fault"], "network")] += 1
     names[e["fault"]] += 1
+    if e["fault"] != "crash":
+        faults[kind.get(e["fault"], "network")] += 1
 rows = [
     ("seed, duration", "%s, %s s" % (seed, duration)),
     ("writes acknowledged (acks=all)", c["acknowledged"]),
     ("faults", "%d: %s" % (sum(faults.values()),
                            ", ".join("%s %d" % kv for kv in sorted(faults.items())))),
-    ("faults by name", ", ".join("%s %d" % kv for kv in sorted(names.items()))),
+    ("faults by name", ", ".join("%s %d" % kv for kv in sorted(names.items()) if kv[0] != "crash")),
     ("lost", c["lost"]),
     ("duplicates (counted only)", c["duplicated"]),
     ("reordered", c["reordered"]),
@@ -325,6 +368,7 @@ rows = [
     ("vanished reads", c["vanished"]),
     ("group-offset regressions", c["regressed"]),
     ("acks after fsync failure", c["acked-after-fsync-failure"]),
+    ("broker exits no fault asked for", names.get("crash", 0)),
     ("result", "FAIL (%s)" % ", ".join(c["failed"]) if c["failed"] else "pass"),
 ]
 print("| figure | value |")
