@@ -85,7 +85,9 @@ produce_answer() {
 		topic_json t >&2
 		false
 	}
-	run -0 grep -E "partition t-0: the controller took ISR \\[[0-9,]+\\]" \
+	# The controller's metadata shows it first; the leader logs the
+	# change when the controller's answer reaches it.
+	run -0 wait_for 100 grep -qE "partition t-0: the controller took ISR \\[[0-9,]+\\]" \
 		"$BATS_TEST_TMPDIR/node$l/broker.log"
 	# Two of three in sync: acks=all goes on without it.
 	n=$(acked_count)
