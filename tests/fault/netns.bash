@@ -120,9 +120,11 @@ EOF
 }
 
 # netns_setup N: the bridge and N namespaces (see the top); skips the
-# test where this machine cannot make them.
+# test where this machine cannot make them.  The links are made by one
+# "ip -batch" in the root namespace and one in each namespace: process
+# starts are what setting up costs on a loaded machine.
 netns_setup() {
-	local n=$1 i ns br veth
+	local n=$1 i ns br prefix
 	[ "$(id -u)" = 0 ] || skip "needs root (network namespaces, nftables)"
 	for i in ip nft flock; do
 		command -v "$i" >/dev/null || skip "needs $i"
@@ -131,22 +133,24 @@ netns_setup() {
 	NETNS_SLOT=$(netns_take_slot) || skip "no free network namespace slot in $NETNS_RUN_DIR"
 	NETNS_NET=$NETNS_BASE_NET.$NETNS_SLOT
 	NETNS_N=$n
-	br=$(netns_prefix "$NETNS_SLOT")br
+	prefix=$(netns_prefix "$NETNS_SLOT")
+	br=${prefix}br
 	# The bridge skips the root namespace's firewall (br_netfilter would
 	# pass bridged frames through it): only this file's rules apply.
-	ip link add "$br" type bridge nf_call_iptables 0 nf_call_ip6tables 0 nf_call_arptables 0 ||
-		skip "cannot make a bridge here"
-	ip addr add "$(netns_addr 0)/24" dev "$br"
-	ip link set "$br" up
+	{
+		echo "link add $br type bridge nf_call_iptables 0 nf_call_ip6tables 0 nf_call_arptables 0"
+		echo "addr add $(netns_addr 0)/24 dev $br"
+		echo "link set $br up"
+		for ((i = 1; i <= n; i++)); do
+			echo "netns add $(netns_name "$i")"
+			echo "link add ${prefix}v$i type veth peer name eth0 netns $(netns_name "$i")"
+			echo "link set ${prefix}v$i master $br up"
+		done
+	} | ip -batch - || skip "cannot make a bridge and network namespaces here"
 	for ((i = 1; i <= n; i++)); do
 		ns=$(netns_name "$i")
-		veth=$(netns_prefix "$NETNS_SLOT")v$i
-		ip netns add "$ns" || skip "cannot make network namespaces here"
-		ip link add "$veth" type veth peer name eth0 netns "$ns"
-		ip link set "$veth" master "$br" up
-		ip -n "$ns" addr add "$(netns_addr "$i")/24" dev eth0
-		ip -n "$ns" link set eth0 up
-		ip -n "$ns" link set lo up
+		printf '%s\n' "addr add $(netns_addr "$i")/24 dev eth0" "link set eth0 up" "link set lo up" |
+			ip -n "$ns" -batch -
 		netns_table_def | ip netns exec "$ns" nft -f - || skip "nftables does not work in a namespace"
 	done
 }
@@ -202,16 +206,25 @@ net_nft() {
 	ip netns exec "$(netns_name "$id")" nft "$@"
 }
 
-# net_block FROM TO add|delete: drop (or stop dropping) the packets from
-# node FROM to node TO.
-net_block() {
-	local from=$1 to=$2 op=$3
-	[ "$from" != "$to" ] || return 0
-	if [ "$to" != 0 ]; then
-		net_nft "$to" "$op" element inet "$NETNS_TABLE" cut_from "{ $(netns_addr "$from") }"
-	else
-		net_nft "$from" "$op" element inet "$NETNS_TABLE" cut_to "{ $(netns_addr 0) }"
-	fi
+# net_apply add|delete FROM:TO...: drop (or stop dropping) the packets
+# from node FROM to node TO, for each pair; one nft transaction per
+# namespace touched.
+net_apply() {
+	local op=$1 pair from to id
+	local -A script=()
+	shift
+	for pair in "$@"; do
+		from=${pair%:*} to=${pair#*:}
+		[ "$from" != "$to" ] || continue
+		if [ "$to" != 0 ]; then
+			script[$to]+="$op element inet $NETNS_TABLE cut_from { $(netns_addr "$from") }"$'\n'
+		else
+			script[$from]+="$op element inet $NETNS_TABLE cut_to { $(netns_addr 0) }"$'\n'
+		fi
+	done
+	for id in "${!script[@]}"; do
+		printf '%s' "${script[$id]}" | net_nft "$id" -f - || return 1
+	done
 }
 
 # net_note FAULT NODES [DETAIL]: record a fault's start in the history
@@ -225,44 +238,42 @@ net_note() {
 
 # net_cut A B: nothing passes between nodes A and B, either way.
 net_cut() {
-	net_block "$1" "$2" add && net_block "$2" "$1" add && net_note cut "$1 $2"
+	net_apply add "$1:$2" "$2:$1" && net_note cut "$1 $2"
 }
 
 # net_cut_oneway FROM TO: packets from FROM to TO are lost; the other way
 # still passes (so TCP, which needs both, stalls; what gets through is
 # the other side's retransmissions).
 net_cut_oneway() {
-	net_block "$1" "$2" add && net_note cut-oneway "$1 $2"
+	net_apply add "$1:$2" && net_note cut-oneway "$1 $2"
 }
 
 # net_isolate ID [--keep-clients]: node ID reaches no other node, and no
 # client unless --keep-clients.
 net_isolate() {
-	local id=$1 j
+	local id=$1 j pairs=()
 	for ((j = 1; j <= NETNS_N; j++)); do
-		net_block "$id" "$j" add && net_block "$j" "$id" add || return 1
+		pairs+=("$id:$j" "$j:$id")
 	done
-	if [ "${2:-}" != --keep-clients ]; then
-		net_block "$id" 0 add && net_block 0 "$id" add || return 1
-	fi
-	net_note isolate "$id" "${2:-}"
+	[ "${2:-}" = --keep-clients ] || pairs+=("$id:0" "0:$id")
+	net_apply add "${pairs[@]}" && net_note isolate "$id" "${2:-}"
 }
 
 # net_partition "A B" "C" ...: nodes in different groups reach each
 # other no more; within a group all passes.  Node 0 (the clients) may be
 # in a group; if not, it still reaches everyone.
 net_partition() {
-	local i j a b groups=("$@")
+	local i j a b groups=("$@") pairs=()
 	for ((i = 0; i < ${#groups[@]}; i++)); do
 		for ((j = i + 1; j < ${#groups[@]}; j++)); do
 			for a in ${groups[$i]}; do
 				for b in ${groups[$j]}; do
-					net_block "$a" "$b" add && net_block "$b" "$a" add || return 1
+					pairs+=("$a:$b" "$b:$a")
 				done
 			done
 		done
 	done
-	net_note partition "$*"
+	net_apply add "${pairs[@]}" && net_note partition "$*"
 }
 
 # net_loss PCT [A B]: each packet between A and B (default: every packet
@@ -302,9 +313,9 @@ net_flap() {
 	rm -f "$stop"
 	(
 		while [ ! -e "$stop" ]; do
-			net_block "$a" "$b" add && net_block "$b" "$a" add
+			net_apply add "$a:$b" "$b:$a"
 			sleep "$half"
-			net_block "$a" "$b" delete && net_block "$b" "$a" delete
+			net_apply delete "$a:$b" "$b:$a"
 			[ -e "$stop" ] || sleep "$half"
 		done
 	) >/dev/null 2>&1 3>&- &
