@@ -114,8 +114,8 @@ cut_dropped() {
 # every_partition_led TOPIC N: each of its N partitions has a leader in
 # its ISR (with unclean election off, the clean path found one).
 every_partition_led() {
-	topic_json "$1" | jq -e --argjson n "$2" '[.partitions[] | select(.leader >= 0 and
-		(.isr | index(.leader)) != null)] | length == $n' >/dev/null
+	topic_json "$1" | jq -e --argjson n "$2" '[.partitions[] | .leader as $l |
+		select($l >= 0 and (.isr | index($l)) != null)] | length == $n' >/dev/null
 }
 
 # all_in_isr TOPIC N: every replica of each of its N partitions is in
@@ -130,6 +130,13 @@ figure() {
 	echo "# figure: $*" >&3
 }
 
+# load_stop: end the load (SIGTERM); what it had not heard back about
+# is indeterminate.
+load_stop() {
+	kill -TERM "$LOAD_PID" 2>/dev/null || true
+	wait "$LOAD_PID" 2>/dev/null || true
+}
+
 # single_node_cuts ROUNDS: ROUNDS power cuts, one node at a time, each
 # under its own acks=all load: the leader of partition 0 on even rounds,
 # a follower of it on odd ones (a minority whose tail is cut, which must
@@ -142,12 +149,16 @@ single_node_cuts() {
 		if ((i % 2 == 0)); then id=$l; else id=$(((l % 3) + 1)); fi
 		load_start t 400 1000 "r$i"
 		wait_for 200 acked_at_least 100 "r$i"
+		echo "$(date +%T.%N) round $i: power cut of node $id" >&2
 		power_cut "$id"
 		restart_node "$id"
+		echo "$(date +%T.%N) round $i: node $id listens again" >&2
 		load_wait
 		load_all_acked 400 "r$i"
 		files+=("$BATS_TEST_TMPDIR/r$i.acked")
+		echo "$(date +%T.%N) round $i: load acknowledged" >&2
 		wait_for 600 all_in_isr t 3 || { topic_json t >&2; return 1; }
+		echo "$(date +%T.%N) round $i: every replica in the ISR" >&2
 	done
 	check_acked t "${files[@]}"
 	for id in 1 2 3; do dropped=$((dropped + $(cut_dropped "$id"))); done
@@ -160,5 +171,170 @@ single_node_cuts() {
 	power_node_dirs 1 2 3
 	cluster_up 3 "${FAST[@]}"
 	slog-topics create t -P 3 -R 3 -c min.insync.replicas=2
-	single_node_cuts "${POWER_CUTS_SINGLE:-4}"
+	single_node_cuts "${POWER_CUTS_SINGLE:-2}"
+}
+
+# whole_cluster_cuts ROUNDS: ROUNDS power cuts of all three nodes at
+# once, each under its own acks=all load, the nodes started again in a
+# random order.  The load stops at the cut (what it had not heard back
+# about is indeterminate); a second load after each restart must be
+# acknowledged whole.  Unclean election is off (the default), so a
+# leader for every partition means the clean path (ISR, ELR, last
+# leader) found one.
+whole_cluster_cuts() {
+	local rounds=$1 i id files=() dropped=0 acked order
+	for ((i = 1; i <= rounds; i++)); do
+		load_start t 100000 1000 "w$i"
+		wait_for 200 acked_at_least 100 "w$i"
+		power_cut 1 2 3
+		load_stop
+		files+=("$BATS_TEST_TMPDIR/w$i.acked")
+		order=$(shuf -e 1 2 3 | tr '\n' ' ')
+		echo "round $i: started again in the order $order" >&2
+		for id in $order; do
+			start_node "$id"
+		done
+		for id in 1 2 3; do
+			wait_for 400 node_listening "$id" || return 1
+		done
+		wait_cluster_alive
+		wait_for 400 every_partition_led t 3 || { topic_json t >&2; return 1; }
+		load_start t 200 1000 "a$i"
+		load_wait
+		load_all_acked 200 "a$i"
+		files+=("$BATS_TEST_TMPDIR/a$i.acked")
+		wait_for 600 all_in_isr t 3 || { topic_json t >&2; return 1; }
+	done
+	check_acked t "${files[@]}"
+	for id in 1 2 3; do dropped=$((dropped + $(cut_dropped "$id"))); done
+	acked=$(cat "${files[@]}" | wc -l)
+	figure "whole-cluster power cuts=$rounds acked=$acked lost=0 dropped_bytes=$dropped"
+	replicas_converge t 0 1 2
+}
+
+@test "power cuts of the whole cluster, started again in random order, lose no acknowledged record" {
+	power_node_dirs 1 2 3
+	cluster_up 3 "${FAST[@]}"
+	slog-topics create t -P 3 -R 3 -c min.insync.replicas=2
+	run -0 topic_json t
+	[ "$(jq -r '.configs[] | select(.name == "unclean.leader.election.enable") | .value' <<<"$output")" = false ]
+	whole_cluster_cuts "${POWER_CUTS_WHOLE:-1}"
+}
+
+# ---- the scenarios of replication.md §9 ------------------------------------------
+
+# In these the controller (node 1) holds no replica of the partition
+# under test and its disk is not cut: the faults hit the brokers 2-4 only.
+
+# observers_up: node 1 the one controller, brokers 2, 3 and 4 on lossyfs;
+# topic t (4 partitions, RF 3, min.insync.replicas 2); P is a partition
+# without node 1, L its leader and F1, F2 its followers.
+observers_up() {
+	local ids
+	power_node_dirs 2 3 4
+	cluster_up 1 --observers 3 "${FAST[@]}" "$@"
+	slog-topics create t -P 4 -R 3 -c min.insync.replicas=2
+	P=$(partition_without t 1)
+	L=$(partition_leader t "$P")
+	mapfile -t ids < <(partition_field t "$P" replicas | jq -r --argjson l "$L" '.[] | select(. != $l)')
+	F1=${ids[0]} F2=${ids[1]}
+}
+
+@test "the last in-sync replica losing power loses no acknowledged record (KIP-966)" {
+	observers_up
+	load_start t 2000 1000 load -p "$P"
+	wait_for 200 acked_at_least 300
+	power_cut "$F1"
+	wait_for 200 not_in_isr t "$P" "$F1"
+	power_cut "$F2"
+	wait_for 200 isr_is t "$P" "$L"
+	# The ISR is below min.insync.replicas: the high watermark stands
+	# still and F2, which holds everything below it, is eligible.
+	run -0 partition_field t "$P" elr
+	assert_output "[$F2]"
+	power_cut "$L"
+	# The last replica standing comes back first, with its unsynced tail
+	# gone, and leads again; the others truncate to it.
+	restart_node "$L"
+	wait_for 400 leader_is t "$P" "$L"
+	restart_node "$F1"
+	restart_node "$F2"
+	load_wait
+	check_acked t "$BATS_TEST_TMPDIR/load.acked"
+	load_all_acked 2000
+	replicas_converge t "$P"
+}
+
+@test "a leader that loses power with an unsynced tail truncates it by epoch and rejoins" {
+	observers_up
+	load_start t 2000 1000 load -p "$P"
+	wait_for 200 acked_at_least 300
+	# Its fsyncs lag by half a second: what it appended meanwhile is in
+	# no durable state when the power goes.
+	lossyfs_ctl "$(power_dir "$L")" fsync-delay 500
+	wait_for 100 test "$(lossyfs_stat "$(power_dir "$L")" dirty_bytes)" -gt 0
+	power_cut "$L"
+	[ "$(cut_dropped "$L")" -gt 0 ]
+	lossyfs_ctl "$(power_dir "$L")" fsync-delay 0
+	wait_for 200 leader_is_not t "$P" "$L"
+	restart_node "$L"
+	wait_for 400 in_isr t "$P" "$L"
+	load_wait
+	check_acked t "$BATS_TEST_TMPDIR/load.acked"
+	load_all_acked 2000
+	replicas_converge t "$P"
+}
+
+@test "a follower whose fsync takes 5 s leaves the ISR while acks=all goes on" {
+	observers_up
+	load_start t 100000 500 load -p "$P"
+	wait_for 200 acked_at_least 200
+	lossyfs_ctl "$(power_dir "$F1")" fsync-delay 5000
+	# Its network is fine and it keeps fetching, but its durable offset
+	# lags: out after replica.lag.time.max.ms (2 s).
+	wait_for 300 not_in_isr t "$P" "$F1"
+	local n
+	n=$(acked_count)
+	wait_for 200 acked_at_least $((n + 200))
+	not_in_isr t "$P" "$F1"
+	lossyfs_ctl "$(power_dir "$F1")" fsync-delay 0
+	wait_for 400 in_isr t "$P" "$F1"
+	load_stop
+	check_acked t "$BATS_TEST_TMPDIR/load.acked"
+	replicas_converge t "$P"
+}
+
+# produce_to ID VALUE: POST VALUE to partition P on node ID with
+# acks=all; prints the body and the status.
+produce_to() {
+	curl -s -m 20 -w ' %{http_code}' -H 'Content-Type: text/plain' --data-binary "$2" \
+		"${NODE_URL[$1]}/v1/topics/t/partitions/$P/records?acks=all"
+}
+
+@test "an fsync that fails on the leader acknowledges nothing after it and takes its log dir offline" {
+	observers_up
+	local dir i
+	dir=$(power_dir "$L")
+	load_start t 100000 500 load -p "$P"
+	wait_for 200 acked_at_least 200
+	lossyfs_ctl "$dir" fsync-fail on
+	wait_for 200 grep -q "log dir $dir is offline" "$BATS_TEST_TMPDIR/node$L/broker.log"
+	# Every write sent to it from now on is refused.
+	for i in 1 2 3; do
+		run -0 produce_to "$L" "after-$i"
+		[[ "$output" != *" 200" ]]
+	done
+	run curl -s -w ' %{http_code}' "${NODE_URL[$L]}/readyz"
+	[[ "$output" == *'"status":"log_dir_offline"'*"\"dir\":\"$dir\""*" 503" ]]
+	run -0 curl -sf "${NODE_URL[$L]}/metrics"
+	assert_line "slog_log_dir_offline{dir=\"$dir\"} 1"
+	[ "$(lossyfs_stat "$dir" fsync_errors)" -gt 0 ]
+	# What it held only in memory is gone with the power; everything
+	# acknowledged is still there, and none of the refused writes.
+	load_stop
+	power_cut "$L"
+	lossyfs_ctl "$dir" fsync-fail off
+	restart_node "$L"
+	check_acked t "$BATS_TEST_TMPDIR/load.acked"
+	none_read t after
 }
