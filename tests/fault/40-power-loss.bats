@@ -30,6 +30,7 @@ teardown() {
 	teardown_brokers
 	lossyfs_unmount_all
 	no_sanitizer_reports
+	lossyfs_no_sanitizer_reports
 }
 
 cluster_up() {
@@ -262,6 +263,8 @@ whole_cluster_cuts() {
 	run -0 topic_json t
 	[ "$(jq -r '.configs[] | select(.name == "unclean.leader.election.enable") | .value' <<<"$output")" = false ]
 	whole_cluster_cuts "${POWER_CUTS_WHOLE:-1}"
+	# The metadata log is on lossyfs too: libraft's O_DSYNC writes.
+	[ "$(lossyfs_stat "$(power_dir 1)" sync_writes)" -gt 0 ]
 }
 
 # ---- the scenarios of replication.md §9 ------------------------------------------
