@@ -43,7 +43,7 @@ cluster_up() {
 # writer SCRIPT: run python3 on SCRIPT in the mount $M (os imported, sync
 # and fsync_dir defined).
 writer() {
-	(cd "$M" && python3 -c "
+	(cd "$M" && SOCK=$(lossyfs_sock "$M") && export SOCK SLOG_LOSSYFS && python3 -c "
 import os
 def sync(name, data, mode='wb'):
     with open(name, mode) as f:
@@ -103,6 +103,49 @@ sync('tmp', b'5'); os.rename('tmp', 'old')"
 	[ "$(cat "$M/gone")" = 2 ]
 	[ "$(cat "$M/moved")" = 3 ]
 	[ "$(cat "$M/d2/f")" = 6 ]
+}
+
+@test "lossyfs agrees with a model of page cache and disk under random writes, truncates and fsyncs" {
+	M=$BATS_TEST_TMPDIR/m
+	lossyfs_mount "$M"
+	local seed=$RANDOM
+	echo "seed $seed" >&2
+	writer "
+import random, subprocess
+rnd = random.Random($seed)
+seen, disk = bytearray(), bytearray()
+def same(what):
+    with open('f', 'rb') as g: got = g.read()
+    assert got == bytes(what), 'read %d bytes, the model has %d' % (len(got), len(what))
+sync('f', b'')
+fsync_dir()
+fd = os.open('f', os.O_RDWR)
+for step in range(3000):
+    op = rnd.random()
+    if op < 0.6:
+        off, n = rnd.randrange(0, 70000), rnd.randrange(1, 9000)
+        data = bytes([rnd.randrange(256)]) * n
+        os.pwrite(fd, data, off)
+        if off > len(seen): seen.extend(bytes(off - len(seen)))
+        seen[off:off + n] = data
+    elif op < 0.75:
+        size = rnd.randrange(0, 80000)
+        os.ftruncate(fd, size)
+        del seen[size:]
+        seen.extend(bytes(size - len(seen)))
+    elif op < 0.85:
+        os.fsync(fd)
+        disk = bytearray(seen)
+    elif op < 0.95:
+        same(seen)
+    else:
+        os.close(fd)
+        subprocess.run([os.environ['SLOG_LOSSYFS'], '--ctl', os.environ['SOCK'], 'cut'],
+                       check=True, stdout=subprocess.DEVNULL)
+        seen = bytearray(disk)
+        same(disk)
+        fd = os.open('f', os.O_RDWR)
+os.close(fd)"
 }
 
 # ---- the oracle sees a loss ---------------------------------------------------
