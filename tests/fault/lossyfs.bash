@@ -122,6 +122,18 @@ lossyfs_unmount_all() {
 	lossyfs_sweep
 }
 
+# lossyfs_no_sanitizer_reports: no lossyfs of this test (an ASan build's,
+# under make check) reported a memory error or a leak at its exit.
+lossyfs_no_sanitizer_reports() {
+	local logs
+	mapfile -t logs < <(find "$BATS_TEST_TMPDIR" -name '*.lossyfs.log' -exec \
+		grep -l -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' {} +)
+	[ "${#logs[@]}" = 0 ] && return 0
+	echo "sanitizer reports in ${logs[*]}:" >&2
+	grep -h -A 20 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "${logs[@]}" | head -60 >&2
+	return 1
+}
+
 # lossyfs_sweep: unmount what runs that are gone left mounted (their
 # bats was killed before its teardown ran).  Another live run's mounts
 # are left alone.
