@@ -7,6 +7,9 @@
 #   make asan         unit tests and bats suite on an ASan+UBSan build
 #   make bench        benchmarks under bench/, each prints a table
 #   make fuzz         short libFuzzer runs of every target in tests/fuzz/
+#   make torture      a long schedule of random faults (SEED=, DURATION=,
+#                     default 300 s) under a recorded workload; prints its
+#                     figures table (tests/fault/schedule; needs root)
 #   make install      PREFIX=/usr/local SYSCONFDIR=/etc DESTDIR=: programs,
 #                     slog-cluster, man pages, completions, the systemd units
 #                     (slog-broker and slog-broker@ID), the example config
@@ -99,14 +102,15 @@ BENCH_BINS := $(BENCH_SRC:bench/%.c=$(O)/bench/%)
 
 ALL_OBJ := $(COMMON_OBJ) $(foreach p,$(PROGRAMS),$(patsubst %.c,$(O)/%.o,$(call prog_src,$(p)))) \
            $(UNIT_SRC:%.c=$(O)/%.o) $(UNIT_HARN) $(UNIT_FIX_SRC:%.c=$(O)/%.o) $(BENCH_SRC:%.c=$(O)/%.o) \
-           $(O)/tests/tool/slog-test-tool.o $(FUZZ_SRC:%.c=$(O)/%.o) $(FUZZ_MAIN)
+           $(O)/tests/tool/slog-test-tool.o $(FUZZ_SRC:%.c=$(O)/%.o) $(FUZZ_MAIN) \
+           $(patsubst %.c,$(O)/%.o,$(wildcard tests/tool/lossyfs*.c))
 
 # The objects of tests, benches and fuzz targets are made only through
 # pattern rules, so make would take them for intermediates and delete them
 # after linking, and a second `make` would rebuild them all.  Keep them.
 .SECONDARY: $(ALL_OBJ)
 
-.PHONY: all check asan bench bench-peers fuzz fuzz-bins install uninstall clean run deps unit-bins \
+.PHONY: all check asan bench bench-peers fuzz torture fuzz-bins install uninstall clean run deps unit-bins \
         bench-bins test-unit test-bats
 .DEFAULT_GOAL := all
 
@@ -182,7 +186,18 @@ $(O)/fuzz_%: $(O)/tests/fuzz/fuzz_%.o $(BROKER_LIB) $(COMMON_LIB)
 	$(say) "  LINK    $@"
 	$(Q)$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
-unit-bins: $(UNIT_BINS) $(TEST_TOOL) $(FUZZ_REGRESS)
+# lossyfs: the FUSE file system of the power-loss tests (tests/fault/),
+# built where libfuse3 is installed; those tests skip without it.
+LOSSYFS     := $(O)/tests/lossyfs
+LOSSYFS_SRC := $(wildcard tests/tool/lossyfs*.c)
+HAVE_FUSE3  := $(shell pkg-config --exists fuse3 2>/dev/null && echo yes)
+$(LOSSYFS_SRC:%.c=$(O)/%.o): CPPFLAGS += $(shell pkg-config --cflags fuse3 2>/dev/null)
+$(LOSSYFS): $(LOSSYFS_SRC:%.c=$(O)/%.o)
+	@mkdir -p $(@D)
+	$(say) "  LINK    $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $$(pkg-config --libs fuse3)
+
+unit-bins: $(UNIT_BINS) $(TEST_TOOL) $(FUZZ_REGRESS) $(if $(HAVE_FUSE3),$(LOSSYFS))
 fuzz-bins: $(FUZZ_BINS)
 bench-bins: $(BENCH_BINS)
 
@@ -231,6 +246,10 @@ fuzz:
 	@share/install-deps --fuzz
 	@$(MAKE) --no-print-directory O=build/fuzz CC=clang FUZZ=1 fuzz-bins
 	@tests/fuzz/run build/fuzz
+
+# SEED= replays a run (the seed is printed); DURATION= seconds of faults.
+torture: all unit-bins
+	@tests/fault/schedule $(if $(SEED),--seed $(SEED)) --duration $(or $(DURATION),300)
 
 run: all
 	@if [ -x $(B)/slog-broker ]; then exec $(B)/slog-broker; \
