@@ -21,12 +21,13 @@ FAULT=/000000000000000001
 SETTINGS=(broker.session.timeout.ms=2000 broker.heartbeat.interval.ms=250
 	replica.lag.time.max.ms=30000 auto.leader.rebalance.enable=false)
 
-cluster_place_node() {
+fsync_fails_on_3() {
 	if [ "$1" = 3 ]; then
 		NODE_WRAP[3]="env SLOG_FAULT_FSYNC_FAIL=$FAULT"
 	fi
 	return 0
 }
+cluster_hook place fsync_fails_on_3
 
 cluster_up() {
 	start_cluster 3 "${SETTINGS[@]}"

@@ -169,9 +169,9 @@ nemesis_faketime_lib() {
 }
 
 # nemesis_clock_setup: make start_cluster start every node under
-# libfaketime, its offset at +0.  Call before start_cluster; keeps a
-# cluster_place_node defined before it (a namespace, say) and adds to its
-# NODE_WRAP.  Status 1, saying why, when libfaketime is not installed.
+# libfaketime, its offset at +0.  Call before start_cluster, after
+# whatever places the nodes (a namespace, say): the faked clock adds to
+# their NODE_WRAP.  Status 1, saying why, when libfaketime is not installed.
 nemesis_clock_setup() {
 	local lib
 	lib=$(nemesis_faketime_lib) || {
@@ -181,17 +181,7 @@ nemesis_clock_setup() {
 	NEMESIS_CLOCK_DIR=$BATS_TEST_TMPDIR/clock
 	NEMESIS_FAKETIME_LIB=$lib
 	mkdir -p "$NEMESIS_CLOCK_DIR"
-	if declare -F cluster_place_node >/dev/null &&
-		! declare -F nemesis_placed_before >/dev/null; then
-		eval "nemesis_placed_before() $(declare -f cluster_place_node | tail -n +2)"
-	fi
-	# shellcheck disable=SC2317 # cluster.bash calls it
-	cluster_place_node() {
-		if declare -F nemesis_placed_before >/dev/null; then
-			nemesis_placed_before "$1" || return 1
-		fi
-		nemesis_clock_wrap "$1"
-	}
+	cluster_hook place nemesis_clock_wrap
 }
 
 # nemesis_clock_wrap ID: add libfaketime to node ID's NODE_WRAP.  Record

@@ -2,7 +2,7 @@
 # nftables can make between them.  Load after helpers and cluster.
 #
 # netns_setup N makes a bridge in the root namespace and N namespaces,
-# each joined to it by a veth pair, and defines cluster_place_node so
+# each joined to it by a veth pair, and adds netns_place_node to the cluster's place hooks so
 # that start_cluster puts node I in namespace I at its own address.
 # Clients stay in the root namespace ("node 0") and reach every node
 # through the bridge, whose address they send from.
@@ -133,6 +133,7 @@ netns_setup() {
 	NETNS_SLOT=$(netns_take_slot) || skip "no free network namespace slot in $NETNS_RUN_DIR"
 	NETNS_NET=$NETNS_BASE_NET.$NETNS_SLOT
 	NETNS_N=$n
+	cluster_hook place netns_place_node
 	prefix=$(netns_prefix "$NETNS_SLOT")
 	br=${prefix}br
 	# The bridge skips the root namespace's firewall (br_netfilter would
@@ -155,10 +156,10 @@ netns_setup() {
 	done
 }
 
-# cluster_place_node ID: node ID listens at its namespace's address and
+# netns_place_node ID (a place hook): node ID listens at its namespace's address and
 # runs in it.  "ip netns exec" execs the broker in place, so the PID
 # start_node records is the broker's own (netns_node_pid_is_broker).
-cluster_place_node() {
+netns_place_node() {
 	[ -n "$NETNS_SLOT" ] || return 0
 	if [ "$1" -gt "$NETNS_N" ]; then
 		echo "node $1: netns_setup made only $NETNS_N namespaces" >&2
@@ -416,10 +417,12 @@ proxy_applied() {
 # listener is the proxy's.  Its own requests to others go direct.
 proxy_front_node() {
 	PROXY_FRONT[$1]=1
+	cluster_hook prepare proxy_prepare_node
 }
 
-# cluster_prepare_node ID: start the proxy in front of node ID if asked.
-cluster_prepare_node() {
+# proxy_prepare_node ID (a prepare hook): start the proxy in front of
+# node ID if asked.
+proxy_prepare_node() {
 	[ -n "${PROXY_FRONT[$1]:-}" ] || return 0
 	proxy_start "node$1" "$(node_host "$1"):${NODE_PORT[$1]}" || return 1
 	echo "advertised.listeners = $(proxy_host):${PROXY_PORT[node$1]}" \
