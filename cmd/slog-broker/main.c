@@ -425,10 +425,35 @@ static int join_cluster(struct broker *b, const char *cluster_id, struct err *e)
  * heartbeat, and the fetcher drops them from its fetches (replication
  * spec D7).  Neither call blocks.
  */
+/* A voter whose metadata log sits in a log dir that went offline. */
+static int metadata_dir_offline(struct broker *b)
+{
+	for (size_t i = 0; b->quorum && i < b->dirs.n; i++) {
+		const char *p = b->dirs.v[i].path;
+		size_t n = strlen(p);
+
+		if (dir_health_offline(&b->dirs.v[i].health) && strncmp(b->mlog.dir, p, n) == 0 &&
+		    b->mlog.dir[n] == '/')
+			return 1;
+	}
+	return 0;
+}
+
 static void dir_went_offline(void *arg)
 {
 	struct broker *b = arg;
 
+	if (metadata_dir_offline(b)) {
+		/* Kafka's broker stops when its metadata log's dir fails
+		 * (KIP-858): its metadata could no longer be kept, and
+		 * libraft's own handling of a failing disk is not to be
+		 * relied on.  The quorum stops now, the broker after. */
+		quorum_fail(b->quorum, "the metadata log's dir is offline after a failed fsync");
+		log_error("stopping: the metadata log's dir %s is offline", b->mlog.dir);
+		b->metadata_failed = 1;
+		kill(getpid(), SIGTERM);
+		return;
+	}
 	broker_heartbeat_nudge(b->heartbeat);
 	replica_fetcher_poke(b->fetcher);
 }
@@ -750,5 +775,5 @@ int main(int argc, char **argv)
 		;
 	log_info("received %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	/* Stopped by its publisher (refused): its data is another cluster's. */
-	return shutdown_broker(b) || b->mlog.refused ? 1 : 0;
+	return shutdown_broker(b) || b->mlog.refused || b->metadata_failed ? 1 : 0;
 }
