@@ -506,9 +506,10 @@ static void stop_waiters(struct broker *b)
 	if (b->flusher)
 		flusher_stop(b->flusher);
 	b->flusher = NULL;
+	/* Freed once the publisher, which may still drop a partition's
+	 * waiters, has stopped (close_storage). */
 	if (b->waits)
 		fetch_waits_stop(b->waits);
-	b->waits = NULL;
 	forwarder_stop(b->forward);
 	b->forward = NULL;
 	http_defer_stop(b->defer);
@@ -541,6 +542,8 @@ static int close_storage(struct broker *b)
 		log_error("%s", e.msg);
 		rc = 1;
 	}
+	fetch_waits_free(b->waits);
+	b->waits = NULL;
 	log_dirs_close(&b->dirs, rc == 0);
 	meta_image_free(&b->image);
 	meta_state_free(&b->meta);

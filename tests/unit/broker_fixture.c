@@ -97,7 +97,7 @@ fail:
 void fixture_stop(struct broker *b)
 {
 	flusher_stop(b->flusher);
-	fetch_waits_stop(b->waits);
+	fetch_waits_free(b->waits);
 	meta_log_close(&b->mlog);
 	b->quorum = NULL;
 	meta_publisher_stop(b->publisher);

@@ -65,7 +65,7 @@ static void test_records_already_there_wake_at_once(void)
 	fetch_waits_add(fw, &w);
 	CHECK_EQ(atomic_load(&n), 1);
 	CHECK_EQ(atomic_load(&p.list.n), 0);
-	fetch_waits_stop(fw);
+	fetch_waits_free(fw);
 	CHECK_EQ(atomic_load(&n), 1);
 }
 
@@ -91,7 +91,7 @@ static void test_an_append_wakes_only_whom_it_passes(void)
 	CHECK_EQ(atomic_load(&n_near), 1);
 	CHECK_EQ(atomic_load(&n_far), 1);
 	CHECK_EQ(atomic_load(&p.list.n), 0);
-	fetch_waits_stop(fw);
+	fetch_waits_free(fw);
 }
 
 static void test_the_deadline_wakes_the_earliest_first(void)
@@ -109,7 +109,7 @@ static void test_the_deadline_wakes_the_earliest_first(void)
 	CHECK(reaches(&n_soon, 1));
 	CHECK(clock_mono_ms() - t0 >= 50);
 	CHECK_EQ(atomic_load(&n_late), 0);
-	fetch_waits_stop(fw);
+	fetch_waits_free(fw);
 	CHECK_EQ(atomic_load(&n_late), 1); /* shutdown answers everyone */
 }
 
@@ -133,7 +133,7 @@ static void test_a_cancelled_waiter_is_never_woken(void)
 	CHECK_EQ(atomic_load(&n_a), 0);
 	CHECK_EQ(atomic_load(&n_b), 1);
 	fetch_waits_cancel(fw, &b); /* woken already: a no-op */
-	fetch_waits_stop(fw);
+	fetch_waits_free(fw);
 	CHECK_EQ(atomic_load(&n_a), 0);
 	CHECK_EQ(atomic_load(&n_b), 1);
 }
@@ -157,7 +157,7 @@ static void test_a_removed_partition_wakes_its_waiters_only(void)
 	CHECK_EQ(atomic_load(&gone.list.n), 0);
 	fetch_waits_wake_all(fw);
 	CHECK_EQ(atomic_load(&n_k), 1);
-	fetch_waits_stop(fw);
+	fetch_waits_free(fw);
 }
 
 /* Many waiters with random deadlines: each is woken once, in time. */
@@ -178,8 +178,29 @@ static void test_many_deadlines_each_wake_once(void)
 	CHECK(reaches(&wakes, N));
 	for (int i = 0; i < N; i++)
 		CHECK_EQ(atomic_load(&n[i]), 1);
-	fetch_waits_stop(fw);
+	fetch_waits_free(fw);
 	CHECK_EQ(atomic_load(&wakes), N);
+}
+
+/* At shutdown the metadata publisher may still delete a topic after the
+ * waits stopped: dropping its partition, or a late waiter, must work. */
+static void test_stopped_waits_still_take_a_drop_and_a_late_waiter(void)
+{
+	struct fetch_waits *fw = fetch_waits_start();
+	struct part p = { .hw = 0 };
+	struct fetch_wait early, late;
+	atomic_int n = 0;
+
+	arm(&early, &p, 0, 60000, &n);
+	fetch_waits_add(fw, &early);
+	fetch_waits_stop(fw);
+	CHECK_EQ(atomic_load(&n), 1);
+	fetch_waits_drop_partition(fw, &p.list);
+	arm(&late, &p, 0, 60000, &n);
+	fetch_waits_add(fw, &late);
+	CHECK_EQ(atomic_load(&n), 2);
+	fetch_waits_stop(fw);
+	fetch_waits_free(fw);
 }
 
 int main(void)
@@ -192,5 +213,7 @@ int main(void)
 	unit_run("a removed partition wakes its own waiters only",
 		 test_a_removed_partition_wakes_its_waiters_only);
 	unit_run("many deadlines each wake once", test_many_deadlines_each_wake_once);
+	unit_run("stopped waits still take a dropped partition and a late waiter",
+		 test_stopped_waits_still_take_a_drop_and_a_late_waiter);
 	return unit_done();
 }

@@ -134,12 +134,23 @@ void fetch_waits_wake_all(struct fetch_waits *fw)
 
 void fetch_waits_stop(struct fetch_waits *fw)
 {
+	int was;
+
 	fetch_waits_wake_all(fw);
 	pthread_mutex_lock(&fw->lock);
+	was = fw->stop;
 	fw->stop = 1;
 	pthread_cond_signal(&fw->cond);
 	pthread_mutex_unlock(&fw->lock);
-	pthread_join(fw->timer, NULL);
+	if (!was)
+		pthread_join(fw->timer, NULL);
+}
+
+void fetch_waits_free(struct fetch_waits *fw)
+{
+	if (!fw)
+		return;
+	fetch_waits_stop(fw);
 	pthread_mutex_destroy(&fw->lock);
 	pthread_cond_destroy(&fw->cond);
 	free(fw->heap);

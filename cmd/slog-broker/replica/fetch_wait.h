@@ -45,8 +45,15 @@ struct fetch_wait {
 };
 
 struct fetch_waits *fetch_waits_start(void);
-/* Wake every waiter and stop the timer thread. */
+/*
+ * Wake every waiter and stop the timer thread (again: nothing).  The
+ * waits stay usable until fetch_waits_free: a waiter added later is woken
+ * at once, and a partition dropped later (the metadata publisher may
+ * still delete a topic while the broker stops) finds an empty list.
+ */
 void fetch_waits_stop(struct fetch_waits *fw);
+/* Stop if need be, then free (NULL: nothing). */
+void fetch_waits_free(struct fetch_waits *fw);
 
 /* Register w, or wake it at once if its data is already there. */
 void fetch_waits_add(struct fetch_waits *fw, struct fetch_wait *w);
