@@ -7,6 +7,9 @@
 #   make asan         unit tests and bats suite on an ASan+UBSan build
 #   make bench        benchmarks under bench/, each prints a table
 #   make fuzz         short libFuzzer runs of every target in tests/fuzz/
+#   make torture      a long schedule of random faults (SEED=, DURATION=,
+#                     default 300 s) under a recorded workload; prints its
+#                     figures table (tests/fault/schedule; needs root)
 #   make install      PREFIX=/usr/local SYSCONFDIR=/etc DESTDIR=: programs,
 #                     slog-cluster, man pages, completions, the systemd units
 #                     (slog-broker and slog-broker@ID), the example config
@@ -107,7 +110,7 @@ ALL_OBJ := $(COMMON_OBJ) $(foreach p,$(PROGRAMS),$(patsubst %.c,$(O)/%.o,$(call 
 # after linking, and a second `make` would rebuild them all.  Keep them.
 .SECONDARY: $(ALL_OBJ)
 
-.PHONY: all check asan bench bench-peers fuzz fuzz-bins install uninstall clean run deps unit-bins \
+.PHONY: all check asan bench bench-peers fuzz torture fuzz-bins install uninstall clean run deps unit-bins \
         bench-bins test-unit test-bats
 .DEFAULT_GOAL := all
 
@@ -243,6 +246,10 @@ fuzz:
 	@share/install-deps --fuzz
 	@$(MAKE) --no-print-directory O=build/fuzz CC=clang FUZZ=1 fuzz-bins
 	@tests/fuzz/run build/fuzz
+
+# SEED= replays a run (the seed is printed); DURATION= seconds of faults.
+torture: all unit-bins
+	@tests/fault/schedule $(if $(SEED),--seed $(SEED)) --duration $(or $(DURATION),300)
 
 run: all
 	@if [ -x $(B)/slog-broker ]; then exec $(B)/slog-broker; \

@@ -23,7 +23,10 @@ dir_of() {
 
 @test "a failed fsync takes its log dir offline: no writes there, readyz and metrics name it" {
 	local data=$BATS_TEST_TMPDIR/broker
-	SLOG_FAULT_FSYNC_FAIL=/doomed-0/0 start_broker --set "log.dirs=$data/a,$data/b"
+	# The metadata log has a dir of its own: a failure of its dir would
+	# stop the broker (the next test but one).
+	SLOG_FAULT_FSYNC_FAIL=/doomed-0/0 start_broker --set "log.dirs=$data/a,$data/b" \
+		--set "metadata.log.dir=$data/meta"
 	slog-topics create doomed -P 1
 	slog-topics create other -P 4
 	local bad good same= elsewhere= p
@@ -60,7 +63,8 @@ dir_of() {
 }
 
 @test "a restart brings an offline log dir back with every acknowledged record" {
-	SLOG_FAULT_FSYNC_FAIL=/doomed-0/0 start_broker
+	local meta=metadata.log.dir=$BATS_TEST_TMPDIR/meta
+	SLOG_FAULT_FSYNC_FAIL=/doomed-0/0 start_broker --set "$meta"
 	slog-topics create doomed -P 1
 	slog-topics create kept -P 1
 	seq 1 5 | slog-produce -t kept
@@ -72,7 +76,7 @@ dir_of() {
 	run stop_broker
 	[ "$status" -ne 0 ]
 	[ ! -e "$BROKER_DIR/data/.clean-shutdown" ]
-	restart_broker
+	restart_broker --set "$meta"
 	run curl -sf "$BROKER_URL/readyz"
 	assert_output '{"status":"ready"}'
 	run --separate-stderr slog-consume -t kept -e
@@ -81,6 +85,25 @@ dir_of() {
 	echo more | slog-produce -t doomed
 	run --separate-stderr slog-consume -t doomed -e -o -1
 	assert_output more
+}
+
+@test "a failed fsync in the metadata log's dir stops the broker with status 1, and a restart keeps what it acknowledged" {
+	SLOG_FAULT_FSYNC_FAIL=/doomed-0/0 start_broker
+	slog-topics create doomed -P 1
+	slog-topics create kept -P 1
+	seq 1 5 | slog-produce -t kept
+	run produce_to doomed 0
+	[[ "$output" != *" 200" ]]
+	# It stops by itself, as after SIGTERM, and says why.
+	local rc=0
+	wait_for 400 bash -c "! kill -0 $BROKER_PID"
+	wait "$BROKER_PID" || rc=$?
+	[ "$rc" = 1 ]
+	grep -q "stopping: the metadata log's dir $BROKER_DIR/data/__cluster_metadata is offline" \
+		"$BROKER_DIR/broker.log"
+	restart_broker
+	run --separate-stderr slog-consume -t kept -e
+	assert_output "$(seq 1 5)"
 }
 
 @test "a stopped broker leaves each partition's high watermark in replication-offset-checkpoint" {

@@ -100,7 +100,7 @@ produce_at() {
 	slog-topics create app.b
 	slog-topics create other
 	run -0 --separate-stderr slog-topics delete -r '^app\.' </dev/null
-	run -0 slog-topics list
+	run -0 user_topics
 	assert_output other
 	run -1 --separate-stderr slog-topics delete -r '^app\.' </dev/null
 	assert_stderr_has "no topic matches '^app\.'"

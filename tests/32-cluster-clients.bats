@@ -76,7 +76,7 @@ stub_count() {
 @test "slog-topics skips a broker that is down at the head of -b" {
 	run --separate-stderr slog-topics -b "127.0.0.1:$(free_port),$REAL" create t
 	assert_success
-	run slog-topics list
+	run -0 user_topics
 	assert_output t
 }
 
@@ -93,7 +93,7 @@ stub_count() {
 	run --separate-stderr timeout 30 slog-topics -b "$STUB,$REAL" --timeout-ms 10000 create t
 	assert_success
 	[ "$SECONDS" -lt 8 ]
-	run slog-topics list
+	run -0 user_topics
 	assert_output t
 }
 
@@ -142,7 +142,7 @@ b"
 	assert_success
 	[ "$(stub_count '^POST /v1/topics 503')" -eq 2 ]
 	[ "$(stub_count '^POST /v1/topics 201')" -eq 1 ]
-	run slog-topics list
+	run -0 user_topics
 	assert_output t
 }
 

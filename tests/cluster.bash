@@ -8,12 +8,14 @@
 # NODE_URL[I] say where it runs.  Every PID also goes to BROKER_PIDS, so
 # the shared teardown stops exactly these processes.
 #
-# Two hooks let a test place nodes elsewhere: a function
-# cluster_place_node ID, when defined, is called once the ports are
-# chosen and may set NODE_HOST[ID] (the node's address, default
-# 127.0.0.1) and NODE_WRAP[ID] (words run before slog-broker, such as
-# "ip netns exec NS"); cluster_prepare_node ID, when defined, is called
-# before the node first starts (to mount its data directory, say).
+# Two lists of hooks let tests place nodes elsewhere, several at once
+# (a namespace, a faked clock, a data dir on another file system).  Each
+# function named in CLUSTER_PLACE_HOOKS is called with ID once the ports
+# are chosen and may set NODE_HOST[ID] (the node's address, default
+# 127.0.0.1) or add to NODE_WRAP[ID] (words run before slog-broker, such
+# as "ip netns exec NS"); each in CLUSTER_PREPARE_HOOKS is called with ID
+# before the node first starts (to mount its data directory, say).  Add a
+# hook with cluster_hook.
 
 NODE_PID=()
 NODE_PORT=()
@@ -22,6 +24,28 @@ NODE_URL=()
 NODE_SKIP=()
 NODE_HOST=()
 NODE_WRAP=()
+CLUSTER_PLACE_HOOKS=()
+CLUSTER_PREPARE_HOOKS=()
+
+# cluster_hook place|prepare FUNCTION: call FUNCTION ID for every node
+# (once, however often it is added), after the hooks added before it.
+cluster_hook() {
+	local -n hooks=CLUSTER_${1^^}_HOOKS
+	local h
+	for h in "${hooks[@]}"; do
+		[ "$h" = "$2" ] && return 0
+	done
+	hooks+=("$2")
+}
+
+# run_cluster_hooks place|prepare ID
+run_cluster_hooks() {
+	local -n hooks=CLUSTER_${1^^}_HOOKS
+	local h
+	for h in "${hooks[@]}"; do
+		"$h" "$2" || return 1
+	done
+}
 
 # node_host ID: the address node ID listens on.
 node_host() {
@@ -84,9 +108,7 @@ start_cluster() {
 	for ((i = 1; i <= n + observers; i++)); do
 		NODE_PORT[$i]=${ports[$((2 * i - 2))]}
 		NODE_RAFT[$i]=${ports[$((2 * i - 1))]}
-		if declare -F cluster_place_node >/dev/null; then
-			cluster_place_node "$i" || return 1
-		fi
+		run_cluster_hooks place "$i" || return 1
 		NODE_URL[$i]=http://$(node_host "$i"):${NODE_PORT[$i]}
 		[ "$i" -le "$n" ] && CLUSTER_VOTERS+=" $i"
 	done
@@ -96,9 +118,7 @@ start_cluster() {
 		else
 			write_node_config "$i" broker "$@"
 		fi
-		if declare -F cluster_prepare_node >/dev/null; then
-			cluster_prepare_node "$i" || return 1
-		fi
+		run_cluster_hooks prepare "$i" || return 1
 		start_node "$i"
 	done
 	for ((i = 1; i <= n + observers; i++)); do

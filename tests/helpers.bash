@@ -164,3 +164,10 @@ refute_listed() {
 		fi
 	done <<<"$output"
 }
+
+# user_topics [-b BROKERS]: slog-topics list without the broker's own
+# topics.  The controller makes __consumer_offsets one session timeout
+# after it starts, so a test that lists topics may or may not see it.
+user_topics() {
+	slog-topics "$@" list -r '^[^_]'
+}

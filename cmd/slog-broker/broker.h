@@ -165,6 +165,7 @@ struct broker {
 	struct http_server *http;
 	_Atomic int ready;
 	_Atomic int stopping;
+	_Atomic int metadata_failed; /* the metadata log's dir went offline: stop */
 	int64_t started_ms;
 };
 

@@ -306,7 +306,7 @@ static void controller_duties(struct broker *b, int64_t active_ms)
 
 static const struct lc_controller lifecycle_controller = {
 	controller_active, controller_register_broker, controller_set_broker_state,
-	controller_duties,
+	controller_replicas_offline, controller_duties,
 };
 
 /* The controller has this broker alive: systemd may count on it now. */
@@ -419,6 +419,45 @@ static int join_cluster(struct broker *b, const char *cluster_id, struct err *e)
 	return rc;
 }
 
+/*
+ * A log dir went offline (a flusher's, a fetcher's or a request's thread):
+ * the controller hears of its replicas at once, not at the next
+ * heartbeat, and the fetcher drops them from its fetches (replication
+ * spec D7).  Neither call blocks.
+ */
+/* A voter whose metadata log sits in a log dir that went offline. */
+static int metadata_dir_offline(struct broker *b)
+{
+	for (size_t i = 0; b->quorum && i < b->dirs.n; i++) {
+		const char *p = b->dirs.v[i].path;
+		size_t n = strlen(p);
+
+		if (dir_health_offline(&b->dirs.v[i].health) && strncmp(b->mlog.dir, p, n) == 0 &&
+		    b->mlog.dir[n] == '/')
+			return 1;
+	}
+	return 0;
+}
+
+static void dir_went_offline(void *arg)
+{
+	struct broker *b = arg;
+
+	if (metadata_dir_offline(b)) {
+		/* Kafka's broker stops when its metadata log's dir fails
+		 * (KIP-858): its metadata could no longer be kept, and
+		 * libraft's own handling of a failing disk is not to be
+		 * relied on.  The quorum stops now, the broker after. */
+		quorum_fail(b->quorum, "the metadata log's dir is offline after a failed fsync");
+		log_error("stopping: the metadata log's dir %s is offline", b->mlog.dir);
+		b->metadata_failed = 1;
+		kill(getpid(), SIGTERM);
+		return;
+	}
+	broker_heartbeat_nudge(b->heartbeat);
+	replica_fetcher_poke(b->fetcher);
+}
+
 /* Logs, metadata, topics: everything before the port opens. */
 static int open_storage(struct broker *b, struct err *e)
 {
@@ -433,6 +472,8 @@ static int open_storage(struct broker *b, struct err *e)
 			   cluster_id, e);
 	if (rc)
 		return rc;
+	for (size_t i = 0; i < b->dirs.n; i++)
+		dir_health_watch(&b->dirs.v[i].health, dir_went_offline, b);
 	start_publisher(b);
 	rc = open_metadata(b, cluster_id, e);
 	if (!rc)
@@ -734,5 +775,5 @@ int main(int argc, char **argv)
 		;
 	log_info("received %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	/* Stopped by its publisher (refused): its data is another cluster's. */
-	return shutdown_broker(b) || b->mlog.refused ? 1 : 0;
+	return shutdown_broker(b) || b->mlog.refused || b->metadata_failed ? 1 : 0;
 }

@@ -233,12 +233,13 @@ static const char *int_list(char *out, size_t size, json_t *arr)
 	return out;
 }
 
-/* Under the table, a partition's move in progress and its eligible
- * leader replicas (KIP-966), as Kafka's describe adds them. */
+/* Under the table, a partition's move in progress, its eligible leader
+ * replicas (KIP-966) and its offline replicas, as Kafka's describe adds
+ * them. */
 static void print_moves(json_t *p)
 {
 	json_t *adding = json_object_get(p, "adding"), *removing = json_object_get(p, "removing");
-	json_t *elr = json_object_get(p, "elr");
+	json_t *elr = json_object_get(p, "elr"), *off = json_object_get(p, "offline_replicas");
 	char a[256], r[256];
 	long long n = (long long)json_integer_value(json_object_get(p, "partition"));
 
@@ -248,6 +249,9 @@ static void print_moves(json_t *p)
 		       json_array_size(removing) ? int_list(r, sizeof(r), removing) : "none");
 	if (json_array_size(elr))
 		printf("  Partition %lld eligible leaders (ELR): %s\n", n, int_list(a, sizeof(a), elr));
+	if (json_array_size(off))
+		printf("  Partition %lld offline replicas (log dir failed): %s\n", n,
+		       int_list(a, sizeof(a), off));
 }
 
 static void print_partitions(json_t *parts)

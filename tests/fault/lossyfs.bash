@@ -12,7 +12,7 @@
 #                                any a killed run of this machine left
 #   power_node_dirs ID...        the cluster nodes ID... get their data
 #                                dir (log.dirs and the metadata log in it)
-#                                on lossyfs, through cluster_prepare_node
+#                                on lossyfs, through a prepare hook (power_prepare_node)
 #   power_cut ID...              kill -9 the nodes, wait until they are
 #                                gone, then cut their file systems; the
 #                                test restarts them (restart_node)
@@ -157,10 +157,11 @@ lossyfs_sweep() {
 # Call before start_cluster.
 power_node_dirs() {
 	POWER_NODES+=("$@")
+	cluster_hook prepare power_prepare_node
 }
 
-# cluster_prepare_node ID: the hook of tests/cluster.bash.
-cluster_prepare_node() {
+# power_prepare_node ID (a prepare hook of tests/cluster.bash).
+power_prepare_node() {
 	local id
 	for id in "${POWER_NODES[@]}"; do
 		[ "$id" = "$1" ] || continue

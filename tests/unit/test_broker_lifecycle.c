@@ -191,7 +191,8 @@ static int fake_set_state(struct broker *b, int32_t id, const char *inc,
 	return rc;
 }
 
-static const struct lc_controller fake = { fake_active, fake_register, fake_set_state, NULL };
+static const struct lc_controller fake = { fake_active, fake_register, fake_set_state, NULL,
+					   NULL };
 
 static struct broker *new_broker(const char *session)
 {

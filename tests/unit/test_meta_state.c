@@ -111,6 +111,50 @@ static void test_records_apply(void)
 	meta_state_free(&s);
 }
 
+/* Offline replicas (replication spec D7) are an optional field: records
+ * written before it load as they did, and it reads back as written. */
+static void test_offline_replicas_are_optional_and_read_back(void)
+{
+	static const char *const topic = "{\"v\":1,\"type\":\"topic\",\"name\":\"t\",\"id\":\"i1\","
+					 "\"partitions\":1,\"replication_factor\":3,\"configs\":{}}";
+	static const char *const part = "{\"v\":1,\"type\":\"partition\",\"topic\":\"t\","
+					"\"topic_id\":\"i1\",\"partition\":0,\"replicas\":[1,2,3],";
+	struct meta_state s;
+	struct meta_topic *t;
+	struct err e;
+	char text[512];
+	json_t *r;
+
+	meta_state_init(&s);
+	CHECK_EQ(apply_text(&s, topic, &e), 0);
+	snprintf(text, sizeof(text), "%s\"isr\":[1,2,3],\"leader\":1,\"leader_epoch\":0,"
+		 "\"partition_epoch\":0}", part);
+	CHECK_EQ(apply_text(&s, text, &e), 0);
+	t = meta_find(&s, "t");
+	REQUIRE(t != NULL);
+	CHECK_EQ(t->parts[0].noffline, 0);
+	r = meta_partition_record(t, 0, &t->parts[0]);
+	CHECK(json_object_get(r, "offline_replicas") == NULL);
+	json_decref(r);
+	snprintf(text, sizeof(text), "%s\"isr\":[2,3],\"leader\":2,\"leader_epoch\":1,"
+		 "\"partition_epoch\":1,\"offline_replicas\":[1]}", part);
+	CHECK_EQ(apply_text(&s, text, &e), 0);
+	CHECK_EQ(t->parts[0].noffline, 1);
+	CHECK_EQ(t->parts[0].offline[0], 1);
+	r = meta_partition_record(t, 0, &t->parts[0]);
+	CHECK_EQ(json_integer_value(json_array_get(json_object_get(r, "offline_replicas"), 0)), 1);
+	json_decref(r);
+	/* Not a replica, or in the ELR: malformed. */
+	snprintf(text, sizeof(text), "%s\"isr\":[2,3],\"leader\":2,\"leader_epoch\":1,"
+		 "\"partition_epoch\":2,\"offline_replicas\":[4]}", part);
+	CHECK_EQ(apply_text(&s, text, &e), SLOG_EINVALID_REQUEST);
+	snprintf(text, sizeof(text), "%s\"isr\":[2],\"leader\":2,\"leader_epoch\":1,"
+		 "\"partition_epoch\":2,\"elr\":[3],\"offline_replicas\":[3]}", part);
+	CHECK_EQ(apply_text(&s, text, &e), SLOG_EINVALID_REQUEST);
+	CHECK_EQ(t->parts[0].partition_epoch, 1);
+	meta_state_free(&s);
+}
+
 /* Records without "v" were written by one broker: it holds everything. */
 static void test_version_0_places_on_its_node(void)
 {
@@ -431,6 +475,8 @@ int main(void)
 {
 	log_set_level(LOG_LEVEL_ERROR);
 	unit_run("records apply", test_records_apply);
+	unit_run("offline replicas are optional and read back",
+		 test_offline_replicas_are_optional_and_read_back);
 	unit_run("records of version 0 place partitions on their node",
 		 test_version_0_places_on_its_node);
 	unit_run("a record of a newer version is refused", test_a_newer_version_is_refused);

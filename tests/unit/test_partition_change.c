@@ -6,7 +6,8 @@
  * leader change bumps the leader epoch and every change the partition
  * epoch; the ISR never empties; an AlterPartition is refused for each
  * reason Kafka's controller has; a move adds, waits for the ISR, then
- * drops the old replicas.
+ * drops the old replicas; a replica on an offline log dir leaves the ISR
+ * and the ELR and is never elected until its broker restarts.
  */
 #include <string.h>
 
@@ -435,6 +436,187 @@ static void test_copies_compare_equal_until_changed(void)
 	pc_free(&q);
 }
 
+/* ---- replicas on an offline log dir (replication spec D7) ---- */
+
+static void test_an_offline_leader_moves_to_another_isr_member(void)
+{
+	struct meta_partition p;
+	struct pc_ctx c = ctx(2, 0);
+
+	alive_mask = 0xe; /* its broker still heartbeats: only its dir failed */
+	make(&p, R123, 3, R123, 3, 1);
+	CHECK_EQ(pc_replica_offline(&p, 1, &c), 1);
+	CHECK_EQ(p.leader, 2);
+	SAME(p.isr, p.nisr, 2, 3);
+	SAME(p.offline, p.noffline, 1);
+	CHECK_EQ(p.nelr, 0);
+	CHECK_EQ(p.leader_epoch, 6);
+	CHECK_EQ(p.partition_epoch, 8);
+	/* Reported again at the next heartbeat: nothing more to change. */
+	CHECK_EQ(pc_replica_offline(&p, 1, &c), 0);
+	CHECK_EQ(p.partition_epoch, 8);
+	/* Alive, but never elected while its replica is offline. */
+	CHECK_EQ(pc_fence(&p, 2, &c), 1);
+	CHECK_EQ(p.leader, 3);
+	pc_free(&p);
+}
+
+static void test_an_offline_follower_leaves_the_isr_and_the_leader_stays(void)
+{
+	struct meta_partition p;
+	struct pc_ctx c = ctx(2, 0);
+
+	alive_mask = 0xe;
+	make(&p, R123, 3, R123, 3, 1);
+	CHECK_EQ(pc_replica_offline(&p, 3, &c), 1);
+	CHECK_EQ(p.leader, 1);
+	SAME(p.isr, p.nisr, 1, 2);
+	SAME(p.offline, p.noffline, 3);
+	CHECK_EQ(p.leader_epoch, 5);
+	CHECK_EQ(p.partition_epoch, 8);
+	/* Not a replica of this partition: nothing to mark. */
+	CHECK_EQ(pc_replica_offline(&p, 4, &c), 0);
+	pc_free(&p);
+}
+
+static void test_an_offline_replica_never_goes_to_the_elr(void)
+{
+	struct meta_partition p;
+	struct pc_ctx c = ctx(2, 0);
+	const int32_t isr[] = { 1, 2 }, one[] = { 1 };
+
+	alive_mask = 0xe;
+	/* Leaving below min.insync.replicas would put a fenced one there. */
+	make(&p, R123, 3, isr, 2, 1);
+	CHECK_EQ(pc_replica_offline(&p, 2, &c), 1);
+	SAME(p.isr, p.nisr, 1);
+	CHECK_EQ(p.nelr, 0);
+	pc_free(&p);
+	/* An ELR member whose dir fails leaves the ELR. */
+	make(&p, R123, 3, one, 1, 1);
+	p.elr = ids((const int32_t[]){ 3 }, 1);
+	p.nelr = 1;
+	CHECK_EQ(pc_replica_offline(&p, 3, &c), 1);
+	CHECK_EQ(p.nelr, 0);
+	SAME(p.offline, p.noffline, 3);
+	pc_free(&p);
+}
+
+static void test_an_offline_last_isr_member_keeps_leading_until_it_restarts(void)
+{
+	struct meta_partition p;
+	struct pc_ctx c = ctx(2, 0);
+	const int32_t isr[] = { 1 };
+
+	alive_mask = 0xe;
+	make(&p, R123, 3, isr, 1, 1);
+	CHECK_EQ(pc_replica_offline(&p, 1, &c), 1);
+	/* The others lack what it acknowledged: it stays, and leads what it
+	 * fsynced, since nobody else may. */
+	CHECK_EQ(p.leader, 1);
+	SAME(p.isr, p.nisr, 1);
+	SAME(p.offline, p.noffline, 1);
+	CHECK_EQ(p.leader_epoch, 5);
+	CHECK_EQ(pc_elect(&p, &c), 0);
+	/* Fenced, it leads nothing. */
+	alive_mask = 0xc;
+	CHECK_EQ(pc_elect(&p, &c), 1);
+	CHECK_EQ(p.leader, -1);
+	CHECK_EQ(p.last_leader, 1);
+	/* Alive again in the same process: still offline, not elected. */
+	alive_mask = 0xe;
+	CHECK_EQ(pc_elect(&p, &c), 0);
+	CHECK_EQ(p.leader, -1);
+	/* It restarts: registered fenced, its replica online again ... */
+	alive_mask = 0xc;
+	CHECK_EQ(pc_restarted(&p, 1, &c), 1);
+	CHECK_EQ(p.noffline, 0);
+	CHECK_EQ(p.leader, -1);
+	/* ... and leads once alive. */
+	alive_mask = 0xe;
+	CHECK_EQ(pc_elect(&p, &c), 1);
+	CHECK_EQ(p.leader, 1);
+	pc_free(&p);
+}
+
+static void test_an_unclean_election_passes_over_an_offline_replica(void)
+{
+	struct meta_partition p;
+	struct pc_ctx c = ctx(1, 1);
+	const int32_t isr[] = { 1 };
+
+	alive_mask = 0xe;
+	make(&p, R123, 3, isr, 1, 1);
+	CHECK_EQ(pc_replica_offline(&p, 1, &c), 1);
+	CHECK_EQ(p.leader, 2);
+	SAME(p.isr, p.nisr, 2);
+	SAME(p.offline, p.noffline, 1);
+	pc_free(&p);
+}
+
+static void test_an_offline_replica_may_not_join_the_isr(void)
+{
+	struct meta_partition p;
+	struct pc_ctx c = ctx(1, 0);
+	const int32_t all[] = { 1, 2, 3 };
+	struct pc_alter a = alter(1, 5, 8, all, 3);
+	struct err e;
+
+	alive_mask = 0xe;
+	make(&p, R123, 3, R123, 3, 1);
+	CHECK_EQ(pc_replica_offline(&p, 3, &c), 1);
+	CHECK_EQ(pc_alter(&p, &a, &c, &e), SLOG_EINELIGIBLE_REPLICA);
+	SAME(p.isr, p.nisr, 1, 2);
+	/* Nor lead by preference. */
+	p.leader = 2;
+	CHECK_EQ(pc_replica_offline(&p, 1, &c), 1);
+	CHECK_EQ(pc_preferred(&p, &c), 0);
+	CHECK_EQ(p.leader, 2);
+	pc_free(&p);
+}
+
+static void test_a_restart_brings_an_offline_replica_back_as_a_follower(void)
+{
+	struct meta_partition p;
+	struct pc_ctx c = ctx(2, 0);
+
+	alive_mask = 0xe;
+	make(&p, R123, 3, R123, 3, 1);
+	CHECK_EQ(pc_replica_offline(&p, 1, &c), 1);
+	alive_mask = 0xc; /* registered again: fenced first */
+	CHECK_EQ(pc_restarted(&p, 1, &c), 1);
+	CHECK_EQ(p.noffline, 0);
+	CHECK_EQ(p.leader, 2);
+	SAME(p.isr, p.nisr, 2, 3);
+	/* It joins the ISR again by the usual rules. */
+	alive_mask = 0xe;
+	{
+		const int32_t all[] = { 1, 2, 3 };
+		struct pc_alter a = alter(2, p.leader_epoch, p.partition_epoch, all, 3);
+		struct err e;
+
+		CHECK_EQ(pc_alter(&p, &a, &c, &e), 0);
+		SAME(p.isr, p.nisr, 1, 2, 3);
+	}
+	pc_free(&p);
+}
+
+static void test_a_move_forgets_an_offline_replica_it_drops(void)
+{
+	struct meta_partition p;
+	struct pc_ctx c = ctx(1, 0);
+	const int32_t target[] = { 2, 3 };
+	struct err e;
+
+	alive_mask = 0xe;
+	make(&p, R123, 3, R123, 3, 2);
+	CHECK_EQ(pc_replica_offline(&p, 1, &c), 1);
+	CHECK_EQ(pc_reassign(&p, target, 2, &c, &e), 0);
+	SAME(p.replicas, p.nreplicas, 2, 3);
+	CHECK_EQ(p.noffline, 0);
+	pc_free(&p);
+}
+
 int main(void)
 {
 	log_set_level(LOG_LEVEL_ERROR);
@@ -467,5 +649,19 @@ int main(void)
 		 test_a_move_to_fewer_replicas_in_sync_ends_at_once);
 	unit_run("a move is refused for a bad target", test_a_move_is_refused_for_a_bad_target);
 	unit_run("copies compare equal until changed", test_copies_compare_equal_until_changed);
+	unit_run("an offline leader moves to another ISR member",
+		 test_an_offline_leader_moves_to_another_isr_member);
+	unit_run("an offline follower leaves the ISR and the leader stays",
+		 test_an_offline_follower_leaves_the_isr_and_the_leader_stays);
+	unit_run("an offline replica never goes to the ELR", test_an_offline_replica_never_goes_to_the_elr);
+	unit_run("an offline last ISR member keeps leading until it restarts",
+		 test_an_offline_last_isr_member_keeps_leading_until_it_restarts);
+	unit_run("an unclean election passes over an offline replica",
+		 test_an_unclean_election_passes_over_an_offline_replica);
+	unit_run("an offline replica may not join the ISR", test_an_offline_replica_may_not_join_the_isr);
+	unit_run("a restart brings an offline replica back as a follower",
+		 test_a_restart_brings_an_offline_replica_back_as_a_follower);
+	unit_run("a move forgets an offline replica it drops",
+		 test_a_move_forgets_an_offline_replica_it_drops);
 	return unit_done();
 }

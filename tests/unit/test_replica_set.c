@@ -300,6 +300,37 @@ static void test_eligible_non_member_holds_hw_while_caught_up(void)
 	CHECK_EQ(hw_at(&rs, 70, 10 + LAG + 1), 100);
 }
 
+/* A replica the record marks offline (its log dir failed) neither holds
+ * the HW while it looks caught up nor is asked back into the ISR: it
+ * stopped fetching, and the controller would refuse it (D7). */
+static void test_an_offline_follower_neither_holds_the_hw_nor_joins(void)
+{
+	struct replica_set rs;
+	struct rec r;
+	const int32_t isr1[] = { 1, 2 }, off[] = { 3 };
+	const char *epochs[REPLICA_SET_MAX] = { "b2", "b3" };
+	int32_t isr[REPLICA_SET_MAX], n;
+
+	leader_with_two_in_sync(&rs, 0);
+	rset_fetched(&rs, 2, "b2", 100, 100, 0, 100, 10);
+	rset_fetched(&rs, 3, "b3", 100, 70, 0, 70, 10);
+	CHECK_EQ(hw_at(&rs, 60, 10), 70);
+	rec_init(&r, 1, 5, 11, three, 3, isr1, 2);
+	r.mp.offline = (int32_t *)off;
+	r.mp.noffline = 1;
+	rset_apply(&rs, &r.mp, 1, 0, 10);
+	CHECK_EQ(hw_at(&rs, 70, 10), 100);
+	rset_fetched(&rs, 3, "b3", 100, 100, 0, 100, 20);
+	CHECK_EQ(rset_isr_wanted(&rs, 100, LAG, 20, epochs, isr, &n), 0);
+	/* The record that brings it back online lets it join again. */
+	r.mp.offline = NULL;
+	r.mp.noffline = 0;
+	r.mp.partition_epoch = 12;
+	rset_apply(&rs, &r.mp, 1, 0, 20);
+	CHECK_EQ(rset_isr_wanted(&rs, 100, LAG, 20, epochs, isr, &n), 1);
+	CHECK_EQ(n, 3);
+}
+
 int main(void)
 {
 	unit_run("the record gives the role, the epoch's start and min.insync.replicas", test_roles);
@@ -316,5 +347,7 @@ int main(void)
 	unit_run("a new leader epoch forgets every follower's position", test_new_epoch_resets);
 	unit_run("an eligible follower at the HW holds it only while caught up",
 		 test_eligible_non_member_holds_hw_while_caught_up);
+	unit_run("an offline follower neither holds the HW nor joins the ISR",
+		 test_an_offline_follower_neither_holds_the_hw_nor_joins);
 	return unit_done();
 }

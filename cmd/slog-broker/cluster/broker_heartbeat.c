@@ -17,6 +17,7 @@
 #include "cluster/controller_link.h"
 #include "log.h"
 #include "meta/meta_publisher.h"
+#include "replica/registry.h"
 #include "xalloc.h"
 
 #define STARTING_INTERVAL_MS 100 /* until alive */
@@ -67,14 +68,79 @@ static int64_t served_offset(struct broker *b)
 	return meta_publisher_offset(b->publisher);
 }
 
+/* Whether partition k of mt, placed on this node, is offline here: its
+ * log is, or it could not be opened (publish.c), meta_lock held. */
+static int offline_here(struct broker *b, const struct meta_topic *mt, struct topic *t, int32_t k)
+{
+	struct partition *p;
+
+	if (!meta_partition_on(&mt->parts[k], b->node_id))
+		return 0;
+	if (!t || strcmp(t->id, mt->id) != 0 || k >= t->npart || !t->parts[k])
+		return 1;
+	p = t->parts[k];
+	return !atomic_load(&p->deleted) && plog_offline(p->log);
+}
+
+/* The replicas placed on this node that are offline, by topic:
+ * [{"topic","topic_id","partitions":[n,...]}].  Reads only in-memory
+ * state under meta_lock (plog_offline does not lock). */
+static json_t *offline_replicas(struct broker *b)
+{
+	json_t *out = json_array();
+
+	pthread_rwlock_rdlock(&b->meta_lock);
+	for (size_t i = 0; i < b->meta.ntopics; i++) {
+		const struct meta_topic *mt = b->meta.topics[i];
+		struct topic *t = broker_topic(b, mt->name);
+		json_t *parts = json_array();
+
+		for (int32_t k = 0; k < mt->partitions; k++)
+			if (offline_here(b, mt, t, k))
+				json_array_append_new(parts, json_integer(k));
+		if (json_array_size(parts))
+			json_array_append_new(out, json_pack("{s:s, s:s, s:o}", "topic", mt->name,
+							     "topic_id", mt->id, "partitions",
+							     parts));
+		else
+			json_decref(parts);
+	}
+	pthread_rwlock_unlock(&b->meta_lock);
+	return out;
+}
+
+/*
+ * Kafka's heartbeat carries the broker's offline log dirs, and its
+ * controller knows which replicas live in each from the partition
+ * records.  slog's controller does not place replicas in directories, so
+ * the broker names the replicas too: the controller marks exactly those
+ * offline (replication spec D7).  Absent while every dir is online, so a
+ * healthy broker's heartbeat is what an older controller expects.
+ */
+static void add_offline(struct broker *b, json_t *body)
+{
+	json_t *dirs;
+
+	if (!log_dirs_offline_count(&b->dirs))
+		return;
+	dirs = json_array();
+	for (size_t i = 0; i < b->dirs.n; i++)
+		if (dir_health_offline(&b->dirs.v[i].health))
+			json_array_append_new(dirs, json_string(b->dirs.v[i].path));
+	json_object_set_new(body, "offline_log_dirs", dirs);
+	json_object_set_new(body, "offline_replicas", offline_replicas(b));
+}
+
 static json_t *heartbeat_body(struct broker_heartbeat *hb, int want_shutdown)
 {
 	struct broker *b = hb->b;
+	json_t *body = json_pack("{s:i, s:s, s:[{s:s, s:s, s:i}], s:I, s:b}", "id", b->node_id,
+				 "incarnation", b->incarnation, "endpoints", "name", "http", "host",
+				 b->host, "port", b->port, "meta_offset",
+				 (json_int_t)served_offset(b), "want_shutdown", want_shutdown);
 
-	return json_pack("{s:i, s:s, s:[{s:s, s:s, s:i}], s:I, s:b}", "id", b->node_id,
-			 "incarnation", b->incarnation, "endpoints", "name", "http", "host", b->host,
-			 "port", b->port, "meta_offset", (json_int_t)served_offset(b),
-			 "want_shutdown", want_shutdown);
+	add_offline(b, body);
+	return body;
 }
 
 static void note_failure(struct broker_heartbeat *hb, const char *url, const struct err *e)

@@ -14,6 +14,11 @@
  * (broker_heartbeat_nudge), so that a controller waiting for every
  * broker to hold a change is answered without waiting an interval.
  *
+ * While a log dir is offline (dir_health.h) each heartbeat also names
+ * the offline dirs and the replicas placed here that are offline
+ * (replication spec D7); the broker nudges the thread when a dir fails,
+ * so the controller moves their leaderships within one heartbeat.
+ *
  * The broker is ready (GET /readyz, systemd's READY=1 through on_ready)
  * once its image shows this incarnation alive.
  */

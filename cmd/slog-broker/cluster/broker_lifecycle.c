@@ -181,6 +181,10 @@ void broker_lifecycle_heartbeat(struct broker_lifecycle *lc, const struct lc_hea
 	m->want_shutdown = hb->want_shutdown;
 	m->closed = 0;
 	m->conn_id = hb->conn_id;
+	json_decref(m->offline);
+	m->offline = json_array_size(hb->offline_replicas) ? json_deep_copy(hb->offline_replicas)
+							   : NULL;
+	m->offline_due = m->offline != NULL;
 	pthread_cond_broadcast(&lc->cond);
 	pthread_mutex_unlock(&lc->lock);
 }
@@ -342,6 +346,43 @@ static int step(struct broker_lifecycle *lc, int64_t active_since)
 	return rc ? -1 : 1;
 }
 
+/* ---- replicas on offline log dirs ---- */
+
+/* Ask the controller to mark the replicas one broker listed as offline
+ * (the first whose list is due); each list is asked for once per
+ * heartbeat that carried it. */
+static void offline_step(struct broker_lifecycle *lc)
+{
+	int32_t id = 0;
+	char incarnation[24];
+	json_t *replicas = NULL;
+	size_t changed;
+	struct err e;
+
+	if (!lc->ctl->replicas_offline)
+		return;
+	pthread_mutex_lock(&lc->lock);
+	for (size_t i = 0; i < lc->n && !replicas; i++) {
+		struct lc_member *m = &lc->members[i];
+
+		if (!m->offline_due)
+			continue;
+		m->offline_due = 0;
+		id = m->id;
+		memcpy(incarnation, m->incarnation, sizeof(incarnation));
+		replicas = json_incref(m->offline);
+	}
+	pthread_mutex_unlock(&lc->lock);
+	if (!replicas)
+		return;
+	/* A stale incarnation (not registered yet, or replaced) is answered
+	 * by its successor's own heartbeats: nothing to retry. */
+	if (lc->ctl->replicas_offline(lc->b, id, incarnation, replicas, &changed, &e) &&
+	    e.code != SLOG_ESTALE_BROKER_EPOCH)
+		log_warn("cannot mark broker %d's replicas on its offline log dir: %s", id, e.msg);
+	json_decref(replicas);
+}
+
 static void *lifecycle_main(void *arg)
 {
 	struct broker_lifecycle *lc = arg;
@@ -358,6 +399,7 @@ static void *lifecycle_main(void *arg)
 			if (!active_since)
 				active_since = clock_mono_ms();
 			rc = step(lc, active_since);
+			offline_step(lc);
 			if (lc->ctl->duties)
 				lc->ctl->duties(lc->b, clock_mono_ms() - active_since);
 		}
@@ -396,8 +438,10 @@ void broker_lifecycle_stop(struct broker_lifecycle *lc)
 	pthread_cond_broadcast(&lc->cond);
 	pthread_mutex_unlock(&lc->lock);
 	pthread_join(lc->thread, NULL);
-	for (size_t i = 0; i < lc->n; i++)
+	for (size_t i = 0; i < lc->n; i++) {
 		json_decref(lc->members[i].endpoints);
+		json_decref(lc->members[i].offline);
+	}
 	free(lc->members);
 	pthread_mutex_destroy(&lc->lock);
 	pthread_cond_destroy(&lc->cond);

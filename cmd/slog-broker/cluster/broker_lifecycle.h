@@ -23,6 +23,13 @@
  * never fenced because a connection closed (its heartbeats come from
  * itself), only by silence.
  *
+ * A heartbeat may also list the broker's replicas on an offline log dir
+ * (replication spec D7; Kafka's BrokerHeartbeatRequest.OfflineLogDirs).
+ * Each such heartbeat of the registered incarnation has the thread ask
+ * the controller to mark them offline (replicas_offline), which changes
+ * only what is not marked yet: a broker repeats the list while its
+ * process lives, so a new controller learns it at its next heartbeat.
+ *
  * Thread-safe.  lc->lock is taken after the image's lock is released,
  * never inside it.
  */
@@ -50,6 +57,10 @@ struct lc_controller {
 			       json_t *endpoints, struct err *e);
 	int (*set_state)(struct broker *b, int32_t id, const char *incarnation,
 			 enum meta_broker_state state, struct err *e);
+	/* Mark a broker's replicas offline (replicas: the heartbeat's
+	 * offline_replicas, borrowed); NULL: never. */
+	int (*replicas_offline)(struct broker *b, int32_t id, const char *incarnation,
+				json_t *replicas, size_t *changed, struct err *e);
 	/* The controller's own work, run on this thread at each tick while
 	 * this node is the active controller (may be NULL): active_ms is
 	 * how long it has been. */
@@ -72,6 +83,7 @@ struct lc_heartbeat {
 	int64_t meta_offset; /* what the broker's image holds */
 	int want_shutdown;
 	uint64_t conn_id;    /* the connection it came on (http_conns_id) */
+	json_t *offline_replicas; /* [{"topic","topic_id","partitions"}]; NULL: none */
 };
 
 /*
@@ -106,6 +118,8 @@ struct lc_member {
 	int want_shutdown;
 	int closed;          /* the connection of its latest heartbeat closed */
 	uint64_t conn_id;
+	json_t *offline;     /* its latest offline_replicas; owned, NULL: none */
+	int offline_due;     /* a heartbeat listed them since the thread last asked */
 };
 
 enum lc_action { LC_NONE, LC_REGISTER, LC_ALIVE, LC_SHUTTING_DOWN, LC_FENCE };

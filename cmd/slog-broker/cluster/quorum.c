@@ -278,16 +278,22 @@ static void finish(struct proposal *p, int rc, int status)
 	free(p);
 }
 
+void quorum_fail(struct quorum *q, const char *why)
+{
+	if (!q || q->failed)
+		return;
+	q->failed = 1;
+	log_error("metadata quorum: %s in %s; this node stops taking part in the quorum", why,
+		  q->dir);
+	uv_async_send(&q->stop);
+}
+
 /* A write that failed here leaves this node's log in doubt: stop voting
  * and leading on it (fail-stop) rather than lead on. */
 static void check_io(struct quorum *q, int rv)
 {
-	if ((rv == RAFT_IOERR || rv == RAFT_NOSPACE || rv == RAFT_CORRUPT) && !q->failed) {
-		q->failed = 1;
-		log_error("metadata quorum: %s in %s; this node stops taking part in the quorum",
-			  raft_strerror(rv), q->dir);
-		uv_async_send(&q->stop);
-	}
+	if (rv == RAFT_IOERR || rv == RAFT_NOSPACE || rv == RAFT_CORRUPT)
+		quorum_fail(q, raft_strerror(rv));
 }
 
 static void applied(struct raft_apply *req, int status, void *result)

@@ -84,6 +84,13 @@ int quorum_start(const struct quorum_config *cfg, struct quorum **out, struct er
 void quorum_stop(struct quorum *q);
 
 /*
+ * Stop voting and leading at once (fail-stop), saying why: the disk
+ * under the log can no longer be trusted.  Any thread; does not block.
+ * quorum_stop still frees.
+ */
+void quorum_fail(struct quorum *q, const char *why);
+
+/*
  * Propose one entry (data copied), from any thread.  done(arg, rc,
  * status) runs exactly once, on the quorum's thread: rc 0 and the
  * state machine's status once the entry applied here;

@@ -268,11 +268,15 @@ static char *fetch_body(struct session *s, int64_t now, size_t *asked)
 
 /* Errors of a leader whose metadata is a step behind or ahead of this
  * node's: they pass within a few backoffs, and say nothing worth a log
- * line each time. */
+ * line each time.  So does a leader whose log dir failed (KAFKA_STORAGE_
+ * ERROR): it logs that itself, once, and the controller moves every
+ * partition of the dir within a heartbeat: a line per partition here
+ * would only repeat it. */
 static int transient(int code)
 {
 	return code == SLOG_ENOT_LEADER || code == SLOG_EUNKNOWN_LEADER_EPOCH ||
-	       code == SLOG_ELEADER_NOT_AVAILABLE || code == SLOG_EUNKNOWN_TOPIC_OR_PARTITION;
+	       code == SLOG_ELEADER_NOT_AVAILABLE || code == SLOG_EUNKNOWN_TOPIC_OR_PARTITION ||
+	       code == SLOG_ESTORAGE;
 }
 
 static int64_t leo(struct partition *p)

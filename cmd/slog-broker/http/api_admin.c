@@ -198,7 +198,8 @@ static void offsets_json(json_t *o, const struct ops_partition_view *p)
 }
 
 /* Leader (and its URL), epochs, replicas, ISR, ELR and a move in
- * progress (adding, removing) of each partition; with
+ * progress (adding, removing) and replicas on an offline log dir of each
+ * partition; with
  * offsets, also the offsets, the size and whether it is offline of those
  * this node leads. */
 static json_t *partitions_json(const struct ops_metadata *m, const struct ops_topic_view *t,
@@ -217,6 +218,7 @@ static json_t *partitions_json(const struct ops_metadata *m, const struct ops_to
 		json_object_set_new(o, "elr", ids_json(p->elr, p->nelr));
 		json_object_set_new(o, "adding", ids_json(p->adding, p->nadding));
 		json_object_set_new(o, "removing", ids_json(p->removing, p->nremoving));
+		json_object_set_new(o, "offline_replicas", ids_json(p->offline_replicas, p->noffline_replicas));
 		if (with_offsets)
 			offsets_json(o, p);
 		json_array_append_new(list, o);

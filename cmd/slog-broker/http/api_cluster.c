@@ -73,11 +73,75 @@ static int endpoints_ok(json_t *endpoints)
 	return 1;
 }
 
+#define MAX_OFFLINE_DIRS 64
+#define MAX_OFFLINE_PARTITIONS 100000
+
+/* Whether dirs is an array of at most MAX_OFFLINE_DIRS paths. */
+static int offline_dirs_ok(json_t *dirs)
+{
+	size_t i;
+	json_t *d;
+
+	if (!json_is_array(dirs) || json_array_size(dirs) > MAX_OFFLINE_DIRS)
+		return 0;
+	json_array_foreach(dirs, i, d)
+		if (!json_is_string(d))
+			return 0;
+	return 1;
+}
+
+/* Whether v is [{"topic":s,"topic_id":s,"partitions":[n,...]},...], with
+ * at most MAX_OFFLINE_PARTITIONS partitions in all. */
+static int offline_replicas_ok(json_t *v)
+{
+	size_t i, k, total = 0;
+	json_t *t, *n;
+
+	if (!json_is_array(v))
+		return 0;
+	json_array_foreach(v, i, t) {
+		json_t *parts = json_object_get(t, "partitions");
+		int32_t idx;
+
+		if (!json_is_string(json_object_get(t, "topic")) ||
+		    !json_is_string(json_object_get(t, "topic_id")) || !json_is_array(parts))
+			return 0;
+		total += json_array_size(parts);
+		if (total > MAX_OFFLINE_PARTITIONS)
+			return 0;
+		json_array_foreach(parts, k, n)
+			if (api_int32(n, 0, &idx))
+				return 0;
+	}
+	return 1;
+}
+
+/* The optional offline fields of a heartbeat (replication spec D7);
+ * 1 after answering 400. */
+static int heartbeat_offline(struct request *r, json_t *body, struct lc_heartbeat *hb)
+{
+	json_t *dirs = json_object_get(body, "offline_log_dirs");
+	json_t *reps = json_object_get(body, "offline_replicas");
+
+	if (dirs && !offline_dirs_ok(dirs))
+		return !!http_reply_error(r, SLOG_EINVALID_REQUEST,
+					  "offline_log_dirs must be an array of at most %d paths",
+					  MAX_OFFLINE_DIRS);
+	if (reps && !offline_replicas_ok(reps))
+		return !!http_reply_error(r, SLOG_EINVALID_REQUEST,
+					  "offline_replicas must be an array of {\"topic\",\"topic_id\","
+					  "\"partitions\":[n,...]} (at most %d partitions)",
+					  MAX_OFFLINE_PARTITIONS);
+	hb->offline_replicas = reps;
+	return 0;
+}
+
 /* The fields of a heartbeat, checked; 1 after answering 400. */
 static int heartbeat_fields(struct request *r, json_t *body, struct lc_heartbeat *hb)
 {
 	static const char *const known[] = { "id", "incarnation", "endpoints", "meta_offset",
-					     "want_shutdown", NULL };
+					     "want_shutdown", "offline_log_dirs",
+					     "offline_replicas", NULL };
 	json_t *id = json_object_get(body, "id"), *off = json_object_get(body, "meta_offset");
 	json_t *ws = json_object_get(body, "want_shutdown");
 	const char *inc = json_string_value(json_object_get(body, "incarnation"));
@@ -105,7 +169,7 @@ static int heartbeat_fields(struct request *r, json_t *body, struct lc_heartbeat
 	hb->meta_offset = json_integer_value(off);
 	hb->want_shutdown = json_is_true(ws);
 	hb->conn_id = http_conns_id(r->conn);
-	return 0;
+	return heartbeat_offline(r, body, hb);
 }
 
 int api_cluster_heartbeat(struct request *r, char **args)

@@ -588,8 +588,9 @@ int controller_register_broker(struct broker *b, int32_t id, const char *incarna
 	pthread_mutex_lock(&ctl);
 	rc = controller_require_active(b, e);
 	if (!rc && (recs = registration(b, id, incarnation, endpoints))) {
-		/* The incarnation it replaces led at epochs this one never saw. */
-		controller_state_elections(b, id, META_BROKER_FENCED, recs);
+		/* The incarnation it replaces led at epochs this one never saw;
+		 * its log dirs were opened anew, offline ones included. */
+		controller_restart_elections(b, id, recs);
 		rc = controller_propose(b, recs, e);
 	}
 	pthread_mutex_unlock(&ctl);

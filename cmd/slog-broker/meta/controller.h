@@ -109,6 +109,20 @@ struct controller_alter {
 int controller_alter_partition(struct broker *b, const struct controller_alter *a,
 			       json_t **record, struct err *e);
 
+/*
+ * Broker id's incarnation reports replicas whose log dir is offline
+ * (its heartbeat's offline_replicas, borrowed: [{"topic","topic_id",
+ * "partitions":[n,...]}], as POST /v1/cluster/heartbeat checked them).
+ * Each such replica not marked yet is marked offline (partition_change.h
+ * pc_replica_offline: out of the ISR and the ELR, its leaderships elected
+ * anew), all in one entry.  Another incarnation than the registered one
+ * is SLOG_ESTALE_BROKER_EPOCH; partitions the image lacks, or of another
+ * topic id, are skipped.  *changed (may be NULL) receives how many
+ * partitions changed.
+ */
+int controller_replicas_offline(struct broker *b, int32_t id, const char *incarnation,
+				json_t *replicas, size_t *changed, struct err *e);
+
 /* One partition's new replica list (borrowed). */
 struct controller_move {
 	int32_t partition;

@@ -32,11 +32,16 @@ int controller_propose(struct broker *b, json_t *recs, struct err *e);
  * The partition records that broker id's move to state needs, appended
  * to recs (the image's lock not held): fenced or shutting down, it
  * leaves every ISR and its leaderships are elected anew; alive,
- * leaderless partitions elect.  A new incarnation registering counts as
- * fenced: whatever the old one led is elected anew, with a new epoch.
+ * leaderless partitions elect.  (A new incarnation registering counts
+ * as fenced: controller_restart_elections.)
  */
 void controller_state_elections(struct broker *b, int32_t id, enum meta_broker_state state,
 				json_t *recs);
+
+/* The partition records that broker id's new incarnation needs, appended
+ * to recs: it leaves every ISR as a fenced broker does, its leaderships
+ * are elected anew, and its replicas are no longer offline. */
+void controller_restart_elections(struct broker *b, int32_t id, json_t *recs);
 
 /* The partition records that empty the ELR of topic name's partitions,
  * appended to recs: a change of its min.insync.replicas. */

@@ -131,6 +131,24 @@ void controller_state_elections(struct broker *b, int32_t id, enum meta_broker_s
 			 meta_broker_state_name(state), n);
 }
 
+static int rule_restart(struct meta_partition *p, const struct pc_ctx *c, void *arg)
+{
+	int32_t id = *(const int32_t *)arg;
+
+	if (!meta_partition_on(p, id) && p->leader != id)
+		return 0;
+	return pc_restarted(p, id, c);
+}
+
+void controller_restart_elections(struct broker *b, int32_t id, json_t *recs)
+{
+	struct view v = { .id = id, .state = META_BROKER_FENCED };
+	size_t n = each_partition(b, &v, NULL, rule_restart, &id, recs);
+
+	if (n)
+		log_info("broker %d restarted: %zu partitions change leader or ISR", id, n);
+}
+
 static int rule_clear_elr(struct meta_partition *p, const struct pc_ctx *c, void *arg)
 {
 	(void)c;
@@ -244,6 +262,84 @@ int controller_alter_partition(struct broker *b, const struct controller_alter *
 		return err_set(e, SLOG_EUNKNOWN_TOPIC_OR_PARTITION, "partition %s-%d is gone",
 			       a->topic, a->partition);
 	return 0;
+}
+
+/* ---- replicas on an offline log dir (replication spec D7) ---- */
+
+/* One reported topic's partitions marked offline for broker id (records
+ * appended to recs; image lock held). */
+static void offline_topic(struct broker *b, struct view *v, int32_t id, json_t *entry,
+			    json_t *recs)
+{
+	const struct meta_topic *t = meta_find(v->s, json_string_value(json_object_get(entry, "topic")));
+	const char *tid = json_string_value(json_object_get(entry, "topic_id"));
+	json_t *parts = json_object_get(entry, "partitions"), *x;
+	size_t i;
+	struct pc_ctx c;
+
+	if (!t || (tid && strcmp(tid, t->id) != 0))
+		return; /* deleted (and maybe made again) since it reported */
+	c = topic_ctx(b, t, v);
+	json_array_foreach(parts, i, x) {
+		json_int_t k = json_integer_value(x);
+		struct meta_partition p;
+
+		if (k < 0 || k >= t->partitions || t->parts[k].nreplicas < 1)
+			continue;
+		pc_copy(&p, &t->parts[k]);
+		if (pc_replica_offline(&p, id, &c))
+			json_array_append_new(recs, meta_partition_record(t, (int32_t)k, &p));
+		pc_free(&p);
+	}
+}
+
+/* The records that mark replicas offline, validated against the image. */
+static int offline_records(struct broker *b, int32_t id, const char *incarnation,
+			   json_t *replicas, json_t *recs, struct err *e)
+{
+	const struct meta_state *s = &b->image.state;
+	struct view v = { .s = s };
+	const struct meta_broker *mb;
+	json_t *entry;
+	size_t i;
+	int rc = 0;
+
+	pthread_mutex_lock(&b->image.lock);
+	mb = meta_find_broker(s, id);
+	if (!mb || strcmp(mb->incarnation, incarnation) != 0)
+		rc = err_set(e, SLOG_ESTALE_BROKER_EPOCH,
+			     "broker %d's incarnation %s is not the registered one", id, incarnation);
+	else
+		json_array_foreach(replicas, i, entry)
+			offline_topic(b, &v, id, entry, recs);
+	pthread_mutex_unlock(&b->image.lock);
+	return rc;
+}
+
+int controller_replicas_offline(struct broker *b, int32_t id, const char *incarnation,
+				json_t *replicas, size_t *changed, struct err *e)
+{
+	json_t *recs = json_array();
+	size_t n = 0;
+	int rc;
+
+	controller_lock();
+	rc = controller_require_active(b, e);
+	if (!rc)
+		rc = offline_records(b, id, incarnation, replicas, recs, e);
+	n = json_array_size(recs);
+	if (!rc && n) {
+		rc = controller_propose(b, recs, e);
+		recs = NULL;
+	}
+	controller_unlock();
+	json_decref(recs);
+	if (!rc && n)
+		log_info("broker %d has replicas on an offline log dir: %zu partitions leave its "
+			 "ISR membership and leadership", id, n);
+	if (changed)
+		*changed = rc ? 0 : n;
+	return rc;
 }
 
 /* ---- reassignment ---- */

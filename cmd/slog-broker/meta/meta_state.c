@@ -25,6 +25,7 @@ void meta_partition_clear(struct meta_partition *p)
 	free(p->elr);
 	free(p->adding);
 	free(p->removing);
+	free(p->offline);
 	memset(p, 0, sizeof(*p));
 	p->leader = -1;
 	p->last_leader = -1;
@@ -314,7 +315,8 @@ static int read_placement(json_t *rec, struct meta_partition *p, struct err *e)
 	    node_list(json_object_get(rec, "isr"), &p->isr, &p->nisr) ||
 	    opt_node_list(rec, "elr", &p->elr, &p->nelr) ||
 	    opt_node_list(rec, "adding", &p->adding, &p->nadding) ||
-	    opt_node_list(rec, "removing", &p->removing, &p->nremoving) || p->nreplicas < 1 ||
+	    opt_node_list(rec, "removing", &p->removing, &p->nremoving) ||
+	    opt_node_list(rec, "offline_replicas", &p->offline, &p->noffline) || p->nreplicas < 1 ||
 	    leader < -1 || leader > INT32_MAX || le < 0 || le > INT32_MAX || pe < 0 ||
 	    pe > INT32_MAX || last < -1 || last > INT32_MAX)
 		goto malformed;
@@ -330,6 +332,10 @@ static int read_placement(json_t *rec, struct meta_partition *p, struct err *e)
 			goto malformed;
 	for (int32_t i = 0; i < p->nremoving; i++)
 		if (!contains(p->replicas, p->nreplicas, p->removing[i]))
+			goto malformed;
+	for (int32_t i = 0; i < p->noffline; i++)
+		if (!contains(p->replicas, p->nreplicas, p->offline[i]) ||
+		    contains(p->elr, p->nelr, p->offline[i]))
 			goto malformed;
 	p->last_leader = (int32_t)last;
 	if (leader >= 0 && !contains(p->isr, p->nisr, (int32_t)leader))
@@ -622,6 +628,8 @@ json_t *meta_partition_record(const struct meta_topic *t, int32_t idx,
 		json_object_set_new(rec, "adding", id_list(p->adding, p->nadding));
 	if (p->nremoving > 0)
 		json_object_set_new(rec, "removing", id_list(p->removing, p->nremoving));
+	if (p->noffline > 0)
+		json_object_set_new(rec, "offline_replicas", id_list(p->offline, p->noffline));
 	return rec;
 }
 

@@ -16,7 +16,9 @@
  *   {"v":1,"type":"partition","topic":"t","topic_id":"...","partition":0,"replicas":[1],
  *    "isr":[1],"leader":1,"leader_epoch":0,"partition_epoch":0}
  *    optional: "elr":[2] (eligible leader replicas, KIP-966), "last_leader":1,
- *    "adding":[4],"removing":[1] (a reassignment in progress)
+ *    "adding":[4],"removing":[1] (a reassignment in progress),
+ *    "offline_replicas":[3] (replicas whose log dir failed, as their broker
+ *    reported: not in the ELR, not elected; absent in older records)
  *   {"v":1,"type":"partitions","name":"t","count":6}
  *   {"v":1,"type":"configs","name":"t","set":{"k":"v"},"delete":["k2"]}
  *   {"v":1,"type":"remove_topic","name":"t","id":"..."}
@@ -62,12 +64,17 @@
  * every record below the frozen high watermark (docs/replication.md).
  * During a reassignment replicas lists the old and new sets together,
  * adding the new ones not yet in sync, removing the old ones to drop.
+ * offline lists the replicas whose log dir went offline on their broker
+ * (replication spec D7): they are out of the ISR (unless one is its last
+ * member, which then keeps leading if it led: it serves what it fsynced),
+ * out of the ELR, and never elected, until their broker registers again
+ * with a new incarnation.
  */
 struct meta_partition {
 	int32_t *replicas, *isr; /* owned */
 	int32_t nreplicas, nisr;
-	int32_t *elr, *adding, *removing; /* owned; NULL when empty */
-	int32_t nelr, nadding, nremoving;
+	int32_t *elr, *adding, *removing, *offline; /* owned; NULL when empty */
+	int32_t nelr, nadding, nremoving, noffline;
 	int32_t leader;          /* a node id, or -1 */
 	int32_t last_leader;     /* the leader before it became -1, or -1 */
 	int32_t leader_epoch;    /* + 1 at each new leader */

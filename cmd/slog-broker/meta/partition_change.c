@@ -102,6 +102,7 @@ void pc_copy(struct meta_partition *to, const struct meta_partition *from)
 	to->elr = ids_dup(from->elr, from->nelr);
 	to->adding = ids_dup(from->adding, from->nadding);
 	to->removing = ids_dup(from->removing, from->nremoving);
+	to->offline = ids_dup(from->offline, from->noffline);
 }
 
 void pc_free(struct meta_partition *p)
@@ -116,6 +117,7 @@ int pc_changed(const struct meta_partition *a, const struct meta_partition *b)
 	       !ids_equal(a->elr, a->nelr, b->elr, b->nelr) ||
 	       !ids_equal(a->adding, a->nadding, b->adding, b->nadding) ||
 	       !ids_equal(a->removing, a->nremoving, b->removing, b->nremoving) ||
+	       !ids_equal(a->offline, a->noffline, b->offline, b->noffline) ||
 	       a->leader != b->leader || a->last_leader != b->last_leader ||
 	       a->leader_epoch != b->leader_epoch || a->partition_epoch != b->partition_epoch;
 }
@@ -141,6 +143,13 @@ static int finish(struct meta_partition *p, struct meta_partition *old, int bump
 static int alive(const struct pc_ctx *c, int32_t broker)
 {
 	return broker >= 0 && c->alive(c->arg, broker);
+}
+
+/* A replica that may lead or join the ISR: its broker alive and its log
+ * dir online (Kafka's isAcceptableLeader with the replica's directory). */
+static int eligible(const struct meta_partition *p, const struct pc_ctx *c, int32_t broker)
+{
+	return alive(c, broker) && !has(p->offline, p->noffline, broker);
 }
 
 /* The ISR size below which the HW stops: min.insync.replicas, at most
@@ -185,7 +194,7 @@ static int32_t first_alive(const struct meta_partition *p, const int32_t *want, 
 
 			if (has(p->removing, p->nremoving, r) != pass)
 				continue;
-			if ((nwant < 0 || has(want, nwant, r)) && alive(c, r))
+			if ((nwant < 0 || has(want, nwant, r)) && eligible(p, c, r))
 				return r;
 		}
 	return -1;
@@ -211,13 +220,13 @@ static void elect(struct meta_partition *p, const struct pc_ctx *c)
 {
 	int32_t r;
 
-	if (p->leader >= 0 && has(p->isr, p->nisr, p->leader) && alive(c, p->leader))
+	if (p->leader >= 0 && has(p->isr, p->nisr, p->leader) && eligible(p, c, p->leader))
 		return;
 	r = first_alive(p, p->isr, p->nisr, c);
 	if (r < 0)
 		r = first_alive(p, p->elr, p->nelr, c);
 	if (r < 0 && p->last_leader >= 0 && has(p->replicas, p->nreplicas, p->last_leader) &&
-	    alive(c, p->last_leader))
+	    eligible(p, c, p->last_leader))
 		r = p->last_leader;
 	if (r < 0 && c->unclean) {
 		r = first_alive(p, NULL, -1, c);
@@ -227,6 +236,11 @@ static void elect(struct meta_partition *p, const struct pc_ctx *c)
 			ids_clear(&p->elr, &p->nelr);
 		return;
 	}
+	/* Nobody else may lead: an alive leader on an offline dir keeps the
+	 * partition, as its last ISR member.  It takes no writes, but still
+	 * serves what it fsynced, which a leaderless partition would not. */
+	if (r < 0 && p->leader >= 0 && has(p->isr, p->nisr, p->leader) && alive(c, p->leader))
+		return;
 	lead(p, r, c);
 }
 
@@ -263,6 +277,7 @@ static int complete(struct meta_partition *p, const struct pc_ctx *c)
 			keep[nkeep++] = p->replicas[i];
 	for (int32_t i = 0; i < p->nremoving; i++) {
 		ids_remove(&p->elr, &p->nelr, p->removing[i]);
+		ids_remove(&p->offline, &p->noffline, p->removing[i]);
 		if (p->last_leader == p->removing[i])
 			p->last_leader = -1;
 	}
@@ -297,6 +312,35 @@ int pc_fence(struct meta_partition *p, int32_t broker, const struct pc_ctx *c)
 	return finish(p, &old, 0);
 }
 
+int pc_replica_offline(struct meta_partition *p, int32_t broker, const struct pc_ctx *c)
+{
+	struct meta_partition old;
+
+	if (!has(p->replicas, p->nreplicas, broker) || has(p->offline, p->noffline, broker))
+		return 0;
+	pc_copy(&old, p);
+	ids_add(&p->offline, &p->noffline, broker);
+	isr_drop(p, broker, c);
+	/* What it holds can no longer be read or trusted: no ELR either
+	 * (set_isr put it there if the ISR fell below the minimum). */
+	ids_remove(&p->elr, &p->nelr, broker);
+	elect(p, c);
+	return finish(p, &old, 0);
+}
+
+int pc_restarted(struct meta_partition *p, int32_t broker, const struct pc_ctx *c)
+{
+	struct meta_partition old;
+
+	pc_copy(&old, p);
+	/* Its new incarnation opened and recovered its log dirs: its replica
+	 * is eligible again once it is alive, as any restarted replica. */
+	ids_remove(&p->offline, &p->noffline, broker);
+	isr_drop(p, broker, c);
+	elect(p, c);
+	return finish(p, &old, 0);
+}
+
 int pc_clear_elr(struct meta_partition *p)
 {
 	struct meta_partition old;
@@ -312,7 +356,7 @@ int pc_preferred(struct meta_partition *p, const struct pc_ctx *c)
 	int32_t pref = p->nreplicas > 0 ? p->replicas[0] : -1;
 
 	pc_copy(&old, p);
-	if (pref >= 0 && pref != p->leader && has(p->isr, p->nisr, pref) && alive(c, pref) &&
+	if (pref >= 0 && pref != p->leader && has(p->isr, p->nisr, pref) && eligible(p, c, pref) &&
 	    !has(p->removing, p->nremoving, pref))
 		lead(p, pref, c);
 	return finish(p, &old, 0);
@@ -360,6 +404,10 @@ static int alter_check(const struct meta_partition *p, const struct pc_alter *a,
 				       a->isr[i]);
 		if (has(a->isr, i, a->isr[i]))
 			return err_set(e, SLOG_EINVALID_REQUEST, "broker %d is in the ISR twice",
+				       a->isr[i]);
+		if (has(p->offline, p->noffline, a->isr[i]))
+			return err_set(e, SLOG_EINELIGIBLE_REPLICA,
+				       "broker %d may not be in the ISR: its log dir is offline",
 				       a->isr[i]);
 		if (!has(p->isr, p->nisr, a->isr[i]) && !alive(c, a->isr[i]))
 			return err_set(e, SLOG_EINELIGIBLE_REPLICA,

@@ -14,6 +14,17 @@
  *               epoch.
  *   fence       a broker fenced or shutting down leaves every ISR (never
  *               the last member), then elect.
+ *   offline     a replica whose log dir failed (its broker said so,
+ *               replication spec D7) is marked offline: out of the ISR
+ *               (never the last member, as for a fenced broker), out of
+ *               the ELR, not eligible to lead or join the ISR; then
+ *               elect.  An offline leader is replaced at once by any
+ *               replica that may lead; when none may, it keeps leading
+ *               while alive (it refuses writes, but serves what it
+ *               fsynced).
+ *   restarted   a broker registers a new incarnation: it leaves every
+ *               ISR as a fenced one does, and its replicas are online
+ *               again (its log dirs were opened and recovered anew).
  *   alter       a leader's AlterPartition: validated (stale epochs,
  *               sender not leader, ISR not a subset of the replicas or
  *               without the leader, an ineligible new member), then the
@@ -27,7 +38,8 @@
  *               moves if it was removed, epoch bumped.
  *
  * Brokers are seen through a function that says whether one is alive
- * (registered, unfenced, not shutting down).
+ * (registered, unfenced, not shutting down); a replica may lead or join
+ * the ISR when its broker is alive and it is not offline.
  */
 #ifndef SLOG_PARTITION_CHANGE_H
 #define SLOG_PARTITION_CHANGE_H
@@ -58,6 +70,13 @@ int pc_elect(struct meta_partition *p, const struct pc_ctx *c);
 
 /* Take broker out of p's ISR (keeping the last member) and elect. */
 int pc_fence(struct meta_partition *p, int32_t broker, const struct pc_ctx *c);
+
+/* Mark broker's replica of p offline and elect (see "offline" above).
+ * Returns 1 when it changed p (0: not a replica, or offline already). */
+int pc_replica_offline(struct meta_partition *p, int32_t broker, const struct pc_ctx *c);
+
+/* broker registered a new incarnation (see "restarted").  1 when p changed. */
+int pc_restarted(struct meta_partition *p, int32_t broker, const struct pc_ctx *c);
 
 /* Empty p's ELR (min.insync.replicas changed, KIP-966).  1 when it did. */
 int pc_clear_elr(struct meta_partition *p);

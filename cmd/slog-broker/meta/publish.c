@@ -46,6 +46,7 @@ static int plan_topic(struct broker *b, struct publish_plan *pl, const struct me
 {
 	struct topic *t = broker_topic(b, nt->name);
 	struct publish_grow g;
+	struct err oe = { 0 };
 
 	if (o && strcmp(o->id, nt->id) == 0 && t) {
 		if (!topic_here(nt, b->node_id)) {
@@ -74,9 +75,19 @@ static int plan_topic(struct broker *b, struct publish_plan *pl, const struct me
 		pl->topics_changed = 1;
 	if (!topic_here(nt, b->node_id))
 		return 0;
-	t = registry_prepare(b, nt, e);
-	if (!t)
-		return e ? e->code : SLOG_ESTORAGE;
+	t = registry_prepare(b, nt, &oe);
+	if (!t && oe.code == SLOG_ESTORAGE && log_dirs_offline_count(&b->dirs)) {
+		/* No online dir takes it (replication spec D7): the rest of the
+		 * metadata still applies here, and the heartbeat reports these
+		 * replicas offline, as Kafka's broker marks them. */
+		log_warn("topic %s: its partitions here stay offline: %s", nt->name, oe.msg);
+		return 0;
+	}
+	if (!t) {
+		if (e)
+			*e = oe;
+		return oe.code ? oe.code : SLOG_ESTORAGE;
+	}
 	pl->opened = xrealloc(pl->opened, (pl->nopened + 1) * sizeof(*pl->opened));
 	pl->opened[pl->nopened++] = t;
 	pl->topics_changed = 1;

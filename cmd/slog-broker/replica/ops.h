@@ -325,6 +325,9 @@ struct ops_partition_view {
 	 * being added and removed (owned by the view). */
 	int32_t *elr, *adding, *removing;
 	size_t nelr, nadding, nremoving;
+	/* Replicas whose log dir is offline (owned by the view). */
+	int32_t *offline_replicas;
+	size_t noffline_replicas;
 	/* With offsets, of a partition this node leads (else has_offsets 0:
 	 * its leader knows them). */
 	int has_offsets;

@@ -148,6 +148,8 @@ static void view_partition(struct broker *b, const struct meta_topic *mt, int32_
 	v->nelr = (size_t)mp->nelr;
 	v->nadding = (size_t)mp->nadding;
 	v->nremoving = (size_t)mp->nremoving;
+	v->offline_replicas = ids_copy(mp->offline, mp->noffline);
+	v->noffline_replicas = (size_t)mp->noffline;
 	if (with_offsets && mp->leader == b->node_id)
 		view_offsets(t, v);
 }
@@ -216,6 +218,7 @@ void ops_metadata_free(struct ops_metadata *m)
 			free(v->elr);
 			free(v->adding);
 			free(v->removing);
+			free(v->offline_replicas);
 		}
 		free(m->topics[i].parts);
 	}

@@ -142,6 +142,8 @@ enum replica_role rset_apply(struct replica_set *rs, const struct meta_partition
 	if (new_epoch)
 		rs->epoch_start = leo;
 	take_followers(rs, new_epoch, now_ms);
+	for (int32_t i = 0; i < rs->nf; i++)
+		rs->f[i].offline = has(mp->offline, mp->noffline, rs->f[i].id);
 	return role;
 }
 
@@ -210,7 +212,8 @@ int64_t rset_high_watermark(const struct replica_set *rs, int64_t hw, int64_t le
 			/* A member that has not fetched in this epoch holds it. */
 			if (f->durable < cand)
 				cand = f->durable;
-		} else if (f->eligible && f->durable >= hw && caught_up(f, lag_ms, now_ms)) {
+		} else if (f->eligible && !f->offline && f->durable >= hw &&
+			   caught_up(f, lag_ms, now_ms)) {
 			/* Let it reach the HW, so that it can join (Kafka). */
 			if (f->durable < cand)
 				cand = f->durable;
@@ -252,7 +255,8 @@ static int may_join(const struct replica_set *rs, int32_t i, int64_t hw, int64_t
 {
 	const struct replica_follower *f = &rs->f[i];
 
-	if (!f->eligible || f->durable < 0 || f->durable < hw || f->durable < rs->epoch_start)
+	if (!f->eligible || f->offline || f->durable < 0 || f->durable < hw ||
+	    f->durable < rs->epoch_start)
 		return 0;
 	if (broker_epochs && (!broker_epochs[i] || strcmp(broker_epochs[i], f->broker_epoch) != 0))
 		return 0;

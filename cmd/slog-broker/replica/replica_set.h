@@ -21,8 +21,8 @@
  *                   frequent small appends cannot keep a slow one in.
  *   shrink          a maximal-ISR member not caught up for lag_ms.
  *   expand          an eligible replica (registered, alive, its fetch's
- *                   broker epoch the current one) whose DO reached the HW
- *                   and the leader epoch's start offset.
+ *                   broker epoch the current one, not offline) whose DO
+ *                   reached the HW and the leader epoch's start offset.
  *
  * Pure: no locks, no clocks, no I/O; the caller passes the time and holds
  * the partition's replication lock (replication.h).  Sizes are bounded by
@@ -55,6 +55,8 @@ struct replica_follower {
 	int64_t leader_leo_at_fetch; /* the leader's LEO at its last fetch */
 	int64_t last_caught_up_ms;
 	char published_epoch[24];  /* its incarnation in the published metadata */
+	int offline;               /* its log dir failed (the record's offline_replicas):
+				    * it neither joins the ISR nor holds the HW */
 };
 
 struct replica_set {

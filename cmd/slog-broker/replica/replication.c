@@ -419,6 +419,11 @@ int replication_isr_wanted(struct broker *b, struct partition *p, int64_t lag, i
 	int wants;
 
 	(void)b;
+	/* A leader on an offline log dir changes no ISR (D7): its followers
+	 * cannot fetch past its last good fsync, and dropping them would
+	 * leave it the last member, whom the controller can never replace. */
+	if (plog_offline(p->log))
+		return 0;
 	pthread_mutex_lock(&p->repl_lock);
 	published_epochs(&p->rs, epochs);
 	wants = rset_isr_wanted(&p->rs, atomic_load(&p->hw), lag, clock_mono_ms(), epochs, isr, n);

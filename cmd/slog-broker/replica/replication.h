@@ -111,7 +111,7 @@ int64_t replication_epoch_start(struct partition *p);
 /*
  * The ISR change the leader wants now (replica_set.h), for the ISR
  * sender: 1 with the new ISR and the epochs to send, marked pending;
- * else 0.  replication_isr_done() ends it: ok 0 reverts to the committed
+ * else 0 (always 0 while its log is offline: D7).  replication_isr_done() ends it: ok 0 reverts to the committed
  * ISR (the published record ends it otherwise).
  */
 int replication_isr_wanted(struct broker *b, struct partition *p, int64_t lag_ms, int32_t *isr,
@@ -121,7 +121,7 @@ void replication_isr_done(struct partition *p, int ok);
 /* ---- follower side (replication_follower.c) ---- */
 
 /* What the follower puts in its next fetch of p: 0, or -1 when p is not
- * followed here now. */
+ * followed here now (another role, no leader, or its log offline: D7). */
 struct replica_position {
 	int32_t leader;
 	int32_t leader_epoch;

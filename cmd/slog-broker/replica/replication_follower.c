@@ -35,6 +35,11 @@ int replication_position(struct partition *p, struct replica_position *pos)
 	if (replication_role(p, &pos->leader, &pos->leader_epoch) != REPLICA_FOLLOWER ||
 	    pos->leader < 0)
 		return -1;
+	/* A log on an offline dir follows no more (D7): what it would fetch
+	 * could not be made durable, and its durable offset stays where the
+	 * last good fsync left it, which the leader has had already. */
+	if (plog_offline(p->log))
+		return -1;
 	plog_offsets(p->log, &pos->log_start, &pos->offset);
 	pos->last_fetched_epoch = plog_latest_epoch(p->log);
 	/* The recovery point is what an fsync covered: never past the LEO

@@ -13,6 +13,14 @@ void dir_health_init(struct dir_health *h, const char *path)
 	h->path = path;
 	atomic_store(&h->state, 0);
 	h->reason[0] = '\0';
+	h->watch = NULL;
+	h->watch_arg = NULL;
+}
+
+void dir_health_watch(struct dir_health *h, void (*fn)(void *arg), void *arg)
+{
+	h->watch = fn;
+	h->watch_arg = arg;
 }
 
 int dir_health_fail(struct dir_health *h, const struct err *why, struct err *e)
@@ -26,6 +34,8 @@ int dir_health_fail(struct dir_health *h, const struct err *why, struct err *e)
 		log_error("log dir %s is offline: %s; its partitions take no more writes and "
 			  "serve nothing above their recovery points until the broker restarts",
 			  h->path, h->reason);
+		if (h->watch)
+			h->watch(h->watch_arg);
 	}
 	if (e && e != why)
 		err_set(e, SLOG_ESTORAGE, "%s", msg);

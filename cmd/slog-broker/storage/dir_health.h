@@ -18,7 +18,9 @@
  * learns nothing of the layers above.  A partition log opened on its own
  * (tests, the metadata log) has a private one.  Lock-free: the state
  * only ever goes from online to offline, and the reason is written once,
- * before it is published.
+ * before it is published.  One watcher may be told when it goes offline
+ * (dir_health_watch), so that the layers above learn of it at once
+ * without storage knowing them.
  */
 #ifndef SLOG_DIR_HEALTH_H
 #define SLOG_DIR_HEALTH_H
@@ -31,9 +33,19 @@ struct dir_health {
 	const char *path;  /* borrowed: the directory, for messages */
 	_Atomic int state; /* 0 online, 1 going offline, 2 offline (reason set) */
 	char reason[sizeof(((struct err *)0)->msg)];
+	void (*watch)(void *arg); /* set before the directory is shared */
+	void *watch_arg;
 };
 
 void dir_health_init(struct dir_health *h, const char *path);
+
+/*
+ * Call fn(arg) once when the directory goes offline, on the thread whose
+ * fsync failed, after the state and reason are published; fn must not
+ * block nor take a partition log's locks.  Set it before any partition
+ * log in the directory is used (it is read without a lock).
+ */
+void dir_health_watch(struct dir_health *h, void (*fn)(void *arg), void *arg);
 
 /*
  * Take the directory offline because of why (the failed fsync's error).

@@ -608,17 +608,19 @@ int64_t plog_recovery_point(struct plog *l)
 	return v;
 }
 
+/* The deadline is on the monotonic clock: a step of the wall clock must
+ * not turn 50 ms into an hour. */
 int plog_lock_briefly(struct plog *l)
 {
 	struct timespec until;
 
-	clock_gettime(CLOCK_REALTIME, &until);
+	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_nsec += 50 * 1000000;
 	if (until.tv_nsec >= 1000000000) {
 		until.tv_sec++;
 		until.tv_nsec -= 1000000000;
 	}
-	return pthread_mutex_timedlock(&l->lock, &until) == 0;
+	return pthread_mutex_clocklock(&l->lock, CLOCK_MONOTONIC, &until) == 0;
 }
 
 uint64_t plog_size(struct plog *l)
