@@ -8,8 +8,10 @@
 #   make bench        benchmarks under bench/, each prints a table
 #   make fuzz         short libFuzzer runs of every target in tests/fuzz/
 #   make torture      a long schedule of random faults (SEED=, DURATION=,
-#                     default 300 s) under a recorded workload; prints its
-#                     figures table (tests/fault/schedule; needs root)
+#                     default 300 s) under a recorded workload, then 200
+#                     single-broker and 50 whole-cluster power cuts; prints
+#                     the figures tables (tests/fault/schedule and
+#                     power-loop; needs root)
 #   make install      PREFIX=/usr/local SYSCONFDIR=/etc DESTDIR=: programs,
 #                     slog-cluster, man pages, completions, the systemd units
 #                     (slog-broker and slog-broker@ID), the example config
@@ -248,8 +250,11 @@ fuzz:
 	@tests/fuzz/run build/fuzz
 
 # SEED= replays a run (the seed is printed); DURATION= seconds of faults.
+# Then the power cuts: POWER_CUTS= of one broker at a time (default 200)
+# and CLUSTER_CUTS= of the whole cluster (default 50), about 20 minutes.
 torture: all unit-bins
 	@tests/fault/schedule $(if $(SEED),--seed $(SEED)) --duration $(or $(DURATION),300)
+	@tests/fault/power-loop --single $(or $(POWER_CUTS),200) --whole $(or $(CLUSTER_CUTS),50)
 
 run: all
 	@if [ -x $(B)/slog-broker ]; then exec $(B)/slog-broker; \

@@ -16,11 +16,12 @@
  *
  * Not modelled (passed through, durable at once): modes, owners, times,
  * extended attributes.  A write is never torn: a cut keeps all of a
- * write that a fsync covered and none of one it did not.  A failed fsync
- * (fsync-fail on) leaves the data in memory, visible and not durable: a
- * cut still drops it.  When more than --max-dirty bytes (default
- * 256 MiB) are held, a write makes its file durable at once, as the
- * kernel's writeback would.
+ * write that a fsync covered and none of one it did not.  A write to a
+ * file opened O_SYNC/O_DSYNC, or carrying O_DSYNC (RWF_DSYNC: libraft's
+ * writes), is durable at once.  A failed fsync (fsync-fail on) leaves
+ * the data in memory, visible and not durable: a cut still drops it.
+ * When more than --max-dirty bytes (default 256 MiB) are held, a write
+ * makes its file durable at once, as the kernel's writeback would.
  *
  * One lock guards all state; an fsync-delay sleeps outside it, so the
  * rest of the file system keeps answering while an fsync waits.
