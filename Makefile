@@ -7,6 +7,7 @@
 #   make asan         unit tests and bats suite on an ASan+UBSan build
 #   make bench        benchmarks under bench/, each prints a table
 #   make fuzz         short libFuzzer runs of every target in tests/fuzz/
+#                     (FUZZ_SECONDS= per target, or FUZZ_RUNS= inputs each)
 #   make install      PREFIX=/usr/local SYSCONFDIR=/etc DESTDIR=: programs,
 #                     slog-cluster, man pages, completions, the systemd units
 #                     (slog-broker and slog-broker@ID), the example config
@@ -93,20 +94,22 @@ FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(FUZZ_SRC:tests/fuzz/%.c=$(O)/%)
 FUZZ_REGRESS := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(O)/tests/test_fuzz_%)
 FUZZ_MAIN    := $(O)/tests/fuzz/corpus_main.o
+FUZZ_SEEDS   := $(O)/tests/fuzz/seeds
 
 BENCH_SRC  := $(wildcard bench/*.c)
 BENCH_BINS := $(BENCH_SRC:bench/%.c=$(O)/bench/%)
 
 ALL_OBJ := $(COMMON_OBJ) $(foreach p,$(PROGRAMS),$(patsubst %.c,$(O)/%.o,$(call prog_src,$(p)))) \
            $(UNIT_SRC:%.c=$(O)/%.o) $(UNIT_HARN) $(UNIT_FIX_SRC:%.c=$(O)/%.o) $(BENCH_SRC:%.c=$(O)/%.o) \
-           $(O)/tests/tool/slog-test-tool.o $(FUZZ_SRC:%.c=$(O)/%.o) $(FUZZ_MAIN)
+           $(O)/tests/tool/slog-test-tool.o $(FUZZ_SRC:%.c=$(O)/%.o) $(FUZZ_MAIN) \
+           $(FUZZ_SEEDS).o
 
 # The objects of tests, benches and fuzz targets are made only through
 # pattern rules, so make would take them for intermediates and delete them
 # after linking, and a second `make` would rebuild them all.  Keep them.
 .SECONDARY: $(ALL_OBJ)
 
-.PHONY: all check asan bench bench-peers fuzz fuzz-bins install uninstall clean run deps unit-bins \
+.PHONY: all check asan bench bench-peers fuzz fuzz-bins fuzz-seeds install uninstall clean run deps unit-bins \
         bench-bins test-unit test-bats
 .DEFAULT_GOAL := all
 
@@ -181,6 +184,15 @@ $(O)/fuzz_%: $(O)/tests/fuzz/fuzz_%.o $(BROKER_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(say) "  LINK    $@"
 	$(Q)$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+# The seeds of the formats the broker writes, made by its own encoders.
+$(FUZZ_SEEDS): $(FUZZ_SEEDS).o $(BROKER_LIB) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(say) "  LINK    $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+fuzz-seeds: $(FUZZ_SEEDS)
+	@$(FUZZ_SEEDS) tests/fuzz/corpus
 
 unit-bins: $(UNIT_BINS) $(TEST_TOOL) $(FUZZ_REGRESS)
 fuzz-bins: $(FUZZ_BINS)
