@@ -7,6 +7,7 @@
 #   make asan         unit tests and bats suite on an ASan+UBSan build
 #   make bench        benchmarks under bench/, each prints a table
 #   make fuzz         short libFuzzer runs of every target in tests/fuzz/
+#                     (FUZZ_SECONDS= per target, or FUZZ_RUNS= inputs each)
 #   make torture      a long schedule of random faults (SEED=, DURATION=,
 #                     default 300 s) under a recorded workload, then 200
 #                     single-broker and 50 whole-cluster power cuts; prints
@@ -98,6 +99,7 @@ FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(FUZZ_SRC:tests/fuzz/%.c=$(O)/%)
 FUZZ_REGRESS := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(O)/tests/test_fuzz_%)
 FUZZ_MAIN    := $(O)/tests/fuzz/corpus_main.o
+FUZZ_SEEDS   := $(O)/tests/fuzz/seeds
 
 BENCH_SRC  := $(wildcard bench/*.c)
 BENCH_BINS := $(BENCH_SRC:bench/%.c=$(O)/bench/%)
@@ -105,14 +107,14 @@ BENCH_BINS := $(BENCH_SRC:bench/%.c=$(O)/bench/%)
 ALL_OBJ := $(COMMON_OBJ) $(foreach p,$(PROGRAMS),$(patsubst %.c,$(O)/%.o,$(call prog_src,$(p)))) \
            $(UNIT_SRC:%.c=$(O)/%.o) $(UNIT_HARN) $(UNIT_FIX_SRC:%.c=$(O)/%.o) $(BENCH_SRC:%.c=$(O)/%.o) \
            $(O)/tests/tool/slog-test-tool.o $(FUZZ_SRC:%.c=$(O)/%.o) $(FUZZ_MAIN) \
-           $(patsubst %.c,$(O)/%.o,$(wildcard tests/tool/lossyfs*.c))
+           $(FUZZ_SEEDS).o $(patsubst %.c,$(O)/%.o,$(wildcard tests/tool/lossyfs*.c))
 
 # The objects of tests, benches and fuzz targets are made only through
 # pattern rules, so make would take them for intermediates and delete them
 # after linking, and a second `make` would rebuild them all.  Keep them.
 .SECONDARY: $(ALL_OBJ)
 
-.PHONY: all check asan bench bench-peers fuzz torture fuzz-bins install uninstall clean run deps unit-bins \
+.PHONY: all check asan bench bench-peers fuzz torture fuzz-bins fuzz-seeds install uninstall clean run deps unit-bins \
         bench-bins test-unit test-bats
 .DEFAULT_GOAL := all
 
@@ -198,6 +200,15 @@ $(LOSSYFS): $(LOSSYFS_SRC:%.c=$(O)/%.o)
 	@mkdir -p $(@D)
 	$(say) "  LINK    $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $$(pkg-config --libs fuse3)
+
+# The seeds of the formats the broker writes, made by its own encoders.
+$(FUZZ_SEEDS): $(FUZZ_SEEDS).o $(BROKER_LIB) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(say) "  LINK    $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+fuzz-seeds: $(FUZZ_SEEDS)
+	@$(FUZZ_SEEDS) tests/fuzz/corpus
 
 unit-bins: $(UNIT_BINS) $(TEST_TOOL) $(FUZZ_REGRESS) $(if $(HAVE_FUSE3),$(LOSSYFS))
 fuzz-bins: $(FUZZ_BINS)

@@ -12,6 +12,7 @@
 #define SLOG_LOG_H
 
 enum log_level {
+	LOG_LEVEL_NONE = -1, /* nothing: fuzz targets, whose inputs are errors by the million */
 	LOG_LEVEL_ERROR = 0,
 	LOG_LEVEL_WARN = 1,
 	LOG_LEVEL_INFO = 2,

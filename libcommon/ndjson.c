@@ -236,6 +236,9 @@ static int parse_place(struct ndjson_record *nr, json_t *root, struct err *e)
 	if ((v = json_object_get(root, "topic"))) {
 		if (!json_is_string(v) || json_string_length(v) == 0)
 			return field_err(e, "topic", "must be a non-empty string");
+		/* The name is used as a C string: "a\u0000b" would write to "a". */
+		if (memchr(json_string_value(v), '\0', json_string_length(v)))
+			return field_err(e, "topic", "must not contain a NUL character");
 		buf_reset(&nr->topic_buf);
 		buf_add(&nr->topic_buf, json_string_value(v), json_string_length(v));
 		nr->topic = nr->topic_buf.data;

@@ -52,11 +52,31 @@ static void test_a_whole_record_starts_with_its_head(void)
 	buf_free(&whole);
 }
 
+/* A NUL inside the topic would cut its name short: "a\u0000b" is not "a". */
+static void test_a_topic_with_a_nul_character_is_refused(void)
+{
+	static const char *const lines[] = { "{\"topic\":\"a\\u0000b\",\"value\":\"v\"}",
+					     "{\"topic\":\"\\u0000\",\"value\":\"v\"}" };
+	const char *plain = "{\"topic\":\"a\",\"value\":\"v\"}";
+	struct ndjson_record nr;
+	struct err e;
+
+	ndjson_record_init(&nr);
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		CHECK_EQ(ndjson_parse(&nr, lines[i], strlen(lines[i]), &e), SLOG_EINVALID_RECORD);
+		CHECK(nr.topic == NULL);
+	}
+	CHECK_EQ(ndjson_parse(&nr, plain, strlen(plain), &e), 0);
+	CHECK(nr.topic && strcmp(nr.topic, "a") == 0);
+	ndjson_record_free(&nr);
+}
+
 int main(void)
 {
 	unit_run("the head names the record without its value", test_head_names_the_record_without_its_value);
 	unit_run("head keys are null or base64 as in whole records",
 		 test_head_keys_are_null_or_base64_as_in_whole_records);
 	unit_run("a whole record starts with its head", test_a_whole_record_starts_with_its_head);
+	unit_run("a topic with a NUL character is refused", test_a_topic_with_a_nul_character_is_refused);
 	return unit_done();
 }

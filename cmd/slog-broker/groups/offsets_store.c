@@ -9,6 +9,7 @@
 #include "batch_builder.h"
 #include "broker.h"
 #include "compress.h"
+#include "groups/offsets_record.h"
 #include "log.h"
 #include "meta/controller.h"
 #include "replica/registry.h"
@@ -26,55 +27,26 @@ struct load_ctx {
 	long applied, skipped;
 };
 
-/* The key's fields; 0 if it is one of ours. */
-static int parse_key(const struct record *r, char *group, size_t glen, struct gc_tp *tp)
-{
-	json_t *k = json_loadb((const char *)r->key, r->key_len > 0 ? (size_t)r->key_len : 0, 0, NULL);
-	const char *g = json_string_value(json_object_get(k, "group"));
-	const char *t = json_string_value(json_object_get(k, "topic"));
-	json_t *p = json_object_get(k, "partition");
-	int rc = -1;
-
-	if (g && t && json_is_integer(p) && strlen(g) < glen && strlen(t) < sizeof(tp->topic) &&
-	    json_integer_value(p) >= 0 && json_integer_value(p) <= INT32_MAX) {
-		snprintf(group, glen, "%s", g);
-		snprintf(tp->topic, sizeof(tp->topic), "%s", t);
-		tp->partition = (int32_t)json_integer_value(p);
-		rc = 0;
-	}
-	json_decref(k);
-	return rc;
-}
-
 static int load_record(void *arg, const struct record *r, struct err *e)
 {
 	struct load_ctx *c = arg;
-	char group[GC_GROUP_MAX + 1];
-	struct gc_offset o = { 0 };
-	json_t *v, *off;
+	struct offsets_record or;
 
 	(void)e;
-	if (!r->key || parse_key(r, group, sizeof(group), &o.tp)) {
+	switch (offsets_record_decode(r, &or)) {
+	case OFFSETS_RECORD_SKIP:
 		c->skipped++;
-		return 0;
-	}
-	if (!r->value) {
-		gc_offset_forget(c->b->groups, group, &o.tp);
+		break;
+	case OFFSETS_RECORD_TOMBSTONE:
+		gc_offset_forget(c->b->groups, or.group, &or.o.tp);
 		c->applied++;
-		return 0;
-	}
-	v = json_loadb((const char *)r->value, r->value_len > 0 ? (size_t)r->value_len : 0, 0, NULL);
-	off = json_object_get(v, "offset");
-	if (!json_is_integer(off) || json_integer_value(off) < 0) {
-		c->skipped++;
-	} else {
-		o.offset = json_integer_value(off);
-		o.metadata = json_string_value(json_object_get(v, "metadata"));
-		o.commit_ms = json_integer_value(json_object_get(v, "commit_timestamp"));
-		gc_commit_apply(c->b->groups, group, &o, 1, r->offset);
+		break;
+	case OFFSETS_RECORD_COMMIT:
+		gc_commit_apply(c->b->groups, or.group, &or.o, 1, r->offset);
 		c->applied++;
+		break;
 	}
-	json_decref(v);
+	offsets_record_clear(&or);
 	return 0;
 }
 
@@ -209,28 +181,14 @@ int offsets_store_coordinates(struct broker *b, const char *group)
 static int add_one(struct batch_builder *bb, const char *group, const struct gc_offset *o,
 		   int tombstone, struct err *e)
 {
-	json_t *k = json_pack("{s:s, s:s, s:i}", "group", group, "topic", o->tp.topic, "partition",
-			      o->tp.partition);
-	json_t *v = tombstone ? NULL
-			      : json_pack("{s:I, s:s?, s:I}", "offset", (json_int_t)o->offset,
-					  "metadata", o->metadata, "commit_timestamp",
-					  (json_int_t)o->commit_ms);
-	char *ks = json_dumps(k, JSON_COMPACT), *vs = v ? json_dumps(v, JSON_COMPACT) : NULL;
-	struct record r = { 0 };
-	int rc;
+	struct record r;
+	int rc = offsets_record_encode(group, o, tombstone, &r) ? SLOG_EINVALID_REQUEST : 0;
 
-	r.timestamp = o->commit_ms;
-	r.key = (const uint8_t *)ks;
-	r.key_len = (int32_t)strlen(ks);
-	r.value = (const uint8_t *)vs;
-	r.value_len = vs ? (int32_t)strlen(vs) : -1;
-	rc = batch_builder_add(bb, &r);
+	if (!rc)
+		rc = batch_builder_add(bb, &r);
 	if (rc)
 		err_set(e, rc, "cannot encode the offset of %s-%d", o->tp.topic, o->tp.partition);
-	free(ks);
-	free(vs);
-	json_decref(k);
-	json_decref(v);
+	offsets_record_free_text(&r);
 	return rc;
 }
 
