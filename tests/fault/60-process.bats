@@ -12,6 +12,13 @@ load ../cluster
 load ../replication
 load nemesis
 
+teardown() {
+	stop_members
+	nemesis_clock_teardown
+	teardown_brokers
+	no_sanitizer_reports
+}
+
 # cluster_up N SETTINGS...: start a cluster, wait until every broker is
 # alive, and give clients every node to bootstrap from.
 cluster_up() {

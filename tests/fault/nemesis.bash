@@ -184,6 +184,17 @@ nemesis_clock_setup() {
 	cluster_hook place nemesis_clock_wrap
 }
 
+# nemesis_clock_teardown: libfaketime leaves a shared-memory file and a
+# semaphore in /dev/shm for every process it ran in; remove those of the
+# brokers this test started (a running process keeps its mapping).
+nemesis_clock_teardown() {
+	local pid
+	[ -n "${NEMESIS_CLOCK_DIR:-}" ] || return 0
+	for pid in "${BROKER_PIDS[@]}"; do
+		rm -f "/dev/shm/faketime_shm_$pid" "/dev/shm/sem.faketime_sem_$pid"
+	done
+}
+
 # nemesis_clock_wrap ID: add libfaketime to node ID's NODE_WRAP.  Record
 # timestamps, group offsets' commit times and retention read the faked
 # wall clock; files keep their real times (NO_FAKE_STAT), as they do when

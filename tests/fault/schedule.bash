@@ -383,6 +383,7 @@ EOF
 schedule_teardown() {
 	workload_stop
 	stop_members
+	nemesis_clock_teardown
 	teardown_brokers
 	[ -n "${NETNS_SLOT:-}" ] && netns_teardown
 	lossyfs_unmount_all
