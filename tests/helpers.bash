@@ -34,6 +34,18 @@ wait_for() {
 	return 1
 }
 
+# reap PID TRIES: wait up to TRIES × 50 ms for the process to exit, then
+# kill it with SIGKILL; reap it either way.
+reap() {
+	local pid=$1 tries=$2
+	while kill -0 "$pid" 2>/dev/null && [ "$tries" -gt 0 ]; do
+		sleep 0.05
+		tries=$((tries - 1))
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+
 # free_ports N: N ports free on 127.0.0.1 now, one per line.  They come
 # from SLOG_TEST_PORTS (LO-HI; tests/run gives each build's pass its own
 # range), below the kernel's ephemeral ports: a port the kernel hands to

@@ -89,17 +89,12 @@ workload_start() {
 }
 
 workload_stop() {
-	local pid tries=900
+	local pid
 	for pid in "${WORKLOAD_PIDS[@]}"; do
 		kill -TERM "$pid" 2>/dev/null || true
 	done
 	for pid in "${WORKLOAD_PIDS[@]}"; do
-		while kill -0 "$pid" 2>/dev/null && [ "$tries" -gt 0 ]; do
-			sleep 0.05
-			tries=$((tries - 1))
-		done
-		kill -KILL "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
+		reap "$pid" 900
 	done
 	WORKLOAD_PIDS=()
 }

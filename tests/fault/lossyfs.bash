@@ -96,17 +96,12 @@ lossyfs_stat() {
 # lossyfs_unmount DIR PID: unmount (lazily if busy) and wait for the
 # daemon to end, by its pid.
 lossyfs_unmount() {
-	local dir=$1 pid=$2 tries=100
+	local dir=$1 pid=$2
 	if mountpoint -q "$dir" 2>/dev/null; then
 		fusermount3 -u "$dir" 2>/dev/null || fusermount3 -u -z "$dir" 2>/dev/null || true
 	fi
 	[ -n "$pid" ] || return 0
-	while kill -0 "$pid" 2>/dev/null && [ "$tries" -gt 0 ]; do
-		sleep 0.05
-		tries=$((tries - 1))
-	done
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
+	reap "$pid" 100
 }
 
 # lossyfs_unmount_all: every mount this test made, then the sweep.

@@ -328,17 +328,11 @@ net_flap() {
 # net_flap_stop: every flapper stops at the end of its current half
 # period (so none adds a cut after a heal), or is killed after 10 s.
 net_flap_stop() {
-	local pid tries
+	local pid
 	[ "${#NET_FLAP_PIDS[@]}" = 0 ] && return 0
 	touch "$BATS_TEST_TMPDIR/net-flap-stop"
 	for pid in "${NET_FLAP_PIDS[@]}"; do
-		tries=200
-		while kill -0 "$pid" 2>/dev/null && [ "$tries" -gt 0 ]; do
-			sleep 0.05
-			tries=$((tries - 1))
-		done
-		kill -KILL "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
+		reap "$pid" 200
 	done
 	NET_FLAP_PIDS=()
 	NET_FLAP_PID=
