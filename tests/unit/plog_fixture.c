@@ -66,12 +66,17 @@ size_t make_batch(struct buf *out, int nrec, int64_t ts, int jitter, int codec,
 
 int64_t append_one(struct plog *l, int nrec, int64_t ts, size_t value_size)
 {
+	return append_coded(l, nrec, ts, CODEC_NONE, value_size);
+}
+
+int64_t append_coded(struct plog *l, int nrec, int64_t ts, int codec, size_t value_size)
+{
 	struct buf b = BUF_INIT;
 	struct plog_append_result res;
 	struct err e;
 	int64_t base = -1;
 
-	make_batch(&b, nrec, ts, 0, CODEC_NONE, value_size, NULL);
+	make_batch(&b, nrec, ts, 0, codec, value_size, NULL);
 	if (CHECK(plog_append(l, (uint8_t *)b.data, b.len, 0, 1000, &res, &e) == 0))
 		base = res.base_offset;
 	else

@@ -28,6 +28,8 @@ size_t make_batch(struct buf *out, int nrec, int64_t ts, int jitter, int codec,
 
 /* Append one batch under epoch 0; returns its base offset, -1 on failure. */
 int64_t append_one(struct plog *l, int nrec, int64_t ts, size_t value_size);
+/* The same, compressed with codec (CODEC_NONE: append_one). */
+int64_t append_coded(struct plog *l, int nrec, int64_t ts, int codec, size_t value_size);
 
 /* Append one batch of nrec small records under epoch; its base offset or -1. */
 int64_t append_epoch(struct plog *l, int nrec, int32_t epoch);

@@ -82,19 +82,6 @@ static struct plog *open_at(const char *dir, int64_t rp, int clean, struct plog_
 }
 
 /* Batch n: RECS records of 100 bytes, the first stamped TS(n). */
-static int64_t add_batch(struct plog *l, int n, int codec)
-{
-	struct buf b = BUF_INIT;
-	struct plog_append_result res = { .base_offset = -1 };
-	struct err e;
-
-	make_batch(&b, RECS, TS(n), 0, codec, 100, NULL);
-	if (plog_append(l, (uint8_t *)b.data, b.len, 0, 1000, &res, &e))
-		unit_diag("append: %s", e.msg);
-	buf_free(&b);
-	return res.base_offset;
-}
-
 static uint64_t file_size(const char *path)
 {
 	struct stat st;
@@ -130,12 +117,12 @@ static int build(struct layout *lay, int codec)
 	if (!(l = open_at(lay->dir, 0, 0, NULL)))
 		return -1;
 	for (int n = 0; n + 1 < BATCHES; n++)
-		add_batch(l, n, CODEC_NONE);
+		append_coded(l, RECS, TS(n), CODEC_NONE, 100);
 	if (last_segment(lay->dir, lay->seg, sizeof(lay->seg)))
 		return -1;
 	snprintf(path, sizeof(path), "%s/%s", lay->dir, lay->seg);
 	lay->last_pos = file_size(path);
-	lay->last_base = add_batch(l, BATCHES - 1, codec);
+	lay->last_base = append_coded(l, RECS, TS(BATCHES - 1), codec, 100);
 	if (plog_close(l, &e)) {
 		unit_diag("close: %s", e.msg);
 		return -1;
@@ -258,7 +245,7 @@ static const char *recover_and_judge(const struct layout *lay, const char *dir, 
 		why = offsets_found(l, *kept ? lay->last_base : end);
 	if (!why && !*kept)
 		why = times_found(l, end);
-	next = why ? -1 : add_batch(l, 1000, CODEC_NONE);
+	next = why ? -1 : append_coded(l, RECS, TS(1000), CODEC_NONE, 100);
 	if (!why && next != end)
 		why = "the next append does not take the offset after the last whole batch";
 	if (!why && !*kept)
