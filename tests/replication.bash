@@ -124,6 +124,19 @@ kill_node() {
 	fi
 }
 
+# kill_nodes ID...: kill -9 every node named in one call, as one power
+# failure would, then reap each.
+kill_nodes() {
+	local id pids=()
+	for id in "$@"; do
+		pids+=("${NODE_PID[$id]}")
+	done
+	kill -KILL "${pids[@]}" 2>/dev/null || true
+	for id in "$@"; do
+		{ wait "${NODE_PID[$id]}"; } 2>/dev/null || true
+	done
+}
+
 # restart_node ID: start node ID again on its data and port; wait until
 # it listens.
 restart_node() {

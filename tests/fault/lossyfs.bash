@@ -15,7 +15,8 @@
 #                                on lossyfs, through a prepare hook (power_prepare_node)
 #   power_cut ID...              kill -9 the nodes, wait until they are
 #                                gone, then cut their file systems; the
-#                                test restarts them (restart_node)
+#                                test restarts them (restart_node; both
+#                                from tests/replication.bash)
 #
 # Mounts are named lossyfs.<bats pid> in /proc/mounts: two bats passes
 # running at once never touch each other's, and a sweep unmounts those
@@ -175,12 +176,7 @@ power_dir() {
 # FUSE, then cut the file system of each.
 power_cut() {
 	local id
-	for id in "$@"; do
-		kill -KILL "${NODE_PID[$id]}" 2>/dev/null || true
-	done
-	for id in "$@"; do
-		{ wait "${NODE_PID[$id]}"; } 2>/dev/null || true
-	done
+	kill_nodes "$@"
 	for id in "$@"; do
 		lossyfs_ctl "$(power_dir "$id")" cut >&2 || return 1
 	done

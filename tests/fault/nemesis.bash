@@ -73,15 +73,8 @@ nemesis_pick() {
 # of them sees another go) and wait until they are gone.  They stay down
 # until nemesis_restart.
 nemesis_kill() {
-	local id pids=()
 	nemesis_record kill start "$*"
-	for id in "$@"; do
-		pids+=("${NODE_PID[$id]}")
-	done
-	kill -KILL "${pids[@]}" 2>/dev/null || true
-	for id in "$@"; do
-		{ wait "${NODE_PID[$id]}"; } 2>/dev/null || true
-	done
+	kill_nodes "$@"
 }
 
 # nemesis_restart ID...: start the killed nodes again on their data, in
