@@ -82,6 +82,9 @@ prog_src = $(wildcard cmd/$(1)/*.c cmd/$(1)/*/*.c)
 # The broker's modules other than main.c, as a library the unit tests link.
 BROKER_SRC := $(filter-out cmd/slog-broker/main.c,$(call prog_src,slog-broker))
 BROKER_LIB := $(O)/libbroker.a
+# slog-connect's modules, likewise, for its unit tests.
+CONNECT_SRC := $(filter-out cmd/slog-connect/main.c,$(call prog_src,slog-connect))
+CONNECT_LIB := $(O)/libconnect.a
 
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
@@ -137,7 +140,8 @@ $(O)/%.o: %.c
 # The broker's headers are included by path from its folder
 # ("storage/segment.h"); tests and benchmarks reach into its modules too.
 $(O)/cmd/slog-broker/%.o: CPPFLAGS += -Icmd/slog-broker
-$(O)/tests/%.o: CPPFLAGS += -Icmd/slog-broker -Itests/unit
+$(O)/cmd/slog-connect/%.o: CPPFLAGS += -Icmd/slog-connect
+$(O)/tests/%.o: CPPFLAGS += -Icmd/slog-broker -Icmd/slog-connect -Itests/unit
 $(O)/bench/%.o: CPPFLAGS += -Icmd/slog-broker
 
 $(COMMON_LIB): $(COMMON_OBJ)
@@ -146,6 +150,11 @@ $(COMMON_LIB): $(COMMON_OBJ)
 	$(Q)$(AR) rcs $@ $^
 
 $(BROKER_LIB): $(BROKER_SRC:%.c=$(O)/%.o)
+	@rm -f $@
+	$(say) "  AR      $@"
+	$(Q)$(AR) rcs $@ $^
+
+$(CONNECT_LIB): $(CONNECT_SRC:%.c=$(O)/%.o)
 	@rm -f $@
 	$(say) "  AR      $@"
 	$(Q)$(AR) rcs $@ $^
@@ -164,7 +173,8 @@ $(UNIT_FIX): $(UNIT_FIX_SRC:%.c=$(O)/%.o)
 	$(say) "  AR      $@"
 	$(Q)$(AR) rcs $@ $^
 
-$(O)/tests/test_%: $(O)/tests/unit/test_%.o $(UNIT_HARN) $(UNIT_FIX) $(BROKER_LIB) $(COMMON_LIB)
+$(O)/tests/test_%: $(O)/tests/unit/test_%.o $(UNIT_HARN) $(UNIT_FIX) $(CONNECT_LIB) $(BROKER_LIB) \
+		   $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(say) "  LINK    $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(LDLIBS)
@@ -310,4 +320,4 @@ uninstall:
 clean:
 	rm -rf build bin
 
--include $(ALL_OBJ:.o=.d) $(BROKER_SRC:%.c=$(O)/%.d)
+-include $(ALL_OBJ:.o=.d) $(BROKER_SRC:%.c=$(O)/%.d) $(CONNECT_SRC:%.c=$(O)/%.d)
