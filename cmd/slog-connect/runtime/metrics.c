@@ -257,3 +257,63 @@ void metrics_render_help(struct buf *out)
 		buf_addf(out, "# TYPE slog_connect_%s %s\n", metric_docs[i].name, metric_docs[i].type);
 	}
 }
+
+static int suffix_is(const char *s, size_t len, const char *suffix)
+{
+	return len == strlen(suffix) && strncmp(s, suffix, len) == 0;
+}
+
+/* The documented family a sample line belongs to (-1: none). */
+static int line_family(const char *line, size_t len)
+{
+	const char *prefix = "slog_connect_";
+	size_t plen = strlen(prefix), name_len = strcspn(line, "{ ");
+
+	if (name_len > len || name_len < plen || strncmp(line, prefix, plen) != 0)
+		return -1;
+	line += plen;
+	name_len -= plen;
+	for (size_t i = 0; i < sizeof(metric_docs) / sizeof(metric_docs[0]); i++) {
+		size_t n = strlen(metric_docs[i].name);
+		if (name_len < n || strncmp(line, metric_docs[i].name, n) != 0)
+			continue;
+		const char *rest = line + n;
+		size_t rest_len = name_len - n;
+		if (rest_len == 0)
+			return (int)i;
+		if (strcmp(metric_docs[i].type, "histogram") == 0 &&
+		    (suffix_is(rest, rest_len, "_bucket") || suffix_is(rest, rest_len, "_sum") ||
+		     suffix_is(rest, rest_len, "_count")))
+			return (int)i;
+	}
+	return -1;
+}
+
+/* Append the lines of family fam (-1: of no documented family). */
+static int page_family(const char *lines, int fam, struct buf *out)
+{
+	int any = 0;
+	for (const char *p = lines; *p;) {
+		size_t len = strcspn(p, "\n");
+		if (len && *p != '#' && line_family(p, len) == fam) {
+			if (!any && fam >= 0) {
+				buf_addf(out, "# HELP slog_connect_%s %s\n", metric_docs[fam].name,
+					 metric_docs[fam].help);
+				buf_addf(out, "# TYPE slog_connect_%s %s\n", metric_docs[fam].name,
+					 metric_docs[fam].type);
+			}
+			any = 1;
+			buf_add(out, p, len);
+			buf_addc(out, '\n');
+		}
+		p += len + (p[len] == '\n');
+	}
+	return any;
+}
+
+void metrics_page(const char *lines, struct buf *out)
+{
+	for (size_t i = 0; i < sizeof(metric_docs) / sizeof(metric_docs[0]); i++)
+		page_family(lines, (int)i, out);
+	page_family(lines, -1, out);
+}

@@ -77,5 +77,12 @@ void metrics_render(struct connect_metrics *m, const char *connector, const char
 		    struct buf *out);
 /* The HELP and TYPE lines, once per page. */
 void metrics_render_help(struct buf *out);
+/*
+ * A whole /metrics page from the lines of every connector (as
+ * metrics_render wrote them, one connector after another; '#' lines are
+ * dropped): each metric's lines together under its HELP and TYPE, as
+ * the text format wants a metric in one group.
+ */
+void metrics_page(const char *lines, struct buf *out);
 
 #endif
