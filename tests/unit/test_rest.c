@@ -4,9 +4,11 @@
  * that every route is checked without a broker or a running task.
  */
 #include <curl/curl.h>
+#include <stdlib.h>
 #include <stdatomic.h>
 #include <string.h>
 
+#include "ops/control.h"
 #include "ops/http_serve.h"
 #include "ops/rest.h"
 #include "runtime/connector.h"
@@ -427,6 +429,67 @@ static void test_a_bad_or_taken_listener_is_refused(void)
 	CHECK(strcmp(host, "::1") == 0 && port == 8083);
 }
 
+/* control_command's output, as a string (to free). */
+static char *run_control(const char *cmd, const char *name, int json, int *rc, struct err *e)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	*rc = control_command(base, cmd, name, json, f, e);
+	fclose(f);
+	return text;
+}
+
+static void test_the_control_commands_print_tables_and_wait(void)
+{
+	struct err e = { 0 };
+	char *out;
+	int rc;
+
+	out = run_control("status", NULL, 0, &rc, &e);
+	CHECK_EQ(rc, 0);
+	CHECK(strstr(out, "NAME  TYPE    STATE    TASKS  WORKER\n") == out);
+	CHECK(strstr(out, "\nsrc   source  RUNNING  1/1    h:1\n") != NULL);
+	free(out);
+	out = run_control("status", "snk", 0, &rc, &e);
+	CHECK(strstr(out, "TASK  STATE    WORKER  TRACE\n0     RUNNING  h:1     -\n1     RUNNING  h:1     -\n") != NULL);
+	free(out);
+	out = run_control("pause", "src", 0, &rc, &e);
+	CHECK_EQ(rc, 0);
+	CHECK(strcmp(fake.last, "pause src") == 0);
+	CHECK(strstr(out, "PAUSED") != NULL);
+	free(out);
+	out = run_control("resume", NULL, 1, &rc, &e);
+	CHECK_EQ(rc, 0);
+	CHECK(strstr(out, "{\"name\":\"snk\"") == out);
+	CHECK(strstr(out, "\n{\"name\":\"src\"") != NULL);
+	free(out);
+	out = run_control("restart", "snk", 0, &rc, &e);
+	CHECK_EQ(rc, 0);
+	CHECK(strcmp(fake.last, "restart 1 0 snk") == 0);
+	free(out);
+}
+
+static void test_the_control_commands_fail_clearly(void)
+{
+	struct err e = { 0 };
+	char *out;
+	int rc;
+
+	out = run_control("pause", "nope", 0, &rc, &e);
+	CHECK_EQ(rc, SLOG_ENOT_FOUND);
+	CHECK(strstr(e.msg, "unknown connector 'nope'") != NULL);
+	free(out);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	rc = control_command("http://127.0.0.1:1", "status", NULL, 0, f, &e);
+	fclose(f);
+	CHECK_EQ(rc, SLOG_ENETWORK);
+	CHECK(strstr(e.msg, "'http://127.0.0.1:1'") != NULL);
+	free(text);
+}
+
 static const struct conf_def worker_defs[] = {
 	{ .key = "connectors.dir", .type = CONF_STRING, .def = "/etc/slog/connect.d" },
 	{ .key = "offset.storage.topic", .type = CONF_STRING, .def = "__connect_offsets" },
@@ -461,6 +524,9 @@ int main(void)
 	unit_run("plugins list each class by its Java name",
 		 test_plugins_list_each_class_by_its_java_name);
 	unit_run("a bad or taken listener is refused", test_a_bad_or_taken_listener_is_refused);
+	unit_run("the control commands print tables and wait",
+		 test_the_control_commands_print_tables_and_wait);
+	unit_run("the control commands fail clearly", test_the_control_commands_fail_clearly);
 	rest_stop(s);
 	metrics_destroy(&fake.m);
 	conf_free(&fake.wc.conf);
