@@ -160,36 +160,42 @@ EOF
 }
 
 @test "offsets saved are read back when the store is opened again" {
-	run "$TOOL" offsets -b "$SLOG_BROKERS" -T connect-offsets -c app put '{"file":"/a"}' '{"pos":10}'
+	run "$TOOL" offsets -b "$SLOG_BROKERS" -T __connect_offsets -c app put '{"file":"/a"}' '{"pos":10}'
 	assert_success
-	"$TOOL" offsets -b "$SLOG_BROKERS" -T connect-offsets -c app put '{"file":"/b"}' '{"pos":7}'
-	"$TOOL" offsets -b "$SLOG_BROKERS" -T connect-offsets -c app put '{"file":"/a"}' '{"pos":20}'
-	"$TOOL" offsets -b "$SLOG_BROKERS" -T connect-offsets -c other put '{"file":"/a"}' '{"pos":1}'
-	run "$TOOL" offsets -b "$SLOG_BROKERS" -T connect-offsets -c app list
+	"$TOOL" offsets -b "$SLOG_BROKERS" -T __connect_offsets -c app put '{"file":"/b"}' '{"pos":7}'
+	"$TOOL" offsets -b "$SLOG_BROKERS" -T __connect_offsets -c app put '{"file":"/a"}' '{"pos":20}'
+	"$TOOL" offsets -b "$SLOG_BROKERS" -T __connect_offsets -c other put '{"file":"/a"}' '{"pos":1}'
+	run "$TOOL" offsets -b "$SLOG_BROKERS" -T __connect_offsets -c app list
 	assert_success
 	assert_output '[{"offset":{"pos":7},"partition":{"file":"/b"}},{"offset":{"pos":20},"partition":{"file":"/a"}}]'
 }
 
-@test "offsets are kept in Kafka Connect's form in a compacted topic it creates" {
-	"$TOOL" offsets -b "$SLOG_BROKERS" -T connect-offsets -c app put '{"file":"/a","dev":2049}' '{"pos":10}'
-	run slog-consume -t connect-offsets -e -f '%k|%s\n'
+@test "offsets are kept in Kafka Connect's form in __connect_offsets, created compacted" {
+	"$TOOL" offsets -b "$SLOG_BROKERS" -T __connect_offsets -c app put '{"file":"/a","dev":2049}' '{"pos":10}'
+	run slog-consume -t __connect_offsets -e -f '%k|%s\n'
 	assert_output '["app",{"dev":2049,"file":"/a"}]|{"pos":10}'
-	run --separate-stderr bash -c "slog-topics describe connect-offsets --format json |
+	run --separate-stderr bash -c "slog-topics describe __connect_offsets --format json |
 		python3 -c 'import json, sys; print(len(json.load(sys.stdin)[\"topics\"][0][\"partitions\"]))'"
 	assert_output 25
-	run --separate-stderr slog-topics describe connect-offsets --topics-with-overrides
+	run --separate-stderr slog-topics describe __connect_offsets --topics-with-overrides
 	assert_output --regexp "cleanup.policy +compact +topic"
 }
 
 @test "a reset writes tombstones: the connector's offsets are gone, another's stay" {
-	"$TOOL" offsets -b "$SLOG_BROKERS" -T connect-offsets -c app put '{"file":"/a"}' '{"pos":10}'
-	"$TOOL" offsets -b "$SLOG_BROKERS" -T connect-offsets -c other put '{"file":"/a"}' '{"pos":1}'
-	run "$TOOL" offsets -b "$SLOG_BROKERS" -T connect-offsets -c app reset
+	"$TOOL" offsets -b "$SLOG_BROKERS" -T __connect_offsets -c app put '{"file":"/a"}' '{"pos":10}'
+	"$TOOL" offsets -b "$SLOG_BROKERS" -T __connect_offsets -c other put '{"file":"/a"}' '{"pos":1}'
+	run "$TOOL" offsets -b "$SLOG_BROKERS" -T __connect_offsets -c app reset
 	assert_success
-	run "$TOOL" offsets -b "$SLOG_BROKERS" -T connect-offsets -c app list
+	run "$TOOL" offsets -b "$SLOG_BROKERS" -T __connect_offsets -c app list
 	assert_output '[]'
-	run "$TOOL" offsets -b "$SLOG_BROKERS" -T connect-offsets -c other list
+	run "$TOOL" offsets -b "$SLOG_BROKERS" -T __connect_offsets -c other list
 	assert_output '[{"offset":{"pos":1},"partition":{"file":"/a"}}]'
-	run slog-consume -t connect-offsets -e -J
+	run slog-consume -t __connect_offsets -e -J
 	assert_output --partial '"key":"[\"app\",{\"file\":\"/a\"}]","value":null'
+}
+
+@test "slog-connect's __connect_ topics may be created; other __ names stay the broker's" {
+	run -0 slog-topics create __connect_status
+	run -1 slog-topics create __mine
+	assert_output --partial "starting with '__'"
 }
