@@ -204,6 +204,42 @@ static void test_too_large_alone(void)
 	teardown(&b);
 }
 
+/* A batch refused as too large goes again record by record, in its place. */
+static void test_split_keeps_order(void)
+{
+	struct batcher b;
+	struct btopic *t;
+	struct record r = value_record("k", "value");
+	struct send_batch *refused, *sb;
+	struct err e;
+	int64_t tag = 1;
+
+	setup(&b, 1 << 20, 1);
+	t = fake_topic(&b, "split", 1, 0);
+	for (int i = 0; i < 3; i++)
+		REQUIRE(batcher_add(&b, &t->parts[0], &r, tag++, 0, &e) == 0);
+	batcher_seal(&b, &t->parts[0]);
+	refused = t->parts[0].sp.head;
+	/* A later batch already waits behind it. */
+	REQUIRE(batcher_add(&b, &t->parts[0], &r, tag++, 0, &e) == 0);
+	batcher_seal(&b, &t->parts[0]);
+	REQUIRE(batcher_split(&b, refused, &e) == 0);
+	sb = t->parts[0].sp.head;
+	for (int64_t want = 1; want <= 3; want++, sb = sb->next) {
+		REQUIRE(sb != NULL);
+		CHECK_EQ(sb->records, 1);
+		CHECK(sb->alone);
+		CHECK_EQ(sb->tags[0], want);
+		CHECK_EQ(sb->deadline_ms, refused->deadline_ms);
+		CHECK_EQ(sb->payload_bytes, 1 + 5);
+	}
+	CHECK(sb == refused);
+	CHECK_EQ(sb->next->tags[0], 4);
+	CHECK_EQ(sender_pending(b.sender), 5);
+	teardown(&b);
+	CHECK_EQ(done_records, 3 + 3 + 1);
+}
+
 int main(void)
 {
 	unit_run("a key goes where Kafka's murmur2 puts it", test_keys_by_murmur2);
@@ -212,5 +248,6 @@ int main(void)
 	unit_run("a batch is sealed at the batch size, its tags in order", test_sealed_at_batch_size);
 	unit_run("a batch is sealed when its first record has lingered", test_sealed_at_linger);
 	unit_run("a record alone over max.message.bytes is refused", test_too_large_alone);
+	unit_run("a refused batch goes again record by record, in its place", test_split_keeps_order);
 	return unit_done();
 }
