@@ -70,6 +70,7 @@ struct record_writer {
 	struct seq_window win;       /* sequence numbers not yet done */
 	uint64_t last_seq;
 	struct err failed;           /* code set: the writer failed for good */
+	int closing;                 /* writer_free: batches are only freed */
 	struct crec scratch;         /* a failed record, on its way to the policy */
 	struct record_header *hdrs;  /* crec_view's headers */
 	size_t hdrs_cap;
@@ -257,8 +258,8 @@ static void on_done(void *arg, struct send_batch *b, int rc, const struct err *e
 		count_delivered(w, b);
 		for (int32_t i = 0; i < b->records; i++)
 			seq_window_done(&w->win, (uint64_t)(b->tags[i] & ~DEAD_LETTER));
-	} else if (w->failed.code) {
-		/* Failed already: nothing more is judged. */
+	} else if (w->failed.code || w->closing) {
+		/* Failed already, or given up: nothing more is judged. */
 	} else if (rc == SLOG_EMESSAGE_TOO_LARGE && b->records > 1) {
 		split(w, b);
 	} else {
@@ -307,6 +308,10 @@ void writer_free(struct record_writer *w)
 {
 	if (!w)
 		return;
+	/* What is on the wire or waiting is given up, as the header says. */
+	w->closing = 1;
+	if (w->bt.sender)
+		sender_abort(w->bt.sender, "the writer is closed");
 	batcher_free(&w->bt);
 	cluster_close(&w->cl);
 	seq_window_free(&w->win);
