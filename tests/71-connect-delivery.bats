@@ -151,6 +151,30 @@ EOF
 	assert_line "__connect.errors.topic=later"
 }
 
+@test "records the broker never acknowledges fail the writer at the delivery timeout" {
+	slog-topics create gone
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	"$TOOL" write -b "$SLOG_BROKERS" -t gone -s producer.override.delivery.timeout.ms=1500 \
+		<"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	TOOL_PID=$!
+	exec 5>"$BATS_TEST_TMPDIR/in"
+	printf '{"value":"1"}\n' >&5
+	wait_for 200 bash -c '[ "$(slog-consume -t gone -e)" = 1 ]'
+	stop_broker
+	printf '{"value":"2"}\n' >&5
+	exec 5>&-
+	status=0
+	wait "$TOOL_PID" || status=$?
+	TOOL_PID=
+	cat "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err"
+	[ "$status" -eq 1 ]
+	run cat "$BATS_TEST_TMPDIR/out"
+	assert_output "sent 2 done_upto 1 dead_letter 0 skipped 0 errors 1"
+	run cat "$BATS_TEST_TMPDIR/err"
+	assert_output --partial "KAFKA_PRODUCE failed (errors.tolerance=none)"
+	assert_output --partial "gave up at the timeout"
+}
+
 @test "a dead-letter topic that cannot take the record fails the writer" {
 	slog-topics create small -c max.message.bytes=300
 	slog-topics create small.dlq -c max.message.bytes=300
