@@ -30,7 +30,6 @@
 #include "log.h"
 #include "runtime/connector.h"
 #include "runtime/connector_conf.h"
-#include "runtime/metrics.h"
 #include "runtime/sink.h"
 #include "xalloc.h"
 
@@ -234,12 +233,6 @@ static void explain(struct http_sink *s, long status, const struct err *net, str
 		status, s->why.len ? ": " : "", buf_cstr(&s->why));
 }
 
-static void count_retry(struct http_sink *s)
-{
-	if (s->t->metrics)
-		atomic_fetch_add(&s->t->metrics->retries, 1);
-}
-
 /*
  * Send p's batch until it is settled: delivered, handed to the error
  * policy, or failed (the return).  Empties the batch unless it fails.
@@ -271,7 +264,7 @@ static int send_batch(struct http_sink *s, struct http_part *p, struct err *e)
 			if (attempt == 1 || attempt % 10 == 0)
 				task_log(s->t, LOG_LEVEL_WARN, "%s; retry %d in %lld ms", cause.msg,
 					 attempt, (long long)wait);
-			count_retry(s);
+			sink_retry_count(s->t);
 			if ((rc = sink_retry_sleep(s->t, wait, e)))
 				return err_wrap(e, "%s", cause.msg);
 			continue;

@@ -57,3 +57,24 @@ void sink_batch_add(struct sink_batch *b, const struct crec *r, int64_t now_ms)
 	sink_crec_copy(&b->recs[b->n++], r);
 	b->bytes += r->key.len + r->value.len;
 }
+
+void sink_batch_drop_front(struct sink_batch *b, size_t k)
+{
+	if (k >= b->n) {
+		sink_batch_clear(b);
+		return;
+	}
+	/* Rotate: the dropped records' buffers become spares at the end. */
+	struct crec *dropped = xmalloc(k * sizeof(*dropped));
+	memcpy(dropped, b->recs, k * sizeof(*dropped));
+	memmove(b->recs, b->recs + k, (b->n - k) * sizeof(*b->recs));
+	b->n -= k;
+	memcpy(b->recs + b->n, dropped, k * sizeof(*dropped));
+	free(dropped);
+	b->bytes = 0;
+	for (size_t i = 0; i < b->n; i++)
+		b->bytes += b->recs[i].key.len + b->recs[i].value.len;
+	for (size_t i = b->n; i < b->n + k; i++)
+		crec_reset(&b->recs[i]);
+	b->first_ms = 0;
+}

@@ -31,6 +31,9 @@ void sink_batch_clear(struct sink_batch *b);
 /* Copy r in (at now_ms, monotonic). */
 void sink_batch_add(struct sink_batch *b, const struct crec *r, int64_t now_ms);
 
+/* Drop the first k records (settled), keeping the others in order. */
+void sink_batch_drop_front(struct sink_batch *b, size_t k);
+
 /* Copy src into dst, replacing what dst held (both owned). */
 void sink_crec_copy(struct crec *dst, const struct crec *src);
 

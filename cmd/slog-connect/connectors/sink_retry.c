@@ -6,6 +6,7 @@
 #include "clock.h"
 #include "connectors/sink_retry.h"
 #include "runtime/connector.h"
+#include "runtime/metrics.h"
 
 /* The longest slice a sleep takes before it looks at the stop flag again. */
 #define SINK_RETRY_SLICE_MS 50
@@ -55,4 +56,10 @@ int sink_retry_sleep(const struct connect_task *t, int64_t wait_ms, struct err *
 		nanosleep(&ts, NULL);
 	}
 	return 0;
+}
+
+void sink_retry_count(const struct connect_task *t)
+{
+	if (t && t->metrics)
+		atomic_fetch_add(&t->metrics->retries, 1);
 }

@@ -39,6 +39,9 @@ void sink_retry_init(struct sink_retry *r, int64_t timeout_ms, int64_t delay_max
 int sink_retry_next(struct sink_retry *r, int attempt, int64_t first_ms, int64_t now_ms,
 		    int64_t retry_after_ms, int64_t *wait_ms);
 
+/* Count one retry in the task's metrics (slog_connect_retries_total). */
+void sink_retry_count(const struct connect_task *t);
+
 /* Sleep wait_ms; SLOG_EREQUEST_TIMED_OUT (e says so) if the task is asked to stop first. */
 int sink_retry_sleep(const struct connect_task *t, int64_t wait_ms, struct err *e);
 
