@@ -108,7 +108,8 @@ static char **child_env(const char *offset, struct buf *scratch)
 	for (size_t i = 0; i < n; i++)
 		if (strncmp(environ[i], "SLOG_CONNECT_OFFSET", 19) != 0)
 			env[k++] = environ[i];
-	env[k++] = "SLOG_CONNECT_OFFSET_FD=3";
+	static char fd_var[] = "SLOG_CONNECT_OFFSET_FD=3";
+	env[k++] = fd_var;
 	if (offset) {
 		buf_reset(scratch);
 		buf_addf(scratch, "SLOG_CONNECT_OFFSET=%s", offset);
