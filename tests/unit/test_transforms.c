@@ -447,10 +447,10 @@ static void test_errors_name_the_key_and_where_it_was_set(void)
 	CHECK_ERROR("t.conf:3: transforms.x.timestamp.format: 'S' is not one of the pattern letters "
 		    "known (yyyy yy MM dd HH mm ss DDD EEE MMM); strftime's % codes take the rest",
 		    "type=route.time", "timestamp.format=yyyyMMddSSS", NULL);
-	CHECK_ERROR("t.conf:3: transforms.x.exec.command: cannot run 'no-such-command-here': "
+	CHECK_ERROR("t.conf:3: transforms.x.exec.command: command 'no-such-command-here': "
 		    "No such file or directory",
 		    "type=exec", "exec.command=no-such-command-here --x", NULL);
-	CHECK_ERROR("t.conf:3: transforms.x.exec.command: ' without its closing '", "type=exec",
+	CHECK_ERROR("t.conf:3: transforms.x.exec.command: command 'jq 'x': unclosed quote", "type=exec",
 		    "exec.command=jq 'x", NULL);
 	CHECK_ERROR("t.conf:3: transforms.x.fields: '/a~2': '~' not followed by 0 or 1",
 		    "type=value-to-key", "fields=/a~2", NULL);
