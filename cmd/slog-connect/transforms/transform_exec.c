@@ -40,7 +40,7 @@ static int exec_init(struct tstep *s, struct err *e)
 	if (exec_argv_split(x->command, tconf_bool(&s->conf, "exec.shell"), &argv, &se) < 0)
 		return tconf_error(&s->conf, "exec.command", e, "%s", se.msg);
 	coprocess_init_take(&x->child, argv);
-	if (coprocess_start(&x->child, &se) < 0)
+	if (!s->env->check_only && coprocess_start(&x->child, &se) < 0)
 		return tconf_error(&s->conf, "exec.command", e, "%s", se.msg);
 	return 0;
 }
