@@ -9,6 +9,11 @@
 
 #include "runtime/connector.h"
 
+extern const struct connector_class file_source_class;
+extern const struct connector_class exec_source_class;
+
 const struct connector_class *const connector_class_list[] = {
+	&file_source_class,
+	&exec_source_class,
 	NULL,
 };
