@@ -80,7 +80,7 @@ struct exec_source {
 	const char *command;
 	enum exec_mode mode;
 	enum exec_restart restart;
-	int64_t interval_ms, backoff_max_ms, backoff_ms, flush_ms, next_flush;
+	int64_t interval_ms, backoff_max_ms, backoff_ms;
 	int epfd;
 	struct child c;
 	struct buf errline, offline;
@@ -108,7 +108,8 @@ static char **child_env(const char *offset, struct buf *scratch)
 	for (size_t i = 0; i < n; i++)
 		if (strncmp(environ[i], "SLOG_CONNECT_OFFSET", 19) != 0)
 			env[k++] = environ[i];
-	env[k++] = "SLOG_CONNECT_OFFSET_FD=3";
+	static char fd_var[] = "SLOG_CONNECT_OFFSET_FD=3";
+	env[k++] = fd_var;
 	if (offset) {
 		buf_reset(scratch);
 		buf_addf(scratch, "SLOG_CONNECT_OFFSET=%s", offset);
@@ -313,8 +314,9 @@ static void acked(void *arg, void *owner, int64_t pos)
 	xs->offset_dirty = 1;
 }
 
-static int save_progress(struct exec_source *xs, int64_t deadline, struct err *e)
+static int save_progress(void *arg, int64_t deadline, struct err *e)
 {
+	struct exec_source *xs = arg;
 	source_pipeline_acked(&xs->p, acked, xs);
 	if (!xs->offset_dirty)
 		return 0;
@@ -325,16 +327,6 @@ static int save_progress(struct exec_source *xs, int64_t deadline, struct err *e
 	return offset_store_flush(xs->store, deadline, e);
 }
 
-static void tick(struct exec_source *xs)
-{
-	int64_t now = clock_mono_ms();
-	if (now < xs->next_flush)
-		return;
-	xs->next_flush = now + xs->flush_ms;
-	struct err e = { 0 };
-	if (save_progress(xs, now + xs->flush_ms * 10, &e) < 0)
-		task_log(xs->t, LOG_LEVEL_WARN, "saving progress: %s; trying again", e.msg);
-}
 
 /* ---- runs and restarts ---- */
 
@@ -385,7 +377,7 @@ static int exited(struct exec_source *xs, int status, int64_t *next_ms, struct e
 
 static int wait_io(struct exec_source *xs, int64_t next_start, struct err *e)
 {
-	int64_t now = clock_mono_ms(), until = xs->next_flush;
+	int64_t now = clock_mono_ms(), until = xs->p.next_flush;
 	if (!xs->c.pid && next_start < until)
 		until = next_start;
 	if (xs->c.pid && xs->c.out < 0 && until > now + 50)
@@ -411,7 +403,7 @@ static int run_loop(struct exec_source *xs, struct err *e)
 		if (rc == 0 && xs->c.pid && xs->c.out < 0 &&
 		    waitpid(xs->c.pid, &status, WNOHANG) == xs->c.pid)
 			rc = exited(xs, status, &next_start, e);
-		tick(xs);
+		source_pipeline_tick(&xs->p, save_progress, xs);
 		if (rc == 0)
 			rc = wait_io(xs, next_start, e);
 	}
@@ -499,8 +491,6 @@ static int exec_source_run(struct connect_task *t, struct err *e)
 	xs.t = t;
 	xs.epfd = -1;
 	xs.c.out = xs.c.err = xs.c.off = -1;
-	xs.flush_ms = conf_get_num(&t->wc->conf, "offset.flush.interval.ms");
-	xs.next_flush = clock_mono_ms() + xs.flush_ms;
 	int rc = exec_opts(&xs, t->cc, e);
 	framer_init(&xs.fr, &xs.framing, 0);
 	if (rc == 0)

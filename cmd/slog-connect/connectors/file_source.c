@@ -71,7 +71,7 @@ struct file_source {
 	enum key_mode key;
 	regex_t re;
 	int exit_on_eof;
-	int64_t batch_size, poll_ms, flush_ms, next_flush;
+	int64_t batch_size, poll_ms;
 	struct src_file *files;
 	struct buf origin;
 	char offset_text[24];
@@ -312,21 +312,11 @@ static void stage_progress(struct file_source *fs)
 	}
 }
 
-static int flush_progress(struct file_source *fs, int64_t deadline, struct err *e)
+static int flush_progress(void *arg, int64_t deadline, struct err *e)
 {
+	struct file_source *fs = arg;
 	stage_progress(fs);
 	return offset_store_flush(fs->store, deadline, e);
-}
-
-static void tick(struct file_source *fs)
-{
-	int64_t now = clock_mono_ms();
-	if (now < fs->next_flush)
-		return;
-	fs->next_flush = now + fs->flush_ms;
-	struct err e = { 0 };
-	if (flush_progress(fs, now + fs->flush_ms * 10, &e) < 0)
-		task_log(fs->t, LOG_LEVEL_WARN, "saving progress: %s; trying again", e.msg);
 }
 
 /* ---- the task ---- */
@@ -360,10 +350,10 @@ static int follow(struct file_source *fs, struct err *e)
 		int rc = drain_events(fs, e);
 		if (rc < 0)
 			return rc;
-		tick(fs);
+		source_pipeline_tick(&fs->p, flush_progress, fs);
 		if (fs->exit_on_eof && file_tail_idle(fs->tail))
 			return finish_batch(fs, e);
-		int64_t wait = fs->next_flush - clock_mono_ms();
+		int64_t wait = fs->p.next_flush - clock_mono_ms();
 		if (wait > fs->poll_ms)
 			wait = fs->poll_ms;
 		rc = writer_poll(fs->p.w, file_tail_fd(fs->tail), wait > 0 ? (int)wait : 0, e);
@@ -490,8 +480,6 @@ static int file_source_run(struct connect_task *t, struct err *e)
 	struct file_source fs;
 	memset(&fs, 0, sizeof(fs));
 	fs.t = t;
-	fs.flush_ms = conf_get_num(&t->wc->conf, "offset.flush.interval.ms");
-	fs.next_flush = clock_mono_ms() + fs.flush_ms;
 	int rc = file_source_opts(&fs, t->cc, e);
 	if (rc == 0)
 		rc = open_all(&fs, t, e);

@@ -22,6 +22,8 @@ int source_pipeline_open(struct source_pipeline *p, struct connect_task *t, int6
 {
 	memset(p, 0, sizeof(*p));
 	p->t = t;
+	p->flush_ms = conf_get_num(&t->wc->conf, "offset.flush.interval.ms");
+	p->next_flush = clock_mono_ms() + p->flush_ms;
 	source_acks_init(&p->acks);
 	crec_init(&p->r);
 	ndjson_record_init(&p->scratch);
@@ -112,6 +114,18 @@ void source_pipeline_acked(struct source_pipeline *p,
 			   void (*fn)(void *arg, void *owner, int64_t pos), void *arg)
 {
 	source_acks_advance(&p->acks, writer_done_upto(p->w), fn, arg);
+}
+
+void source_pipeline_tick(struct source_pipeline *p,
+			  int (*save)(void *arg, int64_t deadline_ms, struct err *e), void *arg)
+{
+	int64_t now = clock_mono_ms();
+	if (now < p->next_flush)
+		return;
+	p->next_flush = now + p->flush_ms;
+	struct err e = { 0 };
+	if (save(arg, now + p->flush_ms * 10, &e) < 0)
+		task_log(p->t, LOG_LEVEL_WARN, "saving progress: %s; trying again", e.msg);
 }
 
 int source_pipeline_drain(struct source_pipeline *p, int64_t deadline_ms, struct err *e)

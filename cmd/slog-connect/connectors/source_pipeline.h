@@ -38,6 +38,8 @@ struct source_pipeline {
 	struct crec r;
 	struct ndjson_record scratch;
 	int64_t seen;          /* frames taken */
+	int64_t flush_ms;      /* offset.flush.interval.ms */
+	int64_t next_flush;    /* monotonic ms of the next progress save */
 };
 
 /* Connect the writer (default topic: the connector's `topic`) until deadline_ms. */
@@ -60,6 +62,13 @@ int source_pipeline_put(struct source_pipeline *p, const struct framer *fr, cons
 /* Positions whose records are all done, oldest first, to fn. */
 void source_pipeline_acked(struct source_pipeline *p,
 			   void (*fn)(void *arg, void *owner, int64_t pos), void *arg);
+
+/*
+ * Every offset.flush.interval.ms: save(arg, deadline, e) the source's
+ * progress; a failure is logged and tried again at the next interval.
+ */
+void source_pipeline_tick(struct source_pipeline *p,
+			  int (*save)(void *arg, int64_t deadline_ms, struct err *e), void *arg);
 
 /* Send everything and wait (until deadline_ms) for every acknowledgement. */
 int source_pipeline_drain(struct source_pipeline *p, int64_t deadline_ms, struct err *e);
