@@ -9,6 +9,13 @@
 
 #include "runtime/connector.h"
 
+extern const struct connector_class file_sink_class;
+extern const struct connector_class exec_sink_class;
+extern const struct connector_class http_sink_class;
+
 const struct connector_class *const connector_class_list[] = {
+	&file_sink_class,
+	&exec_sink_class,
+	&http_sink_class,
 	NULL,
 };
