@@ -32,7 +32,6 @@
 #include "ops/http_serve.h"
 #include "runtime/connector_conf.h"
 #include "runtime/error_policy.h"
-#include "runtime/metrics.h"
 #include "runtime/record_writer.h"
 #include "transforms/transform.h"
 #include "xalloc.h"
@@ -69,7 +68,6 @@ struct hs_req {
 	char path[256];
 	size_t body_len;       /* counted in pending */
 	uint64_t last_seq;     /* its last record's (0: none sent) */
-	int64_t in_ns;         /* when it came */
 	int64_t deadline_ms;
 	struct hs_req *next;
 };
@@ -312,7 +310,6 @@ static void hs_handle(void *arg, struct http_req *r)
 		http_req_headers(r, copy_header, &hc);
 	q->r = r;
 	q->body_len = r->body.len;
-	q->in_ns = clock_mono_ns();
 	q->deadline_ms = clock_mono_ms() + s->timeout_ms;
 	snprintf(q->path, sizeof(q->path), "%s", r->path);
 	pthread_mutex_lock(&s->lock);
@@ -352,13 +349,9 @@ static void hs_finish(struct http_source *s, struct hs_req *q)
 	free(q);
 }
 
+/* (The writer counts the records and their latency as slog acknowledges them.) */
 static void hs_acked(struct http_source *s, struct hs_req *q)
 {
-	int64_t us = (clock_mono_ns() - q->in_ns) / 1000;
-
-	metrics_delivered(s->t->metrics, (int64_t)q->recs.n, (int64_t)q->recs.bytes);
-	for (size_t i = 0; i < q->recs.n; i++)
-		metrics_latency(s->t->metrics, us);
 	http_reply_json(q->r, 200, json_pack("{s:I}", "records", (json_int_t)q->recs.n));
 	hs_finish(s, q);
 }
@@ -379,7 +372,6 @@ static int hs_transform(struct http_source *s, struct hs_req *q, struct crec *r,
 	snprintf(where, sizeof(where), "http:%s", q->path);
 	struct error_origin o = { .stage = STAGE_TRANSFORMATION, .partition = -1, .offset = -1,
 				  .source = where };
-	metrics_error(s->t->metrics, STAGE_TRANSFORMATION);
 	return error_policy_failed(s->t->errors, r, &o, &cause, e);
 }
 
