@@ -39,10 +39,11 @@ static int idx(const char *name)
 json_t *worker_status(struct worker *w, const char *name)
 {
 	int i = idx(name);
-	json_t *tasks = json_array();
+	json_t *tasks;
 
 	if (i < 0)
 		return NULL;
+	tasks = json_array();
 	for (int t = 0; t <= i; t++)
 		json_array_append_new(tasks, json_pack("{s:i, s:s, s:s}", "id", t, "state",
 						       w->state[i], "worker_id", "h:1"));
@@ -54,11 +55,12 @@ json_t *worker_status(struct worker *w, const char *name)
 json_t *worker_info(struct worker *w, const char *name)
 {
 	int i = idx(name);
-	json_t *tasks = json_array();
+	json_t *tasks;
 
 	(void)w;
 	if (i < 0)
 		return NULL;
+	tasks = json_array();
 	for (int t = 0; t <= i; t++)
 		json_array_append_new(tasks, json_pack("{s:s, s:i}", "connector", name, "task", t));
 	return json_pack("{s:s, s:{s:s, s:s}, s:o, s:s}", "name", name, "config", "name", name,
