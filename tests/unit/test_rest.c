@@ -153,9 +153,15 @@ const struct worker_conf *worker_conf(struct worker *w)
 static const char *const src_aliases[] = { "FileStreamSource",
 					    "org.apache.kafka.connect.file.FileStreamSourceConnector",
 					    NULL };
+static const struct conf_def src_keys[] = {
+	{ .key = "file.paths", .type = CONF_STRING, .doc = "globs of the files" },
+	{ .key = "file.poll.ms", .type = CONF_DURATION, .def = "250", .doc = "how often" },
+};
 static const struct connector_class fake_source = { .name = "file-source",
 						    .aliases = src_aliases,
-						    .kind = CONNECTOR_SOURCE };
+						    .kind = CONNECTOR_SOURCE,
+						    .keys = src_keys,
+						    .nkeys = 2 };
 static const struct connector_class fake_sink = { .name = "http-sink", .kind = CONNECTOR_SINK };
 
 /* Stands in for connector_classes.c's list: the fake classes only. */
@@ -404,6 +410,10 @@ static void test_plugins_list_each_class_by_its_java_name(void)
 	CHECK(has(&b, "\"class\":\"org.apache.kafka.connect.file.FileStreamSourceConnector\""));
 	CHECK(has(&b, "\"class\":\"http-sink\""));
 	CHECK(has(&b, "\"type\":\"sink\""));
+	CHECK_EQ(call("GET", "/connector-plugins/FileStreamSource/config", NULL, &b), 200);
+	CHECK(has(&b, "{\"name\":\"file.poll.ms\",\"type\":\"LONG\",\"required\":false,"
+		  "\"default_value\":\"250\",\"documentation\":\"how often\"}"));
+	CHECK_EQ(call("GET", "/connector-plugins/nope/config", NULL, &b), 404);
 	buf_free(&b);
 }
 

@@ -144,6 +144,31 @@ static void get_plugins(struct route *rt)
 	http_reply_json(rt->r, 200, out);
 }
 
+static const char *const conf_type_names[] = {
+	[CONF_INT] = "INT", [CONF_BYTES] = "LONG", [CONF_DURATION] = "LONG", [CONF_BOOL] = "BOOLEAN",
+	[CONF_STRING] = "STRING", [CONF_ENUM] = "STRING", [CONF_RATIO] = "DOUBLE",
+};
+
+/* GET /connector-plugins/{class}/config: the class's own keys (KIP-769). */
+static void get_plugin_config(struct route *rt, const char *name)
+{
+	const struct connector_class *cls = connector_class_find(name);
+	json_t *out;
+
+	if (!cls) {
+		http_reply_error(rt->r, 404, "Plugin %s not found", name);
+		return;
+	}
+	out = json_array();
+	for (size_t i = 0; i < cls->nkeys; i++) {
+		const struct conf_def *d = &cls->keys[i];
+		json_array_append_new(out, json_pack("{s:s, s:s, s:b, s:s?, s:s?}", "name", d->key,
+						     "type", conf_type_names[d->type], "required", 0,
+						     "default_value", d->def, "documentation", d->doc));
+	}
+	http_reply_json(rt->r, 200, out);
+}
+
 static void get_metrics(struct route *rt)
 {
 	struct buf lines = BUF_INIT, page = BUF_INIT;
@@ -400,7 +425,16 @@ static void handle(void *arg, struct http_req *r)
 		http_reply_error(r, 413, "request body too large");
 		return;
 	}
-	if (split(&rt) || (rt.nseg > 1 && !is(rt.seg[0], "connectors"))) {
+	if (split(&rt)) {
+		http_reply_error(r, 404, "HTTP 404 Not Found");
+		return;
+	}
+	if (rt.nseg == 3 && is(rt.seg[0], "connector-plugins") && is(rt.seg[2], "config") &&
+	    is(r->method, "GET")) {
+		get_plugin_config(&rt, rt.seg[1]);
+		return;
+	}
+	if (rt.nseg > 1 && !is(rt.seg[0], "connectors")) {
 		http_reply_error(r, 404, "HTTP 404 Not Found");
 		return;
 	}
