@@ -214,8 +214,6 @@ static void failed_batch(struct record_writer *w, struct send_batch *b, const st
 	struct record rec;
 	struct err e;
 
-	if (w->t && w->t->metrics)
-		metrics_error(w->t->metrics, STAGE_KAFKA_PRODUCE);
 	if (batch_iter_init(&it, (const uint8_t *)b->data.data, b->data.len, &w->unz, &e)) {
 		fail(w, cause);
 		return;
