@@ -9,6 +9,9 @@
 
 #include "runtime/connector.h"
 
+extern const struct connector_class http_source_class;
+
 const struct connector_class *const connector_class_list[] = {
+	&http_source_class,
 	NULL,
 };
