@@ -13,6 +13,7 @@ extern const struct connector_class file_source_class;
 extern const struct connector_class file_sink_class;
 extern const struct connector_class exec_source_class;
 extern const struct connector_class exec_sink_class;
+extern const struct connector_class http_source_class;
 extern const struct connector_class http_sink_class;
 
 const struct connector_class *const connector_class_list[] = {
@@ -20,6 +21,7 @@ const struct connector_class *const connector_class_list[] = {
 	&file_sink_class,
 	&exec_source_class,
 	&exec_sink_class,
+	&http_source_class,
 	&http_sink_class,
 	NULL,
 };
