@@ -60,8 +60,11 @@ struct connector_class {
 /* The class whose name or alias is name ("FileStreamSource",
  * "org.apache.kafka.connect.file.FileStreamSourceConnector"), or NULL. */
 const struct connector_class *connector_class_find(const char *name);
-/* Every class, for the connector-plugins listing. */
+/* Every class built in, for the connector-plugins listing. */
 const struct connector_class *const *connector_classes(size_t *n);
+/* Make cls findable by connector_class_find() (unit tests' own classes,
+ * before any thread starts); 0, or -1 when the table is full. */
+int connector_class_register(const struct connector_class *cls);
 
 enum task_state { TASK_UNASSIGNED, TASK_RUNNING, TASK_PAUSED, TASK_FAILED, TASK_STOPPED };
 

@@ -85,6 +85,10 @@ const char *cc_str(const struct connector_conf *cc, const char *key); /* NULL wh
 /* A transform's or predicate's key, or NULL. */
 const char *conf_block_get(const struct conf_block *b, const char *key);
 
+/* A key whose value is a secret (password, token, ...): listings show
+ * "(hidden)" instead. */
+int connector_conf_is_secret(const char *key);
+
 /* `check`'s listing: every key, its value and where it came from. */
 void connector_conf_print(const struct connector_conf *cc, FILE *out);
 

@@ -34,8 +34,8 @@
 #define METRICS_LATENCY_BUCKETS 12
 
 struct metrics_gauge {
-	char name[64];         /* "source_lag_bytes" */
-	char labels[320];      /* file="/var/log/a.log" (escaped) */
+	char *name;            /* "source_lag_bytes" (owned) */
+	char *labels;          /* file="/var/log/a.log" (escaped; owned) */
 	int64_t value;
 	double fvalue;         /* for seconds; used when is_float */
 	int is_float;
@@ -57,13 +57,18 @@ void metrics_destroy(struct connect_metrics *m);
 /* Count n records of bytes delivered. */
 void metrics_delivered(struct connect_metrics *m, int64_t n, int64_t bytes);
 void metrics_error(struct connect_metrics *m, int stage);
-/* One record's time from read to delivered, in microseconds. */
+/* One record's time from read to delivered, in microseconds.  The
+ * histogram's upper bounds, in seconds: 0.005 0.01 0.025 0.05 0.1 0.25
+ * 0.5 1 2.5 5 10 30, then +Inf. */
 void metrics_latency(struct connect_metrics *m, int64_t us);
 
 /* Set a labelled gauge (labels as Prometheus writes them, or ""). */
 void metrics_gauge(struct connect_metrics *m, const char *name, const char *labels, int64_t v);
 void metrics_gauge_seconds(struct connect_metrics *m, const char *name, const char *labels,
 			   double seconds);
+/* Append name="value" to labels (a comma first when labels is not
+ * empty), value escaped as Prometheus reads it: for metrics_gauge(). */
+void metrics_label(struct buf *labels, const char *name, const char *value);
 /* Forget a gauge (a file no longer followed, a partition given up). */
 void metrics_gauge_drop(struct connect_metrics *m, const char *name, const char *labels);
 
@@ -72,5 +77,12 @@ void metrics_render(struct connect_metrics *m, const char *connector, const char
 		    struct buf *out);
 /* The HELP and TYPE lines, once per page. */
 void metrics_render_help(struct buf *out);
+/*
+ * A whole /metrics page from the lines of every connector (as
+ * metrics_render wrote them, one connector after another; '#' lines are
+ * dropped): each metric's lines together under its HELP and TYPE, as
+ * the text format wants a metric in one group.
+ */
+void metrics_page(const char *lines, struct buf *out);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * sd_notify.h: tell systemd (Type=notify) that the broker is ready or
+ * sd_notify.h: tell systemd (Type=notify) that a server is ready or
  * stopping, without linking libsystemd: one datagram to $NOTIFY_SOCKET.
  * A no-op when the variable is unset.
  */
