@@ -28,12 +28,11 @@
 #include <signal.h>
 #include <stdint.h>
 
+#include "batcher.h"
 #include "cluster_client.h"
 #include "input.h"
 #include "record.h"
 #include "report.h"
-
-enum partitioner { PART_MURMUR2, PART_RANDOM, PART_ROUNDROBIN };
 
 struct producer_opts {
 	const char *topic;        /* -t, or NULL: -J lines name their topics */

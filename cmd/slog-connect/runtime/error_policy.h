@@ -34,11 +34,17 @@
 
 #include <stdint.h>
 
+#include "conf.h"
 #include "runtime/connect_record.h"
 #include "err.h"
 
 struct connect_task;
 struct error_policy;
+
+/* The errors.* keys above (conf.h table, for the common keys of
+ * connector_conf.c), with Kafka's defaults but for context headers. */
+extern const struct conf_def error_policy_keys[];
+extern const size_t error_policy_nkeys;
 
 /* Kafka Connect's stage names, as the stage header says them. */
 enum connect_stage {
@@ -51,7 +57,12 @@ enum connect_stage {
 };
 const char *connect_stage_name(enum connect_stage s);
 
-/* From the task's errors.* keys; NULL with e on a bad value. */
+/*
+ * From the task's errors.* keys (t and t->cc are kept and must outlive
+ * the policy; t->metrics may be NULL); the dead-letter topic is created now
+ * when missing (in the task's cluster: t->wc).  NULL with e when it
+ * cannot be.
+ */
 struct error_policy *error_policy_new(const struct connect_task *t, struct err *e);
 void error_policy_free(struct error_policy *ep);
 
@@ -74,6 +85,14 @@ struct error_origin {
  */
 int error_policy_failed(struct error_policy *ep, struct crec *r, const struct error_origin *o,
 			const struct err *cause, struct err *e);
+
+/*
+ * What error_policy_failed() does to r when it returns 1, alone: the
+ * context headers (when enabled), the dead-letter topic, and partition,
+ * offset and timestamp left for the writer to choose.  Pure.
+ */
+void error_policy_dead_letter(const struct error_policy *ep, struct crec *r,
+			      const struct error_origin *o, const struct err *cause);
 
 /*
  * A sink's dead-letter records go through the policy's own writer:

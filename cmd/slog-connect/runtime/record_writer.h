@@ -33,11 +33,21 @@
 
 #include <stdint.h>
 
+#include "conf.h"
 #include "runtime/connect_record.h"
 #include "err.h"
 
 struct connect_task;
 struct record_writer;
+
+/*
+ * The connector keys the writer takes, Kafka Connect's per-connector
+ * producer overrides: producer.override.acks, .linger.ms, .batch.size,
+ * .compression.type, .buffer.memory, .delivery.timeout.ms (conf.h
+ * table, for the common keys of connector_conf.c).
+ */
+extern const struct conf_def writer_keys[];
+extern const size_t writer_nkeys;
 
 struct writer_opts {
 	const char *brokers;       /* the cluster to write to */

@@ -1,5 +1,6 @@
 /*
- * sender.h: slog-produce's requests to the brokers.
+ * sender.h: record batches' produce requests to the brokers (slog-produce,
+ * slog-connect; batcher.h fills its queues).
  *
  * Batches wait in a queue per partition; at most one request per
  * partition is in flight (so a retry can never reorder a partition's
@@ -47,7 +48,9 @@ struct send_batch {
 	struct send_part *sp;
 	struct buf data;    /* one record batch */
 	int32_t records;
-	int64_t first_line; /* for messages */
+	int64_t payload_bytes; /* the records' keys and values */
+	int64_t first_line; /* for messages: the first record's tag (batcher.h) */
+	int64_t *tags;      /* every record's tag, when the batcher keeps them; or NULL */
 	int64_t deadline_ms;
 	/* A request carrying it reached the broker and got no clear refusal:
 	 * the records may be written even if no acknowledgement comes. */
