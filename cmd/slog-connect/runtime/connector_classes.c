@@ -9,6 +9,9 @@
 
 #include "runtime/connector.h"
 
+extern const struct connector_class mirror_class;
+
 const struct connector_class *const connector_class_list[] = {
+	&mirror_class,
 	NULL,
 };
