@@ -41,6 +41,9 @@
 
 #define I64MAX INT64_MAX
 #define TICK_MS 100
+/* The source group's session, Kafka Connect's worker group's: a mirror
+ * killed on one host gives its partitions up to the others after this. */
+#define SESSION_MS 10000
 
 static const struct conf_def mirror_keys[] = {
 	{ "source.bootstrap.servers", CONF_STRING, NULL, 0, 0, 0, NULL,
@@ -320,7 +323,8 @@ static int run_engine(struct mirror *m, struct cluster *src, const struct consum
 {
 	char client[300];
 	struct consumer_opts o = { .timeout_ms = 30000, .max_bytes = 4 << 20,
-				   .commit_interval_ms = 1000, .commit = COMMIT_AFTER };
+				   .commit_interval_ms = 1000, .commit = COMMIT_AFTER,
+				   .session_ms = SESSION_MS };
 
 	snprintf(client, sizeof(client), "slog-connect-%s-%d", m->t->cc->name, m->t->id);
 	o.topics = (const char **)topics;

@@ -41,7 +41,9 @@ static int64_t copy_hw(struct cluster *dst, json_t *hws, const char *topic, int3
 		return json_integer_value(v);
 	snprintf(path, sizeof(path), "/v1/topics/%s/partitions/%d/offsets?at=latest", topic,
 		 partition);
-	if (cluster_partition_json(dst, topic, partition, leader, sizeof(leader), path,
+	if (cluster_find_leader(dst, topic, partition, mirror_deadline(), leader, sizeof(leader),
+				&e) == 0 &&
+	    cluster_partition_json(dst, topic, partition, leader, sizeof(leader), path,
 				   mirror_deadline(), &j, &e) == 0)
 		hw = json_integer_value(json_object_get(j, "offset"));
 	json_decref(j);
