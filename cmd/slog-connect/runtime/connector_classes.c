@@ -15,6 +15,7 @@ extern const struct connector_class exec_source_class;
 extern const struct connector_class exec_sink_class;
 extern const struct connector_class http_source_class;
 extern const struct connector_class http_sink_class;
+extern const struct connector_class mirror_class;
 
 const struct connector_class *const connector_class_list[] = {
 	&file_source_class,
@@ -23,5 +24,6 @@ const struct connector_class *const connector_class_list[] = {
 	&exec_sink_class,
 	&http_source_class,
 	&http_sink_class,
+	&mirror_class,
 	NULL,
 };
