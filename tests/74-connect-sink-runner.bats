@@ -83,11 +83,18 @@ deliver() {
 	[ "$output" = $'0 1\n1 2\n2 3\n3 4\n4 5' ]
 }
 
+# The transforms of the next two tests: records whose value is "drop"
+# are filtered out; insert-field fails on a value that is not JSON.
+CHAIN=(transforms=skip,mark transforms.skip.type=filter 'transforms.skip.value.regex=^drop$'
+       transforms.mark.type=insert-field transforms.mark.static.field=src
+       transforms.mark.static.value=x)
+
 @test "a record the transforms fail on goes to the dead-letter topic, a dropped one is passed over" {
 	slog-topics create t -P 1
-	printf 'a\nfail\ndrop\nb\n' | slog-produce -t t
-	deliver s "$(conf app topics=t errors.tolerance=all errors.deadletterqueue.topic.name=dlq)" "t-0=4"
-	[ "$output" = $'0 a\n3 b' ]
+	printf '{"n":1}\nfail\ndrop\n{"n":2}\n' | slog-produce -t t
+	deliver s "$(conf app topics=t "${CHAIN[@]}" errors.tolerance=all \
+		errors.deadletterqueue.topic.name=dlq)" "t-0=4"
+	[ "$output" = $'0 {"n":1,"src":"x"}\n3 {"n":2,"src":"x"}' ]
 	run slog-consume -t dlq -e -f '%s %h\n'
 	[ "$status" -eq 0 ]
 	[[ "$output" == "fail "* ]]
@@ -98,11 +105,11 @@ deliver() {
 
 @test "with errors.tolerance none a transform failure fails the task, committing nothing past the record" {
 	slog-topics create t -P 1
-	printf 'a\nfail\nb\n' | slog-produce -t t
-	start_task s "$(conf app topics=t)"
+	printf '{"n":1}\nfail\n{"n":2}\n' | slog-produce -t t
+	start_task s "$(conf app topics=t "${CHAIN[@]}")"
 	task_ends
 	[ "$status" -eq 1 ]
-	grep -q "the test chain fails on 'fail'" "$BATS_TEST_TMPDIR/s.err"
+	grep -q "TRANSFORMATION failed (errors.tolerance=none)" "$BATS_TEST_TMPDIR/s.err"
 	run offsets connect-app
 	[ "$output" = "" ] || [ "$output" = "t-0=1" ]
 }

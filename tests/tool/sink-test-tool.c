@@ -235,41 +235,6 @@ static const struct connector_class test_sink_class = {
 	.sink = &ts_ops,
 };
 
-/*
- * The transforms are not built in yet: a chain of one step of the test's
- * own stands in, dropping records whose value is "drop" and failing on
- * "fail".
- */
-struct transform_chain {
-	int steps;
-};
-
-int transform_chain_new(const struct connector_conf *cc, int task_id,
-			struct transform_chain **out, struct err *e)
-{
-	(void)cc;
-	(void)task_id;
-	(void)e;
-	*out = xcalloc(1, sizeof(**out));
-	(*out)->steps = 1;
-	return 0;
-}
-
-void transform_chain_free(struct transform_chain *tc)
-{
-	free(tc);
-}
-
-int transform_chain_apply(struct transform_chain *tc, struct crec *r, struct err *e)
-{
-	(void)tc;
-	if (!r->null_value && r->value.len == 4 && memcmp(r->value.data, "drop", 4) == 0)
-		return 0;
-	if (!r->null_value && r->value.len == 4 && memcmp(r->value.data, "fail", 4) == 0)
-		return err_set(e, SLOG_EINVALID_RECORD, "the test chain fails on 'fail'");
-	return 1;
-}
-
 static struct connect_task task;
 
 static void print_counters(struct connect_metrics *m)
