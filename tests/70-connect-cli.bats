@@ -115,23 +115,25 @@ EOF2
 
 @test "run starts Kafka's file source config and stops cleanly on SIGTERM" {
 	start_broker
+	slog-topics create connect-test
 	printf 'one\ntwo\n' >"$BATS_TEST_TMPDIR/test.txt"
 	start_connect "$(kafka_file_source)"
 	wait_for 200 connect_ready
 	run -0 slog-consume -t connect-test -e -o beginning
 	assert_output $'one\ntwo'
-	run -0 stop_connect
+	stop_connect
 	grep -q 'stopped$' "$CONNECT_LOG"
 }
 
 @test "run - reads one connector from stdin" {
 	start_broker
+	slog-topics create stdin-topic
 	printf 'x\n' >"$BATS_TEST_TMPDIR/in.txt"
 	printf 'name = from-stdin\nconnector.class = file-source\nfile = %s\ntopic = stdin-topic\n' \
 		"$BATS_TEST_TMPDIR/in.txt" >"$BATS_TEST_TMPDIR/stdin.conf"
 	start_connect - <"$BATS_TEST_TMPDIR/stdin.conf"
 	wait_for 200 bash -c "slog-consume -t stdin-topic -e -o beginning | grep -qx x"
-	run -0 stop_connect
+	stop_connect
 }
 
 @test "a connector with enabled = false is loaded but not run" {
@@ -140,11 +142,12 @@ EOF2
 		"file=$BATS_TEST_TMPDIR/none.txt" topic=t enabled=false)"
 	run -0 --separate-stderr slog-connect --url "$CONNECT_URL" status idle --format json
 	[ "$(jq -r .connector.state <<<"$output")" = STOPPED ]
-	run -0 stop_connect
+	stop_connect
 }
 
 @test "SIGHUP starts an added connector and keeps one whose file broke" {
 	start_broker
+	slog-topics create ta tb
 	mkdir "$BATS_TEST_TMPDIR/d"
 	printf 'a\n' >"$BATS_TEST_TMPDIR/a.txt"
 	printf 'b\n' >"$BATS_TEST_TMPDIR/b.txt"
@@ -159,5 +162,29 @@ EOF2
 	grep -q "reload: .*a.conf:5" "$CONNECT_LOG"
 	run -0 --separate-stderr slog-connect --url "$CONNECT_URL" status a --format json
 	[ "$(jq -r .connector.state <<<"$output")" = RUNNING ]
-	run -0 stop_connect
+	stop_connect
+}
+
+@test "a failing connector restarts alone, with a growing backoff, while the others run" {
+	start_broker
+	slog-topics create good
+	printf 'g\n' >"$BATS_TEST_TMPDIR/g.txt"
+	printf 'm\n' >"$BATS_TEST_TMPDIR/m.txt"
+	start_connect "$(connector_conf good connector.class=file-source \
+		"file=$BATS_TEST_TMPDIR/g.txt" topic=good)" \
+		"$(connector_conf bad connector.class=file-source \
+		"file=$BATS_TEST_TMPDIR/m.txt" topic=missing)"
+	wait_for 200 bash -c "slog-consume -t good -e -o beginning | grep -qx g"
+	# Failed at start, after 1 s, then waits 2 s: the backoff doubles.
+	wait_for 200 grep -q 'bad: failed: .*missing.*; restarting in 2 s' "$CONNECT_LOG"
+	run -0 --separate-stderr slog-connect --url "$CONNECT_URL" status bad --format json
+	[ "$(jq -r '.tasks[0].state' <<<"$output")" = FAILED ]
+	[[ "$(jq -r '.tasks[0].trace' <<<"$output")" == *"'missing' does not exist"* ]]
+	run -0 --separate-stderr slog-connect --url "$CONNECT_URL" status good --format json
+	[ "$(jq -r '.tasks[0].state' <<<"$output")" = RUNNING ]
+	run -1 grep -q 'good: restarting' "$CONNECT_LOG"
+	# Once the topic exists, the next restart delivers.
+	slog-topics create missing
+	wait_for 300 bash -c "slog-consume -t missing -e -o beginning | grep -qx m"
+	stop_connect
 }
