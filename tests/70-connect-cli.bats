@@ -188,3 +188,31 @@ EOF2
 	wait_for 300 bash -c "slog-consume -t missing -e -o beginning | grep -qx m"
 	stop_connect
 }
+
+@test "offsets shows a stopped source's saved position, and --reset forgets it" {
+	start_broker
+	slog-topics create t
+	printf 'a\nb\n' >"$BATS_TEST_TMPDIR/in.txt"
+	start_connect "$(connector_conf reader connector.class=file-source \
+		"file=$BATS_TEST_TMPDIR/in.txt" topic=t)"
+	wait_for 200 bash -c "[ \$(slog-consume -t t -e -o beginning | wc -l) -eq 2 ]"
+	stop_connect
+	run -0 --separate-stderr slog-connect offsets reader
+	assert_output --partial "\"path\":\"$BATS_TEST_TMPDIR/in.txt\""
+	assert_output --partial '"pos":4'
+	run -0 --separate-stderr slog-connect offsets reader --format json
+	[ "$(jq '.offsets | length' <<<"$output")" -eq 1 ]
+	run -0 --separate-stderr slog-connect offsets reader --reset
+	[ -z "$output" ]
+	run -0 --separate-stderr slog-connect offsets reader
+	[ -z "$output" ]
+}
+
+@test "mirror takes only promote, and promote refuses a topic that is no mirror" {
+	run -2 --separate-stderr slog-connect mirror demote t
+	[[ "$stderr" == *"unknown action 'demote'"* ]]
+	start_broker
+	slog-topics create plain
+	run -1 --separate-stderr slog-connect mirror promote plain
+	[[ "$stderr" == *"cannot promote 'plain'"* ]]
+}
