@@ -243,12 +243,17 @@ static int parse_place(struct ndjson_record *nr, json_t *root, struct err *e)
 		buf_add(&nr->topic_buf, json_string_value(v), json_string_length(v));
 		nr->topic = nr->topic_buf.data;
 	}
-	if ((v = json_object_get(root, "partition")) && !json_is_null(v)) {
+	/* -1 is "none", as null: what a record not yet placed or stamped
+	 * says of itself when written out (slog-connect's records, which go
+	 * through a transform's coprocess and back). */
+	if ((v = json_object_get(root, "partition")) && !json_is_null(v) &&
+	    !(json_is_integer(v) && json_integer_value(v) == -1)) {
 		if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > INT32_MAX)
 			return field_err(e, "partition", "must be a partition number");
 		nr->partition = (int32_t)json_integer_value(v);
 	}
-	if ((v = json_object_get(root, "timestamp")) && !json_is_null(v)) {
+	if ((v = json_object_get(root, "timestamp")) && !json_is_null(v) &&
+	    !(json_is_integer(v) && json_integer_value(v) == -1)) {
 		if (!json_is_integer(v))
 			return field_err(e, "timestamp", "must be milliseconds since the epoch");
 		nr->rec.timestamp = json_integer_value(v);

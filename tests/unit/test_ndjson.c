@@ -71,6 +71,24 @@ static void test_a_topic_with_a_nul_character_is_refused(void)
 	ndjson_record_free(&nr);
 }
 
+/* A record not yet placed writes partition and timestamp -1: reading it
+ * back says "none" rather than refusing the line. */
+static void test_partition_and_timestamp_minus_one_read_as_none(void)
+{
+	const char *line = "{\"topic\":\"t\",\"partition\":-1,\"offset\":-1,\"timestamp\":-1,"
+			   "\"key\":null,\"value\":\"v\",\"headers\":[]}";
+	const char *bad = "{\"partition\":-2,\"value\":\"v\"}";
+	struct ndjson_record nr;
+	struct err e;
+
+	ndjson_record_init(&nr);
+	CHECK_EQ(ndjson_parse(&nr, line, strlen(line), &e), 0);
+	CHECK_EQ(nr.partition, -1);
+	CHECK(!nr.has_timestamp);
+	CHECK_EQ(ndjson_parse(&nr, bad, strlen(bad), &e), SLOG_EINVALID_RECORD);
+	ndjson_record_free(&nr);
+}
+
 int main(void)
 {
 	unit_run("the head names the record without its value", test_head_names_the_record_without_its_value);
@@ -78,5 +96,7 @@ int main(void)
 		 test_head_keys_are_null_or_base64_as_in_whole_records);
 	unit_run("a whole record starts with its head", test_a_whole_record_starts_with_its_head);
 	unit_run("a topic with a NUL character is refused", test_a_topic_with_a_nul_character_is_refused);
+	unit_run("partition and timestamp -1 read as none",
+		 test_partition_and_timestamp_minus_one_read_as_none);
 	return unit_done();
 }

@@ -10,7 +10,7 @@
  * that match: org.apache.kafka.connect.transforms.Filter, RegexRouter,
  * TimestampRouter, InsertHeader, DropHeaders, ValueToKey, HeaderFrom,
  * InsertField$Value, ReplaceField$Value, ExtractField$Value,
- * HoistField$Value, MaskField$Value, TimestampConverter):
+ * HoistField$Value, MaskField$Value):
  *
  *   filter          drop records its predicates match (topic.regex,
  *                   key.regex, value.regex, header.exists, header.regex,
@@ -27,7 +27,8 @@
  *   mask            JSON fields to "" or a replacement; mask.regex over bytes
  *   timestamp       record time from a field or header
  *   exec            one coprocess; one NDJSON line in, one line out (an
- *                   empty line drops the record); jq -c --unbuffered fits
+ *                   empty line or null drops the record); jq -c --unbuffered
+ *                   fits
  *
  * Records stay bytes: a value is parsed as JSON only by a step that needs
  * it, and only once per record however many such steps follow each other.
@@ -36,6 +37,8 @@
  */
 #ifndef SLOG_TRANSFORM_H
 #define SLOG_TRANSFORM_H
+
+#include <stdint.h>
 
 #include "runtime/connect_record.h"
 #include "err.h"
@@ -55,6 +58,14 @@ int transform_chain_new(const struct connector_conf *cc, int task_id,
 void transform_chain_free(struct transform_chain *tc);
 
 /*
+ * Check cc's transforms and predicates as transform_chain_new() does,
+ * every key and value, without starting anything (exec's command is
+ * split, not run): for `check` and for loading a connector file, so that
+ * a bad key is refused with its FILE:LINE before any task starts.
+ */
+int transform_chain_check(const struct connector_conf *cc, struct err *e);
+
+/*
  * Run r through every step: 1 to keep r (changed in place), 0 when a
  * step dropped it, <0 when a step failed on it (e names the step and
  * why; the caller's error policy decides, stage TRANSFORMATION).
@@ -63,6 +74,10 @@ int transform_chain_apply(struct transform_chain *tc, struct crec *r, struct err
 
 /* The chain has no step. */
 int transform_chain_empty(const struct transform_chain *tc);
+
+/* How many values the chain has parsed as JSON so far (one per record at
+ * most for a run of JSON steps): for metrics and tests. */
+uint64_t transform_chain_parses(const struct transform_chain *tc);
 
 /* Types and their keys, for check and the connector-plugins listing. */
 void transform_list_types(void (*fn)(void *arg, const char *type, const char *doc), void *arg);
