@@ -326,7 +326,7 @@ int main(int argc, char **argv)
 		cli_error("%s", e.msg);
 	} else {
 		if (!match_topics(&cl, &ta, pattern, &re, &o))
-			status = consumer_run(&cl, &o, stop);
+			status = consumer_run(&cl, &o, stop, NULL) ? 1 : 0;
 		cluster_close(&cl);
 	}
 	if (pattern)

@@ -19,6 +19,7 @@
  */
 #include <getopt.h>
 #include <jansson.h>
+#include <poll.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,6 +122,19 @@ static int check_done(struct record_writer *w, uint64_t *last_done)
 	return 0;
 }
 
+/* Drive the writer until the input has a line (or its end) to read. */
+static int wait_input(struct record_writer *w, int fd, struct err *e)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int rc;
+
+	while (poll(&p, 1, 0) == 0)
+		if ((rc = writer_poll(w, fd, 100, e)))
+			return rc;
+	return 0;
+}
+
+/* stdin is unbuffered, so that poll(2) sees every byte not yet read. */
 static int send_lines(struct record_writer *w, FILE *in, uint64_t *last_done, struct err *e)
 {
 	struct ndjson_record nr;
@@ -133,7 +147,8 @@ static int send_lines(struct record_writer *w, FILE *in, uint64_t *last_done, st
 
 	ndjson_record_init(&nr);
 	crec_init(&r);
-	while (!rc && (len = getline(&line, &cap, in)) > 0) {
+	setvbuf(in, NULL, _IONBF, 0);
+	while (!(rc = wait_input(w, fileno(in), e)) && (len = getline(&line, &cap, in)) > 0) {
 		crec_reset(&r);
 		r.partition = -1;
 		r.offset = -1;
@@ -179,6 +194,7 @@ static int cmd_write(const char *brokers, const char *topic, char **sets, int ns
 	       (unsigned long long)writer_last_seq(w), (unsigned long long)writer_done_upto(w),
 	       (long long)atomic_load(&te.m.dead_letter), (long long)atomic_load(&te.m.skipped),
 	       (long long)atomic_load(&te.m.errors[STAGE_KAFKA_PRODUCE]));
+	fflush(stdout);
 	writer_free(w);
 	task_teardown(&te);
 	return rc ? die("write", &e) : 0;

@@ -57,7 +57,7 @@ const struct conf_def error_policy_keys[] = {
 const size_t error_policy_nkeys = sizeof(error_policy_keys) / sizeof(error_policy_keys[0]);
 
 struct error_policy {
-	const struct connect_task *t;   /* for the log, metrics and names; may be NULL */
+	const struct connect_task *t;   /* for the log, metrics and names */
 	int tolerate;                   /* errors.tolerance=all */
 	int64_t retry_timeout_ms, retry_delay_max_ms;
 	int log, log_messages, headers;
@@ -73,33 +73,6 @@ const char *connect_stage_name(enum connect_stage s)
 					     "KAFKA_PRODUCE", "KAFKA_CONSUME", "TASK_PUT" };
 
 	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "UNKNOWN";
-}
-
-/* A key of the connector's table, or NULL (a task without the key: its default). */
-static const struct conf_value *key_of(const struct connect_task *t, const char *key)
-{
-	const struct conf *c;
-
-	if (!t || !t->cc)
-		return NULL;
-	c = &t->cc->conf;
-	for (size_t i = 0; i < c->ndefs; i++)
-		if (strcmp(c->defs[i].key, key) == 0)
-			return &c->vals[i];
-	return NULL;
-}
-
-/* A key's value, or its default from the table above. */
-static int64_t num_of(const struct connect_task *t, const char *key)
-{
-	const struct conf_value *v = key_of(t, key);
-	const struct conf_def *d = conf_find(error_policy_keys, error_policy_nkeys, key);
-	int64_t n = 0;
-
-	if (v)
-		return v->num;
-	conf_parse(d, d->def, &n, NULL, NULL);
-	return n;
 }
 
 /*
@@ -125,19 +98,20 @@ static int dlq_create(struct error_policy *ep, struct err *e)
 struct error_policy *error_policy_new(const struct connect_task *t, struct err *e)
 {
 	struct error_policy *ep = xcalloc(1, sizeof(*ep));
-	const struct conf_value *dlq = key_of(t, "errors.deadletterqueue.topic.name");
+	const struct connector_conf *cc = t->cc;
+	const char *dlq = cc_str(cc, "errors.deadletterqueue.topic.name");
 
 	/* Each value was checked when the file was read. */
 	ep->t = t;
-	ep->tolerate = num_of(t, "errors.tolerance") == 1;
-	ep->retry_timeout_ms = num_of(t, "errors.retry.timeout");
-	ep->retry_delay_max_ms = num_of(t, "errors.retry.delay.max.ms");
-	ep->log = (int)num_of(t, "errors.log.enable");
-	ep->log_messages = (int)num_of(t, "errors.log.include.messages");
-	ep->headers = (int)num_of(t, "errors.deadletterqueue.context.headers.enable");
-	ep->dlq_replication = (int32_t)num_of(t, "errors.deadletterqueue.topic.replication.factor");
-	if (dlq && dlq->str && *dlq->str)
-		ep->dlq = xstrdup(dlq->str);
+	ep->tolerate = cc_num(cc, "errors.tolerance") == 1;
+	ep->retry_timeout_ms = cc_num(cc, "errors.retry.timeout");
+	ep->retry_delay_max_ms = cc_num(cc, "errors.retry.delay.max.ms");
+	ep->log = cc_bool(cc, "errors.log.enable");
+	ep->log_messages = cc_bool(cc, "errors.log.include.messages");
+	ep->headers = cc_bool(cc, "errors.deadletterqueue.context.headers.enable");
+	ep->dlq_replication = (int32_t)cc_num(cc, "errors.deadletterqueue.topic.replication.factor");
+	if (dlq && *dlq)
+		ep->dlq = xstrdup(dlq);
 	/* No worker, no cluster to make it in (a task built by a test). */
 	if (ep->dlq && t->wc && t->wc->brokers && dlq_create(ep, e)) {
 		error_policy_free(ep);
@@ -158,7 +132,7 @@ void error_policy_free(struct error_policy *ep)
 
 static const char *connector_name(const struct error_policy *ep)
 {
-	return ep->t && ep->t->cc && ep->t->cc->name ? ep->t->cc->name : "";
+	return ep->t->cc->name ? ep->t->cc->name : "";
 }
 
 /* bytes, or "null", escaped and cut for a log line. */
@@ -192,10 +166,7 @@ static void log_failure(struct error_policy *ep, const struct crec *r, const str
 		show_bytes(line, &r->value, r->null_value);
 		buf_adds(line, "'");
 	}
-	if (ep->t)
-		task_log(ep->t, LOG_LEVEL_WARN, "%s", buf_cstr(line));
-	else
-		log_msg(LOG_LEVEL_WARN, "%s", buf_cstr(line));
+	task_log(ep->t, LOG_LEVEL_WARN, "%s", buf_cstr(line));
 }
 
 static void add_text_header(struct crec *r, const char *key, const char *text)
@@ -220,10 +191,10 @@ static void add_context(const struct error_policy *ep, struct crec *r, const str
 		add_text_header(r, "__connect.errors.topic", buf_cstr(&r->topic));
 	}
 	add_text_header(r, "__connect.errors.connector.name", connector_name(ep));
-	snprintf(num, sizeof(num), "%d", ep->t ? ep->t->id : 0);
+	snprintf(num, sizeof(num), "%d", ep->t->id);
 	add_text_header(r, "__connect.errors.task.id", num);
 	add_text_header(r, "__connect.errors.stage", connect_stage_name(o->stage));
-	if (ep->t && ep->t->cc && ep->t->cc->cls)
+	if (ep->t->cc->cls)
 		add_text_header(r, "__connect.errors.class.name", ep->t->cc->cls->name);
 	add_text_header(r, "__connect.errors.exception.class.name", err_name(cause->code));
 	add_text_header(r, "__connect.errors.exception.message", cause->msg);
@@ -245,7 +216,7 @@ void error_policy_dead_letter(const struct error_policy *ep, struct crec *r,
 int error_policy_failed(struct error_policy *ep, struct crec *r, const struct error_origin *o,
 			const struct err *cause, struct err *e)
 {
-	struct connect_metrics *m = ep->t ? ep->t->metrics : NULL;
+	struct connect_metrics *m = ep->t->metrics;
 
 	if (m)
 		metrics_error(m, (int)o->stage);
@@ -274,7 +245,7 @@ int error_policy_send(struct error_policy *ep, const struct crec *r, struct err 
 	if (!ep->w) {
 		struct writer_opts o;
 		writer_opts_from_task(NULL, &o);
-		o.brokers = ep->t && ep->t->wc ? ep->t->wc->brokers : NULL;
+		o.brokers = ep->t->wc ? ep->t->wc->brokers : NULL;
 		ep->w = writer_new(NULL, &o, clock_mono_ms() + DLQ_CREATE_MS, e);
 		if (!ep->w)
 			return e->code;
@@ -321,7 +292,7 @@ int error_policy_retry(const struct error_policy *ep, int attempt, int64_t first
 		wait = left;
 	}
 	*wait_ms = wait;
-	if (ep->t && ep->t->metrics)
+	if (ep->t->metrics)
 		atomic_fetch_add(&ep->t->metrics->retries, 1);
 	return 1;
 }

@@ -58,7 +58,8 @@ enum connect_stage {
 const char *connect_stage_name(enum connect_stage s);
 
 /*
- * From the task's errors.* keys; the dead-letter topic is created now
+ * From the task's errors.* keys (t and t->cc are kept and must outlive
+ * the policy; t->metrics may be NULL); the dead-letter topic is created now
  * when missing (in the task's cluster: t->wc).  NULL with e when it
  * cannot be.
  */

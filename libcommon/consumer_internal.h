@@ -1,8 +1,8 @@
 /*
  * consumer_internal.h: the consumer's state, shared by consumer.c (fetch
- * and output) and consumer_group.c (group assignment and commits), and
- * consumer_group.c's functions, which consumer.c calls (never the other
- * way round).
+ * and the loop), consumer_output.c (stdout or the sink),
+ * consumer_subscribe.c (topics by regex) and consumer_group.c (group
+ * assignment and commits), and their functions, which consumer.c calls.
  */
 #ifndef SLOG_CONSUMER_INTERNAL_H
 #define SLOG_CONSUMER_INTERNAL_H
@@ -49,7 +49,9 @@ struct consumer {
 	struct buf out;
 	struct buf scratch;
 	int64_t printed;
-	int status;
+	int status;               /* an error was said: err holds the first */
+	struct err err;
+	int sink_failed;          /* the sink's error: nothing more is committed */
 	int stdout_closed;
 	int watch_stdout;         /* fd 1 is open: wake when its reader goes */
 	int quit;                 /* stop: a group member lost a topic */
@@ -63,7 +65,47 @@ struct consumer {
 	 * an expired session), kept until they come back to us. */
 	struct kept_pos *kept;
 	size_t nkept, kept_cap;
+	/* The subscription (-g): topics, and the regex's matches. */
+	char **subs;
+	size_t nsubs;
+	int64_t next_refresh;
 };
+
+/* Say a line (log.h level) where the options say: stderr or o->log. */
+void consumer_log(const struct consumer *c, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Say an error, and keep it (the first) as the result: code is a SLOG_E*. */
+void consumer_fail(struct consumer *c, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * consumer_output.c: where records go.  output_record takes one record
+ * (stdout: buffered, or the sink's put); output_batch a whole batch for
+ * a sink that takes batches.  Both return 0, or -1 once the sink failed
+ * (c->quit set, the error kept).  output_flush writes stdout's buffer
+ * out, or flushes the sink; then every position counts as written.  0,
+ * or -1 when the sink failed.
+ */
+int output_record(struct consumer *c, struct cpart *cp, const struct record *r);
+int output_batch(struct consumer *c, struct cpart *cp, const uint8_t *batch, size_t len);
+int output_flush(struct consumer *c);
+/* Records were put to the sink and not flushed yet. */
+int output_unflushed(const struct consumer *c);
+/* A partition is given up: the sink's release(). */
+void output_release(struct consumer *c, const struct cpart *cp);
+/* Has the reader of stdout gone away? */
+int output_stdout_gone(void);
+
+/*
+ * consumer_subscribe.c: the topics a group member subscribes to.  Once
+ * at the start (every topic of o->topics must exist; the regex may match
+ * none yet), then again every topics_refresh_ms with a regex.  0 (with
+ * *changed when the list moved), or the error.
+ */
+int subscribe_refresh(struct consumer *c, int64_t deadline, int *changed, struct err *e);
+/* Was topic subscribed to by name (not only through the regex)? */
+int subscribe_named(const struct consumer *c, const char *topic);
+void subscribe_free(struct consumer *c);
 
 /* Where a lost partition was: written out up to written; the group's
  * offset was committed then. */
@@ -111,24 +153,34 @@ struct group_diff {
 	int lost;                   /* the group took the revoked away, uncommitted */
 	size_t *revoked;            /* indexes into consumer.parts, ascending */
 	size_t nrevoked;
+	struct cpart *const *parts_then; /* consumer.parts when the diff was made */
+	size_t nparts_then;
 	struct group_added *added;
 	size_t nadded;
 };
 
-/* Join the group (the topics were checked to exist). */
+/* Join the group with the subscription (c->subs, at least one topic). */
 void group_setup(struct consumer *c);
+/* The subscription changed: tell the group. */
+void group_resubscribe(struct consumer *c);
 /*
- * Take the group's latest assignment, if it changed: what to give up
- * (its positions committed first) and what to start.  0, or SLOG_E*; d
- * may hold what to give up even then, and is freed with group_diff_free.
+ * Take the group's latest assignment, if it changed: what to give up and
+ * what to start.  0, or SLOG_E*; d may hold what to give up even then,
+ * and is freed with group_diff_free.
  */
 int group_follow(struct consumer *c, struct group_diff *d, struct err *e);
+/*
+ * Before d's partitions are given up: commit their written positions
+ * (unless the group took them away already: d->lost), saying when that
+ * fails.
+ */
+void group_commit_revoked(struct consumer *c, const struct group_diff *d);
 void group_diff_free(struct group_diff *d);
 /* Tell the group which partitions the consumer reads now. */
 void group_report_owned(struct consumer *c);
 /* Commit every position written out and not committed yet; 0, or the
- * error, said on stderr (a later commit may still succeed). */
-int group_commit_written(struct consumer *c, int64_t deadline);
+ * error (a later commit may still succeed). */
+int group_commit_written(struct consumer *c, int64_t deadline, struct err *e);
 /* --commit before: commit what is about to be written; 0 if it may go. */
 int group_commit_before_write(struct consumer *c);
 /* Is every partition at its end, with the whole assignment in hand (-e)? */

@@ -19,8 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
 #include "consumer_internal.h"
+#include "log.h"
 
 void epoch_learned(struct cpart *cp, const char *leader, int32_t epoch)
 {
@@ -67,16 +67,14 @@ static int end_of_epoch(struct consumer *c, struct cpart *cp, int64_t *end, int3
 static void truncated(struct consumer *c, struct cpart *cp, int64_t end, int32_t epoch)
 {
 	if (c->o->fail_on_truncation) {
-		cli_error("partition %s-%d was truncated (LOG_TRUNCATION): offsets %lld..%lld read "
-			  "before a leader change are gone", cp->topic, cp->id, (long long)end,
-			  (long long)cp->next - 1);
-		c->status = 1;
+		consumer_fail(c, SLOG_ELOG_TRUNCATION, "partition %s-%d was truncated "
+			      "(LOG_TRUNCATION): offsets %lld..%lld read before a leader change are gone",
+			      cp->topic, cp->id, (long long)end, (long long)cp->next - 1);
 		c->quit = 1;
 		cp->done = 1;
 		return;
 	}
-	if (!c->o->quiet)
-		cli_error("partition %s-%d was truncated: offsets %lld..%lld read before a leader "
+	consumer_log(c, LOG_LEVEL_WARN, "partition %s-%d was truncated: offsets %lld..%lld read before a leader "
 			  "change are gone; continuing at %lld", cp->topic, cp->id, (long long)end,
 			  (long long)cp->next - 1, (long long)end);
 	cp->next = cp->written = end;
@@ -112,8 +110,7 @@ int epoch_validate(struct consumer *c, struct cpart *cp, int64_t now)
 	cp->validate = 0;
 	if (rc) {
 		/* A broker that cannot tell (an older one): read on unchecked. */
-		if (c->o->verbose)
-			cli_error("%s-%d: cannot check the position after a leader change: %s",
+		consumer_log(c, LOG_LEVEL_DEBUG, "%s-%d: cannot check the position after a leader change: %s",
 				  cp->topic, cp->id, e.msg);
 		return 0;
 	}

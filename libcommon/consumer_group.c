@@ -1,5 +1,5 @@
 /*
- * consumer_group.c: slog-consume -g.  The partitions read are the ones
+ * consumer_group.c: the consumer in a group (-g).  The partitions read are the ones
  * the group assigns (group_member.h); each starts at the group's
  * committed offset; positions are committed every --commit-interval-ms,
  * before a partition is given up, and on exit.
@@ -8,14 +8,21 @@
  * records before it were written to stdout; a crash re-reads at most what
  * came after the last commit.  --commit before (at most once) commits
  * each answer's positions before writing its records; a crash loses at
- * most what was committed and not yet written.
+ * most what was committed and not yet written.  A program's sink is
+ * always "after": what it flushed is committed (consumer_output.c).
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
 #include "consumer_internal.h"
+#include "log.h"
 #include "xalloc.h"
+
+/* The group member's notices go where the consumer's go. */
+static void member_log(void *arg, int level, const char *msg)
+{
+	consumer_log(arg, level, "%s", msg);
+}
 
 void group_setup(struct consumer *c)
 {
@@ -24,14 +31,23 @@ void group_setup(struct consumer *c)
 	go.broker = c->cl->boot_url;
 	go.cl = c->cl;
 	go.group = c->o->group;
-	go.topics = c->o->topics;
-	go.ntopics = (size_t)c->o->ntopics;
+	go.topics = (const char *const *)c->subs;
+	go.ntopics = c->nsubs;
 	go.client_id = c->o->client_id;
 	go.session_ms = c->o->session_ms;
 	go.timeout_ms = c->o->timeout_ms;
 	go.wake = c->multi;
+	if (c->o->log) {
+		go.log = member_log;
+		go.log_arg = c;
+	}
 	c->gm = gm_start(&go);
 	c->next_commit = clock_mono_ms() + c->o->commit_interval_ms;
+}
+
+void group_resubscribe(struct consumer *c)
+{
+	gm_set_topics(c->gm, (const char *const *)c->subs, c->nsubs);
 }
 
 static int in_list(const struct gm_tp *v, size_t n, const struct cpart *cp)
@@ -61,7 +77,7 @@ static int commit_where(struct consumer *c, int (*want)(const struct cpart *cp, 
 
 	for (size_t i = 0; i < c->nparts; i++) {
 		struct cpart *cp = c->parts[i];
-		if (!want(cp, arg) || pos(cp) <= cp->committed)
+		if (!want(cp, arg) || pos(cp) <= cp->committed || cp->gone)
 			continue;
 		snprintf(v[n].tp.topic, sizeof(v[n].tp.topic), "%s", cp->topic);
 		v[n].tp.partition = cp->id;
@@ -93,28 +109,24 @@ static int want_all(const struct cpart *cp, void *arg)
 	return 1;
 }
 
-/* Partitions the new assignment no longer holds. */
-struct assignment {
-	const struct gm_tp *v;
-	size_t n;
-};
-
+/* Partitions the new assignment no longer holds (arg: the diff). */
 static int want_revoked(const struct cpart *cp, void *arg)
 {
-	const struct assignment *a = arg;
+	const struct group_diff *d = arg;
 
-	return !in_list(a->v, a->n, cp);
+	for (size_t k = 0; k < d->nrevoked; k++)
+		if (d->revoked[k] < d->nparts_then && d->parts_then[d->revoked[k]] == cp)
+			return 1;
+	return 0;
 }
 
-int group_commit_written(struct consumer *c, int64_t deadline)
+int group_commit_written(struct consumer *c, int64_t deadline, struct err *e)
 {
-	struct err e;
+	int rc;
 
 	c->next_commit = clock_mono_ms() + c->o->commit_interval_ms;
-	if (!commit_where(c, want_all, NULL, pos_written, deadline, &e))
-		return 0;
-	cli_error("group %s: commit failed: %s", c->o->group, e.msg);
-	return e.code ? e.code : SLOG_EUNKNOWN;
+	rc = commit_where(c, want_all, NULL, pos_written, deadline, e);
+	return rc && !e->code ? SLOG_EUNKNOWN : rc;
 }
 
 int group_commit_before_write(struct consumer *c)
@@ -124,7 +136,8 @@ int group_commit_before_write(struct consumer *c)
 	if (!commit_where(c, want_all, NULL, pos_next, clock_mono_ms() + c->o->timeout_ms, &e))
 		return 0;
 	/* Nothing is written that was not committed: read it again later. */
-	cli_error("group %s: commit failed, not writing those records: %s", c->o->group, e.msg);
+	consumer_log(c, LOG_LEVEL_ERROR, "group %s: commit failed, not writing those records: %s",
+		     c->o->group, e.msg);
 	for (size_t i = 0; i < c->nparts; i++)
 		c->parts[i]->next = c->parts[i]->written;
 	return -1;
@@ -205,7 +218,6 @@ static int added(struct consumer *c, const struct gm_tp *v, size_t n, struct gro
 
 int group_follow(struct consumer *c, struct group_diff *d, struct err *e)
 {
-	struct assignment a;
 	struct gm_tp *v;
 	size_t n;
 	int rc;
@@ -216,24 +228,29 @@ int group_follow(struct consumer *c, struct group_diff *d, struct err *e)
 		return rc;
 	c->assigned = 1;
 	d->changed = 1;
-	a.v = v;
-	a.n = n;
-	/* What left the assignment is given up with its positions committed
-	 * first (unless the group took it away already), or kept when lost. */
-	if (!d->lost && c->o->commit == COMMIT_AFTER &&
-	    commit_where(c, want_revoked, &a, pos_written, clock_mono_ms() + c->o->timeout_ms, e))
-		cli_error("group %s: commit failed: %s", c->o->group, e->msg);
+	d->parts_then = (struct cpart *const *)c->parts;
+	d->nparts_then = c->nparts;
 	d->revoked = xcalloc(c->nparts + 1, sizeof(*d->revoked));
-	for (size_t i = 0; i < c->nparts; i++) {
-		if (in_list(v, n, c->parts[i]))
-			continue;
-		if (d->lost)
-			keep_pos(c, c->parts[i]);
-		d->revoked[d->nrevoked++] = i;
-	}
+	for (size_t i = 0; i < c->nparts; i++)
+		if (!in_list(v, n, c->parts[i]))
+			d->revoked[d->nrevoked++] = i;
+	/* What the group took away uncommitted is kept (keep_pos). */
+	for (size_t k = 0; d->lost && k < d->nrevoked; k++)
+		keep_pos(c, c->parts[d->revoked[k]]);
 	rc = added(c, v, n, d, e);
 	free(v);
 	return rc;
+}
+
+void group_commit_revoked(struct consumer *c, const struct group_diff *d)
+{
+	struct err e;
+
+	if (!d->nrevoked || d->lost || c->sink_failed || c->o->commit != COMMIT_AFTER)
+		return;
+	if (commit_where(c, want_revoked, (void *)d, pos_written, clock_mono_ms() + c->o->timeout_ms,
+			 &e))
+		consumer_log(c, LOG_LEVEL_ERROR, "group %s: commit failed: %s", c->o->group, e.msg);
 }
 
 void group_diff_free(struct group_diff *d)

@@ -15,6 +15,7 @@
 #include "clock.h"
 #include "cluster_client.h"
 #include "http_client.h"
+#include "log.h"
 #include "xalloc.h"
 
 struct group_member {
@@ -43,6 +44,7 @@ struct group_member {
 	uint64_t owned_version;
 	int fatal;
 	struct err fatal_err;
+	char **topics;           /* the subscription, gm->o.topics points here */
 };
 
 static int tp_cmp(const void *a, const void *b)
@@ -194,7 +196,13 @@ static void take_answer(struct group_member *gm, json_t *j, uint64_t sent_owned)
 /* The broker no longer knows us: drop everything, then join again. */
 static void forgotten(struct group_member *gm, const struct err *e)
 {
-	cli_error("group %s: %s", gm->o.group, e->msg);
+	if (gm->o.log) {
+		char line[sizeof(e->msg) + 300];
+		snprintf(line, sizeof(line), "group %s: %s", gm->o.group, e->msg);
+		gm->o.log(gm->o.log_arg, LOG_LEVEL_WARN, line);
+	} else {
+		cli_error("group %s: %s", gm->o.group, e->msg);
+	}
 	gm->member_id[0] = '\0';
 	gm->epoch = 0;
 	gm->lost = gm->nassign > 0 || gm->nowned > 0;
@@ -314,11 +322,26 @@ static void *heartbeat_main(void *arg)
 	return NULL;
 }
 
+/* Replace the subscription (lock held, or before the thread starts). */
+static void take_topics(struct group_member *gm, const char *const *topics, size_t n)
+{
+	for (size_t i = 0; i < gm->o.ntopics; i++)
+		free(gm->topics[i]);
+	free(gm->topics);
+	gm->topics = xcalloc(n + 1, sizeof(*gm->topics));
+	for (size_t i = 0; i < n; i++)
+		gm->topics[i] = xstrdup(topics[i]);
+	gm->o.topics = (const char *const *)gm->topics;
+	gm->o.ntopics = n;
+}
+
 struct group_member *gm_start(const struct gm_opts *o)
 {
 	struct group_member *gm = xcalloc(1, sizeof(*gm));
 
 	gm->o = *o;
+	gm->o.ntopics = 0;
+	take_topics(gm, o->topics, o->ntopics);
 	snprintf(gm->base, sizeof(gm->base), "%s", o->broker);
 	for (size_t i = 0; o->cl && i < o->cl->brokers.n; i++)
 		broker_list_add(&gm->brokers, o->cl->brokers.url[i]);
@@ -355,6 +378,13 @@ int gm_poll(struct group_member *gm, struct gm_tp **v, size_t *n, int *lost, int
 	}
 	pthread_mutex_unlock(&gm->lock);
 	return rc;
+}
+
+void gm_set_topics(struct group_member *gm, const char *const *topics, size_t n)
+{
+	pthread_mutex_lock(&gm->lock);
+	take_topics(gm, topics, n);
+	pthread_mutex_unlock(&gm->lock);
 }
 
 void gm_set_owned(struct group_member *gm, const struct gm_tp *v, size_t n)
@@ -460,6 +490,8 @@ void gm_leave(struct group_member *gm)
 	curl_multi_cleanup(gm->multi);
 	free(gm->assign);
 	free(gm->owned);
+	take_topics(gm, NULL, 0);
+	free(gm->topics);
 	broker_list_free(&gm->brokers);
 	pthread_mutex_destroy(&gm->lock);
 	pthread_cond_destroy(&gm->cond);

@@ -1,23 +1,19 @@
 /*
- * consumer.c: positions, fetches and output.  See consumer.h.
+ * consumer.c: positions, fetches and the loop.  See consumer.h.
  */
 #include "consumer_internal.h"
 
-#include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "batch.h"
 #include "batch_check.h"
 #include "batch_iter.h"
 #include "cli.h"
-#include "ndjson.h"
+#include "log.h"
 #include "xalloc.h"
 
 #define FOLLOW_WAIT_MS 1000
@@ -25,67 +21,6 @@
 static int64_t mono(void)
 {
 	return clock_mono_ms();
-}
-
-/* A notice on stderr ("prog: ..."), unless -q. */
-static void __attribute__((format(printf, 2, 3)))
-consumer_notice(const struct consumer *c, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (c->o->quiet)
-		return;
-	fprintf(stderr, "%s: ", cli_prog());
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-/*
- * Has the reader of stdout gone away?  A pipe whose reader closed reports
- * POLLERR on its write end, a tty or socket that hung up POLLHUP, with no
- * event asked for; a file never does.  GNU tail -f watches the same way.
- */
-static int stdout_gone(void)
-{
-	struct pollfd p = { .fd = 1, .events = 0 };
-
-	return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
-}
-
-/*
- * Write out what is buffered.  A reader that went away ends us quietly.
- * Once every byte is out, each partition's position counts as written
- * (what --commit after commits).  With --commit before, the positions
- * are committed first, and a failed commit drops the output instead.
- */
-static void flush_out(struct consumer *c)
-{
-	size_t off = 0;
-
-	if (c->out.len && c->gm && c->o->commit == COMMIT_BEFORE && group_commit_before_write(c)) {
-		buf_reset(&c->out);
-		return;
-	}
-	while (off < c->out.len && !c->stdout_closed) {
-		ssize_t n = write(1, c->out.data + off, c->out.len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			if (errno != EPIPE) {
-				cli_error("cannot write to stdout: %s", strerror(errno));
-				c->status = 1;
-			}
-			c->stdout_closed = 1; /* | head: done, not failed */
-			break;
-		}
-		off += (size_t)n;
-	}
-	if (!c->stdout_closed)
-		for (size_t i = 0; i < c->nparts; i++)
-			c->parts[i]->written = c->parts[i]->next;
-	buf_reset(&c->out);
 }
 
 /* Where a partition's fetches go: its leader's records resource. */
@@ -157,7 +92,7 @@ static int consumer_start_at(struct consumer *c, struct cpart *cp, int64_t commi
 		goto out;
 	}
 	if (committed >= 0)
-		consumer_notice(c, "%s-%d: the committed offset %lld is outside the log [%lld, %lld]; "
+		consumer_log(c, LOG_LEVEL_WARN, "%s-%d: the committed offset %lld is outside the log [%lld, %lld]; "
 				"starting at the %s", cp->topic, cp->id, (long long)committed,
 				(long long)start, (long long)hw, s->kind == OFF_END ? "end" : "beginning");
 	switch (s->kind) {
@@ -209,22 +144,27 @@ static void start_fetch(struct consumer *c, struct cpart *cp)
 	cp->inflight = 1;
 }
 
-static void print_record(struct consumer *c, struct cpart *cp, const struct record *r)
-{
-	struct format_marks m = { cp->resp.log_start, cp->resp.high_watermark };
-
-	if (c->o->json)
-		ndjson_write(&c->out, cp->topic, cp->id, r);
-	else
-		format_record_marked(c->o->format, &c->out, cp->topic, cp->id, r, c->o->null_text, &m);
-	c->printed++;
-	if (c->o->unbuffered || c->out.len >= (1 << 16))
-		flush_out(c);
-}
-
 static int limit_reached(const struct consumer *c)
 {
-	return (c->o->count && c->printed >= c->o->count) || c->stdout_closed;
+	return (c->o->count && c->printed >= c->o->count) || c->stdout_closed || c->sink_failed;
+}
+
+/* A sink that takes whole batches: hand it the batch at p unless it is
+ * all before the position (or past the end); move the position on. */
+static int take_whole_batch(struct consumer *c, struct cpart *cp, const uint8_t *p,
+			    const struct batch_header *h)
+{
+	if (batch_last_offset(h) < cp->next)
+		return 0;
+	if (cp->end >= 0 && h->base_offset >= cp->end) {
+		cp->done = 1;
+		return 0;
+	}
+	if (output_batch(c, cp, p, batch_size(h)))
+		return -1;
+	cp->next = batch_last_offset(h) + 1;
+	cp->last_epoch = h->leader_epoch;
+	return 0;
 }
 
 /* Print the records of one answer's batches; move the position on. */
@@ -242,6 +182,12 @@ static int take_batches(struct consumer *c, struct cpart *cp, struct err *e)
 		rc = batch_next_in(p + off, len - off, &h, e);
 		if (!rc)
 			rc = batch_validate(p + off, batch_size(&h), BATCH_CHECK_CRC, NULL, NULL, e);
+		if (!rc && c->o->sink && c->o->sink->put_batch) {
+			if (take_whole_batch(c, cp, p + off, &h))
+				return 0;
+			off += batch_size(&h);
+			continue;
+		}
 		if (!rc)
 			rc = batch_iter_init(&it, p + off, batch_size(&h), &c->scratch, e);
 		if (rc)
@@ -254,7 +200,8 @@ static int take_batches(struct consumer *c, struct cpart *cp, struct err *e)
 				cp->done = 1;
 				break;
 			}
-			print_record(c, cp, &r);
+			if (output_record(c, cp, &r))
+				return 0;
 			cp->next = r.offset + 1;
 			if (limit_reached(c))
 				return 0;
@@ -310,6 +257,41 @@ static void leader_moved(struct cpart *cp, int rc)
 		cp->stale = 1;
 }
 
+/*
+ * A partition cannot be read on (rc, e say why).  slog-consume reads the
+ * others on and exits 1 at the end; a program's sink would be left
+ * waiting on a partition that stopped, so the engine stops with the
+ * error, to be started again from the committed offsets.  A group member
+ * cannot go on without a topic it named, and leaves so that the group
+ * does not wait on it; a topic that only the regex matched just leaves
+ * the subscription (looked up again at once).
+ */
+static void partition_failed(struct consumer *c, struct cpart *cp, int rc, const struct err *e)
+{
+	cp->done = 1;
+	if (c->gm && rc == SLOG_EUNKNOWN_TOPIC_OR_PARTITION) {
+		cp->gone = 1;
+		if (c->o->topics_regex && !subscribe_named(c, cp->topic)) {
+			consumer_log(c, LOG_LEVEL_INFO, "%s-%d: %s", cp->topic, cp->id, e->msg);
+			c->next_refresh = 0;
+			return;
+		}
+		c->quit = 1;
+	}
+	consumer_fail(c, rc, "%s-%d: %s", cp->topic, cp->id, e->msg);
+	if (c->o->sink)
+		c->quit = 1;
+}
+
+/* The answer's positions, for a sink that watches its lag. */
+static void tell_position(struct consumer *c, const struct cpart *cp)
+{
+	const struct consumer_sink *s = c->o->sink;
+
+	if (s && s->position && cp->resp.high_watermark >= 0)
+		s->position(s->arg, cp->topic, cp->id, cp->next, cp->resp.high_watermark);
+}
+
 static void fetched(struct consumer *c, struct cpart *cp, CURLcode code)
 {
 	struct err e;
@@ -323,22 +305,25 @@ static void fetched(struct consumer *c, struct cpart *cp, CURLcode code)
 		cp->failing_since = 0;
 		backoff_reset(&cp->backoff);
 		if (take_batches(c, cp, &e)) {
-			cli_error("%s", e.msg);
-			c->status = 1;
 			cp->done = 1;
+			consumer_fail(c, e.code ? e.code : SLOG_ECORRUPT_MESSAGE, "%s", e.msg);
+			if (c->o->sink)
+				c->quit = 1; /* as partition_failed() says */
 		}
 		/* --idle counts from the last answer that brought records: the
 		 * clock is read once an answer, not once a record. */
 		if (c->printed > printed)
 			c->last_record = mono();
-		flush_out(c);
+		tell_position(c, cp);
+		if (!c->o->sink)
+			output_flush(c); /* a sink is flushed before commits only */
 		return;
 	}
 	if (rc == SLOG_EOFFSET_OUT_OF_RANGE && !c->o->exit_at_end) {
 		/* Retention took records before we read them: go on from what is left. */
 		int64_t start = answer_log_start(&cp->resp);
 		if (start > cp->next) {
-			consumer_notice(c, "%s-%d: offsets %lld to %lld were deleted before they were "
+			consumer_log(c, LOG_LEVEL_WARN, "%s-%d: offsets %lld to %lld were deleted before they were "
 					"read; continuing at %lld", cp->topic, cp->id,
 					(long long)cp->next, (long long)start - 1, (long long)start);
 			cp->next = start;
@@ -358,15 +343,7 @@ static void fetched(struct consumer *c, struct cpart *cp, CURLcode code)
 			return;
 		}
 	}
-	cli_error("%s-%d: %s", cp->topic, cp->id, e.msg);
-	c->status = 1;
-	cp->done = 1;
-	/* A group member cannot go on without a topic it subscribed to: it
-	 * leaves, so the group does not wait on it. */
-	if (c->gm && rc == SLOG_EUNKNOWN_TOPIC_OR_PARTITION) {
-		cp->gone = 1;
-		c->quit = 1;
-	}
+	partition_failed(c, cp, rc, &e);
 }
 
 /* Metadata of a topic with at least min_partitions, from the cache or
@@ -517,17 +494,21 @@ static int64_t start_fetches(struct consumer *c, int64_t now, int *active)
 /*
  * Wait up to wait ms for fetch answers, or for the reader of stdout to go
  * away (curl wakes for any event on fd 1, asked for or not), and take
- * what came.
+ * what came.  When answers brought nothing while a sink holds records not
+ * flushed, the fetches have caught up: flush and commit now rather than
+ * at the next interval, so that what was read is committed soon after
+ * the topic goes quiet.
  */
 static void wait_and_take(struct consumer *c, int64_t wait)
 {
 	struct curl_waitfd out = { .fd = 1, .events = 0 };
-	int running, numfds, left;
+	int running, numfds, left, answers = 0;
+	int64_t printed = c->printed;
 	CURLMsg *m;
 
 	curl_multi_poll(c->multi, c->watch_stdout ? &out : NULL, c->watch_stdout ? 1 : 0,
 			(int)wait, &numfds);
-	if (c->watch_stdout && stdout_gone())
+	if (c->watch_stdout && output_stdout_gone())
 		c->stdout_closed = 1;
 	curl_multi_perform(c->multi, &running);
 	while ((m = curl_multi_info_read(c->multi, &left))) {
@@ -536,19 +517,52 @@ static void wait_and_take(struct consumer *c, int64_t wait)
 			continue;
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&cp);
 		fetched(c, cp, m->data.result);
+		answers++;
 	}
+	if (c->o->sink && answers && c->printed == printed && output_unflushed(c))
+		c->next_commit = 0;
 }
 
-/* With -g: the topics must exist, as without it; then join. */
+/*
+ * With -g: the topics named must exist, as without it; then join.  A
+ * regex that matches nothing yet joins once it does (subscribe_turn).
+ */
 static int group_join(struct consumer *c, struct err *e)
 {
 	int64_t deadline = mono() + c->o->timeout_ms;
+	int changed;
 
 	for (int t = 0; t < c->o->ntopics; t++)
 		if (!consumer_topic(c, c->o->topics[t], 0, deadline, e))
 			return e->code;
-	group_setup(c);
+	if (subscribe_refresh(c, deadline, &changed, e))
+		return e->code;
+	if (c->nsubs)
+		group_setup(c);
+	else
+		consumer_log(c, LOG_LEVEL_INFO, "group %s: no topic matches '%s' yet", c->o->group,
+			     c->o->topics_pattern);
 	return 0;
+}
+
+/* With a regex: look the topics up again when it is time, and join or
+ * tell the group when they changed.  A failed look-up is tried later. */
+static void subscribe_turn(struct consumer *c)
+{
+	struct err e;
+	int changed;
+
+	if (!c->o->topics_regex || mono() < c->next_refresh)
+		return;
+	if (subscribe_refresh(c, mono() + c->o->timeout_ms, &changed, &e)) {
+		consumer_log(c, LOG_LEVEL_WARN, "group %s: cannot list the topics matching '%s': %s",
+			     c->o->group, c->o->topics_pattern, e.msg);
+		return;
+	}
+	if (changed && !c->gm)
+		group_setup(c);
+	else if (changed)
+		group_resubscribe(c);
 }
 
 /* Say on stderr which partitions -o started, as the group had no offset. */
@@ -562,7 +576,7 @@ static void say_fresh(struct consumer *c, const struct group_diff *d)
 			buf_addf(&b, "%s%s-%d", k++ ? ", " : "", d->added[i].tp.topic,
 				 d->added[i].tp.partition);
 	if (k)
-		consumer_notice(c, "group %s has no offset for %s: starting at the %s", c->o->group,
+		consumer_log(c, LOG_LEVEL_WARN, "group %s has no offset for %s: starting at the %s", c->o->group,
 				b.data, c->o->start.kind == OFF_END ? "end" : "beginning");
 	buf_free(&b);
 }
@@ -584,8 +598,8 @@ static int start_added(struct consumer *c, const struct group_added *a, int64_t 
 			       tm->leader_epoch[a->tp.partition]);
 	rc = consumer_start_at(c, cp, a->resume, deadline, e);
 	cp->committed = a->committed;
-	if (!rc && c->o->verbose)
-		cli_error("group %s: reading %s-%d from offset %lld", c->o->group, cp->topic, cp->id,
+	if (!rc)
+		consumer_log(c, LOG_LEVEL_DEBUG, "group %s: reading %s-%d from offset %lld", c->o->group, cp->topic, cp->id,
 			  (long long)cp->next);
 	return rc;
 }
@@ -607,8 +621,8 @@ static int revoked_topic_gone(struct consumer *c, const struct group_diff *d, in
 
 		for (size_t j = 0; j < k && !seen; j++)
 			seen = strcmp(c->parts[d->revoked[j]]->topic, topic) == 0;
-		if (seen)
-			continue;
+		if (seen || (c->o->topics_regex && !subscribe_named(c, topic)))
+			continue; /* a topic the regex matched may go */
 		if (cluster_topic(c->cl, topic, 0, deadline, &tm, e) == SLOG_EUNKNOWN_TOPIC_OR_PARTITION)
 			return 1;
 		topic_meta_free(&tm);
@@ -626,15 +640,14 @@ static int apply_diff(struct consumer *c, const struct group_diff *d, int rc, st
 	/* A member cannot go on without a topic it subscribed to: it leaves,
 	 * as when a fetch finds the topic gone (fetched()). */
 	if (!rc && revoked_topic_gone(c, d, deadline, &gone)) {
-		cli_error("%s", gone.msg);
-		c->status = 1;
+		consumer_fail(c, gone.code, "%s", gone.msg);
 		c->quit = 1;
 	}
 	for (size_t k = d->nrevoked; k-- > 0;) {
 		size_t i = d->revoked[k];
-		if (c->o->verbose)
-			cli_error("group %s: %s %s-%d", c->o->group, d->lost ? "lost" : "released",
-				  c->parts[i]->topic, c->parts[i]->id);
+		consumer_log(c, LOG_LEVEL_DEBUG, "group %s: %s %s-%d", c->o->group,
+			     d->lost ? "lost" : "released", c->parts[i]->topic, c->parts[i]->id);
+		output_release(c, c->parts[i]);
 		consumer_remove_part(c, i);
 	}
 	for (size_t i = 0; !rc && i < d->nadded; i++)
@@ -645,6 +658,23 @@ static int apply_diff(struct consumer *c, const struct group_diff *d, int rc, st
 	return rc;
 }
 
+/*
+ * Commit what was written.  A sink is flushed first: only what it
+ * confirmed counts as written.  A failed commit is said, and the next
+ * one may succeed.
+ */
+static void commit_now(struct consumer *c)
+{
+	struct err e;
+	int rc;
+
+	c->next_commit = mono() + c->o->commit_interval_ms;
+	if (c->o->sink && output_unflushed(c) && output_flush(c))
+		return; /* the sink failed: the loop stops, nothing is committed */
+	if (c->gm && (rc = group_commit_written(c, mono() + c->o->timeout_ms, &e)))
+		consumer_log(c, LOG_LEVEL_ERROR, "group %s: commit failed: %s", c->o->group, e.msg);
+}
+
 /* The group's part of a turn of the loop; 1 to stop. */
 static int group_turn(struct consumer *c)
 {
@@ -652,79 +682,111 @@ static int group_turn(struct consumer *c)
 	struct err e;
 	int rc;
 
+	subscribe_turn(c);
+	if (!c->gm)
+		return 0; /* nothing matches the regex yet */
 	rc = group_follow(c, &d, &e);
+	/* A sink makes what it was given safe before anything is given up:
+	 * the positions committed then are the ones it flushed.  (When it
+	 * fails, nothing more is committed and the loop stops.) */
+	if (d.nrevoked && c->o->sink)
+		output_flush(c);
+	group_commit_revoked(c, &d);
 	if (d.changed)
 		rc = apply_diff(c, &d, rc, &e);
 	group_diff_free(&d);
 	if (rc) {
-		cli_error("%s", e.msg);
-		c->status = 1;
+		consumer_fail(c, rc, "%s", e.msg);
 		return 1;
 	}
 	if (c->o->exit_at_end && group_finished(c))
 		return 1;
-	if (mono() >= c->next_commit)
-		group_commit_written(c, mono() + c->o->timeout_ms);
 	return 0;
 }
 
 /* Write out the rest; a group member commits it and leaves. */
 static void finish(struct consumer *c)
 {
-	flush_out(c);
+	struct buf b = BUF_INIT;
+	struct err e;
+	int rc;
+
+	if (!c->sink_failed)
+		output_flush(c);
 	if (c->gm) {
-		if (c->quit)
-			cli_error("group %s: leaving the group, as a topic it reads is gone", c->o->group);
+		if (c->quit && !c->o->sink)
+			consumer_log(c, LOG_LEVEL_ERROR, "group %s: leaving the group, as a topic it reads is gone",
+				     c->o->group);
 		for (size_t i = c->nparts; i-- > 0;)
 			if (c->parts[i]->gone)
 				consumer_remove_part(c, i); /* nothing to commit there */
 		/* The last commit is the one that counts: positions it could
-		 * not store are read again by the group, so say it failed. */
-		if (group_commit_written(c, mono() + c->o->timeout_ms))
-			c->status = 1;
+		 * not store are read again by the group, so say it failed.
+		 * After a sink's failure nothing it was given counts. */
+		if (!c->sink_failed && (rc = group_commit_written(c, mono() + c->o->timeout_ms, &e)))
+			consumer_fail(c, rc, "group %s: commit failed: %s", c->o->group, e.msg);
 		group_leave(c);
 	}
-	if (c->o->verbose) {
-		fprintf(stderr, "%s: %lld records from ", cli_prog(), (long long)c->printed);
-		for (int i = 0; i < c->o->ntopics; i++)
-			fprintf(stderr, "%s%s", i ? "," : "", c->o->topics[i]);
-		fputc('\n', stderr);
-	}
+	buf_addf(&b, "%lld records from ", (long long)c->printed);
+	for (int i = 0; i < c->o->ntopics; i++)
+		buf_addf(&b, "%s%s", i ? "," : "", c->o->topics[i]);
+	consumer_log(c, LOG_LEVEL_DEBUG, "%s", b.data);
+	buf_free(&b);
 }
 
-int consumer_run(struct cluster *cl, const struct consumer_opts *o, volatile sig_atomic_t *stop)
+/* How long the loop may wait for answers from now. */
+static int64_t loop_wait(const struct consumer *c, int64_t now, int64_t next_retry)
+{
+	int64_t wait = next_retry == INT64_MAX ? 1000 : next_retry - now + 1;
+
+	if ((c->gm || c->o->sink) && c->next_commit - now < wait)
+		wait = c->next_commit > now ? c->next_commit - now : 0;
+	if (c->o->topics_regex && c->next_refresh - now < wait)
+		wait = c->next_refresh > now ? c->next_refresh - now : 0;
+	if (c->o->idle_ms && c->last_record + c->o->idle_ms - now < wait)
+		wait = c->last_record + c->o->idle_ms - now;
+	return wait;
+}
+
+int consumer_run(struct cluster *cl, const struct consumer_opts *o, volatile sig_atomic_t *stop,
+		 struct err *e)
 {
 	struct consumer c = { .o = o, .cl = cl };
-	struct err e;
+	struct err setup_err;
 
 	c.multi = curl_multi_init();
-	c.watch_stdout = fcntl(1, F_GETFD) != -1;
-	if (o->group ? group_join(&c, &e) : setup(&c, &e)) {
-		cli_error("%s", e.msg);
+	c.watch_stdout = !o->sink && fcntl(1, F_GETFD) != -1;
+	c.next_commit = mono() + o->commit_interval_ms;
+	if (o->group ? group_join(&c, &setup_err) : setup(&c, &setup_err)) {
+		consumer_fail(&c, setup_err.code, "%s", setup_err.msg);
+		subscribe_free(&c);
 		teardown(&c);
-		return 1;
+		goto out;
 	}
 	c.last_record = mono();
 	while (!*stop && !c.quit && !limit_reached(&c)) {
-		int64_t now, next_retry, wait;
+		int64_t now, next_retry;
 		int active;
 
-		if (c.gm && group_turn(&c))
+		if (o->group && group_turn(&c))
 			break;
 		now = mono();
 		if (o->idle_ms && now - c.last_record >= o->idle_ms)
 			break;
+		if ((c.gm || o->sink) && now >= c.next_commit)
+			commit_now(&c);
 		next_retry = start_fetches(&c, now, &active);
-		if (!active && !c.gm)
+		if (!active && !o->group)
 			break;
-		wait = next_retry == INT64_MAX ? 1000 : next_retry - now + 1;
-		if (c.gm && c.next_commit - now < wait)
-			wait = c.next_commit > now ? c.next_commit - now : 0;
-		if (o->idle_ms && c.last_record + o->idle_ms - now < wait)
-			wait = c.last_record + o->idle_ms - now;
-		wait_and_take(&c, wait);
+		wait_and_take(&c, loop_wait(&c, now, next_retry));
 	}
 	finish(&c);
+	subscribe_free(&c);
 	teardown(&c);
-	return c.status;
+out:
+	if (!c.status)
+		return 0;
+	if (e)
+		*e = c.err;
+	return c.err.code ? c.err.code : SLOG_EUNKNOWN;
 }

@@ -1,5 +1,6 @@
 /*
- * group_member.h: slog-consume as a member of a consumer group.
+ * group_member.h: the consumer engine (consumer.h) as a member of a
+ * consumer group.
  *
  * A thread heartbeats with the group's coordinator: it joins with the
  * subscribed topics, reports the partitions the consumer owns, and
@@ -43,12 +44,15 @@ struct gm_opts {
 	const char *broker;          /* base URL of the broker first asked */
 	struct cluster *cl;          /* for calls from the consumer's thread */
 	const char *group;
-	const char *const *topics;
+	const char *const *topics;   /* copied by gm_start */
 	size_t ntopics;
 	const char *client_id;
 	int64_t session_ms;          /* 0: the broker's default */
 	int64_t timeout_ms;          /* fail when the coordinator is unreachable this long */
 	CURLM *wake;                 /* woken (curl_multi_wakeup) on every change */
+	/* The thread's notices (log.h levels); NULL: stderr, as cli_error. */
+	void (*log)(void *arg, int level, const char *msg);
+	void *log_arg;
 };
 
 struct group_member;
@@ -65,6 +69,9 @@ struct group_member *gm_start(const struct gm_opts *o);
  */
 int gm_poll(struct group_member *gm, struct gm_tp **v, size_t *n, int *lost, int *settled,
 	    struct err *e);
+
+/* Subscribe to these topics from the next heartbeat on (copied; n > 0). */
+void gm_set_topics(struct group_member *gm, const char *const *topics, size_t n);
 
 /* What the consumer owns now (sorted or not). */
 void gm_set_owned(struct group_member *gm, const struct gm_tp *v, size_t n);
