@@ -320,15 +320,27 @@ install: $(BINS)
 	sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 	    share/systemd/slog-broker@.service.in >$(DESTDIR)$(UNITDIR)/slog-broker@.service
 	chmod 644 $(DESTDIR)$(UNITDIR)/slog-broker.service $(DESTDIR)$(UNITDIR)/slog-broker@.service
+	sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    share/systemd/slog-connect.service.in >$(DESTDIR)$(UNITDIR)/slog-connect.service
+	sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    share/systemd/slog-connect@.service.in >$(DESTDIR)$(UNITDIR)/slog-connect@.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/slog-connect.service $(DESTDIR)$(UNITDIR)/slog-connect@.service
+	install -d $(DESTDIR)$(PREFIX)/lib/sysusers.d $(DESTDIR)$(SYSCONFDIR)/slog/connect.d
+	install -m 644 share/systemd/slog-connect.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/slog-connect.conf
+	[ -e $(DESTDIR)$(SYSCONFDIR)/slog/connect.conf ] || \
+	    install -m 644 share/slog-connect.conf $(DESTDIR)$(SYSCONFDIR)/slog/connect.conf
 	install -m 644 share/slog-broker.conf $(DESTDIR)$(PREFIX)/share/slog/slog-broker.conf
 	@# The operator's config is theirs: only a missing one is installed.
 	[ -e $(DESTDIR)$(SYSCONFDIR)/slog/slog-broker.conf ] || \
 	    install -m 644 share/slog-broker.conf $(DESTDIR)$(SYSCONFDIR)/slog/slog-broker.conf
 
-# Leaves $(SYSCONFDIR)/slog/slog-broker.conf, which the operator may have changed.
+# Leaves $(SYSCONFDIR)/slog/slog-broker.conf and connect.conf, which the operator may
+# have changed.
 uninstall:
 	rm -f $(PROGRAMS:%=$(DESTDIR)$(PREFIX)/bin/%) $(DESTDIR)$(PREFIX)/bin/slog-cluster \
 	    $(DESTDIR)$(UNITDIR)/slog-broker.service $(DESTDIR)$(UNITDIR)/slog-broker@.service \
+	    $(DESTDIR)$(UNITDIR)/slog-connect.service $(DESTDIR)$(UNITDIR)/slog-connect@.service \
+	    $(DESTDIR)$(PREFIX)/lib/sysusers.d/slog-connect.conf \
 	    $(DESTDIR)$(PREFIX)/share/slog/slog-broker.conf
 
 clean:

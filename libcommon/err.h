@@ -70,7 +70,8 @@
 	X(INELIGIBLE_REPLICA, "INELIGIBLE_REPLICA", 409)                  \
 	X(INVALID_UPDATE_VERSION, "INVALID_UPDATE_VERSION", 409)          \
 	X(REASSIGNMENT_IN_PROGRESS, "REASSIGNMENT_IN_PROGRESS", 409)      \
-	X(LOG_TRUNCATION, "LOG_TRUNCATION", 409)
+	X(LOG_TRUNCATION, "LOG_TRUNCATION", 409)                          \
+	X(READ_ONLY_TOPIC, "READ_ONLY_TOPIC", 403)
 
 #define SLOG_OK 0
 
@@ -141,6 +142,9 @@ enum {
 #define SLOG_EREASSIGNMENT_IN_PROGRESS SLOG_ERR_CODE(REASSIGNMENT_IN_PROGRESS)
 /* Records a consumer read are gone from the partition (KIP-320). */
 #define SLOG_ELOG_TRUNCATION SLOG_ERR_CODE(LOG_TRUNCATION)
+/* A produce to a mirror topic (mirror.source set): only its mirror writes
+ * to it until it is promoted (KIP-1279's read-only mirror topics). */
+#define SLOG_EREAD_ONLY_TOPIC SLOG_ERR_CODE(READ_ONLY_TOPIC)
 
 /* A filled-in error: the code and a message naming what failed. */
 struct err {

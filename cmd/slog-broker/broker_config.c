@@ -213,6 +213,9 @@ const struct topic_conf_def topic_conf_defs[] = {
 	{ { "message.timestamp.after.max.ms", CONF_DURATION, "1h", -1, I64MAX, 1, NULL,
 	    "refuse records stamped more than this after the broker's clock (-1: no limit)" },
 	  NULL },
+	{ { "mirror.source", CONF_STRING, NULL, 0, 0, 0, NULL,
+	    "<cluster-id>/<topic> this topic mirrors: producers are refused (READ_ONLY_TOPIC), "
+	    "only the mirror appends; remove it to promote the topic" }, NULL },
 };
 const size_t topic_conf_ndefs = sizeof(topic_conf_defs) / sizeof(topic_conf_defs[0]);
 
@@ -249,6 +252,24 @@ int topic_config_known(const char *key)
 	return find_topic_def(key) != NULL;
 }
 
+/* "<cluster-id>/<topic>": both parts there, printable, within the field. */
+static int check_mirror_source(const char *value, struct err *e)
+{
+	const char *slash = strchr(value, '/');
+	struct topic_config cfg;
+
+	for (const char *p = value; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return err_set(e, SLOG_EINVALID_CONFIG, "mirror.source: a control character");
+	if (!slash || slash == value || !slash[1])
+		return err_set(e, SLOG_EINVALID_CONFIG,
+			       "mirror.source: '%s' is not <cluster-id>/<topic>", value);
+	if (strlen(value) >= sizeof(cfg.mirror_source))
+		return err_set(e, SLOG_EINVALID_CONFIG, "mirror.source: longer than %zu bytes",
+			       sizeof(cfg.mirror_source) - 1);
+	return 0;
+}
+
 int topic_config_check(const char *key, const char *value, struct err *e)
 {
 	const struct topic_conf_def *td = find_topic_def(key);
@@ -256,6 +277,8 @@ int topic_config_check(const char *key, const char *value, struct err *e)
 
 	if (!td)
 		return err_set(e, SLOG_EINVALID_CONFIG, "unknown topic config '%s'", key);
+	if (strcmp(key, "mirror.source") == 0)
+		return check_mirror_source(value, e);
 	if (conf_parse(&td->def, value, &num, NULL, e))
 		return err_wrap(e, "%s", key);
 	return 0;
@@ -294,6 +317,9 @@ static int resolve_one(const struct conf *broker, json_t *overrides,
 		const char *keys[] = { td->broker_key, NULL };
 		*source = source_of(broker, keys);
 		*num = conf_get_num(broker, td->broker_key);
+	} else if (!td->def.def) {
+		*source = "default"; /* a string with no value: unset */
+		*num = 0;
 	} else {
 		*source = "default";
 		return conf_parse(&td->def, td->def.def, num, NULL, e);
@@ -317,6 +343,7 @@ int topic_config_resolve(const struct conf *broker, json_t *overrides, struct to
 			 struct err *e)
 {
 	int rc = 0, comp;
+	json_t *mirror;
 
 	memset(out, 0, sizeof(*out));
 	out->log.retention_ms = value_of(broker, overrides, "retention.ms", &rc, e);
@@ -344,6 +371,9 @@ int topic_config_resolve(const struct conf *broker, json_t *overrides, struct to
 	}
 	out->ts_before_max_ms = value_of(broker, overrides, "message.timestamp.before.max.ms", &rc, e);
 	out->ts_after_max_ms = value_of(broker, overrides, "message.timestamp.after.max.ms", &rc, e);
+	mirror = overrides ? json_object_get(overrides, "mirror.source") : NULL;
+	if (json_is_string(mirror))
+		snprintf(out->mirror_source, sizeof(out->mirror_source), "%s", json_string_value(mirror));
 	return rc;
 }
 
@@ -374,12 +404,20 @@ json_t *topic_config_describe(const struct conf *broker, json_t *overrides)
 	for (size_t i = 0; i < topic_conf_ndefs; i++) {
 		const struct topic_conf_def *td = &topic_conf_defs[i];
 		const char *source = "default";
-		char text[128];
+		char text[384];
 		int64_t num = 0;
 
 		if (resolve_one(broker, overrides, td, &num, &source, NULL))
 			continue;
-		format_value(td, num, text, sizeof(text));
+		if (td->def.type == CONF_STRING) {
+			/* Listed only when set, as a config file would have it. */
+			json_t *o = overrides ? json_object_get(overrides, td->def.key) : NULL;
+			if (!json_is_string(o))
+				continue;
+			snprintf(text, sizeof(text), "%s", json_string_value(o));
+		} else {
+			format_value(td, num, text, sizeof(text));
+		}
 		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s}", "name", td->def.key,
 						      "value", text, "source", source, "doc",
 						      td->def.doc));

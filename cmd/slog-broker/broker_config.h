@@ -44,6 +44,9 @@ struct topic_config {
 	double min_cleanable_ratio;
 	int64_t ts_before_max_ms; /* reject timestamps older than now - this */
 	int64_t ts_after_max_ms;  /* ... or newer than now + this */
+	/* mirror.source, "<cluster-id>/<topic>": the topic is a mirror's copy
+	 * of that topic, read-only to producers; "" for an ordinary topic. */
+	char mirror_source[320];
 };
 
 /*

@@ -106,7 +106,7 @@ int64_t fixture_produce(struct broker *b, const char *topic, int32_t partition, 
 	req.done = front_done;
 	req.body = (uint8_t *)data.data;
 	req.body_len = data.len;
-	if (ops_produce_validate(b, req.body, req.body_len, &e) ||
+	if (ops_produce_validate(b, req.body, req.body_len, 0, &e) ||
 	    ops_produce_open(b, &ctx, &req, &e) || ops_produce_check(b, &req, &e)) {
 		unit_diag("produce: %s", e.msg);
 		goto out;

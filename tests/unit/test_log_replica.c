@@ -2,6 +2,8 @@
  * test_log_replica.c: plog_append_replica writes a leader's batches as
  * they are (offsets, leader epochs, bytes), refuses what does not
  * continue the log, and is durable through the same flush as appends.
+ * plog_append_mirror, which shares its write, keeps another cluster's
+ * offsets under this log's epoch, skips what it holds, and takes gaps.
  */
 #include <stdio.h>
 #include <string.h>
@@ -203,6 +205,104 @@ static void test_replica_data_is_durable_through_the_flush(void)
 	close_log(leader);
 }
 
+/* Append data as a mirror under epoch 7; the result and what res says. */
+static int mirror_append(struct plog *l, struct buf *data, struct plog_append_result *res)
+{
+	struct err e;
+	int rc = plog_append_mirror(l, (uint8_t *)data->data, data->len, 7, 1000, res, &e);
+
+	if (rc)
+		unit_diag("append_mirror: %s", e.msg);
+	return rc;
+}
+
+static void test_mirror_keeps_source_offsets_under_its_own_epoch(void)
+{
+	struct plog_config cfg = small_config();
+	struct plog_append_result res;
+	struct buf b = BUF_INIT, got = BUF_INIT;
+	struct batch_header h;
+	struct plog *l;
+	int64_t start, end;
+	char dir[512];
+
+	snprintf(dir, sizeof(dir), "%s/mirror", unit_tmpdir());
+	REQUIRE((l = open_log(dir, &cfg, 0, 0, NULL)) != NULL);
+	add_batch(&b, 4, 0, 2);
+	add_batch(&b, 4, 4, 3);
+	REQUIRE_EQ(mirror_append(l, &b, &res), 0);
+	CHECK_EQ(res.base_offset, 0);
+	CHECK_EQ(res.last_offset, 7);
+	CHECK_EQ(res.bytes, b.len);
+	CHECK_EQ(res.skipped_bytes, 0);
+	/* The bytes are the source's but for the epoch, outside the CRC. */
+	CHECK_EQ(read_bytes(l, 0, 1 << 20, &got), 8);
+	REQUIRE(got.len == b.len);
+	CHECK(memcmp(got.data, b.data, b.len) == 0);
+	REQUIRE(batch_header_parse((const uint8_t *)got.data, got.len, &h, NULL) == 0);
+	CHECK_EQ(h.leader_epoch, 7);
+	CHECK_EQ(batch_crc_compute((const uint8_t *)got.data, batch_size(&h)), h.crc);
+	CHECK_EQ(plog_latest_epoch(l), 7);
+	/* A re-send after a crash: the log holds it, nothing is written. */
+	REQUIRE_EQ(mirror_append(l, &b, &res), 0);
+	CHECK_EQ(res.bytes, 0);
+	CHECK_EQ(res.skipped_bytes, b.len);
+	plog_offsets(l, &start, &end);
+	CHECK_EQ(end, 8);
+	CHECK_EQ(count_records(l, NULL), 8);
+	/* Half held, half new: the new half is written. */
+	add_batch(&b, 2, 8, 3);
+	REQUIRE_EQ(mirror_append(l, &b, &res), 0);
+	CHECK_EQ(res.last_offset, 9);
+	CHECK(res.bytes > 0 && res.bytes + res.skipped_bytes == b.len);
+	CHECK_EQ(count_records(l, NULL), 10);
+	close_log(l);
+	buf_free(&b);
+	buf_free(&got);
+}
+
+static void test_mirror_takes_the_sources_gaps(void)
+{
+	struct plog_config cfg = small_config();
+	struct plog_append_result res;
+	struct buf b = BUF_INIT;
+	struct plog *l;
+	int64_t start, end;
+	char dir[512];
+
+	snprintf(dir, sizeof(dir), "%s/gaps", unit_tmpdir());
+	REQUIRE((l = open_log(dir, &cfg, 0, 0, NULL)) != NULL);
+	/* An empty log starts where the source's does. */
+	add_batch(&b, 3, 500, 1);
+	REQUIRE_EQ(mirror_append(l, &b, &res), 0);
+	plog_offsets(l, &start, &end);
+	CHECK_EQ(start, 500);
+	CHECK_EQ(end, 503);
+	/* A gap compaction or retention left on the source is kept. */
+	buf_reset(&b);
+	add_batch(&b, 2, 510, 1);
+	REQUIRE_EQ(mirror_append(l, &b, &res), 0);
+	plog_offsets(l, &start, &end);
+	CHECK_EQ(start, 500);
+	CHECK_EQ(end, 512);
+	CHECK_EQ(count_records(l, NULL), 5);
+	/* A batch across the log end cannot be half kept. */
+	buf_reset(&b);
+	add_batch(&b, 4, 510, 1);
+	CHECK_EQ(plog_append_mirror(l, (uint8_t *)b.data, b.len, 7, 1000, NULL, NULL),
+		 SLOG_EUNEXPECTED_APPEND_OFFSET);
+	CHECK_EQ(count_records(l, NULL), 5);
+	/* Mirrored data survives a reopen, offsets and all. */
+	close_log(l);
+	REQUIRE((l = open_log(dir, &cfg, 0, 0, NULL)) != NULL);
+	plog_offsets(l, &start, &end);
+	CHECK_EQ(start, 500);
+	CHECK_EQ(end, 512);
+	CHECK_EQ(count_records(l, NULL), 5);
+	close_log(l);
+	buf_free(&b);
+}
+
 int main(void)
 {
 	log_set_level(LOG_LEVEL_ERROR);
@@ -212,5 +312,9 @@ int main(void)
 		 test_replica_refuses_what_does_not_continue_the_log);
 	unit_run("flushed replica data survives a power loss",
 		 test_replica_data_is_durable_through_the_flush);
+	unit_run("a mirror keeps the source's offsets and bytes under its own epoch, and skips re-sends",
+		 test_mirror_keeps_source_offsets_under_its_own_epoch);
+	unit_run("a mirror takes the source's gaps, and an empty log starts where the source's does",
+		 test_mirror_takes_the_sources_gaps);
 	return unit_done();
 }

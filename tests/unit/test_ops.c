@@ -6,7 +6,8 @@
  * its deadline; list offsets; leader epochs (fenced, unknown, diverged,
  * offsets for an epoch); metadata; partitions another broker leads
  * (NOT_LEADER naming it, a topic produce that appends only what this node
- * leads, metadata of topics with no replica here).  The front end
+ * leads, metadata of topics with no replica here); a mirror topic
+ * (mirror.source) that takes only its mirror's batches until promoted.  The front end
  * (ops_fixture.h) counts parks and posts wakes, as a front end with its
  * own threads would.
  */
@@ -482,6 +483,71 @@ static void test_metadata_of_topics_led_elsewhere(void)
 	fixture_stop(&b);
 }
 
+/* A batch of count records at base, produced (mirror: as a mirror's copy)
+ * to "t"-0 with acks=all: the outcome, and the offsets in *last. */
+static int produce_at(struct broker *b, struct front *f, int mirror, int64_t base, int count,
+		      int64_t *last)
+{
+	struct ops_produce req;
+	struct buf data = BUF_INIT;
+	struct err e;
+	int rc;
+
+	fixture_batch(&data, count);
+	batch_set_base_offset((uint8_t *)data.data, base);
+	ops_produce_init(&req, "t", 0, -1);
+	req.mirror = mirror;
+	req.resume = (struct ops_resume){ .park = front_park, .wake = front_wake, .arg = f };
+	req.done = front_done;
+	req.body = (uint8_t *)data.data;
+	req.body_len = data.len;
+	rc = ops_produce_validate(b, req.body, req.body_len, mirror, &e);
+	if (!rc)
+		rc = ops_produce_open(b, &ctx, &req, &e);
+	if (!rc)
+		rc = ops_produce_check(b, &req, &e);
+	if (!rc)
+		rc = ops_produce(b, &ctx, &req);
+	if (rc == OPS_PENDING && front_woken_within(f, 5000))
+		rc = ops_produce(b, &ctx, &req);
+	if (rc == 0)
+		rc = req.parts[0].rc;
+	*last = rc ? -1 : req.parts[0].last;
+	ops_produce_free(&req);
+	buf_free(&data);
+	return rc;
+}
+
+static void test_a_mirror_topic_takes_only_its_mirrors_batches(void)
+{
+	struct broker b;
+	struct front f;
+	struct err e;
+	int64_t last;
+	json_t *set = json_pack("{s:s}", "mirror.source", "east/t");
+	json_t *del = json_pack("[s]", "mirror.source");
+
+	REQUIRE(fixture_topic(&b, &f, 1) == 0);
+	/* An ordinary topic takes no mirrored batches. */
+	CHECK_EQ(produce_at(&b, &f, 1, 0, 2, &last), SLOG_EINVALID_REQUEST);
+	REQUIRE(controller_alter_configs(&b, "t", set, NULL, 0, NULL, &e) == 0);
+	CHECK_EQ(produce_at(&b, &f, 0, 0, 2, &last), SLOG_EREAD_ONLY_TOPIC);
+	/* The source's offsets are kept, and committed before the answer. */
+	CHECK_EQ(produce_at(&b, &f, 1, 40, 5, &last), 0);
+	CHECK_EQ(last, 44);
+	CHECK(atomic_load(&broker_topic(&b, "t")->parts[0]->hw) > 44);
+	CHECK_EQ(produce_at(&b, &f, 1, 40, 5, &last), 0); /* a re-send */
+	CHECK_EQ(atomic_load(&broker_topic(&b, "t")->parts[0]->leo), 45);
+	/* Promoted: producers write after the mirrored records, the mirror no more. */
+	REQUIRE(controller_alter_configs(&b, "t", NULL, del, 0, NULL, &e) == 0);
+	CHECK_EQ(produce_at(&b, &f, 1, 45, 1, &last), SLOG_EINVALID_REQUEST);
+	CHECK_EQ(produce_at(&b, &f, 0, 0, 3, &last), 0);
+	CHECK_EQ(last, 47);
+	json_decref(set);
+	json_decref(del);
+	fixture_stop(&b);
+}
+
 int main(void)
 {
 	log_set_level(LOG_LEVEL_ERROR);
@@ -499,5 +565,7 @@ int main(void)
 	unit_run("a topic produce appends only what this node leads",
 		 test_a_topic_produce_appends_only_what_this_node_leads);
 	unit_run("metadata describes topics led elsewhere", test_metadata_of_topics_led_elsewhere);
+	unit_run("a mirror topic takes only its mirror's batches, at their offsets, until promoted",
+		 test_a_mirror_topic_takes_only_its_mirrors_batches);
 	return unit_done();
 }

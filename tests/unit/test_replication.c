@@ -104,7 +104,7 @@ static int produce_begin(struct broker *b, struct front *f, struct ops_produce *
 	req->done = front_done;
 	req->body = (uint8_t *)data->data;
 	req->body_len = data->len;
-	if (ops_produce_validate(b, req->body, req->body_len, &e) ||
+	if (ops_produce_validate(b, req->body, req->body_len, 0, &e) ||
 	    ops_produce_open(b, c, req, &e) || ops_produce_check(b, req, &e))
 		return -1;
 	return ops_produce(b, c, req);

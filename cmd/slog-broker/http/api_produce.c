@@ -5,6 +5,11 @@
  *   POST /v1/topics/{t}/records                  NDJSON or text; the broker
  *                                                picks partitions
  *
+ * With ?mirror=true the batches are a mirror's copy of another
+ * cluster's (slog-connect's mirror): appended at their own offsets to a
+ * topic with mirror.source, the one write such a topic takes
+ * (plog_append_mirror says how re-sends and gaps go).
+ *
  * Record batches are checked in place and appended from the request
  * body: a batch's bytes are copied once, from the request into the log.
  * NDJSON and text are encoded into batches here.  Nothing is appended
@@ -83,6 +88,18 @@ static int parse_acks(struct request *r)
 	if (strcmp(a, "1") == 0)
 		return 1;
 	return -2;
+}
+
+/* mirror: 1 or 0; -1 for a bad value. */
+static int parse_mirror(struct request *r)
+{
+	const char *m = http_query(r, "mirror");
+
+	if (!m || strcmp(m, "false") == 0 || strcmp(m, "0") == 0)
+		return 0;
+	if (strcmp(m, "true") == 0 || strcmp(m, "1") == 0)
+		return 1;
+	return -1;
 }
 
 /* Add one record to its partition's batches, splitting at max.message.bytes. */
@@ -294,7 +311,8 @@ static int open_topic(struct request *r, struct produce_state *s, struct err *e)
 	struct broker *b = r->b;
 	int rc = ops_produce_open(b, &s->ctx, op, e);
 
-	if (rc != SLOG_EUNKNOWN_TOPIC_OR_PARTITION || op->npart)
+	/* A mirror topic is made by its mirror, with its mirror.source. */
+	if (rc != SLOG_EUNKNOWN_TOPIC_OR_PARTITION || op->npart || op->mirror)
 		return rc;
 	if (meta_topic_reserved(op->topic))
 		return err_set(e, SLOG_EINVALID_TOPIC, "topic '%s' does not exist, and names starting with '__' "
@@ -333,11 +351,18 @@ static int prepare_records(struct request *r, struct produce_state *s, enum body
 }
 
 /* Whether the route can take the request at all: 1, or 0 once answered. */
-static int acceptable(struct request *r, enum body_kind kind, int acks, const char *topic,
-		      int32_t fixed)
+static int acceptable(struct request *r, enum body_kind kind, int acks, int mirror,
+		      const char *topic, int32_t fixed)
 {
 	if (acks == -2)
 		http_reply_error(r, SLOG_EINVALID_REQUEST, "acks must be 0, 1 or all");
+	else if (mirror < 0)
+		http_reply_error(r, SLOG_EINVALID_REQUEST, "mirror must be true or false");
+	else if (mirror && (kind != BODY_BATCH || fixed < 0))
+		http_reply_error(r, SLOG_EINVALID_REQUEST,
+				 "a mirror appends record batches (application/x-slog-batch) to "
+				 "a partition: POST /v1/topics/%s/partitions/N/records?mirror=true",
+				 topic);
 	else if (kind == BODY_OTHER)
 		http_reply_error(r, SLOG_EUNSUPPORTED_MEDIA_TYPE,
 				 "Content-Type %s is not one of application/x-slog-batch, "
@@ -358,19 +383,20 @@ static int acceptable(struct request *r, enum body_kind kind, int acks, const ch
 static int produce(struct request *r, const char *topic, int32_t fixed)
 {
 	enum body_kind kind = body_kind(r);
-	int acks = parse_acks(r);
+	int acks = parse_acks(r), mirror = parse_mirror(r);
 	struct produce_state *s;
 	struct err e;
 
-	if (!acceptable(r, kind, acks, topic, fixed))
+	if (!acceptable(r, kind, acks, mirror, topic, fixed))
 		return 1;
 	if (kind == BODY_BATCH &&
-	    ops_produce_validate(r->b, (const uint8_t *)r->body.data, r->body.len, &e))
+	    ops_produce_validate(r->b, (const uint8_t *)r->body.data, r->body.len, mirror, &e))
 		return http_reply_err(r, &e);
 	s = xcalloc(1, sizeof(*s));
 	r->state = s;
 	r->free_state = state_free;
 	ops_produce_init(&s->op, topic, fixed, acks);
+	s->op.mirror = mirror;
 	api_ops_ctx(r, &s->ctx);
 	s->op.resume = (struct ops_resume){ .park = park, .wake = resume, .arg = r };
 	s->op.done = flushed;

@@ -119,6 +119,9 @@ struct ops_produce {
 	int acks;                /* 0, 1, or -1 for all */
 	uint8_t *body;           /* batches for fixed, appended in place, or NULL */
 	size_t body_len;
+	int mirror;              /* a mirror's append: body's batches keep their
+				  * source offsets (plog_append_mirror); only a
+				  * topic with mirror.source takes it, and only it */
 	struct ops_resume resume;
 	/* Called once, from a flusher or waiting thread, when ops_produce was
 	 * pending on fsyncs or on the high watermark: call ops_produce again
@@ -153,15 +156,20 @@ void ops_produce_free(struct ops_produce *req);
 /*
  * Check every batch of body: CRC, structure, records, bounded by
  * message.max.uncompressed.bytes.  Needs no topic (runs before any lock):
- * the costly part of a batch produce.
+ * the costly part of a batch produce.  A mirror's batches (mirror) are
+ * checked as a replica's are, not as a producer's: a compacted source
+ * leaves gaps in their offset deltas.
  */
-int ops_produce_validate(struct broker *b, const uint8_t *body, size_t len, struct err *e);
+int ops_produce_validate(struct broker *b, const uint8_t *body, size_t len, int mirror,
+			 struct err *e);
 
 /*
  * Find the topic and copy what the produce needs of it (its config and
  * partition count), and take a reference to fixed's partition, or to the
  * topic until ops_produce_take.  A topic that does not exist leaves
- * npart 0 (the front end may create it and call again).
+ * npart 0 (the front end may create it and call again).  A topic with
+ * mirror.source refuses a produce (SLOG_EREAD_ONLY_TOPIC); one without
+ * refuses a mirror's append (SLOG_EINVALID_REQUEST).
  */
 int ops_produce_open(struct broker *b, const struct ops_ctx *ctx, struct ops_produce *req,
 		     struct err *e);
@@ -184,7 +192,8 @@ int ops_produce_check_record(const struct ops_produce *req, struct record *rec, 
 /*
  * The topic's rules for req->body's validated batches (size, timestamps,
  * keys), LogAppendTime stamped in place, and a re-encoding for the
- * topic's compression.type when it asks for one.
+ * topic's compression.type when it asks for one.  A mirror's batches are
+ * the source's as they are: none of this applies to them.
  */
 int ops_produce_check(struct broker *b, struct ops_produce *req, struct err *e);
 

@@ -156,8 +156,10 @@ static size_t records_limit(const struct broker *b)
 	return (size_t)conf_get_num(&b->conf, "message.max.uncompressed.bytes");
 }
 
-int ops_produce_validate(struct broker *b, const uint8_t *body, size_t len, struct err *e)
+int ops_produce_validate(struct broker *b, const uint8_t *body, size_t len, int mirror,
+			 struct err *e)
 {
+	enum batch_check level = mirror ? BATCH_CHECK_FULL : BATCH_CHECK_PRODUCE;
 	size_t off = 0, limit = records_limit(b);
 	struct buf scratch = BUF_INIT;
 	int rc = 0;
@@ -171,7 +173,7 @@ int ops_produce_validate(struct broker *b, const uint8_t *body, size_t len, stru
 
 		rc = batch_next_in(body + off, len - off, &h, e);
 		if (!rc)
-			rc = batch_validate_within(body + off, batch_size(&h), BATCH_CHECK_PRODUCE, limit,
+			rc = batch_validate_within(body + off, batch_size(&h), level, limit,
 						   &h, &scratch, e);
 		if (rc == SLOG_EMESSAGE_TOO_LARGE)
 			rc = err_set(e, rc, "a batch's records expand beyond message.max.uncompressed.bytes "
@@ -300,8 +302,14 @@ static int recompress(const uint8_t *data, size_t len, int codec, size_t limit, 
 int ops_produce_check(struct broker *b, struct ops_produce *req, struct err *e)
 {
 	struct ops_produce_part *po = &req->parts[0];
-	int rc = check_batches(b, req, e);
+	int rc;
 
+	/* A mirror copies what the source cluster accepted, bytes and all:
+	 * the topic's configs came from there, and a mirror must not refuse
+	 * (old timestamps) or re-encode what it copies. */
+	if (req->mirror)
+		return 0;
+	rc = check_batches(b, req, e);
 	if (rc || req->cfg.compression < 0)
 		return rc;
 	rc = recompress(req->body, req->body_len, req->cfg.compression, records_limit(b), &po->data, e);
@@ -334,6 +342,24 @@ static int topic_cfg(struct broker *b, const struct meta_topic *mt, struct topic
 	return topic_config_resolve(&b->conf, mt->configs, cfg, e);
 }
 
+/*
+ * A mirror topic takes only its mirror's appends, until a promote removes
+ * mirror.source; an ordinary topic takes none, so that a mirror still
+ * running after a promote cannot write over what producers wrote since.
+ */
+static int check_mirror(const struct ops_produce *req, struct err *e)
+{
+	if (req->cfg.mirror_source[0] && !req->mirror)
+		return err_set(e, SLOG_EREAD_ONLY_TOPIC,
+			       "topic '%s' mirrors '%s' (mirror.source): it is read-only until "
+			       "promoted", req->topic, req->cfg.mirror_source);
+	if (!req->cfg.mirror_source[0] && req->mirror)
+		return err_set(e, SLOG_EINVALID_REQUEST,
+			       "topic '%s' is not a mirror topic (it has no mirror.source): it takes "
+			       "no mirrored batches", req->topic);
+	return 0;
+}
+
 /* ops_produce_open with meta_lock held. */
 static int open_locked(struct broker *b, struct ops_produce *req, struct err *e)
 {
@@ -348,6 +374,8 @@ static int open_locked(struct broker *b, struct ops_produce *req, struct err *e)
 	req->npart = mt->partitions;
 	if (topic_cfg(b, mt, t, &req->cfg, e))
 		return e ? e->code : SLOG_EINVALID_CONFIG;
+	if (check_mirror(req, e))
+		return e ? e->code : SLOG_EREAD_ONLY_TOPIC;
 	if (req->fixed >= 0) {
 		p = ops_find_partition(b, req->topic, req->fixed, &req->leader, e);
 		if (!p)
@@ -445,14 +473,20 @@ static void append_all(struct broker *b, struct ops_produce *req)
 			po->rc = gone(b, req, po, "appended");
 			continue;
 		}
-		po->rc = plog_append(p->log, data, len, p->leader_epoch, now, &res, &po->err);
+		if (req->mirror)
+			po->rc = plog_append_mirror(p->log, data, len, p->leader_epoch, now, &res,
+						    &po->err);
+		else
+			po->rc = plog_append(p->log, data, len, p->leader_epoch, now, &res, &po->err);
 		if (po->rc)
 			continue;
+		/* A mirror's batches the log held already count too: the answer
+		 * waits until they are committed, as for a first send. */
 		po->base = res.base_offset;
 		po->last = res.last_offset;
 		po->records = (int32_t)(res.last_offset - res.base_offset + 1);
-		p->bytes_in += len;
-		p->records_in += (uint64_t)po->records;
+		p->bytes_in += req->mirror ? res.bytes : len;
+		p->records_in += req->mirror && !res.bytes ? 0 : (uint64_t)po->records;
 		replication_appended(b, p, res.last_offset + 1);
 	}
 }

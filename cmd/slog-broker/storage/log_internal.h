@@ -63,6 +63,10 @@ int plog_refuse_writes(struct plog *l, struct err *e);
  * goes into e (may be NULL).  The caller fsyncs the directory.  lock held. */
 int plog_remove_tail_locked(struct plog *l, size_t keep, struct err *e);
 
+/* plog_truncate_fully_and_start_at with the lock held: every segment
+ * goes and the log restarts empty at offset.  lock held. */
+int plog_restart_empty_locked(struct plog *l, int64_t offset, int64_t now_ms, struct err *e);
+
 /* The recovery point to use on open: rp, or lower when a truncation left
  * a ceiling (log_truncate.c). */
 int64_t plog_recovery_ceiling(const char *dir, int64_t rp);

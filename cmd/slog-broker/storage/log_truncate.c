@@ -164,6 +164,19 @@ out:
 	return rc;
 }
 
+int plog_restart_empty_locked(struct plog *l, int64_t offset, int64_t now_ms, struct err *e)
+{
+	int rc = dir_health_offline(l->health) ? dir_health_error(l->health, e) : 0;
+
+	if (rc)
+		return rc;
+	rc = plog_durability_failed(l, write_ceiling(l->dir, offset, e), e);
+	if (!rc)
+		rc = restart_locked(l, offset, now_ms, e);
+	/* No record is left: the leader's epochs arrive with its batches. */
+	return settle_locked(l, rc, INT64_MIN, e);
+}
+
 int plog_truncate_fully_and_start_at(struct plog *l, int64_t offset, int64_t now_ms,
 				     struct err *e)
 {
@@ -173,15 +186,7 @@ int plog_truncate_fully_and_start_at(struct plog *l, int64_t offset, int64_t now
 		return err_set(e, SLOG_EINVALID_REQUEST, "%s: cannot start the log at offset %lld",
 			       l->dir, (long long)offset);
 	pthread_mutex_lock(&l->lock);
-	rc = dir_health_offline(l->health) ? dir_health_error(l->health, e) : 0;
-	if (rc)
-		goto out;
-	rc = plog_durability_failed(l, write_ceiling(l->dir, offset, e), e);
-	if (!rc)
-		rc = restart_locked(l, offset, now_ms, e);
-	/* No record is left: the leader's epochs arrive with its batches. */
-	rc = settle_locked(l, rc, INT64_MIN, e);
-out:
+	rc = plog_restart_empty_locked(l, offset, now_ms, e);
 	pthread_mutex_unlock(&l->lock);
 	return rc;
 }

@@ -215,13 +215,14 @@ out:
 }
 
 /*
- * A replica's batches continue the log: the first starts at the log end,
- * each later one after the one before (compaction on the leader may have
- * left gaps between them), and leader epochs never go back.  *next gets
- * the offset after the last.  lock held.
+ * A replica's batches continue the log: the first starts at the log end
+ * (or, with gap, at or after it: a mirror's source may have left offsets
+ * out), each later one after the one before (compaction on the leader may
+ * have left gaps between them), and leader epochs never go back.  *next
+ * gets the offset after the last.  lock held.
  */
-static int check_replica_batches(struct plog *l, const uint8_t *data, size_t len, int64_t *next,
-				 struct err *e)
+static int check_replica_batches(struct plog *l, const uint8_t *data, size_t len, int gap,
+				 int64_t *next, struct err *e)
 {
 	struct batch_header h;
 	int64_t expect = l->log_end;
@@ -229,10 +230,16 @@ static int check_replica_batches(struct plog *l, const uint8_t *data, size_t len
 
 	for (size_t off = 0; off < len; off += batch_size(&h)) {
 		batch_header_parse(data + off, len - off, &h, NULL);
-		if (off == 0 ? h.base_offset != expect : h.base_offset < expect)
+		if (off == 0 && !gap ? h.base_offset != expect : h.base_offset < expect)
 			return err_set(e, SLOG_EUNEXPECTED_APPEND_OFFSET,
 				       "%s: a replica's batch at offset %lld, expected %s%lld",
-				       l->dir, (long long)h.base_offset, off ? ">= " : "",
+				       l->dir, (long long)h.base_offset, off || gap ? ">= " : "",
+				       (long long)expect);
+		/* A segment's index holds offsets relative to its base in 32 bits. */
+		if (gap && h.base_offset - expect > (int64_t)UINT32_MAX / 2)
+			return err_set(e, SLOG_EUNEXPECTED_APPEND_OFFSET,
+				       "%s: a batch at offset %lld leaves a gap of more than 2^31 "
+				       "offsets after %lld", l->dir, (long long)h.base_offset,
 				       (long long)expect);
 		if (h.leader_epoch < epoch)
 			return err_set(e, SLOG_EINVALID_RECORD,
@@ -259,23 +266,106 @@ static int record_replica_epochs(struct plog *l, const uint8_t *data, size_t len
 	return rc;
 }
 
-int plog_append_replica(struct plog *l, const uint8_t *data, size_t len, int64_t now_ms,
-			struct plog_append_result *res, struct err *e)
+/* plog_append_replica's write, for it and plog_append_mirror.  lock held. */
+static int append_at_offsets_locked(struct plog *l, const uint8_t *data, size_t len, int gap,
+				    int64_t now_ms, struct plog_append_result *res, struct err *e)
 {
-	int64_t offsets, next = 0;
-	int rc;
+	int64_t next = 0;
+	int rc = check_replica_batches(l, data, len, gap, &next, e);
 
-	if (count_offsets(data, len, &offsets, e))
-		return SLOG_ECORRUPT_MESSAGE;
-	pthread_mutex_lock(&l->lock);
-	rc = check_replica_batches(l, data, len, &next, e);
 	if (!rc)
 		rc = prepare_write(l, len, next - l->log_end, now_ms, e);
 	if (!rc)
 		rc = record_replica_epochs(l, data, len, e);
 	if (!rc)
 		rc = write_locked(l, data, len, next, now_ms, res, e);
+	return rc;
+}
+
+int plog_append_replica(struct plog *l, const uint8_t *data, size_t len, int64_t now_ms,
+			struct plog_append_result *res, struct err *e)
+{
+	int64_t offsets;
+	int rc;
+
+	if (count_offsets(data, len, &offsets, e))
+		return SLOG_ECORRUPT_MESSAGE;
+	pthread_mutex_lock(&l->lock);
+	rc = append_at_offsets_locked(l, data, len, 0, now_ms, res, e);
 	pthread_mutex_unlock(&l->lock);
+	return rc;
+}
+
+/*
+ * The leading batches of data the log already holds (a mirror's re-send
+ * after a crash): *skip gets their length.  A batch that straddles the
+ * log end cannot be half kept, and is refused.  lock held.
+ */
+static int mirrored_prefix(struct plog *l, const uint8_t *data, size_t len, size_t *skip,
+			   struct err *e)
+{
+	struct batch_header h;
+	size_t off = 0;
+
+	for (; off < len; off += batch_size(&h)) {
+		batch_header_parse(data + off, len - off, &h, NULL);
+		if (h.base_offset >= l->log_end)
+			break;
+		if (batch_last_offset(&h) >= l->log_end)
+			return err_set(e, SLOG_EUNEXPECTED_APPEND_OFFSET,
+				       "%s: a mirrored batch at offsets %lld..%lld straddles the log "
+				       "end %lld", l->dir, (long long)h.base_offset,
+				       (long long)batch_last_offset(&h), (long long)l->log_end);
+	}
+	*skip = off;
+	return 0;
+}
+
+/* Stamp epoch on every batch (outside the CRC); the span of offsets in
+ * *first and *last. */
+static void stamp_epoch(uint8_t *data, size_t len, int32_t epoch, int64_t *first, int64_t *last)
+{
+	struct batch_header h;
+
+	*first = *last = -1;
+	for (size_t off = 0; off < len; off += batch_size(&h)) {
+		batch_header_parse(data + off, len - off, &h, NULL);
+		batch_set_leader_epoch(data + off, epoch);
+		if (*first < 0)
+			*first = h.base_offset;
+		*last = batch_last_offset(&h);
+	}
+}
+
+int plog_append_mirror(struct plog *l, uint8_t *data, size_t len, int32_t leader_epoch,
+		       int64_t now_ms, struct plog_append_result *res, struct err *e)
+{
+	struct plog_append_result wrote = { 0 };
+	struct batch_header h;
+	int64_t offsets, first, last;
+	size_t skip = 0;
+	int rc;
+
+	if (count_offsets(data, len, &offsets, e))
+		return SLOG_ECORRUPT_MESSAGE;
+	stamp_epoch(data, len, leader_epoch, &first, &last);
+	pthread_mutex_lock(&l->lock);
+	rc = mirrored_prefix(l, data, len, &skip, e);
+	if (!rc && skip < len) {
+		batch_header_parse(data + skip, len - skip, &h, NULL);
+		/* An empty log starts where the source's does, not at a gap. */
+		if (h.base_offset > l->log_end && l->log_start == l->log_end)
+			rc = plog_restart_empty_locked(l, h.base_offset, now_ms, e);
+		if (!rc)
+			rc = append_at_offsets_locked(l, data + skip, len - skip, 1, now_ms, &wrote, e);
+	}
+	pthread_mutex_unlock(&l->lock);
+	if (res) {
+		res->base_offset = first;
+		res->last_offset = last;
+		res->bytes = wrote.bytes;
+		res->skipped_bytes = skip;
+	}
 	return rc;
 }
 

@@ -94,6 +94,7 @@ struct plog_append_result {
 	int64_t base_offset; /* offset of the first record written */
 	int64_t last_offset;
 	uint64_t bytes;
+	uint64_t skipped_bytes; /* plog_append_mirror: batches the log held already */
 };
 
 /*
@@ -118,6 +119,23 @@ int plog_append(struct plog *l, uint8_t *data, size_t len, int32_t leader_epoch,
  */
 int plog_append_replica(struct plog *l, const uint8_t *data, size_t len, int64_t now_ms,
 			struct plog_append_result *res, struct err *e);
+
+/*
+ * Append a mirror's data (a topic with mirror.source): whole, validated
+ * batches copied from another cluster, kept at their source offsets.
+ * Each batch's leader epoch is set to leader_epoch in place (outside the
+ * CRC), as the batch now lives under this log's leadership.  Batches
+ * wholly below the log end were mirrored before (a re-send after a crash)
+ * and are skipped; a batch straddling the log end is
+ * SLOG_EUNEXPECTED_APPEND_OFFSET.  The first batch kept may start after
+ * the log end (the source's compaction or retention left a gap); an
+ * empty log then restarts there, so its log start follows the source's.
+ * Otherwise as plog_append_replica, whose write it shares.  res (may be
+ * NULL) spans every batch of data, skipped ones too: bytes says what was
+ * written, skipped_bytes what the log held already.
+ */
+int plog_append_mirror(struct plog *l, uint8_t *data, size_t len, int32_t leader_epoch,
+		       int64_t now_ms, struct plog_append_result *res, struct err *e);
 
 /*
  * A new leader takes over at the log end (Kafka's makeLeader, KAFKA-7415):
