@@ -186,6 +186,7 @@ static void child_kill(struct exec_source *xs)
 {
 	if (!xs->c.pid)
 		return;
+	task_log(xs->t, LOG_LEVEL_INFO, "stopped '%s' (pid %d)", xs->command, (int)xs->c.pid);
 	kill(-xs->c.pid, SIGTERM);
 	int64_t until = clock_mono_ms() + KILL_GRACE_MS;
 	int status;
@@ -407,7 +408,7 @@ static int run_loop(struct exec_source *xs, struct err *e)
 		if (rc == 0)
 			rc = wait_io(xs, next_start, e);
 	}
-	return rc;
+	return rc < 0 && task_stopping(xs->t) ? 0 : rc; /* a stop while the writer was full */
 }
 
 static int exec_opts(struct exec_source *xs, const struct connector_conf *cc, struct err *e)

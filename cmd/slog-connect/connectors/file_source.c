@@ -349,7 +349,7 @@ static int follow(struct file_source *fs, struct err *e)
 	while (!task_stopping(fs->t)) {
 		int rc = drain_events(fs, e);
 		if (rc < 0)
-			return rc;
+			return task_stopping(fs->t) ? 0 : rc; /* a stop while the writer was full */
 		source_pipeline_tick(&fs->p, flush_progress, fs);
 		if (fs->exit_on_eof && file_tail_idle(fs->tail))
 			return finish_batch(fs, e);
