@@ -75,6 +75,7 @@ struct file_source {
 	struct src_file *files;
 	struct buf origin;
 	char offset_text[24];
+	int closed_one;        /* a rotated file closed: its successor opens at the next scan, now */
 };
 
 static void gauge_labels(char *out, size_t size, const char *path)
@@ -266,6 +267,7 @@ static int on_event(struct file_source *fs, const struct tail_event *ev, struct 
 		src_sync(sf);
 		metrics_gauge_drop(fs->t->metrics, "source_lag_bytes", sf->labels);
 		sf->tf = NULL;
+		fs->closed_one = 1;
 		return rc;
 	}
 	return 0;
@@ -356,6 +358,9 @@ static int follow(struct file_source *fs, struct err *e)
 		int64_t wait = fs->p.next_flush - clock_mono_ms();
 		if (wait > fs->poll_ms)
 			wait = fs->poll_ms;
+		if (fs->closed_one)
+			wait = 0;
+		fs->closed_one = 0;
 		rc = writer_poll(fs->p.w, file_tail_fd(fs->tail), wait > 0 ? (int)wait : 0, e);
 		if (rc < 0)
 			return rc;
