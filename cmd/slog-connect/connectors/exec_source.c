@@ -420,7 +420,8 @@ static int exec_opts(struct exec_source *xs, const struct connector_conf *cc, st
 	if (!xs->command || !*xs->command)
 		return err_set(e, SLOG_EINVALID_CONFIG, "exec.command: required");
 	if (!cc_str(cc, "topic") && xs->framing.format != FRAME_NDJSON)
-		return err_set(e, SLOG_EINVALID_CONFIG, "topic: required (unless exec.format=ndjson names one per line)");
+		return err_set(e, SLOG_EINVALID_CONFIG,
+			       "topic: required (unless exec.format=ndjson names one per line)");
 	rc = exec_argv_split(xs->command, cc_bool(cc, "exec.shell"), &xs->argv, e);
 	if (rc < 0)
 		return err_wrap(e, "exec.command");
@@ -449,7 +450,8 @@ static int exec_open(struct exec_source *xs, struct connect_task *t, struct err 
 	if (rc < 0)
 		return rc;
 	json_t *part = partition(xs);
-	const char *saved = json_string_value(json_object_get(offset_store_get(xs->store, part), "offset"));
+	json_t *saved_offset = offset_store_get(xs->store, part);
+	const char *saved = json_string_value(json_object_get(saved_offset, "offset"));
 	json_decref(part);
 	if (saved)
 		xs->offset = xstrdup(saved);

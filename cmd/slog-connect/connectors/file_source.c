@@ -422,7 +422,8 @@ static int file_source_opts(struct file_source *fs, const struct connector_conf 
 	if (!cc_str(cc, "file.paths") && !cc_str(cc, "file"))
 		return err_set(e, SLOG_EINVALID_CONFIG, "file.paths: required (or Kafka's file)");
 	if (!cc_str(cc, "topic") && fs->framing.format != FRAME_NDJSON)
-		return err_set(e, SLOG_EINVALID_CONFIG, "topic: required (unless file.format=ndjson names one per line)");
+		return err_set(e, SLOG_EINVALID_CONFIG,
+			       "topic: required (unless file.format=ndjson names one per line)");
 	fs->exit_on_eof = cc_bool(cc, "file.exit.on.eof");
 	fs->batch_size = cc_num(cc, "batch.size");
 	fs->poll_ms = cc_num(cc, "file.poll.ms");
@@ -459,6 +460,7 @@ static int open_all(struct file_source *fs, struct connect_task *t, struct err *
 		.from_end = cc_num(cc, "read.from") == 1,
 		.start_at = start_at,
 		.arg = fs,
+		.log_prefix = cc->name,
 	};
 	return file_tail_new(&o, &fs->tail, e);
 }
@@ -497,7 +499,8 @@ static int file_source_run(struct connect_task *t, struct err *e)
 static const struct conf_def file_source_keys[] = {
 	{ "file.paths", CONF_STRING, NULL, 0, 0, 0, NULL,
 	  "the files to follow: globs, comma-separated, found again at each scan" },
-	{ "file", CONF_STRING, NULL, 0, 0, 0, NULL, "Kafka's FileStreamSource key: one path, taken as written" },
+	{ "file", CONF_STRING, NULL, 0, 0, 0, NULL,
+	  "Kafka's FileStreamSource key: one path, taken as written" },
 	{ "batch.size", CONF_INT, "2000", 1, 1000000, 0, NULL,
 	  "records taken from one file before the next file's turn (Kafka's key)" },
 	{ "key", CONF_STRING, "none", 0, 0, 0, NULL,
