@@ -54,6 +54,7 @@ struct src_file {
 	dev_t dev;
 	ino_t ino;
 	char *path;
+	char *source;          /* "file:PATH", for the dead-letter header */
 	char fp[24];
 	int64_t acked;         /* every line before it is delivered */
 	int64_t saved;         /* what the store has; -1: nothing yet */
@@ -73,7 +74,6 @@ struct file_source {
 	int exit_on_eof;
 	int64_t batch_size, poll_ms;
 	struct src_file *files;
-	struct buf origin;
 	char offset_text[24];
 	int closed_one;        /* a rotated file closed: its successor opens at the next scan, now */
 };
@@ -127,6 +127,18 @@ static int64_t start_at(void *arg, const struct tail_file *f)
 
 /* ---- per-file state ---- */
 
+/* The names a file goes by: its path, the dead-letter source, the gauge's labels. */
+static void src_name(struct src_file *sf, const char *path)
+{
+	free(sf->path);
+	free(sf->source);
+	sf->path = xstrdup(path);
+	size_t n = strlen(path) + sizeof("file:");
+	sf->source = xmalloc(n);
+	snprintf(sf->source, n, "file:%s", path);
+	gauge_labels(sf->labels, sizeof(sf->labels), path);
+}
+
 static struct src_file *src_open(struct file_source *fs, struct tail_file *tf)
 {
 	struct src_file *sf = xcalloc(1, sizeof(*sf));
@@ -134,11 +146,10 @@ static struct src_file *src_open(struct file_source *fs, struct tail_file *tf)
 	sf->tf = tf;
 	sf->dev = tf->dev;
 	sf->ino = tf->ino;
-	sf->path = xstrdup(tf->path);
+	src_name(sf, tf->path);
 	sf->acked = tf->pos;
 	sf->saved = -1; /* saved at the next flush, so read.from applies once */
 	tail_fp_format(tf->fp, tf->fp_len, sf->fp, sizeof(sf->fp));
-	gauge_labels(sf->labels, sizeof(sf->labels), tf->path);
 	framer_init(&sf->fr, &fs->framing, tf->pos);
 	sf->next = fs->files;
 	fs->files = sf;
@@ -151,6 +162,7 @@ static void src_free(struct src_file *sf)
 {
 	framer_free(&sf->fr);
 	free(sf->path);
+	free(sf->source);
 	free(sf);
 }
 
@@ -162,9 +174,7 @@ static void src_sync(struct src_file *sf)
 		return;
 	if (strcmp(sf->path, tf->path) != 0) {
 		metrics_gauge_drop(sf->fs->t->metrics, "source_lag_bytes", sf->labels);
-		free(sf->path);
-		sf->path = xstrdup(tf->path);
-		gauge_labels(sf->labels, sizeof(sf->labels), tf->path);
+		src_name(sf, tf->path);
 	}
 	tail_fp_format(tf->fp, tf->fp_len, sf->fp, sizeof(sf->fp));
 	int64_t lag = tf->size > sf->acked ? tf->size - sf->acked : 0;
@@ -172,6 +182,21 @@ static void src_sync(struct src_file *sf)
 }
 
 /* ---- records ---- */
+
+/* v in decimal at out (room for 20 digits): printf costs more than the
+ * rest of a line's headers together. */
+static int32_t decimal(char *out, int64_t v)
+{
+	char tmp[24];
+	int n = 0;
+	uint64_t u = v < 0 ? 0 : (uint64_t)v;
+	do
+		tmp[n++] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	for (int i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	return n;
+}
 
 static void decorate(void *arg, struct crec *r, const struct frame *f)
 {
@@ -189,16 +214,13 @@ static void decorate(void *arg, struct crec *r, const struct frame *f)
 		crec_set_key(r, NULL, -1);
 	}
 	crec_add_header(r, "file.path", sf->path, (int32_t)strlen(sf->path));
-	int n = snprintf(fs->offset_text, sizeof(fs->offset_text), "%" PRId64, f->start);
-	crec_add_header(r, "file.offset", fs->offset_text, n);
+	crec_add_header(r, "file.offset", fs->offset_text, decimal(fs->offset_text, f->start));
 }
 
 static int put(struct src_file *sf, const struct frame *f, struct err *e)
 {
 	struct file_source *fs = sf->fs;
-	buf_reset(&fs->origin);
-	buf_addf(&fs->origin, "file:%s@%" PRId64, sf->path, f->start);
-	int rc = source_pipeline_put(&fs->p, &sf->fr, f, decorate, sf, buf_cstr(&fs->origin), sf, e);
+	int rc = source_pipeline_put(&fs->p, &sf->fr, f, decorate, sf, sf->source, sf, e);
 	if (rc == 0)
 		sf->inflight++;
 	return rc;
@@ -479,7 +501,6 @@ static void close_all(struct file_source *fs)
 	}
 	if (fs->key == KEY_REGEX)
 		regfree(&fs->re);
-	buf_free(&fs->origin);
 }
 
 static int file_source_run(struct connect_task *t, struct err *e)
