@@ -301,3 +301,25 @@ $LOGS/app.log|half done"
 	wait_for 400 has_lines app 10
 	wait_for 100 bash -c "curl -sf '$CONNECT_URL/metrics' | grep -q 'source_lag_bytes{.*file=\"$LOGS/app.log\"} 0'"
 }
+
+@test "a file renamed while slog-connect was killed is found again and its rest delivered" {
+	slog-topics create app
+	local conf
+	conf=$(file_source tail file.paths="$LOGS/app.log" topic=app)
+	start_connect "$conf"
+	seq 1 1000 >>"$LOGS/app.log"
+	wait_for 400 has_lines app 1000
+	# Progress is saved once a second: kill it once it was.
+	local size
+	size=$(stat -c %s "$LOGS/app.log")
+	wait_for 200 bash -c "slog-connect -b '$SLOG_BROKERS' offsets tail --format json | grep -q '\"pos\":$size'"
+	kill_connect
+	seq 1001 1500 >>"$LOGS/app.log"
+	mv "$LOGS/app.log" "$LOGS/app.log.1"
+	seq 1501 2000 >>"$LOGS/app.log"
+	start_connect "$conf"
+	wait_for 400 has_lines app 2000
+	wait_for 200 grep -q "app.log.1' was rotated while not followed" "$CONNECT_LOG"
+	run --separate-stderr bash -c "slog-consume -t app -e | sort -n | uniq | wc -l"
+	assert_output 2000
+}

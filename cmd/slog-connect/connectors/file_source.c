@@ -23,11 +23,13 @@
  * appended while it was down.  Once a file that left the globs (rotated
  * away, deleted) is drained and acknowledged, its key is tombstoned.
  */
+#include <dirent.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <regex.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "clock.h"
 #include "connectors/file_tail.h"
@@ -462,6 +464,59 @@ static int file_source_check(const struct connector_conf *cc, struct err *e)
 	return rc;
 }
 
+/* The file on (dev, ino) in dir, whose name the caller frees, or NULL. */
+static char *find_inode(const char *dir, dev_t dev, ino_t ino)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return NULL;
+	char *found = NULL;
+	struct dirent *de;
+	struct buf path = BUF_INIT;
+	while (!found && (de = readdir(d)) != NULL) {
+		struct stat st;
+		buf_reset(&path);
+		buf_addf(&path, "%s/%s", dir, de->d_name);
+		if ((ino_t)de->d_ino == ino && stat(buf_cstr(&path), &st) == 0 && st.st_dev == dev &&
+		    st.st_ino == ino && S_ISREG(st.st_mode))
+			found = buf_detach(&path, NULL);
+	}
+	buf_free(&path);
+	closedir(d);
+	return found;
+}
+
+/*
+ * A file renamed while we were down (logrotate while slog-connect was
+ * killed) is no longer under the name the globs match, but still in the
+ * same directory: find it by its saved identity and read its rest.
+ */
+static void adopt_rotated(struct file_source *fs)
+{
+	json_t *list = offset_store_list(fs->store), *entry;
+	size_t i;
+	json_array_foreach(list, i, entry) {
+		json_t *part = json_object_get(entry, "partition"), *off = json_object_get(entry, "offset");
+		const char *path = json_string_value(json_object_get(off, "path"));
+		json_int_t dev = json_integer_value(json_object_get(part, "dev"));
+		json_int_t ino = json_integer_value(json_object_get(part, "ino"));
+		struct stat st;
+		if (!path || (stat(path, &st) == 0 && st.st_dev == (dev_t)dev && st.st_ino == (ino_t)ino))
+			continue; /* still under its name: the globs find it */
+		char *dir = xstrdup(path);
+		char *slash = strrchr(dir, '/');
+		if (slash)
+			*slash = 0;
+		char *now = find_inode(slash ? (*dir ? dir : "/") : ".", (dev_t)dev, (ino_t)ino);
+		struct err e = { 0 };
+		if (now && file_tail_adopt(fs->tail, now, &e) < 0)
+			task_log(fs->t, LOG_LEVEL_WARN, "%s", e.msg);
+		free(now);
+		free(dir);
+	}
+	json_decref(list);
+}
+
 static int open_all(struct file_source *fs, struct connect_task *t, struct err *e)
 {
 	const struct connector_conf *cc = t->cc;
@@ -484,7 +539,10 @@ static int open_all(struct file_source *fs, struct connect_task *t, struct err *
 		.arg = fs,
 		.log_prefix = cc->name,
 	};
-	return file_tail_new(&o, &fs->tail, e);
+	rc = file_tail_new(&o, &fs->tail, e);
+	if (rc == 0)
+		adopt_rotated(fs);
+	return rc;
 }
 
 static void close_all(struct file_source *fs)

@@ -418,6 +418,25 @@ static void open_file(struct file_tail *t, const struct tail_match *m)
 	t->files[t->nfiles++] = en;
 }
 
+int file_tail_adopt(struct file_tail *t, const char *path, struct err *e)
+{
+	struct tail_match m = { .path = (char *)path };
+	if (stat(path, &m.st) < 0 || !S_ISREG(m.st.st_mode))
+		return err_set(e, SLOG_EIO, "file '%s': %s", path, strerror(errno));
+	if (by_inode(t, m.st.st_dev, m.st.st_ino))
+		return 1;
+	size_t before = t->nfiles;
+	open_file(t, &m);
+	if (t->nfiles == before)
+		return err_set(e, SLOG_EIO, "file '%s': cannot be opened", path);
+	struct tail_file *f = &t->files[before]->f;
+	f->draining = 1;
+	f->drain_since_ms = clock_mono_ms();
+	tail_log(t, LOG_LEVEL_INFO, "file '%s' was rotated while not followed; reading it to its end",
+		 path);
+	return 0;
+}
+
 /* Pass 1: files still under some name; returns nothing, marks seen. */
 static void pass_known(struct file_tail *t)
 {

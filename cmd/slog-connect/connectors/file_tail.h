@@ -108,6 +108,14 @@ int file_tail_fd(const struct file_tail *t);
  */
 int file_tail_scan(struct file_tail *t, struct err *e);
 
+/*
+ * Follow path although the globs do not match it: a file renamed away
+ * while we were not running (found by its saved identity).  It is read
+ * from its saved position (start_at) to its end, then closed as a
+ * rotated file is.  0, 1 when it was followed already, or SLOG_EIO.
+ */
+int file_tail_adopt(struct file_tail *t, const char *path, struct err *e);
+
 /* The next thing to act on: 1 with *ev, 0 when nothing is left until the next scan. */
 int file_tail_next(struct file_tail *t, struct tail_event *ev);
 
