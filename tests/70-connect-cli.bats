@@ -216,3 +216,32 @@ EOF2
 	run -1 --separate-stderr slog-connect mirror promote plain
 	[[ "$stderr" == *"cannot promote 'plain'"* ]]
 }
+
+@test "under systemd run says READY=1, RELOADING=1 around a reload, and STOPPING=1" {
+	local sock=$BATS_TEST_TMPDIR/notify.sock
+	start_broker
+	slog-topics create t
+	"$SLOG_TEST_TOOL" notify-listen "$sock" 30 >"$BATS_TEST_TMPDIR/notify.out" 3>&- &
+	local listener=$!
+	wait_for 100 grep -q listening "$BATS_TEST_TMPDIR/notify.out"
+	NOTIFY_SOCKET=$sock start_connect "$(connector_conf n connector.class=file-source \
+		"file=$BATS_TEST_TMPDIR/in.txt" topic=t)"
+	wait_for 100 grep -q READY=1 "$BATS_TEST_TMPDIR/notify.out"
+	kill -HUP "$CONNECT_PID"
+	wait_for 100 grep -q RELOADING=1 "$BATS_TEST_TMPDIR/notify.out"
+	stop_connect
+	wait "$listener"
+	run cat "$BATS_TEST_TMPDIR/notify.out"
+	assert_line RELOADING=1
+	assert_line STOPPING=1
+	[ "$(grep -c READY=1 "$BATS_TEST_TMPDIR/notify.out")" -eq 2 ]
+}
+
+@test "check names a bad transform key with its file and line" {
+	local f
+	f=$(connector_conf tr connector.class=file-source "file=$BATS_TEST_TMPDIR/a" topic=t \
+		transforms=drop transforms.drop.type=filter transforms.drop.no.such=1)
+	run -1 --separate-stderr slog-connect check "$f"
+	[[ "$stderr" == *"$f:7"* ]]
+	[[ "$stderr" == *"no.such"* ]]
+}
