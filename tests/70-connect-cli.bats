@@ -245,3 +245,27 @@ EOF2
 	[[ "$stderr" == *"$f:7"* ]]
 	[[ "$stderr" == *"no.such"* ]]
 }
+
+@test "check accepts Kafka's FileStreamSink config unchanged" {
+	cat >"$BATS_TEST_TMPDIR/connect-file-sink.properties" <<EOF2
+name=local-file-sink
+connector.class=FileStreamSink
+tasks.max=1
+file=$BATS_TEST_TMPDIR/test.sink.txt
+topics=connect-test
+EOF2
+	run -0 --separate-stderr slog-connect check "$BATS_TEST_TMPDIR/connect-file-sink.properties"
+	assert_line --partial "connector local-file-sink, class file-sink"
+	assert_line --regexp '^topics = connect-test  # '
+}
+
+@test "with file.exit.on.eof run is a batch load: it exits 0 once everything is delivered" {
+	start_broker
+	slog-topics create batch
+	seq 1 100 >"$BATS_TEST_TMPDIR/in.txt"
+	run -0 --separate-stderr timeout 60 slog-connect --set listeners= run \
+		"$(connector_conf load connector.class=file-source "file=$BATS_TEST_TMPDIR/in.txt" \
+			topic=batch file.exit.on.eof=true)"
+	run -0 --separate-stderr slog-consume -t batch -e -o beginning
+	[ "${#lines[@]}" -eq 100 ]
+}
