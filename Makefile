@@ -109,7 +109,7 @@ BENCH_BINS := $(BENCH_SRC:bench/%.c=$(O)/bench/%)
 
 ALL_OBJ := $(COMMON_OBJ) $(foreach p,$(PROGRAMS),$(patsubst %.c,$(O)/%.o,$(call prog_src,$(p)))) \
            $(UNIT_SRC:%.c=$(O)/%.o) $(UNIT_HARN) $(UNIT_FIX_SRC:%.c=$(O)/%.o) $(BENCH_SRC:%.c=$(O)/%.o) \
-           $(O)/tests/tool/slog-test-tool.o $(O)/tests/tool/connect-test-tool.o $(FUZZ_SRC:%.c=$(O)/%.o) $(FUZZ_MAIN) \
+           $(O)/tests/tool/slog-test-tool.o $(O)/tests/tool/connect-test-tool.o $(O)/tests/tool/sink-test-tool.o $(FUZZ_SRC:%.c=$(O)/%.o) $(FUZZ_MAIN) \
            $(FUZZ_SEEDS).o $(patsubst %.c,$(O)/%.o,$(wildcard tests/tool/lossyfs*.c))
 
 # The objects of tests, benches and fuzz targets are made only through
@@ -197,6 +197,13 @@ $(CONNECT_TEST_TOOL): $(O)/tests/tool/connect-test-tool.o $(CONNECT_LIB) $(COMMO
 	$(say) "  LINK    $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The sink loop with a test class of its own (tests/74-connect-sink-runner.bats).
+SINK_TEST_TOOL := $(O)/tests/sink-test-tool
+$(SINK_TEST_TOOL): $(O)/tests/tool/sink-test-tool.o $(CONNECT_LIB) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(say) "  LINK    $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(O)/tests/test_fuzz_%: $(O)/tests/fuzz/fuzz_%.o $(FUZZ_MAIN) $(BROKER_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(say) "  LINK    $@"
@@ -227,7 +234,7 @@ $(FUZZ_SEEDS): $(FUZZ_SEEDS).o $(BROKER_LIB) $(COMMON_LIB)
 fuzz-seeds: $(FUZZ_SEEDS)
 	@$(FUZZ_SEEDS) tests/fuzz/corpus
 
-unit-bins: $(UNIT_BINS) $(TEST_TOOL) $(CONNECT_TEST_TOOL) $(FUZZ_REGRESS) $(if $(HAVE_FUSE3),$(LOSSYFS))
+unit-bins: $(UNIT_BINS) $(TEST_TOOL) $(CONNECT_TEST_TOOL) $(SINK_TEST_TOOL) $(FUZZ_REGRESS) $(if $(HAVE_FUSE3),$(LOSSYFS))
 fuzz-bins: $(FUZZ_BINS)
 bench-bins: $(BENCH_BINS)
 
@@ -313,15 +320,27 @@ install: $(BINS)
 	sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 	    share/systemd/slog-broker@.service.in >$(DESTDIR)$(UNITDIR)/slog-broker@.service
 	chmod 644 $(DESTDIR)$(UNITDIR)/slog-broker.service $(DESTDIR)$(UNITDIR)/slog-broker@.service
+	sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    share/systemd/slog-connect.service.in >$(DESTDIR)$(UNITDIR)/slog-connect.service
+	sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    share/systemd/slog-connect@.service.in >$(DESTDIR)$(UNITDIR)/slog-connect@.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/slog-connect.service $(DESTDIR)$(UNITDIR)/slog-connect@.service
+	install -d $(DESTDIR)$(PREFIX)/lib/sysusers.d $(DESTDIR)$(SYSCONFDIR)/slog/connect.d
+	install -m 644 share/systemd/slog-connect.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/slog-connect.conf
+	[ -e $(DESTDIR)$(SYSCONFDIR)/slog/connect.conf ] || \
+	    install -m 644 share/slog-connect.conf $(DESTDIR)$(SYSCONFDIR)/slog/connect.conf
 	install -m 644 share/slog-broker.conf $(DESTDIR)$(PREFIX)/share/slog/slog-broker.conf
 	@# The operator's config is theirs: only a missing one is installed.
 	[ -e $(DESTDIR)$(SYSCONFDIR)/slog/slog-broker.conf ] || \
 	    install -m 644 share/slog-broker.conf $(DESTDIR)$(SYSCONFDIR)/slog/slog-broker.conf
 
-# Leaves $(SYSCONFDIR)/slog/slog-broker.conf, which the operator may have changed.
+# Leaves $(SYSCONFDIR)/slog/slog-broker.conf and connect.conf, which the operator may
+# have changed.
 uninstall:
 	rm -f $(PROGRAMS:%=$(DESTDIR)$(PREFIX)/bin/%) $(DESTDIR)$(PREFIX)/bin/slog-cluster \
 	    $(DESTDIR)$(UNITDIR)/slog-broker.service $(DESTDIR)$(UNITDIR)/slog-broker@.service \
+	    $(DESTDIR)$(UNITDIR)/slog-connect.service $(DESTDIR)$(UNITDIR)/slog-connect@.service \
+	    $(DESTDIR)$(PREFIX)/lib/sysusers.d/slog-connect.conf \
 	    $(DESTDIR)$(PREFIX)/share/slog/slog-broker.conf
 
 clean:

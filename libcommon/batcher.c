@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "batch_iter.h"
 #include "clock.h"
 #include "escape.h"
 #include "murmur2.h"
@@ -289,6 +290,79 @@ int64_t batcher_seal_due(struct batcher *b, int64_t now_ms, int force)
 				next = pp->opened_ms + b->o.linger_ms;
 		}
 	return next;
+}
+
+/* One record of a refused batch as a batch of its own, sent alone. */
+static struct send_batch *single(struct batcher *b, const struct send_batch *sb, int32_t i,
+				 const struct record *r, struct batch_builder *bb, struct err *e)
+{
+	struct send_batch *one = xcalloc(1, sizeof(*one));
+
+	one->sp = sb->sp;
+	one->records = 1;
+	one->deadline_ms = sb->deadline_ms;
+	one->alone = 1;
+	one->first_line = sb->tags ? sb->tags[i] : sb->first_line;
+	if (sb->tags) {
+		one->tags = xmalloc(sizeof(*one->tags));
+		one->tags[0] = sb->tags[i];
+	}
+	one->payload_bytes = (r->key_len > 0 ? r->key_len : 0) + (r->value_len > 0 ? r->value_len : 0);
+	if (batch_builder_add(bb, r) || batch_builder_finish(bb, &one->data, e)) {
+		batcher_batch_free(one);
+		return NULL;
+	}
+	b->buffered += (int64_t)one->data.len;
+	return one;
+}
+
+int batcher_split(struct batcher *b, const struct send_batch *sb, struct err *e)
+{
+	struct send_batch *head = NULL, **tail = &head;
+	struct buf unz = BUF_INIT;
+	struct batch_builder bb;
+	struct batch_iter it;
+	struct record r;
+	int32_t i = 0;
+	int rc;
+
+	batch_builder_init(&bb, b->o.codec, 0);
+	rc = batch_iter_init(&it, (const uint8_t *)sb->data.data, sb->data.len, &unz, e);
+	while (!rc && i < sb->records && (rc = batch_iter_next(&it, &r, e)) > 0) {
+		*tail = single(b, sb, i++, &r, &bb, e);
+		rc = *tail ? 0 : e->code;
+		if (*tail)
+			tail = &(*tail)->next;
+	}
+	if (rc >= 0 && i != sb->records)
+		rc = err_set(e, SLOG_ECORRUPT_MESSAGE, "a batch of %d records read back as %d",
+			     sb->records, i);
+	batch_builder_free(&bb);
+	buf_free(&unz);
+	if (rc < 0) {
+		while (head) {
+			struct send_batch *next = head->next;
+			b->buffered -= (int64_t)head->data.len;
+			batcher_batch_free(head);
+			head = next;
+		}
+		return rc;
+	}
+	sender_requeue_front(b->sender, sb->sp, head);
+	return 0;
+}
+
+void batcher_refresh_limit(struct batcher *b, struct btopic *t, int64_t deadline_ms)
+{
+	struct topic_meta fresh;
+
+	if (cluster_topic(b->cl, t->name, 0, deadline_ms, &fresh, NULL))
+		return;
+	t->meta.max_message_bytes = fresh.max_message_bytes;
+	t->batch_limit = b->o.batch_bytes;
+	if (fresh.max_message_bytes > 0 && fresh.max_message_bytes < t->batch_limit)
+		t->batch_limit = fresh.max_message_bytes;
+	topic_meta_free(&fresh);
 }
 
 int64_t batcher_abandon(struct batcher *b, const char *why)

@@ -124,6 +124,19 @@ void batcher_seal(struct batcher *b, struct bpart *pp);
 int64_t batcher_seal_due(struct batcher *b, int64_t now_ms, int force);
 
 /*
+ * sb was refused as too large (MESSAGE_TOO_LARGE): each of its records
+ * goes again as a batch of its own, sent alone, ahead of what waits in
+ * its partition (so the partition keeps its order), with its tag and
+ * sb's deadline; a record the broker refuses alone is then reported on
+ * its own.  sb is left to the caller.  0, or the error reading sb back.
+ */
+int batcher_split(struct batcher *b, const struct send_batch *sb, struct err *e);
+
+/* Look t's max.message.bytes up again (it may have been lowered since):
+ * records over it are refused before they are sent.  Blocks. */
+void batcher_refresh_limit(struct batcher *b, struct btopic *t, int64_t deadline_ms);
+
+/*
  * Give up on everything not on the wire: open batches are dropped
  * (returns how many records they held) and waiting ones reported to done
  * as failed with SLOG_ENETWORK and why.

@@ -19,6 +19,7 @@ struct sender {
 	sender_done_fn done;
 	sender_moved_fn moved;
 	void *arg;
+	int isolate;      /* sender_set_isolate */
 };
 
 struct sender *sender_new(int max_in_flight, sender_done_fn done, sender_moved_fn moved,
@@ -49,6 +50,34 @@ void sender_free(struct sender *s)
 	free(s->parts);
 	curl_multi_cleanup(s->multi);
 	free(s);
+}
+
+void sender_set_isolate(struct sender *s, int on)
+{
+	s->isolate = on;
+}
+
+/* Put list ahead of what waits in sp's queue; returns how many it held. */
+static int64_t put_front(struct send_part *sp, struct send_batch *list)
+{
+	struct send_batch *last = list;
+	int64_t n = 1;
+
+	while (last->next) {
+		last = last->next;
+		n++;
+	}
+	last->next = sp->head;
+	if (!sp->head)
+		sp->tail = last;
+	sp->head = list;
+	return n;
+}
+
+void sender_requeue_front(struct sender *s, struct send_part *sp, struct send_batch *list)
+{
+	if (list)
+		s->pending += put_front(sp, list);
 }
 
 void sender_add_part(struct sender *s, struct send_part *sp, char *url)
@@ -135,7 +164,8 @@ static void start(struct sender *s, struct send_part *sp, int64_t now)
 	int64_t deadline = sp->head->deadline_ms;
 	size_t total = sp->head->data.len;
 
-	while (last->next && total + last->next->data.len <= REQUEST_MAX) {
+	while (!last->alone && last->next && !last->next->alone &&
+	       total + last->next->data.len <= REQUEST_MAX) {
 		last = last->next;
 		total += last->data.len;
 		if (last->deadline_ms < deadline)
@@ -261,6 +291,13 @@ static void finished(struct sender *s, struct send_part *sp, CURLcode code, int6
 	if (may_have_written(sp->easy, code, rc))
 		for (b = list; b; b = b->next)
 			b->maybe_written = 1;
+	if (rc == SLOG_EMESSAGE_TOO_LARGE && s->isolate && list->next) {
+		/* Which batch is over the limit the answer does not say: try each. */
+		for (b = list; b; b = b->next)
+			b->alone = 1;
+		put_front(sp, list); /* still counted pending: none was reported */
+		return;
+	}
 	if (!cluster_produce_retriable(rc)) {
 		report(s, list, rc, &e, -1);
 		return;
@@ -285,13 +322,7 @@ static void finished(struct sender *s, struct send_part *sp, CURLcode code, int6
 		b = next;
 	}
 	if (keep) {
-		struct send_batch *last = keep;
-		while (last->next)
-			last = last->next;
-		last->next = sp->head;
-		if (!sp->head)
-			sp->tail = last;
-		sp->head = keep;
+		put_front(sp, keep);
 		sp->retry_at_ms = now + backoff_next(&sp->backoff);
 	}
 }

@@ -55,6 +55,8 @@ struct send_batch {
 	/* A request carrying it reached the broker and got no clear refusal:
 	 * the records may be written even if no acknowledgement comes. */
 	int maybe_written;
+	/* Sent in a request of its own (sender_set_isolate). */
+	int alone;
 	struct send_batch *next;
 };
 
@@ -93,6 +95,22 @@ typedef void (*sender_moved_fn)(void *arg, struct send_part *sp, const char *mov
 struct sender *sender_new(int max_in_flight, sender_done_fn done, sender_moved_fn moved,
 			  void *arg);
 void sender_free(struct sender *s);
+
+/*
+ * With isolate on, a request of several batches refused as
+ * MESSAGE_TOO_LARGE is not reported: each of its batches is sent again
+ * alone, ahead of what waits, so only the batch over the limit fails (a
+ * broker refuses the whole request for one batch; Kafka's producer
+ * splits such batches too).  Off by default.
+ */
+void sender_set_isolate(struct sender *s, int on);
+
+/*
+ * Put list (linked by next, in order) at the front of sp's queue, ahead
+ * of what waits there: batches made again from one that failed, so that
+ * they keep their place in the partition's order.
+ */
+void sender_requeue_front(struct sender *s, struct send_part *sp, struct send_batch *list);
 
 /* Register a partition (url taken) so that its queue is served. */
 void sender_add_part(struct sender *s, struct send_part *sp, char *url);

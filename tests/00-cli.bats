@@ -4,7 +4,7 @@
 
 load helpers
 
-PROGRAMS=(slog-broker slog-produce slog-consume slog-topics slog-groups)
+PROGRAMS=(slog-broker slog-produce slog-consume slog-topics slog-groups slog-connect)
 
 @test "every program prints its help on stdout and exits 0" {
 	for p in "${PROGRAMS[@]}"; do

@@ -45,3 +45,54 @@ install_under() {
 	assert_success
 	refute_output --partial 'slog-broker@'
 }
+
+# slog-connect's units, installed the same way.
+connect_units() {
+	install_under
+	cunit=$prefix/lib/systemd/system/slog-connect.service
+	ctpl=$prefix/lib/systemd/system/slog-connect@.service
+	[ -f "$cunit" ] && [ -f "$ctpl" ]
+}
+
+@test "make install puts slog-connect.service, its template and its user beside the broker's units" {
+	connect_units
+	run grep -chE '@[A-Z]+@' "$cunit" "$ctpl"
+	[ "$output" = "$(printf '0\n0')" ]
+	grep -qx 'u slog-connect - "slog-connect" /nonexistent' "$prefix/lib/sysusers.d/slog-connect.conf"
+	[ -f "$etc/slog/connect.conf" ] && [ -d "$etc/slog/connect.d" ]
+}
+
+@test "slog-connect.service is ready by notify, reloads by SIGHUP and reads /var/log through adm" {
+	connect_units
+	grep -qx "ExecStart=$prefix/bin/slog-connect run -c $etc/slog/connect.conf $etc/slog/connect.d" "$cunit"
+	grep -qx 'Type=notify' "$cunit"
+	grep -qE '^WatchdogSec=[1-9]' "$cunit"
+	grep -qx 'ExecReload=/bin/kill -HUP $MAINPID' "$cunit"
+	grep -qx 'Restart=on-failure' "$cunit"
+	grep -qx 'User=slog-connect' "$cunit"
+	grep -qx 'SupplementaryGroups=adm' "$cunit"
+	grep -qx 'ProtectSystem=strict' "$cunit"
+	# Progress lives in the cluster: no state directory.
+	run grep -c '^StateDirectory' "$cunit"
+	[ "$output" = 0 ]
+	# The stop timeout stays above an http-source's 30 s drain.
+	run sed -n 's/^TimeoutStopSec=//p' "$cunit"
+	[ "$output" -gt 30 ]
+}
+
+@test "each slog-connect@ instance runs its own connector file alone, under a memory limit" {
+	connect_units
+	grep -q "^ExecStart=$prefix/bin/slog-connect run .* $etc/slog/connect.d/%i.conf\$" "$ctpl"
+	grep -qE '^MemoryMax=[0-9]+' "$ctpl"
+	grep -qx 'Conflicts=slog-connect.service' "$ctpl"
+	grep -qx 'Type=notify' "$ctpl"
+	grep -qx 'ExecReload=/bin/kill -HUP $MAINPID' "$ctpl"
+}
+
+@test "the installed slog-connect units pass systemd-analyze verify" {
+	command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed (share/install-deps installs it)"
+	connect_units
+	MANPATH=$prefix/share/man run systemd-analyze verify "$cunit" "$ctpl"
+	assert_success
+	refute_output --partial 'slog-connect'
+}

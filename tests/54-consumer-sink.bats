@@ -1,28 +1,18 @@
 #!/usr/bin/env bats
-# The consumer engine with a program's own sink (slog-test-tool
-# consume-sink), as slog-connect's sinks and mirror use it: records in
+# The consumer engine with a program's own sink (sink-test-tool engine),
+# as slog-connect's sinks and mirror use it: records in
 # order, commits only of what the sink flushed, partitions split between
 # members, and topics matched by a regex as they appear.
 
 load helpers
+load sink_tool
 
-MEMBER_PIDS=()
-
-setup() {
-	start_broker
-}
-
-teardown() {
-	stop_members
-	teardown_brokers
-}
-
-# start_sink NAME [ARGS...]: a consume-sink member in the background;
+# start_sink NAME [ARGS...]: an engine with the test sink in the background;
 # what it flushed goes to NAME.out, its log and releases to NAME.err.
 start_sink() {
 	local name=$1
 	shift
-	"$SLOG_TEST_TOOL" consume-sink "$@" \
+	"$TOOL" engine "$@" \
 		>"$BATS_TEST_TMPDIR/$name.out" 2>"$BATS_TEST_TMPDIR/$name.err" 3>&- &
 	MEMBER_PIDS+=($!)
 	LAST_MEMBER=$!
@@ -35,17 +25,6 @@ stop_sink() {
 	wait "$1" || status=$?
 }
 
-# has_lines FILE N: FILE holds at least N lines.
-has_lines() {
-	[ -f "$1" ] && [ "$(count_lines "$1")" -ge "$2" ]
-}
-
-# offsets GROUP: its committed offsets as "topic-partition=offset" words.
-offsets() {
-	curl -sf "$BROKER_URL/v1/groups/$1/offsets" |
-		jq -r '[.offsets[] | "\(.topic)-\(.partition)=\(.offset)"] | sort | join(" ")'
-}
-
 # members_hold GROUP N: the group is Stable with N members, each holding a partition.
 members_hold() {
 	slog-groups describe "$1" --json |
@@ -53,23 +32,17 @@ members_hold() {
 			and all(.groups[0].members[]; ([.assignment[].partitions[]] | length) > 0)' >/dev/null
 }
 
-# in_order FILE: per partition, the offsets of FILE's lines count up from 0 by 1.
-in_order() {
-	awk '$2 != "batch" { if ($2 != next_of[$1] + 0) { print "out of order: " $0; bad = 1 } next_of[$1] = $2 + 1 }
-	     END { exit bad }' "$1"
-}
-
 @test "a sink gets each partition's records in order, and the group commits what it flushed" {
 	slog-topics create t -P 3
 	for p in 0 1 2; do seq 1 40 | sed "s/^/p$p-/" | slog-produce -t t -p "$p"; done
 	start_sink s --commit-ms 200 "127.0.0.1:$BROKER_PORT" g t
 	wait_for 200 has_lines "$BATS_TEST_TMPDIR/s.out" 120
-	wait_for 200 eval '[ "$(offsets g)" = "t-0=40 t-1=40 t-2=40" ]'
+	committed_is g "t-0=40 t-1=40 t-2=40"
 	stop_sink "$LAST_MEMBER"
 	[ "$status" -eq 0 ]
 	in_order "$BATS_TEST_TMPDIR/s.out"
 	[ "$(count_lines "$BATS_TEST_TMPDIR/s.out")" -eq 120 ]
-	grep -q '^t-1 39 p1-40$' "$BATS_TEST_TMPDIR/s.out"
+	grep -q '^t-1 39 NULL p1-40$' "$BATS_TEST_TMPDIR/s.out"
 	# The engine says nothing on stderr itself: only through its log.
 	run grep -v -e '^log ' -e '^released ' "$BATS_TEST_TMPDIR/s.err"
 	[ "$output" = "" ]
@@ -84,15 +57,15 @@ in_order() {
 	status=0
 	wait "$pid" || status=$?
 	[ "$status" -eq 1 ]
-	grep -q '^slog-test-tool: the test sink refuses to flush$' "$BATS_TEST_TMPDIR/bad.err"
+	grep -q '^sink-test-tool: engine: the test sink refuses to flush$' "$BATS_TEST_TMPDIR/bad.err"
 	[ "$(offsets g)" = "" ]
 
 	start_sink good --commit-ms 200 "127.0.0.1:$BROKER_PORT" g t
 	wait_for 200 has_lines "$BATS_TEST_TMPDIR/good.out" 10
-	wait_for 200 eval '[ "$(offsets g)" = "t-0=10" ]'
+	committed_is g "t-0=10"
 	stop_sink "$LAST_MEMBER"
 	[ "$status" -eq 0 ]
-	[ "$(head -1 "$BATS_TEST_TMPDIR/good.out")" = "t-0 0 1" ]
+	[ "$(head -1 "$BATS_TEST_TMPDIR/good.out")" = "t-0 0 NULL 1" ]
 	[ "$(count_lines "$BATS_TEST_TMPDIR/good.out")" -eq 10 ]
 }
 
@@ -106,7 +79,7 @@ in_order() {
 	wait_for 100 grep -q '^released t-' "$BATS_TEST_TMPDIR/a.err"
 	for p in 0 1 2 3; do seq 1 25 | sed "s/^/p$p-/" | slog-produce -t t -p "$p"; done
 	wait_for 300 eval '[ "$(cat "$BATS_TEST_TMPDIR"/a.out "$BATS_TEST_TMPDIR"/b.out | wc -l)" -ge 100 ]'
-	wait_for 200 eval '[ "$(offsets g)" = "t-0=25 t-1=25 t-2=25 t-3=25" ]'
+	committed_is g "t-0=25 t-1=25 t-2=25 t-3=25"
 	in_order "$BATS_TEST_TMPDIR/a.out"
 	in_order "$BATS_TEST_TMPDIR/b.out"
 	a_parts=$(cut -d' ' -f1 "$BATS_TEST_TMPDIR/a.out" | sort -u)
@@ -125,8 +98,8 @@ in_order() {
 	wait_for 200 has_lines "$BATS_TEST_TMPDIR/s.out" 1
 	slog-topics create logs-b -P 2
 	echo b1 | slog-produce -t logs-b -p 1
-	wait_for 300 grep -q '^logs-b-1 0 b1$' "$BATS_TEST_TMPDIR/s.out"
-	wait_for 200 eval '[ "$(offsets g)" = "logs-a-0=1 logs-b-0=0 logs-b-1=1" ]'
+	wait_for 300 grep -q '^logs-b-1 0 NULL b1$' "$BATS_TEST_TMPDIR/s.out"
+	committed_is g "logs-a-0=1 logs-b-0=0 logs-b-1=1"
 	stop_sink "$LAST_MEMBER"
 	[ "$status" -eq 0 ]
 	run grep -c . "$BATS_TEST_TMPDIR/s.out"
@@ -138,7 +111,7 @@ in_order() {
 	wait_for 100 grep -q "no topic matches '^late\$' yet" "$BATS_TEST_TMPDIR/s.err"
 	slog-topics create late -P 1
 	echo x | slog-produce -t late
-	wait_for 300 grep -q '^late-0 0 x$' "$BATS_TEST_TMPDIR/s.out"
+	wait_for 300 grep -q '^late-0 0 NULL x$' "$BATS_TEST_TMPDIR/s.out"
 	stop_sink "$LAST_MEMBER"
 	[ "$status" -eq 0 ]
 }
@@ -148,7 +121,7 @@ in_order() {
 	seq 1 5 | slog-produce -t t
 	seq 6 8 | slog-produce -t t
 	start_sink s --batches --commit-ms 200 "127.0.0.1:$BROKER_PORT" g t
-	wait_for 200 eval '[ "$(offsets g)" = "t-0=8" ]'
+	committed_is g "t-0=8"
 	stop_sink "$LAST_MEMBER"
 	[ "$status" -eq 0 ]
 	run cat "$BATS_TEST_TMPDIR/s.out"

@@ -123,26 +123,27 @@ EOF
 	assert_output $'1\n2'
 }
 
-@test "a batch the broker refuses is dead-lettered, and done_upto still reaches every record" {
+@test "a batch the broker refuses as too large is sent again record by record: only the large one is dead-lettered" {
 	slog-topics create later
 	mkfifo "$BATS_TEST_TMPDIR/in"
 	"$TOOL" write -b "$SLOG_BROKERS" -t later -s errors.tolerance=all \
-		-s errors.deadletterqueue.topic.name=later.dlq <"$BATS_TEST_TMPDIR/in" \
-		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+		-s errors.deadletterqueue.topic.name=later.dlq -s producer.override.linger.ms=200 \
+		<"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
 	TOOL_PID=$!
 	exec 5>"$BATS_TEST_TMPDIR/in"
-	keyed 1 >&5
+	printf '{"key":"a","value":"1"}\n' >&5
 	wait_for 200 bash -c '[ "$(slog-consume -t later -e)" = 1 ]'
-	# The writer knows the topic's old limit: the broker is the one to refuse.
+	# The writer knows the topic's old limit: the broker is the one to refuse,
+	# and the large record shares its batch with others.
 	slog-topics alter later -c max.message.bytes=300
-	big >&5
-	wait_for 200 bash -c '[ "$(slog-consume -t later.dlq -e -f "%k")" = big ]'
-	keyed 2 >&5
+	{ printf '{"key":"a","value":"2"}\n'; big; printf '{"key":"a","value":"3"}\n'; } >&5
 	exec 5>&-
 	wait "$TOOL_PID"
 	TOOL_PID=
 	run cat "$BATS_TEST_TMPDIR/out"
 	assert_output "sent 4 done_upto 4 dead_letter 1 skipped 0 errors 1"
+	run slog-consume -t later -e
+	assert_output $'1\n2\n3'
 	run slog-consume -t later.dlq -e -f '%k\n'
 	assert_output "big"
 	run headers_of later.dlq
@@ -160,36 +161,42 @@ EOF
 }
 
 @test "offsets saved are read back when the store is opened again" {
-	run "$TOOL" offsets -b "$SLOG_BROKERS" -T connect-offsets -c app put '{"file":"/a"}' '{"pos":10}'
+	run "$TOOL" offsets -b "$SLOG_BROKERS" -T __connect_offsets -c app put '{"file":"/a"}' '{"pos":10}'
 	assert_success
-	"$TOOL" offsets -b "$SLOG_BROKERS" -T connect-offsets -c app put '{"file":"/b"}' '{"pos":7}'
-	"$TOOL" offsets -b "$SLOG_BROKERS" -T connect-offsets -c app put '{"file":"/a"}' '{"pos":20}'
-	"$TOOL" offsets -b "$SLOG_BROKERS" -T connect-offsets -c other put '{"file":"/a"}' '{"pos":1}'
-	run "$TOOL" offsets -b "$SLOG_BROKERS" -T connect-offsets -c app list
+	"$TOOL" offsets -b "$SLOG_BROKERS" -T __connect_offsets -c app put '{"file":"/b"}' '{"pos":7}'
+	"$TOOL" offsets -b "$SLOG_BROKERS" -T __connect_offsets -c app put '{"file":"/a"}' '{"pos":20}'
+	"$TOOL" offsets -b "$SLOG_BROKERS" -T __connect_offsets -c other put '{"file":"/a"}' '{"pos":1}'
+	run "$TOOL" offsets -b "$SLOG_BROKERS" -T __connect_offsets -c app list
 	assert_success
 	assert_output '[{"offset":{"pos":7},"partition":{"file":"/b"}},{"offset":{"pos":20},"partition":{"file":"/a"}}]'
 }
 
-@test "offsets are kept in Kafka Connect's form in a compacted topic it creates" {
-	"$TOOL" offsets -b "$SLOG_BROKERS" -T connect-offsets -c app put '{"file":"/a","dev":2049}' '{"pos":10}'
-	run slog-consume -t connect-offsets -e -f '%k|%s\n'
+@test "offsets are kept in Kafka Connect's form in __connect_offsets, created compacted" {
+	"$TOOL" offsets -b "$SLOG_BROKERS" -T __connect_offsets -c app put '{"file":"/a","dev":2049}' '{"pos":10}'
+	run slog-consume -t __connect_offsets -e -f '%k|%s\n'
 	assert_output '["app",{"dev":2049,"file":"/a"}]|{"pos":10}'
-	run --separate-stderr bash -c "slog-topics describe connect-offsets --format json |
+	run --separate-stderr bash -c "slog-topics describe __connect_offsets --format json |
 		python3 -c 'import json, sys; print(len(json.load(sys.stdin)[\"topics\"][0][\"partitions\"]))'"
 	assert_output 25
-	run --separate-stderr slog-topics describe connect-offsets --topics-with-overrides
+	run --separate-stderr slog-topics describe __connect_offsets --topics-with-overrides
 	assert_output --regexp "cleanup.policy +compact +topic"
 }
 
 @test "a reset writes tombstones: the connector's offsets are gone, another's stay" {
-	"$TOOL" offsets -b "$SLOG_BROKERS" -T connect-offsets -c app put '{"file":"/a"}' '{"pos":10}'
-	"$TOOL" offsets -b "$SLOG_BROKERS" -T connect-offsets -c other put '{"file":"/a"}' '{"pos":1}'
-	run "$TOOL" offsets -b "$SLOG_BROKERS" -T connect-offsets -c app reset
+	"$TOOL" offsets -b "$SLOG_BROKERS" -T __connect_offsets -c app put '{"file":"/a"}' '{"pos":10}'
+	"$TOOL" offsets -b "$SLOG_BROKERS" -T __connect_offsets -c other put '{"file":"/a"}' '{"pos":1}'
+	run "$TOOL" offsets -b "$SLOG_BROKERS" -T __connect_offsets -c app reset
 	assert_success
-	run "$TOOL" offsets -b "$SLOG_BROKERS" -T connect-offsets -c app list
+	run "$TOOL" offsets -b "$SLOG_BROKERS" -T __connect_offsets -c app list
 	assert_output '[]'
-	run "$TOOL" offsets -b "$SLOG_BROKERS" -T connect-offsets -c other list
+	run "$TOOL" offsets -b "$SLOG_BROKERS" -T __connect_offsets -c other list
 	assert_output '[{"offset":{"pos":1},"partition":{"file":"/a"}}]'
-	run slog-consume -t connect-offsets -e -J
+	run slog-consume -t __connect_offsets -e -J
 	assert_output --partial '"key":"[\"app\",{\"file\":\"/a\"}]","value":null'
+}
+
+@test "slog-connect's __connect_ topics may be created; other __ names stay the broker's" {
+	run -0 slog-topics create __connect_status
+	run -1 slog-topics create __mine
+	assert_output --partial "starting with '__'"
 }

@@ -37,6 +37,8 @@ connector_conf() {
 
 # start_connect [RUN_ARGS...]
 start_connect() {
+	# stdin is passed on (<&0: a background job would get an empty one),
+	# for `start_connect -`.
 	local port brokers=${BROKER:-$SLOG_BROKERS}
 	port=$(free_ports 1)
 	CONNECT_URL=http://127.0.0.1:$port
@@ -44,7 +46,7 @@ start_connect() {
 	touch "$CONNECT_LOG"
 	local skip=$(($(wc -l <"$CONNECT_LOG") + 1))
 	slog-connect run --set "bootstrap.servers=$brokers" --set "listeners=$CONNECT_URL" \
-		"$@" >>"$CONNECT_LOG" 2>&1 3>&- &
+		"$@" <&0 >>"$CONNECT_LOG" 2>&1 3>&- &
 	CONNECT_PID=$!
 	CONNECT_PIDS+=("$CONNECT_PID")
 	if ! wait_for 400 bash -c "tail -n +$skip '$CONNECT_LOG' | grep -q 'started [0-9]* connector'"; then

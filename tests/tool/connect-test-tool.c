@@ -194,6 +194,7 @@ static int cmd_write(const char *brokers, const char *topic, char **sets, int ns
 	       (unsigned long long)writer_last_seq(w), (unsigned long long)writer_done_upto(w),
 	       (long long)atomic_load(&te.m.dead_letter), (long long)atomic_load(&te.m.skipped),
 	       (long long)atomic_load(&te.m.errors[STAGE_KAFKA_PRODUCE]));
+	fflush(stdout);
 	writer_free(w);
 	task_teardown(&te);
 	return rc ? die("write", &e) : 0;

@@ -17,20 +17,8 @@
  *                                version is added) to a metadata log of the
  *                                format before the quorum in DIR, a batch
  *                                each, as a broker of those releases did
- *   consume-sink [--fail-flush] [--batches] [--regex RE] [--refresh-ms MS]
- *                [--commit-ms MS] BROKERS GROUP [TOPIC...]
- *                                the consumer engine as a group member
- *                                with a sink of its own, until SIGTERM:
- *                                each record flushed is a line "TOPIC-P
- *                                OFFSET VALUE" on stdout (--batches: each
- *                                batch "TOPIC-P batch BASE LAST"), only
- *                                once flush() is called; a partition
- *                                given up "released TOPIC-P" on stderr,
- *                                with the engine's log lines ("log N: ..");
- *                                --fail-flush: every flush fails
  */
 #include <poll.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,9 +31,7 @@
 
 #include "batch.h"
 #include "batch_builder.h"
-#include "cli.h"
 #include "compress.h"
-#include "consumer.h"
 #include "endian_io.h"
 #include "meta/meta_migrate.h"
 #include "murmur2.h"
@@ -214,113 +200,6 @@ static int metadata_append(const char *dir, int n, char **texts)
 	return rc ? 1 : 0;
 }
 
-/* consume-sink's sink: records wait in pending until a flush. */
-struct test_sink {
-	struct buf pending;
-	int fail_flush;
-};
-
-static int sink_put(void *arg, const char *topic, int32_t partition, const struct record *r,
-		    struct err *e)
-{
-	struct test_sink *s = arg;
-
-	(void)e;
-	buf_addf(&s->pending, "%s-%d %lld %.*s\n", topic, partition, (long long)r->offset,
-		 r->value_len > 0 ? (int)r->value_len : 0, r->value_len > 0 ? (const char *)r->value : "");
-	return 0;
-}
-
-static int sink_put_batch(void *arg, const char *topic, int32_t partition, const uint8_t *p,
-			  size_t len, struct err *e)
-{
-	struct test_sink *s = arg;
-	struct batch_header h;
-
-	if (batch_next_in(p, len, &h, e))
-		return e->code;
-	buf_addf(&s->pending, "%s-%d batch %lld %lld\n", topic, partition, (long long)h.base_offset,
-		 (long long)batch_last_offset(&h));
-	return 0;
-}
-
-static int sink_flush(void *arg, struct err *e)
-{
-	struct test_sink *s = arg;
-
-	if (s->fail_flush)
-		return err_set(e, SLOG_EUNKNOWN, "the test sink refuses to flush");
-	fwrite(s->pending.data ? s->pending.data : "", 1, s->pending.len, stdout);
-	fflush(stdout);
-	buf_reset(&s->pending);
-	return 0;
-}
-
-static void sink_release(void *arg, const char *topic, int32_t partition)
-{
-	(void)arg;
-	fprintf(stderr, "released %s-%d\n", topic, partition);
-}
-
-static void sink_log(void *arg, int level, const char *msg)
-{
-	(void)arg;
-	fprintf(stderr, "log %d: %s\n", level, msg);
-}
-
-static int consume_sink(int argc, char **argv)
-{
-	struct consumer_opts o = { .timeout_ms = 30000, .max_bytes = 1 << 20,
-				   .commit_interval_ms = 5000, .client_id = "consume-sink" };
-	struct test_sink ts = { .pending = BUF_INIT };
-	struct consumer_sink sink = { .arg = &ts, .put = sink_put, .flush = sink_flush,
-				      .release = sink_release };
-	volatile sig_atomic_t *stop;
-	struct cluster cl;
-	regex_t re;
-	struct err e;
-	int i, rc;
-
-	for (i = 0; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
-		if (strcmp(argv[i], "--fail-flush") == 0)
-			ts.fail_flush = 1;
-		else if (strcmp(argv[i], "--batches") == 0)
-			sink.put_batch = sink_put_batch;
-		else if (i + 1 < argc && strcmp(argv[i], "--regex") == 0 &&
-			 regcomp(&re, argv[++i], REG_EXTENDED | REG_NOSUB) == 0)
-			o.topics_regex = &re, o.topics_pattern = argv[i];
-		else if (i + 1 < argc && strcmp(argv[i], "--refresh-ms") == 0 &&
-			 units_parse_int(argv[++i], 1, 3600000, &o.topics_refresh_ms, NULL) == 0)
-			continue;
-		else if (i + 1 < argc && strcmp(argv[i], "--commit-ms") == 0 &&
-			 units_parse_int(argv[++i], 1, 3600000, &o.commit_interval_ms, NULL) == 0)
-			continue;
-		else
-			return 2;
-	}
-	if (argc - i < 2 || (argc - i < 3 && !o.topics_regex))
-		return 2;
-	o.group = argv[i + 1];
-	o.topics = (const char **)argv + i + 2;
-	o.ntopics = argc - i - 2;
-	o.start.kind = OFF_BEGINNING;
-	o.start.stop_ts = o.start.stop_offset = -1;
-	o.sink = &sink;
-	o.log = sink_log;
-	stop = cli_stop_on_signals();
-	rc = cluster_connect(&cl, argv[i], clock_mono_ms() + o.timeout_ms, &e);
-	if (!rc) {
-		rc = consumer_run(&cl, &o, stop, &e);
-		cluster_close(&cl);
-	}
-	if (rc)
-		fprintf(stderr, "slog-test-tool: %s\n", e.msg);
-	if (o.topics_regex)
-		regfree(&re);
-	buf_free(&ts.pending);
-	return rc ? 1 : 0;
-}
-
 int main(int argc, char **argv)
 {
 	int64_t n;
@@ -339,12 +218,8 @@ int main(int argc, char **argv)
 		return bomb_batch(argc - 2, argv + 2);
 	if (argc >= 4 && strcmp(argv[1], "metadata-append") == 0)
 		return metadata_append(argv[2], argc - 3, argv + 3);
-	if (argc >= 2 && strcmp(argv[1], "consume-sink") == 0) {
-		cli_init("slog-test-tool");
-		return consume_sink(argc - 2, argv + 2);
-	}
 	fprintf(stderr, "usage: slog-test-tool notify-listen PATH SECONDS | partition KEY COUNT | "
 			"batch VALUE... | bomb-batch --records N --record-bytes B | "
-			"metadata-append DIR RECORD... | consume-sink [OPTIONS] BROKERS GROUP [TOPIC...]\n");
+			"metadata-append DIR RECORD...\n");
 	return 2;
 }

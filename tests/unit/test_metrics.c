@@ -11,13 +11,6 @@
 
 /* The stage names come from error_policy.c, which this branch does not
  * have yet; Kafka's names, as that file gives them. */
-const char *connect_stage_name(enum connect_stage s)
-{
-	static const char *const names[] = { "TASK_POLL", "VALUE_CONVERTER", "TRANSFORMATION",
-					     "KAFKA_PRODUCE", "KAFKA_CONSUME", "TASK_PUT" };
-	return names[s];
-}
-
 static int has_line(const struct buf *b, const char *line)
 {
 	size_t n = strlen(line);

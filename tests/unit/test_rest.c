@@ -39,10 +39,11 @@ static int idx(const char *name)
 json_t *worker_status(struct worker *w, const char *name)
 {
 	int i = idx(name);
-	json_t *tasks = json_array();
+	json_t *tasks;
 
 	if (i < 0)
 		return NULL;
+	tasks = json_array();
 	for (int t = 0; t <= i; t++)
 		json_array_append_new(tasks, json_pack("{s:i, s:s, s:s}", "id", t, "state",
 						       w->state[i], "worker_id", "h:1"));
@@ -54,11 +55,12 @@ json_t *worker_status(struct worker *w, const char *name)
 json_t *worker_info(struct worker *w, const char *name)
 {
 	int i = idx(name);
-	json_t *tasks = json_array();
+	json_t *tasks;
 
 	(void)w;
 	if (i < 0)
 		return NULL;
+	tasks = json_array();
 	for (int t = 0; t <= i; t++)
 		json_array_append_new(tasks, json_pack("{s:s, s:i}", "connector", name, "task", t));
 	return json_pack("{s:s, s:{s:s, s:s}, s:o, s:s}", "name", name, "config", "name", name,
@@ -151,24 +153,20 @@ const struct worker_conf *worker_conf(struct worker *w)
 static const char *const src_aliases[] = { "FileStreamSource",
 					    "org.apache.kafka.connect.file.FileStreamSourceConnector",
 					    NULL };
+static const struct conf_def src_keys[] = {
+	{ .key = "file.paths", .type = CONF_STRING, .doc = "globs of the files" },
+	{ .key = "file.poll.ms", .type = CONF_DURATION, .def = "250", .doc = "how often" },
+};
 static const struct connector_class fake_source = { .name = "file-source",
 						    .aliases = src_aliases,
-						    .kind = CONNECTOR_SOURCE };
+						    .kind = CONNECTOR_SOURCE,
+						    .keys = src_keys,
+						    .nkeys = 2 };
 static const struct connector_class fake_sink = { .name = "http-sink", .kind = CONNECTOR_SINK };
 
-const struct connector_class *const *connector_classes(size_t *n)
-{
-	static const struct connector_class *const all[] = { &fake_source, &fake_sink };
-	*n = 2;
-	return all;
-}
-
-const char *connect_stage_name(enum connect_stage s)
-{
-	static const char *const names[] = { "TASK_POLL", "VALUE_CONVERTER", "TRANSFORMATION",
-					     "KAFKA_PRODUCE", "KAFKA_CONSUME", "TASK_PUT" };
-	return names[s];
-}
+/* Stands in for connector_classes.c's list: the fake classes only. */
+extern const struct connector_class *const connector_class_list[];
+const struct connector_class *const connector_class_list[] = { &fake_source, &fake_sink, NULL };
 
 /* ---- the fake offset store: one partition, reset by offset_store_reset ---- */
 
@@ -412,6 +410,10 @@ static void test_plugins_list_each_class_by_its_java_name(void)
 	CHECK(has(&b, "\"class\":\"org.apache.kafka.connect.file.FileStreamSourceConnector\""));
 	CHECK(has(&b, "\"class\":\"http-sink\""));
 	CHECK(has(&b, "\"type\":\"sink\""));
+	CHECK_EQ(call("GET", "/connector-plugins/FileStreamSource/config", NULL, &b), 200);
+	CHECK(has(&b, "{\"name\":\"file.poll.ms\",\"type\":\"LONG\",\"required\":false,"
+		  "\"default_value\":\"250\",\"documentation\":\"how often\"}"));
+	CHECK_EQ(call("GET", "/connector-plugins/nope/config", NULL, &b), 404);
 	buf_free(&b);
 }
 

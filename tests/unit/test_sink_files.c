@@ -29,9 +29,13 @@ static void read_all(const char *path, struct buf *out)
 	fclose(f);
 }
 
-static int file_is(const char *path, const char *want)
+/* The file name (in the test's directory) holds exactly want. */
+static int tmp_file_is(const char *name, const char *want)
 {
+	char path[600];
 	struct buf b = BUF_INIT;
+
+	snprintf(path, sizeof(path), "%s/%s", unit_tmpdir(), name);
 	read_all(path, &b);
 	int ok = strcmp(buf_cstr(&b), want) == 0;
 	if (!ok)
@@ -130,7 +134,7 @@ static void put(struct sink_files *sf, const char *topic, int32_t p, const char 
 
 static void test_partitions_get_their_own_files_in_new_directories(void)
 {
-	char tmpl[512], path[600];
+	char tmpl[512];
 	struct err e;
 
 	snprintf(tmpl, sizeof(tmpl), "%s/out/%%t/%%p.txt", unit_tmpdir());
@@ -140,10 +144,8 @@ static void test_partitions_get_their_own_files_in_new_directories(void)
 	put(sf, "a", 1, "y\n", 0);
 	put(sf, "a", 0, "z\n", 0);
 	CHECK_EQ(sink_files_flush(sf, 0, &e), 0);
-	snprintf(path, sizeof(path), "%s/out/a/0.txt", unit_tmpdir());
-	CHECK(file_is(path, "x\nz\n"));
-	snprintf(path, sizeof(path), "%s/out/a/1.txt", unit_tmpdir());
-	CHECK(file_is(path, "y\n"));
+	CHECK(tmp_file_is("out/a/0.txt", "x\nz\n"));
+	CHECK(tmp_file_is("out/a/1.txt", "y\n"));
 	CHECK_EQ(sink_files_open_count(sf), 2);
 	sink_files_release(sf, "a", 1);
 	CHECK_EQ(sink_files_open_count(sf), 1);
@@ -152,7 +154,7 @@ static void test_partitions_get_their_own_files_in_new_directories(void)
 
 static void test_size_rolls_before_a_record_would_cross_the_limit(void)
 {
-	char tmpl[512], path[600];
+	char tmpl[512];
 	struct err e;
 
 	snprintf(tmpl, sizeof(tmpl), "%s/log", unit_tmpdir());
@@ -164,13 +166,10 @@ static void test_size_rolls_before_a_record_would_cross_the_limit(void)
 	put(sf, "t", 0, "a line longer than ten\n", 0);
 	put(sf, "t", 0, "d\n", 0);
 	CHECK_EQ(sink_files_flush(sf, 0, &e), 0);
-	CHECK(file_is(tmpl, "aaaa\nbbbb\n"));
-	snprintf(path, sizeof(path), "%s.1", tmpl);
-	CHECK(file_is(path, "cccc\n"));
-	snprintf(path, sizeof(path), "%s.2", tmpl);
-	CHECK(file_is(path, "a line longer than ten\n"));
-	snprintf(path, sizeof(path), "%s.3", tmpl);
-	CHECK(file_is(path, "d\n"));
+	CHECK(tmp_file_is("log", "aaaa\nbbbb\n"));
+	CHECK(tmp_file_is("log.1", "cccc\n"));
+	CHECK(tmp_file_is("log.2", "a line longer than ten\n"));
+	CHECK(tmp_file_is("log.3", "d\n"));
 	sink_files_free(sf);
 
 	/* A restart appends to the last file, and rolls from there. */
@@ -179,16 +178,14 @@ static void test_size_rolls_before_a_record_would_cross_the_limit(void)
 	put(sf, "t", 0, "eeee\n", 0);
 	put(sf, "t", 0, "ffff\n", 0);
 	CHECK_EQ(sink_files_flush(sf, 0, &e), 0);
-	snprintf(path, sizeof(path), "%s.3", tmpl);
-	CHECK(file_is(path, "d\neeee\n"));
-	snprintf(path, sizeof(path), "%s.4", tmpl);
-	CHECK(file_is(path, "ffff\n"));
+	CHECK(tmp_file_is("log.3", "d\neeee\n"));
+	CHECK(tmp_file_is("log.4", "ffff\n"));
 	sink_files_free(sf);
 }
 
 static void test_time_rolls_and_idle_files_close(void)
 {
-	char tmpl[512], path[600];
+	char tmpl[512];
 	struct err e;
 
 	snprintf(tmpl, sizeof(tmpl), "%s/r-%%i.log", unit_tmpdir());
@@ -203,12 +200,9 @@ static void test_time_rolls_and_idle_files_close(void)
 	CHECK_EQ(sink_files_open_count(sf), 0);
 	put(sf, "t", 0, "four\n", 2100);
 	CHECK_EQ(sink_files_flush(sf, 2100, &e), 0);
-	snprintf(path, sizeof(path), "%s/r-0.log", unit_tmpdir());
-	CHECK(file_is(path, "one\ntwo\n"));
-	snprintf(path, sizeof(path), "%s/r-1.log", unit_tmpdir());
-	CHECK(file_is(path, "three\n"));
-	snprintf(path, sizeof(path), "%s/r-2.log", unit_tmpdir());
-	CHECK(file_is(path, "four\n"));
+	CHECK(tmp_file_is("r-0.log", "one\ntwo\n"));
+	CHECK(tmp_file_is("r-1.log", "three\n"));
+	CHECK(tmp_file_is("r-2.log", "four\n"));
 	sink_files_free(sf);
 
 	snprintf(tmpl, sizeof(tmpl), "%s/idle.log", unit_tmpdir());
@@ -221,7 +215,7 @@ static void test_time_rolls_and_idle_files_close(void)
 	CHECK_EQ(sink_files_open_count(sf), 0);
 	put(sf, "t", 0, "b\n", 700);
 	CHECK_EQ(sink_files_flush(sf, 700, &e), 0);
-	CHECK(file_is(tmpl, "a\nb\n"));
+	CHECK(tmp_file_is("idle.log", "a\nb\n"));
 	sink_files_free(sf);
 }
 
@@ -240,8 +234,8 @@ static void test_partitions_naming_one_file_share_it(void)
 	CHECK_EQ(sink_files_open_count(sf), 1);
 	put(sf, "t", 1, "c\n", 0);
 	CHECK_EQ(sink_files_flush(sf, 0, &e), 0);
+	CHECK(tmp_file_is("all-t.log", "a\nb\nc\n"));
 	snprintf(tmpl, sizeof(tmpl), "%s/all-t.log", unit_tmpdir());
-	CHECK(file_is(tmpl, "a\nb\nc\n"));
 	sink_files_release(sf, "t", 1);
 	CHECK_EQ(sink_files_open_count(sf), 0);
 	CHECK(exists(tmpl));

@@ -447,10 +447,10 @@ static void test_errors_name_the_key_and_where_it_was_set(void)
 	CHECK_ERROR("t.conf:3: transforms.x.timestamp.format: 'S' is not one of the pattern letters "
 		    "known (yyyy yy MM dd HH mm ss DDD EEE MMM); strftime's % codes take the rest",
 		    "type=route.time", "timestamp.format=yyyyMMddSSS", NULL);
-	CHECK_ERROR("t.conf:3: transforms.x.exec.command: cannot run 'no-such-command-here': "
+	CHECK_ERROR("t.conf:3: transforms.x.exec.command: command 'no-such-command-here': "
 		    "No such file or directory",
 		    "type=exec", "exec.command=no-such-command-here --x", NULL);
-	CHECK_ERROR("t.conf:3: transforms.x.exec.command: ' without its closing '", "type=exec",
+	CHECK_ERROR("t.conf:3: transforms.x.exec.command: command 'jq 'x': unclosed quote", "type=exec",
 		    "exec.command=jq 'x", NULL);
 	CHECK_ERROR("t.conf:3: transforms.x.fields: '/a~2': '~' not followed by 0 or 1",
 		    "type=value-to-key", "fields=/a~2", NULL);
@@ -479,6 +479,20 @@ static void count_type(void *arg, const char *type, const char *doc)
 	struct listed *seen = arg;
 	seen->n++;
 	seen->exec |= strcmp(type, "exec") == 0 && doc && *doc;
+}
+
+static void test_check_refuses_bad_keys_and_starts_nothing(void)
+{
+	struct tfix f;
+	struct err e;
+	tf_init(&f);
+	tf_transform(&f, "x", "type=exec", "exec.command=no-such-command-here", NULL);
+	CHECK_EQ(transform_chain_check(&f.cc, &e), 0);
+	tf_transform(&f, "y", "type=route", "regex=a", "replacement=b", "pattern=c", NULL);
+	CHECK_EQ(transform_chain_check(&f.cc, &e), SLOG_EINVALID_CONFIG);
+	if (!CHECK(strcmp(e.msg, "t.conf:6: transforms.y.pattern: unknown config key") == 0))
+		unit_diag("  got %s", e.msg);
+	tf_free(&f);
 }
 
 static void test_types_are_listed(void)
@@ -512,6 +526,8 @@ int main(void)
 	unit_run("timestamp from a field or a header", test_timestamp_from_a_field_or_a_header);
 	unit_run("errors name the key and where it was set",
 		 test_errors_name_the_key_and_where_it_was_set);
+	unit_run("check refuses bad keys and starts nothing",
+		 test_check_refuses_bad_keys_and_starts_nothing);
 	unit_run("types are listed", test_types_are_listed);
 	return unit_done();
 }

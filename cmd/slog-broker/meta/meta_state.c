@@ -78,7 +78,9 @@ int meta_topic_internal(const char *name)
 
 int meta_topic_reserved(const char *name)
 {
-	return strncmp(name, "__", 2) == 0;
+	static const char connect[] = "__connect_";
+
+	return strncmp(name, "__", 2) == 0 && strncmp(name, connect, sizeof(connect) - 1) != 0;
 }
 
 static uint64_t splitmix64(uint64_t *x)

@@ -177,7 +177,9 @@ int meta_topic_internal(const char *name);
 
 /* Names starting with "__" belong to the broker (__consumer_offsets,
  * __cluster_metadata, and whatever it needs later): clients neither create
- * them nor write to them unless such a topic exists. */
+ * them nor write to them unless such a topic exists.  "__connect_" names
+ * are slog-connect's (__connect_offsets), which it creates as Kafka
+ * Connect's workers create theirs; none can be a broker's directory. */
 int meta_topic_reserved(const char *name);
 
 /* A new random id in Kafka's Uuid text form (22 base64url characters). */

@@ -93,9 +93,34 @@ void exec_argv_free(char **argv)
 	free(argv);
 }
 
+/*
+ * The command starts as a fresh process would: no signal blocked or
+ * ignored that the worker's threads block or ignore (SIGPIPE, the
+ * signals main waits for), and in a process group of its own, so that a
+ * terminal's ^C reaches slog-connect, which drains, and a kill reaches
+ * every process of a shell command.
+ */
+static void spawn_attributes(posix_spawnattr_t *attr)
+{
+	sigset_t none, dflt;
+
+	sigemptyset(&none);
+	sigemptyset(&dflt);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			sigaddset(&dflt, sig);
+	posix_spawnattr_init(attr);
+	posix_spawnattr_setsigmask(attr, &none);
+	posix_spawnattr_setsigdefault(attr, &dflt);
+	posix_spawnattr_setpgroup(attr, 0);
+	posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+					       POSIX_SPAWN_SETPGROUP);
+}
+
 int exec_child_start(struct exec_child *c, char *const *argv, int capture_out, struct err *e)
 {
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
 	int sv[2] = { -1, -1 }, po[2] = { -1, -1 }, rc;
 
 	c->pid = 0;
@@ -110,8 +135,10 @@ int exec_child_start(struct exec_child *c, char *const *argv, int capture_out, s
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, sv[1], 0);
 	posix_spawn_file_actions_adddup2(&fa, capture_out ? po[1] : 2, 1);
-	rc = posix_spawnp(&c->pid, argv[0], &fa, NULL, argv, environ);
+	spawn_attributes(&attr);
+	rc = posix_spawnp(&c->pid, argv[0], &fa, &attr, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
 	if (rc != 0) {
 		c->pid = 0;
 		rc = err_set(e, SLOG_EIO, "command '%s': %s", argv[0], strerror(rc));
@@ -211,6 +238,7 @@ static void close_ends(struct exec_child *c)
 void exec_child_kill(struct exec_child *c)
 {
 	if (c->pid > 0) {
+		kill(-c->pid, SIGKILL); /* its group: a shell's children too */
 		kill(c->pid, SIGKILL);
 		while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
 			;

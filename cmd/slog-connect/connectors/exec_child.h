@@ -8,7 +8,8 @@
  * everything then gives us EPIPE from send(MSG_NOSIGNAL), where a pipe
  * would raise SIGPIPE in whatever thread wrote.  Its stdout is ours to
  * read (stream mode's acknowledgements) or goes to our stderr, the log;
- * its stderr is ours.
+ * its stderr is ours.  It runs in a process group of its own with every
+ * signal at its default (exec_child.c says why); a kill takes the group.
  *
  * Every wait takes an absolute deadline (monotonic ms, -1: none) and
  * ends early when the task is asked to stop; a child not done by then is

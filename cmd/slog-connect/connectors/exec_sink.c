@@ -95,16 +95,14 @@ static int exec_sink_open(struct connect_task *t, void **state, struct err *e)
 {
 	const struct connector_conf *cc = t->cc;
 	struct exec_sink *s = xcalloc(1, sizeof(*s));
-	int64_t timeout = EXEC_RETRY_TIMEOUT_MS;
 
 	s->t = t;
 	sink_batch_init(&s->batch);
 	s->timeout_ms = cc_num(cc, "exec.timeout.ms");
 	s->max_records = cc_num(cc, "batch.max.records");
 	s->max_bytes = cc_num(cc, "batch.max.bytes");
-	if (conf_get_source(&cc->conf, "errors.retry.timeout") != CONF_SRC_DEFAULT)
-		timeout = cc_num(cc, "errors.retry.timeout");
-	sink_retry_init(&s->retry, timeout, cc_num(cc, "errors.retry.delay.max.ms"));
+	sink_retry_init(&s->retry, sink_retry_timeout(cc, EXEC_RETRY_TIMEOUT_MS),
+			cc_num(cc, "errors.retry.delay.max.ms"));
 	s->fmt = sink_format_new(cc_str(cc, "exec.format"), e);
 	if (!s->fmt || exec_argv_split(cc_str(cc, "exec.command"), cc_bool(cc, "exec.shell"),
 				       &s->argv, e)) {

@@ -103,14 +103,6 @@ static int http_sink_check(const struct connector_conf *cc, struct err *e)
 	return 0;
 }
 
-/* errors.retry.timeout, but forever when the connector leaves it unset. */
-static int64_t http_retry_timeout(const struct connector_conf *cc)
-{
-	if (conf_get_source(&cc->conf, "errors.retry.timeout") == CONF_SRC_DEFAULT)
-		return -1;
-	return cc_num(cc, "errors.retry.timeout");
-}
-
 static void http_sink_close(void *state)
 {
 	struct http_sink *s = state;
@@ -144,7 +136,8 @@ static int http_sink_open(struct connect_task *t, void **state, struct err *e)
 	s->max_records = s->format == FORMAT_RECORD ? 1 : cc_num(cc, "batch.max.records");
 	s->max_bytes = cc_num(cc, "batch.max.bytes");
 	s->linger_ms = cc_num(cc, "batch.linger.ms");
-	sink_retry_init(&s->retry, http_retry_timeout(cc), cc_num(cc, "errors.retry.delay.max.ms"));
+	sink_retry_init(&s->retry, sink_retry_timeout(cc, -1),
+			cc_num(cc, "errors.retry.delay.max.ms"));
 	rc = http_status_set_parse(cc_str(cc, "http.retry.on"), &s->retry_on, e);
 	if (!rc)
 		rc = http_status_set_parse(cc_str(cc, "http.dlq.on"), &s->dlq_on, e);

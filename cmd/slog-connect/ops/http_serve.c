@@ -165,6 +165,17 @@ void http_reply_json(struct http_req *r, int status, json_t *j_take)
 	r->status = status;
 }
 
+void http_reply_error(struct http_req *r, int status, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	http_reply_json(r, status, json_pack("{s:i, s:s}", "error_code", status, "message", msg));
+}
+
 void http_reply_header(struct http_req *r, const char *name, const char *value)
 {
 	if (r->nhdr == HTTP_REQ_HEADERS)

@@ -84,6 +84,9 @@ void http_reply(struct http_req *r, int status, const char *content_type, const 
 		size_t len);
 /* A JSON answer (j taken). */
 void http_reply_json(struct http_req *r, int status, json_t *j_take);
+/* An error answer in Kafka Connect's body: {"error_code":status,"message":...}. */
+void http_reply_error(struct http_req *r, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* An extra header of the answer (Retry-After, WWW-Authenticate, Allow). */
 void http_reply_header(struct http_req *r, const char *name, const char *value);
 

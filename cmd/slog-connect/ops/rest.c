@@ -37,17 +37,6 @@ struct route {
 	char path[1024];
 };
 
-void rest_error(struct http_req *r, int status, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	http_reply_json(r, status, json_pack("{s:i, s:s}", "error_code", status, "message", msg));
-}
-
 static int is(const char *a, const char *b)
 {
 	return strcmp(a, b) == 0;
@@ -55,12 +44,12 @@ static int is(const char *a, const char *b)
 
 static void not_allowed(struct http_req *r)
 {
-	rest_error(r, 405, "HTTP 405 Method Not Allowed: %s %s", r->method, r->path);
+	http_reply_error(r, 405, "HTTP 405 Method Not Allowed: %s %s", r->method, r->path);
 }
 
 static void no_connector(struct http_req *r, const char *name)
 {
-	rest_error(r, 404, "Connector %s not found", name);
+	http_reply_error(r, 404, "Connector %s not found", name);
 }
 
 /* ---- reads ---- */
@@ -121,7 +110,7 @@ static json_t *task_status(struct route *rt, const char *name, const char *id, j
 		if (*id && !*end && json_integer_value(json_object_get(t, "id")) == n)
 			return t;
 	}
-	rest_error(rt->r, 404, "Task %s-%s not found", name, id);
+	http_reply_error(rt->r, 404, "Task %s-%s not found", name, id);
 	return NULL;
 }
 
@@ -151,6 +140,31 @@ static void get_plugins(struct route *rt)
 						     cls[i]->name, "type",
 						     cls[i]->kind == CONNECTOR_SINK ? "sink" : "source",
 						     "version", SLOG_VERSION));
+	}
+	http_reply_json(rt->r, 200, out);
+}
+
+static const char *const conf_type_names[] = {
+	[CONF_INT] = "INT", [CONF_BYTES] = "LONG", [CONF_DURATION] = "LONG", [CONF_BOOL] = "BOOLEAN",
+	[CONF_STRING] = "STRING", [CONF_ENUM] = "STRING", [CONF_RATIO] = "DOUBLE",
+};
+
+/* GET /connector-plugins/{class}/config: the class's own keys (KIP-769). */
+static void get_plugin_config(struct route *rt, const char *name)
+{
+	const struct connector_class *cls = connector_class_find(name);
+	json_t *out;
+
+	if (!cls) {
+		http_reply_error(rt->r, 404, "Plugin %s not found", name);
+		return;
+	}
+	out = json_array();
+	for (size_t i = 0; i < cls->nkeys; i++) {
+		const struct conf_def *d = &cls->keys[i];
+		json_array_append_new(out, json_pack("{s:s, s:s, s:b, s:s?, s:s?}", "name", d->key,
+						     "type", conf_type_names[d->type], "required", 0,
+						     "default_value", d->def, "documentation", d->doc));
 	}
 	http_reply_json(rt->r, 200, out);
 }
@@ -186,7 +200,7 @@ static int flag_arg(struct http_req *r, const char *name, int def)
 		return 1;
 	if (strcasecmp(v, "false") == 0)
 		return 0;
-	rest_error(r, 400, "query parameter %s must be true or false, not '%s'", name, v);
+	http_reply_error(r, 400, "query parameter %s must be true or false, not '%s'", name, v);
 	return -1;
 }
 
@@ -196,7 +210,7 @@ static void answer_control(struct http_req *r, const char *name, int rc, const s
 	if (rc == SLOG_ENOT_FOUND)
 		no_connector(r, name);
 	else if (rc)
-		rest_error(r, err_http_status(rc), "%s", e->msg);
+		http_reply_error(r, err_http_status(rc), "%s", e->msg);
 	else
 		http_reply(r, status, NULL, NULL, 0);
 }
@@ -264,14 +278,14 @@ static void refuse_change(struct route *rt, const char *name, const char *what)
 	if (f)
 		file = xstrdup(f);
 	if (file) {
-		rest_error(rt->r, 405, "connector %s is %s by its file %s: edit it and reload "
+		http_reply_error(rt->r, 405, "connector %s is %s by its file %s: edit it and reload "
 			   "slog-connect (kill -HUP, systemctl reload slog-connect)", name, what, file);
 	} else if (dir && *dir) {
-		rest_error(rt->r, 405, "connectors are created by files: write %s/%s.conf and "
+		http_reply_error(rt->r, 405, "connectors are created by files: write %s/%s.conf and "
 			   "reload slog-connect (kill -HUP, systemctl reload slog-connect)", dir,
 			   name ? name : "NAME");
 	} else {
-		rest_error(rt->r, 405, "connectors are created by files: write %s.conf, give it to "
+		http_reply_error(rt->r, 405, "connectors are created by files: write %s.conf, give it to "
 			   "slog-connect run (or set connectors.dir) and reload", name ? name : "NAME");
 	}
 	free(file);
@@ -313,7 +327,7 @@ static void route_task(struct route *rt, const char *m, const char *name)
 	json_t *st;
 
 	if (rt->nseg != 5) {
-		rest_error(rt->r, 404, "HTTP 404 Not Found");
+		http_reply_error(rt->r, 404, "HTTP 404 Not Found");
 	} else if (is(rt->seg[4], "status") && is(m, "GET")) {
 		json_t *t = task_status(rt, name, rt->seg[3], &st);
 		if (t)
@@ -324,7 +338,7 @@ static void route_task(struct route *rt, const char *m, const char *name)
 	} else if (is(rt->seg[4], "status") || is(rt->seg[4], "restart")) {
 		not_allowed(rt->r);
 	} else {
-		rest_error(rt->r, 404, "HTTP 404 Not Found");
+		http_reply_error(rt->r, 404, "HTTP 404 Not Found");
 	}
 }
 
@@ -349,7 +363,7 @@ static void route_part(struct route *rt, const char *m, const char *name, const 
 		 is(what, "restart") || is(what, "pause") || is(what, "resume") || is(what, "stop"))
 		not_allowed(rt->r);
 	else
-		rest_error(rt->r, 404, "HTTP 404 Not Found");
+		http_reply_error(rt->r, 404, "HTTP 404 Not Found");
 }
 
 static void route_connector(struct route *rt, const char *m)
@@ -372,7 +386,7 @@ static void route_connector(struct route *rt, const char *m)
 	} else if (is(rt->seg[2], "tasks")) {
 		route_task(rt, m, name);
 	} else {
-		rest_error(rt->r, 404, "HTTP 404 Not Found");
+		http_reply_error(rt->r, 404, "HTTP 404 Not Found");
 	}
 }
 
@@ -400,7 +414,7 @@ static void route_top(struct route *rt, const char *m)
 	else if (is(top, "metrics"))
 		get_metrics(rt);
 	else
-		rest_error(rt->r, 404, "HTTP 404 Not Found");
+		http_reply_error(rt->r, 404, "HTTP 404 Not Found");
 }
 
 static void handle(void *arg, struct http_req *r)
@@ -408,11 +422,20 @@ static void handle(void *arg, struct http_req *r)
 	struct route rt = { .s = arg, .r = r };
 
 	if (r->body_too_large) {
-		rest_error(r, 413, "request body too large");
+		http_reply_error(r, 413, "request body too large");
 		return;
 	}
-	if (split(&rt) || (rt.nseg > 1 && !is(rt.seg[0], "connectors"))) {
-		rest_error(r, 404, "HTTP 404 Not Found");
+	if (split(&rt)) {
+		http_reply_error(r, 404, "HTTP 404 Not Found");
+		return;
+	}
+	if (rt.nseg == 3 && is(rt.seg[0], "connector-plugins") && is(rt.seg[2], "config") &&
+	    is(r->method, "GET")) {
+		get_plugin_config(&rt, rt.seg[1]);
+		return;
+	}
+	if (rt.nseg > 1 && !is(rt.seg[0], "connectors")) {
+		http_reply_error(r, 404, "HTTP 404 Not Found");
 		return;
 	}
 	if (rt.nseg <= 1)

@@ -33,7 +33,7 @@ struct offsets_call {
 
 static void answer_err(struct http_req *r, int rc, const struct err *e)
 {
-	rest_error(r, err_http_status(rc), "%s", e->msg);
+	http_reply_error(r, err_http_status(rc), "%s", e->msg);
 }
 
 static int open_store(struct offsets_call *c, struct offset_store **s, struct err *e)
@@ -185,7 +185,7 @@ static void change_offsets(struct offsets_call *c, int reset)
 		body = json_loadb(c->r->body.data ? c->r->body.data : "", c->r->body.len, 0, NULL);
 		offsets = json_object_get(body, "offsets");
 		if (!json_is_array(offsets)) {
-			rest_error(c->r, 400, "the body must be {\"offsets\":[{\"partition\":{...},"
+			http_reply_error(c->r, 400, "the body must be {\"offsets\":[{\"partition\":{...},"
 				   "\"offset\":{...}},...]}");
 			json_decref(body);
 			return;
@@ -210,12 +210,12 @@ void rest_offsets(struct worker *w, struct http_req *r, const char *name)
 	json_t *st;
 
 	if (strcmp(m, "GET") && strcmp(m, "PATCH") && strcmp(m, "DELETE")) {
-		rest_error(r, 405, "HTTP 405 Method Not Allowed: %s %s", m, r->path);
+		http_reply_error(r, 405, "HTTP 405 Method Not Allowed: %s %s", m, r->path);
 		return;
 	}
 	st = worker_status(w, name);
 	if (!st) {
-		rest_error(r, 404, "Connector %s not found", name);
+		http_reply_error(r, 404, "Connector %s not found", name);
 		return;
 	}
 	const char *type = json_string_value(json_object_get(st, "type"));
@@ -226,7 +226,7 @@ void rest_offsets(struct worker *w, struct http_req *r, const char *name)
 	if (strcmp(m, "GET") == 0)
 		get_offsets(&c);
 	else if (!state || strcmp(state, "STOPPED") != 0)
-		rest_error(r, 400, "connector %s is %s: its offsets change only while it is STOPPED "
+		http_reply_error(r, 400, "connector %s is %s: its offsets change only while it is STOPPED "
 			   "(PUT /connectors/%s/stop first)", name, state ? state : "not stopped", name);
 	else
 		change_offsets(&c, strcmp(m, "DELETE") == 0);

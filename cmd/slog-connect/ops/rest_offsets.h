@@ -21,8 +21,4 @@ struct http_req;
 /* Answer r, a request on /connectors/{name}/offsets. */
 void rest_offsets(struct worker *w, struct http_req *r, const char *name);
 
-/* Connect's error answer {"error_code":status,"message":...} (rest.c). */
-void rest_error(struct http_req *r, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
 #endif

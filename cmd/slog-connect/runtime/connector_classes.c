@@ -9,9 +9,21 @@
 
 #include "runtime/connector.h"
 
+extern const struct connector_class file_source_class;
+extern const struct connector_class file_sink_class;
+extern const struct connector_class exec_source_class;
+extern const struct connector_class exec_sink_class;
+extern const struct connector_class http_source_class;
+extern const struct connector_class http_sink_class;
 extern const struct connector_class mirror_class;
 
 const struct connector_class *const connector_class_list[] = {
+	&file_source_class,
+	&file_sink_class,
+	&exec_source_class,
+	&exec_sink_class,
+	&http_source_class,
+	&http_sink_class,
 	&mirror_class,
 	NULL,
 };

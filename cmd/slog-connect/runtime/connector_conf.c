@@ -10,34 +10,21 @@
  * predicates.<alias>.* are kept as written, for the transforms to check
  * by their own tables.
  *
- * The errors.* keys are defined once, here, for both files: the worker's
- * values are the connectors' defaults.
+ * The errors.* keys are the error policy's table (error_policy.h), in
+ * both files: the worker's values are the connectors' defaults.  The
+ * writer's producer.override.* keys (record_writer.h) are common too.
  */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "runtime/conf_reader.h"
 #include "runtime/connector_conf.h"
+#include "runtime/error_policy.h"
+#include "runtime/record_writer.h"
 #include "xalloc.h"
-
-#define ERRORS_KEYS                                                                          \
-	{ "errors.tolerance", CONF_ENUM, "none", 0, 0, 0, "none|all",                         \
-	  "none: a failed record fails the task; all: log, dead-letter and skip it" },        \
-	{ "errors.retry.timeout", CONF_DURATION, "0", -1, INT64_MAX, 1, NULL,                 \
-	  "retry a failing operation this long (ms; 0 none, -1 forever)" },                   \
-	{ "errors.retry.delay.max.ms", CONF_DURATION, "60000", 1, INT64_MAX, 1, NULL,         \
-	  "the longest wait between retries" },                                              \
-	{ "errors.log.enable", CONF_BOOL, "false", 0, 0, 0, NULL, "log each failed record" }, \
-	{ "errors.log.include.messages", CONF_BOOL, "false", 0, 0, 0, NULL,                   \
-	  "and its key and value" },                                                         \
-	{ "errors.deadletterqueue.topic.name", CONF_STRING, NULL, 0, 0, 0, NULL,              \
-	  "the dead-letter topic for failed records" },                                      \
-	{ "errors.deadletterqueue.topic.replication.factor", CONF_INT, "-1", -1, 32767, 0,    \
-	  NULL, "its replication factor when created (-1: the broker's default)" },          \
-	{ "errors.deadletterqueue.context.headers.enable", CONF_BOOL, "true", 0, 0, 0, NULL,  \
-	  "add the __connect.errors.* headers" }
 
 /* Connect's converters, accepted where records stay bytes. */
 #define CONVERTER_KEYS                                                                  \
@@ -62,7 +49,6 @@ static const struct conf_def common_defs[] = {
 	{ "transforms", CONF_STRING, NULL, 0, 0, 0, NULL, "aliases of the transforms, in order" },
 	{ "predicates", CONF_STRING, NULL, 0, 0, 0, NULL, "aliases of the predicates" },
 	CONVERTER_KEYS,
-	ERRORS_KEYS,
 };
 #define NCOMMON (sizeof(common_defs) / sizeof(common_defs[0]))
 
@@ -79,9 +65,43 @@ static const struct conf_def worker_defs[] = {
 	  "how often progress is saved" },
 	{ "log.level", CONF_ENUM, "info", 0, 0, 0, "error|warn|info|debug", "what is logged" },
 	CONVERTER_KEYS,
-	ERRORS_KEYS,
 };
-#define NWORKER (sizeof(worker_defs) / sizeof(worker_defs[0]))
+#define NWORKER_OWN (sizeof(worker_defs) / sizeof(worker_defs[0]))
+
+/*
+ * The tables with the keys other modules define: the error policy's
+ * errors.* (both files) and the writer's producer overrides (connector
+ * files).  Built once, before any thread reads them.
+ */
+static struct conf_def *worker_table, *common_table;
+static size_t nworker, ncommon;
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+
+static struct conf_def *concat(const struct conf_def *a, size_t na, const struct conf_def *b,
+			       size_t nb, const struct conf_def *c, size_t nc, size_t *n)
+{
+	struct conf_def *v = xcalloc(na + nb + nc, sizeof(*v));
+
+	memcpy(v, a, na * sizeof(*v));
+	memcpy(v + na, b, nb * sizeof(*v));
+	if (nc)
+		memcpy(v + na + nb, c, nc * sizeof(*v));
+	*n = na + nb + nc;
+	return v;
+}
+
+static void make_tables(void)
+{
+	worker_table = concat(worker_defs, NWORKER_OWN, error_policy_keys, error_policy_nkeys,
+			      NULL, 0, &nworker);
+	common_table = concat(common_defs, NCOMMON, error_policy_keys, error_policy_nkeys,
+			      writer_keys, writer_nkeys, &ncommon);
+}
+
+static void tables(void)
+{
+	pthread_once(&tables_once, make_tables);
+}
 
 static const char *const converters[] = {
 	"org.apache.kafka.connect.storage.StringConverter",
@@ -92,7 +112,8 @@ static const char *const converters[] = {
 
 static int is_worker_only(const char *key)
 {
-	return conf_find(worker_defs, NWORKER, key) && !conf_find(common_defs, NCOMMON, key);
+	tables();
+	return conf_find(worker_table, nworker, key) && !conf_find(common_table, ncommon, key);
 }
 
 /* The converters named are ones whose bytes pass through unchanged. */
@@ -123,12 +144,14 @@ static int check_converters(const struct conf *c, struct err *e)
 /* common_defs plus the class's keys; a class's key replaces a common one. */
 static struct conf_def *build_defs(const struct connector_class *cls, size_t *n)
 {
-	struct conf_def *defs = xcalloc(NCOMMON + cls->nkeys, sizeof(*defs));
+	struct conf_def *defs;
 	size_t k = 0;
 
-	for (size_t i = 0; i < NCOMMON; i++)
-		if (!conf_find(cls->keys, cls->nkeys, common_defs[i].key))
-			defs[k++] = common_defs[i];
+	tables();
+	defs = xcalloc(ncommon + cls->nkeys, sizeof(*defs));
+	for (size_t i = 0; i < ncommon; i++)
+		if (!conf_find(cls->keys, cls->nkeys, common_table[i].key))
+			defs[k++] = common_table[i];
 	for (size_t i = 0; i < cls->nkeys; i++)
 		defs[k++] = cls->keys[i];
 	*n = k;
@@ -337,7 +360,8 @@ static int check_loaded(struct connector_conf *cc, struct err *e)
 	const char *name = conf_get_str(&cc->conf, "name");
 
 	if (!name || !*name)
-		return err_set(e, SLOG_EINVALID_CONFIG, "%s: name is not set", cc->path);
+		return err_set(e, SLOG_EINVALID_CONFIG, "%s: name is not set",
+			       strcmp(cc->path, "-") == 0 ? "stdin" : cc->path);
 	for (const char *p = name; *p; p++)
 		if (iscntrl((unsigned char)*p) || *p == '/') {
 			err_set(e, SLOG_EINVALID_CONFIG,
@@ -355,7 +379,8 @@ static int load_entries(struct connector_conf *cc, const struct conf_entries *es
 			const struct worker_conf *worker, struct err *e)
 {
 	size_t ndefs;
-	int rc = find_class(cc->path, es, overrides, noverrides, &cc->cls, e);
+	int rc = find_class(strcmp(cc->path, "-") == 0 ? "stdin" : cc->path, es, overrides,
+			    noverrides, &cc->cls, e);
 
 	if (rc)
 		return rc;
@@ -380,11 +405,12 @@ int connector_conf_load(const char *path, const char *const *overrides, size_t n
 {
 	struct connector_conf *cc = xcalloc(1, sizeof(*cc));
 	struct conf_entries es = { 0 };
+	int is_stdin = strcmp(path, "-") == 0;
 	int rc;
 
+	/* Messages name stdin's lines "stdin:LINE"; the path stays "-". */
 	cc->path = xstrdup(path);
-	rc = conf_read(strcmp(path, "-") == 0 ? "stdin" : path,
-		       strcmp(path, "-") == 0 ? stdin : NULL, &es, e);
+	rc = conf_read(is_stdin ? "stdin" : path, is_stdin ? stdin : NULL, &es, e);
 	if (!rc)
 		rc = load_entries(cc, &es, overrides, noverrides, worker, e);
 	conf_entries_free(&es);
@@ -491,7 +517,7 @@ static int worker_set(struct worker_conf *out, const char *const *overrides, siz
 				       overrides[i]);
 		key = xstrndup(overrides[i], (size_t)(eq - overrides[i]));
 		/* Connector keys go to the connectors (connector_conf_load). */
-		if (conf_find(worker_defs, NWORKER, key))
+		if (conf_find(worker_table, nworker, key))
 			rc = conf_set_from(&out->conf, key, eq + 1, CONF_SRC_CMDLINE, "--set", e);
 		free(key);
 		if (rc)
@@ -508,7 +534,8 @@ int worker_conf_load(const char *path, const char *const *overrides, size_t nove
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = conf_init(&out->conf, worker_defs, NWORKER, e);
+	tables();
+	rc = conf_init(&out->conf, worker_table, nworker, e);
 	if (!rc && path)
 		rc = conf_read(path, NULL, &es, e);
 	for (size_t i = 0; !rc && i < es.n; i++)

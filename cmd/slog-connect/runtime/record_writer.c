@@ -13,6 +13,8 @@
  *
  * A record that fails for good is read back out of its batch (the batch
  * bytes are all the writer keeps of it) and handed to the error policy.
+ * A batch refused as too large is first sent again record by record
+ * (batcher_split), so only the record over the limit fails.
  * A dead-lettered record goes out through this same writer under its own
  * sequence number, with DEAD_LETTER set in its tag, so that progress waits
  * for the dead-letter topic's acknowledgement too; if that topic refuses
@@ -68,6 +70,7 @@ struct record_writer {
 	struct seq_window win;       /* sequence numbers not yet done */
 	uint64_t last_seq;
 	struct err failed;           /* code set: the writer failed for good */
+	int closing;                 /* writer_free: batches are only freed */
 	struct crec scratch;         /* a failed record, on its way to the policy */
 	struct record_header *hdrs;  /* crec_view's headers */
 	size_t hdrs_cap;
@@ -229,6 +232,23 @@ static void failed_batch(struct record_writer *w, struct send_batch *b, const st
 	}
 }
 
+/*
+ * A batch over the topic's limit: the limit was lowered since it was
+ * looked up (records over the known one never get this far).  Its records
+ * go again one by one, so that only the one over the limit fails; the
+ * limit is looked up again for the records still to come.
+ */
+static int split(struct record_writer *w, struct send_batch *b)
+{
+	struct bpart *pp = b->sp->owner;
+	struct err e;
+
+	batcher_refresh_limit(&w->bt, pp->t, b->deadline_ms);
+	if (batcher_split(&w->bt, b, &e))
+		return fail(w, &e);
+	return 0;
+}
+
 static void on_done(void *arg, struct send_batch *b, int rc, const struct err *e, int64_t base)
 {
 	struct record_writer *w = arg;
@@ -238,7 +258,11 @@ static void on_done(void *arg, struct send_batch *b, int rc, const struct err *e
 		count_delivered(w, b);
 		for (int32_t i = 0; i < b->records; i++)
 			seq_window_done(&w->win, (uint64_t)(b->tags[i] & ~DEAD_LETTER));
-	} else if (!w->failed.code) {
+	} else if (w->failed.code || w->closing) {
+		/* Failed already, or given up: nothing more is judged. */
+	} else if (rc == SLOG_EMESSAGE_TOO_LARGE && b->records > 1) {
+		split(w, b);
+	} else {
 		failed_batch(w, b, e);
 	}
 	batcher_batch_free(b);
@@ -270,6 +294,7 @@ struct record_writer *writer_new(struct connect_task *t, const struct writer_opt
 		return NULL;
 	}
 	batcher_init(&w->bt, &w->cl, &bo, on_done, w);
+	sender_set_isolate(w->bt.sender, 1);
 	/* The connector's own topic is known before the first record: a
 	 * missing one fails the task at once, saying how to create it. */
 	if (w->default_topic && !batcher_topic(&w->bt, w->default_topic, e)) {
@@ -283,6 +308,10 @@ void writer_free(struct record_writer *w)
 {
 	if (!w)
 		return;
+	/* What is on the wire or waiting is given up, as the header says. */
+	w->closing = 1;
+	if (w->bt.sender)
+		sender_abort(w->bt.sender, "the writer is closed");
 	batcher_free(&w->bt);
 	cluster_close(&w->cl);
 	seq_window_free(&w->win);

@@ -29,6 +29,14 @@
 
 struct worker;
 
+/*
+ * Load one connector file and check it all, its transforms' keys too
+ * (transform.h), as run and check do.  0 with *out, or e naming the key.
+ */
+int worker_load_connector(const struct worker_conf *wc, const char *path,
+			  const char *const *overrides, size_t noverrides,
+			  struct connector_conf **out, struct err *e);
+
 /* Load and check every file (paths: files or directories).  NULL with e. */
 struct worker *worker_new(const struct worker_conf *wc, char *const *paths, size_t npaths,
 			  const char *const *overrides, size_t noverrides, struct err *e);

@@ -58,6 +58,14 @@ int transform_chain_new(const struct connector_conf *cc, int task_id,
 void transform_chain_free(struct transform_chain *tc);
 
 /*
+ * Check cc's transforms and predicates as transform_chain_new() does,
+ * every key and value, without starting anything (exec's command is
+ * split, not run): for `check` and for loading a connector file, so that
+ * a bad key is refused with its FILE:LINE before any task starts.
+ */
+int transform_chain_check(const struct connector_conf *cc, struct err *e);
+
+/*
  * Run r through every step: 1 to keep r (changed in place), 0 when a
  * step dropped it, <0 when a step failed on it (e names the step and
  * why; the caller's error policy decides, stage TRANSFORMATION).

@@ -114,12 +114,13 @@ static void init_env(struct transform_env *env, const struct connector_conf *cc,
 	env->host[sizeof(env->host) - 1] = '\0';
 }
 
-int transform_chain_new(const struct connector_conf *cc, int task_id,
-			struct transform_chain **out, struct err *e)
+static int chain_build(const struct connector_conf *cc, int task_id, int check_only,
+		       struct transform_chain **out, struct err *e)
 {
 	struct transform_chain *tc = xcalloc(1, sizeof(*tc));
 	int rc = 0;
 	init_env(&tc->env, cc, task_id);
+	tc->env.check_only = check_only;
 	tc->preds = xcalloc(cc->npredicates + 1, sizeof(*tc->preds));
 	for (size_t i = 0; rc == 0 && i < cc->npredicates; i++) {
 		rc = predicate_new(&cc->predicates[i], &tc->preds[i], e);
@@ -135,6 +136,21 @@ int transform_chain_new(const struct connector_conf *cc, int task_id,
 	}
 	*out = tc;
 	return 0;
+}
+
+int transform_chain_new(const struct connector_conf *cc, int task_id,
+			struct transform_chain **out, struct err *e)
+{
+	return chain_build(cc, task_id, 0, out, e);
+}
+
+int transform_chain_check(const struct connector_conf *cc, struct err *e)
+{
+	struct transform_chain *tc;
+	int rc = chain_build(cc, 0, 1, &tc, e);
+	if (rc == 0)
+		transform_chain_free(tc);
+	return rc;
 }
 
 void transform_chain_free(struct transform_chain *tc)

@@ -14,6 +14,8 @@
 
 /* How long a child has to finish after its stdin closed, at the end. */
 #define EXEC_GRACE_MS 2000
+/* How long a child that closed its output has to exit before it is killed. */
+#define EXEC_DYING_MS 200
 
 struct exec {
 	struct coprocess child;
@@ -23,36 +25,11 @@ struct exec {
 	struct ndjson_record scratch;
 };
 
-static int exec_argv(struct tstep *s, const char *cmd, char ***argv, struct err *e)
-{
-	if (tconf_bool(&s->conf, "exec.shell")) {
-		*argv = xcalloc(4, sizeof(char *));
-		(*argv)[0] = xstrdup("/bin/sh");
-		(*argv)[1] = xstrdup("-c");
-		(*argv)[2] = xstrdup(cmd);
-		return 0;
-	}
-	struct err se;
-	if (coprocess_split(cmd, argv, &se) < 0)
-		return tconf_error(&s->conf, "exec.command", e, "%s", se.msg);
-	return 0;
-}
-
-static char **exec_env(const struct tstep *s)
-{
-	char **env = xcalloc(3, sizeof(char *));
-	struct buf b = BUF_INIT;
-	buf_addf(&b, "SLOG_CONNECT_NAME=%s", s->env->connector ? s->env->connector : "");
-	env[0] = buf_detach(&b, NULL);
-	buf_addf(&b, "SLOG_CONNECT_TASK=%d", s->env->task_id);
-	env[1] = buf_detach(&b, NULL);
-	return env;
-}
-
 static int exec_init(struct tstep *s, struct err *e)
 {
 	struct exec *x = xcalloc(1, sizeof(*x));
 	char **argv;
+	struct err se;
 	s->state = x;
 	s->reads_value = s->writes_value = 1;
 	ndjson_record_init(&x->scratch);
@@ -60,12 +37,10 @@ static int exec_init(struct tstep *s, struct err *e)
 	x->timeout_ms = tconf_num(&s->conf, "exec.timeout.ms");
 	if (!x->command)
 		return tconf_error(&s->conf, "exec.command", e, "missing");
-	int rc = exec_argv(s, x->command, &argv, e);
-	if (rc < 0)
-		return rc;
-	coprocess_init_take(&x->child, argv, exec_env(s));
-	struct err se;
-	if (coprocess_start(&x->child, &se) < 0)
+	if (exec_argv_split(x->command, tconf_bool(&s->conf, "exec.shell"), &argv, &se) < 0)
+		return tconf_error(&s->conf, "exec.command", e, "%s", se.msg);
+	coprocess_init_take(&x->child, argv);
+	if (!s->env->check_only && coprocess_start(&x->child, &se) < 0)
 		return tconf_error(&s->conf, "exec.command", e, "%s", se.msg);
 	return 0;
 }
@@ -74,21 +49,24 @@ static int exec_init(struct tstep *s, struct err *e)
 static int child_failed(struct tstep *s, struct exec *x, struct err *e)
 {
 	char how[64];
-	coprocess_kill(&x->child, how, sizeof(how));
+	/* A child that closed its output is exiting: a moment lets its
+	 * status say why.  One that hangs gets none. */
+	coprocess_kill(&x->child, e->code == SLOG_EREQUEST_TIMED_OUT ? 0 : EXEC_DYING_MS, how,
+		       sizeof(how));
 	err_wrap(e, "exec '%s'", x->command);
 	if (how[0]) {
 		size_t n = strlen(e->msg);
-		snprintf(e->msg + n, sizeof(e->msg) - n, "; it %s", how);
+		snprintf(e->msg + n, sizeof(e->msg) - n, " (%s)", how);
 	}
-	log_msg(LOG_LEVEL_WARN, "%s: transforms.%s: %s; starting it again for the next record",
-		s->env->connector ? s->env->connector : "", s->conf.alias, e->msg);
+	log_msg(LOG_LEVEL_WARN, "%s: task %d: transforms.%s: %s; starting it again for the next record",
+		s->env->connector, s->env->task_id, s->conf.alias, e->msg);
 	return e->code;
 }
 
 static int exec_apply(struct tstep *s, struct crec *r, struct err *e)
 {
 	struct exec *x = s->state;
-	if (!x->child.pid && coprocess_start(&x->child, e) < 0)
+	if (!coprocess_running(&x->child) && coprocess_start(&x->child, e) < 0)
 		return err_wrap(e, "exec");
 	buf_reset(&x->line);
 	crec_write_ndjson(r, &x->line);

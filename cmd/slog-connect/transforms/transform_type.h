@@ -43,6 +43,7 @@ struct transform_env {
 	int task_id;
 	const char *topic;       /* the connector's own topic (a record's empty topic), or "" */
 	char host[256];
+	int check_only;          /* transform_chain_check(): start nothing */
 };
 
 /* A record's value, parsed, while a run of JSON steps works on it. */

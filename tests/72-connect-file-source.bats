@@ -1,0 +1,291 @@
+#!/usr/bin/env bats
+# slog-connect's file source: tail -F into a topic, through rotations,
+# truncation and kill -9, with Kafka's FileStreamSource configs.
+
+load helpers
+load connect
+
+setup() {
+	start_broker
+	LOGS=$BATS_TEST_TMPDIR/logs
+	mkdir -p "$LOGS"
+}
+
+# values TOPIC: every value in the topic, one a line.
+values() {
+	slog-consume -t "$1" -e
+}
+
+# has_lines TOPIC N: the topic holds at least N records.
+has_lines() {
+	[ "$(slog-consume -t "$1" -e | wc -l)" -ge "$2" ]
+}
+
+# distinct TOPIC: how many different values the topic holds.
+distinct() {
+	slog-consume -t "$1" -e | sort -u | wc -l
+}
+
+# file_source NAME KEY=VALUE...: a file-source connector's file.
+file_source() {
+	local name=$1
+	shift
+	connector_conf "$name" connector.class=file-source "$@"
+}
+
+@test "lines appended to a followed file arrive in the topic, in order, with their path and offset" {
+	slog-topics create app
+	printf 'one\ntwo\n' >"$LOGS/app.log"
+	start_connect "$(file_source tail file.paths="$LOGS/app.log" topic=app)"
+	printf 'three\nfour\n' >>"$LOGS/app.log"
+	wait_for 400 has_lines app 4
+	run --separate-stderr values app
+	assert_output $'one\ntwo\nthree\nfour'
+	run --separate-stderr slog-consume -t app -e -c 2 -J
+	[[ "${lines[1]}" == *"{\"key\":\"file.path\",\"value\":\"$LOGS/app.log\"}"* ]]
+	[[ "${lines[1]}" == *'{"key":"file.offset","value":"4"}'* ]]
+}
+
+@test "an unterminated last line waits for its newline" {
+	slog-topics create app
+	start_connect "$(file_source tail file.paths="$LOGS/app.log" topic=app)"
+	printf 'whole\nhalf' >>"$LOGS/app.log"
+	wait_for 400 has_lines app 1
+	printf ' done\n' >>"$LOGS/app.log"
+	wait_for 400 has_lines app 2
+	run --separate-stderr values app
+	assert_output $'whole\nhalf done'
+}
+
+@test "files a glob matches later are followed from their first line" {
+	slog-topics create app
+	echo a1 >"$LOGS/a.log"
+	echo ignored >"$LOGS/a.txt"
+	start_connect "$(file_source glob "file.paths=$LOGS/*.log" topic=app read.from=end)"
+	echo b1 >"$LOGS/b.log"
+	echo a2 >>"$LOGS/a.log"
+	wait_for 400 has_lines app 2
+	run --separate-stderr bash -c "slog-consume -t app -e | sort"
+	assert_output $'a2\nb1'
+}
+
+@test "rotation by rename loses no line, even lines written to the old file after the rename" {
+	slog-topics create app
+	start_connect "$(file_source tail file.paths="$LOGS/app.log" topic=app)"
+	local i
+	exec 4>>"$LOGS/app.log"
+	for i in $(seq 1 3000); do
+		echo "$i" >&4
+		if [ $((i % 1000)) -eq 0 ]; then
+			mv "$LOGS/app.log" "$LOGS/app.log.1"
+			echo "$i-late" >&4 # the writer has not reopened yet
+			exec 4>>"$LOGS/app.log"
+		fi
+	done
+	exec 4>&-
+	wait_for 600 has_lines app 3003
+	run --separate-stderr bash -c "slog-consume -t app -e | sort -u | wc -l"
+	assert_output 3003
+	run --separate-stderr bash -c "slog-consume -t app -e | wc -l"
+	assert_output 3003
+	grep -q "renamed or deleted; reading it to its end" "$CONNECT_LOG"
+}
+
+@test "rotation by copytruncate loses no line and is logged as a truncation" {
+	slog-topics create app
+	start_connect "$(file_source tail file.paths="$LOGS/app.log" topic=app)"
+	seq 1 1000 >>"$LOGS/app.log"
+	wait_for 400 has_lines app 1000
+	cp "$LOGS/app.log" "$LOGS/app.log.1"
+	: >"$LOGS/app.log"
+	seq 1001 1500 >>"$LOGS/app.log"
+	wait_for 400 has_lines app 1500
+	run --separate-stderr bash -c "slog-consume -t app -e | sort -n | uniq | wc -l"
+	assert_output 1500
+	run --separate-stderr values app
+	[ "${lines[1000]}" = 1001 ]
+	grep -q "app.log' was truncated" "$CONNECT_LOG"
+}
+
+@test "kill -9 mid-stream then a restart loses no line and repeats at most about a second of them" {
+	slog-topics create app
+	local conf
+	conf=$(file_source tail file.paths="$LOGS/app.log" topic=app)
+	start_connect "$conf"
+	# 2000 lines a second for 5 s, while slog-connect is killed and restarted.
+	(
+		for c in $(seq 0 49); do
+			seq $((c * 200 + 1)) $((c * 200 + 200)) >>"$LOGS/app.log"
+			sleep 0.1
+		done
+	) &
+	local writer=$!
+	wait_for 400 has_lines app 3000
+	kill_connect
+	start_connect "$conf"
+	wait "$writer"
+	wait_for 600 bash -c "[ \$(slog-consume -t app -e | sort -u | wc -l) -ge 10000 ]"
+	run --separate-stderr bash -c "slog-consume -t app -e | sort -n | uniq | wc -l"
+	assert_output 10000
+	local total dups
+	total=$(slog-consume -t app -e | wc -l)
+	dups=$((total - 10000))
+	echo "duplicates after kill -9: $dups" >&3
+	# Progress is saved every second: 2000 lines a second, and slack for a
+	# busy machine's slower flushes.
+	[ "$dups" -le 4000 ]
+}
+
+@test "a stop saves progress: a restart repeats no line" {
+	slog-topics create app
+	local conf
+	conf=$(file_source tail file.paths="$LOGS/app.log" topic=app)
+	seq 1 500 >"$LOGS/app.log"
+	start_connect "$conf"
+	wait_for 400 has_lines app 500
+	stop_connect
+	seq 501 600 >>"$LOGS/app.log"
+	start_connect "$conf"
+	wait_for 400 has_lines app 600
+	run --separate-stderr bash -c "slog-consume -t app -e | wc -l"
+	assert_output 600
+	run --separate-stderr slog-connect offsets tail --set "bootstrap.servers=$SLOG_BROKERS"
+	[[ "$output" == *'"pos"'* ]] || [[ "$output" == *pos* ]]
+}
+
+@test "a Kafka FileStreamSource config runs unchanged" {
+	slog-topics create connect-test
+	cd "$BATS_TEST_TMPDIR"
+	printf 'foo\nbar\n' >test.txt
+	cat >connect-file-source.properties <<-'EOF'
+		name=local-file-source
+		connector.class=FileStreamSource
+		tasks.max=1
+		file=test.txt
+		topic=connect-test
+	EOF
+	start_connect connect-file-source.properties
+	wait_for 400 has_lines connect-test 2
+	run --separate-stderr values connect-test
+	assert_output $'foo\nbar'
+}
+
+@test "Kafka's full class name works too" {
+	slog-topics create connect-test
+	echo hello >"$LOGS/in.txt"
+	start_connect "$(connector_conf full \
+		connector.class=org.apache.kafka.connect.file.FileStreamSourceConnector \
+		file="$LOGS/in.txt" topic=connect-test)"
+	wait_for 400 has_lines connect-test 1
+	run --separate-stderr values connect-test
+	assert_output hello
+}
+
+@test "ndjson framing keeps keys, values and headers" {
+	slog-topics create app
+	cat >"$LOGS/app.ndjson" <<-'EOF'
+		{"key":"k1","value":"v1","headers":[{"key":"h","value":"x"}]}
+		{"key":"k2","value":"v2","headers":{"trace":"t-2"}}
+	EOF
+	start_connect "$(file_source nd file.paths="$LOGS/app.ndjson" topic=app file.format=ndjson)"
+	wait_for 400 has_lines app 2
+	run --separate-stderr slog-consume -t app -e -J
+	[[ "${lines[0]}" == *'"key":"k1","value":"v1"'* ]]
+	[[ "${lines[0]}" == *'{"key":"h","value":"x"}'* ]]
+	[[ "${lines[1]}" == *'"key":"k2","value":"v2"'* ]]
+	[[ "${lines[1]}" == *'{"key":"trace","value":"t-2"}'* ]]
+	[[ "${lines[1]}" == *'"file.offset"'* ]]
+}
+
+@test "an ndjson line that does not parse goes to the dead-letter topic, and the next lines go on" {
+	slog-topics create app
+	slog-topics create app.dlq
+	printf '{"value":"ok1"}\nnot json\n{"value":"ok2"}\n' >"$LOGS/app.ndjson"
+	start_connect "$(file_source nd file.paths="$LOGS/app.ndjson" topic=app file.format=ndjson \
+		errors.tolerance=all errors.deadletterqueue.topic.name=app.dlq)"
+	wait_for 400 has_lines app 2
+	wait_for 400 has_lines app.dlq 1
+	run --separate-stderr values app
+	assert_output $'ok1\nok2'
+	run --separate-stderr slog-consume -t app.dlq -e -J
+	[[ "$output" == *'"value":"not json"'* ]]
+	[[ "$output" == *'"__connect.errors.stage","value":"VALUE_CONVERTER"'* ]]
+	[[ "$output" == *"\"__connect.errors.source\",\"value\":\"file:$LOGS/app.ndjson@16\""* ]]
+}
+
+@test "read.from=end skips what a file held at start, not what comes later" {
+	slog-topics create app
+	seq 1 5 >"$LOGS/app.log"
+	start_connect "$(file_source tail file.paths="$LOGS/app.log" topic=app read.from=end)"
+	echo 6 >>"$LOGS/app.log"
+	wait_for 400 has_lines app 1
+	run --separate-stderr values app
+	assert_output 6
+}
+
+@test "key=regex: takes the key from the line; key=path the file's path" {
+	slog-topics create app
+	printf 'user=ann did x\nno user here\n' >"$LOGS/app.log"
+	start_connect "$(file_source rx file.paths="$LOGS/app.log" topic=app 'key=regex:user=([a-z]+)')"
+	wait_for 400 has_lines app 2
+	run --separate-stderr slog-consume -t app -e -f '%k|%s\n'
+	assert_output $'ann|user=ann did x\n|no user here'
+}
+
+@test "a custom delimiter and a long-line limit" {
+	slog-topics create app
+	printf 'a;bb;this-is-too-long;c;' >"$LOGS/app.txt"
+	start_connect "$(file_source d file.paths="$LOGS/app.txt" topic=app 'file.delimiter=;' \
+		max.line.bytes=8 on.long.line=skip)"
+	wait_for 400 has_lines app 3
+	run --separate-stderr values app
+	assert_output $'a\nbb\nc'
+	grep -q "skipping a record of 16 bytes" "$CONNECT_LOG"
+}
+
+@test "file.exit.on.eof loads the files, waits for every acknowledgement, and exits 0" {
+	slog-topics create app
+	seq 1 100 >"$LOGS/a.log"
+	printf 'x\ny' >"$LOGS/b.log" # no newline at its end: loaded all the same
+	local conf
+	conf=$(file_source batch "file.paths=$LOGS/*.log" topic=app file.exit.on.eof=true)
+	run --separate-stderr timeout 60 slog-connect run --set "bootstrap.servers=$SLOG_BROKERS" \
+		--set listeners= "$conf"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	run --separate-stderr bash -c "slog-consume -t app -e | sort"
+	assert_output "$( (seq 1 100; echo x; echo y) | sort)"
+}
+
+@test "file.format=bytes makes a whole file one record" {
+	slog-topics create app
+	printf 'line 1\nline 2\n' >"$LOGS/doc.txt"
+	local conf
+	conf=$(file_source whole file.paths="$LOGS/doc.txt" topic=app file.format=bytes \
+		file.exit.on.eof=true)
+	run --separate-stderr timeout 60 slog-connect run --set "bootstrap.servers=$SLOG_BROKERS" \
+		--set listeners= "$conf"
+	[ "$status" -eq 0 ]
+	run --separate-stderr slog-consume -t app -e -J
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *'"value":"line 1\nline 2\n"'* ]]
+}
+
+@test "a bad key or missing file.paths is refused by check, naming the key" {
+	run --separate-stderr slog-connect check "$(file_source bad file.paths=/x topic=t key=bogus)"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"key: 'bogus' is not none, path or regex:<re>"* ]]
+	run --separate-stderr slog-connect check "$(file_source bad2 topic=t)"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"file.paths: required"* ]]
+	run --separate-stderr slog-connect check "$(file_source bad3 file.paths=/x topic=t 'key=regex:(a)(b)')"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"has 2 groups; it needs one"* ]]
+}
+
+@test "/metrics shows each file's lag in bytes" {
+	slog-topics create app
+	seq 1 10 >"$LOGS/app.log"
+	start_connect "$(file_source tail file.paths="$LOGS/app.log" topic=app)"
+	wait_for 400 has_lines app 10
+	wait_for 100 bash -c "curl -sf '$CONNECT_URL/metrics' | grep -q 'source_lag_bytes{.*file=\"$LOGS/app.log\"} 0'"
+}
