@@ -635,8 +635,7 @@ static json_t *config_json(const struct connector_conf *cc)
 	for (size_t i = 0; i < cf->ndefs; i++) {
 		char v[1024];
 
-		if (cf->vals[i].source == CONF_SRC_DEFAULT && cf->defs[i].type == CONF_STRING &&
-		    !cf->vals[i].str)
+		if (connector_conf_unset(cf, i))
 			continue;
 		conf_format(cf, i, v, sizeof(v));
 		json_object_set_new(o, cf->defs[i].key,
