@@ -269,3 +269,23 @@ EOF2
 	run -0 --separate-stderr slog-consume -t batch -e -o beginning
 	[ "${#lines[@]}" -eq 100 ]
 }
+
+@test "a second SIGTERM exits at once while a connector still drains" {
+	start_broker
+	slog-topics create t
+	# A broker that does not answer: the connector's drain waits for it.
+	kill -STOP "$BROKER_PID"
+	printf 'a\n' >"$BATS_TEST_TMPDIR/in.txt"
+	start_connect "$(connector_conf s connector.class=file-source \
+		"file=$BATS_TEST_TMPDIR/in.txt" topic=t)"
+	kill -TERM "$CONNECT_PID"
+	wait_for 100 grep -q 'stopping: every connector drains' "$CONNECT_LOG"
+	kill -0 "$CONNECT_PID"
+	kill -TERM "$CONNECT_PID"
+	local rc=0
+	wait_for 100 bash -c "! kill -0 $CONNECT_PID 2>/dev/null"
+	wait "$CONNECT_PID" || rc=$?
+	kill -CONT "$BROKER_PID"
+	[ "$rc" -eq 1 ]
+	grep -q 'second signal: exiting before every connector drained' "$CONNECT_LOG"
+}
