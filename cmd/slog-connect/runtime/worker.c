@@ -695,7 +695,7 @@ json_t *worker_list(struct worker *w, int expand_status, int expand_info)
 	return out;
 }
 
-/* fn's view of the connector called name, or null. */
+/* fn's view of the connector called name, or NULL. */
 static json_t *view(struct worker *w, const char *name,
 		    json_t *(*fn)(struct worker *, const struct wconn *))
 {
@@ -704,7 +704,7 @@ static json_t *view(struct worker *w, const char *name,
 
 	pthread_mutex_lock(&w->lock);
 	c = find_conn(w, name);
-	j = c ? fn(w, c) : json_null();
+	j = c ? fn(w, c) : NULL;
 	pthread_mutex_unlock(&w->lock);
 	return j;
 }
