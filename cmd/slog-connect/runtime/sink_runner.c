@@ -37,6 +37,14 @@
  * and how long the cluster may stay unreachable before the task fails. */
 #define FLUSH_WAIT_MS 120000
 #define TIMEOUT_MS 30000
+/*
+ * The group's session: a sink killed (kill -9, a crash) holds its
+ * partitions until this passes, and a copy restarted at once waits that
+ * long for them.  Kafka's 45 s default is long for a restart; 10 s, as
+ * the mirror's, still outlasts a long flush (heartbeats go on from their
+ * own thread meanwhile).
+ */
+#define SESSION_MS 10000
 
 struct sink_runner {
 	struct connect_task *t;
@@ -226,6 +234,7 @@ static void runner_opts(struct sink_runner *sr, struct consumer_opts *o,
 	o->group = group;
 	o->client_id = client;
 	o->commit = COMMIT_AFTER;
+	o->session_ms = SESSION_MS;
 	o->commit_interval_ms = conf_get_num(&t->wc->conf, "offset.flush.interval.ms");
 	if (o->commit_interval_ms <= 0)
 		o->commit_interval_ms = 1000;
