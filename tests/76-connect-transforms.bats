@@ -207,3 +207,40 @@ EOF
 	assert_stderr_has "$conf:8: transforms.pii.feilds: unknown config key"
 	assert_output ""
 }
+
+# has_records TOPIC N: the topic holds at least N records.
+has_records() {
+	[ "$(slog-consume -t "$1" -e | wc -l)" -ge "$2" ]
+}
+
+@test "a running file source sends its lines through the chain, and its jq ends with it" {
+	start_broker
+	slog-topics create app
+	local log=$BATS_TEST_TMPDIR/app.log conf=$BATS_TEST_TMPDIR/app.conf
+	printf '%s\n' '{"msg":"hi","secret":"s1"}' 'GET /healthz' '{"msg":"yo","secret":"s2"}' >"$log"
+	cat >"$conf" <<EOF
+name = app
+connector.class = file-source
+file.paths = $log
+topic = app
+transforms = nohealth, pii, loud
+[transforms.nohealth]
+type = filter
+value.regex = healthz
+[transforms.pii]
+type = mask
+fields = secret
+[transforms.loud]
+type = exec
+exec.command = jq -c --unbuffered '.value |= (fromjson | .msg |= ascii_upcase | tojson)'
+EOF
+	start_connect "$conf"
+	wait_for 200 has_records app 2
+	run slog-consume -t app -e -f '%s\n'
+	assert_output $'{"msg":"HI","secret":""}\n{"msg":"YO","secret":""}'
+	local child
+	child=$(ps -o pid= --ppid "$CONNECT_PID" | tr -d ' ')
+	[ -n "$child" ]
+	stop_connect
+	run -1 kill -0 "$child"
+}
