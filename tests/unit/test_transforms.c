@@ -272,6 +272,15 @@ static void test_insert_replace_extract_hoist_fields(void)
 	CHECK_EQ(tf_run(tc, &r, "logs", NULL, "not json", &e), SLOG_EINVALID_RECORD);
 	CHECK(strstr(e.msg, "transforms.ins: value is not JSON") == e.msg);
 	tf_again(tc, &f);
+	tf_transform(&f, "k1", "type=InsertField$Value", "topic.field=t!", "offset.field=o?", NULL);
+	tf_transform(&f, "k2", "type=ReplaceField$Value", "blacklist=x", "whitelist=t,o,y", NULL);
+	tc = tf_chain(&f);
+	REQUIRE(tc);
+	tf_rec(&r, "logs", NULL, "{\"x\":1,\"y\":2}");
+	r.offset = 4;
+	CHECK_EQ(transform_chain_apply(tc, &r, &e), 1);
+	CHECK(tf_is(&r.value, "{\"y\":2,\"t\":\"logs\",\"o\":4}"));
+	tf_again(tc, &f);
 	tf_transform(&f, "inc", "type=replace-field", "include=b,a", NULL);
 	tf_transform(&f, "ex", "type=extract-field", "field=/a/msg", NULL);
 	tf_transform(&f, "ho", "type=hoist-field", "field=line", NULL);

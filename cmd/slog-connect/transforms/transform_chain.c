@@ -105,9 +105,15 @@ static void init_env(struct transform_env *env, const struct connector_conf *cc,
 	env->connector = cc->name ? cc->name : "";
 	env->task_id = task_id;
 	env->topic = "";
-	if (cc->conf.defs && conf_find(cc->conf.defs, cc->conf.ndefs, "topic")) {
-		const char *t = conf_get_str(&cc->conf, "topic");
-		env->topic = t ? t : "";
+	/* A source's topic, or the one topic a sink reads: what a record
+	 * without a topic (an NDJSON line, `transform`) is taken to be in. */
+	static const char *const keys[] = { "topic", "topics" };
+	for (int i = 0; i < 2 && !env->topic[0]; i++) {
+		const char *t = NULL;
+		if (cc->conf.defs && conf_find(cc->conf.defs, cc->conf.ndefs, keys[i]))
+			t = conf_get_str(&cc->conf, keys[i]);
+		if (t && !strchr(t, ','))
+			env->topic = t;
 	}
 	if (gethostname(env->host, sizeof(env->host)) < 0)
 		snprintf(env->host, sizeof(env->host), "localhost");

@@ -41,7 +41,14 @@ static int insert_field_init(struct tstep *s, struct err *e)
 		struct err fe;
 		if (!v)
 			continue;
-		if (json_field_parse(&f->field[i], v, &fe) < 0)
+		/* Kafka's "name!" (required) and "name?" (optional): the name. */
+		char *name = xstrdup(v);
+		size_t n = strlen(name);
+		if (n > 1 && (name[n - 1] == '!' || name[n - 1] == '?'))
+			name[n - 1] = '\0';
+		int rc = json_field_parse(&f->field[i], name, &fe);
+		free(name);
+		if (rc < 0)
 			return tconf_error(&s->conf, insert_keys[i], e, "'%s': %s", v, fe.msg);
 		f->has[i] = any = 1;
 	}
@@ -135,9 +142,16 @@ static int replace_field_init(struct tstep *s, struct err *e)
 	struct replace_field *f = xcalloc(1, sizeof(*f));
 	s->state = f;
 	s->mode = TSTEP_JSON;
-	int rc = tconf_list(&s->conf, "include", &f->include, &f->ninclude, e);
+	/* Kafka's older names: whitelist is include, blacklist exclude. */
+	const char *inc = tconf_given(&s->conf, "whitelist") ? "whitelist" : "include";
+	const char *exc = tconf_given(&s->conf, "blacklist") ? "blacklist" : "exclude";
+	if (tconf_given(&s->conf, "whitelist") && tconf_given(&s->conf, "include"))
+		return tconf_error(&s->conf, "whitelist", e, "the same as include: give one");
+	if (tconf_given(&s->conf, "blacklist") && tconf_given(&s->conf, "exclude"))
+		return tconf_error(&s->conf, "blacklist", e, "the same as exclude: give one");
+	int rc = tconf_list(&s->conf, inc, &f->include, &f->ninclude, e);
 	if (rc == 0)
-		rc = tconf_list(&s->conf, "exclude", &f->exclude, &f->nexclude, e);
+		rc = tconf_list(&s->conf, exc, &f->exclude, &f->nexclude, e);
 	if (rc == 0)
 		rc = tconf_list(&s->conf, "renames", &f->renames, &f->nrenames, e);
 	for (size_t i = 0; rc == 0 && i < f->nrenames; i++) {
@@ -197,6 +211,8 @@ static const struct conf_def replace_field_keys[] = {
 	{ "include", CONF_STRING, NULL, 0, 0, 0, NULL, "keep only these fields (by commas)" },
 	{ "exclude", CONF_STRING, NULL, 0, 0, 0, NULL, "drop these fields (by commas)" },
 	{ "renames", CONF_STRING, NULL, 0, 0, 0, NULL, "old:new pairs, by commas" },
+	{ "whitelist", CONF_STRING, NULL, 0, 0, 0, NULL, "Kafka's older name of include" },
+	{ "blacklist", CONF_STRING, NULL, 0, 0, 0, NULL, "Kafka's older name of exclude" },
 };
 
 const struct transform_type transform_replace_field = {

@@ -5,10 +5,12 @@
  *   insert-field   Kafka's InsertField: topic.field, partition.field,
  *                  offset.field, timestamp.field (ms since the epoch; now
  *                  for a record without a time), static.field with
- *                  static.value.  A partition or offset the record does
- *                  not have (-1: a source's) is left out.
+ *                  static.value (Kafka's name! and name? read as name).
+ *                  A partition or offset the record does not have (-1: a
+ *                  source's) is left out.
  *   replace-field  Kafka's ReplaceField: include, exclude (top-level
- *                  names), renames (old:new, ...); order kept.
+ *                  names; Kafka's older whitelist, blacklist), renames
+ *                  (old:new, ...); order kept.
  *   extract-field  Kafka's ExtractField: the value becomes field (a
  *                  string field: its text).  A value without it fails
  *                  (Kafka would make a null value, a tombstone).
