@@ -203,7 +203,7 @@ type = mask
 feilds = /email
 EOF
 )
-	run -1 --separate-stderr slog-connect transform "$conf" </dev/null
+	run -1 --separate-stderr slog-connect transform "$conf" <<<""
 	assert_stderr_has "$conf:8: transforms.pii.feilds: unknown config key"
 	assert_output ""
 }
@@ -243,4 +243,24 @@ EOF
 	[ -n "$child" ]
 	stop_connect
 	run -1 kill -0 "$child"
+}
+
+@test "transform passes each record on as soon as its line is read" {
+	local conf line
+	conf=$(sink_conf live <<'EOF'
+transforms = tag
+[transforms.tag]
+type = insert-header
+header = seen
+value = yes
+EOF
+)
+	coproc TR { slog-connect transform "$conf"; }
+	local pid=$TR_PID in=${TR[1]} out=${TR[0]}
+	printf '%s\n' '{"topic":"t","value":"1"}' >&"$in"
+	# The input stays open: the answer must come before it ends.
+	read -t 10 -r line <&"$out"
+	[[ "$line" == *'"value":"1","headers":[{"key":"seen","value":"yes"}]}' ]]
+	eval "exec $in>&-"
+	wait "$pid"
 }
