@@ -33,6 +33,8 @@ static int64_t line_offset(const char *p, size_t len)
 			const char *s = ++p;
 			while (p < end && *p != '"')
 				p += *p == '\\' ? 2 : 1;
+			if (p >= end)
+				break;
 			if (depth != 1 || p - s != 6 || memcmp(s, "offset", 6) != 0)
 				continue;
 			const char *colon = p + 1;
