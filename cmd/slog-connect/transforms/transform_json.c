@@ -78,7 +78,7 @@ static int insert_field_apply(struct tstep *s, struct crec *r, struct tjson *j, 
 {
 	const struct insert_field *f = s->state;
 	if (!json_is_object(j->doc))
-		return tstep_not_object(j->doc, e);
+		return tstep_not_object(s, j->doc, e);
 	for (int i = 0; i < IF_N; i++) {
 		json_t *v = f->has[i] ? insert_value(i, s, r, f) : NULL;
 		if (!v)
@@ -111,6 +111,7 @@ static const struct conf_def insert_field_keys[] = {
 };
 
 const struct transform_type transform_insert_field = {
+	.key_variant = 1,
 	.name = "insert-field",
 	.aliases = (const char *const[]){ "InsertField$Value", KAFKA_SMT("InsertField$Value"), NULL },
 	.doc = "add fields to a JSON object: topic.field, partition.field, offset.field, "
@@ -179,7 +180,7 @@ static int replace_field_apply(struct tstep *s, struct crec *r, struct tjson *j,
 	(void)r;
 	const struct replace_field *f = s->state;
 	if (!json_is_object(j->doc))
-		return tstep_not_object(j->doc, e);
+		return tstep_not_object(s, j->doc, e);
 	json_t *out = json_object();
 	const char *k;
 	json_t *v;
@@ -216,6 +217,7 @@ static const struct conf_def replace_field_keys[] = {
 };
 
 const struct transform_type transform_replace_field = {
+	.key_variant = 1,
 	.name = "replace-field",
 	.aliases = (const char *const[]){ "ReplaceField$Value", KAFKA_SMT("ReplaceField$Value"), NULL },
 	.doc = "keep (include), drop (exclude) and rename (renames old:new) fields of a JSON object",
@@ -254,10 +256,10 @@ static int extract_field_apply(struct tstep *s, struct crec *r, struct tjson *j,
 	(void)r;
 	const struct json_field *f = s->state;
 	if (!json_is_object(j->doc) && !json_is_array(j->doc))
-		return tstep_not_object(j->doc, e);
+		return tstep_not_object(s, j->doc, e);
 	json_t *v = json_field_get(j->doc, f);
 	if (!v)
-		return err_set(e, SLOG_EINVALID_RECORD, "value has no field %s", f->text);
+		return err_set(e, SLOG_EINVALID_RECORD, "%s has no field %s", tstep_part(s), f->text);
 	json_incref(v);
 	json_decref(j->doc);
 	j->doc = v;
@@ -293,6 +295,7 @@ static const struct conf_def field_keys[] = {
 };
 
 const struct transform_type transform_extract_field = {
+	.key_variant = 1,
 	.name = "extract-field",
 	.aliases = (const char *const[]){ "ExtractField$Value", KAFKA_SMT("ExtractField$Value"), NULL },
 	.doc = "the value becomes one of its fields: field",
@@ -304,6 +307,7 @@ const struct transform_type transform_extract_field = {
 };
 
 const struct transform_type transform_hoist_field = {
+	.key_variant = 1,
 	.name = "hoist-field",
 	.aliases = (const char *const[]){ "HoistField$Value", KAFKA_SMT("HoistField$Value"), NULL },
 	.doc = "the value becomes {field: value}",

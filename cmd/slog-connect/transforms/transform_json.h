@@ -20,7 +20,8 @@
  * Fields are names or JSON pointers (json_field.h), except replace-field's
  * (top-level names, as Kafka's).  A value that is not a JSON object fails
  * the record (but for hoist-field); a null value (a tombstone) is left
- * alone by every JSON transform.
+ * alone by every JSON transform.  Kafka's $Key classes (ExtractField$Key,
+ * ...) do the same to a JSON key (transform_type.h's key_variant).
  */
 #ifndef SLOG_TRANSFORM_JSON_H
 #define SLOG_TRANSFORM_JSON_H
