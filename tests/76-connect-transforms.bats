@@ -138,6 +138,23 @@ EOF
 		$'["archive-eu","1","kafka"]\n["archive-us","3","kafka"]'
 }
 
+@test "Kafka's ValueToKey then ExtractField on the key keys records by a field" {
+	local conf
+	conf=$(sink_conf keyed <<'EOF'
+transforms = createKey, extractInt
+transforms.createKey.type = org.apache.kafka.connect.transforms.ValueToKey
+transforms.createKey.fields = id
+transforms.extractInt.type = org.apache.kafka.connect.transforms.ExtractField$Key
+transforms.extractInt.field = id
+EOF
+)
+	run --separate-stderr slog-connect transform "$conf" <<'EOF'
+{"topic":"t","value":"{\"id\":42,\"name\":\"ann\"}"}
+EOF
+	assert_success
+	assert_equal "$(jq -c '[.key, .value]' <<<"$output")" '["42","{\"id\":42,\"name\":\"ann\"}"]'
+}
+
 @test "route.time names each record's topic by its day" {
 	local conf
 	conf=$(sink_conf daily <<'EOF'
