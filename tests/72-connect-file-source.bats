@@ -26,6 +26,11 @@ distinct() {
 	slog-consume -t "$1" -e | sort -u | wc -l
 }
 
+# following PATH: the connector has opened PATH (read.from=end counts from then).
+following() {
+	wait_for 400 grep -q "following '$1' from" "$CONNECT_LOG"
+}
+
 # file_source NAME KEY=VALUE...: a file-source connector's file.
 file_source() {
 	local name=$1
@@ -62,6 +67,7 @@ file_source() {
 	echo a1 >"$LOGS/a.log"
 	echo ignored >"$LOGS/a.txt"
 	start_connect "$(file_source glob "file.paths=$LOGS/*.log" topic=app read.from=end)"
+	following "$LOGS/a.log"
 	echo b1 >"$LOGS/b.log"
 	echo a2 >>"$LOGS/a.log"
 	wait_for 400 has_lines app 2
@@ -149,8 +155,12 @@ file_source() {
 	wait_for 400 has_lines app 600
 	run --separate-stderr bash -c "slog-consume -t app -e | wc -l"
 	assert_output 600
-	run --separate-stderr slog-connect offsets tail --set "bootstrap.servers=$SLOG_BROKERS"
-	[[ "$output" == *'"pos"'* ]] || [[ "$output" == *pos* ]]
+	stop_connect
+	run --separate-stderr slog-connect -b "$SLOG_BROKERS" offsets tail --format json
+	assert_success
+	echo "$output"
+	[[ "$output" == *"\"path\":\"$LOGS/app.log\""* ]]
+	[[ "$output" == *"\"pos\":$(stat -c %s "$LOGS/app.log")"* ]]
 }
 
 @test "a Kafka FileStreamSource config runs unchanged" {
@@ -217,6 +227,7 @@ file_source() {
 	slog-topics create app
 	seq 1 5 >"$LOGS/app.log"
 	start_connect "$(file_source tail file.paths="$LOGS/app.log" topic=app read.from=end)"
+	following "$LOGS/app.log"
 	echo 6 >>"$LOGS/app.log"
 	wait_for 400 has_lines app 1
 	run --separate-stderr values app

@@ -109,6 +109,9 @@ committed() {
 	run --separate-stderr slog-connect mirror promote orders
 	assert_success
 	echo local | slog-produce -t orders
+	# The mirror leaves the promoted copy alone from then on.
+	echo b | slog-produce -b "$EAST" -t orders
+	wait_for 200 grep -q "topic 'orders' is not copied" "$CONNECT_LOG"
 	run --separate-stderr slog-consume -t orders -e -f '%o %s\n'
 	assert_output $'0 a\n1 local'
 }
@@ -179,6 +182,18 @@ committed() {
 	start_connect "$(mirror_conf m)"
 	# The killed member's partition comes free once its 10 s session ends.
 	wait_for 600 same_end orders 0
+	cmp <(records orders "$EAST") <(records orders "$WEST")
+}
+
+@test "a copy deleted on the target is copied again from the start" {
+	slog-topics -b "$EAST" create orders
+	seq 1 20 | slog-produce -b "$EAST" -t orders
+	start_connect "$(mirror_conf m)"
+	wait_for 200 same_end orders 0
+	stop_connect
+	slog-topics -b "$WEST" delete orders -y
+	start_connect "$(mirror_conf m)"
+	wait_for 200 same_end orders 0
 	cmp <(records orders "$EAST") <(records orders "$WEST")
 }
 

@@ -113,7 +113,8 @@ static void test_sections_and_blocks(void)
 
 	REQUIRE(load("name=a\nconnector.class=probe-source\ntransforms = drop, host\n"
 		     "[transforms.drop]\ntype = filter\nvalue.regex = GET /healthz\n"
-		     "[transforms.host]\ntype=insert-header\n[]\ntopic=t\n", NULL, 0, NULL, &cc,
+		     "[transforms.host]\ntype=insert-header\nheader=host\nvalue=h1\n[]\ntopic=t\n",
+		     NULL, 0, NULL, &cc,
 		     &e) == 0);
 	REQUIRE_EQ(cc->ntransforms, 2);
 	CHECK(strcmp(cc->transforms[0].alias, "drop") == 0);
@@ -128,6 +129,7 @@ static void test_sections_and_blocks(void)
 		     NULL, 0, NULL, &cc, &e) == SLOG_EINVALID_CONFIG);
 	CHECK(strstr(e.msg, "c.conf:4") != NULL);
 	CHECK(strstr(e.msg, "'y' is not listed in 'transforms'") != NULL);
+
 }
 
 static void test_converters(void)

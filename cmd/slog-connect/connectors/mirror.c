@@ -373,8 +373,13 @@ static int engine_loop(struct mirror *m, struct cluster *src, struct cluster *ds
 	m->t->ready = x != NULL;
 	while (!rc && !task_stopping(m->t)) {
 		char **topics;
+		struct err why;
 		size_t n = take_topics(m, &topics);
 
+		if (n && m->conf.exact &&
+		    mirror_resume_at_copy(m, src, dst, topics, n, &why) &&
+		    why.code != SLOG_ENON_EMPTY_GROUP)
+			task_log(m->t, LOG_LEVEL_WARN, "cannot check where the copies end: %s", why.msg);
 		if (n)
 			rc = run_engine(m, &engine_src, &sink, topics, n, e);
 		cluster_names_free(topics, n);

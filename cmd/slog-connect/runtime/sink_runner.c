@@ -23,6 +23,7 @@
 #include "clock.h"
 #include "cluster_client.h"
 #include "consumer.h"
+#include "group_id.h"
 #include "runtime/connector.h"
 #include "runtime/connector_conf.h"
 #include "runtime/error_policy.h"
@@ -238,13 +239,21 @@ int sink_run(struct connect_task *t, struct err *e)
 	struct sink_runner sr = { .t = t, .ops = t->cc->cls->sink };
 	struct consumer_sink sink = { .arg = &sr, .put = runner_put, .flush = runner_flush,
 				      .release = runner_release, .position = runner_position };
-	char group[300], client[300];
+	/* The broker takes client ids of up to 127 bytes: a longer name is cut. */
+	char group[GROUP_ID_MAX + 1], client[128];
 	struct consumer_opts o;
 	struct cluster cl;
 	int rc;
 
 	crec_init(&sr.rec);
 	rc = read_topics(&sr, e);
+	if (!rc) {
+		runner_opts(&sr, &o, &sink, group, sizeof(group), client, sizeof(client));
+		if (strlen(t->cc->name) + 8 > GROUP_ID_MAX || group_id_check(group, e))
+			rc = err_set(e, SLOG_EINVALID_CONFIG, "name '%s' cannot name the group "
+				     "connect-<name> (at most %d bytes, no '/' or control characters)",
+				     t->cc->name, GROUP_ID_MAX - 8);
+	}
 	if (!rc)
 		rc = cluster_connect(&cl, t->wc->brokers, clock_mono_ms() + TIMEOUT_MS, e);
 	if (rc) {
@@ -253,7 +262,6 @@ int sink_run(struct connect_task *t, struct err *e)
 	}
 	rc = sr.ops->open(t, &sr.state, e);
 	if (!rc) {
-		runner_opts(&sr, &o, &sink, group, sizeof(group), client, sizeof(client));
 		t->ready = 1;
 		rc = consumer_run(&cl, &o, &t->stop, e);
 		t->ready = 0;
