@@ -138,6 +138,23 @@ EOF
 		$'["archive-eu","1","kafka"]\n["archive-us","3","kafka"]'
 }
 
+@test "Kafka's ValueToKey then ExtractField on the key keys records by a field" {
+	local conf
+	conf=$(sink_conf keyed <<'EOF'
+transforms = createKey, extractInt
+transforms.createKey.type = org.apache.kafka.connect.transforms.ValueToKey
+transforms.createKey.fields = id
+transforms.extractInt.type = org.apache.kafka.connect.transforms.ExtractField$Key
+transforms.extractInt.field = id
+EOF
+)
+	run --separate-stderr slog-connect transform "$conf" <<'EOF'
+{"topic":"t","value":"{\"id\":42,\"name\":\"ann\"}"}
+EOF
+	assert_success
+	assert_equal "$(jq -c '[.key, .value]' <<<"$output")" '["42","{\"id\":42,\"name\":\"ann\"}"]'
+}
+
 @test "route.time names each record's topic by its day" {
 	local conf
 	conf=$(sink_conf daily <<'EOF'
@@ -203,7 +220,64 @@ type = mask
 feilds = /email
 EOF
 )
-	run -1 --separate-stderr slog-connect transform "$conf" </dev/null
+	run -1 --separate-stderr slog-connect transform "$conf" <<<""
 	assert_stderr_has "$conf:8: transforms.pii.feilds: unknown config key"
 	assert_output ""
+}
+
+# has_records TOPIC N: the topic holds at least N records.
+has_records() {
+	[ "$(slog-consume -t "$1" -e | wc -l)" -ge "$2" ]
+}
+
+@test "a running file source sends its lines through the chain, and its jq ends with it" {
+	start_broker
+	slog-topics create app
+	local log=$BATS_TEST_TMPDIR/app.log conf=$BATS_TEST_TMPDIR/app.conf
+	printf '%s\n' '{"msg":"hi","secret":"s1"}' 'GET /healthz' '{"msg":"yo","secret":"s2"}' >"$log"
+	cat >"$conf" <<EOF
+name = app
+connector.class = file-source
+file.paths = $log
+topic = app
+transforms = nohealth, pii, loud
+[transforms.nohealth]
+type = filter
+value.regex = healthz
+[transforms.pii]
+type = mask
+fields = secret
+[transforms.loud]
+type = exec
+exec.command = jq -c --unbuffered '.value |= (fromjson | .msg |= ascii_upcase | tojson)'
+EOF
+	start_connect "$conf"
+	wait_for 200 has_records app 2
+	run slog-consume -t app -e -f '%s\n'
+	assert_output $'{"msg":"HI","secret":""}\n{"msg":"YO","secret":""}'
+	local child
+	child=$(ps -o pid= --ppid "$CONNECT_PID" | tr -d ' ')
+	[ -n "$child" ]
+	stop_connect
+	run -1 kill -0 "$child"
+}
+
+@test "transform passes each record on as soon as its line is read" {
+	local conf line
+	conf=$(sink_conf live <<'EOF'
+transforms = tag
+[transforms.tag]
+type = insert-header
+header = seen
+value = yes
+EOF
+)
+	coproc TR { slog-connect transform "$conf"; }
+	local pid=$TR_PID in=${TR[1]} out=${TR[0]}
+	printf '%s\n' '{"topic":"t","value":"1"}' >&"$in"
+	# The input stays open: the answer must come before it ends.
+	read -t 10 -r line <&"$out"
+	[[ "$line" == *'"value":"1","headers":[{"key":"seen","value":"yes"}]}' ]]
+	eval "exec $in>&-"
+	wait "$pid"
 }
