@@ -219,3 +219,32 @@ committed() {
 	assert_line --partial "1 slog.mirror.src=$(curl -sf "http://$EAST/v1/cluster" | jq -r .cluster_id)/events/0/0"
 	assert_line "4 "
 }
+
+@test "slog-connect check takes MirrorMaker 2's class name and says what a mirror file lacks" {
+	run --separate-stderr slog-connect check "$(connector_conf m connector.class=org.apache.kafka.connect.mirror.MirrorSourceConnector "source.bootstrap.servers=$EAST")"
+	assert_success
+	assert_line --partial 'topics.exclude = .*[-.]internal,.*\.replica,__.*'
+	run --separate-stderr slog-connect check "$(connector_conf m connector.class=mirror)"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"m.conf: source.bootstrap.servers: required"* ]]
+	run --separate-stderr slog-connect check "$(mirror_conf m mirror.mode=exact 'topic.rename.regex=(.*)')"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"topic.rename.regex: renamed copies need mirror.mode = translate"* ]]
+	run --separate-stderr slog-connect check "$(mirror_conf m 'topics=a,(b')"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"topics: '(b' is not a regular expression"* ]]
+}
+
+@test "translate mode copies into renamed topics with the source's position in a header" {
+	slog-topics -b "$EAST" create orders
+	printf '%s\n' '{"key":"k","value":"v","timestamp":1700000000000,"headers":{"h":"x"}}' |
+		slog-produce -b "$EAST" -t orders -J
+	start_connect "$(mirror_conf m 'topic.rename.regex=(.*)' 'topic.rename.replacement=east.$1')"
+	wait_for 200 bash -c "[ \"\$(curl -sf http://$WEST/v1/topics/east.orders/partitions/0/offsets | jq .offset)\" = 1 ]"
+	run --separate-stderr slog-consume -t east.orders -e -J
+	assert_success
+	id=$(curl -sf "http://$EAST/v1/cluster" | jq -r .cluster_id)
+	[ "$(echo "$output" | jq -c '[.key, .value, .timestamp, .headers]')" = "[\"k\",\"v\",1700000000000,[{\"key\":\"h\",\"value\":\"x\"},{\"key\":\"slog.mirror.src\",\"value\":\"$id/orders/0/0\"},{\"key\":\"slog.mirror.origin\",\"value\":\"$id\"}]]" ]
+	# A renamed copy is an ordinary topic.
+	echo local | slog-produce -t east.orders
+}

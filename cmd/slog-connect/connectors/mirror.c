@@ -151,9 +151,10 @@ static int mirror_check(const struct connector_conf *cc, struct err *e)
 	struct mirror_conf c;
 	int rc = conf_from(&c, cc, e);
 
-	if (!rc)
-		mirror_conf_free(&c);
-	return rc;
+	if (rc)
+		return err_wrap(e, "%s", cc->path);
+	mirror_conf_free(&c);
+	return 0;
 }
 
 int mirror_cluster_id(struct cluster *cl, char *out, size_t size, struct err *e)
