@@ -248,3 +248,15 @@ committed() {
 	# A renamed copy is an ordinary topic.
 	echo local | slog-produce -t east.orders
 }
+
+@test "in exact mode a topic that is itself a mirror is not copied back" {
+	slog-topics -b "$WEST" create back
+	echo w | slog-produce -b "$WEST" -t back
+	# west -> east makes east's back a mirror topic; east -> west must not copy it back.
+	BROKER=$EAST start_connect "$(connector_conf we connector.class=mirror \
+		"source.bootstrap.servers=$WEST" topics=back refresh.topics.interval.seconds=1)"
+	wait_for 200 same_end back 0
+	BROKER=$WEST start_connect "$(mirror_conf ew topics=back)"
+	wait_for 200 grep -q "ew: topic 'back' is not copied: it is itself a mirror topic" "$CONNECT_LOG"
+	[ "$(end_of back "$WEST")" = 1 ]
+}
