@@ -53,6 +53,7 @@ committed() {
 		'{"partition":0,"key":"k3","value_b64":"3q2+7w==","timestamp":1700000000002}' \
 		'{"partition":0,"key":"k4","value":null,"timestamp":1700000000003}' |
 		slog-produce -b "$EAST" -t orders -J
+	seq 1 50 | slog-produce -b "$EAST" -t orders -p 1 -z zstd
 	start_connect "$(mirror_conf m)"
 	wait_for 200 same_end orders 0
 	wait_for 200 same_end orders 1
@@ -60,8 +61,12 @@ committed() {
 		records orders "$EAST" -p "$p" >"$BATS_TEST_TMPDIR/east.$p"
 		records orders "$WEST" -p "$p" >"$BATS_TEST_TMPDIR/west.$p"
 		cmp "$BATS_TEST_TMPDIR/east.$p" "$BATS_TEST_TMPDIR/west.$p"
+		# The batches themselves, compressed as they were (both leaders are at epoch 0).
+		cmp <(curl -sf -H 'Accept: application/x-slog-batch' "http://$EAST/v1/topics/orders/partitions/$p/records?offset=0") \
+			<(curl -sf -H 'Accept: application/x-slog-batch' "http://$WEST/v1/topics/orders/partitions/$p/records?offset=0")
 	done
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/east.0")" = 3 ]
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/west.1")" = 51 ]
 	run --separate-stderr slog-topics describe orders --json
 	[ "$(echo "$output" | jq -r '.topics[0].configs[] | select(.name == "retention.ms") | .value')" = 172800000 ]
 	[ "$(echo "$output" | jq -r '.topics[0].configs[] | select(.name == "mirror.source") | .value')" = "$(curl -sf "http://$EAST/v1/cluster" | jq -r .cluster_id)/orders" ]
