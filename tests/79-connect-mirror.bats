@@ -149,18 +149,18 @@ committed() {
 @test "group offsets on the target are never moved back" {
 	slog-topics -b "$EAST" create orders
 	seq 1 10 | slog-produce -b "$EAST" -t orders
-	slog-consume -b "$EAST" -t orders -g billing -c 3 -q -f '%s\n' >/dev/null
+	slog-consume -b "$EAST" -t orders -g billing -c 3 -q -f '%s\n' >>"$BATS_TEST_TMPDIR/read"
 	start_connect "$(mirror_conf m)"
 	wait_for 200 same_end orders 0
 	wait_for 200 bash -c "[ \"\$(curl -sf http://$WEST/v1/groups/billing/offsets | jq '.offsets[0].offset')\" = 3 ]"
 	# The group reads on at the target (an administrative commit, as a tool would).
 	curl -sf -X POST "http://$WEST/v1/groups/billing/offsets" --json '{"offsets":[{"topic":"orders","partition":0,"offset":8}]}'
 	# The source's later commit, behind it, is not copied over it.
-	slog-consume -b "$EAST" -t orders -g billing -c 2 -q -f '%s\n' >/dev/null
+	slog-consume -b "$EAST" -t orders -g billing -c 2 -q -f '%s\n' >>"$BATS_TEST_TMPDIR/read"
 	[ "$(committed billing "$EAST" orders)" = 5 ]
 	# Groups are copied in name order: once "probe", committed later, is
 	# on the target, a round has read billing's last commit.
-	slog-consume -b "$EAST" -t orders -g probe -c 1 -q -f '%s\n' >/dev/null
+	slog-consume -b "$EAST" -t orders -g probe -c 1 -q -f '%s\n' >>"$BATS_TEST_TMPDIR/read"
 	wait_for 200 bash -c "[ \"\$(curl -sf http://$WEST/v1/groups/probe/offsets | jq '.offsets[0].offset')\" = 1 ]"
 	[ "$(committed billing "$WEST" orders)" = 8 ]
 }
