@@ -51,15 +51,16 @@ file_source() {
 	[[ "${lines[1]}" == *'{"key":"file.offset","value":"4"}'* ]]
 }
 
-@test "an unterminated last line waits for its newline" {
+@test "an unterminated last line waits for its newline; key=path keys records by their file" {
 	slog-topics create app
-	start_connect "$(file_source tail file.paths="$LOGS/app.log" topic=app)"
+	start_connect "$(file_source tail file.paths="$LOGS/app.log" topic=app key=path)"
 	printf 'whole\nhalf' >>"$LOGS/app.log"
 	wait_for 400 has_lines app 1
 	printf ' done\n' >>"$LOGS/app.log"
 	wait_for 400 has_lines app 2
-	run --separate-stderr values app
-	assert_output $'whole\nhalf done'
+	run --separate-stderr slog-consume -t app -e -f '%k|%s\n'
+	assert_output "$LOGS/app.log|whole
+$LOGS/app.log|half done"
 }
 
 @test "files a glob matches later are followed from their first line" {
@@ -234,7 +235,7 @@ file_source() {
 	assert_output 6
 }
 
-@test "key=regex: takes the key from the line; key=path the file's path" {
+@test "key=regex: takes the key from the line, and a line it does not match has none" {
 	slog-topics create app
 	printf 'user=ann did x\nno user here\n' >"$LOGS/app.log"
 	start_connect "$(file_source rx file.paths="$LOGS/app.log" topic=app 'key=regex:user=([a-z]+)')"
