@@ -268,6 +268,21 @@ $LOGS/app.log|half done"
 	assert_output "$( (seq 1 100; echo x; echo y) | sort)"
 }
 
+@test "file.exit.on.eof fails (exit 1) when a file it matched cannot be read" {
+	local unreadable=/proc/sys/vm/drop_caches # mode 0200: not even root reads it
+	[ -e "$unreadable" ] && ! cat "$unreadable" 2>/dev/null || skip "no unreadable file here"
+	slog-topics create app
+	seq 1 10 >"$LOGS/a.log"
+	local conf
+	conf=$(file_source batch "file.paths=$LOGS/a.log,$unreadable" topic=app file.exit.on.eof=true)
+	run --separate-stderr timeout 60 slog-connect run --set "bootstrap.servers=$SLOG_BROKERS" \
+		--set listeners= "$conf"
+	[ "$status" -eq 1 ] || { echo "$stderr"; false; }
+	[[ "$stderr" == *"file '$unreadable' could not be read; the load is incomplete"* ]]
+	run --separate-stderr bash -c "slog-consume -t app -e | wc -l"
+	assert_output 10
+}
+
 @test "file.format=bytes makes a whole file one record" {
 	slog-topics create app
 	printf 'line 1\nline 2\n' >"$LOGS/doc.txt"

@@ -356,9 +356,13 @@ static int drain_events(struct file_source *fs, struct err *e)
 	return rc;
 }
 
-/* file.exit.on.eof: every file is read; its last unterminated lines go too. */
+/* file.exit.on.eof: every file is read; its last unterminated lines go too.
+ * A file that could not be read fails the load: it is not loaded. */
 static int finish_batch(struct file_source *fs, struct err *e)
 {
+	const char *bad = file_tail_unreadable(fs->tail);
+	if (bad)
+		return err_set(e, SLOG_EIO, "file '%s' could not be read; the load is incomplete", bad);
 	for (struct src_file *sf = fs->files; sf; sf = sf->next) {
 		int rc = sf->tf ? put_rest(sf, e) : 0;
 		if (rc < 0)

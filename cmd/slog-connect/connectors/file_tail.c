@@ -617,6 +617,11 @@ ssize_t file_tail_read(struct file_tail *t, struct tail_file *f, void *dst, size
 	return n;
 }
 
+const char *file_tail_unreadable(const struct file_tail *t)
+{
+	return t->nwarned ? t->warned[0] : NULL;
+}
+
 int file_tail_idle(const struct file_tail *t)
 {
 	if (t->blocked)

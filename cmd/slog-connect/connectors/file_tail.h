@@ -127,6 +127,9 @@ int file_tail_next(struct file_tail *t, struct tail_event *ev);
 ssize_t file_tail_read(struct file_tail *t, struct tail_file *f, void *dst, size_t cap,
 		       struct err *e);
 
+/* A path the globs match that could not be opened at the last try, or NULL. */
+const char *file_tail_unreadable(const struct file_tail *t);
+
 /* Every open file is at its end and nothing waits to be opened. */
 int file_tail_idle(const struct file_tail *t);
 
