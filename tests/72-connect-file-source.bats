@@ -143,6 +143,33 @@ $LOGS/app.log|half done"
 	[ "$dups" -le 4000 ]
 }
 
+@test "kill -9 while logrotate renames (app.log -> .1 -> .2) loses no line" {
+	slog-topics create app
+	local conf
+	conf=$(file_source tail file.paths="$LOGS/app.log" topic=app)
+	start_connect "$conf"
+	# 6000 lines over about 3 s; a rotation every 1000, as logrotate's
+	# `create` does it: the older copies shift, the live file is renamed.
+	(
+		for c in $(seq 0 29); do
+			seq $((c * 200 + 1)) $((c * 200 + 200)) >>"$LOGS/app.log"
+			if [ $(((c + 1) % 5)) -eq 0 ]; then
+				[ -e "$LOGS/app.log.1" ] && mv "$LOGS/app.log.1" "$LOGS/app.log.2"
+				mv "$LOGS/app.log" "$LOGS/app.log.1"
+			fi
+			sleep 0.1
+		done
+	) &
+	local writer=$!
+	wait_for 400 has_lines app 1500
+	kill_connect
+	start_connect "$conf"
+	wait "$writer"
+	wait_for 600 bash -c "[ \$(slog-consume -t app -e | sort -u | wc -l) -ge 6000 ]"
+	run --separate-stderr bash -c "slog-consume -t app -e | sort -n | uniq | wc -l"
+	assert_output 6000
+}
+
 @test "a stop saves progress: a restart repeats no line" {
 	slog-topics create app
 	local conf

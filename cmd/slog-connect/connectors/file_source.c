@@ -78,6 +78,7 @@ struct file_source {
 	struct src_file *files;
 	char offset_text[24];
 	int closed_one;        /* a rotated file closed: its successor opens at the next scan, now */
+	int unsaved_opens;     /* files opened whose identity the store does not hold yet */
 };
 
 static void gauge_labels(char *out, size_t size, const char *path)
@@ -150,7 +151,7 @@ static struct src_file *src_open(struct file_source *fs, struct tail_file *tf)
 	sf->ino = tf->ino;
 	src_name(sf, tf->path);
 	sf->acked = tf->pos;
-	sf->saved = -1; /* saved at the next flush, so read.from applies once */
+	sf->saved = -1;
 	tail_fp_format(tf->fp, tf->fp_len, sf->fp, sizeof(sf->fp));
 	framer_init(&sf->fr, &fs->framing, tf->pos);
 	sf->next = fs->files;
@@ -158,6 +159,24 @@ static struct src_file *src_open(struct file_source *fs, struct tail_file *tf)
 	tf->user = sf;
 	task_log(fs->t, LOG_LEVEL_INFO, "following '%s' from %" PRId64, tf->path, tf->pos);
 	return sf;
+}
+
+static void save(struct file_source *fs, struct src_file *sf);
+
+/*
+ * Before the first line of a file just opened is read, the store holds
+ * its identity and start: a restart then resumes it (read.from=end is
+ * applied once), and finds it by inode if logrotate renames it while we
+ * are down.  One round trip covers every file a scan opened.
+ */
+static void save_opened(struct file_source *fs)
+{
+	if (!fs->unsaved_opens)
+		return;
+	fs->unsaved_opens = 0;
+	struct err e = { 0 };
+	if (offset_store_flush(fs->store, clock_mono_ms() + fs->p.flush_ms * 10, &e) < 0)
+		task_log(fs->t, LOG_LEVEL_WARN, "saving the files just opened: %s", e.msg);
 }
 
 static void src_free(struct src_file *sf)
@@ -277,9 +296,11 @@ static int on_event(struct file_source *fs, const struct tail_event *ev, struct 
 	int rc;
 	switch (ev->type) {
 	case TAIL_OPENED:
-		src_open(fs, ev->f);
+		save(fs, src_open(fs, ev->f));
+		fs->unsaved_opens = 1;
 		return 0;
 	case TAIL_READABLE:
+		save_opened(fs);
 		return read_file(fs, sf, e);
 	case TAIL_TRUNCATED:
 		/* What was pending was in the file: deliver it, then start over. */

@@ -590,6 +590,11 @@ int file_tail_next(struct file_tail *t, struct tail_event *ev)
 {
 	entry_free(t->closed);
 	t->closed = NULL;
+	/* Every file opened by the scan first, so the caller can record them
+	 * all at once before it reads any. */
+	for (size_t i = 0; i < t->nfiles; i++)
+		if (t->files[i]->pend_opened)
+			return entry_event(t, i, ev);
 	size_t n = t->nfiles;
 	for (size_t k = 0; k < n; k++) {
 		size_t i = (t->cursor + k) % n;

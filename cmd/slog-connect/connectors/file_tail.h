@@ -116,7 +116,8 @@ int file_tail_scan(struct file_tail *t, struct err *e);
  */
 int file_tail_adopt(struct file_tail *t, const char *path, struct err *e);
 
-/* The next thing to act on: 1 with *ev, 0 when nothing is left until the next scan. */
+/* The next thing to act on: 1 with *ev, 0 when nothing is left until the
+ * next scan.  Every OPENED of a scan comes before any other event. */
 int file_tail_next(struct file_tail *t, struct tail_event *ev);
 
 /*
