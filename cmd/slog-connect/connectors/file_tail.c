@@ -497,11 +497,12 @@ static void pass_gone(struct file_tail *t, int64_t now)
 static void truncated(struct file_tail *t, struct tail_entry *en, const char *how)
 {
 	struct tail_file *f = &en->f;
-	tail_log(t, LOG_LEVEL_WARN,
-		 "file '%s' was truncated (%s at position %" PRId64 "); reading it again from 0",
-		 f->path, how, f->pos);
-	f->pos = 0;
 	f->truncations++;
+	tail_log(t, LOG_LEVEL_WARN,
+		 "file '%s' was truncated (%s at position %" PRId64 "; truncation %" PRIu64
+		 " of this file); reading it again from 0",
+		 f->path, how, f->pos, f->truncations);
+	f->pos = 0;
 	f->at_eof = 0;
 	lseek(f->fd, 0, SEEK_SET);
 	en->pend_truncated = 1;
