@@ -56,6 +56,7 @@ struct src_file {
 	dev_t dev;
 	ino_t ino;
 	char *path;
+	int32_t path_len;
 	char *source;          /* "file:PATH", for the dead-letter header */
 	char fp[24];
 	int64_t acked;         /* every line before it is delivered */
@@ -136,6 +137,7 @@ static void src_name(struct src_file *sf, const char *path)
 	free(sf->path);
 	free(sf->source);
 	sf->path = xstrdup(path);
+	sf->path_len = (int32_t)strlen(path);
 	size_t n = strlen(path) + sizeof("file:");
 	sf->source = xmalloc(n);
 	snprintf(sf->source, n, "file:%s", path);
@@ -224,7 +226,7 @@ static void decorate(void *arg, struct crec *r, const struct frame *f)
 	struct src_file *sf = arg;
 	struct file_source *fs = sf->fs;
 	if (fs->key == KEY_PATH) {
-		crec_set_key(r, sf->path, (int32_t)strlen(sf->path));
+		crec_set_key(r, sf->path, sf->path_len);
 	} else if (fs->key == KEY_REGEX) {
 		regmatch_t m[2] = { { .rm_so = 0, .rm_eo = (regoff_t)f->len } };
 		if (regexec(&fs->re, f->p, 2, m, REG_STARTEND) == 0 && m[1].rm_so >= 0)
@@ -234,7 +236,7 @@ static void decorate(void *arg, struct crec *r, const struct frame *f)
 	} else if (fs->framing.format != FRAME_NDJSON) {
 		crec_set_key(r, NULL, -1);
 	}
-	crec_add_header(r, "file.path", sf->path, (int32_t)strlen(sf->path));
+	crec_add_header(r, "file.path", sf->path, sf->path_len);
 	crec_add_header(r, "file.offset", fs->offset_text, decimal(fs->offset_text, f->start));
 }
 
