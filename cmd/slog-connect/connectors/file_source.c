@@ -75,6 +75,7 @@ struct file_source {
 	enum key_mode key;
 	regex_t re;
 	int exit_on_eof;
+	int headers;           /* file.headers: file.path and file.offset on each record */
 	int64_t batch_size, poll_ms;
 	struct src_file *files;
 	char offset_text[24];
@@ -236,6 +237,8 @@ static void decorate(void *arg, struct crec *r, const struct frame *f)
 	} else if (fs->framing.format != FRAME_NDJSON) {
 		crec_set_key(r, NULL, -1);
 	}
+	if (!fs->headers)
+		return;
 	crec_add_header(r, "file.path", sf->path, sf->path_len);
 	crec_add_header(r, "file.offset", fs->offset_text, decimal(fs->offset_text, f->start));
 }
@@ -476,6 +479,7 @@ static int file_source_opts(struct file_source *fs, const struct connector_conf 
 		return err_set(e, SLOG_EINVALID_CONFIG,
 			       "topic: required (unless file.format=ndjson names one per line)");
 	fs->exit_on_eof = cc_bool(cc, "file.exit.on.eof");
+	fs->headers = cc_bool(cc, "file.headers");
 	fs->batch_size = cc_num(cc, "batch.size");
 	fs->poll_ms = cc_num(cc, "file.poll.ms");
 	return 0;
@@ -620,6 +624,8 @@ static const struct conf_def file_source_keys[] = {
 	{ "file.inotify", CONF_BOOL, "true", 0, 0, 0, NULL, "wake on inotify events; false: poll only" },
 	{ "file.exit.on.eof", CONF_BOOL, "false", 0, 0, 0, NULL,
 	  "finish once every file is read and delivered (a batch load; the process exits 0)" },
+	{ "file.headers", CONF_BOOL, "true", 0, 0, 0, NULL,
+	  "add the headers file.path and file.offset (where the line starts) to each record" },
 	FRAMING_KEYS("file."),
 };
 
