@@ -265,6 +265,32 @@ static void test_batch_mode_exits(void)
 	CHECK_EQ(atomic_load(&batch_runs), 2);
 }
 
+static void test_finished_source_is_ready(void)
+{
+	struct worker_conf wc;
+	struct runner r = { 0 };
+	char *files[2];
+	struct err e;
+
+	REQUIRE(worker_conf_load(NULL, no_rest, 1, &wc, &e) == 0);
+	files[0] = write_conf("steady.conf", "name = steady\nconnector.class = probe-steady\n");
+	files[1] = write_conf("once.conf", "name = once\nconnector.class = probe-batch\n");
+	r.w = worker_new(&wc, files, 2, no_rest, 1, &e);
+	REQUIRE(r.w != NULL);
+	pthread_create(&r.thread, NULL, run_thread, &r);
+	/* Not a batch load (steady has no file.exit.on.eof): once ends,
+	 * steady runs on, and the process is ready. */
+	WAIT_UNTIL(strcmp(task_state(r.w, "once"), "STOPPED") == 0 && worker_ready(r.w));
+	CHECK(strcmp(task_state(r.w, "once"), "STOPPED") == 0);
+	CHECK(worker_ready(r.w));
+	CHECK(strcmp(task_state(r.w, "steady"), "RUNNING") == 0);
+	r.stop = 1;
+	pthread_join(r.thread, NULL);
+	CHECK_EQ(r.status, 0);
+	worker_free(r.w);
+	worker_conf_free(&wc);
+}
+
 int main(void)
 {
 	connector_class_register(&steady_class);
@@ -276,5 +302,7 @@ int main(void)
 	unit_run("a reload restarts changed files only, and keeps one that no longer loads",
 		 test_reload_restarts_what_changed);
 	unit_run("with file.exit.on.eof, run exits with the tasks' outcome", test_batch_mode_exits);
+	unit_run("a source whose input ended is stopped, and the process still ready",
+		 test_finished_source_is_ready);
 	return unit_done();
 }
