@@ -6,28 +6,34 @@ load helpers
 load connect
 
 setup() {
-	start_broker --set group.min.session.timeout.ms=500
+	# A killed sink's partitions move on after 2 s rather than 45.
+	start_broker --set group.min.session.timeout.ms=500 \
+		--set group.consumer.session.timeout.ms=2s
 	OUT=$BATS_TEST_TMPDIR/out
 	mkdir -p "$OUT"
 }
 
-# produce TOPIC FIRST LAST: the values FIRST..LAST, one record each.
+# produce TOPIC FIRST LAST: the values FIRST..LAST, one record each,
+# spread over the topic's partitions.
 produce() {
-	seq "$2" "$3" | slog-produce -t "$1"
+	seq "$2" "$3" | slog-produce -t "$1" --partitioner roundrobin
 }
 
-# lines_in N FILE...: the files hold N lines together.
+# lines_in N GLOB...: the files hold N lines together (each GLOB is
+# expanded at each call, so that files created meanwhile count).
 lines_in() {
 	local n=$1
 	shift
-	[ "$(cat "$@" 2>/dev/null | wc -l)" -eq "$n" ]
+	# shellcheck disable=SC2068
+	[ "$(cat $@ 2>/dev/null | wc -l)" -eq "$n" ]
 }
 
-# distinct_in N FILE...: the files hold N distinct lines together.
+# distinct_in N GLOB...: the files hold N distinct lines together.
 distinct_in() {
 	local n=$1
 	shift
-	[ "$(cat "$@" 2>/dev/null | sort -u | wc -l)" -eq "$n" ]
+	# shellcheck disable=SC2068
+	[ "$(cat $@ 2>/dev/null | sort -u | wc -l)" -eq "$n" ]
 }
 
 @test "a file sink writes each value of a topic on its own line" {
@@ -87,7 +93,7 @@ distinct_in() {
 	conf=$(connector_conf fs connector.class=file-sink topics=t "file.path=$OUT/t.log" \
 		file.max.bytes=100)
 	start_connect "$conf"
-	wait_for 200 lines_in 100 "$OUT"/t.log*
+	wait_for 200 lines_in 100 "$OUT/t.log*"
 	# 100 lines of 4 bytes: 25 a file, t.log then t.log.1 ... t.log.3, in order.
 	[ "$(wc -c <"$OUT/t.log")" -eq 100 ]
 	[ "$(cat "$OUT/t.log" "$OUT/t.log.1" "$OUT/t.log.2" "$OUT/t.log.3")" = "$(seq 100 199)" ]
@@ -99,11 +105,11 @@ distinct_in() {
 	produce t 1 3000
 	conf=$(connector_conf fs connector.class=file-sink topics=t "file.path=$OUT/t-%p.txt")
 	start_connect "$conf"
-	wait_for 200 bash -c "[ \$(cat '$OUT'/t-*.txt 2>/dev/null | wc -l) -gt 0 ]"
+	wait_for 200 bash -c "cat '$OUT'/t-*.txt 2>/dev/null | grep -q ."
 	kill_connect
 	produce t 3001 5000
 	start_connect "$conf"
-	wait_for 400 distinct_in 5000 "$OUT"/t-*.txt
+	wait_for 400 distinct_in 5000 "$OUT/t-*.txt"
 	# At least once: every value is there; a replay after the kill may repeat some.
 	[ "$(cat "$OUT"/t-*.txt | sort -n | uniq)" = "$(seq 1 5000)" ]
 }
@@ -126,7 +132,7 @@ group_lag() {
 	start_connect "$conf"
 	wait_for 400 group_members connect-shared 2
 	seq 1 400 | slog-produce -t t --partitioner roundrobin
-	wait_for 400 distinct_in 400 "$OUT"/t-*.txt
+	wait_for 400 distinct_in 400 "$OUT/t-*.txt"
 	wait_for 400 group_lag connect-shared 0
 	run --separate-stderr slog-groups describe connect-shared
 	[ "$status" -eq 0 ]

@@ -59,8 +59,7 @@ static void usage(void)
 	       "  pause|resume|restart [NAME]  stop, start again, or restart a connector (all\n"
 	       "                            without NAME)\n"
 	       "  offsets NAME              a source's saved positions; --reset, --set-offset\n"
-	       "  mirror promote TOPIC      make a mirror topic of the cluster (-b) writable:\n"
-	       "                            fail over to it\n\n"
+	       "  mirror promote TOPIC      make a mirror topic writable (failover)\n\n"
 	       "See slog-connect(1) and docs/connect.md.\n");
 }
 
@@ -233,17 +232,19 @@ static int cmd_offsets(struct args *a, const struct worker_conf *wc, char **name
 	return 0;
 }
 
-/* mirror promote TOPIC on the worker's cluster. */
+/* mirror promote TOPIC, on the worker's cluster (-b, bootstrap.servers). */
 static int cmd_mirror(const struct worker_conf *wc, char **args)
 {
 	struct err e;
 
 	if (strcmp(args[0], "promote") != 0)
-		cli_usage_error(synopsis, "mirror: '%s' is not a mirror command (promote)", args[0]);
+		cli_usage_error(synopsis, "mirror: unknown action '%s' (promote is the one)", args[0]);
 	if (mirror_promote(wc->brokers, args[1], &e)) {
 		cli_error("cannot promote '%s': %s", args[1], e.msg);
 		return 1;
 	}
+	fprintf(stderr, "%s: '%s' is no longer a mirror topic: it takes producers\n", cli_prog(),
+		args[1]);
 	return 0;
 }
 

@@ -57,6 +57,9 @@ static const struct conf_def http_sink_keys[] = {
 	  "key and value bytes per request at most (a larger record goes alone)" },
 	{ "batch.linger.ms", CONF_DURATION, "100ms", 0, 3600000, 1, NULL,
 	  "how long a batch waits for more records before it is sent" },
+	/* Kafka's key with this sink's default: wait out an outage, drop nothing. */
+	{ "errors.retry.timeout", CONF_DURATION, "-1", -1, INT64_MAX, 1, NULL,
+	  "retry a failing request this long (-1: forever; 0: never)" },
 };
 
 enum { FORMAT_NDJSON, FORMAT_JSON_ARRAY, FORMAT_RECORD };
@@ -136,7 +139,7 @@ static int http_sink_open(struct connect_task *t, void **state, struct err *e)
 	s->max_records = s->format == FORMAT_RECORD ? 1 : cc_num(cc, "batch.max.records");
 	s->max_bytes = cc_num(cc, "batch.max.bytes");
 	s->linger_ms = cc_num(cc, "batch.linger.ms");
-	sink_retry_init(&s->retry, sink_retry_timeout(cc, -1),
+	sink_retry_init(&s->retry, cc_num(cc, "errors.retry.timeout"),
 			cc_num(cc, "errors.retry.delay.max.ms"));
 	rc = http_status_set_parse(cc_str(cc, "http.retry.on"), &s->retry_on, e);
 	if (!rc)
