@@ -153,6 +153,7 @@ static int http_sink_open(struct connect_task *t, void **state, struct err *e)
 		http_sink_close(s);
 		return rc;
 	}
+	s->conn.stop = &t->stop;
 	*state = s;
 	return 0;
 }
@@ -251,6 +252,9 @@ static int send_batch(struct http_sink *s, struct http_part *p, struct err *e)
 		if (act == HTTP_DELIVERED)
 			break;
 		explain(s, status, &net, &cause);
+		if (task_stopping(s->t))
+			return err_set(e, SLOG_EREQUEST_TIMED_OUT, "stopped before %s %s was answered",
+				       s->conn.method, s->url.data);
 		if (act == HTTP_FAIL)
 			return err_set(e, cause.code, "%s (in neither http.retry.on nor http.dlq.on)",
 				       cause.msg);
