@@ -103,7 +103,10 @@ static int http_sink_check(const struct connector_conf *cc, struct err *e)
 		return err_wrap(e, "http.retry.on");
 	if (http_status_set_parse(cc_str(cc, "http.dlq.on"), &s, e))
 		return err_wrap(e, "http.dlq.on");
-	return 0;
+	struct http_sink_conn c;
+	int rc = http_sink_conn_init(&c, "POST", cc_str(cc, "http.headers"), NULL, 1, 1, e);
+	http_sink_conn_free(&c);
+	return rc ? err_wrap(e, "http.headers") : 0;
 }
 
 static void http_sink_close(void *state)
