@@ -576,7 +576,7 @@ static void say_fresh(struct consumer *c, const struct group_diff *d)
 			buf_addf(&b, "%s%s-%d", k++ ? ", " : "", d->added[i].tp.topic,
 				 d->added[i].tp.partition);
 	if (k)
-		consumer_log(c, LOG_LEVEL_WARN, "group %s has no offset for %s: starting at the %s", c->o->group,
+		consumer_log(c, LOG_LEVEL_INFO, "group %s has no offset for %s: starting at the %s", c->o->group,
 				b.data, c->o->start.kind == OFF_END ? "end" : "beginning");
 	buf_free(&b);
 }

@@ -31,6 +31,32 @@ big() {
 	printf '{"key":"big","value":"%s"}\n' "$(printf 'x%.0s' {1..600})"
 }
 
+# open_writer TOPIC [ARGS...]: connect-test-tool write to TOPIC in the
+# background, its input on fd 5 (a fifo), its first record (value 1)
+# delivered before this returns, so that it has looked TOPIC up.
+open_writer() {
+	local topic=$1
+	shift
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	"$TOOL" write -b "$SLOG_BROKERS" -t "$topic" "$@" <"$BATS_TEST_TMPDIR/in" \
+		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	TOOL_PID=$!
+	exec 5>"$BATS_TEST_TMPDIR/in"
+	printf '{"key":"a","value":"1"}\n' >&5
+	wait_for 200 bash -c "[ \"\$(slog-consume -t '$topic' -e)\" = 1 ]"
+}
+
+# close_writer: end its input and wait; WRITER_STATUS is its exit status,
+# $output its stdout.
+close_writer() {
+	exec 5>&-
+	WRITER_STATUS=0
+	wait "$TOOL_PID" || WRITER_STATUS=$?
+	TOOL_PID=
+	cat "$BATS_TEST_TMPDIR/err" >&2
+	output=$(cat "$BATS_TEST_TMPDIR/out")
+}
+
 # headers_of TOPIC: each record's headers as KEY=VALUE lines.
 headers_of() {
 	slog-consume -t "$1" -e -J | python3 -c '
@@ -125,22 +151,14 @@ EOF
 
 @test "a batch the broker refuses as too large is sent again record by record: only the large one is dead-lettered" {
 	slog-topics create later
-	mkfifo "$BATS_TEST_TMPDIR/in"
-	"$TOOL" write -b "$SLOG_BROKERS" -t later -s errors.tolerance=all \
-		-s errors.deadletterqueue.topic.name=later.dlq -s producer.override.linger.ms=200 \
-		<"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
-	TOOL_PID=$!
-	exec 5>"$BATS_TEST_TMPDIR/in"
-	printf '{"key":"a","value":"1"}\n' >&5
-	wait_for 200 bash -c '[ "$(slog-consume -t later -e)" = 1 ]'
+	open_writer later -s errors.tolerance=all -s errors.deadletterqueue.topic.name=later.dlq \
+		-s producer.override.linger.ms=200
 	# The writer knows the topic's old limit: the broker is the one to refuse,
 	# and the large record shares its batch with others.
 	slog-topics alter later -c max.message.bytes=300
 	{ printf '{"key":"a","value":"2"}\n'; big; printf '{"key":"a","value":"3"}\n'; } >&5
-	exec 5>&-
-	wait "$TOOL_PID"
-	TOOL_PID=
-	run cat "$BATS_TEST_TMPDIR/out"
+	close_writer
+	[ "$WRITER_STATUS" -eq 0 ]
 	assert_output "sent 4 done_upto 4 dead_letter 1 skipped 0 errors 1"
 	run slog-consume -t later -e
 	assert_output $'1\n2\n3'
@@ -149,6 +167,19 @@ EOF
 	run headers_of later.dlq
 	assert_line "__connect.errors.exception.class.name=MESSAGE_TOO_LARGE"
 	assert_line "__connect.errors.topic=later"
+}
+
+@test "records the broker never acknowledges fail the writer at the delivery timeout" {
+	slog-topics create gone
+	open_writer gone -s producer.override.delivery.timeout.ms=1500
+	stop_broker
+	printf '{"value":"2"}\n' >&5
+	close_writer
+	[ "$WRITER_STATUS" -eq 1 ]
+	assert_output "sent 2 done_upto 1 dead_letter 0 skipped 0 errors 1"
+	run cat "$BATS_TEST_TMPDIR/err"
+	assert_output --partial "KAFKA_PRODUCE failed (errors.tolerance=none)"
+	assert_output --partial "gave up at the timeout"
 }
 
 @test "a dead-letter topic that cannot take the record fails the writer" {

@@ -26,6 +26,11 @@ distinct() {
 	slog-consume -t "$1" -e | sort -u | wc -l
 }
 
+# following PATH: the connector has opened PATH (read.from=end counts from then).
+following() {
+	wait_for 400 grep -q "following '$1' from" "$CONNECT_LOG"
+}
+
 # file_source NAME KEY=VALUE...: a file-source connector's file.
 file_source() {
 	local name=$1
@@ -46,15 +51,16 @@ file_source() {
 	[[ "${lines[1]}" == *'{"key":"file.offset","value":"4"}'* ]]
 }
 
-@test "an unterminated last line waits for its newline" {
+@test "an unterminated last line waits for its newline; key=path keys records by their file" {
 	slog-topics create app
-	start_connect "$(file_source tail file.paths="$LOGS/app.log" topic=app)"
+	start_connect "$(file_source tail file.paths="$LOGS/app.log" topic=app key=path)"
 	printf 'whole\nhalf' >>"$LOGS/app.log"
 	wait_for 400 has_lines app 1
 	printf ' done\n' >>"$LOGS/app.log"
 	wait_for 400 has_lines app 2
-	run --separate-stderr values app
-	assert_output $'whole\nhalf done'
+	run --separate-stderr slog-consume -t app -e -f '%k|%s\n'
+	assert_output "$LOGS/app.log|whole
+$LOGS/app.log|half done"
 }
 
 @test "files a glob matches later are followed from their first line" {
@@ -62,6 +68,7 @@ file_source() {
 	echo a1 >"$LOGS/a.log"
 	echo ignored >"$LOGS/a.txt"
 	start_connect "$(file_source glob "file.paths=$LOGS/*.log" topic=app read.from=end)"
+	following "$LOGS/a.log"
 	echo b1 >"$LOGS/b.log"
 	echo a2 >>"$LOGS/a.log"
 	wait_for 400 has_lines app 2
@@ -149,8 +156,12 @@ file_source() {
 	wait_for 400 has_lines app 600
 	run --separate-stderr bash -c "slog-consume -t app -e | wc -l"
 	assert_output 600
-	run --separate-stderr slog-connect offsets tail --set "bootstrap.servers=$SLOG_BROKERS"
-	[[ "$output" == *'"pos"'* ]] || [[ "$output" == *pos* ]]
+	stop_connect
+	run --separate-stderr slog-connect -b "$SLOG_BROKERS" offsets tail --format json
+	assert_success
+	echo "$output"
+	[[ "$output" == *"\"path\":\"$LOGS/app.log\""* ]]
+	[[ "$output" == *"\"pos\":$(stat -c %s "$LOGS/app.log")"* ]]
 }
 
 @test "a Kafka FileStreamSource config runs unchanged" {
@@ -217,13 +228,14 @@ file_source() {
 	slog-topics create app
 	seq 1 5 >"$LOGS/app.log"
 	start_connect "$(file_source tail file.paths="$LOGS/app.log" topic=app read.from=end)"
+	following "$LOGS/app.log"
 	echo 6 >>"$LOGS/app.log"
 	wait_for 400 has_lines app 1
 	run --separate-stderr values app
 	assert_output 6
 }
 
-@test "key=regex: takes the key from the line; key=path the file's path" {
+@test "key=regex: takes the key from the line, and a line it does not match has none" {
 	slog-topics create app
 	printf 'user=ann did x\nno user here\n' >"$LOGS/app.log"
 	start_connect "$(file_source rx file.paths="$LOGS/app.log" topic=app 'key=regex:user=([a-z]+)')"

@@ -76,7 +76,9 @@ deliver() {
 	task_ends
 	[ "$status" -eq 1 ]
 	grep -q 'sink-test-tool: task: the test sink refuses to flush' "$BATS_TEST_TMPDIR/bad.err"
-	[ "$(offsets connect-app)" = "" ]
+	# Nothing delivered was committed (the start, offset 0, may be).
+	run offsets connect-app
+	[ "$output" = "" ] || [ "$output" = "t-0=0" ]
 	[ "$(count_lines "$BATS_TEST_TMPDIR/bad.out")" -eq 0 ]
 
 	deliver good "$(conf app topics=t)" "t-0=5"

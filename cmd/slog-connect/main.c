@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "cli_command.h"
+#include "connectors/mirror_promote.h"
 #include "log.h"
 #include "ops/control.h"
 #include "runtime/connector_conf.h"
@@ -28,7 +29,8 @@ static const char synopsis[] =
 	"  check FILE...\n"
 	"  transform FILE < NDJSON\n"
 	"  status|pause|resume|restart [NAME] [--url URL] [--format text|json]\n"
-	"  offsets NAME [--reset | --set-offset JSON] [--format text|json]\n";
+	"  offsets NAME [--reset | --set-offset JSON] [--format text|json]\n"
+	"  mirror promote TOPIC\n";
 
 static void usage(void)
 {
@@ -56,7 +58,8 @@ static void usage(void)
 	       "  status [NAME]             the state of the connectors of a running slog-connect\n"
 	       "  pause|resume|restart [NAME]  stop, start again, or restart a connector (all\n"
 	       "                            without NAME)\n"
-	       "  offsets NAME              a source's saved positions; --reset, --set-offset\n\n"
+	       "  offsets NAME              a source's saved positions; --reset, --set-offset\n"
+	       "  mirror promote TOPIC      make a mirror topic writable (failover)\n\n"
 	       "See slog-connect(1) and docs/connect.md.\n");
 }
 
@@ -85,6 +88,7 @@ static const struct cli_command commands[] = {
 	{ "resume", 0, 1, { OPT_URL, OPT_FORMAT } },
 	{ "restart", 0, 1, { OPT_URL, OPT_FORMAT } },
 	{ "offsets", 1, 1, { OPT_RESET, OPT_SET_OFFSET, OPT_FORMAT } },
+	{ "mirror", 2, 2, { 0 } },
 };
 
 static const int global_options[] = { 'b', 'c', 'X', 0 };
@@ -228,6 +232,22 @@ static int cmd_offsets(struct args *a, const struct worker_conf *wc, char **name
 	return 0;
 }
 
+/* mirror promote TOPIC, on the worker's cluster (-b, bootstrap.servers). */
+static int cmd_mirror(const struct worker_conf *wc, char **args)
+{
+	struct err e;
+
+	if (strcmp(args[0], "promote") != 0)
+		cli_usage_error(synopsis, "mirror: unknown action '%s' (promote is the one)", args[0]);
+	if (mirror_promote(wc->brokers, args[1], &e)) {
+		cli_error("cannot promote '%s': %s", args[1], e.msg);
+		return 1;
+	}
+	fprintf(stderr, "%s: '%s' is no longer a mirror topic: it takes producers\n", cli_prog(),
+		args[1]);
+	return 0;
+}
+
 static volatile sig_atomic_t reload_requested;
 
 static void on_hup(int sig)
@@ -276,7 +296,8 @@ int main(int argc, char **argv)
 	cmd = cli_command_parse(&command_set, argc, argv, optind, used, &args, &nargs);
 	/* The REST client needs no worker file. */
 	if (!cli_command_is(cmd, "run") && !cli_command_is(cmd, "check") &&
-	    !cli_command_is(cmd, "offsets") && !cli_command_is(cmd, "transform"))
+	    !cli_command_is(cmd, "offsets") && !cli_command_is(cmd, "transform") &&
+	    !cli_command_is(cmd, "mirror"))
 		return cmd_control(&a, cmd->name, args, nargs);
 	if (load_worker(&a, &wc))
 		return 1;
@@ -286,6 +307,8 @@ int main(int argc, char **argv)
 		status = cmd_run(&a, &wc, args, nargs);
 	else if (cli_command_is(cmd, "transform"))
 		status = cmd_transform(&a, &wc, args[0]);
+	else if (cli_command_is(cmd, "mirror"))
+		status = cmd_mirror(&wc, args);
 	else
 		status = cmd_offsets(&a, &wc, args);
 	worker_conf_free(&wc);

@@ -186,6 +186,7 @@ static void child_kill(struct exec_source *xs)
 {
 	if (!xs->c.pid)
 		return;
+	task_log(xs->t, LOG_LEVEL_INFO, "stopped '%s' (pid %d)", xs->command, (int)xs->c.pid);
 	kill(-xs->c.pid, SIGTERM);
 	int64_t until = clock_mono_ms() + KILL_GRACE_MS;
 	int status;
@@ -407,7 +408,7 @@ static int run_loop(struct exec_source *xs, struct err *e)
 		if (rc == 0)
 			rc = wait_io(xs, next_start, e);
 	}
-	return rc;
+	return rc < 0 && task_stopping(xs->t) ? 0 : rc; /* a stop while the writer was full */
 }
 
 static int exec_opts(struct exec_source *xs, const struct connector_conf *cc, struct err *e)
@@ -419,7 +420,8 @@ static int exec_opts(struct exec_source *xs, const struct connector_conf *cc, st
 	if (!xs->command || !*xs->command)
 		return err_set(e, SLOG_EINVALID_CONFIG, "exec.command: required");
 	if (!cc_str(cc, "topic") && xs->framing.format != FRAME_NDJSON)
-		return err_set(e, SLOG_EINVALID_CONFIG, "topic: required (unless exec.format=ndjson names one per line)");
+		return err_set(e, SLOG_EINVALID_CONFIG,
+			       "topic: required (unless exec.format=ndjson names one per line)");
 	rc = exec_argv_split(xs->command, cc_bool(cc, "exec.shell"), &xs->argv, e);
 	if (rc < 0)
 		return err_wrap(e, "exec.command");
@@ -448,7 +450,8 @@ static int exec_open(struct exec_source *xs, struct connect_task *t, struct err 
 	if (rc < 0)
 		return rc;
 	json_t *part = partition(xs);
-	const char *saved = json_string_value(json_object_get(offset_store_get(xs->store, part), "offset"));
+	json_t *saved_offset = offset_store_get(xs->store, part);
+	const char *saved = json_string_value(json_object_get(saved_offset, "offset"));
 	json_decref(part);
 	if (saved)
 		xs->offset = xstrdup(saved);

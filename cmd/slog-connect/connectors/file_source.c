@@ -75,6 +75,7 @@ struct file_source {
 	struct src_file *files;
 	struct buf origin;
 	char offset_text[24];
+	int closed_one;        /* a rotated file closed: its successor opens at the next scan, now */
 };
 
 static void gauge_labels(char *out, size_t size, const char *path)
@@ -266,6 +267,7 @@ static int on_event(struct file_source *fs, const struct tail_event *ev, struct 
 		src_sync(sf);
 		metrics_gauge_drop(fs->t->metrics, "source_lag_bytes", sf->labels);
 		sf->tf = NULL;
+		fs->closed_one = 1;
 		return rc;
 	}
 	return 0;
@@ -349,13 +351,16 @@ static int follow(struct file_source *fs, struct err *e)
 	while (!task_stopping(fs->t)) {
 		int rc = drain_events(fs, e);
 		if (rc < 0)
-			return rc;
+			return task_stopping(fs->t) ? 0 : rc; /* a stop while the writer was full */
 		source_pipeline_tick(&fs->p, flush_progress, fs);
 		if (fs->exit_on_eof && file_tail_idle(fs->tail))
 			return finish_batch(fs, e);
 		int64_t wait = fs->p.next_flush - clock_mono_ms();
 		if (wait > fs->poll_ms)
 			wait = fs->poll_ms;
+		if (fs->closed_one)
+			wait = 0;
+		fs->closed_one = 0;
 		rc = writer_poll(fs->p.w, file_tail_fd(fs->tail), wait > 0 ? (int)wait : 0, e);
 		if (rc < 0)
 			return rc;
@@ -417,7 +422,8 @@ static int file_source_opts(struct file_source *fs, const struct connector_conf 
 	if (!cc_str(cc, "file.paths") && !cc_str(cc, "file"))
 		return err_set(e, SLOG_EINVALID_CONFIG, "file.paths: required (or Kafka's file)");
 	if (!cc_str(cc, "topic") && fs->framing.format != FRAME_NDJSON)
-		return err_set(e, SLOG_EINVALID_CONFIG, "topic: required (unless file.format=ndjson names one per line)");
+		return err_set(e, SLOG_EINVALID_CONFIG,
+			       "topic: required (unless file.format=ndjson names one per line)");
 	fs->exit_on_eof = cc_bool(cc, "file.exit.on.eof");
 	fs->batch_size = cc_num(cc, "batch.size");
 	fs->poll_ms = cc_num(cc, "file.poll.ms");
@@ -454,6 +460,7 @@ static int open_all(struct file_source *fs, struct connect_task *t, struct err *
 		.from_end = cc_num(cc, "read.from") == 1,
 		.start_at = start_at,
 		.arg = fs,
+		.log_prefix = cc->name,
 	};
 	return file_tail_new(&o, &fs->tail, e);
 }
@@ -492,7 +499,8 @@ static int file_source_run(struct connect_task *t, struct err *e)
 static const struct conf_def file_source_keys[] = {
 	{ "file.paths", CONF_STRING, NULL, 0, 0, 0, NULL,
 	  "the files to follow: globs, comma-separated, found again at each scan" },
-	{ "file", CONF_STRING, NULL, 0, 0, 0, NULL, "Kafka's FileStreamSource key: one path, taken as written" },
+	{ "file", CONF_STRING, NULL, 0, 0, 0, NULL,
+	  "Kafka's FileStreamSource key: one path, taken as written" },
 	{ "batch.size", CONF_INT, "2000", 1, 1000000, 0, NULL,
 	  "records taken from one file before the next file's turn (Kafka's key)" },
 	{ "key", CONF_STRING, "none", 0, 0, 0, NULL,

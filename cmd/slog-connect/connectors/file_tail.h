@@ -77,6 +77,7 @@ struct tail_opts {
 	int from_end;          /* read.from = end: files of the first scan without a saved position */
 	tail_start_fn start_at;
 	void *arg;
+	const char *log_prefix; /* the connector's name, before each log line; may be NULL */
 };
 
 enum tail_event_type {

@@ -23,6 +23,7 @@
 #include "clock.h"
 #include "cluster_client.h"
 #include "consumer.h"
+#include "group_id.h"
 #include "runtime/connector.h"
 #include "runtime/connector_conf.h"
 #include "runtime/error_policy.h"
@@ -36,6 +37,14 @@
  * and how long the cluster may stay unreachable before the task fails. */
 #define FLUSH_WAIT_MS 120000
 #define TIMEOUT_MS 30000
+/*
+ * The group's session: a sink killed (kill -9, a crash) holds its
+ * partitions until this passes, and a copy restarted at once waits that
+ * long for them.  Kafka's 45 s default is long for a restart; 10 s, as
+ * the mirror's, still outlasts a long flush (heartbeats go on from their
+ * own thread meanwhile).
+ */
+#define SESSION_MS 10000
 
 struct sink_runner {
 	struct connect_task *t;
@@ -225,6 +234,7 @@ static void runner_opts(struct sink_runner *sr, struct consumer_opts *o,
 	o->group = group;
 	o->client_id = client;
 	o->commit = COMMIT_AFTER;
+	o->session_ms = SESSION_MS;
 	o->commit_interval_ms = conf_get_num(&t->wc->conf, "offset.flush.interval.ms");
 	if (o->commit_interval_ms <= 0)
 		o->commit_interval_ms = 1000;
@@ -238,13 +248,21 @@ int sink_run(struct connect_task *t, struct err *e)
 	struct sink_runner sr = { .t = t, .ops = t->cc->cls->sink };
 	struct consumer_sink sink = { .arg = &sr, .put = runner_put, .flush = runner_flush,
 				      .release = runner_release, .position = runner_position };
-	char group[300], client[300];
+	/* The broker takes client ids of up to 127 bytes: a longer name is cut. */
+	char group[GROUP_ID_MAX + 1], client[128];
 	struct consumer_opts o;
 	struct cluster cl;
 	int rc;
 
 	crec_init(&sr.rec);
 	rc = read_topics(&sr, e);
+	if (!rc) {
+		runner_opts(&sr, &o, &sink, group, sizeof(group), client, sizeof(client));
+		if (strlen(t->cc->name) + 8 > GROUP_ID_MAX || group_id_check(group, e))
+			rc = err_set(e, SLOG_EINVALID_CONFIG, "name '%s' cannot name the group "
+				     "connect-<name> (at most %d bytes, no '/' or control characters)",
+				     t->cc->name, GROUP_ID_MAX - 8);
+	}
 	if (!rc)
 		rc = cluster_connect(&cl, t->wc->brokers, clock_mono_ms() + TIMEOUT_MS, e);
 	if (rc) {
@@ -253,7 +271,6 @@ int sink_run(struct connect_task *t, struct err *e)
 	}
 	rc = sr.ops->open(t, &sr.state, e);
 	if (!rc) {
-		runner_opts(&sr, &o, &sink, group, sizeof(group), client, sizeof(client));
 		t->ready = 1;
 		rc = consumer_run(&cl, &o, &t->stop, e);
 		t->ready = 0;
