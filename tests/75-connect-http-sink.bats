@@ -114,10 +114,13 @@ http_conf() {
 	seq 1 3 | slog-produce -t t
 	start_target --then 400
 	start_connect "$(http_conf hs)"
-	wait_for 400 grep -q "HTTP 400: request 1: no" "$BATS_TEST_TMPDIR/connect.log"
-	run --separate-stderr slog-groups describe connect-hs --json
-	[ "$status" -eq 0 ]
-	jq -e '.groups[0].lag != 0' <<<"$output"
+	wait_for 400 grep -q "errors.tolerance=none.*HTTP 400: request 1: no" "$BATS_TEST_TMPDIR/connect.log"
+	# The failed task restarts from the committed offsets: once the endpoint
+	# takes them, the same records come again.
+	stop_target
+	start_target
+	wait_for 600 answered 1 200
+	[ "$(delivered_values)" = "$(seq 1 3)" ]
 }
 
 @test "an HTTP sink sends its headers and bearer token, a secret read from a file" {
