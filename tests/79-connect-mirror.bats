@@ -265,3 +265,14 @@ committed() {
 	wait_for 200 grep -q "ew: topic 'back' is not copied: it is itself a mirror topic" "$CONNECT_LOG"
 	[ "$(end_of back "$WEST")" = 1 ]
 }
+
+@test "two mirror processes of the same file split the source's partitions" {
+	slog-topics -b "$EAST" create orders -P 4
+	for p in 0 1 2 3; do seq 1 5 | slog-produce -b "$EAST" -t orders -p "$p"; done
+	conf=$(mirror_conf m)
+	start_connect "$conf"
+	start_connect "$conf"
+	for p in 0 1 2 3; do wait_for 400 same_end orders "$p"; done
+	# Both are members of connect-m on the source, each with some of the partitions.
+	wait_for 400 bash -c "[ \"\$(curl -sf http://$EAST/v1/groups/connect-m | jq '[.members[] | select(.assignment | length > 0)] | length')\" = 2 ]"
+}

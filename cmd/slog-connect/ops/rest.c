@@ -453,11 +453,13 @@ static void handle(void *arg, struct http_req *r)
 		route_connector(&rt, r->method);
 }
 
+/* Four threads: an offsets call may wait on the cluster (15 s at most)
+ * while /healthz and /status must still answer. */
 struct rest_server *rest_start(struct worker *w, const char *listener, struct err *e)
 {
 	struct rest_server *s = xcalloc(1, sizeof(*s));
 	struct http_serve_opts o = {
-		.listener = listener, .max_body = 1 << 20, .threads = 2, .handler = handle, .arg = s,
+		.listener = listener, .max_body = 1 << 20, .threads = 4, .handler = handle, .arg = s,
 	};
 
 	s->w = w;
