@@ -216,3 +216,76 @@ EOF2
 	run -1 --separate-stderr slog-connect mirror promote plain
 	[[ "$stderr" == *"cannot promote 'plain'"* ]]
 }
+
+@test "under systemd run says READY=1, RELOADING=1 around a reload, and STOPPING=1" {
+	local sock=$BATS_TEST_TMPDIR/notify.sock
+	start_broker
+	slog-topics create t
+	"$SLOG_TEST_TOOL" notify-listen "$sock" 30 >"$BATS_TEST_TMPDIR/notify.out" 3>&- &
+	local listener=$!
+	wait_for 100 grep -q listening "$BATS_TEST_TMPDIR/notify.out"
+	NOTIFY_SOCKET=$sock start_connect "$(connector_conf n connector.class=file-source \
+		"file=$BATS_TEST_TMPDIR/in.txt" topic=t)"
+	wait_for 100 grep -q READY=1 "$BATS_TEST_TMPDIR/notify.out"
+	kill -HUP "$CONNECT_PID"
+	wait_for 100 grep -q RELOADING=1 "$BATS_TEST_TMPDIR/notify.out"
+	stop_connect
+	wait "$listener"
+	run cat "$BATS_TEST_TMPDIR/notify.out"
+	assert_line RELOADING=1
+	assert_line STOPPING=1
+	[ "$(grep -c READY=1 "$BATS_TEST_TMPDIR/notify.out")" -eq 2 ]
+}
+
+@test "check names a bad transform key with its file and line" {
+	local f
+	f=$(connector_conf tr connector.class=file-source "file=$BATS_TEST_TMPDIR/a" topic=t \
+		transforms=drop transforms.drop.type=filter transforms.drop.no.such=1)
+	run -1 --separate-stderr slog-connect check "$f"
+	[[ "$stderr" == *"$f:7"* ]]
+	[[ "$stderr" == *"no.such"* ]]
+}
+
+@test "check accepts Kafka's FileStreamSink config unchanged" {
+	cat >"$BATS_TEST_TMPDIR/connect-file-sink.properties" <<EOF2
+name=local-file-sink
+connector.class=FileStreamSink
+tasks.max=1
+file=$BATS_TEST_TMPDIR/test.sink.txt
+topics=connect-test
+EOF2
+	run -0 --separate-stderr slog-connect check "$BATS_TEST_TMPDIR/connect-file-sink.properties"
+	assert_line --partial "connector local-file-sink, class file-sink"
+	assert_line --regexp '^topics = connect-test  # '
+}
+
+@test "with file.exit.on.eof run is a batch load: it exits 0 once everything is delivered" {
+	start_broker
+	slog-topics create batch
+	seq 1 100 >"$BATS_TEST_TMPDIR/in.txt"
+	run -0 --separate-stderr timeout 60 slog-connect --set listeners= run \
+		"$(connector_conf load connector.class=file-source "file=$BATS_TEST_TMPDIR/in.txt" \
+			topic=batch file.exit.on.eof=true)"
+	run -0 --separate-stderr slog-consume -t batch -e -o beginning
+	[ "${#lines[@]}" -eq 100 ]
+}
+
+@test "a second SIGTERM exits at once while a connector still drains" {
+	start_broker
+	slog-topics create t
+	# A broker that does not answer: the connector's drain waits for it.
+	kill -STOP "$BROKER_PID"
+	printf 'a\n' >"$BATS_TEST_TMPDIR/in.txt"
+	start_connect "$(connector_conf s connector.class=file-source \
+		"file=$BATS_TEST_TMPDIR/in.txt" topic=t)"
+	kill -TERM "$CONNECT_PID"
+	wait_for 100 grep -q 'stopping: every connector drains' "$CONNECT_LOG"
+	kill -0 "$CONNECT_PID"
+	kill -TERM "$CONNECT_PID"
+	local rc=0
+	wait_for 100 bash -c "! kill -0 $CONNECT_PID 2>/dev/null"
+	wait "$CONNECT_PID" || rc=$?
+	kill -CONT "$BROKER_PID"
+	[ "$rc" -eq 1 ]
+	grep -q 'second signal: exiting before every connector drained' "$CONNECT_LOG"
+}

@@ -6,28 +6,32 @@ load helpers
 load connect
 
 setup() {
-	start_broker --set group.min.session.timeout.ms=500
+	start_broker
 	OUT=$BATS_TEST_TMPDIR/out
 	mkdir -p "$OUT"
 }
 
-# produce TOPIC FIRST LAST: the values FIRST..LAST, one record each.
+# produce TOPIC FIRST LAST: the values FIRST..LAST, one record each,
+# spread over the topic's partitions.
 produce() {
-	seq "$2" "$3" | slog-produce -t "$1"
+	seq "$2" "$3" | slog-produce -t "$1" --partitioner roundrobin
 }
 
-# lines_in N FILE...: the files hold N lines together.
+# lines_in N GLOB...: the files hold N lines together (each GLOB is
+# expanded at each call, so that files created meanwhile count).
 lines_in() {
 	local n=$1
 	shift
-	[ "$(cat "$@" 2>/dev/null | wc -l)" -eq "$n" ]
+	# shellcheck disable=SC2068
+	[ "$(cat $@ 2>/dev/null | wc -l)" -eq "$n" ]
 }
 
-# distinct_in N FILE...: the files hold N distinct lines together.
+# distinct_in N GLOB...: the files hold N distinct lines together.
 distinct_in() {
 	local n=$1
 	shift
-	[ "$(cat "$@" 2>/dev/null | sort -u | wc -l)" -eq "$n" ]
+	# shellcheck disable=SC2068
+	[ "$(cat $@ 2>/dev/null | sort -u | wc -l)" -eq "$n" ]
 }
 
 @test "a file sink writes each value of a topic on its own line" {
@@ -87,7 +91,7 @@ distinct_in() {
 	conf=$(connector_conf fs connector.class=file-sink topics=t "file.path=$OUT/t.log" \
 		file.max.bytes=100)
 	start_connect "$conf"
-	wait_for 200 lines_in 100 "$OUT"/t.log*
+	wait_for 200 lines_in 100 "$OUT/t.log*"
 	# 100 lines of 4 bytes: 25 a file, t.log then t.log.1 ... t.log.3, in order.
 	[ "$(wc -c <"$OUT/t.log")" -eq 100 ]
 	[ "$(cat "$OUT/t.log" "$OUT/t.log.1" "$OUT/t.log.2" "$OUT/t.log.3")" = "$(seq 100 199)" ]
@@ -99,11 +103,12 @@ distinct_in() {
 	produce t 1 3000
 	conf=$(connector_conf fs connector.class=file-sink topics=t "file.path=$OUT/t-%p.txt")
 	start_connect "$conf"
-	wait_for 200 bash -c "[ \$(cat '$OUT'/t-*.txt 2>/dev/null | wc -l) -gt 0 ]"
+	wait_for 200 bash -c "cat '$OUT'/t-*.txt 2>/dev/null | grep -q ."
 	kill_connect
 	produce t 3001 5000
 	start_connect "$conf"
-	wait_for 400 distinct_in 5000 "$OUT"/t-*.txt
+	# The killed member's partitions come back once its session (10 s) ends.
+	wait_for 800 distinct_in 5000 "$OUT/t-*.txt"
 	# At least once: every value is there; a replay after the kill may repeat some.
 	[ "$(cat "$OUT"/t-*.txt | sort -n | uniq)" = "$(seq 1 5000)" ]
 }
@@ -126,7 +131,7 @@ group_lag() {
 	start_connect "$conf"
 	wait_for 400 group_members connect-shared 2
 	seq 1 400 | slog-produce -t t --partitioner roundrobin
-	wait_for 400 distinct_in 400 "$OUT"/t-*.txt
+	wait_for 400 distinct_in 400 "$OUT/t-*.txt"
 	wait_for 400 group_lag connect-shared 0
 	run --separate-stderr slog-groups describe connect-shared
 	[ "$status" -eq 0 ]
@@ -169,6 +174,23 @@ group_lag() {
 	wait_for 400 lines_in 10 "$OUT/exec.txt"
 	[ "$(cat "$OUT/exec.txt")" = "$(seq 1 10)" ]
 	grep -q "exit 7; retry 1" "$BATS_TEST_TMPDIR/connect.log"
+}
+
+@test "an exec sink whose command keeps failing dead-letters the batch once its retries are spent" {
+	slog-topics create t
+	slog-topics create dlq
+	produce t 1 3
+	conf=$(connector_conf ex connector.class=exec-sink topics=t exec.shell=true \
+		"exec.command=exit 3" errors.retry.timeout=1s \
+		errors.retry.delay.max.ms=200 errors.tolerance=all errors.deadletterqueue.topic.name=dlq)
+	start_connect "$conf"
+	wait_for 400 group_lag connect-ex 0
+	run --separate-stderr slog-consume -t dlq -e -J
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .value <<<"$output" | sort -n)" = "$(seq 1 3)" ]
+	jq -e -s 'map(.headers | from_entries) | all(
+		."__connect.errors.stage" == "TASK_PUT" and
+		(."__connect.errors.exception.message" | test("exit 3")))' <<<"$output"
 }
 
 @test "an exec sink in stream mode delivers a record per answer line" {

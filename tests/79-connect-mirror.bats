@@ -53,6 +53,7 @@ committed() {
 		'{"partition":0,"key":"k3","value_b64":"3q2+7w==","timestamp":1700000000002}' \
 		'{"partition":0,"key":"k4","value":null,"timestamp":1700000000003}' |
 		slog-produce -b "$EAST" -t orders -J
+	seq 1 50 | slog-produce -b "$EAST" -t orders -p 1 -z zstd
 	start_connect "$(mirror_conf m)"
 	wait_for 200 same_end orders 0
 	wait_for 200 same_end orders 1
@@ -60,8 +61,12 @@ committed() {
 		records orders "$EAST" -p "$p" >"$BATS_TEST_TMPDIR/east.$p"
 		records orders "$WEST" -p "$p" >"$BATS_TEST_TMPDIR/west.$p"
 		cmp "$BATS_TEST_TMPDIR/east.$p" "$BATS_TEST_TMPDIR/west.$p"
+		# The batches themselves, compressed as they were (both leaders are at epoch 0).
+		cmp <(curl -sf -H 'Accept: application/x-slog-batch' "http://$EAST/v1/topics/orders/partitions/$p/records?offset=0") \
+			<(curl -sf -H 'Accept: application/x-slog-batch' "http://$WEST/v1/topics/orders/partitions/$p/records?offset=0")
 	done
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/east.0")" = 3 ]
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/west.1")" = 51 ]
 	run --separate-stderr slog-topics describe orders --json
 	[ "$(echo "$output" | jq -r '.topics[0].configs[] | select(.name == "retention.ms") | .value')" = 172800000 ]
 	[ "$(echo "$output" | jq -r '.topics[0].configs[] | select(.name == "mirror.source") | .value')" = "$(curl -sf "http://$EAST/v1/cluster" | jq -r .cluster_id)/orders" ]
@@ -109,6 +114,9 @@ committed() {
 	run --separate-stderr slog-connect mirror promote orders
 	assert_success
 	echo local | slog-produce -t orders
+	# The mirror leaves the promoted copy alone from then on.
+	echo b | slog-produce -b "$EAST" -t orders
+	wait_for 200 grep -q "topic 'orders' is not copied" "$CONNECT_LOG"
 	run --separate-stderr slog-consume -t orders -e -f '%o %s\n'
 	assert_output $'0 a\n1 local'
 }
@@ -141,18 +149,18 @@ committed() {
 @test "group offsets on the target are never moved back" {
 	slog-topics -b "$EAST" create orders
 	seq 1 10 | slog-produce -b "$EAST" -t orders
-	slog-consume -b "$EAST" -t orders -g billing -c 3 -q -f '%s\n' >/dev/null
+	slog-consume -b "$EAST" -t orders -g billing -c 3 -q -f '%s\n' >>"$BATS_TEST_TMPDIR/read"
 	start_connect "$(mirror_conf m)"
 	wait_for 200 same_end orders 0
 	wait_for 200 bash -c "[ \"\$(curl -sf http://$WEST/v1/groups/billing/offsets | jq '.offsets[0].offset')\" = 3 ]"
 	# The group reads on at the target (an administrative commit, as a tool would).
 	curl -sf -X POST "http://$WEST/v1/groups/billing/offsets" --json '{"offsets":[{"topic":"orders","partition":0,"offset":8}]}'
 	# The source's later commit, behind it, is not copied over it.
-	slog-consume -b "$EAST" -t orders -g billing -c 2 -q -f '%s\n' >/dev/null
+	slog-consume -b "$EAST" -t orders -g billing -c 2 -q -f '%s\n' >>"$BATS_TEST_TMPDIR/read"
 	[ "$(committed billing "$EAST" orders)" = 5 ]
 	# Groups are copied in name order: once "probe", committed later, is
 	# on the target, a round has read billing's last commit.
-	slog-consume -b "$EAST" -t orders -g probe -c 1 -q -f '%s\n' >/dev/null
+	slog-consume -b "$EAST" -t orders -g probe -c 1 -q -f '%s\n' >>"$BATS_TEST_TMPDIR/read"
 	wait_for 200 bash -c "[ \"\$(curl -sf http://$WEST/v1/groups/probe/offsets | jq '.offsets[0].offset')\" = 1 ]"
 	[ "$(committed billing "$WEST" orders)" = 8 ]
 }
@@ -182,6 +190,18 @@ committed() {
 	cmp <(records orders "$EAST") <(records orders "$WEST")
 }
 
+@test "a copy deleted on the target is copied again from the start" {
+	slog-topics -b "$EAST" create orders
+	seq 1 20 | slog-produce -b "$EAST" -t orders
+	start_connect "$(mirror_conf m)"
+	wait_for 200 same_end orders 0
+	stop_connect
+	slog-topics -b "$WEST" delete orders -y
+	start_connect "$(mirror_conf m)"
+	wait_for 200 same_end orders 0
+	cmp <(records orders "$EAST") <(records orders "$WEST")
+}
+
 @test "two clusters mirroring each other in translate mode do not loop" {
 	slog-topics -b "$EAST" create events
 	slog-topics -b "$WEST" create events
@@ -203,4 +223,56 @@ committed() {
 	assert_success
 	assert_line --partial "1 slog.mirror.src=$(curl -sf "http://$EAST/v1/cluster" | jq -r .cluster_id)/events/0/0"
 	assert_line "4 "
+}
+
+@test "slog-connect check takes MirrorMaker 2's class name and says what a mirror file lacks" {
+	run --separate-stderr slog-connect check "$(connector_conf m connector.class=org.apache.kafka.connect.mirror.MirrorSourceConnector "source.bootstrap.servers=$EAST")"
+	assert_success
+	assert_line --partial 'topics.exclude = .*[-.]internal,.*\.replica,__.*'
+	run --separate-stderr slog-connect check "$(connector_conf m connector.class=mirror)"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"m.conf: source.bootstrap.servers: required"* ]]
+	run --separate-stderr slog-connect check "$(mirror_conf m mirror.mode=exact 'topic.rename.regex=(.*)')"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"topic.rename.regex: renamed copies need mirror.mode = translate"* ]]
+	run --separate-stderr slog-connect check "$(mirror_conf m 'topics=a,(b')"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"topics: '(b' is not a regular expression"* ]]
+}
+
+@test "translate mode copies into renamed topics with the source's position in a header" {
+	slog-topics -b "$EAST" create orders
+	printf '%s\n' '{"key":"k","value":"v","timestamp":1700000000000,"headers":{"h":"x"}}' |
+		slog-produce -b "$EAST" -t orders -J
+	start_connect "$(mirror_conf m 'topic.rename.regex=(.*)' 'topic.rename.replacement=east.$1')"
+	wait_for 200 bash -c "[ \"\$(curl -sf http://$WEST/v1/topics/east.orders/partitions/0/offsets | jq .offset)\" = 1 ]"
+	run --separate-stderr slog-consume -t east.orders -e -J
+	assert_success
+	id=$(curl -sf "http://$EAST/v1/cluster" | jq -r .cluster_id)
+	[ "$(echo "$output" | jq -c '[.key, .value, .timestamp, .headers]')" = "[\"k\",\"v\",1700000000000,[{\"key\":\"h\",\"value\":\"x\"},{\"key\":\"slog.mirror.src\",\"value\":\"$id/orders/0/0\"},{\"key\":\"slog.mirror.origin\",\"value\":\"$id\"}]]" ]
+	# A renamed copy is an ordinary topic.
+	echo local | slog-produce -t east.orders
+}
+
+@test "in exact mode a topic that is itself a mirror is not copied back" {
+	slog-topics -b "$WEST" create back
+	echo w | slog-produce -b "$WEST" -t back
+	# west -> east makes east's back a mirror topic; east -> west must not copy it back.
+	BROKER=$EAST start_connect "$(connector_conf we connector.class=mirror \
+		"source.bootstrap.servers=$WEST" topics=back refresh.topics.interval.seconds=1)"
+	wait_for 200 same_end back 0
+	BROKER=$WEST start_connect "$(mirror_conf ew topics=back)"
+	wait_for 200 grep -q "ew: topic 'back' is not copied: it is itself a mirror topic" "$CONNECT_LOG"
+	[ "$(end_of back "$WEST")" = 1 ]
+}
+
+@test "two mirror processes of the same file split the source's partitions" {
+	slog-topics -b "$EAST" create orders -P 4
+	for p in 0 1 2 3; do seq 1 5 | slog-produce -b "$EAST" -t orders -p "$p"; done
+	conf=$(mirror_conf m)
+	start_connect "$conf"
+	start_connect "$conf"
+	for p in 0 1 2 3; do wait_for 400 same_end orders "$p"; done
+	# Both are members of connect-m on the source, each with some of the partitions.
+	wait_for 400 bash -c "[ \"\$(curl -sf http://$EAST/v1/groups/connect-m | jq '[.members[] | select(.assignment | length > 0)] | length')\" = 2 ]"
 }

@@ -41,8 +41,8 @@ json_t *worker_status(struct worker *w, const char *name)
 	int i = idx(name);
 	json_t *tasks;
 
-	if (i < 0)
-		return NULL;
+	if (i < 0) /* as worker.c says it (worker_info below says it with NULL) */
+		return json_null();
 	tasks = json_array();
 	for (int t = 0; t <= i; t++)
 		json_array_append_new(tasks, json_pack("{s:i, s:s, s:s}", "id", t, "state",

@@ -136,8 +136,11 @@ static void test_transform_pipe_filters_ndjson_and_reports_bad_lines(void)
 			    "{\"value\":\"skip me\"}\n"
 			    "\n"
 			    "not json\n"
-			    "{\"topic\":\"b\",\"value\":\"w\"}\n";
-	FILE *in = fmemopen((void *)input, strlen(input), "r");
+			    "{\"topic\":\"b\",\"value\":\"w\"}\n"
+			    "{\"topic\":\"c\",\"headers\":{\"offset\":\"x\"}, \"offset\" : 9}\n";
+	FILE *in = tmpfile();
+	REQUIRE(in && fputs(input, in) >= 0);
+	rewind(in);
 	char *outp = NULL;
 	size_t outn = 0;
 	FILE *out = open_memstream(&outp, &outn);
@@ -146,11 +149,14 @@ static void test_transform_pipe_filters_ndjson_and_reports_bad_lines(void)
 	fclose(in);
 	fclose(out);
 	CHECK_EQ(rc, SLOG_EINVALID_RECORD);
-	CHECK(strcmp(e.msg, "transform 't.conf': 1 of 5 lines failed") == 0);
+	CHECK(strcmp(e.msg, "transform 't.conf': 1 of 6 lines failed") == 0);
 	const char *want = "{\"topic\":\"a\",\"partition\":1,\"offset\":7,\"timestamp\":9,\"key\":\"k\","
 			   "\"value\":\"v\",\"headers\":[{\"key\":\"o\",\"value\":\"7\"}]}\n"
 			   "{\"topic\":\"b\",\"partition\":-1,\"offset\":-1,\"timestamp\":-1,\"key\":null,"
-			   "\"value\":\"w\",\"headers\":[{\"key\":\"o\",\"value\":\"-1\"}]}\n";
+			   "\"value\":\"w\",\"headers\":[{\"key\":\"o\",\"value\":\"-1\"}]}\n"
+			   "{\"topic\":\"c\",\"partition\":-1,\"offset\":9,\"timestamp\":-1,\"key\":null,"
+			   "\"value\":null,\"headers\":[{\"key\":\"offset\",\"value\":\"x\"},"
+			   "{\"key\":\"o\",\"value\":\"9\"}]}\n";
 	if (!CHECK(outp && strcmp(outp, want) == 0))
 		unit_diag("  got %s", outp);
 	free(outp);

@@ -272,6 +272,15 @@ static void test_insert_replace_extract_hoist_fields(void)
 	CHECK_EQ(tf_run(tc, &r, "logs", NULL, "not json", &e), SLOG_EINVALID_RECORD);
 	CHECK(strstr(e.msg, "transforms.ins: value is not JSON") == e.msg);
 	tf_again(tc, &f);
+	tf_transform(&f, "k1", "type=InsertField$Value", "topic.field=t!", "offset.field=o?", NULL);
+	tf_transform(&f, "k2", "type=ReplaceField$Value", "blacklist=x", "whitelist=t,o,y", NULL);
+	tc = tf_chain(&f);
+	REQUIRE(tc);
+	tf_rec(&r, "logs", NULL, "{\"x\":1,\"y\":2}");
+	r.offset = 4;
+	CHECK_EQ(transform_chain_apply(tc, &r, &e), 1);
+	CHECK(tf_is(&r.value, "{\"y\":2,\"t\":\"logs\",\"o\":4}"));
+	tf_again(tc, &f);
 	tf_transform(&f, "inc", "type=replace-field", "include=b,a", NULL);
 	tf_transform(&f, "ex", "type=extract-field", "field=/a/msg", NULL);
 	tf_transform(&f, "ho", "type=hoist-field", "field=line", NULL);
@@ -298,6 +307,53 @@ static void test_insert_replace_extract_hoist_fields(void)
 	CHECK_EQ(tf_run(tc, &r, "t", NULL, "a \"quoted\" line", &e), 1);
 	CHECK(tf_is(&r.value, "{\"line\":\"a \\\"quoted\\\" line\"}"));
 	tf_finish(tc, &r, &f);
+}
+
+static void test_kafka_key_classes_work_on_the_key(void)
+{
+	struct tfix f;
+	struct crec r;
+	struct err e;
+	tf_begin(&f, &r);
+	/* Kafka's pair: ValueToKey makes {"id":7}, ExtractField$Key takes 7 out. */
+	tf_transform(&f, "createKey", "type=org.apache.kafka.connect.transforms.ValueToKey",
+		     "fields=id", NULL);
+	tf_transform(&f, "extractInt", "type=org.apache.kafka.connect.transforms.ExtractField$Key",
+		     "field=id", NULL);
+	struct transform_chain *tc = tf_chain(&f);
+	REQUIRE(tc);
+	CHECK_EQ(tf_run(tc, &r, "t", NULL, "{\"id\":7,\"n\":\"x\"}", &e), 1);
+	CHECK(tf_is(&r.key, "7"));
+	CHECK(tf_is(&r.value, "{\"id\":7,\"n\":\"x\"}"));
+	tf_again(tc, &f);
+	tf_transform(&f, "h", "type=HoistField$Key", "field=k", NULL);
+	tf_transform(&f, "i", "type=InsertField$Key", "static.field=v", "static.value=1", NULL);
+	tf_transform(&f, "m", "type=MaskField$Key", "fields=k", NULL);
+	tf_transform(&f, "r", "type=ReplaceField$Key", "renames=k:key", NULL);
+	tc = tf_chain(&f);
+	REQUIRE(tc);
+	CHECK_EQ(tf_run(tc, &r, "t", "user-1", "not json", &e), 1);
+	CHECK(tf_is(&r.key, "{\"key\":\"\",\"v\":\"1\"}"));
+	CHECK(tf_is(&r.value, "not json"));
+	CHECK_EQ(tf_run(tc, &r, "t", NULL, "v", &e), 1);
+	CHECK(r.null_key);
+	tf_again(tc, &f);
+	tf_transform(&f, "x", "type=ExtractField$Key", "field=id", NULL);
+	tc = tf_chain(&f);
+	REQUIRE(tc);
+	CHECK_EQ(tf_run(tc, &r, "t", "[1]", "v", &e), SLOG_EINVALID_RECORD);
+	CHECK(strcmp(e.msg, "transforms.x: key has no field id") == 0);
+	CHECK_EQ(tf_run(tc, &r, "t", "plain", "v", &e), SLOG_EINVALID_RECORD);
+	CHECK(strstr(e.msg, "transforms.x: key is not JSON") == e.msg);
+	tf_again(tc, &f);
+	tf_transform(&f, "x", "type=ValueToKey$Key", "fields=id", NULL);
+	CHECK(strcmp(tf_chain_error(&f), "t.conf:1: transforms.x.type: unknown transform type "
+					 "'ValueToKey$Key'") == 0);
+	tf_again(NULL, &f);
+	tf_transform(&f, "x", "type=MaskField$Key", "regex=[0-9]", NULL);
+	CHECK(strcmp(tf_chain_error(&f), "t.conf:1: transforms.x.type: MaskField$Key works on JSON "
+					 "fields of the key only") == 0);
+	tf_finish(NULL, &r, &f);
 }
 
 static void test_a_run_of_json_steps_parses_once_and_writes_once(void)
@@ -520,6 +576,7 @@ int main(void)
 	unit_run("value-to-key and header-from read JSON pointers",
 		 test_value_to_key_and_header_from_read_json_pointers);
 	unit_run("insert, replace, extract and hoist fields", test_insert_replace_extract_hoist_fields);
+	unit_run("Kafka's $Key classes work on the key", test_kafka_key_classes_work_on_the_key);
 	unit_run("a run of JSON steps parses once and writes once",
 		 test_a_run_of_json_steps_parses_once_and_writes_once);
 	unit_run("mask fields and regex", test_mask_fields_and_regex);

@@ -31,9 +31,6 @@
 #include "runtime/sink.h"
 #include "xalloc.h"
 
-/* errors.retry.timeout of an exec sink that leaves it unset. */
-#define EXEC_RETRY_TIMEOUT_MS 30000
-
 static const struct conf_def exec_sink_keys[] = {
 	{ "exec.command", CONF_STRING, NULL, 0, 0, 0, NULL,
 	  "the command: words split as a shell would, run without one" },
@@ -47,6 +44,9 @@ static const struct conf_def exec_sink_keys[] = {
 	{ "batch.max.records", CONF_INT, "1000", 1, 1000000, 0, NULL,
 	  "batch: records per run; stream: records unanswered at once" },
 	{ "batch.max.bytes", CONF_BYTES, "1MiB", 1, INT32_MAX, 0, NULL, "batch: bytes per run at most" },
+	/* Kafka's key with this sink's default: a failing command is more often broken than busy. */
+	{ "errors.retry.timeout", CONF_DURATION, "30s", -1, INT64_MAX, 1, NULL,
+	  "retry a failing run this long (-1: forever; 0: never), then the error policy" },
 };
 
 enum { MODE_BATCH, MODE_STREAM };
@@ -101,7 +101,7 @@ static int exec_sink_open(struct connect_task *t, void **state, struct err *e)
 	s->timeout_ms = cc_num(cc, "exec.timeout.ms");
 	s->max_records = cc_num(cc, "batch.max.records");
 	s->max_bytes = cc_num(cc, "batch.max.bytes");
-	sink_retry_init(&s->retry, sink_retry_timeout(cc, EXEC_RETRY_TIMEOUT_MS),
+	sink_retry_init(&s->retry, cc_num(cc, "errors.retry.timeout"),
 			cc_num(cc, "errors.retry.delay.max.ms"));
 	s->fmt = sink_format_new(cc_str(cc, "exec.format"), e);
 	if (!s->fmt || exec_argv_split(cc_str(cc, "exec.command"), cc_bool(cc, "exec.shell"),

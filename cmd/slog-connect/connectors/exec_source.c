@@ -86,7 +86,7 @@ struct exec_source {
 	struct buf errline, offline;
 	char *offset;          /* the last offset whose records are all acknowledged */
 	int offset_dirty;
-	struct buf origin;
+	struct buf source;     /* "exec:COMMAND", for the dead-letter header */
 };
 
 /* ---- the child ---- */
@@ -186,6 +186,7 @@ static void child_kill(struct exec_source *xs)
 {
 	if (!xs->c.pid)
 		return;
+	task_log(xs->t, LOG_LEVEL_INFO, "stopped '%s' (pid %d)", xs->command, (int)xs->c.pid);
 	kill(-xs->c.pid, SIGTERM);
 	int64_t until = clock_mono_ms() + KILL_GRACE_MS;
 	int status;
@@ -211,9 +212,7 @@ static void child_close(struct exec_source *xs)
 
 static int put(struct exec_source *xs, const struct frame *f, struct err *e)
 {
-	buf_reset(&xs->origin);
-	buf_addf(&xs->origin, "exec:%s@%" PRId64, xs->command, f->start);
-	return source_pipeline_put(&xs->p, &xs->fr, f, NULL, NULL, buf_cstr(&xs->origin), NULL, e);
+	return source_pipeline_put(&xs->p, &xs->fr, f, NULL, NULL, buf_cstr(&xs->source), NULL, e);
 }
 
 static int frames(struct exec_source *xs, struct err *e)
@@ -407,7 +406,7 @@ static int run_loop(struct exec_source *xs, struct err *e)
 		if (rc == 0)
 			rc = wait_io(xs, next_start, e);
 	}
-	return rc;
+	return rc < 0 && task_stopping(xs->t) ? 0 : rc; /* a stop while the writer was full */
 }
 
 static int exec_opts(struct exec_source *xs, const struct connector_conf *cc, struct err *e)
@@ -419,7 +418,8 @@ static int exec_opts(struct exec_source *xs, const struct connector_conf *cc, st
 	if (!xs->command || !*xs->command)
 		return err_set(e, SLOG_EINVALID_CONFIG, "exec.command: required");
 	if (!cc_str(cc, "topic") && xs->framing.format != FRAME_NDJSON)
-		return err_set(e, SLOG_EINVALID_CONFIG, "topic: required (unless exec.format=ndjson names one per line)");
+		return err_set(e, SLOG_EINVALID_CONFIG,
+			       "topic: required (unless exec.format=ndjson names one per line)");
 	rc = exec_argv_split(xs->command, cc_bool(cc, "exec.shell"), &xs->argv, e);
 	if (rc < 0)
 		return err_wrap(e, "exec.command");
@@ -448,7 +448,8 @@ static int exec_open(struct exec_source *xs, struct connect_task *t, struct err 
 	if (rc < 0)
 		return rc;
 	json_t *part = partition(xs);
-	const char *saved = json_string_value(json_object_get(offset_store_get(xs->store, part), "offset"));
+	json_t *saved_offset = offset_store_get(xs->store, part);
+	const char *saved = json_string_value(json_object_get(saved_offset, "offset"));
 	json_decref(part);
 	if (saved)
 		xs->offset = xstrdup(saved);
@@ -480,7 +481,7 @@ static void exec_close(struct exec_source *xs)
 	framer_free(&xs->fr);
 	buf_free(&xs->errline);
 	buf_free(&xs->offline);
-	buf_free(&xs->origin);
+	buf_free(&xs->source);
 	free(xs->offset);
 }
 
@@ -493,6 +494,7 @@ static int exec_source_run(struct connect_task *t, struct err *e)
 	xs.c.out = xs.c.err = xs.c.off = -1;
 	int rc = exec_opts(&xs, t->cc, e);
 	framer_init(&xs.fr, &xs.framing, 0);
+	buf_addf(&xs.source, "exec:%s", xs.command ? xs.command : "");
 	if (rc == 0)
 		rc = exec_open(&xs, t, e);
 	if (rc == 0) {

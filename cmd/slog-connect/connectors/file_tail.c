@@ -17,6 +17,7 @@
  * and survives the rotations a per-file watch would have to follow.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <glob.h>
 #include <inttypes.h>
@@ -61,6 +62,19 @@ struct file_tail {
 	struct tail_match *matches;
 	size_t nmatches, matches_cap;
 };
+
+/* A log line, prefixed by the connector's name as its task's lines are. */
+__attribute__((format(printf, 3, 4))) static void tail_log(const struct file_tail *t, int level,
+							 const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	const char *name = t->o.log_prefix;
+	log_msg(level, "%s%s%s", name ? name : "", name ? ": " : "", msg);
+}
 
 static int has_wildcard(const char *s)
 {
@@ -113,7 +127,8 @@ int file_tail_new(const struct tail_opts *o, struct file_tail **out, struct err 
 	if (o->inotify) {
 		t->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 		if (t->ifd < 0)
-			log_warn("inotify: %s; polling every %" PRId64 " ms", strerror(errno), o->poll_ms);
+			tail_log(t, LOG_LEVEL_WARN, "inotify: %s; polling every %" PRId64 " ms",
+				 strerror(errno), o->poll_ms);
 	}
 	*out = t;
 	return 0;
@@ -347,7 +362,7 @@ static void warn_once(struct file_tail *t, const char *path, const char *why)
 {
 	if (warned_index(t, path) >= 0)
 		return;
-	log_warn("file '%s': %s; trying again at each scan", path, why);
+	tail_log(t, LOG_LEVEL_WARN, "file '%s': %s; trying again at each scan", path, why);
 	t->warned = xgrow(t->warned, &t->warned_cap, t->nwarned + 1, sizeof(*t->warned));
 	t->warned[t->nwarned++] = xstrdup(path);
 }
@@ -366,7 +381,7 @@ static int64_t start_position(struct file_tail *t, struct tail_file *f)
 {
 	int64_t pos = t->o.start_at ? t->o.start_at(t->o.arg, f) : -1;
 	if (pos > f->size) {
-		log_info("file '%s': saved position %" PRId64 " is past its end %" PRId64
+		tail_log(t, LOG_LEVEL_INFO, "file '%s': saved position %" PRId64 " is past its end %" PRId64
 			 "; truncated while not followed, reading from 0", f->path, pos, f->size);
 		pos = 0;
 	}
@@ -403,6 +418,25 @@ static void open_file(struct file_tail *t, const struct tail_match *m)
 	t->files[t->nfiles++] = en;
 }
 
+int file_tail_adopt(struct file_tail *t, const char *path, struct err *e)
+{
+	struct tail_match m = { .path = (char *)path };
+	if (stat(path, &m.st) < 0 || !S_ISREG(m.st.st_mode))
+		return err_set(e, SLOG_EIO, "file '%s': %s", path, strerror(errno));
+	if (by_inode(t, m.st.st_dev, m.st.st_ino))
+		return 1;
+	size_t before = t->nfiles;
+	open_file(t, &m);
+	if (t->nfiles == before)
+		return err_set(e, SLOG_EIO, "file '%s': cannot be opened", path);
+	struct tail_file *f = &t->files[before]->f;
+	f->draining = 1;
+	f->drain_since_ms = clock_mono_ms();
+	tail_log(t, LOG_LEVEL_INFO, "file '%s' was rotated while not followed; reading it to its end",
+		 path);
+	return 0;
+}
+
 /* Pass 1: files still under some name; returns nothing, marks seen. */
 static void pass_known(struct file_tail *t)
 {
@@ -415,7 +449,7 @@ static void pass_known(struct file_tail *t)
 			continue;
 		en->f.seen = 1;
 		if (strcmp(en->f.path, m->path) != 0) {
-			log_info("file '%s' is now '%s'", en->f.path, m->path);
+			tail_log(t, LOG_LEVEL_INFO, "file '%s' is now '%s'", en->f.path, m->path);
 			free(en->f.path);
 			en->f.path = xstrdup(m->path);
 		}
@@ -452,20 +486,23 @@ static void pass_gone(struct file_tail *t, int64_t now)
 			continue;
 		}
 		if (!f->draining) {
-			log_info("file '%s' was renamed or deleted; reading it to its end", f->path);
+			tail_log(t, LOG_LEVEL_INFO, "file '%s' was renamed or deleted; reading it to its end",
+				 f->path);
 			f->draining = 1;
 			f->drain_since_ms = now;
 		}
 	}
 }
 
-static void truncated(struct tail_entry *en, const char *how)
+static void truncated(struct file_tail *t, struct tail_entry *en, const char *how)
 {
 	struct tail_file *f = &en->f;
-	log_warn("file '%s' was truncated (%s at position %" PRId64 "); reading it again from 0",
-		 f->path, how, f->pos);
-	f->pos = 0;
 	f->truncations++;
+	tail_log(t, LOG_LEVEL_WARN,
+		 "file '%s' was truncated (%s at position %" PRId64 "; truncation %" PRIu64
+		 " of this file); reading it again from 0",
+		 f->path, how, f->pos, f->truncations);
+	f->pos = 0;
 	f->at_eof = 0;
 	lseek(f->fd, 0, SEEK_SET);
 	en->pend_truncated = 1;
@@ -480,11 +517,11 @@ static void check_growth(struct file_tail *t, struct tail_entry *en, int64_t now
 	int64_t size = st.st_size;
 	if (size < f->pos) {
 		f->size = size;
-		truncated(en, "size below position");
+		truncated(t, en, "size below position");
 		fp_changed(f);
 	} else if ((size != f->scan_size || f->fp_len < TAIL_FP_BYTES) && fp_changed(f)) {
 		f->size = size;
-		truncated(en, "first bytes changed");
+		truncated(t, en, "first bytes changed");
 	}
 	f->size = f->scan_size = size;
 	if (size > f->pos)
@@ -542,7 +579,8 @@ static int entry_event(struct file_tail *t, size_t i, struct tail_event *ev)
 	}
 	if (en->pend_closing) {
 		ev->type = TAIL_CLOSING;
-		log_info("file '%s' closed at %" PRId64 " after its rotation", en->f.path, en->f.pos);
+		tail_log(t, LOG_LEVEL_INFO, "file '%s' closed at %" PRId64 " after its rotation",
+			 en->f.path, en->f.pos);
 		remove_entry(t, i);
 		return 1;
 	}
@@ -553,6 +591,11 @@ int file_tail_next(struct file_tail *t, struct tail_event *ev)
 {
 	entry_free(t->closed);
 	t->closed = NULL;
+	/* Every file opened by the scan first, so the caller can record them
+	 * all at once before it reads any. */
+	for (size_t i = 0; i < t->nfiles; i++)
+		if (t->files[i]->pend_opened)
+			return entry_event(t, i, ev);
 	size_t n = t->nfiles;
 	for (size_t k = 0; k < n; k++) {
 		size_t i = (t->cursor + k) % n;
@@ -578,6 +621,11 @@ ssize_t file_tail_read(struct file_tail *t, struct tail_file *f, void *dst, size
 	if (f->pos > f->size)
 		f->size = f->pos;
 	return n;
+}
+
+const char *file_tail_unreadable(const struct file_tail *t)
+{
+	return t->nwarned ? t->warned[0] : NULL;
 }
 
 int file_tail_idle(const struct file_tail *t)

@@ -57,6 +57,9 @@ static const struct conf_def http_sink_keys[] = {
 	  "key and value bytes per request at most (a larger record goes alone)" },
 	{ "batch.linger.ms", CONF_DURATION, "100ms", 0, 3600000, 1, NULL,
 	  "how long a batch waits for more records before it is sent" },
+	/* Kafka's key with this sink's default: wait out an outage, drop nothing. */
+	{ "errors.retry.timeout", CONF_DURATION, "-1", -1, INT64_MAX, 1, NULL,
+	  "retry a failing request this long (-1: forever; 0: never)" },
 };
 
 enum { FORMAT_NDJSON, FORMAT_JSON_ARRAY, FORMAT_RECORD };
@@ -100,7 +103,10 @@ static int http_sink_check(const struct connector_conf *cc, struct err *e)
 		return err_wrap(e, "http.retry.on");
 	if (http_status_set_parse(cc_str(cc, "http.dlq.on"), &s, e))
 		return err_wrap(e, "http.dlq.on");
-	return 0;
+	struct http_sink_conn c;
+	int rc = http_sink_conn_init(&c, "POST", cc_str(cc, "http.headers"), NULL, 1, 1, e);
+	http_sink_conn_free(&c);
+	return rc ? err_wrap(e, "http.headers") : 0;
 }
 
 static void http_sink_close(void *state)
@@ -136,7 +142,7 @@ static int http_sink_open(struct connect_task *t, void **state, struct err *e)
 	s->max_records = s->format == FORMAT_RECORD ? 1 : cc_num(cc, "batch.max.records");
 	s->max_bytes = cc_num(cc, "batch.max.bytes");
 	s->linger_ms = cc_num(cc, "batch.linger.ms");
-	sink_retry_init(&s->retry, sink_retry_timeout(cc, -1),
+	sink_retry_init(&s->retry, cc_num(cc, "errors.retry.timeout"),
 			cc_num(cc, "errors.retry.delay.max.ms"));
 	rc = http_status_set_parse(cc_str(cc, "http.retry.on"), &s->retry_on, e);
 	if (!rc)
@@ -150,6 +156,7 @@ static int http_sink_open(struct connect_task *t, void **state, struct err *e)
 		http_sink_close(s);
 		return rc;
 	}
+	s->conn.stop = &t->stop;
 	*state = s;
 	return 0;
 }
@@ -248,6 +255,9 @@ static int send_batch(struct http_sink *s, struct http_part *p, struct err *e)
 		if (act == HTTP_DELIVERED)
 			break;
 		explain(s, status, &net, &cause);
+		if (task_stopping(s->t))
+			return err_set(e, SLOG_EREQUEST_TIMED_OUT, "stopped before %s %s was answered",
+				       s->conn.method, s->url.data);
 		if (act == HTTP_FAIL)
 			return err_set(e, cause.code, "%s (in neither http.retry.on nor http.dlq.on)",
 				       cause.msg);

@@ -530,6 +530,11 @@ static int hs_loop(struct http_source *s, struct err *e)
 	return rc;
 }
 
+/*
+ * The listener opens before the writer connects, so that requests coming
+ * while it does wait in the queue (bounded by max.pending.bytes) rather
+ * than find the port closed; they get 503 if it cannot connect.
+ */
 static int http_source_run(struct connect_task *t, struct err *e)
 {
 	struct http_source s = { .t = t, .wake_fd = -1 };
@@ -539,11 +544,6 @@ static int http_source_run(struct connect_task *t, struct err *e)
 
 	pthread_mutex_init(&s.lock, NULL);
 	if (!rc) {
-		writer_opts_from_task(t, &wo);
-		s.w = writer_new(t, &wo, clock_mono_ms() + 30000, e);
-		rc = s.w ? 0 : (e->code ? e->code : SLOG_ENETWORK);
-	}
-	if (!rc) {
 		s.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		ho.listener = cc_str(t->cc, "http.listener");
 		ho.max_body = s.max_body;
@@ -552,6 +552,13 @@ static int http_source_run(struct connect_task *t, struct err *e)
 	}
 	if (!rc) {
 		task_log(t, LOG_LEVEL_INFO, "listening on %s", ho.listener);
+		writer_opts_from_task(t, &wo);
+		s.w = writer_new(t, &wo, clock_mono_ms() + 30000, e);
+		rc = s.w ? 0 : (e->code ? e->code : SLOG_ENETWORK);
+		if (rc)
+			hs_refuse_all(&s, 503, "the connector cannot reach slog");
+	}
+	if (!rc) {
 		t->ready = 1;
 		rc = hs_loop(&s, e);
 		t->ready = 0;

@@ -151,9 +151,10 @@ static int mirror_check(const struct connector_conf *cc, struct err *e)
 	struct mirror_conf c;
 	int rc = conf_from(&c, cc, e);
 
-	if (!rc)
-		mirror_conf_free(&c);
-	return rc;
+	if (rc)
+		return err_wrap(e, "%s", cc->path);
+	mirror_conf_free(&c);
+	return 0;
 }
 
 int mirror_cluster_id(struct cluster *cl, char *out, size_t size, struct err *e)
@@ -373,8 +374,13 @@ static int engine_loop(struct mirror *m, struct cluster *src, struct cluster *ds
 	m->t->ready = x != NULL;
 	while (!rc && !task_stopping(m->t)) {
 		char **topics;
+		struct err why;
 		size_t n = take_topics(m, &topics);
 
+		if (n && m->conf.exact &&
+		    mirror_resume_at_copy(m, src, dst, topics, n, &why) &&
+		    why.code != SLOG_ENON_EMPTY_GROUP)
+			task_log(m->t, LOG_LEVEL_WARN, "cannot check where the copies end: %s", why.msg);
 		if (n)
 			rc = run_engine(m, &engine_src, &sink, topics, n, e);
 		cluster_names_free(topics, n);
@@ -396,8 +402,11 @@ static int mirror_start(struct mirror *m, struct connect_task *t, struct cluster
 	if (rc)
 		return rc;
 	rc = connect_both(m, src, dst, e);
-	if (!rc)
-		rc = mirror_cluster_id(src, m->source_id, sizeof(m->source_id), e);
+	if (rc) {
+		mirror_conf_free(&m->conf);
+		return rc;
+	}
+	rc = mirror_cluster_id(src, m->source_id, sizeof(m->source_id), e);
 	if (!rc)
 		rc = mirror_cluster_id(dst, m->target_id, sizeof(m->target_id), e);
 	if (!rc && strcmp(m->source_id, m->target_id) == 0)
@@ -405,6 +414,8 @@ static int mirror_start(struct mirror *m, struct connect_task *t, struct cluster
 			     "source.bootstrap.servers: the source is the target cluster (%s)",
 			     m->source_id);
 	if (rc) {
+		cluster_close(src);
+		cluster_close(dst);
 		mirror_conf_free(&m->conf);
 		return rc;
 	}

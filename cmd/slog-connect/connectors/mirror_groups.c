@@ -20,6 +20,7 @@
  * The first rule makes it at least once: a group moved over re-reads
  * what it read on the source after the last sync, never less.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -49,6 +50,14 @@ static int64_t copy_hw(struct cluster *dst, json_t *hws, const char *topic, int3
 	json_decref(j);
 	json_object_set_new(hws, key, json_integer(hw));
 	return hw;
+}
+
+static int name_in(char *const *names, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return 1;
+	return 0;
 }
 
 /* A group's committed offsets on cl, as "topic/partition" -> offset. */
@@ -148,5 +157,50 @@ int mirror_groups_sync(struct mirror *m, struct cluster *src, struct cluster *ds
 	}
 	json_decref(groups);
 	json_decref(hws);
+	return rc;
+}
+
+/*
+ * Exact mode resumes at the copy's log end: the source group's offset
+ * of a partition must not be past it, or the copy would get a gap (a copy
+ * deleted and made again, or emptied, while the group kept its offsets).
+ * Its commits follow the target's acknowledgements, so this moves an
+ * offset back only after such a loss, and only while the group has no
+ * member (between two runs of this task's engine, with no other copy of
+ * the connector running): the engine then starts from the copy's end.
+ */
+int mirror_resume_at_copy(struct mirror *m, struct cluster *src, struct cluster *dst,
+			  char *const *topics, size_t n, struct err *e)
+{
+	json_t *committed = NULL, *hws = json_object(), *list = json_array(), *v, *body;
+	const char *key;
+	int rc = offsets_of(src, m->conf.group, &committed, e);
+
+	json_object_foreach(committed, key, v) {
+		const char *slash = strrchr(key, '/');
+		char topic[256];
+		int64_t hw;
+
+		if (!slash || (size_t)(slash - key) >= sizeof(topic))
+			continue;
+		snprintf(topic, sizeof(topic), "%.*s", (int)(slash - key), key);
+		if (!name_in(topics, n, topic))
+			continue;
+		hw = copy_hw(dst, hws, topic, (int32_t)strtol(slash + 1, NULL, 10));
+		if (hw >= 0 && json_integer_value(v) > hw)
+			json_array_append_new(list, json_pack("{s:s, s:i, s:I}", "topic", topic,
+				"partition", (int)strtol(slash + 1, NULL, 10), "offset", (json_int_t)hw));
+	}
+	if (!rc && json_array_size(list)) {
+		task_log(m->t, LOG_LEVEL_WARN, "%zu partitions of group %s are past their copy's end: "
+			 "copying them again from there", json_array_size(list), m->conf.group);
+		body = json_pack("{s:O}", "offsets", list);
+		rc = cluster_group_json(src, "POST", m->conf.group, "/offsets", body,
+					mirror_deadline(), NULL, e);
+		json_decref(body);
+	}
+	json_decref(committed);
+	json_decref(hws);
+	json_decref(list);
 	return rc;
 }

@@ -105,6 +105,12 @@ int mirror_copies(struct mirror *m, const char *topic);
 int mirror_groups_sync(struct mirror *m, struct cluster *src, struct cluster *dst,
 		       struct err *e);
 
+/* Exact mode, before the engine starts: move the source group's offsets
+ * of topics back to their copy's end where they are past it.  A group
+ * with members (another copy of the connector runs) is left as it is. */
+int mirror_resume_at_copy(struct mirror *m, struct cluster *src, struct cluster *dst,
+			  char *const *topics, size_t n, struct err *e);
+
 /* ---- the engine's sinks ---- */
 
 /* mirror_lag_records{topic,partition}: hw - next, as the engine reports

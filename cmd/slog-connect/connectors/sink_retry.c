@@ -6,22 +6,10 @@
 #include "clock.h"
 #include "connectors/sink_retry.h"
 #include "runtime/connector.h"
-#include "runtime/connector_conf.h"
 #include "runtime/metrics.h"
 
 /* The longest slice a sleep takes before it looks at the stop flag again. */
 #define SINK_RETRY_SLICE_MS 50
-
-int64_t sink_retry_timeout(const struct connector_conf *cc, int64_t unset_ms)
-{
-	const struct conf_def *def = conf_find(cc->conf.defs, cc->conf.ndefs, "errors.retry.timeout");
-	const struct conf_value *v = &cc->conf.vals[def - cc->conf.defs];
-
-	/* The worker's errors.* arrive as defaults that remember their origin. */
-	if (v->source == CONF_SRC_DEFAULT && !v->origin)
-		return unset_ms;
-	return v->num;
-}
 
 void sink_retry_init(struct sink_retry *r, int64_t timeout_ms, int64_t delay_max_ms)
 {

@@ -19,7 +19,6 @@
 #include "err.h"
 
 struct connect_task;
-struct connector_conf;
 
 #define SINK_RETRY_FIRST_MS 100
 
@@ -28,12 +27,6 @@ struct sink_retry {
 	int64_t delay_max_ms;
 	uint64_t rng;          /* jitter's state */
 };
-
-/*
- * errors.retry.timeout as the connector file or the worker's file set
- * it, else unset_ms: a sink's own default (the HTTP sink's is forever).
- */
-int64_t sink_retry_timeout(const struct connector_conf *cc, int64_t unset_ms);
 
 void sink_retry_init(struct sink_retry *r, int64_t timeout_ms, int64_t delay_max_ms);
 

@@ -37,6 +37,15 @@ struct route {
 	char path[1024];
 };
 
+json_t *rest_found(json_t *view)
+{
+	if (json_is_null(view)) {
+		json_decref(view);
+		return NULL;
+	}
+	return view;
+}
+
 static int is(const char *a, const char *b)
 {
 	return strcmp(a, b) == 0;
@@ -70,7 +79,7 @@ static void get_connectors(struct route *rt)
 
 static void get_info(struct route *rt, const char *name, const char *part)
 {
-	json_t *info = worker_info(rt->s->w, name);
+	json_t *info = rest_found(worker_info(rt->s->w, name));
 
 	if (!info) {
 		no_connector(rt->r, name);
@@ -101,7 +110,7 @@ static json_t *task_status(struct route *rt, const char *name, const char *id, j
 	char *end;
 	long n = strtol(id, &end, 10);
 
-	*st = worker_status(rt->s->w, name);
+	*st = rest_found(worker_status(rt->s->w, name));
 	if (!*st) {
 		no_connector(rt->r, name);
 		return NULL;
@@ -116,7 +125,7 @@ static json_t *task_status(struct route *rt, const char *name, const char *id, j
 
 static void get_status(struct route *rt, const char *name)
 {
-	json_t *st = worker_status(rt->s->w, name);
+	json_t *st = rest_found(worker_status(rt->s->w, name));
 	if (st)
 		http_reply_json(rt->r, 200, st);
 	else
@@ -231,7 +240,7 @@ static void post_restart(struct route *rt, const char *name)
 		answer_control(rt->r, name, rc, &e, 204);
 		return;
 	}
-	json_t *st = worker_status(rt->s->w, name);
+	json_t *st = rest_found(worker_status(rt->s->w, name));
 	if (st)
 		http_reply_json(rt->r, 202, st);
 	else
@@ -444,11 +453,13 @@ static void handle(void *arg, struct http_req *r)
 		route_connector(&rt, r->method);
 }
 
+/* Four threads: an offsets call may wait on the cluster (15 s at most)
+ * while /healthz and /status must still answer. */
 struct rest_server *rest_start(struct worker *w, const char *listener, struct err *e)
 {
 	struct rest_server *s = xcalloc(1, sizeof(*s));
 	struct http_serve_opts o = {
-		.listener = listener, .max_body = 1 << 20, .threads = 2, .handler = handle, .arg = s,
+		.listener = listener, .max_body = 1 << 20, .threads = 4, .handler = handle, .arg = s,
 	};
 
 	s->w = w;

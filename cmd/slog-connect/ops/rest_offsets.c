@@ -213,7 +213,7 @@ void rest_offsets(struct worker *w, struct http_req *r, const char *name)
 		http_reply_error(r, 405, "HTTP 405 Method Not Allowed: %s %s", m, r->path);
 		return;
 	}
-	st = worker_status(w, name);
+	st = rest_found(worker_status(w, name));
 	if (!st) {
 		http_reply_error(r, 404, "Connector %s not found", name);
 		return;

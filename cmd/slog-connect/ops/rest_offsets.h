@@ -15,8 +15,16 @@
 #ifndef SLOG_CONNECT_REST_OFFSETS_H
 #define SLOG_CONNECT_REST_OFFSETS_H
 
+#include <jansson.h>
+
 struct worker;
 struct http_req;
+
+/*
+ * A worker view (worker_status, worker_info) or NULL when there is no such
+ * connector, whether the worker said so with NULL or with JSON null.
+ */
+json_t *rest_found(json_t *view);
 
 /* Answer r, a request on /connectors/{name}/offsets. */
 void rest_offsets(struct worker *w, struct http_req *r, const char *name);

@@ -460,6 +460,12 @@ const char *conf_block_get(const struct conf_block *b, const char *key)
 	return NULL;
 }
 
+int connector_conf_unset(const struct conf *c, size_t i)
+{
+	return c->vals[i].source == CONF_SRC_DEFAULT && c->defs[i].type == CONF_STRING &&
+	       (!c->vals[i].str || !*c->vals[i].str);
+}
+
 /* Listings show that a secret is set, not what it is. */
 int connector_conf_is_secret(const char *key)
 {
@@ -490,8 +496,7 @@ void connector_conf_print(const struct connector_conf *cc, FILE *out)
 		char v[1024], src[4300];
 
 		/* Keys with no value are left out: the listing reads back as a file. */
-		if (c->vals[i].source == CONF_SRC_DEFAULT && !c->vals[i].str &&
-		    c->defs[i].type == CONF_STRING)
+		if (connector_conf_unset(c, i))
 			continue;
 		conf_format(c, i, v, sizeof(v));
 		conf_format_source(c, i, src, sizeof(src));

@@ -89,6 +89,10 @@ const char *conf_block_get(const struct conf_block *b, const char *key);
  * "(hidden)" instead. */
 int connector_conf_is_secret(const char *key);
 
+/* Key i of c has no value (a string left at an empty default): listings
+ * leave it out, so that they read back as a file. */
+int connector_conf_unset(const struct conf *c, size_t i);
+
 /* `check`'s listing: every key, its value and where it came from. */
 void connector_conf_print(const struct connector_conf *cc, FILE *out);
 

@@ -185,6 +185,13 @@ static void start_conn(struct wconn *c)
 	}
 }
 
+static void start_logged(struct wconn *c)
+{
+	log_info("%s: %s %s from %s", c->cc->name,
+		 c->stopped ? "loaded (enabled = false)" : "starting", c->cc->cls->name, c->cc->path);
+	start_conn(c);
+}
+
 static void ask_stop_conn(struct wconn *c)
 {
 	for (int i = 0; i < c->ntasks; i++)
@@ -338,9 +345,7 @@ static void reload_swap(struct worker *w, struct reload *r)
 		}
 		c = wconn_new_take(cc, w->wc, &w->lock);
 		add_conn(w, c);
-		log_info("%s: %s from %s", cc->name, c->stopped ? "loaded (enabled = false)"
-								: "starting", cc->path);
-		start_conn(c);
+		start_logged(c);
 	}
 }
 
@@ -427,7 +432,7 @@ int worker_run(struct worker *w, volatile sig_atomic_t *stop, volatile sig_atomi
 		return 1;
 	pthread_mutex_lock(&w->lock);
 	for (size_t i = 0; i < w->nconns; i++)
-		start_conn(w->conns[i]);
+		start_logged(w->conns[i]);
 	log_info("started %zu connector%s", w->nconns, w->nconns == 1 ? "" : "s");
 	pthread_mutex_unlock(&w->lock);
 	sd_notify_send("READY=1");
@@ -586,8 +591,10 @@ int worker_ready(struct worker *w)
 
 		if (c->stopped || c->paused)
 			continue;
+		/* A source whose input ended is done, not unready. */
 		for (int k = 0; k < c->ntasks; k++)
-			ready &= c->tasks[k].state == TASK_RUNNING && c->tasks[k].t.ready;
+			ready &= (c->tasks[k].state == TASK_RUNNING && c->tasks[k].t.ready) ||
+				 c->tasks[k].finished;
 	}
 	pthread_mutex_unlock(&w->lock);
 	return ready;
@@ -635,8 +642,7 @@ static json_t *config_json(const struct connector_conf *cc)
 	for (size_t i = 0; i < cf->ndefs; i++) {
 		char v[1024];
 
-		if (cf->vals[i].source == CONF_SRC_DEFAULT && cf->defs[i].type == CONF_STRING &&
-		    !cf->vals[i].str)
+		if (connector_conf_unset(cf, i))
 			continue;
 		conf_format(cf, i, v, sizeof(v));
 		json_object_set_new(o, cf->defs[i].key,
@@ -691,7 +697,7 @@ json_t *worker_list(struct worker *w, int expand_status, int expand_info)
 	return out;
 }
 
-/* fn's view of the connector called name, or null. */
+/* fn's view of the connector called name, or NULL. */
 static json_t *view(struct worker *w, const char *name,
 		    json_t *(*fn)(struct worker *, const struct wconn *))
 {
@@ -700,7 +706,7 @@ static json_t *view(struct worker *w, const char *name,
 
 	pthread_mutex_lock(&w->lock);
 	c = find_conn(w, name);
-	j = c ? fn(w, c) : json_null();
+	j = c ? fn(w, c) : NULL;
 	pthread_mutex_unlock(&w->lock);
 	return j;
 }

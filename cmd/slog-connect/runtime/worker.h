@@ -50,7 +50,7 @@ void worker_free(struct worker *w);
  */
 int worker_run(struct worker *w, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload);
 
-/* Connect's JSON shapes (null when there is no such connector). */
+/* Connect's JSON shapes, new references (NULL when there is no such connector). */
 json_t *worker_list(struct worker *w, int expand_status, int expand_info);
 json_t *worker_status(struct worker *w, const char *name);  /* {name, connector{state,worker_id}, tasks[...], type} */
 json_t *worker_info(struct worker *w, const char *name);    /* {name, config{...}, tasks[...], type} */

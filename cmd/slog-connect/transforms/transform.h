@@ -6,29 +6,36 @@
  * may be guarded by a predicate (transforms.<alias>.predicate = p,
  * .negate = true; predicates.<p>.type and keys), as in Kafka Connect.
  *
- * Types (slog's names; Kafka's SMT class names are accepted for the ones
- * that match: org.apache.kafka.connect.transforms.Filter, RegexRouter,
- * TimestampRouter, InsertHeader, DropHeaders, ValueToKey, HeaderFrom,
+ * Types (slog's names; Kafka's SMT class names, short or in full, are
+ * accepted for the ones that match: Filter, RegexRouter, TimestampRouter,
+ * InsertHeader, DropHeaders, ValueToKey, HeaderFrom$Value,
  * InsertField$Value, ReplaceField$Value, ExtractField$Value,
- * HoistField$Value, MaskField$Value):
+ * HoistField$Value, MaskField$Value; predicates TopicNameMatches,
+ * HasHeaderKey, RecordIsTombstone).  Each type's header says its keys:
  *
- *   filter          drop records its predicates match (topic.regex,
- *                   key.regex, value.regex, header.exists, header.regex,
- *                   tombstone; negate keeps them instead)
+ *   filter          drop records its conditions (topic.regex, key.regex,
+ *                   value.regex, header.exists, header.regex, tombstone)
+ *                   or its predicate match; negate keeps them instead
+ *                   (transform_filter.h, predicate.h)
  *   route           topic by regex and replacement ($1 ...)
- *   route.time      topic by a strftime pattern of the timestamp
+ *   route.time      topic by the record's time: topic.format with
+ *                   ${topic} and ${timestamp}, timestamp.format
+ *                   (transform_route.h)
  *   insert-header   a static value, or timestamp|topic|partition|offset|
  *                   connector|host
- *   drop-headers    by name
- *   value-to-key    key from JSON pointers into the value
- *   header-from     header from a JSON pointer into the value
- *   insert-field, replace-field (include, exclude, rename),
- *   extract-field, hoist-field   on JSON object values
- *   mask            JSON fields to "" or a replacement; mask.regex over bytes
- *   timestamp       record time from a field or header
+ *   drop-headers    by name (transform_headers.h)
+ *   value-to-key    key from fields (names or JSON pointers) of the value
+ *   header-from     headers from fields of the value
+ *                   (transform_from_value.h)
+ *   insert-field, replace-field (include, exclude, renames),
+ *   extract-field, hoist-field   on JSON object values (transform_json.h)
+ *   mask            JSON fields to "" or a replacement; a regex over the
+ *                   bytes (transform_mask.h)
+ *   timestamp       record time from a field or header, epoch or ISO 8601
+ *                   (transform_timestamp.h)
  *   exec            one coprocess; one NDJSON line in, one line out (an
  *                   empty line or null drops the record); jq -c --unbuffered
- *                   fits
+ *                   fits (transform_exec.h)
  *
  * Records stay bytes: a value is parsed as JSON only by a step that needs
  * it, and only once per record however many such steps follow each other.
@@ -49,9 +56,10 @@ struct transform_chain;
 /*
  * Build the chain of cc (an empty chain when it has no transforms).  A
  * bad type, key or value is SLOG_EINVALID_CONFIG naming
- * transforms.<alias>.<key> and where it was set.  connector and task_id
- * feed insert-header's connector value; exec transforms start their
- * coprocess here.
+ * transforms.<alias>.<key> and where it was set.  The connector's name
+ * is insert-header's connector value, task_id names the chain in log
+ * lines; exec transforms start their coprocess here (and end it in
+ * transform_chain_free).
  */
 int transform_chain_new(const struct connector_conf *cc, int task_id,
 			struct transform_chain **out, struct err *e);

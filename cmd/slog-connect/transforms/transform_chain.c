@@ -46,11 +46,24 @@ struct transform_chain {
 	struct tjson json;
 };
 
-static const struct transform_type *find_type(const char *name)
+/* The type name names; *on_key for a Kafka $Key class, *kafka for any Kafka class. */
+static const struct transform_type *find_type(const char *name, int *on_key, int *kafka)
 {
-	for (size_t i = 0; i < NTYPES; i++)
-		if (tconf_type_is(name, types[i]->name, types[i]->aliases))
-			return types[i];
+	char value_name[256];
+	size_t n = strlen(name);
+	*on_key = n > 4 && n < sizeof(value_name) - 2 && strcmp(name + n - 4, "$Key") == 0;
+	if (*on_key) {
+		snprintf(value_name, sizeof(value_name), "%.*s$Value", (int)(n - 4), name);
+		name = value_name;
+	}
+	for (size_t i = 0; i < NTYPES; i++) {
+		if (!tconf_type_is(name, types[i]->name, types[i]->aliases))
+			continue;
+		if (*on_key && !types[i]->key_variant)
+			return NULL;
+		*kafka = strcmp(name, types[i]->name) != 0;
+		return types[i];
+	}
 	return NULL;
 }
 
@@ -86,17 +99,22 @@ static int add_step(struct transform_chain *tc, const struct conf_block *b, stru
 	struct tconf bare = { .prefix = (char *)"transforms", .alias = b->alias, .origin = (char *)origin };
 	if (!name)
 		return tconf_error(&bare, "type", e, "missing");
-	const struct transform_type *t = find_type(name);
+	int on_key, kafka;
+	const struct transform_type *t = find_type(name, &on_key, &kafka);
 	if (!t)
 		return tconf_error(&bare, "type", e, "unknown transform type '%s'", name);
 	struct tstep *s = &tc->steps[tc->nsteps++];
 	s->type = t;
 	s->env = &tc->env;
+	s->on_key = on_key;
+	s->kafka = kafka;
 	int rc = tconf_load(&s->conf, "transforms", b, t->keys, t->nkeys, e);
 	if (rc == 0)
 		rc = set_guard(tc, s, e);
 	if (rc == 0)
 		rc = t->init(s, e);
+	if (rc == 0 && s->on_key && s->mode != TSTEP_JSON)
+		return tconf_error(&s->conf, "type", e, "%s works on JSON fields of the key only", name);
 	return rc;
 }
 
@@ -105,9 +123,15 @@ static void init_env(struct transform_env *env, const struct connector_conf *cc,
 	env->connector = cc->name ? cc->name : "";
 	env->task_id = task_id;
 	env->topic = "";
-	if (cc->conf.defs && conf_find(cc->conf.defs, cc->conf.ndefs, "topic")) {
-		const char *t = conf_get_str(&cc->conf, "topic");
-		env->topic = t ? t : "";
+	/* A source's topic, or the one topic a sink reads: what a record
+	 * without a topic (an NDJSON line, `transform`) is taken to be in. */
+	static const char *const keys[] = { "topic", "topics" };
+	for (int i = 0; i < 2 && !env->topic[0]; i++) {
+		const char *t = NULL;
+		if (cc->conf.defs && conf_find(cc->conf.defs, cc->conf.ndefs, keys[i]))
+			t = conf_get_str(&cc->conf, keys[i]);
+		if (t && !strchr(t, ','))
+			env->topic = t;
 	}
 	if (gethostname(env->host, sizeof(env->host)) < 0)
 		snprintf(env->host, sizeof(env->host), "localhost");
@@ -177,21 +201,38 @@ static int guard_passes(struct transform_chain *tc, const struct tstep *s, struc
 	if (!s->pred)
 		return 1;
 	if (predicate_reads_value(s->pred))
-		tjson_store(&tc->json, r);
+		tjson_store(&tc->json, r, 0);
 	return predicate_match(s->pred, r, tstep_topic(s, r)) != s->negate;
+}
+
+/* A $Key step: the key parsed on its own (keys are small; no run to share). */
+static int run_key_step(struct tstep *s, struct crec *r, struct err *e)
+{
+	struct tjson kj = { 0 };
+	if (r->null_key)
+		return 1;
+	int rc = tjson_load(&kj, r, 1, s->text_ok, e);
+	if (rc == 0)
+		rc = s->type->apply_json(s, r, &kj, e);
+	if (rc == 1)
+		tjson_store(&kj, r, 1);
+	tjson_drop(&kj);
+	return rc;
 }
 
 static int run_step(struct transform_chain *tc, struct tstep *s, struct crec *r, struct err *e)
 {
+	if (s->on_key)
+		return run_key_step(s, r, e);
 	if (s->mode == TSTEP_JSON) {
 		/* JSON transforms leave tombstones alone, as Kafka's do. */
 		if (r->null_value)
 			return 1;
-		int rc = tjson_load(&tc->json, r, s->text_ok, e);
+		int rc = tjson_load(&tc->json, r, 0, s->text_ok, e);
 		return rc < 0 ? rc : s->type->apply_json(s, r, &tc->json, e);
 	}
 	if (s->reads_value || s->writes_value)
-		tjson_store(&tc->json, r);
+		tjson_store(&tc->json, r, 0);
 	if (s->writes_value)
 		tjson_drop(&tc->json);
 	return s->type->apply(s, r, e);
@@ -215,7 +256,7 @@ int transform_chain_apply(struct transform_chain *tc, struct crec *r, struct err
 			err_wrap(e, "transforms.%s", s->conf.alias);
 	}
 	if (rc == 1)
-		tjson_store(&tc->json, r);
+		tjson_store(&tc->json, r, 0);
 	tjson_drop(&tc->json);
 	return rc;
 }

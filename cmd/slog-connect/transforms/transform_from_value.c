@@ -39,15 +39,18 @@ static int value_to_key_init(struct tstep *s, struct err *e)
 static int value_to_key_apply(struct tstep *s, struct crec *r, struct tjson *j, struct err *e)
 {
 	struct from_value *fv = s->state;
+	/* Kafka's ValueToKey makes an object even of one field (an
+	 * ExtractField$Key after it takes the field out). */
+	int object = fv->n > 1 || s->kafka;
 	buf_reset(&fv->scratch);
-	if (fv->n > 1)
+	if (object)
 		buf_addc(&fv->scratch, '{');
 	for (size_t i = 0; i < fv->n; i++) {
 		json_t *v = json_field_get(j->doc, &fv->fields[i]);
 		if (!v)
 			return err_set(e, SLOG_EINVALID_RECORD, "value has no field %s",
 				       fv->fields[i].text);
-		if (fv->n == 1) {
+		if (!object) {
 			json_compact_bytes(&fv->scratch, v);
 			break;
 		}
@@ -58,7 +61,7 @@ static int value_to_key_apply(struct tstep *s, struct crec *r, struct tjson *j, 
 		buf_addc(&fv->scratch, ':');
 		json_compact_write(&fv->scratch, v);
 	}
-	if (fv->n > 1)
+	if (object)
 		buf_addc(&fv->scratch, '}');
 	crec_set_key(r, buf_cstr(&fv->scratch), (int32_t)fv->scratch.len);
 	return 1;
@@ -136,6 +139,7 @@ static const struct conf_def header_from_keys[] = {
 };
 
 const struct transform_type transform_header_from = {
+	.key_variant = 1,
 	.name = "header-from",
 	.aliases = (const char *const[]){ "HeaderFrom$Value",
 					   "org.apache.kafka.connect.transforms.HeaderFrom$Value", NULL },

@@ -5,6 +5,8 @@
  *   value-to-key  Kafka's ValueToKey: fields.  One field: the key is its
  *                 value (a string's text, anything else compact JSON).
  *                 Several: a JSON object of them by their last names.
+ *                 Named by Kafka's class, always an object, as Kafka's
+ *                 (ExtractField$Key then takes a field out of it).
  *                 A field the value lacks fails the record: a key decides
  *                 the partition and what compaction keeps, so a made-up
  *                 one would be silent damage.

@@ -41,7 +41,14 @@ static int insert_field_init(struct tstep *s, struct err *e)
 		struct err fe;
 		if (!v)
 			continue;
-		if (json_field_parse(&f->field[i], v, &fe) < 0)
+		/* Kafka's "name!" (required) and "name?" (optional): the name. */
+		char *name = xstrdup(v);
+		size_t n = strlen(name);
+		if (n > 1 && (name[n - 1] == '!' || name[n - 1] == '?'))
+			name[n - 1] = '\0';
+		int rc = json_field_parse(&f->field[i], name, &fe);
+		free(name);
+		if (rc < 0)
 			return tconf_error(&s->conf, insert_keys[i], e, "'%s': %s", v, fe.msg);
 		f->has[i] = any = 1;
 	}
@@ -71,7 +78,7 @@ static int insert_field_apply(struct tstep *s, struct crec *r, struct tjson *j, 
 {
 	const struct insert_field *f = s->state;
 	if (!json_is_object(j->doc))
-		return tstep_not_object(j->doc, e);
+		return tstep_not_object(s, j->doc, e);
 	for (int i = 0; i < IF_N; i++) {
 		json_t *v = f->has[i] ? insert_value(i, s, r, f) : NULL;
 		if (!v)
@@ -104,6 +111,7 @@ static const struct conf_def insert_field_keys[] = {
 };
 
 const struct transform_type transform_insert_field = {
+	.key_variant = 1,
 	.name = "insert-field",
 	.aliases = (const char *const[]){ "InsertField$Value", KAFKA_SMT("InsertField$Value"), NULL },
 	.doc = "add fields to a JSON object: topic.field, partition.field, offset.field, "
@@ -135,9 +143,16 @@ static int replace_field_init(struct tstep *s, struct err *e)
 	struct replace_field *f = xcalloc(1, sizeof(*f));
 	s->state = f;
 	s->mode = TSTEP_JSON;
-	int rc = tconf_list(&s->conf, "include", &f->include, &f->ninclude, e);
+	/* Kafka's older names: whitelist is include, blacklist exclude. */
+	const char *inc = tconf_given(&s->conf, "whitelist") ? "whitelist" : "include";
+	const char *exc = tconf_given(&s->conf, "blacklist") ? "blacklist" : "exclude";
+	if (tconf_given(&s->conf, "whitelist") && tconf_given(&s->conf, "include"))
+		return tconf_error(&s->conf, "whitelist", e, "the same as include: give one");
+	if (tconf_given(&s->conf, "blacklist") && tconf_given(&s->conf, "exclude"))
+		return tconf_error(&s->conf, "blacklist", e, "the same as exclude: give one");
+	int rc = tconf_list(&s->conf, inc, &f->include, &f->ninclude, e);
 	if (rc == 0)
-		rc = tconf_list(&s->conf, "exclude", &f->exclude, &f->nexclude, e);
+		rc = tconf_list(&s->conf, exc, &f->exclude, &f->nexclude, e);
 	if (rc == 0)
 		rc = tconf_list(&s->conf, "renames", &f->renames, &f->nrenames, e);
 	for (size_t i = 0; rc == 0 && i < f->nrenames; i++) {
@@ -165,7 +180,7 @@ static int replace_field_apply(struct tstep *s, struct crec *r, struct tjson *j,
 	(void)r;
 	const struct replace_field *f = s->state;
 	if (!json_is_object(j->doc))
-		return tstep_not_object(j->doc, e);
+		return tstep_not_object(s, j->doc, e);
 	json_t *out = json_object();
 	const char *k;
 	json_t *v;
@@ -197,9 +212,12 @@ static const struct conf_def replace_field_keys[] = {
 	{ "include", CONF_STRING, NULL, 0, 0, 0, NULL, "keep only these fields (by commas)" },
 	{ "exclude", CONF_STRING, NULL, 0, 0, 0, NULL, "drop these fields (by commas)" },
 	{ "renames", CONF_STRING, NULL, 0, 0, 0, NULL, "old:new pairs, by commas" },
+	{ "whitelist", CONF_STRING, NULL, 0, 0, 0, NULL, "Kafka's older name of include" },
+	{ "blacklist", CONF_STRING, NULL, 0, 0, 0, NULL, "Kafka's older name of exclude" },
 };
 
 const struct transform_type transform_replace_field = {
+	.key_variant = 1,
 	.name = "replace-field",
 	.aliases = (const char *const[]){ "ReplaceField$Value", KAFKA_SMT("ReplaceField$Value"), NULL },
 	.doc = "keep (include), drop (exclude) and rename (renames old:new) fields of a JSON object",
@@ -238,10 +256,10 @@ static int extract_field_apply(struct tstep *s, struct crec *r, struct tjson *j,
 	(void)r;
 	const struct json_field *f = s->state;
 	if (!json_is_object(j->doc) && !json_is_array(j->doc))
-		return tstep_not_object(j->doc, e);
+		return tstep_not_object(s, j->doc, e);
 	json_t *v = json_field_get(j->doc, f);
 	if (!v)
-		return err_set(e, SLOG_EINVALID_RECORD, "value has no field %s", f->text);
+		return err_set(e, SLOG_EINVALID_RECORD, "%s has no field %s", tstep_part(s), f->text);
 	json_incref(v);
 	json_decref(j->doc);
 	j->doc = v;
@@ -277,6 +295,7 @@ static const struct conf_def field_keys[] = {
 };
 
 const struct transform_type transform_extract_field = {
+	.key_variant = 1,
 	.name = "extract-field",
 	.aliases = (const char *const[]){ "ExtractField$Value", KAFKA_SMT("ExtractField$Value"), NULL },
 	.doc = "the value becomes one of its fields: field",
@@ -288,6 +307,7 @@ const struct transform_type transform_extract_field = {
 };
 
 const struct transform_type transform_hoist_field = {
+	.key_variant = 1,
 	.name = "hoist-field",
 	.aliases = (const char *const[]){ "HoistField$Value", KAFKA_SMT("HoistField$Value"), NULL },
 	.doc = "the value becomes {field: value}",

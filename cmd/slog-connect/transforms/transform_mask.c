@@ -60,7 +60,7 @@ static int mask_fields(struct tstep *s, struct crec *r, struct tjson *j, struct 
 	(void)r;
 	const struct mask *m = s->state;
 	if (!json_is_object(j->doc) && !json_is_array(j->doc))
-		return tstep_not_object(j->doc, e);
+		return tstep_not_object(s, j->doc, e);
 	for (size_t i = 0; i < m->n; i++) {
 		const json_t *v = json_field_get(j->doc, &m->fields[i]);
 		if (!v || json_is_null(v))
@@ -109,6 +109,7 @@ static const struct conf_def mask_keys[] = {
 };
 
 const struct transform_type transform_mask = {
+	.key_variant = 1,
 	.name = "mask",
 	.aliases = (const char *const[]){ "MaskField$Value",
 					   "org.apache.kafka.connect.transforms.MaskField$Value", NULL },

@@ -3,9 +3,9 @@
  * (transform_pipe.h).
  */
 #include <errno.h>
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ndjson.h"
 #include "runtime/connect_record.h"
@@ -15,18 +15,36 @@
 
 /*
  * The line's offset, which slog-produce's shape (what crec_parse_ndjson
- * reads) ignores but a sink's record has: insert-header and insert-field
- * can use it.  -1 when the line has none.
+ * reads) ignores but a sink's record has: insert-header, insert-field and
+ * exec see it.  -1 when the line has none.  The line already parsed as a
+ * JSON object, so a walk that skips strings and nested values finds the
+ * top-level "offset" without parsing it a second time.
  */
-static int64_t line_offset(const char *line, size_t len)
+static int64_t line_offset(const char *p, size_t len)
 {
-	if (!memmem(line, len, "\"offset\"", 8))
-		return -1;
-	json_t *j = json_loadb(line, len, 0, NULL);
-	json_t *o = json_object_get(j, "offset");
-	int64_t off = json_is_integer(o) ? (int64_t)json_integer_value(o) : -1;
-	json_decref(j);
-	return off;
+	const char *end = p + len;
+	int depth = 0;
+	for (; p < end; p++) {
+		if (*p == '{' || *p == '[') {
+			depth++;
+		} else if (*p == '}' || *p == ']') {
+			depth--;
+		} else if (*p == '"') {
+			const char *s = ++p;
+			while (p < end && *p != '"')
+				p += *p == '\\' ? 2 : 1;
+			if (p >= end)
+				break;
+			if (depth != 1 || p - s != 6 || memcmp(s, "offset", 6) != 0)
+				continue;
+			const char *colon = p + 1;
+			while (colon < end && (*colon == ' ' || *colon == '\t'))
+				colon++;
+			if (colon < end && *colon == ':')
+				return strtoll(colon + 1, NULL, 10);
+		}
+	}
+	return -1;
 }
 
 struct pipe_run {
@@ -53,13 +71,61 @@ static int pipe_line(struct pipe_run *p, const char *line, size_t len, struct er
 	return 0;
 }
 
+/*
+ * Lines read from a descriptor a block at a time.  The output is flushed
+ * before a read that may wait, so a pipe sees each record as soon as the
+ * input that made it has been read, without a write per record.
+ */
+struct line_in {
+	int fd;
+	struct buf b;
+	size_t at;     /* where the next line starts in b */
+	int eof;
+};
+
+/* The next line (without its newline): 1, 0 at the end, <0 when reading or flushing failed. */
+static int next_line(struct line_in *li, FILE *out, const char **line, size_t *len,
+		     struct err *e)
+{
+	for (;;) {
+		char *start = li->b.data ? li->b.data + li->at : NULL;
+		size_t avail = li->b.len - li->at;
+		char *nl = avail ? memchr(start, '\n', avail) : NULL;
+		if (nl || (li->eof && avail)) {
+			*line = start;
+			*len = nl ? (size_t)(nl - start) : avail;
+			li->at += *len + (nl != NULL);
+			return 1;
+		}
+		if (li->eof)
+			return 0;
+		if (li->at) {
+			memmove(li->b.data, start, avail);
+			buf_setlen(&li->b, avail);
+			li->at = 0;
+		}
+		if (fflush(out) != 0)
+			return err_set(e, SLOG_EIO, "write to standard output: %s", strerror(errno));
+		char *p = buf_reserve(&li->b, 65536);
+		ssize_t n = read(li->fd, p, 65536);
+		if (n < 0 && errno != EINTR)
+			return err_set(e, SLOG_EIO, "read from standard input: %s", strerror(errno));
+		if (n == 0)
+			li->eof = 1;
+		else if (n > 0)
+			buf_commit(&li->b, (size_t)n);
+	}
+}
+
 static int pipe_lines(struct pipe_run *p, FILE *in, FILE *out, struct err *e)
 {
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	int rc = 0;
-	while ((n = getline(&line, &cap, in)) >= 0) {
+	struct line_in li = { .fd = fileno(in) };
+	const char *line = NULL;
+	size_t n = 0;
+	int rc;
+	if (li.fd < 0)
+		return err_set(e, SLOG_EIO, "standard input has no file descriptor");
+	while ((rc = next_line(&li, out, &line, &n, e)) == 1) {
 		p->lines++;
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			n--;
@@ -67,22 +133,20 @@ static int pipe_lines(struct pipe_run *p, FILE *in, FILE *out, struct err *e)
 			continue;
 		struct err le;
 		buf_reset(&p->out);
-		if (pipe_line(p, line, (size_t)n, &le) < 0) {
+		if (pipe_line(p, line, n, &le) < 0) {
 			fprintf(stderr, "slog-connect: line %zu: %s\n", p->lines, le.msg);
 			p->failed++;
 			continue;
 		}
-		/* Each record as it comes, so that a pipe sees it at once. */
-		if (p->out.len && (fwrite(p->out.data, 1, p->out.len, out) != p->out.len ||
-				   fflush(out) != 0)) {
+		if (p->out.len && fwrite(p->out.data, 1, p->out.len, out) != p->out.len) {
 			rc = err_set(e, SLOG_EIO, "write to standard output: %s", strerror(errno));
 			break;
 		}
 	}
-	if (rc == 0 && ferror(in))
-		rc = err_set(e, SLOG_EIO, "read from standard input: %s", strerror(errno));
-	free(line);
-	return rc;
+	if (rc == 0 && fflush(out) != 0)
+		rc = err_set(e, SLOG_EIO, "write to standard output: %s", strerror(errno));
+	buf_free(&li.b);
+	return rc < 0 ? rc : 0;
 }
 
 int transform_pipe(const struct connector_conf *cc, FILE *in, FILE *out, struct err *e)

@@ -11,13 +11,14 @@
 #include "utf8.h"
 #include "xalloc.h"
 
-int tjson_load(struct tjson *j, const struct crec *r, int text_ok, struct err *e)
+int tjson_load(struct tjson *j, const struct crec *r, int key, int text_ok, struct err *e)
 {
 	if (j->doc)
 		return 0;
 	json_error_t je;
-	const char *p = buf_cstr(&r->value);
-	size_t n = r->value.len;
+	const struct buf *b = key ? &r->key : &r->value;
+	const char *p = buf_cstr(b);
+	size_t n = b->len;
 	j->dirty = 0;
 	j->parses++;
 	j->doc = json_loadb(p, n, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
@@ -29,17 +30,18 @@ int tjson_load(struct tjson *j, const struct crec *r, int text_ok, struct err *e
 		j->dirty = 1;
 		return 0;
 	}
-	return err_set(e, SLOG_EINVALID_RECORD, "value is not JSON: %s at byte %d", je.text,
-		       je.position);
+	return err_set(e, SLOG_EINVALID_RECORD, "%s is not JSON: %s at byte %d", key ? "key" : "value",
+		       je.text, je.position);
 }
 
-void tjson_store(struct tjson *j, struct crec *r)
+void tjson_store(struct tjson *j, struct crec *r, int key)
 {
 	if (!j->doc || !j->dirty)
 		return;
-	buf_reset(&r->value);
-	r->null_value = 0;
-	json_compact_bytes(&r->value, j->doc);
+	struct buf *b = key ? &r->key : &r->value;
+	buf_reset(b);
+	*(key ? &r->null_key : &r->null_value) = 0;
+	json_compact_bytes(b, j->doc);
 	j->dirty = 0;
 }
 
@@ -55,11 +57,16 @@ const char *tstep_topic(const struct tstep *s, const struct crec *r)
 	return r->topic.len ? buf_cstr(&r->topic) : s->env->topic;
 }
 
-int tstep_not_object(const json_t *doc, struct err *e)
+const char *tstep_part(const struct tstep *s)
+{
+	return s->on_key ? "key" : "value";
+}
+
+int tstep_not_object(const struct tstep *s, const json_t *doc, struct err *e)
 {
 	static const char *const names[] = { "an object", "an array", "a string", "an integer",
 					     "a number", "true", "false", "null" };
-	return err_set(e, SLOG_EINVALID_RECORD, "value is %s, not a JSON object",
+	return err_set(e, SLOG_EINVALID_RECORD, "%s is %s, not a JSON object", tstep_part(s),
 		       names[json_typeof(doc)]);
 }
 

@@ -58,6 +58,9 @@ struct tstep;
 struct transform_type {
 	const char *name;
 	const char *const *aliases;  /* Kafka's class names, NULL-terminated; may be NULL */
+	/* A Kafka alias ending in $Value also names, ending in $Key, the
+	 * same work on a JSON key (ExtractField$Key). */
+	int key_variant;
 	const char *doc;
 	const struct conf_def *keys;
 	size_t nkeys;
@@ -76,6 +79,8 @@ struct tstep {
 	enum tstep_mode mode;            /* set by init (default TSTEP_BYTES) */
 	int reads_value, writes_value;   /* bytes steps: set by init */
 	int text_ok;                     /* JSON steps: a value that is not JSON is taken as a string */
+	int on_key;                      /* a $Key class: the step works on the key (JSON steps) */
+	int kafka;                       /* named by a Kafka class: Kafka's shapes where ours differ */
 	void *state;                     /* the type's */
 	/* The guard (chain's): run only where pred matches, xor negate. */
 	const struct predicate *pred;
@@ -83,21 +88,24 @@ struct tstep {
 };
 
 /*
- * Parse r's value into j (when j has none yet).  A value that is not
- * JSON is an error, or a JSON string of its text when text_ok (and it is
- * UTF-8).
+ * Parse the bytes of r's value (key: its key) into j, when j has none
+ * yet.  Bytes that are not JSON are an error, or a JSON string of their
+ * text when text_ok (and they are UTF-8).
  */
-int tjson_load(struct tjson *j, const struct crec *r, int text_ok, struct err *e);
-/* Write a changed doc back into r's value; j keeps it (clean). */
-void tjson_store(struct tjson *j, struct crec *r);
+int tjson_load(struct tjson *j, const struct crec *r, int key, int text_ok, struct err *e);
+/* Write a changed doc back into r's value (key: its key); j keeps it (clean). */
+void tjson_store(struct tjson *j, struct crec *r, int key);
 /* Forget the parsed value (after r's value changed under it). */
 void tjson_drop(struct tjson *j);
 
 /* The record's topic: its own, else the connector's. */
 const char *tstep_topic(const struct tstep *s, const struct crec *r);
 
-/* "<what> of type: not an object" errors of JSON steps, in one wording. */
-int tstep_not_object(const json_t *doc, struct err *e);
+/* What a JSON step works on: "key" for a $Key class, else "value". */
+const char *tstep_part(const struct tstep *s);
+
+/* "value is an array, not a JSON object": JSON steps' error, in one wording. */
+int tstep_not_object(const struct tstep *s, const json_t *doc, struct err *e);
 
 /* A list key holding JSON fields (json_field.h); *fields freed with tstep_fields_free. */
 struct json_field;
