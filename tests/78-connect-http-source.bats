@@ -139,8 +139,10 @@ post() {
 	# The first request waits for a broker that answers nothing ...
 	curl -s -o /dev/null --data-binary '{"waiting":true}' -m 30 "$HTTP_URL/" &
 	local waiter=$!
-	# ... and the next is turned away at once, told when to come back.
-	busy() { [ "$(post / '{"next":1}')" = 429 ]; }
+	# ... and the next is turned away at once, told when to come back.  (A
+	# probe that came first waits like the first: the client gives up on
+	# it, and the next probe finds them both waiting.)
+	busy() { [ "$(post / '{"next":1}' -m 2)" = 429 ]; }
 	wait_for 200 busy
 	grep -qi '^Retry-After: 1' "$BATS_TEST_TMPDIR/answer.headers"
 	kill -CONT "$BROKER_PID"

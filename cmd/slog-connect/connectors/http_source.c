@@ -70,6 +70,8 @@ struct hs_req {
 	size_t body_len;       /* counted in pending */
 	uint64_t last_seq;     /* its last record's (0: none sent) */
 	int partial;           /* the writer failed before all were sent: never 2xx */
+	int sending;           /* the task thread is in writer_send() with its records */
+	int orphan;            /* answered while sending: the task thread frees it */
 	int64_t deadline_ms;
 	struct hs_req *next;
 };
@@ -346,13 +348,25 @@ static void hs_handle(void *arg, struct http_req *r)
 
 /* ---- the task's thread ---- */
 
-/* Answer q (its answer set), give its bytes back, free it; under the lock. */
+static void hs_free_req(struct hs_req *q)
+{
+	http_body_free(&q->recs);
+	free(q);
+}
+
+/*
+ * Answer q (its answer set) and give its bytes back; under the lock.  A
+ * request whose records the task thread is sending is left to it to free.
+ */
 static void hs_finish_locked(struct http_source *s, struct hs_req *q)
 {
 	s->pending -= (int64_t)q->body_len;
 	http_resume(q->r);
-	http_body_free(&q->recs);
-	free(q);
+	q->r = NULL;
+	if (q->sending)
+		q->orphan = 1;
+	else
+		hs_free_req(q);
 }
 
 static void hs_finish(struct http_source *s, struct hs_req *q)
@@ -382,11 +396,11 @@ static int hs_transform(struct http_source *s, struct hs_req *q, struct crec *r,
 }
 
 /*
- * Transform q's records (dropping what the chain drops), then send them:
- * 0 sent, 1 answered already (a transform refused it), <0 the writer's
- * failure (q partly sent).
+ * Run q's records through the transforms (dropping what the chain
+ * drops): 0, or 1 when a transform refused one and q was answered (none
+ * of it has been sent).
  */
-static int hs_send(struct http_source *s, struct hs_req *q, struct err *e)
+static int hs_transform_all(struct http_source *s, struct hs_req *q)
 {
 	struct err te = { 0 };
 	size_t kept = 0;
@@ -407,47 +421,57 @@ static int hs_send(struct http_source *s, struct hs_req *q, struct err *e)
 		kept++;
 	}
 	q->recs.n = kept;
-	for (size_t i = 0; i < q->recs.n; i++) {
-		int rc = writer_send(s->w, &q->recs.recs[i], &q->last_seq, e);
-		if (rc) {
-			q->partial = 1;
-			return rc;
-		}
-	}
 	return 0;
 }
 
-/* Take the queue and send each request; the writer's error, if any. */
-static int hs_take(struct http_source *s, struct err *e)
+/* The next queued request, or NULL; the others stay where the timer sees them. */
+static struct hs_req *hs_pop(struct http_source *s)
 {
-	struct hs_req *q, *next;
-	int rc = 0;
+	struct hs_req *q;
 
 	pthread_mutex_lock(&s->lock);
 	q = s->queue;
-	s->queue = s->queue_tail = NULL;
-	pthread_mutex_unlock(&s->lock);
-	for (; q; q = next) {
-		next = q->next;
+	if (q) {
+		s->queue = q->next;
+		if (!s->queue)
+			s->queue_tail = NULL;
 		q->next = NULL;
-		if (rc) { /* the writer failed: the rest were never sent */
-			answer_busy(s, q->r, 503, "the connector failed");
-			hs_finish(s, q);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return q;
+}
+
+/*
+ * Send the queued requests, one at a time; the writer's error, if any
+ * (what is still queued is then answered by the drain).  A request is in
+ * flight while its records are sent, so that the timer answers it in
+ * time even when writer_send() waits on a broker.
+ */
+static int hs_take(struct http_source *s, struct err *e)
+{
+	struct hs_req *q;
+	int rc = 0;
+
+	while (!rc && (q = hs_pop(s)) != NULL) {
+		uint64_t seq = 0;
+		if (hs_transform_all(s, q))
 			continue;
-		}
-		rc = hs_send(s, q, e);
-		if (rc == 1) {
-			rc = 0;
-			continue;
-		}
-		/* In flight, even partly sent: answered when acknowledged, or
-		 * 503 when it waited too long or the task stops. */
 		pthread_mutex_lock(&s->lock);
 		if (s->inflight_tail)
 			s->inflight_tail->next = q;
 		else
 			s->inflight = q;
 		s->inflight_tail = q;
+		q->sending = 1;
+		pthread_mutex_unlock(&s->lock);
+		for (size_t i = 0; i < q->recs.n && !rc; i++)
+			rc = writer_send(s->w, &q->recs.recs[i], &seq, e);
+		pthread_mutex_lock(&s->lock);
+		q->sending = 0;
+		q->last_seq = seq;
+		q->partial = rc != 0;
+		if (q->orphan)
+			hs_free_req(q);
 		pthread_mutex_unlock(&s->lock);
 	}
 	return rc;
@@ -460,7 +484,7 @@ static void hs_sweep_locked(struct http_source *s, uint64_t done, int64_t now_ms
 
 	s->inflight_tail = NULL;
 	while ((q = *pp) != NULL) {
-		int acked = !q->partial && q->last_seq <= done;
+		int acked = !q->sending && !q->partial && q->last_seq <= done;
 		if (!acked && q->deadline_ms > now_ms) {
 			s->inflight_tail = q;
 			pp = &q->next;
