@@ -51,6 +51,16 @@ file_source() {
 	[[ "${lines[1]}" == *'{"key":"file.offset","value":"4"}'* ]]
 }
 
+@test "file.headers=false sends lines without the file.path and file.offset headers" {
+	slog-topics create app
+	echo plain >"$LOGS/app.log"
+	start_connect "$(file_source tail file.paths="$LOGS/app.log" topic=app file.headers=false)"
+	wait_for 400 has_lines app 1
+	run --separate-stderr slog-consume -t app -e -J
+	[[ "$output" == *'"value":"plain"'* ]]
+	[[ "$output" != *file.path* ]]
+}
+
 @test "an unterminated last line waits for its newline; key=path keys records by their file" {
 	slog-topics create app
 	start_connect "$(file_source tail file.paths="$LOGS/app.log" topic=app key=path)"

@@ -56,6 +56,7 @@ struct src_file {
 	dev_t dev;
 	ino_t ino;
 	char *path;
+	int32_t path_len;
 	char *source;          /* "file:PATH", for the dead-letter header */
 	char fp[24];
 	int64_t acked;         /* every line before it is delivered */
@@ -74,6 +75,7 @@ struct file_source {
 	enum key_mode key;
 	regex_t re;
 	int exit_on_eof;
+	int headers;           /* file.headers: file.path and file.offset on each record */
 	int64_t batch_size, poll_ms;
 	struct src_file *files;
 	char offset_text[24];
@@ -136,6 +138,7 @@ static void src_name(struct src_file *sf, const char *path)
 	free(sf->path);
 	free(sf->source);
 	sf->path = xstrdup(path);
+	sf->path_len = (int32_t)strlen(path);
 	size_t n = strlen(path) + sizeof("file:");
 	sf->source = xmalloc(n);
 	snprintf(sf->source, n, "file:%s", path);
@@ -224,7 +227,7 @@ static void decorate(void *arg, struct crec *r, const struct frame *f)
 	struct src_file *sf = arg;
 	struct file_source *fs = sf->fs;
 	if (fs->key == KEY_PATH) {
-		crec_set_key(r, sf->path, (int32_t)strlen(sf->path));
+		crec_set_key(r, sf->path, sf->path_len);
 	} else if (fs->key == KEY_REGEX) {
 		regmatch_t m[2] = { { .rm_so = 0, .rm_eo = (regoff_t)f->len } };
 		if (regexec(&fs->re, f->p, 2, m, REG_STARTEND) == 0 && m[1].rm_so >= 0)
@@ -234,7 +237,9 @@ static void decorate(void *arg, struct crec *r, const struct frame *f)
 	} else if (fs->framing.format != FRAME_NDJSON) {
 		crec_set_key(r, NULL, -1);
 	}
-	crec_add_header(r, "file.path", sf->path, (int32_t)strlen(sf->path));
+	if (!fs->headers)
+		return;
+	crec_add_header(r, "file.path", sf->path, sf->path_len);
 	crec_add_header(r, "file.offset", fs->offset_text, decimal(fs->offset_text, f->start));
 }
 
@@ -474,6 +479,7 @@ static int file_source_opts(struct file_source *fs, const struct connector_conf 
 		return err_set(e, SLOG_EINVALID_CONFIG,
 			       "topic: required (unless file.format=ndjson names one per line)");
 	fs->exit_on_eof = cc_bool(cc, "file.exit.on.eof");
+	fs->headers = cc_bool(cc, "file.headers");
 	fs->batch_size = cc_num(cc, "batch.size");
 	fs->poll_ms = cc_num(cc, "file.poll.ms");
 	return 0;
@@ -618,6 +624,8 @@ static const struct conf_def file_source_keys[] = {
 	{ "file.inotify", CONF_BOOL, "true", 0, 0, 0, NULL, "wake on inotify events; false: poll only" },
 	{ "file.exit.on.eof", CONF_BOOL, "false", 0, 0, 0, NULL,
 	  "finish once every file is read and delivered (a batch load; the process exits 0)" },
+	{ "file.headers", CONF_BOOL, "true", 0, 0, 0, NULL,
+	  "add the headers file.path and file.offset (where the line starts) to each record" },
 	FRAMING_KEYS("file."),
 };
 
