@@ -54,6 +54,20 @@ distinct_in() {
 	[ "$(cat "$OUT/test.sink.txt")" = "$(seq 1 3)" ]
 }
 
+@test "check names what is wrong with a sink's keys" {
+	run -1 --separate-stderr slog-connect check "$(connector_conf a connector.class=FileStreamSink topics=t)"
+	assert_stderr_has "file.path (or Kafka's file): required"
+	run -1 --separate-stderr slog-connect check "$(connector_conf b connector.class=file-sink \
+		topics=t file.path=/x file.format=json)"
+	assert_stderr_has "file.format: format 'json': not value, ndjson, or a format with % tokens"
+	run -1 --separate-stderr slog-connect check "$(connector_conf c connector.class=http-sink \
+		topics=t http.url=http://x 'http.retry.on=5xx,oops')"
+	assert_stderr_has "http.retry.on: 'oops' is not a status (429), a class (5xx) or network"
+	run -1 --separate-stderr slog-connect check "$(connector_conf d connector.class=exec-sink \
+		topics=t "exec.command=echo 'x")"
+	assert_stderr_has "exec.command: command 'echo 'x': unclosed quote"
+}
+
 @test "a file sink in ndjson writes what slog-consume -J prints" {
 	slog-topics create t
 	printf 'k1 v1\nk2 v2\n' | slog-produce -t t -K ' ' -H h=x

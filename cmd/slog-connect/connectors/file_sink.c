@@ -64,7 +64,7 @@ static int file_sink_check(const struct connector_conf *cc, struct err *e)
 	if (cc_str(cc, "file.path") && cc_str(cc, "file"))
 		return err_set(e, SLOG_EINVALID_CONFIG, "file and file.path: set one of them");
 	if (!file_sink_path(cc))
-		return err_set(e, SLOG_EINVALID_CONFIG, "file.path: required");
+		return err_set(e, SLOG_EINVALID_CONFIG, "file.path (or Kafka's file): required");
 	if (sink_path_check(file_sink_path(cc), e))
 		return err_wrap(e, "file.path");
 	f = sink_format_new(cc_str(cc, "file.format"), e);
