@@ -525,6 +525,8 @@ static void wait_and_take(struct consumer *c, int64_t wait)
 
 /*
  * With -g: the topics named must exist, as without it; then join.  A
+ * program's sink waits for a topic not created yet instead, as Kafka's
+ * consumer does: the group assigns its partitions once it exists.  A
  * regex that matches nothing yet joins once it does (subscribe_turn).
  */
 static int group_join(struct consumer *c, struct err *e)
@@ -532,9 +534,14 @@ static int group_join(struct consumer *c, struct err *e)
 	int64_t deadline = mono() + c->o->timeout_ms;
 	int changed;
 
-	for (int t = 0; t < c->o->ntopics; t++)
-		if (!consumer_topic(c, c->o->topics[t], 0, deadline, e))
+	for (int t = 0; t < c->o->ntopics; t++) {
+		if (consumer_topic(c, c->o->topics[t], 0, deadline, e))
+			continue;
+		if (!c->o->sink || e->code != SLOG_EUNKNOWN_TOPIC_OR_PARTITION)
 			return e->code;
+		consumer_log(c, LOG_LEVEL_WARN, "group %s: topic '%s' does not exist: reading it "
+			     "once it is created", c->o->group, c->o->topics[t]);
+	}
 	if (subscribe_refresh(c, deadline, &changed, e))
 		return e->code;
 	if (c->nsubs)

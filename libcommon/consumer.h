@@ -31,7 +31,9 @@
  * commit (every commit_interval_ms, and at once when the fetches bring
  * nothing more), before partitions are given up (then release() for
  * each one), and at stop.  A sink's error stops the engine with it, and
- * nothing put since the last flush is committed (at least once).
+ * nothing put since the last flush is committed (at least once).  A
+ * topic a sink's group member names that does not exist yet is waited
+ * for (slog-consume -g says it is not there and exits 1).
  *
  * A group member may also subscribe by regex (topics_regex): the topics
  * matching it are looked up every topics_refresh_ms, and a topic created

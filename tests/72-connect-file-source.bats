@@ -51,6 +51,16 @@ file_source() {
 	[[ "${lines[1]}" == *'{"key":"file.offset","value":"4"}'* ]]
 }
 
+@test "file.headers=false sends lines without the file.path and file.offset headers" {
+	slog-topics create app
+	echo plain >"$LOGS/app.log"
+	start_connect "$(file_source tail file.paths="$LOGS/app.log" topic=app file.headers=false)"
+	wait_for 400 has_lines app 1
+	run --separate-stderr slog-consume -t app -e -J
+	[[ "$output" == *'"value":"plain"'* ]]
+	[[ "$output" != *file.path* ]]
+}
+
 @test "an unterminated last line waits for its newline; key=path keys records by their file" {
 	slog-topics create app
 	start_connect "$(file_source tail file.paths="$LOGS/app.log" topic=app key=path)"
@@ -114,33 +124,56 @@ $LOGS/app.log|half done"
 	grep -q "app.log' was truncated" "$CONNECT_LOG"
 }
 
+# append_paced CHUNKS [ROTATE_EVERY]: lines 1..CHUNKS*200 to app.log, 200
+# each 0.1 s; every ROTATE_EVERY chunks a rotation as logrotate's `create`
+# makes it (app.log.1 -> app.log.2, app.log -> app.log.1).
+append_paced() {
+	local c
+	for c in $(seq 0 $(($1 - 1))); do
+		seq $((c * 200 + 1)) $((c * 200 + 200)) >>"$LOGS/app.log"
+		if [ -n "${2:-}" ] && [ $(((c + 1) % $2)) -eq 0 ]; then
+			[ -e "$LOGS/app.log.1" ] && mv "$LOGS/app.log.1" "$LOGS/app.log.2"
+			mv "$LOGS/app.log" "$LOGS/app.log.1"
+		fi
+		sleep 0.1
+	done
+}
+
+# kill_during N CHUNKS [ROTATE_EVERY]: slog-connect is killed with -9 once
+# N lines arrived, and started again, while append_paced writes; then every
+# line must arrive (else status 1, also inside $(...)).  Prints how many
+# came more than once.
+kill_during() {
+	local conf total
+	conf=$(file_source tail file.paths="$LOGS/app.log" topic=app)
+	start_connect "$conf" || return 1
+	append_paced "$2" "${3:-}" &
+	local writer=$!
+	wait_for 400 has_lines app "$1" || return 1
+	kill_connect
+	start_connect "$conf" || return 1
+	wait "$writer"
+	total=$(($2 * 200))
+	wait_for 600 bash -c "[ \$(slog-consume -t app -e | sort -u | wc -l) -ge $total ]" || return 1
+	[ "$(slog-consume -t app -e | sort -n | uniq | wc -l)" -eq "$total" ] || return 1
+	echo $(($(slog-consume -t app -e | wc -l) - total))
+}
+
 @test "kill -9 mid-stream then a restart loses no line and repeats at most about a second of them" {
 	slog-topics create app
-	local conf
-	conf=$(file_source tail file.paths="$LOGS/app.log" topic=app)
-	start_connect "$conf"
-	# 2000 lines a second for 5 s, while slog-connect is killed and restarted.
-	(
-		for c in $(seq 0 49); do
-			seq $((c * 200 + 1)) $((c * 200 + 200)) >>"$LOGS/app.log"
-			sleep 0.1
-		done
-	) &
-	local writer=$!
-	wait_for 400 has_lines app 3000
-	kill_connect
-	start_connect "$conf"
-	wait "$writer"
-	wait_for 600 bash -c "[ \$(slog-consume -t app -e | sort -u | wc -l) -ge 10000 ]"
-	run --separate-stderr bash -c "slog-consume -t app -e | sort -n | uniq | wc -l"
-	assert_output 10000
-	local total dups
-	total=$(slog-consume -t app -e | wc -l)
-	dups=$((total - 10000))
+	local dups
+	# 2000 lines a second for 5 s.
+	dups=$(kill_during 3000 50)
 	echo "duplicates after kill -9: $dups" >&3
 	# Progress is saved every second: 2000 lines a second, and slack for a
 	# busy machine's slower flushes.
 	[ "$dups" -le 4000 ]
+}
+
+@test "kill -9 while logrotate renames (app.log -> .1 -> .2) loses no line" {
+	slog-topics create app
+	# 6000 lines over about 3 s, a rotation every 1000.
+	kill_during 1500 30 5
 }
 
 @test "a stop saves progress: a restart repeats no line" {
@@ -268,6 +301,21 @@ $LOGS/app.log|half done"
 	assert_output "$( (seq 1 100; echo x; echo y) | sort)"
 }
 
+@test "file.exit.on.eof fails (exit 1) when a file it matched cannot be read" {
+	local unreadable=/proc/sys/vm/drop_caches # mode 0200: not even root reads it
+	[ -e "$unreadable" ] && ! cat "$unreadable" 2>/dev/null || skip "no unreadable file here"
+	slog-topics create app
+	seq 1 10 >"$LOGS/a.log"
+	local conf
+	conf=$(file_source batch "file.paths=$LOGS/a.log,$unreadable" topic=app file.exit.on.eof=true)
+	run --separate-stderr timeout 60 slog-connect run --set "bootstrap.servers=$SLOG_BROKERS" \
+		--set listeners= "$conf"
+	[ "$status" -eq 1 ] || { echo "$stderr"; false; }
+	[[ "$stderr" == *"file '$unreadable' could not be read; the load is incomplete"* ]]
+	run --separate-stderr bash -c "slog-consume -t app -e | wc -l"
+	assert_output 10
+}
+
 @test "file.format=bytes makes a whole file one record" {
 	slog-topics create app
 	printf 'line 1\nline 2\n' >"$LOGS/doc.txt"
@@ -300,4 +348,26 @@ $LOGS/app.log|half done"
 	start_connect "$(file_source tail file.paths="$LOGS/app.log" topic=app)"
 	wait_for 400 has_lines app 10
 	wait_for 100 bash -c "curl -sf '$CONNECT_URL/metrics' | grep -q 'source_lag_bytes{.*file=\"$LOGS/app.log\"} 0'"
+}
+
+@test "a file renamed while slog-connect was killed is found again and its rest delivered" {
+	slog-topics create app
+	local conf
+	conf=$(file_source tail file.paths="$LOGS/app.log" topic=app)
+	start_connect "$conf"
+	seq 1 1000 >>"$LOGS/app.log"
+	wait_for 400 has_lines app 1000
+	# Progress is saved once a second: kill it once it was.
+	local size
+	size=$(stat -c %s "$LOGS/app.log")
+	wait_for 200 bash -c "slog-connect -b '$SLOG_BROKERS' offsets tail --format json | grep -q '\"pos\":$size'"
+	kill_connect
+	seq 1001 1500 >>"$LOGS/app.log"
+	mv "$LOGS/app.log" "$LOGS/app.log.1"
+	seq 1501 2000 >>"$LOGS/app.log"
+	start_connect "$conf"
+	wait_for 400 has_lines app 2000
+	wait_for 200 grep -q "app.log.1' was rotated while not followed" "$CONNECT_LOG"
+	run --separate-stderr bash -c "slog-consume -t app -e | sort -n | uniq | wc -l"
+	assert_output 2000
 }

@@ -128,3 +128,15 @@ CHAIN=(transforms=skip,mark transforms.skip.type=filter 'transforms.skip.value.r
 	stop_task
 	[ "$status" -eq 0 ]
 }
+
+@test "a sink waits for a topic it names that is created after it started" {
+	start_task s "$(conf app topics=later)"
+	wait_for 200 grep -q "topic 'later' does not exist: reading it once it is created" \
+		"$BATS_TEST_TMPDIR/s.err"
+	slog-topics create later -P 1
+	echo x | slog-produce -t later
+	committed_is connect-app "later-0=1"
+	stop_task
+	[ "$status" -eq 0 ]
+	[ "$(cat "$BATS_TEST_TMPDIR/s.out")" = "later-0 0 NULL x" ]
+}

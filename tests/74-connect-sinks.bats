@@ -6,9 +6,7 @@ load helpers
 load connect
 
 setup() {
-	# A killed sink's partitions move on after 2 s rather than 45.
-	start_broker --set group.min.session.timeout.ms=500 \
-		--set group.consumer.session.timeout.ms=2s
+	start_broker
 	OUT=$BATS_TEST_TMPDIR/out
 	mkdir -p "$OUT"
 }
@@ -54,6 +52,20 @@ distinct_in() {
 	start_connect "$conf"
 	wait_for 200 lines_in 3 "$OUT/test.sink.txt"
 	[ "$(cat "$OUT/test.sink.txt")" = "$(seq 1 3)" ]
+}
+
+@test "check names what is wrong with a sink's keys" {
+	run -1 --separate-stderr slog-connect check "$(connector_conf a connector.class=FileStreamSink topics=t)"
+	assert_stderr_has "file.path (or Kafka's file): required"
+	run -1 --separate-stderr slog-connect check "$(connector_conf b connector.class=file-sink \
+		topics=t file.path=/x file.format=json)"
+	assert_stderr_has "file.format: format 'json': not value, ndjson, or a format with % tokens"
+	run -1 --separate-stderr slog-connect check "$(connector_conf c connector.class=http-sink \
+		topics=t http.url=http://x 'http.retry.on=5xx,oops')"
+	assert_stderr_has "http.retry.on: 'oops' is not a status (429), a class (5xx) or network"
+	run -1 --separate-stderr slog-connect check "$(connector_conf d connector.class=exec-sink \
+		topics=t "exec.command=echo 'x")"
+	assert_stderr_has "exec.command: command 'echo 'x': unclosed quote"
 }
 
 @test "a file sink in ndjson writes what slog-consume -J prints" {
@@ -109,7 +121,8 @@ distinct_in() {
 	kill_connect
 	produce t 3001 5000
 	start_connect "$conf"
-	wait_for 400 distinct_in 5000 "$OUT/t-*.txt"
+	# The killed member's partitions come back once its session (10 s) ends.
+	wait_for 800 distinct_in 5000 "$OUT/t-*.txt"
 	# At least once: every value is there; a replay after the kill may repeat some.
 	[ "$(cat "$OUT"/t-*.txt | sort -n | uniq)" = "$(seq 1 5000)" ]
 }
@@ -175,6 +188,23 @@ group_lag() {
 	wait_for 400 lines_in 10 "$OUT/exec.txt"
 	[ "$(cat "$OUT/exec.txt")" = "$(seq 1 10)" ]
 	grep -q "exit 7; retry 1" "$BATS_TEST_TMPDIR/connect.log"
+}
+
+@test "an exec sink whose command keeps failing dead-letters the batch once its retries are spent" {
+	slog-topics create t
+	slog-topics create dlq
+	produce t 1 3
+	conf=$(connector_conf ex connector.class=exec-sink topics=t exec.shell=true \
+		"exec.command=exit 3" errors.retry.timeout=1s \
+		errors.retry.delay.max.ms=200 errors.tolerance=all errors.deadletterqueue.topic.name=dlq)
+	start_connect "$conf"
+	wait_for 400 group_lag connect-ex 0
+	run --separate-stderr slog-consume -t dlq -e -J
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .value <<<"$output" | sort -n)" = "$(seq 1 3)" ]
+	jq -e -s 'map(.headers | from_entries) | all(
+		."__connect.errors.stage" == "TASK_PUT" and
+		(."__connect.errors.exception.message" | test("exit 3")))' <<<"$output"
 }
 
 @test "an exec sink in stream mode delivers a record per answer line" {

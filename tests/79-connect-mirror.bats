@@ -175,6 +175,11 @@ committed() {
 	assert_success
 	[ "$(echo "$output" | jq '[.. | .lag? // empty] | add')" = 0 ]
 	curl -sf "$CONNECT_URL/metrics" | grep -q 'slog_connect_mirror_lag_records{.*topic="orders",partition="0"} 0'
+	curl -sf "$CONNECT_URL/metrics" | grep -q '^slog_connect_mirror_latency_seconds{'
+	wait_for 200 connect_ready
+	run --separate-stderr slog-connect status m --url "$CONNECT_URL" --format json
+	assert_success
+	[ "$(echo "$output" | jq -r .connector.state)" = RUNNING ]
 }
 
 @test "a mirror restarted after kill -9 goes on without a gap or a duplicate" {
@@ -264,4 +269,15 @@ committed() {
 	BROKER=$WEST start_connect "$(mirror_conf ew topics=back)"
 	wait_for 200 grep -q "ew: topic 'back' is not copied: it is itself a mirror topic" "$CONNECT_LOG"
 	[ "$(end_of back "$WEST")" = 1 ]
+}
+
+@test "two mirror processes of the same file split the source's partitions" {
+	slog-topics -b "$EAST" create orders -P 4
+	for p in 0 1 2 3; do seq 1 5 | slog-produce -b "$EAST" -t orders -p "$p"; done
+	conf=$(mirror_conf m)
+	start_connect "$conf"
+	start_connect "$conf"
+	for p in 0 1 2 3; do wait_for 400 same_end orders "$p"; done
+	# Both are members of connect-m on the source, each with some of the partitions.
+	wait_for 400 bash -c "[ \"\$(curl -sf http://$EAST/v1/groups/connect-m | jq '[.members[] | select(.assignment | length > 0)] | length')\" = 2 ]"
 }

@@ -5,7 +5,8 @@
 
 Listens on 127.0.0.1:PORT and answers each request (any method, any
 path) with the next status of LIST, a comma list such as 500,400,200;
-an item STATUS@SECS adds Retry-After: SECS (503@2).  Once LIST is spent
+an item STATUS@SECS adds Retry-After: SECS (503@2), and STATUS~SECS
+answers only after SECS (200~30: a slow server).  Once LIST is spent
 every answer is --then (default 200).  Every request is logged to LOG
 as one JSON line, flushed before the answer leaves:
 
@@ -34,6 +35,7 @@ class Target(http.server.BaseHTTPRequestHandler):
             srv.count += 1
             n = srv.count
             item = srv.script.pop(0) if srv.script else srv.then
+        item, _, delay = item.partition("~")
         status, _, after = item.partition("@")
         entry = {
             "time": time.time(),
@@ -46,6 +48,8 @@ class Target(http.server.BaseHTTPRequestHandler):
         with srv.lock:
             srv.log.write(json.dumps(entry) + "\n")
             srv.log.flush()
+        if delay:
+            time.sleep(float(delay))
         reply = b"ok\n" if status.startswith("2") else ("request %d: no\n" % n).encode()
         self.send_response(int(status))
         if after:

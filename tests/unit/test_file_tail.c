@@ -47,13 +47,14 @@ static int64_t start_at(void *arg, const struct tail_file *f)
 	return -1;
 }
 
-static void setup(struct harness *h, const char *pattern, int from_end, int inotify)
+static void setup(struct harness *h, const char *pattern, int from_end, int inotify,
+		  int64_t rotate_wait_ms)
 {
 	memset(h, 0, sizeof(*h));
 	snprintf(h->dir, sizeof(h->dir), "%s", unit_tmpdir());
 	char paths[2048];
 	snprintf(paths, sizeof(paths), "%s/%s", h->dir, pattern);
-	struct tail_opts o = { .paths = paths, .poll_ms = 10, .rotate_wait_ms = 100000,
+	struct tail_opts o = { .paths = paths, .poll_ms = 10, .rotate_wait_ms = rotate_wait_ms,
 			       .inotify = inotify, .from_end = from_end, .start_at = start_at, .arg = h };
 	struct err e;
 	if (strchr(pattern, ',')) {
@@ -134,10 +135,22 @@ static const char *got(struct harness *h, int i)
 	return i < h->n ? buf_cstr(&h->data[i]) : "(none)";
 }
 
+/* Scan until things settle; then the two files' bytes and the events were these. */
+static void settle_and_expect(struct harness *h, const char *first, const char *second,
+			      const char *log)
+{
+	for (int i = 0; i < 3; i++)
+		pump(h);
+	CHECK(strcmp(got(h, 0), first) == 0);
+	CHECK(strcmp(got(h, 1), second) == 0);
+	if (!CHECK(strcmp(buf_cstr(&h->log), log) == 0))
+		unit_diag("%s", buf_cstr(&h->log));
+}
+
 static void test_appended_lines_and_read_from_end(void)
 {
 	struct harness h;
-	setup(&h, "a.log", 1, 1);
+	setup(&h, "a.log", 1, 1, 100000);
 	append(&h, "a.log", "old\n");
 	pump(&h);
 	CHECK(strcmp(buf_cstr(&h.log), "open a.log@4 ") == 0);
@@ -153,7 +166,7 @@ static void test_appended_lines_and_read_from_end(void)
 static void test_rename_rotation_drains_the_old_file_before_the_new_opens(void)
 {
 	struct harness h;
-	setup(&h, "a.log", 0, 1);
+	setup(&h, "a.log", 0, 1, 100000);
 	append(&h, "a.log", "1\n2\n");
 	pump(&h);
 	int old = open(path_in(&h, "a.log"), O_WRONLY | O_APPEND);
@@ -165,20 +178,14 @@ static void test_rename_rotation_drains_the_old_file_before_the_new_opens(void)
 	append(&h, "a.log", "4\n");      /* the writer moved on */
 	CHECK_EQ(write(old, "3b\n", 3), 3); /* a last line to the old one */
 	close(old);
-	pump(&h);
-	pump(&h);
-	pump(&h);
-	CHECK(strcmp(got(&h, 0), "1\n2\n3\n3b\n") == 0);
-	CHECK(strcmp(got(&h, 1), "4\n") == 0);
-	if (!CHECK(strcmp(buf_cstr(&h.log), "open a.log@0 close a.log open a.log@0 ") == 0))
-		unit_diag("%s", buf_cstr(&h.log));
+	settle_and_expect(&h, "1\n2\n3\n3b\n", "4\n", "open a.log@0 close a.log open a.log@0 ");
 	teardown(&h);
 }
 
 static void test_a_deleted_file_closes_after_the_rotate_wait(void)
 {
 	struct harness h;
-	setup(&h, "a.log", 0, 0);
+	setup(&h, "a.log", 0, 0, 100000);
 	append(&h, "a.log", "x\n");
 	pump(&h);
 	REQUIRE(unlink(path_in(&h, "a.log")) == 0);
@@ -186,16 +193,9 @@ static void test_a_deleted_file_closes_after_the_rotate_wait(void)
 	CHECK(strstr(buf_cstr(&h.log), "close") == NULL);
 	teardown(&h);
 
-	setup(&h, "a.log", 0, 0);
-	append(&h, "a.log", "x\n");
-	pump(&h);
 	/* rotate_wait 0: closes once read to its end */
-	file_tail_free(h.t);
-	char paths[600];
-	snprintf(paths, sizeof(paths), "%s/a.log", h.dir);
-	struct tail_opts o = { .paths = paths, .poll_ms = 10, .rotate_wait_ms = 0 };
-	struct err e;
-	REQUIRE(file_tail_new(&o, &h.t, &e) == 0);
+	setup(&h, "a.log", 0, 0, 0);
+	append(&h, "a.log", "x\n");
 	pump(&h);
 	REQUIRE(unlink(path_in(&h, "a.log")) == 0);
 	pump(&h);
@@ -207,7 +207,7 @@ static void test_a_deleted_file_closes_after_the_rotate_wait(void)
 static void test_a_rename_inside_the_glob_is_the_same_file(void)
 {
 	struct harness h;
-	setup(&h, "a.log*", 0, 1);
+	setup(&h, "a.log*", 0, 1, 100000);
 	append(&h, "a.log", "1\n");
 	pump(&h);
 	REQUIRE(rename(path_in(&h, "a.log"), path_in(&h, "a.log.1")) == 0);
@@ -224,7 +224,7 @@ static void test_a_rename_inside_the_glob_is_the_same_file(void)
 static void test_copytruncate_restarts_at_zero_and_counts(void)
 {
 	struct harness h;
-	setup(&h, "a.log", 0, 1);
+	setup(&h, "a.log", 0, 1, 100000);
 	append(&h, "a.log", "one\ntwo\n");
 	pump(&h);
 	REQUIRE(truncate(path_in(&h, "a.log"), 0) == 0);
@@ -245,7 +245,7 @@ static void test_copytruncate_restarts_at_zero_and_counts(void)
 static void test_truncated_and_rewritten_past_our_position_is_seen(void)
 {
 	struct harness h;
-	setup(&h, "a.log", 0, 0);
+	setup(&h, "a.log", 0, 0, 100000);
 	append(&h, "a.log", "aaaa\n");
 	pump(&h);
 	REQUIRE(truncate(path_in(&h, "a.log"), 0) == 0);
@@ -258,7 +258,7 @@ static void test_truncated_and_rewritten_past_our_position_is_seen(void)
 static void test_equal_first_bytes_in_two_files_are_two_files(void)
 {
 	struct harness h;
-	setup(&h, "*.log", 0, 1);
+	setup(&h, "*.log", 0, 1, 100000);
 	char header[300];
 	memset(header, 'H', sizeof(header) - 1);
 	header[sizeof(header) - 1] = '\n';
@@ -275,7 +275,7 @@ static void test_equal_first_bytes_in_two_files_are_two_files(void)
 
 	/* A saved position is found by inode, then checked by fingerprint:
 	 * d.log with the same first bytes but another inode starts at 0. */
-	setup(&h, "[cd].log", 1, 1);
+	setup(&h, "[cd].log", 1, 1, 100000);
 	snprintf(line, sizeof(line), "%.*sA\n", (int)sizeof(header), header);
 	append(&h, "c.log", line);
 	snprintf(line, sizeof(line), "%.*sB\n", (int)sizeof(header), header);
@@ -300,7 +300,7 @@ static void test_equal_first_bytes_in_two_files_are_two_files(void)
 static void test_a_saved_position_of_another_file_on_the_same_inode_is_ignored(void)
 {
 	struct harness h;
-	setup(&h, "a.log", 0, 1);
+	setup(&h, "a.log", 0, 1, 100000);
 	append(&h, "a.log", "new content\n");
 	struct stat st;
 	REQUIRE(stat(path_in(&h, "a.log"), &st) == 0);
@@ -316,7 +316,7 @@ static void test_a_saved_position_of_another_file_on_the_same_inode_is_ignored(v
 static void test_short_files_grow_their_fingerprint(void)
 {
 	struct harness h;
-	setup(&h, "a.log", 0, 1);
+	setup(&h, "a.log", 0, 1, 100000);
 	append(&h, "a.log", "tiny\n");
 	pump(&h);
 	char big[300];
@@ -355,7 +355,7 @@ static void test_short_files_grow_their_fingerprint(void)
 static void test_globs_are_rescanned_and_comma_separated(void)
 {
 	struct harness h;
-	setup(&h, "*.log,*.txt", 1, 1);
+	setup(&h, "*.log,*.txt", 1, 1, 100000);
 	append(&h, "skip.dat", "no\n");
 	pump(&h);
 	CHECK_EQ(h.n, 0);
@@ -371,11 +371,25 @@ static void test_globs_are_rescanned_and_comma_separated(void)
 static void test_polling_without_inotify_sees_the_same(void)
 {
 	struct harness h;
-	setup(&h, "a.log", 0, 0);
+	setup(&h, "a.log", 0, 0, 100000);
 	CHECK_EQ(file_tail_fd(h.t), -1);
 	append(&h, "a.log", "p\n");
 	pump(&h);
 	CHECK(strcmp(got(&h, 0), "p\n") == 0);
+	teardown(&h);
+}
+
+static void test_an_adopted_file_outside_the_globs_is_read_to_its_end_and_closed(void)
+{
+	struct harness h;
+	setup(&h, "a.log", 0, 0, 0);
+	struct err e;
+	append(&h, "a.log.1", "old\n");
+	CHECK_EQ(file_tail_adopt(h.t, path_in(&h, "a.log.1"), &e), 0);
+	CHECK_EQ(file_tail_adopt(h.t, path_in(&h, "a.log.1"), &e), 1);
+	CHECK_EQ(file_tail_adopt(h.t, path_in(&h, "none"), &e), SLOG_EIO);
+	append(&h, "a.log", "new\n");
+	settle_and_expect(&h, "old\n", "new\n", "open a.log.1@0 open a.log@0 close a.log.1 ");
 	teardown(&h);
 }
 
@@ -396,5 +410,7 @@ int main(void)
 	unit_run("short files grow their fingerprint", test_short_files_grow_their_fingerprint);
 	unit_run("globs are rescanned and comma separated", test_globs_are_rescanned_and_comma_separated);
 	unit_run("polling without inotify sees the same", test_polling_without_inotify_sees_the_same);
+	unit_run("an adopted file outside the globs is read to its end and closed",
+		 test_an_adopted_file_outside_the_globs_is_read_to_its_end_and_closed);
 	return unit_done();
 }

@@ -73,7 +73,9 @@ static char *write_conf(const char *name, const char *text)
 	return p;
 }
 
+/* A worker running in a thread of its own, as main() runs it. */
 struct runner {
+	struct worker_conf wc;
 	struct worker *w;
 	volatile sig_atomic_t stop, reload;
 	int status;
@@ -86,6 +88,34 @@ static void *run_thread(void *arg)
 
 	r->status = worker_run(r->w, &r->stop, &r->reload);
 	return NULL;
+}
+
+/* Start a worker on paths, without a REST API; 0, or -1. */
+static int runner_start(struct runner *r, char **paths, size_t n)
+{
+	struct err e;
+
+	memset(r, 0, sizeof(*r));
+	if (worker_conf_load(NULL, no_rest, 1, &r->wc, &e))
+		return -1;
+	r->w = worker_new(&r->wc, paths, n, no_rest, 1, &e);
+	if (!r->w) {
+		unit_diag("%s", e.msg);
+		worker_conf_free(&r->wc);
+		return -1;
+	}
+	pthread_create(&r->thread, NULL, run_thread, r);
+	return 0;
+}
+
+/* Stop it as SIGTERM does; its exit status. */
+static int runner_stop(struct runner *r)
+{
+	r->stop = 1;
+	pthread_join(r->thread, NULL);
+	worker_free(r->w);
+	worker_conf_free(&r->wc);
+	return r->status;
 }
 
 static const char *task_state(struct worker *w, const char *name)
@@ -109,22 +139,17 @@ static const char *task_state(struct worker *w, const char *name)
 
 static void test_failed_task_restarts_alone(void)
 {
-	struct worker_conf wc;
-	struct runner r = { 0 };
+	struct runner r;
 	char *files[2];
-	struct err e;
 	json_t *st;
 	int64_t t0;
 
-	REQUIRE(worker_conf_load(NULL, no_rest, 1, &wc, &e) == 0);
 	files[0] = write_conf("steady.conf", "name = steady\nconnector.class = probe-steady\n");
 	files[1] = write_conf("failing.conf", "name = failing\nconnector.class = probe-failing\n");
-	r.w = worker_new(&wc, files, 2, no_rest, 1, &e);
-	REQUIRE(r.w != NULL);
 	atomic_store(&steady_runs, 0);
 	atomic_store(&failing_runs, 0);
 	t0 = clock_mono_ms();
-	pthread_create(&r.thread, NULL, run_thread, &r);
+	REQUIRE(runner_start(&r, files, 2) == 0);
 	WAIT_UNTIL(atomic_load(&failing_runs) >= 2);
 	CHECK_EQ(atomic_load(&failing_runs), 2);
 	/* The first backoff is a second. */
@@ -139,26 +164,18 @@ static void test_failed_task_restarts_alone(void)
 	CHECK_EQ(atomic_load(&steady_runs), 1);
 	CHECK(strcmp(task_state(r.w, "steady"), "RUNNING") == 0);
 	CHECK(!worker_ready(r.w));
-	r.stop = 1;
-	pthread_join(r.thread, NULL);
-	CHECK_EQ(r.status, 0);
-	worker_free(r.w);
-	worker_conf_free(&wc);
+	CHECK_EQ(runner_stop(&r), 0);
 }
 
 static void test_pause_resume_restart(void)
 {
-	struct worker_conf wc;
-	struct runner r = { 0 };
+	struct runner r;
 	char *files[1];
 	struct err e;
 
-	REQUIRE(worker_conf_load(NULL, no_rest, 1, &wc, &e) == 0);
 	files[0] = write_conf("steady.conf", "name = steady\nconnector.class = probe-steady\n");
-	r.w = worker_new(&wc, files, 1, no_rest, 1, &e);
-	REQUIRE(r.w != NULL);
 	atomic_store(&steady_runs, 0);
-	pthread_create(&r.thread, NULL, run_thread, &r);
+	REQUIRE(runner_start(&r, files, 1) == 0);
 	WAIT_UNTIL(worker_ready(r.w));
 	CHECK(worker_ready(r.w));
 	CHECK(worker_pause(r.w, "steady", &e) == 0);
@@ -172,11 +189,7 @@ static void test_pause_resume_restart(void)
 	CHECK_EQ(atomic_load(&steady_runs), 3);
 	CHECK(worker_pause(r.w, "nope", &e) == SLOG_ENOT_FOUND);
 	CHECK(strstr(e.msg, "nope") != NULL);
-	r.stop = 1;
-	pthread_join(r.thread, NULL);
-	CHECK_EQ(r.status, 0);
-	worker_free(r.w);
-	worker_conf_free(&wc);
+	CHECK_EQ(runner_stop(&r), 0);
 }
 
 static int listed(json_t *list, const char *name)
@@ -192,21 +205,16 @@ static int listed(json_t *list, const char *name)
 
 static void test_reload_restarts_what_changed(void)
 {
-	struct worker_conf wc;
-	struct runner r = { 0 };
+	struct runner r;
 	char dir[4200], *paths[1] = { dir };
-	struct err e;
 	json_t *list;
 
 	snprintf(dir, sizeof(dir), "%s", unit_tmpdir());
-	REQUIRE(worker_conf_load(NULL, no_rest, 1, &wc, &e) == 0);
 	write_conf("a.conf", "name = a\nconnector.class = probe-steady\n");
 	write_conf("b.conf", "name = b\nconnector.class = probe-steady\n");
 	write_conf("d.conf", "name = d\nconnector.class = probe-steady\n");
-	r.w = worker_new(&wc, paths, 1, no_rest, 1, &e);
-	REQUIRE(r.w != NULL);
 	atomic_store(&steady_runs, 0);
-	pthread_create(&r.thread, NULL, run_thread, &r);
+	REQUIRE(runner_start(&r, paths, 1) == 0);
 	WAIT_UNTIL(worker_ready(r.w));
 	CHECK_EQ(atomic_load(&steady_runs), 3);
 	/* a changes, b goes, c comes, d stays as it was; a file that no
@@ -226,11 +234,7 @@ static void test_reload_restarts_what_changed(void)
 	usleep(100 * 1000);
 	CHECK_EQ(atomic_load(&steady_runs), 5);
 	CHECK(strcmp(task_state(r.w, "d"), "RUNNING") == 0);
-	r.stop = 1;
-	pthread_join(r.thread, NULL);
-	CHECK_EQ(r.status, 0);
-	worker_free(r.w);
-	worker_conf_free(&wc);
+	CHECK_EQ(runner_stop(&r), 0);
 }
 
 static int run_batch(const char *text)
@@ -265,6 +269,23 @@ static void test_batch_mode_exits(void)
 	CHECK_EQ(atomic_load(&batch_runs), 2);
 }
 
+static void test_finished_source_is_ready(void)
+{
+	struct runner r;
+	char *files[2];
+
+	files[0] = write_conf("steady.conf", "name = steady\nconnector.class = probe-steady\n");
+	files[1] = write_conf("once.conf", "name = once\nconnector.class = probe-batch\n");
+	REQUIRE(runner_start(&r, files, 2) == 0);
+	/* Not a batch load (steady has no file.exit.on.eof): once ends,
+	 * steady runs on, and the process is ready. */
+	WAIT_UNTIL(strcmp(task_state(r.w, "once"), "STOPPED") == 0 && worker_ready(r.w));
+	CHECK(strcmp(task_state(r.w, "once"), "STOPPED") == 0);
+	CHECK(worker_ready(r.w));
+	CHECK(strcmp(task_state(r.w, "steady"), "RUNNING") == 0);
+	CHECK_EQ(runner_stop(&r), 0);
+}
+
 int main(void)
 {
 	connector_class_register(&steady_class);
@@ -276,5 +297,7 @@ int main(void)
 	unit_run("a reload restarts changed files only, and keeps one that no longer loads",
 		 test_reload_restarts_what_changed);
 	unit_run("with file.exit.on.eof, run exits with the tasks' outcome", test_batch_mode_exits);
+	unit_run("a source whose input ended is stopped, and the process still ready",
+		 test_finished_source_is_ready);
 	return unit_done();
 }

@@ -63,6 +63,16 @@ int plog_refuse_writes(struct plog *l, struct err *e);
  * goes into e (may be NULL).  The caller fsyncs the directory.  lock held. */
 int plog_remove_tail_locked(struct plog *l, size_t keep, struct err *e);
 
+/* Offsets spanned by data (validated batches); SLOG_ECORRUPT_MESSAGE
+ * when they do not parse. */
+int plog_count_offsets(const uint8_t *data, size_t len, int64_t *offsets, struct err *e);
+
+/* plog_append_replica's write, for it and plog_append_mirror: the
+ * batches continue the log (the first at the log end, or with gap at or
+ * after it), epochs recorded first.  lock held. */
+int plog_append_at_offsets_locked(struct plog *l, const uint8_t *data, size_t len, int gap,
+				  int64_t now_ms, struct plog_append_result *res, struct err *e);
+
 /* plog_truncate_fully_and_start_at with the lock held: every segment
  * goes and the log restarts empty at offset.  lock held. */
 int plog_restart_empty_locked(struct plog *l, int64_t offset, int64_t now_ms, struct err *e);

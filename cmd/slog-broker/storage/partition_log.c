@@ -131,7 +131,7 @@ static int needs_roll(const struct plog *l, const struct segment *s, size_t len,
 }
 
 /* Offsets in data, validated batches; SLOG_ECORRUPT_MESSAGE if they do not parse. */
-static int count_offsets(const uint8_t *data, size_t len, int64_t *offsets, struct err *e)
+int plog_count_offsets(const uint8_t *data, size_t len, int64_t *offsets, struct err *e)
 {
 	struct batch_header h;
 
@@ -193,7 +193,7 @@ int plog_append(struct plog *l, uint8_t *data, size_t len, int32_t leader_epoch,
 	int rc;
 
 	/* Count offsets first: the roll decision needs them. */
-	if (count_offsets(data, len, &offsets, e))
+	if (plog_count_offsets(data, len, &offsets, e))
 		return SLOG_ECORRUPT_MESSAGE;
 	pthread_mutex_lock(&l->lock);
 	rc = prepare_write(l, len, offsets, now_ms, e);
@@ -266,9 +266,8 @@ static int record_replica_epochs(struct plog *l, const uint8_t *data, size_t len
 	return rc;
 }
 
-/* plog_append_replica's write, for it and plog_append_mirror.  lock held. */
-static int append_at_offsets_locked(struct plog *l, const uint8_t *data, size_t len, int gap,
-				    int64_t now_ms, struct plog_append_result *res, struct err *e)
+int plog_append_at_offsets_locked(struct plog *l, const uint8_t *data, size_t len, int gap,
+				  int64_t now_ms, struct plog_append_result *res, struct err *e)
 {
 	int64_t next = 0;
 	int rc = check_replica_batches(l, data, len, gap, &next, e);
@@ -288,84 +287,14 @@ int plog_append_replica(struct plog *l, const uint8_t *data, size_t len, int64_t
 	int64_t offsets;
 	int rc;
 
-	if (count_offsets(data, len, &offsets, e))
+	if (plog_count_offsets(data, len, &offsets, e))
 		return SLOG_ECORRUPT_MESSAGE;
 	pthread_mutex_lock(&l->lock);
-	rc = append_at_offsets_locked(l, data, len, 0, now_ms, res, e);
+	/* A fetch asks from the log end: an answer that starts past it means
+	 * the leader has nothing in between (Kafka's follower refuses only a
+	 * first offset below its log end). */
+	rc = plog_append_at_offsets_locked(l, data, len, 1, now_ms, res, e);
 	pthread_mutex_unlock(&l->lock);
-	return rc;
-}
-
-/*
- * The leading batches of data the log already holds (a mirror's re-send
- * after a crash): *skip gets their length.  A batch that straddles the
- * log end cannot be half kept, and is refused.  lock held.
- */
-static int mirrored_prefix(struct plog *l, const uint8_t *data, size_t len, size_t *skip,
-			   struct err *e)
-{
-	struct batch_header h;
-	size_t off = 0;
-
-	for (; off < len; off += batch_size(&h)) {
-		batch_header_parse(data + off, len - off, &h, NULL);
-		if (h.base_offset >= l->log_end)
-			break;
-		if (batch_last_offset(&h) >= l->log_end)
-			return err_set(e, SLOG_EUNEXPECTED_APPEND_OFFSET,
-				       "%s: a mirrored batch at offsets %lld..%lld straddles the log "
-				       "end %lld", l->dir, (long long)h.base_offset,
-				       (long long)batch_last_offset(&h), (long long)l->log_end);
-	}
-	*skip = off;
-	return 0;
-}
-
-/* Stamp epoch on every batch (outside the CRC); the span of offsets in
- * *first and *last. */
-static void stamp_epoch(uint8_t *data, size_t len, int32_t epoch, int64_t *first, int64_t *last)
-{
-	struct batch_header h;
-
-	*first = *last = -1;
-	for (size_t off = 0; off < len; off += batch_size(&h)) {
-		batch_header_parse(data + off, len - off, &h, NULL);
-		batch_set_leader_epoch(data + off, epoch);
-		if (*first < 0)
-			*first = h.base_offset;
-		*last = batch_last_offset(&h);
-	}
-}
-
-int plog_append_mirror(struct plog *l, uint8_t *data, size_t len, int32_t leader_epoch,
-		       int64_t now_ms, struct plog_append_result *res, struct err *e)
-{
-	struct plog_append_result wrote = { 0 };
-	struct batch_header h;
-	int64_t offsets, first, last;
-	size_t skip = 0;
-	int rc;
-
-	if (count_offsets(data, len, &offsets, e))
-		return SLOG_ECORRUPT_MESSAGE;
-	stamp_epoch(data, len, leader_epoch, &first, &last);
-	pthread_mutex_lock(&l->lock);
-	rc = mirrored_prefix(l, data, len, &skip, e);
-	if (!rc && skip < len) {
-		batch_header_parse(data + skip, len - skip, &h, NULL);
-		/* An empty log starts where the source's does, not at a gap. */
-		if (h.base_offset > l->log_end && l->log_start == l->log_end)
-			rc = plog_restart_empty_locked(l, h.base_offset, now_ms, e);
-		if (!rc)
-			rc = append_at_offsets_locked(l, data + skip, len - skip, 1, now_ms, &wrote, e);
-	}
-	pthread_mutex_unlock(&l->lock);
-	if (res) {
-		res->base_offset = first;
-		res->last_offset = last;
-		res->bytes = wrote.bytes;
-		res->skipped_bytes = skip;
-	}
 	return rc;
 }
 

@@ -86,7 +86,7 @@ struct exec_source {
 	struct buf errline, offline;
 	char *offset;          /* the last offset whose records are all acknowledged */
 	int offset_dirty;
-	struct buf origin;
+	struct buf source;     /* "exec:COMMAND", for the dead-letter header */
 };
 
 /* ---- the child ---- */
@@ -212,9 +212,7 @@ static void child_close(struct exec_source *xs)
 
 static int put(struct exec_source *xs, const struct frame *f, struct err *e)
 {
-	buf_reset(&xs->origin);
-	buf_addf(&xs->origin, "exec:%s@%" PRId64, xs->command, f->start);
-	return source_pipeline_put(&xs->p, &xs->fr, f, NULL, NULL, buf_cstr(&xs->origin), NULL, e);
+	return source_pipeline_put(&xs->p, &xs->fr, f, NULL, NULL, buf_cstr(&xs->source), NULL, e);
 }
 
 static int frames(struct exec_source *xs, struct err *e)
@@ -483,7 +481,7 @@ static void exec_close(struct exec_source *xs)
 	framer_free(&xs->fr);
 	buf_free(&xs->errline);
 	buf_free(&xs->offline);
-	buf_free(&xs->origin);
+	buf_free(&xs->source);
 	free(xs->offset);
 }
 
@@ -496,6 +494,7 @@ static int exec_source_run(struct connect_task *t, struct err *e)
 	xs.c.out = xs.c.err = xs.c.off = -1;
 	int rc = exec_opts(&xs, t->cc, e);
 	framer_init(&xs.fr, &xs.framing, 0);
+	buf_addf(&xs.source, "exec:%s", xs.command ? xs.command : "");
 	if (rc == 0)
 		rc = exec_open(&xs, t, e);
 	if (rc == 0) {

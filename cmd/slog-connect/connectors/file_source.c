@@ -23,11 +23,13 @@
  * appended while it was down.  Once a file that left the globs (rotated
  * away, deleted) is drained and acknowledged, its key is tombstoned.
  */
+#include <dirent.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <regex.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "clock.h"
 #include "connectors/file_tail.h"
@@ -54,6 +56,8 @@ struct src_file {
 	dev_t dev;
 	ino_t ino;
 	char *path;
+	int32_t path_len;
+	char *source;          /* "file:PATH", for the dead-letter header */
 	char fp[24];
 	int64_t acked;         /* every line before it is delivered */
 	int64_t saved;         /* what the store has; -1: nothing yet */
@@ -71,11 +75,12 @@ struct file_source {
 	enum key_mode key;
 	regex_t re;
 	int exit_on_eof;
+	int headers;           /* file.headers: file.path and file.offset on each record */
 	int64_t batch_size, poll_ms;
 	struct src_file *files;
-	struct buf origin;
 	char offset_text[24];
 	int closed_one;        /* a rotated file closed: its successor opens at the next scan, now */
+	int unsaved_opens;     /* files opened whose identity the store does not hold yet */
 };
 
 static void gauge_labels(char *out, size_t size, const char *path)
@@ -127,6 +132,19 @@ static int64_t start_at(void *arg, const struct tail_file *f)
 
 /* ---- per-file state ---- */
 
+/* The names a file goes by: its path, the dead-letter source, the gauge's labels. */
+static void src_name(struct src_file *sf, const char *path)
+{
+	free(sf->path);
+	free(sf->source);
+	sf->path = xstrdup(path);
+	sf->path_len = (int32_t)strlen(path);
+	size_t n = strlen(path) + sizeof("file:");
+	sf->source = xmalloc(n);
+	snprintf(sf->source, n, "file:%s", path);
+	gauge_labels(sf->labels, sizeof(sf->labels), path);
+}
+
 static struct src_file *src_open(struct file_source *fs, struct tail_file *tf)
 {
 	struct src_file *sf = xcalloc(1, sizeof(*sf));
@@ -134,11 +152,10 @@ static struct src_file *src_open(struct file_source *fs, struct tail_file *tf)
 	sf->tf = tf;
 	sf->dev = tf->dev;
 	sf->ino = tf->ino;
-	sf->path = xstrdup(tf->path);
+	src_name(sf, tf->path);
 	sf->acked = tf->pos;
-	sf->saved = -1; /* saved at the next flush, so read.from applies once */
+	sf->saved = -1;
 	tail_fp_format(tf->fp, tf->fp_len, sf->fp, sizeof(sf->fp));
-	gauge_labels(sf->labels, sizeof(sf->labels), tf->path);
 	framer_init(&sf->fr, &fs->framing, tf->pos);
 	sf->next = fs->files;
 	fs->files = sf;
@@ -147,10 +164,29 @@ static struct src_file *src_open(struct file_source *fs, struct tail_file *tf)
 	return sf;
 }
 
+static void save(struct file_source *fs, struct src_file *sf);
+
+/*
+ * Before the first line of a file just opened is read, the store holds
+ * its identity and start: a restart then resumes it (read.from=end is
+ * applied once), and finds it by inode if logrotate renames it while we
+ * are down.  One round trip covers every file a scan opened.
+ */
+static void save_opened(struct file_source *fs)
+{
+	if (!fs->unsaved_opens)
+		return;
+	fs->unsaved_opens = 0;
+	struct err e = { 0 };
+	if (offset_store_flush(fs->store, clock_mono_ms() + fs->p.flush_ms * 10, &e) < 0)
+		task_log(fs->t, LOG_LEVEL_WARN, "saving the files just opened: %s", e.msg);
+}
+
 static void src_free(struct src_file *sf)
 {
 	framer_free(&sf->fr);
 	free(sf->path);
+	free(sf->source);
 	free(sf);
 }
 
@@ -162,9 +198,7 @@ static void src_sync(struct src_file *sf)
 		return;
 	if (strcmp(sf->path, tf->path) != 0) {
 		metrics_gauge_drop(sf->fs->t->metrics, "source_lag_bytes", sf->labels);
-		free(sf->path);
-		sf->path = xstrdup(tf->path);
-		gauge_labels(sf->labels, sizeof(sf->labels), tf->path);
+		src_name(sf, tf->path);
 	}
 	tail_fp_format(tf->fp, tf->fp_len, sf->fp, sizeof(sf->fp));
 	int64_t lag = tf->size > sf->acked ? tf->size - sf->acked : 0;
@@ -173,12 +207,27 @@ static void src_sync(struct src_file *sf)
 
 /* ---- records ---- */
 
+/* v in decimal at out (room for 20 digits): printf costs more than the
+ * rest of a line's headers together. */
+static int32_t decimal(char *out, int64_t v)
+{
+	char tmp[24];
+	int n = 0;
+	uint64_t u = v < 0 ? 0 : (uint64_t)v;
+	do
+		tmp[n++] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	for (int i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	return n;
+}
+
 static void decorate(void *arg, struct crec *r, const struct frame *f)
 {
 	struct src_file *sf = arg;
 	struct file_source *fs = sf->fs;
 	if (fs->key == KEY_PATH) {
-		crec_set_key(r, sf->path, (int32_t)strlen(sf->path));
+		crec_set_key(r, sf->path, sf->path_len);
 	} else if (fs->key == KEY_REGEX) {
 		regmatch_t m[2] = { { .rm_so = 0, .rm_eo = (regoff_t)f->len } };
 		if (regexec(&fs->re, f->p, 2, m, REG_STARTEND) == 0 && m[1].rm_so >= 0)
@@ -188,17 +237,16 @@ static void decorate(void *arg, struct crec *r, const struct frame *f)
 	} else if (fs->framing.format != FRAME_NDJSON) {
 		crec_set_key(r, NULL, -1);
 	}
-	crec_add_header(r, "file.path", sf->path, (int32_t)strlen(sf->path));
-	int n = snprintf(fs->offset_text, sizeof(fs->offset_text), "%" PRId64, f->start);
-	crec_add_header(r, "file.offset", fs->offset_text, n);
+	if (!fs->headers)
+		return;
+	crec_add_header(r, "file.path", sf->path, sf->path_len);
+	crec_add_header(r, "file.offset", fs->offset_text, decimal(fs->offset_text, f->start));
 }
 
 static int put(struct src_file *sf, const struct frame *f, struct err *e)
 {
 	struct file_source *fs = sf->fs;
-	buf_reset(&fs->origin);
-	buf_addf(&fs->origin, "file:%s@%" PRId64, sf->path, f->start);
-	int rc = source_pipeline_put(&fs->p, &sf->fr, f, decorate, sf, buf_cstr(&fs->origin), sf, e);
+	int rc = source_pipeline_put(&fs->p, &sf->fr, f, decorate, sf, sf->source, sf, e);
 	if (rc == 0)
 		sf->inflight++;
 	return rc;
@@ -253,9 +301,11 @@ static int on_event(struct file_source *fs, const struct tail_event *ev, struct 
 	int rc;
 	switch (ev->type) {
 	case TAIL_OPENED:
-		src_open(fs, ev->f);
+		save(fs, src_open(fs, ev->f));
+		fs->unsaved_opens = 1;
 		return 0;
 	case TAIL_READABLE:
+		save_opened(fs);
 		return read_file(fs, sf, e);
 	case TAIL_TRUNCATED:
 		/* What was pending was in the file: deliver it, then start over. */
@@ -332,9 +382,13 @@ static int drain_events(struct file_source *fs, struct err *e)
 	return rc;
 }
 
-/* file.exit.on.eof: every file is read; its last unterminated lines go too. */
+/* file.exit.on.eof: every file is read; its last unterminated lines go too.
+ * A file that could not be read fails the load: it is not loaded. */
 static int finish_batch(struct file_source *fs, struct err *e)
 {
+	const char *bad = file_tail_unreadable(fs->tail);
+	if (bad)
+		return err_set(e, SLOG_EIO, "file '%s' could not be read; the load is incomplete", bad);
 	for (struct src_file *sf = fs->files; sf; sf = sf->next) {
 		int rc = sf->tf ? put_rest(sf, e) : 0;
 		if (rc < 0)
@@ -425,6 +479,7 @@ static int file_source_opts(struct file_source *fs, const struct connector_conf 
 		return err_set(e, SLOG_EINVALID_CONFIG,
 			       "topic: required (unless file.format=ndjson names one per line)");
 	fs->exit_on_eof = cc_bool(cc, "file.exit.on.eof");
+	fs->headers = cc_bool(cc, "file.headers");
 	fs->batch_size = cc_num(cc, "batch.size");
 	fs->poll_ms = cc_num(cc, "file.poll.ms");
 	return 0;
@@ -438,6 +493,59 @@ static int file_source_check(const struct connector_conf *cc, struct err *e)
 	if (fs.key == KEY_REGEX)
 		regfree(&fs.re);
 	return rc;
+}
+
+/* The file on (dev, ino) in dir, whose name the caller frees, or NULL. */
+static char *find_inode(const char *dir, dev_t dev, ino_t ino)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return NULL;
+	char *found = NULL;
+	struct dirent *de;
+	struct buf path = BUF_INIT;
+	while (!found && (de = readdir(d)) != NULL) {
+		struct stat st;
+		buf_reset(&path);
+		buf_addf(&path, "%s/%s", dir, de->d_name);
+		if ((ino_t)de->d_ino == ino && stat(buf_cstr(&path), &st) == 0 && st.st_dev == dev &&
+		    st.st_ino == ino && S_ISREG(st.st_mode))
+			found = buf_detach(&path, NULL);
+	}
+	buf_free(&path);
+	closedir(d);
+	return found;
+}
+
+/*
+ * A file renamed while we were down (logrotate while slog-connect was
+ * killed) is no longer under the name the globs match, but still in the
+ * same directory: find it by its saved identity and read its rest.
+ */
+static void adopt_rotated(struct file_source *fs)
+{
+	json_t *list = offset_store_list(fs->store), *entry;
+	size_t i;
+	json_array_foreach(list, i, entry) {
+		json_t *part = json_object_get(entry, "partition"), *off = json_object_get(entry, "offset");
+		const char *path = json_string_value(json_object_get(off, "path"));
+		json_int_t dev = json_integer_value(json_object_get(part, "dev"));
+		json_int_t ino = json_integer_value(json_object_get(part, "ino"));
+		struct stat st;
+		if (!path || (stat(path, &st) == 0 && st.st_dev == (dev_t)dev && st.st_ino == (ino_t)ino))
+			continue; /* still under its name: the globs find it */
+		char *dir = xstrdup(path);
+		char *slash = strrchr(dir, '/');
+		if (slash)
+			*slash = 0;
+		char *now = find_inode(slash ? (*dir ? dir : "/") : ".", (dev_t)dev, (ino_t)ino);
+		struct err e = { 0 };
+		if (now && file_tail_adopt(fs->tail, now, &e) < 0)
+			task_log(fs->t, LOG_LEVEL_WARN, "%s", e.msg);
+		free(now);
+		free(dir);
+	}
+	json_decref(list);
 }
 
 static int open_all(struct file_source *fs, struct connect_task *t, struct err *e)
@@ -462,7 +570,10 @@ static int open_all(struct file_source *fs, struct connect_task *t, struct err *
 		.arg = fs,
 		.log_prefix = cc->name,
 	};
-	return file_tail_new(&o, &fs->tail, e);
+	rc = file_tail_new(&o, &fs->tail, e);
+	if (rc == 0)
+		adopt_rotated(fs);
+	return rc;
 }
 
 static void close_all(struct file_source *fs)
@@ -479,7 +590,6 @@ static void close_all(struct file_source *fs)
 	}
 	if (fs->key == KEY_REGEX)
 		regfree(&fs->re);
-	buf_free(&fs->origin);
 }
 
 static int file_source_run(struct connect_task *t, struct err *e)
@@ -514,6 +624,8 @@ static const struct conf_def file_source_keys[] = {
 	{ "file.inotify", CONF_BOOL, "true", 0, 0, 0, NULL, "wake on inotify events; false: poll only" },
 	{ "file.exit.on.eof", CONF_BOOL, "false", 0, 0, 0, NULL,
 	  "finish once every file is read and delivered (a batch load; the process exits 0)" },
+	{ "file.headers", CONF_BOOL, "true", 0, 0, 0, NULL,
+	  "add the headers file.path and file.offset (where the line starts) to each record" },
 	FRAMING_KEYS("file."),
 };
 

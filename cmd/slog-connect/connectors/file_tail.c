@@ -418,6 +418,25 @@ static void open_file(struct file_tail *t, const struct tail_match *m)
 	t->files[t->nfiles++] = en;
 }
 
+int file_tail_adopt(struct file_tail *t, const char *path, struct err *e)
+{
+	struct tail_match m = { .path = (char *)path };
+	if (stat(path, &m.st) < 0 || !S_ISREG(m.st.st_mode))
+		return err_set(e, SLOG_EIO, "file '%s': %s", path, strerror(errno));
+	if (by_inode(t, m.st.st_dev, m.st.st_ino))
+		return 1;
+	size_t before = t->nfiles;
+	open_file(t, &m);
+	if (t->nfiles == before)
+		return err_set(e, SLOG_EIO, "file '%s': cannot be opened", path);
+	struct tail_file *f = &t->files[before]->f;
+	f->draining = 1;
+	f->drain_since_ms = clock_mono_ms();
+	tail_log(t, LOG_LEVEL_INFO, "file '%s' was rotated while not followed; reading it to its end",
+		 path);
+	return 0;
+}
+
 /* Pass 1: files still under some name; returns nothing, marks seen. */
 static void pass_known(struct file_tail *t)
 {
@@ -478,11 +497,12 @@ static void pass_gone(struct file_tail *t, int64_t now)
 static void truncated(struct file_tail *t, struct tail_entry *en, const char *how)
 {
 	struct tail_file *f = &en->f;
-	tail_log(t, LOG_LEVEL_WARN,
-		 "file '%s' was truncated (%s at position %" PRId64 "); reading it again from 0",
-		 f->path, how, f->pos);
-	f->pos = 0;
 	f->truncations++;
+	tail_log(t, LOG_LEVEL_WARN,
+		 "file '%s' was truncated (%s at position %" PRId64 "; truncation %" PRIu64
+		 " of this file); reading it again from 0",
+		 f->path, how, f->pos, f->truncations);
+	f->pos = 0;
 	f->at_eof = 0;
 	lseek(f->fd, 0, SEEK_SET);
 	en->pend_truncated = 1;
@@ -571,6 +591,11 @@ int file_tail_next(struct file_tail *t, struct tail_event *ev)
 {
 	entry_free(t->closed);
 	t->closed = NULL;
+	/* Every file opened by the scan first, so the caller can record them
+	 * all at once before it reads any. */
+	for (size_t i = 0; i < t->nfiles; i++)
+		if (t->files[i]->pend_opened)
+			return entry_event(t, i, ev);
 	size_t n = t->nfiles;
 	for (size_t k = 0; k < n; k++) {
 		size_t i = (t->cursor + k) % n;
@@ -596,6 +621,11 @@ ssize_t file_tail_read(struct file_tail *t, struct tail_file *f, void *dst, size
 	if (f->pos > f->size)
 		f->size = f->pos;
 	return n;
+}
+
+const char *file_tail_unreadable(const struct file_tail *t)
+{
+	return t->nwarned ? t->warned[0] : NULL;
 }
 
 int file_tail_idle(const struct file_tail *t)

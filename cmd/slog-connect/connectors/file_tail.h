@@ -108,7 +108,16 @@ int file_tail_fd(const struct file_tail *t);
  */
 int file_tail_scan(struct file_tail *t, struct err *e);
 
-/* The next thing to act on: 1 with *ev, 0 when nothing is left until the next scan. */
+/*
+ * Follow path although the globs do not match it: a file renamed away
+ * while we were not running (found by its saved identity).  It is read
+ * from its saved position (start_at) to its end, then closed as a
+ * rotated file is.  0, 1 when it was followed already, or SLOG_EIO.
+ */
+int file_tail_adopt(struct file_tail *t, const char *path, struct err *e);
+
+/* The next thing to act on: 1 with *ev, 0 when nothing is left until the
+ * next scan.  Every OPENED of a scan comes before any other event. */
 int file_tail_next(struct file_tail *t, struct tail_event *ev);
 
 /*
@@ -118,6 +127,9 @@ int file_tail_next(struct file_tail *t, struct tail_event *ev);
  */
 ssize_t file_tail_read(struct file_tail *t, struct tail_file *f, void *dst, size_t cap,
 		       struct err *e);
+
+/* A path the globs match that could not be opened at the last try, or NULL. */
+const char *file_tail_unreadable(const struct file_tail *t);
 
 /* Every open file is at its end and nothing waits to be opened. */
 int file_tail_idle(const struct file_tail *t);

@@ -103,7 +103,10 @@ static int http_sink_check(const struct connector_conf *cc, struct err *e)
 		return err_wrap(e, "http.retry.on");
 	if (http_status_set_parse(cc_str(cc, "http.dlq.on"), &s, e))
 		return err_wrap(e, "http.dlq.on");
-	return 0;
+	struct http_sink_conn c;
+	int rc = http_sink_conn_init(&c, "POST", cc_str(cc, "http.headers"), NULL, 1, 1, e);
+	http_sink_conn_free(&c);
+	return rc ? err_wrap(e, "http.headers") : 0;
 }
 
 static void http_sink_close(void *state)
@@ -153,6 +156,7 @@ static int http_sink_open(struct connect_task *t, void **state, struct err *e)
 		http_sink_close(s);
 		return rc;
 	}
+	s->conn.stop = &t->stop;
 	*state = s;
 	return 0;
 }
@@ -251,6 +255,9 @@ static int send_batch(struct http_sink *s, struct http_part *p, struct err *e)
 		if (act == HTTP_DELIVERED)
 			break;
 		explain(s, status, &net, &cause);
+		if (task_stopping(s->t))
+			return err_set(e, SLOG_EREQUEST_TIMED_OUT, "stopped before %s %s was answered",
+				       s->conn.method, s->url.data);
 		if (act == HTTP_FAIL)
 			return err_set(e, cause.code, "%s (in neither http.retry.on nor http.dlq.on)",
 				       cause.msg);

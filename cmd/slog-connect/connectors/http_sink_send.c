@@ -82,6 +82,18 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
+static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		       curl_off_t ulnow)
+{
+	const struct http_sink_conn *c = arg;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return c->stop && *c->stop;
+}
+
 int http_sink_send(struct http_sink_conn *c, const char *url, const char *content_type,
 		   const char *idempotency_key, const void *body, size_t len, long *status,
 		   struct err *e)
@@ -105,6 +117,9 @@ int http_sink_send(struct http_sink_conn *c, const char *url, const char *conten
 	curl_easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, c);
 	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, c->connect_ms);
+	curl_easy_setopt(c->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(c->curl, CURLOPT_XFERINFODATA, c);
+	curl_easy_setopt(c->curl, CURLOPT_NOPROGRESS, 0L);
 	code = curl_easy_perform(c->curl);
 	if (code != CURLE_OK)
 		rc = http_response_finish(c->curl, code, url, &c->resp, e);

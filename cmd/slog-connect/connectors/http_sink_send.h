@@ -15,6 +15,7 @@
 #define SLOG_HTTP_SINK_SEND_H
 
 #include <curl/curl.h>
+#include <signal.h>
 #include <stdint.h>
 
 #include "buf.h"
@@ -28,6 +29,9 @@ struct http_sink_conn {
 	long timeout_ms, connect_ms;
 	struct http_response resp;
 	int64_t retry_after_ms;     /* of the last answer; -1: none */
+	/* When set, a request in flight is abandoned as soon as *stop is
+	 * (the task's stop flag): a stop never waits out a slow server. */
+	const volatile sig_atomic_t *stop;
 };
 
 /* NULL fields for none.  headers is "Name: value|Name: value". */

@@ -115,24 +115,6 @@ void sink_files_free(struct sink_files *sf)
 	free(sf);
 }
 
-/* mkdir -p of path's directory. */
-static int make_parent(const char *path, struct err *e)
-{
-	char *dir = xstrdup(path);
-	int rc = 0;
-
-	for (char *p = dir + 1; (p = strchr(p, '/')); p++) {
-		*p = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-			rc = io_error(e, "create directory", dir);
-			break;
-		}
-		*p = '/';
-	}
-	free(dir);
-	return rc;
-}
-
 /* fsync the directory holding path, so that a file created there stays. */
 static int sync_parent(const char *path, struct err *e)
 {
@@ -145,6 +127,32 @@ static int sync_parent(const char *path, struct err *e)
 		rc = io_error(e, "sync directory", dir);
 	if (fd >= 0)
 		close(fd);
+	free(dir);
+	return rc;
+}
+
+/*
+ * mkdir -p of path's directory.  With sync, a directory made here has
+ * its parent fsynced at once: until then a crash could lose its name,
+ * and every file below it with it.  Directories are made rarely (a new
+ * hour of an hourly template), so the wait is not on the data path.
+ */
+static int make_parent(const char *path, int sync, struct err *e)
+{
+	char *dir = xstrdup(path);
+	int rc = 0;
+
+	for (char *p = dir + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		if (mkdir(dir, 0755) == 0) {
+			if (sync && (rc = sync_parent(dir, e)))
+				break;
+		} else if (errno != EEXIST) {
+			rc = io_error(e, "create directory", dir);
+			break;
+		}
+		*p = '/';
+	}
 	free(dir);
 	return rc;
 }
@@ -210,7 +218,7 @@ static int file_open(struct sink_files *sf, struct sfile *f, size_t n, int64_t n
 	}
 	for (;;) {
 		int rc = file_path(sf, f, f->idx, &f->path, e);
-		if (rc || (rc = make_parent(f->path.data, e)))
+		if (rc || (rc = make_parent(f->path.data, sf->o.fsync, e)))
 			return rc;
 		int flags = O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC;
 		f->fd = open(f->path.data, flags | O_EXCL, 0644);

@@ -18,13 +18,14 @@ void source_acks_free(struct source_acks *a)
 	source_acks_init(a);
 }
 
-/* Double the ring, unwrapping it so that head is 0. */
+/* Double the ring, unwrapping it so that head is 0.  The size stays a
+ * power of two, so an index wraps with a mask, not a division. */
 static void grow(struct source_acks *a)
 {
 	size_t cap = a->cap ? a->cap * 2 : 1024;
 	struct ack_entry *ring = xmalloc(cap * sizeof(*ring));
 	for (size_t i = 0; i < a->n; i++)
-		ring[i] = a->ring[(a->head + i) % a->cap];
+		ring[i] = a->ring[(a->head + i) & (a->cap - 1)];
 	free(a->ring);
 	a->ring = ring;
 	a->cap = cap;
@@ -35,7 +36,7 @@ void source_acks_push(struct source_acks *a, uint64_t seq, void *owner, int64_t 
 {
 	if (a->n == a->cap)
 		grow(a);
-	struct ack_entry *en = &a->ring[(a->head + a->n) % a->cap];
+	struct ack_entry *en = &a->ring[(a->head + a->n) & (a->cap - 1)];
 	en->seq = seq;
 	en->owner = owner;
 	en->pos = pos;
@@ -47,7 +48,7 @@ void source_acks_advance(struct source_acks *a, uint64_t done,
 {
 	while (a->n && a->ring[a->head].seq <= done) {
 		struct ack_entry en = a->ring[a->head];
-		a->head = (a->head + 1) % a->cap;
+		a->head = (a->head + 1) & (a->cap - 1);
 		a->n--;
 		fn(arg, en.owner, en.pos);
 	}

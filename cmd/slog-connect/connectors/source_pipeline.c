@@ -44,6 +44,7 @@ void source_pipeline_close(struct source_pipeline *p)
 	source_acks_free(&p->acks);
 	crec_free(&p->r);
 	ndjson_record_free(&p->scratch);
+	buf_free(&p->origin);
 }
 
 /* Build r from the frame: 1 a record, 0 nothing (a blank NDJSON line), <0 it does not parse. */
@@ -76,10 +77,14 @@ static int pass(struct source_pipeline *p, void *owner, int64_t pos)
 	return 0;
 }
 
-static int failed(struct source_pipeline *p, enum connect_stage stage, const char *origin,
-		  const struct err *cause, void *owner, int64_t pos, struct err *e)
+static int failed(struct source_pipeline *p, enum connect_stage stage, const char *source,
+		  const struct frame *f, const struct err *cause, void *owner, struct err *e)
 {
+	buf_reset(&p->origin);
+	buf_addf(&p->origin, "%s@%lld", source, (long long)f->start);
+	const char *origin = buf_cstr(&p->origin);
 	struct error_origin o = { .stage = stage, .partition = -1, .offset = -1, .source = origin };
+	int64_t pos = f->end;
 	task_log(p->t, LOG_LEVEL_DEBUG, "%s at %s: %s", connect_stage_name(stage), origin, cause->msg);
 	int rc = error_policy_failed(p->t->errors, &p->r, &o, cause, e);
 	if (rc < 0)
@@ -90,7 +95,7 @@ static int failed(struct source_pipeline *p, enum connect_stage stage, const cha
 }
 
 int source_pipeline_put(struct source_pipeline *p, const struct framer *fr, const struct frame *f,
-			decorate_fn decorate, void *arg, const char *origin, void *owner,
+			decorate_fn decorate, void *arg, const char *source, void *owner,
 			struct err *e)
 {
 	struct err cause = { 0 };
@@ -99,13 +104,13 @@ int source_pipeline_put(struct source_pipeline *p, const struct framer *fr, cons
 	if (rc == 0)
 		return pass(p, owner, f->end);
 	if (rc < 0)
-		return failed(p, STAGE_VALUE_CONVERTER, origin, &cause, owner, f->end, e);
+		return failed(p, STAGE_VALUE_CONVERTER, source, f, &cause, owner, e);
 	rc = transform_chain_apply(p->t->chain, &p->r, &cause);
 	if (rc == 0)
 		return pass(p, owner, f->end);
 	if (rc < 0) {
 		build(p, fr, f, decorate, arg, &(struct err){ 0 });
-		return failed(p, STAGE_TRANSFORMATION, origin, &cause, owner, f->end, e);
+		return failed(p, STAGE_TRANSFORMATION, source, f, &cause, owner, e);
 	}
 	return send(p, owner, f->end, e);
 }

@@ -40,6 +40,7 @@ struct source_pipeline {
 	int64_t seen;          /* frames taken */
 	int64_t flush_ms;      /* offset.flush.interval.ms */
 	int64_t next_flush;    /* monotonic ms of the next progress save */
+	struct buf origin;     /* source@position, built only for a failure */
 };
 
 /* Connect the writer (default topic: the connector's `topic`) until deadline_ms. */
@@ -53,10 +54,11 @@ void source_pipeline_close(struct source_pipeline *p);
  * skipped by the policy) with (owner, f->end) pushed to the acks; <0
  * when the task must stop: the writer or the policy failed, or the task
  * is stopping while the writer was full (the frame was not queued).
- * origin names the input for the dead-letter header (file:PATH@POS).
+ * source names the input ("file:PATH", "exec:COMMAND"); a failure's
+ * dead-letter header says it with the frame's position (file:PATH@POS).
  */
 int source_pipeline_put(struct source_pipeline *p, const struct framer *fr, const struct frame *f,
-			decorate_fn decorate, void *arg, const char *origin, void *owner,
+			decorate_fn decorate, void *arg, const char *source, void *owner,
 			struct err *e);
 
 /* Positions whose records are all done, oldest first, to fn. */

@@ -591,8 +591,10 @@ int worker_ready(struct worker *w)
 
 		if (c->stopped || c->paused)
 			continue;
+		/* A source whose input ended is done, not unready. */
 		for (int k = 0; k < c->ntasks; k++)
-			ready &= c->tasks[k].state == TASK_RUNNING && c->tasks[k].t.ready;
+			ready &= (c->tasks[k].state == TASK_RUNNING && c->tasks[k].t.ready) ||
+				 c->tasks[k].finished;
 	}
 	pthread_mutex_unlock(&w->lock);
 	return ready;
