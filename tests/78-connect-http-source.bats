@@ -154,3 +154,13 @@ post() {
 	run curl -s -o /dev/null -w '%{http_code}' "$HTTP_URL/"
 	assert_output 405
 }
+
+@test "check refuses a bad path list or key pointer, naming the key and its line" {
+	local conf
+	conf=$(connector_conf bad connector.class=http-source topic=hooks http.paths=oops)
+	run -1 --separate-stderr slog-connect check "$conf"
+	assert_equal "$stderr" "slog-connect: $conf:4: http.paths: 'oops' is not /PATH=TOPIC"
+	conf=$(connector_conf bad connector.class=http-source topic=hooks key.pointer=user)
+	run -1 --separate-stderr slog-connect check "$conf"
+	assert_equal "$stderr" "slog-connect: $conf:4: key.pointer: 'user' is not a JSON pointer (it starts with /)"
+}

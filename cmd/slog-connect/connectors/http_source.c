@@ -34,6 +34,7 @@
 #include "runtime/connector_conf.h"
 #include "runtime/error_policy.h"
 #include "runtime/record_writer.h"
+#include "transforms/json_field.h"
 #include "transforms/transform.h"
 #include "xalloc.h"
 
@@ -149,7 +150,7 @@ static int parse_paths(const char *s, struct hs_path **out, size_t *n, struct er
 	for (size_t i = 0; i < nw && !rc; i++) {
 		char *eq = strchr(w[i], '=');
 		if (w[i][0] != '/' || !eq || !eq[1]) {
-			rc = err_set(e, SLOG_EINVALID_CONFIG, "http.paths: '%s' is not /PATH=TOPIC", w[i]);
+			rc = err_set(e, SLOG_EINVALID_CONFIG, "'%s' is not /PATH=TOPIC", w[i]);
 			break;
 		}
 		size_t plen = (size_t)(eq - w[i]);
@@ -186,13 +187,21 @@ static int http_source_check(const struct connector_conf *cc, struct err *e)
 	rc = parse_paths(cc_str(cc, "http.paths"), &paths, &n, e);
 	free_paths(paths, n);
 	if (rc)
-		return rc;
+		return conf_wrap_key(&cc->conf, "http.paths", e);
 	if (!n && !cc_str(cc, "topic"))
 		return err_set(e, SLOG_EINVALID_CONFIG, "%s: http-source needs topic (for /) or "
 			       "http.paths (PATH=TOPIC, ...)", cc->path);
-	if (ptr && *ptr && *ptr != '/')
-		return err_set(e, SLOG_EINVALID_CONFIG, "key.pointer: '%s' is not a JSON pointer "
-			       "(it starts with /)", ptr);
+	if (ptr && *ptr) {
+		struct json_field f;
+		if (*ptr != '/') {
+			err_set(e, SLOG_EINVALID_CONFIG, "'%s' is not a JSON pointer (it starts with /)",
+				ptr);
+			return conf_wrap_key(&cc->conf, "key.pointer", e);
+		}
+		if (json_field_parse(&f, ptr, e))
+			return conf_wrap_key(&cc->conf, "key.pointer", e);
+		json_field_free(&f);
+	}
 	return 0;
 }
 
