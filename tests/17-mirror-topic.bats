@@ -3,6 +3,7 @@
 # its mirror at the source's offsets, writable again once promoted.
 
 load helpers
+load cluster
 
 setup() {
 	start_broker
@@ -104,4 +105,25 @@ mirror_post() {
 	assert_output $'0 a\n1 b\n2 c'
 	run mirror_post m "$BATS_TEST_TMPDIR/b"
 	assert_output 400
+}
+
+@test "the followers of a mirror topic keep up across a gap the source left" {
+	slog-topics create src
+	for v in a b c d e f; do echo "$v" | slog-produce -t src; done
+	curl -sf -H 'Accept: application/x-slog-batch' "$BROKER_URL/v1/topics/src/partitions/0/records?offset=0&max_bytes=1" >"$BATS_TEST_TMPDIR/first"
+	fetch_batches src 5 >"$BATS_TEST_TMPDIR/last"
+	start_cluster 2
+	wait_cluster_alive
+	slog-topics create m -R 2 -c mirror.source=east/src
+	wait_for 200 bash -c "[ \"\$(curl -sf '${NODE_URL[1]}/v1/metadata?topics=m' | jq '.topics[0].partitions[0].isr | length')\" = 2 ]"
+	leader=$(curl -sf "${NODE_URL[1]}/v1/metadata?topics=m" | jq -r '.topics[0].partitions[0].leader_url')
+	for f in first last; do
+		run curl -s --max-time 20 -o "$BATS_TEST_TMPDIR/out" -w '%{http_code}' -X POST \
+			-H 'Content-Type: application/x-slog-batch' --data-binary "@$BATS_TEST_TMPDIR/$f" \
+			"$leader/v1/topics/m/partitions/0/records?mirror=true&acks=all"
+		assert_output 200
+	done
+	# acks=all answered: the follower has offset 5, past the gap 1..4.
+	[ "$(jq .last_offset "$BATS_TEST_TMPDIR/out")" = 5 ]
+	[ "$(curl -sf "${NODE_URL[1]}/v1/metadata?topics=m" | jq '.topics[0].partitions[0].isr | length')" = 2 ]
 }

@@ -175,6 +175,11 @@ committed() {
 	assert_success
 	[ "$(echo "$output" | jq '[.. | .lag? // empty] | add')" = 0 ]
 	curl -sf "$CONNECT_URL/metrics" | grep -q 'slog_connect_mirror_lag_records{.*topic="orders",partition="0"} 0'
+	curl -sf "$CONNECT_URL/metrics" | grep -q '^slog_connect_mirror_latency_seconds{'
+	wait_for 200 connect_ready
+	run --separate-stderr slog-connect status m --url "$CONNECT_URL" --format json
+	assert_success
+	[ "$(echo "$output" | jq -r .connector.state)" = RUNNING ]
 }
 
 @test "a mirror restarted after kill -9 goes on without a gap or a duplicate" {

@@ -77,17 +77,19 @@ static void test_a_record_body_is_kept_byte_for_byte(void)
 	http_body_free(&b);
 }
 
-static void test_pointers_follow_rfc_6901(void)
+static void test_key_pointers_follow_rfc_6901(void)
 {
-	json_t *j = json_loads("{\"a/b\":{\"m~n\":[10,20]},\"\":1}", 0, NULL);
+	struct http_body b = { 0 };
+	const char *body = "{\"a/b\":{\"m~n\":[10,20]}}";
+	struct err e = { 0 };
 
-	CHECK(json_integer_value(http_json_pointer(j, "/a~1b/m~0n/1")) == 20);
-	CHECK(json_integer_value(http_json_pointer(j, "/")) == 1);
-	CHECK(http_json_pointer(j, "") == j);
-	CHECK(http_json_pointer(j, "/a~1b/m~0n/01") == NULL);
-	CHECK(http_json_pointer(j, "/nope/x") == NULL);
-	CHECK(http_json_pointer(j, "a") == NULL);
-	json_decref(j);
+	REQUIRE(http_body_cut(&b, HTTP_BODY_RECORD, body, strlen(body), "t", "/a~1b/m~0n/1", &e) == 0);
+	CHECK(is(&b.recs[0].key, "20"));
+	REQUIRE(http_body_cut(&b, HTTP_BODY_RECORD, body, strlen(body), "t", "/a~1b/m~0n", &e) == 0);
+	CHECK(is(&b.recs[1].key, "[10,20]"));
+	REQUIRE(http_body_cut(&b, HTTP_BODY_RECORD, body, strlen(body), "t", "/nope/x", &e) == 0);
+	CHECK(b.recs[2].null_key);
+	http_body_free(&b);
 }
 
 int main(void)
@@ -97,6 +99,6 @@ int main(void)
 	unit_run("a json array gives one record per element",
 		 test_a_json_array_gives_one_record_per_element);
 	unit_run("a record body is kept byte for byte", test_a_record_body_is_kept_byte_for_byte);
-	unit_run("pointers follow RFC 6901", test_pointers_follow_rfc_6901);
+	unit_run("key pointers follow RFC 6901", test_key_pointers_follow_rfc_6901);
 	return unit_done();
 }

@@ -414,6 +414,8 @@ static void test_plugins_list_each_class_by_its_java_name(void)
 	CHECK(has(&b, "{\"name\":\"file.poll.ms\",\"type\":\"LONG\",\"required\":false,"
 		  "\"default_value\":\"250\",\"documentation\":\"how often\"}"));
 	CHECK_EQ(call("GET", "/connector-plugins/nope/config", NULL, &b), 404);
+	CHECK_EQ(call("PUT", "/connector-plugins/FileStreamSource/config/validate", "{}", &b), 405);
+	CHECK(has(&b, "slog-connect check FILE"));
 	buf_free(&b);
 }
 

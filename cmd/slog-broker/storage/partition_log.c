@@ -290,7 +290,10 @@ int plog_append_replica(struct plog *l, const uint8_t *data, size_t len, int64_t
 	if (plog_count_offsets(data, len, &offsets, e))
 		return SLOG_ECORRUPT_MESSAGE;
 	pthread_mutex_lock(&l->lock);
-	rc = plog_append_at_offsets_locked(l, data, len, 0, now_ms, res, e);
+	/* A fetch asks from the log end: an answer that starts past it means
+	 * the leader has nothing in between (Kafka's follower refuses only a
+	 * first offset below its log end). */
+	rc = plog_append_at_offsets_locked(l, data, len, 1, now_ms, res, e);
 	pthread_mutex_unlock(&l->lock);
 	return rc;
 }

@@ -109,9 +109,11 @@ int plog_append(struct plog *l, uint8_t *data, size_t len, int32_t leader_epoch,
  * Append a replica's data, as its leader wrote it: whole batches that
  * batch_validate passed, with the leader's offsets and leader epochs,
  * which are kept (nothing in data is rewritten).  The first batch must
- * start at the log end (SLOG_EUNEXPECTED_APPEND_OFFSET otherwise: the
- * replica must truncate or fetch from its log end), each later one after
- * the one before (gaps a compaction on the leader left are kept); an
+ * not start before the log end (SLOG_EUNEXPECTED_APPEND_OFFSET: the
+ * replica must truncate or fetch from its log end); it may start after
+ * it, as each later one may after the one before: gaps a compaction or
+ * a mirror's source left on the leader are kept (a fetch from the log end
+ * answered past it found nothing in between); an
  * epoch older than the log's latest is SLOG_EINVALID_RECORD.  Nothing is
  * written on a refusal.  Each new epoch goes into the epoch cache, durably,
  * before its data is written.  The data becomes durable as plog_append's

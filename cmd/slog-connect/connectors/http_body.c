@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "transforms/json_field.h"
 #include "xalloc.h"
 
 int http_body_format_parse(const char *name)
@@ -25,45 +26,6 @@ int http_body_format_parse(const char *name)
 	return -1;
 }
 
-/* One step of a pointer ("a~1b" is "a/b", "~0" is "~") into j. */
-static json_t *pointer_step(json_t *j, const char *tok, size_t len)
-{
-	char *key = xmalloc(len + 1), *k = key;
-	json_t *out = NULL;
-
-	for (size_t i = 0; i < len; i++) {
-		if (tok[i] == '~' && i + 1 < len && (tok[i + 1] == '0' || tok[i + 1] == '1'))
-			*k++ = tok[++i] == '0' ? '~' : '/';
-		else
-			*k++ = tok[i];
-	}
-	*k = '\0';
-	if (json_is_object(j)) {
-		out = json_object_get(j, key);
-	} else if (json_is_array(j) && *key && strspn(key, "0123456789") == strlen(key) &&
-		   (key[0] != '0' || !key[1])) {
-		out = json_array_get(j, strtoul(key, NULL, 10));
-	}
-	free(key);
-	return out;
-}
-
-json_t *http_json_pointer(json_t *j, const char *pointer)
-{
-	if (!*pointer)
-		return j;
-	if (*pointer != '/')
-		return NULL;
-	for (const char *p = pointer + 1; j;) {
-		size_t len = strcspn(p, "/");
-		j = pointer_step(j, p, len);
-		if (!p[len])
-			break;
-		p += len + 1;
-	}
-	return j;
-}
-
 static struct crec *next_rec(struct http_body *b)
 {
 	if (b->n == b->cap) {
@@ -75,7 +37,7 @@ static struct crec *next_rec(struct http_body *b)
 }
 
 /* The key of a value (parsed as v, or parsed here when v is NULL). */
-static int set_key(struct crec *r, json_t *v, const char *pointer, struct err *e)
+static int set_key(struct crec *r, json_t *v, const struct json_field *pointer, struct err *e)
 {
 	json_t *own = NULL, *k;
 
@@ -86,7 +48,7 @@ static int set_key(struct crec *r, json_t *v, const char *pointer, struct err *e
 			return err_set(e, SLOG_EINVALID_RECORD, "key.pointer is set but the value is "
 				       "not JSON: %s", je.text);
 	}
-	k = http_json_pointer(v, pointer);
+	k = json_field_get(v, pointer);
 	if (!k || json_is_null(k)) {
 		crec_set_key(r, NULL, -1);
 	} else if (json_is_string(k)) {
@@ -101,7 +63,7 @@ static int set_key(struct crec *r, json_t *v, const char *pointer, struct err *e
 }
 
 static int cut_lines(struct http_body *b, const char *body, size_t len, const char *topic,
-		     const char *pointer, struct err *e)
+		     const struct json_field *pointer, struct err *e)
 {
 	size_t line = 0;
 
@@ -132,7 +94,7 @@ static int cut_lines(struct http_body *b, const char *body, size_t len, const ch
 }
 
 static int cut_array(struct http_body *b, const char *body, size_t len, const char *topic,
-		     const char *pointer, struct err *e)
+		     const struct json_field *pointer, struct err *e)
 {
 	json_error_t je;
 	json_t *a = json_loadb(body, len, 0, &je), *v;
@@ -161,9 +123,15 @@ int http_body_cut(struct http_body *b, enum http_body_format fmt, const char *bo
 		  const char *topic, const char *key_pointer, struct err *e)
 {
 	size_t first = b->n;
-	const char *ptr = key_pointer && *key_pointer ? key_pointer : NULL;
+	struct json_field field, *ptr = NULL;
 	int rc = 0;
 
+	if (key_pointer && *key_pointer) {
+		if (json_field_parse(&field, key_pointer, e))
+			return err_set(e, SLOG_EINVALID_CONFIG, "key.pointer '%s': %s", key_pointer,
+				       e->msg);
+		ptr = &field;
+	}
 	if (!body)
 		body = "";
 	if (fmt == HTTP_BODY_NDJSON) {
@@ -185,6 +153,8 @@ int http_body_cut(struct http_body *b, enum http_body_format fmt, const char *bo
 	}
 	if (rc)
 		b->n = first;
+	if (ptr)
+		json_field_free(ptr);
 	return rc;
 }
 

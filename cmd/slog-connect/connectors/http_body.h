@@ -7,9 +7,10 @@
  *   json-array  the body is a JSON array; each element, compact, is one
  *               record's value
  *
- * With a key pointer (RFC 6901, "/user/id"), each value is read as JSON
- * and the key is the value it points at: a string's bytes, else the
- * compact JSON text; no such member gives a null key.
+ * With a key pointer (RFC 6901, "/user/id", read by json_field.h as the
+ * transforms read theirs), each value is read as JSON and the key is the
+ * value it points at: a string's bytes, else the compact JSON text; no
+ * such member gives a null key.
  *
  * The whole body is checked before any record is handed out, so a body
  * that is malformed anywhere writes nothing: the caller answers 400
@@ -45,8 +46,5 @@ struct http_body {
 int http_body_cut(struct http_body *b, enum http_body_format fmt, const char *body, size_t len,
 		  const char *topic, const char *key_pointer, struct err *e);
 void http_body_free(struct http_body *b);
-
-/* The value pointer (RFC 6901) points at in j (borrowed), or NULL. */
-json_t *http_json_pointer(json_t *j, const char *pointer);
 
 #endif

@@ -20,6 +20,7 @@
  * the client's retry is then a duplicate, never a loss).
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -33,6 +34,7 @@
 #include "runtime/connector_conf.h"
 #include "runtime/error_policy.h"
 #include "runtime/record_writer.h"
+#include "transforms/json_field.h"
 #include "transforms/transform.h"
 #include "xalloc.h"
 
@@ -68,6 +70,9 @@ struct hs_req {
 	char path[256];
 	size_t body_len;       /* counted in pending */
 	uint64_t last_seq;     /* its last record's (0: none sent) */
+	int partial;           /* the writer failed before all were sent: never 2xx */
+	int sending;           /* the task thread is in writer_send() with its records */
+	int orphan;            /* answered while sending: the task thread frees it */
 	int64_t deadline_ms;
 	struct hs_req *next;
 };
@@ -88,13 +93,19 @@ struct http_source {
 	int64_t max_body, max_pending, timeout_ms, retry_after_s;
 	struct http_serve *http;
 	int wake_fd;
-	pthread_mutex_t lock;  /* guards queue, pending, closing */
+	pthread_mutex_t lock;  /* guards queue, pending, closing, inflight, timer_stop */
 	struct hs_req *queue, *queue_tail;
 	int64_t pending;
 	int closing;
+	struct hs_req *inflight, *inflight_tail; /* sent, in the order of their records */
+	/* The timer answers what waited too long even while the task thread
+	 * is inside the writer (which may wait on a broker for long). */
+	pthread_t timer;
+	pthread_cond_t timer_cond;
+	int timer_stop, timer_started;
+	_Atomic uint64_t done;  /* writer_done_upto(), as the task thread last saw it */
 	/* The task thread's own. */
 	struct record_writer *w;
-	struct hs_req *inflight, *inflight_tail; /* sent, in the order of their records */
 };
 
 /* ---- config ---- */
@@ -139,7 +150,7 @@ static int parse_paths(const char *s, struct hs_path **out, size_t *n, struct er
 	for (size_t i = 0; i < nw && !rc; i++) {
 		char *eq = strchr(w[i], '=');
 		if (w[i][0] != '/' || !eq || !eq[1]) {
-			rc = err_set(e, SLOG_EINVALID_CONFIG, "http.paths: '%s' is not /PATH=TOPIC", w[i]);
+			rc = err_set(e, SLOG_EINVALID_CONFIG, "'%s' is not /PATH=TOPIC", w[i]);
 			break;
 		}
 		size_t plen = (size_t)(eq - w[i]);
@@ -176,13 +187,21 @@ static int http_source_check(const struct connector_conf *cc, struct err *e)
 	rc = parse_paths(cc_str(cc, "http.paths"), &paths, &n, e);
 	free_paths(paths, n);
 	if (rc)
-		return rc;
+		return conf_wrap_key(&cc->conf, "http.paths", e);
 	if (!n && !cc_str(cc, "topic"))
 		return err_set(e, SLOG_EINVALID_CONFIG, "%s: http-source needs topic (for /) or "
 			       "http.paths (PATH=TOPIC, ...)", cc->path);
-	if (ptr && *ptr && *ptr != '/')
-		return err_set(e, SLOG_EINVALID_CONFIG, "key.pointer: '%s' is not a JSON pointer "
-			       "(it starts with /)", ptr);
+	if (ptr && *ptr) {
+		struct json_field f;
+		if (*ptr != '/') {
+			err_set(e, SLOG_EINVALID_CONFIG, "'%s' is not a JSON pointer (it starts with /)",
+				ptr);
+			return conf_wrap_key(&cc->conf, "key.pointer", e);
+		}
+		if (json_field_parse(&f, ptr, e))
+			return conf_wrap_key(&cc->conf, "key.pointer", e);
+		json_field_free(&f);
+	}
 	return 0;
 }
 
@@ -338,22 +357,32 @@ static void hs_handle(void *arg, struct http_req *r)
 
 /* ---- the task's thread ---- */
 
-/* Answer q (its answer set), give its bytes back, free it. */
-static void hs_finish(struct http_source *s, struct hs_req *q)
+static void hs_free_req(struct hs_req *q)
 {
-	pthread_mutex_lock(&s->lock);
-	s->pending -= (int64_t)q->body_len;
-	pthread_mutex_unlock(&s->lock);
-	http_resume(q->r);
 	http_body_free(&q->recs);
 	free(q);
 }
 
-/* (The writer counts the records and their latency as slog acknowledges them.) */
-static void hs_acked(struct http_source *s, struct hs_req *q)
+/*
+ * Answer q (its answer set) and give its bytes back; under the lock.  A
+ * request whose records the task thread is sending is left to it to free.
+ */
+static void hs_finish_locked(struct http_source *s, struct hs_req *q)
 {
-	http_reply_json(q->r, 200, json_pack("{s:I}", "records", (json_int_t)q->recs.n));
-	hs_finish(s, q);
+	s->pending -= (int64_t)q->body_len;
+	http_resume(q->r);
+	q->r = NULL;
+	if (q->sending)
+		q->orphan = 1;
+	else
+		hs_free_req(q);
+}
+
+static void hs_finish(struct http_source *s, struct hs_req *q)
+{
+	pthread_mutex_lock(&s->lock);
+	hs_finish_locked(s, q);
+	pthread_mutex_unlock(&s->lock);
 }
 
 /*
@@ -376,11 +405,11 @@ static int hs_transform(struct http_source *s, struct hs_req *q, struct crec *r,
 }
 
 /*
- * Transform q's records (dropping what the chain drops), then send them:
- * 0 sent, 1 answered already (a transform refused it), <0 the writer's
- * failure (q partly sent).
+ * Run q's records through the transforms (dropping what the chain
+ * drops): 0, or 1 when a transform refused one and q was answered (none
+ * of it has been sent).
  */
-static int hs_send(struct http_source *s, struct hs_req *q, struct err *e)
+static int hs_transform_all(struct http_source *s, struct hs_req *q)
 {
 	struct err te = { 0 };
 	size_t kept = 0;
@@ -401,69 +430,136 @@ static int hs_send(struct http_source *s, struct hs_req *q, struct err *e)
 		kept++;
 	}
 	q->recs.n = kept;
-	for (size_t i = 0; i < q->recs.n; i++) {
-		int rc = writer_send(s->w, &q->recs.recs[i], &q->last_seq, e);
-		if (rc)
-			return rc;
-	}
 	return 0;
 }
 
-/* Take the queue and send each request; the writer's error, if any. */
-static int hs_take(struct http_source *s, struct err *e)
+/* The next queued request, or NULL; the others stay where the timer sees them. */
+static struct hs_req *hs_pop(struct http_source *s)
 {
-	struct hs_req *q, *next;
-	int rc = 0;
+	struct hs_req *q;
 
 	pthread_mutex_lock(&s->lock);
 	q = s->queue;
-	s->queue = s->queue_tail = NULL;
-	pthread_mutex_unlock(&s->lock);
-	for (; q; q = next) {
-		next = q->next;
+	if (q) {
+		s->queue = q->next;
+		if (!s->queue)
+			s->queue_tail = NULL;
 		q->next = NULL;
-		if (rc) { /* the writer failed: the rest were never sent */
-			answer_busy(s, q->r, 503, "the connector failed");
-			hs_finish(s, q);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return q;
+}
+
+/*
+ * Send the queued requests, one at a time; the writer's error, if any
+ * (what is still queued is then answered by the drain).  A request is in
+ * flight while its records are sent, so that the timer answers it in
+ * time even when writer_send() waits on a broker.
+ */
+static int hs_take(struct http_source *s, struct err *e)
+{
+	struct hs_req *q;
+	int rc = 0;
+
+	while (!rc && (q = hs_pop(s)) != NULL) {
+		uint64_t seq = 0;
+		if (hs_transform_all(s, q))
 			continue;
-		}
-		rc = hs_send(s, q, e);
-		if (rc == 1) {
-			rc = 0;
-			continue;
-		}
-		/* In flight, even partly sent: answered when acknowledged, or
-		 * 503 when the task stops. */
+		pthread_mutex_lock(&s->lock);
 		if (s->inflight_tail)
 			s->inflight_tail->next = q;
 		else
 			s->inflight = q;
 		s->inflight_tail = q;
+		q->sending = 1;
+		pthread_mutex_unlock(&s->lock);
+		for (size_t i = 0; i < q->recs.n && !rc; i++)
+			rc = writer_send(s->w, &q->recs.recs[i], &seq, e);
+		pthread_mutex_lock(&s->lock);
+		q->sending = 0;
+		q->last_seq = seq;
+		q->partial = rc != 0;
+		if (q->orphan)
+			hs_free_req(q);
+		pthread_mutex_unlock(&s->lock);
 	}
 	return rc;
 }
 
-/* Answer what slog acknowledged, and what waited too long. */
-static void hs_answer_done(struct http_source *s, int64_t now_ms)
+/* Answer what slog acknowledged, and what waited too long; under the lock. */
+static void hs_sweep_locked(struct http_source *s, uint64_t done, int64_t now_ms)
 {
-	uint64_t done = writer_done_upto(s->w);
 	struct hs_req **pp = &s->inflight, *q;
 
 	s->inflight_tail = NULL;
 	while ((q = *pp) != NULL) {
-		if (q->last_seq <= done || q->deadline_ms <= now_ms) {
-			*pp = q->next;
-			if (q->last_seq <= done)
-				hs_acked(s, q);
-			else {
-				answer_busy(s, q->r, 503, "slog did not acknowledge the records in time");
-				hs_finish(s, q);
-			}
+		int acked = !q->sending && !q->partial && q->last_seq <= done;
+		if (!acked && q->deadline_ms > now_ms) {
+			s->inflight_tail = q;
+			pp = &q->next;
 			continue;
 		}
-		s->inflight_tail = q;
-		pp = &q->next;
+		*pp = q->next;
+		/* (The writer counts the records and their latency.) */
+		if (acked)
+			http_reply_json(q->r, 200, json_pack("{s:I}", "records", (json_int_t)q->recs.n));
+		else
+			answer_busy(s, q->r, 503, "slog did not acknowledge the records in time");
+		hs_finish_locked(s, q);
 	}
+}
+
+static void hs_answer_done(struct http_source *s, int64_t now_ms)
+{
+	atomic_store(&s->done, writer_done_upto(s->w));
+	pthread_mutex_lock(&s->lock);
+	hs_sweep_locked(s, atomic_load(&s->done), now_ms);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* Queued requests the task thread has not taken in time (it may be
+ * inside the writer): never sent, so 503 says all. */
+static void hs_expire_queue_locked(struct http_source *s, int64_t now_ms)
+{
+	struct hs_req **pp = &s->queue, *q;
+
+	s->queue_tail = NULL;
+	while ((q = *pp) != NULL) {
+		if (q->deadline_ms > now_ms) {
+			s->queue_tail = q;
+			pp = &q->next;
+			continue;
+		}
+		*pp = q->next;
+		answer_busy(s, q->r, 503, "slog did not acknowledge the records in time");
+		hs_finish_locked(s, q);
+	}
+}
+
+static void *hs_timer(void *arg)
+{
+	struct http_source *s = arg;
+
+	pthread_mutex_lock(&s->lock);
+	while (!s->timer_stop) {
+		hs_sweep_locked(s, atomic_load(&s->done), clock_mono_ms());
+		hs_expire_queue_locked(s, clock_mono_ms());
+		clock_cond_wait_until(&s->timer_cond, &s->lock, clock_mono_ms() + 100);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+static void hs_timer_stop(struct http_source *s)
+{
+	if (!s->timer_started)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->timer_stop = 1;
+	pthread_cond_signal(&s->timer_cond);
+	pthread_mutex_unlock(&s->lock);
+	pthread_join(s->timer, NULL);
+	s->timer_started = 0;
 }
 
 /* Every request not yet answered gets status (the task stops or failed). */
@@ -475,18 +571,18 @@ static void hs_refuse_all(struct http_source *s, int status, const char *why)
 	s->closing = 1; /* from now the handlers answer 503 themselves */
 	q = s->queue;
 	s->queue = s->queue_tail = NULL;
-	pthread_mutex_unlock(&s->lock);
 	for (; q; q = next) {
 		next = q->next;
 		answer_busy(s, q->r, status, why);
-		hs_finish(s, q);
+		hs_finish_locked(s, q);
 	}
 	for (q = s->inflight; q; q = next) {
 		next = q->next;
 		answer_busy(s, q->r, status, why);
-		hs_finish(s, q);
+		hs_finish_locked(s, q);
 	}
 	s->inflight = s->inflight_tail = NULL;
+	pthread_mutex_unlock(&s->lock);
 }
 
 /* Stopping: what was sent is flushed and answered; the rest gets 503. */
@@ -543,6 +639,7 @@ static int http_source_run(struct connect_task *t, struct err *e)
 	int rc = hs_conf(&s, t->cc, e);
 
 	pthread_mutex_init(&s.lock, NULL);
+	clock_cond_init(&s.timer_cond);
 	if (!rc) {
 		s.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		ho.listener = cc_str(t->cc, "http.listener");
@@ -550,13 +647,21 @@ static int http_source_run(struct connect_task *t, struct err *e)
 		s.http = http_serve_start(&ho, e);
 		rc = s.http ? 0 : (e->code ? e->code : SLOG_EIO);
 	}
+	if (!rc && pthread_create(&s.timer, NULL, hs_timer, &s) == 0)
+		s.timer_started = 1;
+	else if (!rc)
+		rc = err_set(e, SLOG_ENOMEM, "cannot start a thread");
 	if (!rc) {
 		task_log(t, LOG_LEVEL_INFO, "listening on %s", ho.listener);
 		writer_opts_from_task(t, &wo);
+		/* A record not acknowledged within the request's time was
+		 * answered 503, and its client sends it again: the writer need
+		 * not hold it (and wait on a broker) longer, unless told to. */
+		if (conf_get_source(&t->cc->conf, "producer.override.delivery.timeout.ms") ==
+		    CONF_SRC_DEFAULT)
+			wo.delivery_timeout_ms = s.timeout_ms > 1000 ? s.timeout_ms : 1000;
 		s.w = writer_new(t, &wo, clock_mono_ms() + 30000, e);
 		rc = s.w ? 0 : (e->code ? e->code : SLOG_ENETWORK);
-		if (rc)
-			hs_refuse_all(&s, 503, "the connector cannot reach slog");
 	}
 	if (!rc) {
 		t->ready = 1;
@@ -564,12 +669,17 @@ static int http_source_run(struct connect_task *t, struct err *e)
 		t->ready = 0;
 		rc = hs_drain(&s, rc, e);
 	}
+	hs_timer_stop(&s);
+	/* What came while the writer connected, if it never did. */
+	if (s.http)
+		hs_refuse_all(&s, 503, "the connector stopped");
 	http_serve_stop(s.http);
 	if (s.wake_fd >= 0)
 		close(s.wake_fd);
 	if (s.w)
 		writer_free(s.w);
 	hs_free_conf(&s);
+	pthread_cond_destroy(&s.timer_cond);
 	pthread_mutex_destroy(&s.lock);
 	return rc;
 }

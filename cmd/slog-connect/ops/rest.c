@@ -443,6 +443,13 @@ static void handle(void *arg, struct http_req *r)
 		get_plugin_config(&rt, rt.seg[1]);
 		return;
 	}
+	if (rt.nseg == 4 && is(rt.seg[0], "connector-plugins") && is(rt.seg[3], "validate")) {
+		/* Loading a config sent over HTTP would resolve its ${ENV} and
+		 * ${file:} references for whoever can reach the port. */
+		http_reply_error(r, 405, "a connector file is checked where it lives: "
+				 "slog-connect check FILE");
+		return;
+	}
 	if (rt.nseg > 1 && !is(rt.seg[0], "connectors")) {
 		http_reply_error(r, 404, "HTTP 404 Not Found");
 		return;
