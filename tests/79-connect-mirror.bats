@@ -281,3 +281,12 @@ committed() {
 	# Both are members of connect-m on the source, each with some of the partitions.
 	wait_for 400 bash -c "[ \"\$(curl -sf http://$EAST/v1/groups/connect-m | jq '[.members[] | select(.assignment | length > 0)] | length')\" = 2 ]"
 }
+
+@test "tasks.max = 2 runs two members of connect-NAME in one process" {
+	slog-topics -b "$EAST" create orders -P 2
+	for p in 0 1; do seq 1 5 | slog-produce -b "$EAST" -t orders -p "$p"; done
+	start_connect "$(mirror_conf m tasks.max=2)"
+	for p in 0 1; do wait_for 400 same_end orders "$p"; done
+	wait_for 400 bash -c "[ \"\$(curl -sf http://$EAST/v1/groups/connect-m | jq '[.members[] | select(.assignment | length > 0)] | length')\" = 2 ]"
+	cmp <(records orders "$EAST" -p 1) <(records orders "$WEST" -p 1)
+}
