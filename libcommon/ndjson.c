@@ -62,13 +62,25 @@ static void write_bytes_field(struct buf *out, const char *sep, const char *name
 	}
 }
 
+/* ,"name":n, or null for a negative n: the partition, offset and time
+ * of a record not yet placed or stamped (slog-connect's records on their
+ * way to a transform's coprocess), which reading back takes as "none". */
+static void write_place(struct buf *out, const char *name, long long n)
+{
+	if (n < 0)
+		buf_addf(out, ",\"%s\":null", name);
+	else
+		buf_addf(out, ",\"%s\":%lld", name, n);
+}
+
 /* {"topic":…,"partition":…,"offset":…,"timestamp":…,"key":… with no closing brace. */
 static void write_head(struct buf *out, const char *topic, int32_t partition, const struct record *r)
 {
 	buf_adds(out, "{\"topic\":");
 	json_write_string(out, topic, strlen(topic));
-	buf_addf(out, ",\"partition\":%d,\"offset\":%lld,\"timestamp\":%lld", partition,
-		 (long long)r->offset, (long long)r->timestamp);
+	write_place(out, "partition", partition);
+	write_place(out, "offset", (long long)r->offset);
+	write_place(out, "timestamp", (long long)r->timestamp);
 	write_bytes_field(out, ",", "key", r->key, r->key_len);
 }
 
@@ -243,17 +255,12 @@ static int parse_place(struct ndjson_record *nr, json_t *root, struct err *e)
 		buf_add(&nr->topic_buf, json_string_value(v), json_string_length(v));
 		nr->topic = nr->topic_buf.data;
 	}
-	/* -1 is "none", as null: what a record not yet placed or stamped
-	 * says of itself when written out (slog-connect's records, which go
-	 * through a transform's coprocess and back). */
-	if ((v = json_object_get(root, "partition")) && !json_is_null(v) &&
-	    !(json_is_integer(v) && json_integer_value(v) == -1)) {
+	if ((v = json_object_get(root, "partition")) && !json_is_null(v)) {
 		if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > INT32_MAX)
 			return field_err(e, "partition", "must be a partition number");
 		nr->partition = (int32_t)json_integer_value(v);
 	}
-	if ((v = json_object_get(root, "timestamp")) && !json_is_null(v) &&
-	    !(json_is_integer(v) && json_integer_value(v) == -1)) {
+	if ((v = json_object_get(root, "timestamp")) && !json_is_null(v)) {
 		if (!json_is_integer(v))
 			return field_err(e, "timestamp", "must be milliseconds since the epoch");
 		nr->rec.timestamp = json_integer_value(v);

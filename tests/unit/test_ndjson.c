@@ -71,22 +71,28 @@ static void test_a_topic_with_a_nul_character_is_refused(void)
 	ndjson_record_free(&nr);
 }
 
-/* A record not yet placed writes partition and timestamp -1: reading it
- * back says "none" rather than refusing the line. */
-static void test_partition_and_timestamp_minus_one_read_as_none(void)
+/* A record not yet placed or stamped writes null where its partition,
+ * offset and time would be, and reads back as having none; a -1 typed
+ * by a user is still refused (the broker's INVALID_TIMESTAMP). */
+static void test_a_record_not_yet_placed_reads_back_as_none(void)
 {
-	const char *line = "{\"topic\":\"t\",\"partition\":-1,\"offset\":-1,\"timestamp\":-1,"
-			   "\"key\":null,\"value\":\"v\",\"headers\":[]}";
-	const char *bad = "{\"partition\":-2,\"value\":\"v\"}";
+	struct record r = rec("k", 1);
+	struct buf b = BUF_INIT;
 	struct ndjson_record nr;
 	struct err e;
 
+	r.offset = -1;
+	r.timestamp = -1;
+	ndjson_write(&b, "t", -1, &r);
+	CHECK(strncmp(buf_cstr(&b), "{\"topic\":\"t\",\"partition\":null,\"offset\":null,"
+			"\"timestamp\":null,", 60) == 0);
 	ndjson_record_init(&nr);
-	CHECK_EQ(ndjson_parse(&nr, line, strlen(line), &e), 0);
+	CHECK_EQ(ndjson_parse(&nr, b.data, b.len - 1, &e), 0);
 	CHECK_EQ(nr.partition, -1);
 	CHECK(!nr.has_timestamp);
-	CHECK_EQ(ndjson_parse(&nr, bad, strlen(bad), &e), SLOG_EINVALID_RECORD);
+	CHECK_EQ(ndjson_parse(&nr, "{\"partition\":-1,\"value\":\"v\"}", 28, &e), SLOG_EINVALID_RECORD);
 	ndjson_record_free(&nr);
+	buf_free(&b);
 }
 
 int main(void)
@@ -96,7 +102,7 @@ int main(void)
 		 test_head_keys_are_null_or_base64_as_in_whole_records);
 	unit_run("a whole record starts with its head", test_a_whole_record_starts_with_its_head);
 	unit_run("a topic with a NUL character is refused", test_a_topic_with_a_nul_character_is_refused);
-	unit_run("partition and timestamp -1 read as none",
-		 test_partition_and_timestamp_minus_one_read_as_none);
+	unit_run("a record not yet placed reads back as none",
+		 test_a_record_not_yet_placed_reads_back_as_none);
 	return unit_done();
 }

@@ -152,9 +152,9 @@ static void test_transform_pipe_filters_ndjson_and_reports_bad_lines(void)
 	CHECK(strcmp(e.msg, "transform 't.conf': 1 of 6 lines failed") == 0);
 	const char *want = "{\"topic\":\"a\",\"partition\":1,\"offset\":7,\"timestamp\":9,\"key\":\"k\","
 			   "\"value\":\"v\",\"headers\":[{\"key\":\"o\",\"value\":\"7\"}]}\n"
-			   "{\"topic\":\"b\",\"partition\":-1,\"offset\":-1,\"timestamp\":-1,\"key\":null,"
+			   "{\"topic\":\"b\",\"partition\":null,\"offset\":null,\"timestamp\":null,\"key\":null,"
 			   "\"value\":\"w\",\"headers\":[{\"key\":\"o\",\"value\":\"-1\"}]}\n"
-			   "{\"topic\":\"c\",\"partition\":-1,\"offset\":9,\"timestamp\":-1,\"key\":null,"
+			   "{\"topic\":\"c\",\"partition\":null,\"offset\":9,\"timestamp\":null,\"key\":null,"
 			   "\"value\":null,\"headers\":[{\"key\":\"offset\",\"value\":\"x\"},"
 			   "{\"key\":\"o\",\"value\":\"9\"}]}\n";
 	if (!CHECK(outp && strcmp(outp, want) == 0))
