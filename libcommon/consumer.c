@@ -315,6 +315,7 @@ static void fetched(struct consumer *c, struct cpart *cp, CURLcode code)
 		if (c->printed > printed)
 			c->last_record = mono();
 		tell_position(c, cp);
+		cp->caught_up = cp->resp.high_watermark >= 0 && cp->next >= cp->resp.high_watermark;
 		if (!c->o->sink)
 			output_flush(c); /* a sink is flushed before commits only */
 		return;
@@ -491,13 +492,26 @@ static int64_t start_fetches(struct consumer *c, int64_t now, int *active)
 	return next_retry;
 }
 
+/* Every partition read has reached its high watermark: nothing more is
+ * there to read now. */
+static int all_caught_up(const struct consumer *c)
+{
+	for (size_t i = 0; i < c->nparts; i++)
+		if (!c->parts[i]->done && !c->parts[i]->caught_up)
+			return 0;
+	return 1;
+}
+
 /*
  * Wait up to wait ms for fetch answers, or for the reader of stdout to go
  * away (curl wakes for any event on fd 1, asked for or not), and take
  * what came.  When answers brought nothing while a sink holds records not
  * flushed, the fetches have caught up: flush and commit now rather than
  * at the next interval, so that what was read is committed soon after
- * the topic goes quiet.
+ * the topic goes quiet.  When answers brought records and every partition
+ * reached its high watermark, flush at once (commit at the interval): a
+ * sink that keeps up writes each record out as soon as it is read, not a
+ * long poll later, while one that lags flushes by the interval only.
  */
 static void wait_and_take(struct consumer *c, int64_t wait)
 {
@@ -519,8 +533,12 @@ static void wait_and_take(struct consumer *c, int64_t wait)
 		fetched(c, cp, m->data.result);
 		answers++;
 	}
-	if (c->o->sink && answers && c->printed == printed && output_unflushed(c))
+	if (!c->o->sink || !answers || !output_unflushed(c))
+		return;
+	if (c->printed == printed)
 		c->next_commit = 0;
+	else if (all_caught_up(c))
+		output_flush(c);
 }
 
 /*

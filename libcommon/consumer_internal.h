@@ -23,6 +23,7 @@ struct cpart {
 	int64_t committed;  /* the group's committed offset (-g); -1 none */
 	int64_t end;        /* -e: stop before this offset; -1: follow */
 	int done;
+	int caught_up;      /* its last answer reached the high watermark (a sink's flush cue) */
 	int gone;           /* its topic was deleted (-g) */
 	char leader[300];   /* its leader's base URL, as last learned */
 	int stale;          /* the leader moved or is down: ask where it is now */

@@ -159,8 +159,11 @@ http_conf() {
 	SECONDS=0
 	stop_connect
 	[ "$SECONDS" -lt 10 ]
-	# The request was never answered, so nothing was committed: a new run sends it again.
+	# The request was never answered, so nothing was committed: a new run
+	# sends it again (the held request's line is cleared, so that only the
+	# new run's requests count).
 	stop_target
+	: >"$TARGET_LOG"
 	start_target
 	start_connect "$(http_conf hs)"
 	wait_for 400 answered 1 200
