@@ -35,6 +35,9 @@ static char *part_url(const struct batcher *b, const struct btopic *t, int32_t i
 	return buf_detach(&url, NULL);
 }
 
+/* The longest one lookup of a moved partition's leader may take. */
+#define BATCHER_LOOKUP_MS 3000
+
 /*
  * Ask the cluster again where the topic's leaders are, once for all the
  * partitions that failed before now.  The partition count stays what it
@@ -68,7 +71,14 @@ static void on_moved(void *arg, struct send_part *sp, const char *moved_to)
 		free(t->meta.leader[pp->id]);
 		t->meta.leader[pp->id] = xstrdup(moved_to);
 	} else {
-		refresh_leaders(b, t, sp->stale_since, sp->head->deadline_ms);
+		/* One lookup waits at most BATCHER_LOOKUP_MS, not until the
+		 * batch's deadline: the loop that called must go on answering
+		 * its input and its stop (a failed lookup is tried again with
+		 * the next retry). */
+		int64_t deadline = clock_mono_ms() + BATCHER_LOOKUP_MS;
+		if (deadline > sp->head->deadline_ms)
+			deadline = sp->head->deadline_ms;
+		refresh_leaders(b, t, sp->stale_since, deadline);
 	}
 	sender_set_url(sp, part_url(b, t, pp->id));
 }

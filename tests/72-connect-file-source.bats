@@ -197,6 +197,23 @@ kill_during() {
 	[[ "$output" == *"\"pos\":$(stat -c %s "$LOGS/app.log")"* ]]
 }
 
+@test "a stop while the broker is down takes seconds, and a restart delivers what was left" {
+	slog-topics create app
+	local conf
+	conf=$(file_source tail file.paths="$LOGS/app.log" topic=app)
+	seq 1 100 >"$LOGS/app.log"
+	start_connect "$conf"
+	wait_for 400 has_lines app 100
+	stop_broker
+	seq 101 200 >>"$LOGS/app.log"
+	# stop_connect waits 20 s, then kills and fails.
+	stop_connect
+	restart_broker
+	start_connect "$conf"
+	wait_for 600 has_lines app 200
+	[ "$(distinct app)" -eq 200 ]
+}
+
 @test "a Kafka FileStreamSource config runs unchanged" {
 	slog-topics create connect-test
 	cd "$BATS_TEST_TMPDIR"

@@ -55,7 +55,6 @@ extern char **environ;
 #define READ_CHUNK (64 * 1024)
 #define STDERR_LINE_MAX 4096
 #define OPEN_DEADLINE_MS 30000
-#define DRAIN_DEADLINE_MS 30000
 #define KILL_GRACE_MS 5000
 #define BACKOFF_FIRST_MS 1000
 #define RAN_WELL_MS 10000
@@ -501,7 +500,7 @@ static int exec_source_run(struct connect_task *t, struct err *e)
 		rc = run_loop(&xs, e);
 		child_kill(&xs);
 		struct err de = { 0 };
-		int64_t deadline = clock_mono_ms() + DRAIN_DEADLINE_MS;
+		int64_t deadline = clock_mono_ms() + SOURCE_DRAIN_MS;
 		int drc = source_pipeline_drain(&xs.p, deadline, &de);
 		if (drc == 0)
 			drc = save_progress(&xs, deadline, &de);

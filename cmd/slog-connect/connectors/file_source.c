@@ -45,7 +45,6 @@
 
 #define READ_CHUNK (64 * 1024)
 #define OPEN_DEADLINE_MS 30000
-#define DRAIN_DEADLINE_MS 30000
 
 enum key_mode { KEY_NONE, KEY_PATH, KEY_REGEX };
 
@@ -426,7 +425,7 @@ static int follow(struct file_source *fs, struct err *e)
 static int drain(struct file_source *fs, int rc, struct err *e)
 {
 	struct err de = { 0 };
-	int64_t deadline = clock_mono_ms() + DRAIN_DEADLINE_MS;
+	int64_t deadline = clock_mono_ms() + SOURCE_DRAIN_MS;
 	int drc = source_pipeline_drain(&fs->p, deadline, &de);
 	int frc = flush_progress(fs, deadline, rc < 0 ? &de : e);
 	if (rc < 0)

@@ -72,6 +72,14 @@ void source_pipeline_acked(struct source_pipeline *p,
 void source_pipeline_tick(struct source_pipeline *p,
 			  int (*save)(void *arg, int64_t deadline_ms, struct err *e), void *arg);
 
+/*
+ * How long a stopping source waits for its records' acknowledgements
+ * (Kafka Connect's task.shutdown.graceful.timeout.ms is 5 s too).  What
+ * is not acknowledged by then is not in the saved progress, so a restart
+ * reads it again: the wait bounds a stop, not what is delivered.
+ */
+#define SOURCE_DRAIN_MS 5000
+
 /* Send everything and wait (until deadline_ms) for every acknowledgement. */
 int source_pipeline_drain(struct source_pipeline *p, int64_t deadline_ms, struct err *e);
 
