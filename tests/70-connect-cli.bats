@@ -97,6 +97,14 @@ EOF2
 	[[ "$stderr" == *"CONNECT_TEST_TOPIC is not set"* ]]
 }
 
+@test "Kafka's TimestampRouter placeholders \${topic} and \${timestamp} are left for the transform" {
+	local f
+	f=$(connector_conf tr connector.class=file-sink file=/tmp/out topics=t transforms=r \
+		transforms.r.type=TimestampRouter 'transforms.r.topic.format=${topic}-${timestamp}')
+	run -0 --separate-stderr slog-connect check "$f"
+	assert_line --regexp '^transforms.r.topic.format = \$\{topic\}-\$\{timestamp\}  # '
+}
+
 @test "--set overrides a connector's key and an unknown one is refused" {
 	local f
 	f=$(kafka_file_source)

@@ -78,6 +78,11 @@ static int read_file_ref(const char *path, struct buf *out, struct err *e)
 	return 0;
 }
 
+static int is_router_placeholder(const char *name)
+{
+	return strcmp(name, "topic") == 0 || strcmp(name, "timestamp") == 0;
+}
+
 /* One reference, the text between ${ and }. */
 static int expand_ref(const char *ref, struct buf *out, struct err *e)
 {
@@ -98,6 +103,13 @@ static int expand_ref(const char *ref, struct buf *out, struct err *e)
 	v = getenv(name);
 	if (dflt && (!v || !*v))
 		v = dflt + 2;
+	if (!v && is_router_placeholder(name)) {
+		/* Kafka's TimestampRouter writes topic.format = ${topic}-${timestamp}:
+		 * those two stay for the transform, so Connect's configs run as
+		 * they are. */
+		buf_addf(out, "${%s}", name);
+		return 0;
+	}
 	if (!v)
 		return err_set(e, SLOG_EINVALID_CONFIG,
 			       "${%s}: the environment variable %s is not set", name, name);

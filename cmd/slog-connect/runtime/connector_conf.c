@@ -470,7 +470,7 @@ int connector_conf_unset(const struct conf *c, size_t i)
 int connector_conf_is_secret(const char *key)
 {
 	static const char *const words[] = { "password", "secret", "token", "credential",
-					     "api.key", NULL };
+					     "api.key", "bearer", NULL };
 
 	for (size_t i = 0; words[i]; i++)
 		if (strstr(key, words[i]))
