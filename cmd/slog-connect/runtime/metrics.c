@@ -53,20 +53,25 @@ void metrics_error(struct connect_metrics *m, int stage)
 	atomic_fetch_add_explicit(&m->errors[stage], 1, memory_order_relaxed);
 }
 
-void metrics_latency(struct connect_metrics *m, int64_t us)
+void metrics_latency_n(struct connect_metrics *m, int64_t us, int64_t n)
 {
 	if (us < 0)
 		us = 0;
 	double s = (double)us / 1e6;
 	for (int i = 0; i < METRICS_LATENCY_BUCKETS; i++) {
 		if (s <= latency_bounds[i]) {
-			atomic_fetch_add_explicit(&m->latency_buckets[i], 1, memory_order_relaxed);
+			atomic_fetch_add_explicit(&m->latency_buckets[i], n, memory_order_relaxed);
 			break;
 		}
 	}
 	/* Beyond the last bound only count and sum grow: that is +Inf. */
-	atomic_fetch_add_explicit(&m->latency_sum_us, us, memory_order_relaxed);
-	atomic_fetch_add_explicit(&m->latency_count, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&m->latency_sum_us, us * n, memory_order_relaxed);
+	atomic_fetch_add_explicit(&m->latency_count, n, memory_order_relaxed);
+}
+
+void metrics_latency(struct connect_metrics *m, int64_t us)
+{
+	metrics_latency_n(m, us, 1);
 }
 
 /* The gauge (name, labels), created when missing; under the lock. */

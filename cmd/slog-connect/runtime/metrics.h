@@ -61,6 +61,8 @@ void metrics_error(struct connect_metrics *m, int stage);
  * histogram's upper bounds, in seconds: 0.005 0.01 0.025 0.05 0.1 0.25
  * 0.5 1 2.5 5 10 30, then +Inf. */
 void metrics_latency(struct connect_metrics *m, int64_t us);
+/* n records that each took us (a batch acknowledged at once). */
+void metrics_latency_n(struct connect_metrics *m, int64_t us, int64_t n);
 
 /* Set a labelled gauge (labels as Prometheus writes them, or ""). */
 void metrics_gauge(struct connect_metrics *m, const char *name, const char *labels, int64_t v);
