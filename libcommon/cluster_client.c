@@ -240,6 +240,16 @@ void cluster_names_free(char **names, size_t n)
 	free(names);
 }
 
+int cluster_names_equal(char *const *a, size_t na, char *const *b, size_t nb)
+{
+	if (na != nb)
+		return 0;
+	for (size_t i = 0; i < na; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			return 0;
+	return 1;
+}
+
 /* The error a metadata answer gives for its topic t (NULL: not listed). */
 static int topic_error(json_t *t, const char *topic, struct err *e)
 {

@@ -170,6 +170,8 @@ int cluster_leader_get(const char *leader, const char *path, int64_t deadline_ms
 int cluster_topic_names(struct cluster *cl, const regex_t *re, int64_t deadline_ms, char ***names,
 			size_t *n, struct err *e);
 void cluster_names_free(char **names, size_t n);
+/* The two lists hold the same names in the same order (as listed: sorted). */
+int cluster_names_equal(char *const *a, size_t na, char *const *b, size_t nb);
 
 /*
  * Every group of the cluster, as {"group","state","members"} objects

@@ -38,16 +38,6 @@ static void free_list(char **v, size_t n)
 	free(v);
 }
 
-static int same_list(char *const *a, size_t na, char *const *b, size_t nb)
-{
-	if (na != nb)
-		return 0;
-	for (size_t i = 0; i < na; i++)
-		if (strcmp(a[i], b[i]) != 0)
-			return 0;
-	return 1;
-}
-
 int subscribe_refresh(struct consumer *c, int64_t deadline, int *changed, struct err *e)
 {
 	const struct consumer_opts *o = c->o;
@@ -70,7 +60,7 @@ int subscribe_refresh(struct consumer *c, int64_t deadline, int *changed, struct
 	cluster_names_free(matched, nmatched);
 	if (n)
 		qsort(v, n, sizeof(*v), by_name);
-	if (same_list(v, n, c->subs, c->nsubs)) {
+	if (cluster_names_equal(v, n, c->subs, c->nsubs)) {
 		free_list(v, n);
 		return 0;
 	}

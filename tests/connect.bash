@@ -65,18 +65,7 @@ start_connect() {
 
 # stop_connect [PID]: SIGTERM, wait up to 20 s, then SIGKILL (status 1).
 stop_connect() {
-	local pid=${1:-$CONNECT_PID} rc=0 tries=400
-	kill -TERM "$pid" 2>/dev/null || return 0
-	while kill -0 "$pid" 2>/dev/null && [ $tries -gt 0 ]; do
-		sleep 0.05
-		tries=$((tries - 1))
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		kill -KILL "$pid" 2>/dev/null
-		rc=1
-	fi
-	wait "$pid" 2>/dev/null || rc=$?
-	return $rc
+	stop_pid "${1:-$CONNECT_PID}" 400
 }
 
 # kill_connect [PID]

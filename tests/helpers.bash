@@ -101,12 +101,13 @@ start_broker() {
 	export SLOG_BROKERS=127.0.0.1:$BROKER_PORT
 }
 
-# stop_broker [PID]: SIGTERM and wait (bounded) for it to exit; 0 if it exited cleanly.
-stop_broker() {
-	local pid=${1:-$BROKER_PID} rc=0
+# stop_pid PID TRIES: SIGTERM, then wait up to TRIES × 50 ms for the
+# process to exit; 0 if it exited cleanly, 1 if it had to be killed,
+# else its exit status.
+stop_pid() {
+	local pid=$1 tries=$2 rc=0
 	kill -TERM "$pid" 2>/dev/null || return 0
-	local tries=200
-	while kill -0 "$pid" 2>/dev/null && [ $tries -gt 0 ]; do
+	while kill -0 "$pid" 2>/dev/null && [ "$tries" -gt 0 ]; do
 		sleep 0.05
 		tries=$((tries - 1))
 	done
@@ -116,6 +117,11 @@ stop_broker() {
 	fi
 	wait "$pid" 2>/dev/null || rc=$?
 	return $rc
+}
+
+# stop_broker [PID]: stop it within 10 s; 0 if it exited cleanly.
+stop_broker() {
+	stop_pid "${1:-$BROKER_PID}" 200
 }
 
 # restart_broker [--set ...]: stop the broker and start it again on the

@@ -269,16 +269,6 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int same_names(char **a, size_t na, char **b, size_t nb)
-{
-	if (na != nb)
-		return 0;
-	for (size_t i = 0; i < na; i++)
-		if (strcmp(a[i], b[i]) != 0)
-			return 0;
-	return 1;
-}
-
 /* Publish list (taken) as the topics copied: 1 when it changed. */
 static int publish(struct mirror *m, char **list, size_t n)
 {
@@ -286,7 +276,7 @@ static int publish(struct mirror *m, char **list, size_t n)
 
 	qsort(list, n, sizeof(*list), cmp_names);
 	pthread_mutex_lock(&m->lock);
-	changed = !same_names(m->topics, m->ntopics, list, n);
+	changed = !cluster_names_equal(m->topics, m->ntopics, list, n);
 	if (changed) {
 		cluster_names_free(m->topics, m->ntopics);
 		m->topics = list;
