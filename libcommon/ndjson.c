@@ -62,12 +62,13 @@ static void write_bytes_field(struct buf *out, const char *sep, const char *name
 	}
 }
 
-/* ,"name":n, or null for a negative n: the partition, offset and time
- * of a record not yet placed or stamped (slog-connect's records on their
- * way to a transform's coprocess), which reading back takes as "none". */
+/* ,"name":n, or null for -1: the partition, offset and time of a record
+ * not yet placed or stamped (slog-connect's records on their way to a
+ * transform's coprocess), which reading back takes as "none".  Any other
+ * value is written as it is, so that it reads back the same. */
 static void write_place(struct buf *out, const char *name, long long n)
 {
-	if (n < 0)
+	if (n == -1)
 		buf_addf(out, ",\"%s\":null", name);
 	else
 		buf_addf(out, ",\"%s\":%lld", name, n);
