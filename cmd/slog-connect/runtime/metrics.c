@@ -249,7 +249,7 @@ static const struct {
 	{ "restarts_total", "counter", "Task restarts after a failure." },
 	{ "connector_state", "gauge", "1 for the state the connector is in." },
 	{ "batch_latency_seconds", "histogram", "Time from a record read to its delivery." },
-	{ "source_lag_bytes", "gauge", "Bytes of a followed file not yet read." },
+	{ "source_lag_bytes", "gauge", "Bytes of a followed file not yet acknowledged by the cluster." },
 	{ "sink_lag_records", "gauge", "Records of a partition not yet written out." },
 	{ "mirror_lag_records", "gauge", "Records of a source partition not yet mirrored." },
 	{ "mirror_latency_seconds", "gauge", "Age of the last mirrored record when it was appended." },
