@@ -2,7 +2,8 @@
 #
 #   make              build bin/* (the programs) and build/ (objects, tests)
 #   make check        install missing Debian packages, build, run every test:
-#                     unit tests (plain and ASan+UBSan) and the bats suite;
+#                     unit tests (plain and ASan+UBSan) and the bats suite
+#                     (each file once, dealt between the two builds);
 #                     ends with "N passed, M failed"
 #   make asan         unit tests and bats suite on an ASan+UBSan build
 #   make bench        benchmarks under bench/, each prints a table
