@@ -118,6 +118,18 @@ struct kept_pos {
 };
 
 /*
+ * consumer_start.c.  Point cp's fetches at leader's records resource.
+ */
+void consumer_set_leader(struct cpart *cp, const char *leader);
+/*
+ * Set where cp starts (next, written, end, committed): at committed if it
+ * is an offset of the log, else where -o says; with -e, where it ends.
+ * Asks the leader for the log's bounds (until deadline).  0 or SLOG_E*.
+ */
+int consumer_start_at(struct consumer *c, struct cpart *cp, int64_t committed, int64_t deadline,
+		      struct err *e);
+
+/*
  * consumer_epoch.c: leader epochs (KIP-320), called by consumer.c (never
  * the other way round).  A partition's leader and its epoch were learned
  * (epoch -1: not said), before cp->leader is set to it: after a change,
